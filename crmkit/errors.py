@@ -1,0 +1,81 @@
+"""Error types raised by the library; the CLI alone turns them into a message and an exit code.
+
+Exit codes (documented in the README):
+
+==== ===========================================================
+0    success
+1    unexpected internal error (rerun with ``--debug`` and report it)
+2    usage error: an unknown option or a bad option value
+3    input error: a file is missing, unreadable, empty or malformed
+4    column error: a required column cannot be found
+5    data error: a value cannot be read (impossible date, bad amount)
+6    configuration error: a rule or model file is invalid
+7    output error: an output cannot be written
+==== ===========================================================
+"""
+
+from __future__ import annotations
+
+
+class CrmkitError(Exception):
+    """Base class: a problem the user can act on, with a one-line message."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, file: str | None = None, row: int | None = None,
+                 column: str | None = None, hint: str | None = None):
+        self.message = message
+        self.file = file
+        self.row = row
+        self.column = column
+        self.hint = hint
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = []
+        if self.file:
+            where.append(str(self.file))
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        text = (": ".join([", ".join(where), self.message]) if where else self.message)
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+
+class UsageError(CrmkitError):
+    """An option value the library cannot use (a bad date, an out-of-range setting)."""
+
+    exit_code = 2
+
+
+class InputError(CrmkitError):
+    """A file is missing, unreadable, empty, or not a table."""
+
+    exit_code = 3
+
+
+class ColumnError(CrmkitError):
+    """A required column cannot be found or an override names a missing column."""
+
+    exit_code = 4
+
+
+class DataError(CrmkitError):
+    """A value cannot be read: an impossible date, an amount that is not a number."""
+
+    exit_code = 5
+
+
+class ConfigError(CrmkitError):
+    """A rule or model file is invalid (gaps, overlaps, unknown keys)."""
+
+    exit_code = 6
+
+
+class OutputError(CrmkitError):
+    """An output file cannot be written."""
+
+    exit_code = 7

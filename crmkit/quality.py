@@ -1,0 +1,87 @@
+"""What the data layer did to an export, so every run can say it (stderr, the report's Data quality sheet)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass
+class DataQuality:
+    """Account of one read of a purchase export.
+
+    ``rows_read`` = ``rows_used`` + sum of ``dropped`` always holds: no row disappears
+    without a reason. Returns are *used* rows (they reduce revenue) and are counted
+    separately in ``return_rows``.
+    """
+
+    source: str
+    file_format: str = "csv"
+    encoding: str | None = None
+    delimiter: str | None = None
+    header_row: int = 1
+    columns: dict[str, str] = field(default_factory=dict)
+    """Role (customer_id, date, amount, order_id, ...) -> header found in the file."""
+    rows_read: int = 0
+    rows_used: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    """Reason key (missing_customer_id, missing_date, missing_amount, total_row, invalid_value) -> rows."""
+    return_rows: int = 0
+    return_amount: float = 0.0
+    """Revenue removed by returns and cancellations, as a positive number."""
+    first_date: date | None = None
+    last_date: date | None = None
+    as_of: date | None = None
+    after_as_of: int = 0
+    """Used rows dated after ``as_of``: kept in the data, left out of the analysis."""
+    customers: int | None = None
+    notes: list[str] = field(default_factory=list)
+    """Decisions a user may want to know about (date order assumed, amount computed as qty x price)."""
+
+    @property
+    def rows_dropped(self) -> int:
+        return sum(self.dropped.values())
+
+    def as_rows(self) -> list[tuple[str, object]]:
+        """Key/value pairs in a stable order (keys are i18n keys; values are plain Python)."""
+        rows: list[tuple[str, object]] = [
+            ("source", self.source),
+            ("file_format", self.file_format),
+            ("encoding", self.encoding or ""),
+            ("delimiter", self.delimiter or ""),
+            ("header_row", self.header_row),
+        ]
+        rows += [(f"column:{role}", header) for role, header in self.columns.items()]
+        rows += [("rows_read", self.rows_read), ("rows_used", self.rows_used)]
+        rows += [(f"dropped:{reason}", n) for reason, n in self.dropped.items()]
+        rows += [
+            ("return_rows", self.return_rows),
+            ("return_amount", self.return_amount),
+            ("first_date", self.first_date),
+            ("last_date", self.last_date),
+            ("as_of", self.as_of),
+            ("after_as_of", self.after_as_of),
+            ("customers", self.customers),
+        ]
+        rows += [("note", n) for n in self.notes]
+        return rows
+
+    def one_line(self) -> str:
+        """A single stderr line: what was read, used, dropped and why."""
+        parts = [f"read {self.rows_read:,} rows from {self.source}"]
+        details = [d for d in (self.encoding, repr(self.delimiter) if self.delimiter else None) if d]
+        if details:
+            parts[0] += f" ({', '.join(details)})"
+        parts.append(f"used {self.rows_used:,}")
+        if self.rows_dropped:
+            reasons = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in self.dropped.items() if v)
+            parts.append(f"dropped {self.rows_dropped:,} ({reasons})")
+        if self.return_rows:
+            parts.append(f"returns {self.return_rows:,} rows / {self.return_amount:,.2f}")
+        if self.first_date and self.last_date:
+            parts.append(f"dates {self.first_date}..{self.last_date}")
+        if self.as_of:
+            parts.append(f"as-of {self.as_of}")
+        if self.after_as_of:
+            parts.append(f"{self.after_as_of:,} rows after as-of left out")
+        return "; ".join(parts)
