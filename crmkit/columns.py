@@ -1,0 +1,167 @@
+"""Finding the customer, date and amount columns of an export from its headers (English and Chinese)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from crmkit.errors import ColumnError
+
+#: Role -> header aliases, most specific first. Headers are compared after :func:`normalise_header`
+#: (NFKC, lower case, units in brackets and punctuation removed), so "Customer ID", "customer_id"
+#: and "CustomerID" are one alias, and "金额（元）" matches "金额".
+ALIASES: dict[str, tuple[str, ...]] = {
+    "customer_id": (
+        "customerid", "customerno", "customernumber", "customercode", "custid", "custno", "customer",
+        "clientid", "clientno", "client", "memberid", "memberno", "membernumber", "member", "userid",
+        "user", "buyerid", "buyer", "accountid", "account", "contactid", "cardno", "membercard",
+        "客户编号", "客户id", "客户号", "客户代码", "客户编码", "会员号", "会员编号", "会员id", "会员卡号",
+        "会员代码", "顾客id", "顾客编号", "顾客号", "用户id", "用户编号", "买家id", "买家会员名", "买家",
+        "客户", "顾客", "会员", "用户", "卡号",
+    ),
+    "date": (
+        "orderdate", "invoicedate", "purchasedate", "transactiondate", "txndate", "saledate", "salesdate",
+        "orderdatetime", "ordertime", "purchasetime", "transactiontime", "paymentdate", "paidat",
+        "createdat", "orderedat", "date", "datetime", "timestamp", "time", "day",
+        "订单日期", "交易时间", "下单时间", "交易日期", "购买日期", "销售日期", "订单时间", "付款时间", "支付时间",
+        "成交时间", "成交日期", "消费时间", "消费日期", "创建时间", "订单创建时间", "下单日期", "日期", "时间",
+    ),
+    "amount": (
+        "amount", "netamount", "totalamount", "orderamount", "ordertotal", "ordervalue", "paidamount",
+        "paymentamount", "netsales", "sales", "salesamount", "revenue", "netrevenue", "total", "totalprice",
+        "linetotal", "subtotal", "value", "spend", "paid", "payment",
+        "金额", "实付金额", "销售额", "订单金额", "消费金额", "支付金额", "实收金额", "付款金额", "成交金额",
+        "总金额", "销售金额", "交易金额", "应付金额", "买家实付金额", "实付款", "总价", "合计金额",
+    ),
+    "quantity": ("quantity", "qty", "units", "unitssold", "cds", "数量", "购买数量", "销量", "件数", "商品数量"),
+    "unit_price": ("unitprice", "price", "unitcost", "saleprice", "单价", "价格", "售价", "成交价", "商品单价"),
+    "order_id": (
+        "orderid", "orderno", "ordernumber", "invoiceno", "invoicenumber", "invoiceid", "invoice",
+        "transactionid", "txnid", "receiptno", "receiptid", "order",
+        "订单号", "订单编号", "订单id", "单号", "交易号", "交易单号", "发票号", "流水号", "小票号",
+    ),
+    "product": (
+        "product", "productid", "productname", "productcode", "sku", "stockcode", "itemid", "item",
+        "itemname", "description", "category", "productcategory",
+        "商品", "商品名称", "商品编号", "商品id", "商品编码", "产品", "产品名称", "品名", "货号", "品类", "商品类别",
+    ),
+    "channel": (
+        "channel", "saleschannel", "store", "storeid", "storename", "shop", "shopname", "branch",
+        "渠道", "销售渠道", "门店", "门店名称", "店铺", "店铺名称", "分店",
+    ),
+    "margin": ("margin", "grossmargin", "profit", "grossprofit", "毛利", "毛利额", "利润", "毛利润"),
+    "status": (
+        "status", "orderstatus", "transactionstatus", "transactiontype", "type",
+        "状态", "订单状态", "交易状态", "退货状态", "类型",
+    ),
+}
+
+REQUIRED = ("customer_id", "date")
+OVERRIDE_FLAGS = {
+    "customer_id": "--customer", "date": "--date", "amount": "--amount", "quantity": "--quantity",
+    "unit_price": "--price", "order_id": "--order-id", "product": "--product", "channel": "--channel",
+    "margin": "--margin", "status": "--status",
+}
+
+
+def normalise_header(name: object) -> str:
+    """Comparable form of a header: NFKC, lower case, bracketed units and punctuation removed."""
+    text = unicodedata.normalize("NFKC", str(name)).strip().lower()
+    text = re.sub(r"[(\[（【].*?[)\]）】]", "", text)
+    return re.sub(r"[\W_]+", "", text)
+
+
+@dataclass
+class ColumnMap:
+    """Role -> the file's header for that role; ``amount`` may be absent when it is quantity x price."""
+
+    roles: dict[str, str] = field(default_factory=dict)
+    amount_from_price: bool = False
+
+    def get(self, role: str) -> str | None:
+        return self.roles.get(role)
+
+
+def _resolve_override(role: str, wanted: str, headers: list[str], source: str) -> str:
+    if wanted in headers:
+        return wanted
+    by_norm = {normalise_header(h): h for h in headers}
+    if normalise_header(wanted) in by_norm:
+        return by_norm[normalise_header(wanted)]
+    raise ColumnError(
+        f"{OVERRIDE_FLAGS[role]} names column '{wanted}', which is not in the file",
+        file=source, hint="columns found: " + ", ".join(map(str, headers)),
+    )
+
+
+def detect_columns(headers: list[str], overrides: dict[str, str | None] | None = None,
+                   *, source: str = "input") -> ColumnMap:
+    """Map roles to headers: explicit overrides first, then aliases by priority.
+
+    Parameters
+    ----------
+    headers : list of str
+        Column names as they appear in the file.
+    overrides : dict, optional
+        Role -> header given by the user (``--customer`` etc.); ``None`` values are ignored.
+    source : str
+        File name for error messages.
+
+    Raises
+    ------
+    ColumnError
+        When a required role (customer id, date, and amount or quantity x price) is not found,
+        listing the columns that were found and the flag to name the column.
+    """
+    overrides = {k: v for k, v in (overrides or {}).items() if v}
+    cmap = ColumnMap()
+    taken: set[str] = set()
+    for role, wanted in overrides.items():
+        header = _resolve_override(role, wanted, headers, source)
+        cmap.roles[role] = header
+        taken.add(header)
+
+    normalised = [(normalise_header(h), h) for h in headers]
+    for role, aliases in ALIASES.items():
+        if role in cmap.roles:
+            continue
+        found = None
+        for alias in aliases:
+            for norm, header in normalised:
+                if norm == alias and header not in taken:
+                    found = header
+                    break
+            if found:
+                break
+        if found is None and role in ("customer_id", "date", "amount"):
+            # Fallback: a header *containing* a strong alias ("下单时间(北京)", "order_date_utc").
+            strong = {"customer_id": ("customerid", "客户编号", "会员号", "客户id"),
+                      "date": ("date", "日期", "时间"),
+                      "amount": ("amount", "金额", "销售额", "revenue")}[role]
+            for norm, header in normalised:
+                if header not in taken and any(s in norm for s in strong):
+                    found = header
+                    break
+        if found:
+            cmap.roles[role] = found
+            taken.add(found)
+
+    for role in REQUIRED:
+        if role not in cmap.roles:
+            raise ColumnError(
+                f"cannot find the {role.replace('_', ' ')} column",
+                file=source,
+                hint="columns found: " + ", ".join(map(str, headers))
+                + f"; name it with {OVERRIDE_FLAGS[role]} COLUMN",
+            )
+    if "amount" not in cmap.roles:
+        if "quantity" in cmap.roles and "unit_price" in cmap.roles:
+            cmap.amount_from_price = True
+        else:
+            raise ColumnError(
+                "cannot find the amount column (nor quantity and unit price to compute it)",
+                file=source,
+                hint="columns found: " + ", ".join(map(str, headers)) + "; name it with --amount COLUMN",
+            )
+    return cmap
