@@ -18,7 +18,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "user", "buyerid", "buyer", "accountid", "account", "contactid", "cardno", "membercard",
         "客户编号", "客户id", "客户号", "客户代码", "客户编码", "会员号", "会员编号", "会员id", "会员卡号",
         "会员代码", "顾客id", "顾客编号", "顾客号", "用户id", "用户编号", "买家id", "买家会员名", "买家",
-        "客户", "顾客", "会员", "用户", "卡号",
+        "客户", "顾客", "会员", "用户", "卡号", "id",
     ),
     "date": (
         "orderdate", "invoicedate", "purchasedate", "transactiondate", "txndate", "saledate", "salesdate",

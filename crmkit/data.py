@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
@@ -33,8 +34,9 @@ from crmkit.readers import Source, open_source
 
 #: Values that mean "nothing here" in exports.
 _NULLS = "('', 'nan', 'NaN', 'NAN', 'null', 'NULL', 'None', 'none', 'N/A', 'n/a', 'NA', '#N/A', '-', '--', '—')"
-_TOTAL_RE = r"^\s*(合计|总计|小计|总额|合计金额|grand\s*total|sub\s*total|subtotal|total|totals|sum)\s*[:：]?\s*$"
-_RETURN_STATUS_RE = r"(退货|退款|退单|取消|作废|撤销|交易关闭|cancel|return|refund|void|revers|chargeback|storno)"
+_TOTAL_WORDS = ("('合计', '总计', '小计', '总额', '合计金额', '总合计', 'total', 'totals', 'grand total', "
+                "'grandtotal', 'subtotal', 'sub total', 'sum', 'summe', 'gesamt')")
+_RETURN_STATUS = re.compile(r"(退货|退款|退单|取消|作废|撤销|交易关闭|cancel|return|refund|void|revers|chargeback|storno)")
 _AMOUNT_SHAPE = (r"^[(（]?\s*[-+−]?\s*(¥|￥|\$|€|£|rmb|cny|usd|eur|us\$|hk\$)?\s*[-+−]?\s*"
                  "[0-9][0-9.,'' \u00a0]*" r"\s*(元|块|¥|￥|\$|€|£|rmb|cny|usd|eur)?\s*-?\s*[)）]?$")
 
@@ -48,20 +50,25 @@ def _clean_text(col: str) -> str:
     return f"(CASE WHEN trim({col}) IN {_NULLS} THEN NULL ELSE trim({col}) END)"
 
 
+def _total_check(col: str) -> str:
+    """True for a cleaned cell that says 合计 / Total; ids starting with a digit skip the test."""
+    return (f"(CASE WHEN {col} IS NULL OR substr({col}, 1, 1) BETWEEN '0' AND '9' THEN false "
+            f"ELSE rtrim(lower({col}), ':：') IN {_TOTAL_WORDS} END)")
+
+
 def id_expr(col: str) -> str:
     """Customer or order id as text; a whole float rendering ("17850.0") loses its ".0"."""
-    t = _clean_text(col)
-    return f"regexp_replace({t}, '^([0-9]+)\\.0+$', '\\1')"
+    return f"(CASE WHEN contains({col}, '.') THEN regexp_replace({col}, '^([0-9]+)\\.0+$', '\\1') ELSE {col} END)"
 
 
 def amount_expr(col: str, decimal_comma: bool) -> str:
-    """Parse a money string to DOUBLE (NULL when it is not a number).
+    """Parse a (trimmed) money string to DOUBLE (NULL when it is not a number).
 
     Fast path ``TRY_CAST`` for plain numbers; the regex path only runs for the rest because
     DuckDB evaluates COALESCE lazily per row. With a decimal comma, "." and spaces are
     thousands separators and "," the decimal point; otherwise "," is a thousands separator.
     """
-    t = f"lower(trim({col}))"
+    t = f"lower({col})"
     digits = f"regexp_replace({t}, '[^0-9.,]', '', 'g')"
     if decimal_comma:
         number = f"replace(replace({digits}, '.', ''), ',', '.')"
@@ -74,16 +81,16 @@ def amount_expr(col: str, decimal_comma: bool) -> str:
             f"TRY_CAST({number} AS DOUBLE) * (CASE WHEN {negative} THEN -1 ELSE 1 END) END")
     if decimal_comma:
         return slow
-    return f"COALESCE(TRY_CAST(trim({col}) AS DOUBLE), {slow})"
+    return f"COALESCE(TRY_CAST({col} AS DOUBLE), {slow})"
 
 
 def date_expr(col: str, dayfirst: bool) -> str:
-    """Parse a date string to DATE (NULL when it is not a valid date).
+    """Parse a (trimmed) date string to DATE (NULL when it is not a valid date).
 
     Impossible dates (2024-02-30) give NULL because every path goes through ``try_strptime``.
     Excel serial numbers are days since 1899-12-30 (the 1900 leap-year bug included).
     """
-    t = f"trim({col})"
+    t = col
     ymd = (f"try_strptime(regexp_replace({t}, '^(\\d{{4}})\\s*[-/.年]\\s*(\\d{{1,2}})\\s*[-/.月]\\s*(\\d{{1,2}}).*$', "
            f"'\\1-\\2-\\3'), '%Y-%m-%d')")
     order = "'\\3-\\2-\\1'" if dayfirst else "'\\3-\\1-\\2'"
@@ -106,16 +113,40 @@ class PurchaseData:
 
     Attributes
     ----------
-    transactions : pandas.DataFrame
-        One row per used input row: ``customer_id`` (str), ``date`` (datetime64), ``amount``
-        (float, negative for returns), ``is_return`` (bool), and when present ``order_id``,
-        ``quantity``, ``product``, ``channel``, ``margin``.
+    table : pyarrow.Table
+        One row per used input row, in file order: ``customer_id`` (str), ``date`` (date),
+        ``amount`` (float, negative for returns), ``is_return`` (bool), and when present
+        ``order_id``, ``quantity``, ``product``, ``channel``, ``margin``. Arrow is what DuckDB
+        produced and scans back without a copy; :attr:`transactions` is the pandas view.
     quality : DataQuality
         What was read, used and dropped, and why.
     """
 
-    transactions: pd.DataFrame
+    table: object
     quality: DataQuality
+    _frame: pd.DataFrame | None = None
+
+    @property
+    def transactions(self) -> pd.DataFrame:
+        """The rows of :attr:`table` as a pandas DataFrame (``date`` as datetime64[s])."""
+        if self._frame is None:
+            frame = self.table.to_pandas()
+            frame["date"] = frame["date"].astype("datetime64[s]")
+            self._frame = frame
+        return self._frame
+
+    def resolve_as_of(self, as_of: date | None = None) -> date:
+        """The analysis date (default: the last purchase date), recorded in ``quality`` with the
+        number of rows after it, which the analysis leaves out."""
+        if as_of is None:
+            as_of = self.quality.last_date
+        self.quality.as_of = as_of
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        later = pc.greater(self.table["date"], pa.scalar(as_of, type=self.table.schema.field("date").type))
+        self.quality.after_as_of = int(pc.sum(later).as_py() or 0)
+        return as_of
 
 
 def _connect():
@@ -191,10 +222,115 @@ def read_purchases(source: str, *, columns: dict[str, str | None] | None = None,
             src.cleanup()
 
 
+def _conventions(con, src_sql: str, c: dict, amount_cols: list[str]) -> tuple[bool, bool]:
+    """Decimal comma and C-prefixed cancellations, decided from the first 20,000 rows.
+
+    Both are properties of the exporting system, uniform within a file, so a sample settles them.
+    """
+    votes = []
+    for col in amount_cols:
+        a = f"trim(CAST({col} AS VARCHAR))"
+        # comma votes: "12,50", "1.234,50"; point votes: "12.50" with no comma, "1,234.50"
+        votes.append(f"count(CASE WHEN contains({a}, ',') AND (regexp_matches({a}, '^[^.]*[0-9],[0-9]{{1,2}}$') "
+                     f"OR regexp_matches({a}, '[0-9]\\.[0-9]{{3}},[0-9]+$')) THEN 1 END)")
+        votes.append(f"count(CASE WHEN contains({a}, '.') AND NOT contains({a}, ',') THEN 1 "
+                     f"WHEN contains({a}, ',') AND regexp_matches({a}, '[0-9],[0-9]{{3}}(\\.[0-9]+)?$') THEN 1 END)")
+    if "order_id" in c:
+        o = f"trim(CAST({c['order_id']} AS VARCHAR))"
+        votes.append(f"count(TRY_CAST({o} AS BIGINT))")
+        votes.append(f"count({o})")
+    cols = ", ".join(dict.fromkeys(amount_cols + ([c["order_id"]] if "order_id" in c else [])))
+    row = con.sql(f"SELECT {', '.join(votes)} FROM (SELECT {cols} FROM {src_sql} LIMIT 20000)").fetchall()[0]
+    comma = sum(row[2 * i] for i in range(len(amount_cols)))
+    point = sum(row[2 * i + 1] for i in range(len(amount_cols)))
+    c_cancel = False
+    if "order_id" in c:
+        numeric, present = row[-2], row[-1]
+        c_cancel = present > 0 and numeric > present / 2  # "C" is a marker only where ids are otherwise numeric
+    return comma > point, c_cancel
+
+
+def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayfirst: bool,
+                 decimal_comma: bool, returned_statuses: list[str], c_cancel: bool) -> tuple[str, list[str]]:
+    """The single cleaning query: raw text in, typed and classified rows out (file order kept)."""
+    # The inner SELECT trims and nulls each text column once; the outer one parses. DuckDB does
+    # not share sub-expressions across CASE branches, so this halves the work on large files.
+    text_cols = {"customer_id": c["customer_id"], "date": c["date"]}
+    for role in ("amount", "quantity", "unit_price", "order_id", "product", "channel", "margin", "status"):
+        if role in c:
+            text_cols[role] = c[role]
+    if _q(first_col) not in text_cols.values():
+        text_cols["_first"] = _q(first_col)
+    inner = ", ".join(f"{_clean_text(f'CAST({col} AS VARCHAR)')} AS {_q('_t_' + role)}"
+                      for role, col in text_cols.items())
+    t = {role: _q("_t_" + role) for role in text_cols}
+    if cmap.amount_from_price:
+        amount_missing = f"({t['quantity']} IS NULL OR {t['unit_price']} IS NULL)"
+        amount_val = f"({amount_expr(t['quantity'], decimal_comma)} * {amount_expr(t['unit_price'], decimal_comma)})"
+    else:
+        amount_missing = f"({t['amount']} IS NULL)"
+        amount_val = amount_expr(t["amount"], decimal_comma)
+    total_checks = [_total_check(t["customer_id"])] + ([_total_check(t["_first"])] if "_first" in t else [])
+    flag_parts = []
+    if returned_statuses:
+        flag_parts.append(f"{t['status']} IN ({', '.join(_sql_literal(v) for v in returned_statuses)})")
+    if c_cancel:
+        flag_parts.append(f"(substr({t['order_id']}, 1, 1) IN ('C', 'c') "
+                          f"AND regexp_matches({t['order_id']}, '^[Cc][0-9]+$'))")
+    flagged = "coalesce(" + " OR ".join(flag_parts) + ", false)" if flag_parts else "false"
+    extra = {}
+    for role in ("order_id", "product", "channel"):
+        if role in c:
+            extra[role] = id_expr(t[role]) if role == "order_id" else t[role]
+    if "quantity" in c:
+        extra["quantity"] = amount_expr(t["quantity"], decimal_comma)
+    if "margin" in c:
+        extra["margin"] = amount_expr(t["margin"], decimal_comma)
+    extra_sql = "".join(f", {expr} AS {role}" for role, expr in extra.items())
+    d = t["date"]
+    slash_guard = f"(substr({d}, 2, 1) IN ('/', '-', '.') OR substr({d}, 3, 1) IN ('/', '-', '.'))"
+    slash_re = "'^(\\d{1,2})[-/.](\\d{1,2})[-/.]\\d{2,4}'"
+    sql = f"""
+        SELECT * EXCLUDE (_total, _no_id, _no_date, _no_amount),
+               CASE WHEN _total THEN 'total_row'
+                    WHEN _no_id THEN 'missing_customer_id'
+                    WHEN _no_date THEN 'missing_date'
+                    WHEN _no_amount THEN 'missing_amount'
+                    WHEN date IS NULL THEN 'bad_date'
+                    WHEN amount IS NULL THEN 'bad_amount'
+               END AS _drop
+        FROM (
+            SELECT {id_expr(t['customer_id'])} AS customer_id,
+                   {date_expr(d, dayfirst)} AS date,
+                   {amount_val} AS amount,
+                   ({' OR '.join(total_checks)}) AS _total,
+                   ({t['customer_id']} IS NULL) AS _no_id,
+                   ({d} IS NULL) AS _no_date,
+                   {amount_missing} AS _no_amount,
+                   {flagged} AS _flagged,
+                   -- day and month candidates of D/M/Y-looking dates, to settle the order afterwards
+                   CASE WHEN {slash_guard} THEN TRY_CAST(regexp_extract({d}, {slash_re}, 1) AS INTEGER) END AS _p1,
+                   CASE WHEN {slash_guard} THEN TRY_CAST(regexp_extract({d}, {slash_re}, 2) AS INTEGER) END AS _p2
+                   {extra_sql}
+            FROM (SELECT {inner} FROM {src_sql})
+        )
+    """
+    return sql, list(extra)
+
+
 def _read(src: Source, overrides, dayfirst, decimal, skip_bad_rows) -> PurchaseData:
     import duckdb
 
     con = _connect()
+    try:
+        return _read_with(con, src, overrides, dayfirst, decimal, skip_bad_rows)
+    except duckdb.Error as exc:
+        raise _scan_error(exc, src) from None
+    finally:
+        con.close()
+
+
+def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows) -> PurchaseData:
     if src.frame is not None:
         con.register("raw_frame", src.frame)
         src.sql = "raw_frame"
@@ -202,131 +338,64 @@ def _read(src: Source, overrides, dayfirst, decimal, skip_bad_rows) -> PurchaseD
         src.headers = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {src.sql}").fetchall()]
     cmap = detect_columns(src.headers, overrides, source=src.display)
     roles = cmap.roles
-    wanted = list(dict.fromkeys(roles.values()))
-    first_col = src.headers[0]
-    if first_col not in wanted:
-        wanted.append(first_col)  # total rows often say 合计 in the first column only
-    select = ", ".join(f"CAST({_q(h)} AS VARCHAR) AS {_q(h)}" for h in wanted)
-    try:
-        con.execute(f"CREATE TEMP TABLE raw AS SELECT {select} FROM {src.sql}")
-    except duckdb.Error as exc:
-        raise _scan_error(exc, src) from None
-
-    quality = DataQuality(source=src.display, file_format=src.file_format, encoding=src.encoding,
-                          delimiter=src.delimiter, header_row=src.first_data_row - 1,
-                          columns=dict(roles))
     c = {role: _q(h) for role, h in roles.items()}
+    quality = DataQuality(source=src.display, file_format=src.file_format, encoding=src.encoding,
+                          delimiter=src.delimiter, header_row=src.first_data_row - 1, columns=dict(roles))
+    if cmap.amount_from_price:
+        quality.notes.append(f"amount computed as {roles['quantity']} x {roles['unit_price']}")
 
-    # Decide the column-wide conventions (day order, decimal comma, C-prefixed cancellations) in
-    # one aggregate pass: a single "13/01/2024" anywhere settles the day order for the whole column.
-    amount_cols = [c[r] for r in ("amount", "quantity", "unit_price", "margin") if r in c]
-    stats_sql = [
-        f"max(TRY_CAST(regexp_extract(trim({c['date']}), '^(\\d{{1,2}})[-/.]\\d{{1,2}}[-/.]\\d{{2,4}}', 1) AS INTEGER))",
-        f"max(TRY_CAST(regexp_extract(trim({c['date']}), '^\\d{{1,2}}[-/.](\\d{{1,2}})[-/.]\\d{{2,4}}', 1) AS INTEGER))",
-        f"count(*) FILTER (WHERE regexp_matches(trim({c['date']}), '^\\d{{1,2}}[-/.]\\d{{1,2}}[-/.]\\d{{2,4}}'))",
-    ]
-    for col in amount_cols:
-        stats_sql.append(f"count(*) FILTER (WHERE regexp_matches(trim({col}), '^[^.]*[0-9],[0-9]{{1,2}}$') "
-                         f"OR regexp_matches(trim({col}), '[0-9]\\.[0-9]{{3}},[0-9]+$'))")
-        stats_sql.append(f"count(*) FILTER (WHERE regexp_matches(trim({col}), '[0-9],[0-9]{{3}}(\\.[0-9]+)?$') "
-                         f"OR regexp_matches(trim({col}), '^[^,]*[0-9]\\.[0-9]{{1,2}}$'))")
-    if "order_id" in c:
-        stats_sql.append(f"count(*) FILTER (WHERE regexp_matches(trim({c['order_id']}), '^[0-9]+$'))")
-        stats_sql.append(f"count(*) FILTER (WHERE regexp_matches(trim({c['order_id']}), '^[Cc][0-9]+$'))")
-    stats_sql.append("count(*)")
-    stats = con.sql(f"SELECT {', '.join(stats_sql)} FROM raw").fetchall()[0]
-    rows_read = stats[-1]
+    amount_cols = [c["quantity"], c["unit_price"]] if cmap.amount_from_price else [c["amount"]]
+    decimal_comma, c_cancel = _conventions(con, src.sql, c, amount_cols)
+    if decimal is not None:
+        decimal_comma = decimal == ","
+    elif decimal_comma:
+        quality.notes.append("amounts read with a decimal comma (1.234,50 = 1234.50); force with --decimal .")
+    returned = []
+    if "status" in c:
+        # Statuses are few distinct values: classify a sample of them in Python, test membership in SQL.
+        statuses = [r[0] for r in con.sql(
+            f"SELECT DISTINCT trim(CAST({c['status']} AS VARCHAR)) FROM (SELECT {c['status']} FROM {src.sql} "
+            f"LIMIT 200000) WHERE {c['status']} IS NOT NULL LIMIT 10000").fetchall()]
+        returned = sorted(v for v in statuses if v and _RETURN_STATUS.search(v.lower()))
+        if returned:
+            quality.notes.append("statuses read as returns/cancellations: " + ", ".join(returned[:10]))
+
+    def stage(first_day: bool) -> list[str]:
+        sql, extra_cols = _staging_sql(src.sql, c, cmap, src.headers[0], dayfirst=first_day,
+                                       decimal_comma=decimal_comma, returned_statuses=returned, c_cancel=c_cancel)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {sql}")
+        return extra_cols
+
+    extra = stage(bool(dayfirst))
+    rows_read, p1, p2, slash_dates = con.sql(
+        "SELECT count(*), max(_p1), max(_p2), count(_p1) FROM staged").fetchall()[0]
     if rows_read == 0:
         raise InputError("file has a header but no data rows", file=src.display)
-    first_max, second_max, slash_dates = stats[0] or 0, stats[1] or 0, stats[2]
-    if dayfirst is None:
-        dayfirst = first_max > 12 and second_max <= 12
-        if slash_dates and first_max <= 12 and second_max <= 12:
+    if dayfirst is None and slash_dates:
+        # A single 13/01/2024 anywhere settles the day order for the whole column.
+        if (p1 or 0) > 12 and (p2 or 0) <= 12:
+            stage(True)
+        elif (p1 or 0) <= 12 and (p2 or 0) <= 12:
             quality.notes.append("dates like 01/02/2024 read as month/day/year (no value tells); "
                                  "use --dayfirst for day/month/year")
-    if decimal is None:
-        comma_votes = sum(stats[3 + 2 * i] for i in range(len(amount_cols)))
-        point_votes = sum(stats[4 + 2 * i] for i in range(len(amount_cols)))
-        decimal_comma = comma_votes > point_votes
-        if decimal_comma:
-            quality.notes.append("amounts read with a decimal comma (1.234,50 = 1234.50); force with --decimal .")
-    else:
-        decimal_comma = decimal == ","
-    c_cancel = False
-    if "order_id" in c:
-        digit_ids, c_ids = stats[3 + 2 * len(amount_cols)], stats[4 + 2 * len(amount_cols)]
-        c_cancel = c_ids > 0 and digit_ids > c_ids  # "C" is a marker only where ids are otherwise numeric
 
-    # --- the cleaning query -------------------------------------------------------------
-    t_id = _clean_text(c["customer_id"])
-    if cmap.amount_from_price:
-        amount_text = f"COALESCE({_clean_text(c['quantity'])}, {_clean_text(c['unit_price'])})"
-        amount_missing = f"({_clean_text(c['quantity'])} IS NULL OR {_clean_text(c['unit_price'])} IS NULL)"
-        amount_val = f"({amount_expr(c['quantity'], decimal_comma)} * {amount_expr(c['unit_price'], decimal_comma)})"
-        amount_bad = (f"(({amount_expr(c['quantity'], decimal_comma)}) IS NULL OR "
-                      f"({amount_expr(c['unit_price'], decimal_comma)}) IS NULL)")
-        quality.notes.append(f"amount computed as {roles['quantity']} x {roles['unit_price']}")
-    else:
-        amount_missing = f"({_clean_text(c['amount'])} IS NULL)"
-        amount_val = amount_expr(c["amount"], decimal_comma)
-        amount_bad = f"({amount_val}) IS NULL"
-        amount_text = c["amount"]
-    total_checks = [f"regexp_matches(lower(coalesce({c['customer_id']}, '')), '{_TOTAL_RE}')"]
-    if _q(first_col) != c["customer_id"]:
-        total_checks.append(f"regexp_matches(lower(coalesce({_q(first_col)}, '')), '{_TOTAL_RE}')")
-    flag_parts = []
-    if "status" in c:
-        flag_parts.append(f"regexp_matches(lower(coalesce({c['status']}, '')), '{_RETURN_STATUS_RE}')")
-    if c_cancel:
-        flag_parts.append(f"regexp_matches(trim(coalesce({c['order_id']}, '')), '^[Cc][0-9]+$')")
-    flagged = " OR ".join(flag_parts) if flag_parts else "false"
-
-    extra = []
-    for role in ("order_id", "product", "channel"):
-        if role in c:
-            extra.append(f"{id_expr(c[role]) if role == 'order_id' else _clean_text(c[role])} AS {role}")
-    if "quantity" in c:
-        extra.append(f"{amount_expr(c['quantity'], decimal_comma)} AS quantity")
-    if "margin" in c:
-        extra.append(f"{amount_expr(c['margin'], decimal_comma)} AS margin")
-
-    con.execute(f"""
-        CREATE TEMP TABLE staged AS
-        SELECT rowid AS _row,
-               {id_expr(c['customer_id'])} AS customer_id,
-               {date_expr(c['date'], dayfirst)} AS date,
-               {amount_val} AS amount,
-               CASE
-                 WHEN {' OR '.join(total_checks)} THEN 'total_row'
-                 WHEN {t_id} IS NULL THEN 'missing_customer_id'
-                 WHEN {_clean_text(c['date'])} IS NULL THEN 'missing_date'
-                 WHEN {amount_missing} THEN 'missing_amount'
-                 WHEN ({date_expr(c['date'], dayfirst)}) IS NULL THEN 'bad_date'
-                 WHEN {amount_bad} THEN 'bad_amount'
-               END AS _drop,
-               ({flagged}) AS _flagged
-               {''.join(', ' + e for e in extra)}
-        FROM raw
-    """)
-
-    bad = con.sql(
-        "SELECT _drop, count(*), min(_row) FROM staged WHERE _drop IN ('bad_date', 'bad_amount') GROUP BY 1 ORDER BY 3"
-    ).fetchall()
+    bad = con.sql("SELECT _drop, count(*), min(rowid) FROM staged WHERE _drop IN ('bad_date', 'bad_amount') "
+                  "GROUP BY 1 ORDER BY 3").fetchall()
     if bad and not skip_bad_rows:
-        kind, n, first = bad[0]
+        kind, _, first = bad[0]
         if kind == "bad_date":
             headers = [roles["date"]]
         elif cmap.amount_from_price:
             headers = [roles["quantity"], roles["unit_price"]]
         else:
             headers = [roles["amount"]]
-        values = con.sql(f"SELECT {', '.join(map(_q, headers))} FROM raw WHERE rowid = {first}").fetchall()[0]
-        header, value = " x ".join(headers), " x ".join(map(str, values))
+        # staged keeps file order, so its rowid is the record number: read that record's raw text.
+        values = con.sql(f"SELECT {', '.join(map(_q, headers))} FROM {src.sql} LIMIT 1 OFFSET {first}").fetchall()[0]
         total_bad = sum(b[1] for b in bad)
         what = "date" if kind == "bad_date" else "amount"
         more = f"; {total_bad - 1:,} more row(s) with unreadable values" if total_bad > 1 else ""
-        raise DataError(f"cannot read {what} {value!r}{more}", file=src.display,
-                        row=src.first_data_row + first, column=header,
+        raise DataError(f"cannot read {what} {' x '.join(map(str, values))!r}{more}", file=src.display,
+                        row=src.first_data_row + first, column=" x ".join(headers),
                         hint="fix the file, set the format (--dayfirst, --decimal), or drop such rows with --skip-bad-rows")
 
     drops = dict(con.sql("SELECT _drop, count(*) FROM staged WHERE _drop IS NOT NULL GROUP BY 1").fetchall())
@@ -338,27 +407,24 @@ def _read(src: Source, overrides, dayfirst, decimal, skip_bad_rows) -> PurchaseD
 
     # A flagged row with a positive amount offsets an earlier purchase when that order also has an
     # unflagged row (a return line); otherwise the order itself was cancelled and never was revenue.
-    has_order = "order_id" in c
-    cancelled_sql = "false"
-    if has_order and flag_parts:
-        cancelled_sql = ("(_flagged AND amount > 0 AND NOT EXISTS (SELECT 1 FROM staged s2 WHERE s2._drop IS NULL "
-                         "AND NOT s2._flagged AND s2.order_id = staged.order_id AND s2.customer_id = staged.customer_id))")
-    con.execute(f"""
-        CREATE TEMP TABLE tx AS
-        SELECT customer_id, date,
-               CASE WHEN _flagged OR amount < 0 THEN -abs(amount) ELSE amount END AS amount,
-               (_flagged OR amount < 0) AS is_return,
-               {cancelled_sql} AS _cancelled
-               {''.join(', ' + e.split(' AS ')[-1] for e in extra)}
-        FROM staged WHERE _drop IS NULL
-    """)
-    cancelled = con.sql("SELECT count(*) FROM tx WHERE _cancelled").fetchall()[0][0]
-    if cancelled:
-        quality.dropped["cancelled_order"] = cancelled
-    agg = con.sql("""
-        SELECT count(*), count(*) FILTER (WHERE is_return), coalesce(-sum(amount) FILTER (WHERE is_return), 0),
-               min(date), max(date), count(DISTINCT customer_id)
-        FROM tx WHERE NOT _cancelled
+    keep = "_drop IS NULL"
+    if "order_id" in c and (returned or c_cancel):
+        con.execute("""
+            CREATE TEMP TABLE cancelled AS
+            SELECT f.rowid AS _row FROM staged f
+            WHERE f._drop IS NULL AND f._flagged AND f.amount > 0
+              AND NOT EXISTS (SELECT 1 FROM staged p WHERE p._drop IS NULL AND NOT p._flagged
+                              AND p.order_id = f.order_id AND p.customer_id = f.customer_id)
+        """)
+        cancelled = con.sql("SELECT count(*) FROM cancelled").fetchall()[0][0]
+        if cancelled:
+            quality.dropped["cancelled_order"] = cancelled
+            keep += " AND rowid NOT IN (SELECT _row FROM cancelled)"
+    is_return = "(_flagged OR amount < 0)"
+    agg = con.sql(f"""
+        SELECT count(*), count(*) FILTER (WHERE {is_return}),
+               coalesce(sum(abs(amount)) FILTER (WHERE {is_return}), 0), min(date), max(date)
+        FROM staged WHERE {keep}
     """).fetchall()[0]
     quality.rows_read = rows_read
     quality.rows_used, quality.return_rows, quality.return_amount = agg[0], agg[1], float(agg[2])
@@ -366,9 +432,9 @@ def _read(src: Source, overrides, dayfirst, decimal, skip_bad_rows) -> PurchaseD
     if quality.rows_used == 0:
         raise DataError("no usable purchase rows (" + ", ".join(f"{k} {v}" for k, v in quality.dropped.items())
                         + ")", file=src.display)
-    cols = ["customer_id", "date", "amount", "is_return"] + [e.split(" AS ")[-1] for e in extra]
-    table = con.sql(f"SELECT {', '.join(cols)} FROM tx WHERE NOT _cancelled").to_arrow_table()
-    con.close()
-    frame = table.to_pandas()
-    frame["date"] = frame["date"].astype("datetime64[s]")
-    return PurchaseData(transactions=frame, quality=quality)
+    table = con.sql(f"""
+        SELECT customer_id, date, CASE WHEN {is_return} THEN -abs(amount) ELSE amount END AS amount,
+               {is_return} AS is_return {''.join(', ' + role for role in extra)}
+        FROM staged WHERE {keep}
+    """).to_arrow_table()
+    return PurchaseData(table=table, quality=quality)

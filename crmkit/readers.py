@@ -198,7 +198,7 @@ def open_text(path: str, display: str, workdir: str, *, gz: bool, encoding: str 
         "quote='\"'", "escape='\"'", "null_padding=true", "auto_detect=false",
         "columns={" + ", ".join(f"{_sql_str(h)}: 'VARCHAR'" for h in headers) + "}",
         "compression=" + ("'gzip'" if gz else "'none'"),
-        "strict_mode=false",
+        "strict_mode=true",
     ]
     sql = f"read_csv({_sql_str(scan_path)}, {', '.join(options)})"
     return Source(display=display, file_format="csv.gz" if opener is gzip.open else "csv", sql=sql,

@@ -446,10 +446,11 @@ def segment_customers(summary: pd.DataFrame, as_of: date, *, bins: int = 5, sche
                          silhouette=silhouette, headline=headline)
 
 
-def segment(transactions: pd.DataFrame, as_of: date, *, occasion: str = "day", **options) -> SegmentResult:
+def segment(transactions, as_of: date, *, occasion: str = "day", **options) -> SegmentResult:
     """Summarise transactions per customer as of ``as_of`` and segment them (one call for the CLI).
 
-    ``options`` are passed to :func:`segment_customers`.
+    ``transactions`` is a pandas DataFrame or pyarrow Table as produced by
+    :func:`crmkit.data.read_purchases`; ``options`` are passed to :func:`segment_customers`.
     """
     from crmkit.summary import customer_summary
 

@@ -20,9 +20,10 @@ def customer_summary(transactions: pd.DataFrame, as_of: date, *, occasion: str =
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        As produced by :func:`crmkit.data.read_purchases`: ``customer_id``, ``date``, ``amount``
-        (negative for returns), ``is_return`` and optionally ``order_id``, ``margin``.
+    transactions : pandas.DataFrame or pyarrow.Table
+        As produced by :func:`crmkit.data.read_purchases` (``.transactions`` or ``.table``):
+        ``customer_id``, ``date``, ``amount`` (negative for returns), ``is_return`` and optionally
+        ``order_id``, ``margin``.
     as_of : datetime.date
         Analysis date (inclusive). Rows dated later are ignored, so a calibration/holdout split
         is just an earlier ``as_of``.
@@ -44,14 +45,15 @@ def customer_summary(transactions: pd.DataFrame, as_of: date, *, occasion: str =
     """
     if occasion not in ("day", "order"):
         raise UsageError(f"occasion must be 'day' or 'order', not {occasion!r}")
-    if occasion == "order" and "order_id" not in transactions.columns:
+    names = list(getattr(transactions, "column_names", None) or transactions.columns)
+    if occasion == "order" and "order_id" not in names:
         raise UsageError("--occasion order needs an order id column (name it with --order-id)")
     if engine != "duckdb":
         raise UsageError(f"unknown aggregation engine {engine!r}")
     import duckdb
 
     occ = "order_id" if occasion == "order" else "date"
-    margin = (", sum(margin) AS margin" if "margin" in transactions.columns else "")
+    margin = (", sum(margin) AS margin" if "margin" in names else "")
     as_of_sql = f"DATE '{pd.Timestamp(as_of).date().isoformat()}'"
     con = duckdb.connect()
     try:
@@ -78,6 +80,10 @@ def customer_summary(transactions: pd.DataFrame, as_of: date, *, occasion: str =
     frame["last_purchase"] = pd.to_datetime(frame["last_purchase"]).astype("datetime64[s]")
     frame["frequency"] = frame["frequency"].astype("int64")
     frame["avg_order_value"] = frame["gross_revenue"] / frame["frequency"]
+    # Sums of binary floats carry noise in the 15th digit (26.624000000000002); six decimals
+    # remove it without losing anything a currency amount holds.
+    money = ["monetary", "gross_revenue", "returns", "avg_order_value"] + (["margin"] if margin else [])
+    frame[money] = frame[money].round(6)
     frame["recency_days"] = (as_of_ts - frame["last_purchase"]).dt.days.astype("int64")
     frame["tenure_days"] = (as_of_ts - frame["first_purchase"]).dt.days.astype("int64")
     cols = SUMMARY_COLUMNS + (["margin"] if margin else [])

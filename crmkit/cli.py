@@ -1,0 +1,285 @@
+"""The ``crmkit`` command line: a thin layer that reads, calls one library function and renders.
+
+Only this module imports typer. Heavy libraries (pandas, DuckDB, scikit-learn, openpyxl) are
+imported inside the commands so that ``crmkit --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from datetime import date
+from typing import Annotated, Optional
+
+import typer
+
+from crmkit import __version__
+from crmkit.errors import CrmkitError, UsageError
+
+app = typer.Typer(
+    name="crmkit",
+    help="Customer-relationship analytics from purchase and survey exports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="Exit codes: 0 ok, 1 internal error, 2 usage, 3 input, 4 column, 5 data, 6 config, 7 output.",
+)
+
+INPUT_PANEL = "Reading the export"
+OUTPUT_PANEL = "Output"
+
+
+def _version(value: bool):
+    if value:
+        typer.echo(f"crmkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+):
+    """Customer-relationship analytics from purchase and survey exports."""
+
+
+# --- shared options (declared once, used by every command that reads purchases) -----------
+InputArg = Annotated[str, typer.Argument(help="Purchase export (CSV/TSV/.gz/XLSX/Parquet), or - for stdin.",
+                                         show_default=False)]
+CustomerOpt = Annotated[Optional[str], typer.Option("--customer", help="Customer id column.",
+                                                    rich_help_panel=INPUT_PANEL)]
+DateOpt = Annotated[Optional[str], typer.Option("--date", help="Purchase date column.", rich_help_panel=INPUT_PANEL)]
+AmountOpt = Annotated[Optional[str], typer.Option("--amount", help="Amount column.", rich_help_panel=INPUT_PANEL)]
+OrderOpt = Annotated[Optional[str], typer.Option("--order-id", help="Order/invoice id column.",
+                                                 rich_help_panel=INPUT_PANEL)]
+QuantityOpt = Annotated[Optional[str], typer.Option("--quantity", help="Quantity column.",
+                                                    rich_help_panel=INPUT_PANEL)]
+PriceOpt = Annotated[Optional[str], typer.Option("--price", help="Unit price column (amount = quantity x price).",
+                                                 rich_help_panel=INPUT_PANEL)]
+StatusOpt = Annotated[Optional[str], typer.Option("--status", help="Order status column (退货/cancelled mark returns).",
+                                                  rich_help_panel=INPUT_PANEL)]
+SheetOpt = Annotated[Optional[str], typer.Option("--sheet", help="XLSX sheet name or number (default: first).",
+                                                 rich_help_panel=INPUT_PANEL)]
+EncodingOpt = Annotated[Optional[str], typer.Option("--encoding", help="Force the encoding (utf-8, gb18030, ...).",
+                                                    rich_help_panel=INPUT_PANEL)]
+DelimiterOpt = Annotated[Optional[str], typer.Option("--delimiter", help="Force the field delimiter.",
+                                                     rich_help_panel=INPUT_PANEL)]
+DayfirstOpt = Annotated[Optional[bool], typer.Option("--dayfirst/--monthfirst",
+                                                     help="Read 01/02/2024 as 1 Feb / 2 Jan (default: from the data).",
+                                                     rich_help_panel=INPUT_PANEL, show_default=False)]
+DecimalOpt = Annotated[Optional[str], typer.Option("--decimal", help="Decimal separator of amounts: . or , "
+                                                   "(default: from the data).", rich_help_panel=INPUT_PANEL)]
+SkipBadOpt = Annotated[bool, typer.Option("--skip-bad-rows", help="Drop and count rows with an unreadable date or "
+                                          "amount instead of stopping.", rich_help_panel=INPUT_PANEL)]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="Analysis date YYYY-MM-DD (default: the last "
+                                                "purchase date in the data).", show_default=False)]
+FormatOpt = Annotated[Optional[str], typer.Option("--format", "-f", help="table, csv, json, parquet or xlsx "
+                                                  "(default: table on a terminal, csv in a pipe or by -o extension).",
+                                                  rich_help_panel=OUTPUT_PANEL, show_default=False)]
+OutputOpt = Annotated[Optional[str], typer.Option("--output", "-o", help="Write per-customer rows here "
+                                                  "(default: stdout).", rich_help_panel=OUTPUT_PANEL)]
+ReportOpt = Annotated[Optional[str], typer.Option("--report", help="Also write the Excel report (FILE.xlsx).",
+                                                  rich_help_panel=OUTPUT_PANEL)]
+LangOpt = Annotated[str, typer.Option("--lang", help="Language of labels: en or zh.", envvar="CRMKIT_LANG",
+                                      rich_help_panel=OUTPUT_PANEL)]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.",
+                                        rich_help_panel=OUTPUT_PANEL)]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an error.", envvar="CRMKIT_DEBUG",
+                                        rich_help_panel=OUTPUT_PANEL)]
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message.rstrip("\n") + "\n")
+
+
+@contextlib.contextmanager
+def _errors(debug: bool):
+    """Turn library errors into one stderr line and the documented exit code (traceback with --debug)."""
+    try:
+        yield
+    except CrmkitError as exc:
+        if debug:
+            raise
+        _err(f"crmkit: error: {exc}")
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        _err("crmkit: interrupted")
+        raise typer.Exit(130) from None
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as line-oriented Unix tools do.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(141) from None
+    except MemoryError:
+        if debug:
+            raise
+        _err("crmkit: error: out of memory (try a Parquet input or a machine with more memory)")
+        raise typer.Exit(1) from None
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback without --debug
+        if debug:
+            raise
+        _err(f"crmkit: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback "
+             "and report it)")
+        raise typer.Exit(1) from None
+
+
+@contextlib.contextmanager
+def _status(message: str, quiet: bool):
+    """A spinner on stderr, only when stderr is a terminal (pipes and cron logs stay clean)."""
+    if quiet or not sys.stderr.isatty():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
+
+
+def _parse_date(text: str, flag: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{flag} must be a date YYYY-MM-DD, not {text!r}") from None
+
+
+def _parse_thresholds(text: str) -> tuple[float, float]:
+    try:
+        a, b = (float(x) for x in text.split(","))
+    except ValueError:
+        raise UsageError(f"--abc must be two shares like 0.8,0.95, not {text!r}") from None
+    if not 0 < a < b <= 1:
+        raise UsageError(f"--abc needs 0 < A < B <= 1, got {text!r}")
+    return a, b
+
+
+def _read(input, *, customer, date_col, amount, order_id, quantity, price, status, sheet, encoding, delimiter,
+          dayfirst, decimal, skip_bad_rows, quiet):
+    from crmkit.data import read_purchases
+
+    if decimal not in (None, ".", ","):
+        raise UsageError(f"--decimal must be . or , not {decimal!r}")
+    if delimiter is not None:
+        delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
+        if len(delimiter) != 1:
+            raise UsageError(f"--delimiter must be one character, not {delimiter!r}")
+    columns = {"customer_id": customer, "date": date_col, "amount": amount, "order_id": order_id,
+               "quantity": quantity, "unit_price": price, "status": status}
+    with _status(f"Reading {input}…", quiet):
+        return read_purchases(input, columns=columns, sheet=sheet, encoding=encoding, delimiter=delimiter,
+                              dayfirst=dayfirst, decimal=decimal, skip_bad_rows=skip_bad_rows)
+
+
+def _render_segment_table(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from crmkit.i18n import label
+
+    lang = result.lang
+    console = Console()
+    table = Table(title=label("sheet_segments", lang))
+    for key in ("segment_label", "customers", "customer_share", "revenue", "revenue_share",
+                "mean_recency_days", "mean_frequency", "mean_monetary"):
+        table.add_column(label(key, lang), justify="left" if key == "segment_label" else "right")
+    for row in result.segments.itertuples():
+        def num(v, spec):
+            return "" if v != v else format(v, spec)
+        table.add_row(row.segment_label, f"{row.customers:,}", f"{row.customer_share:.1%}", f"{row.revenue:,.2f}",
+                      f"{row.revenue_share:.1%}", num(row.mean_recency_days, ",.0f"), num(row.mean_frequency, ".2f"),
+                      num(row.mean_monetary, ",.2f"))
+    console.print(table)
+    h = result.headline
+    console.print(
+        f"{label('customers', lang)} {h['customers']:,} · {label('revenue', lang)} {h['revenue']:,.2f} · "
+        f"{label('repeat_customer_rate', lang)} {h['repeat_customer_rate']:.1%} · "
+        f"{label('top20_share', lang)} {h['top20_share']:.1%} · {label('gini', lang)} {h['gini']:.3f} · "
+        f"{label('as_of', lang)} {h['as_of']}"
+        + (f" · silhouette {result.silhouette:.3f}" if result.silhouette is not None else ""))
+
+
+@app.command()
+def segment(
+    input: InputArg,
+    as_of: AsOfOpt = None,
+    bins: Annotated[int, typer.Option("--bins", help="Score bands per dimension: 3, 4 or 5.")] = 5,
+    scheme: Annotated[str, typer.Option("--scheme", help="standard, cn8, or a FILE.toml of your own rules.")]
+    = "standard",
+    occasion: Annotated[str, typer.Option("--occasion", help="A purchase is a distinct day or a distinct order.")]
+    = "day",
+    abc: Annotated[str, typer.Option("--abc", help="Cumulative revenue shares closing classes A and B.")]
+    = "0.8,0.95",
+    clusters: Annotated[Optional[int], typer.Option("--clusters", help="Add k-means clusters on log R, F, M.")]
+    = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed for --clusters.")] = 0,
+    format: FormatOpt = None,
+    output: OutputOpt = None,
+    report: ReportOpt = None,
+    lang: LangOpt = "en",
+    customer: CustomerOpt = None,
+    date_col: DateOpt = None,
+    amount: AmountOpt = None,
+    order_id: OrderOpt = None,
+    quantity: QuantityOpt = None,
+    price: PriceOpt = None,
+    status: StatusOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    dayfirst: DayfirstOpt = None,
+    decimal: DecimalOpt = None,
+    skip_bad_rows: SkipBadOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+):
+    """RFM scores, named segments, Pareto/ABC classes and clusters per customer.
+
+    Example: crmkit segment sales.csv --format csv -o customers.csv --report report.xlsx
+    """
+    with _errors(debug):
+        from crmkit.i18n import check_lang
+        from crmkit.output import format_for, write_frame
+        from crmkit.segment import segment as run_segment
+
+        check_lang(lang)
+        fmt = format_for(output, format, sys.stdout.isatty())
+        thresholds = _parse_thresholds(abc)
+        data = _read(input, customer=customer, date_col=date_col, amount=amount, order_id=order_id,
+                     quantity=quantity, price=price, status=status, sheet=sheet, encoding=encoding,
+                     delimiter=delimiter, dayfirst=dayfirst, decimal=decimal, skip_bad_rows=skip_bad_rows,
+                     quiet=quiet)
+        as_of_date = data.resolve_as_of(_parse_date(as_of, "--as-of") if as_of else None)
+        with _status("Segmenting…", quiet):
+            result = run_segment(data.table, as_of_date, occasion=occasion, bins=bins, scheme=scheme,
+                                 thresholds=thresholds, clusters=clusters, seed=seed, lang=lang)
+        data.quality.customers = result.headline["customers"]
+        if not quiet:
+            _err("crmkit: " + data.quality.one_line() + ("" if as_of else " (last purchase date in the data)"))
+            for note in data.quality.notes:
+                _err(f"crmkit: note: {note}")
+        if fmt == "table":
+            if output and output != "-":
+                raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
+            _render_segment_table(result)
+        else:
+            write_frame(result.customers, fmt, output, protect=[input], lang=lang)
+        if report:
+            from crmkit.report import write_segment_report
+
+            with _status("Writing the report…", quiet):
+                write_segment_report(report, result, data.quality, lang=lang, protect=[input])
+            if not quiet:
+                _err(f"crmkit: report written to {report}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Shared fixtures. Reference datasets are read from ../shared/datasets and skipped when absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "datasets"
+
+
+@pytest.fixture
+def shared_dataset():
+    """Path of a file in ../shared/datasets, or skip the test when it is not there."""
+
+    def get(name: str) -> Path:
+        path = SHARED / name
+        if not path.is_file():
+            pytest.skip(f"reference dataset {path} not available")
+        return path
+
+    return get
+
+
+@pytest.fixture
+def write(tmp_path):
+    """Write text (or bytes) to a file in tmp_path and return its path as str."""
+
+    def _write(name: str, content, encoding: str = "utf-8") -> str:
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_bytes(content.encode(encoding))
+        return str(path)
+
+    return _write
