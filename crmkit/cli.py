@@ -181,8 +181,9 @@ def _render_segment_table(result) -> None:
     from crmkit.i18n import label
 
     lang = result.lang
-    console = Console()
-    table = Table(title=label("sheet_segments", lang))
+    # A pipe or a file gets the whole table, not one folded to a guessed 80 columns.
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    table = Table(title=label("sheet:segments", lang))
     for key in ("segment_label", "customers", "customer_share", "revenue", "revenue_share",
                 "mean_recency_days", "mean_frequency", "mean_monetary"):
         table.add_column(label(key, lang), justify="left" if key == "segment_label" else "right")

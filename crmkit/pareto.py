@@ -61,7 +61,8 @@ def gini(values) -> float:
     if n == 0 or total <= 0:
         return 0.0
     i = np.arange(1, n + 1)
-    return float((2.0 * np.dot(i, x)) / (n * total) - (n + 1.0) / n)
+    # clamp: equal values give -2e-16 through rounding, and G is 0 there by definition
+    return float(min(1.0, max(0.0, (2.0 * np.dot(i, x)) / (n * total) - (n + 1.0) / n)))
 
 
 def top_share(values, fraction: float = 0.2) -> float:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import tempfile
+
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="crmkit-hypothesis-"))
+
+# Tests never write into the working directory: no example database, fixed derandomised runs.
+settings.register_profile("crmkit", database=None, derandomize=True)
+settings.load_profile("crmkit")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "datasets"

@@ -1,0 +1,225 @@
+"""User-facing report labels in English and Chinese, kept in one table.
+
+Every label a report shows (sheet names, headline names, column headers, chart titles,
+data-quality rows) is looked up here by a stable key, so that the analysis code deals only in
+keys (``recency_days``, ``dropped:missing_date``) and a new language or a new command adds
+rows to :data:`LABELS` and nothing else.
+
+Key families
+------------
+``sheet:<name>``
+    Worksheet names (at most 31 characters, Excel's limit).
+``column:<role>`` / ``dropped:<reason>``
+    The data-quality rows produced by :meth:`crmkit.quality.DataQuality.as_rows`.
+``title:<name>``, ``chart:<name>``, ``axis:<name>``, ``series:<name>``
+    Captions of report blocks and charts.
+``fmt:<name>``
+    Sentence templates with ``str.format`` placeholders.
+anything else
+    A column name or a headline name, exactly as the library's frames and dicts spell it.
+"""
+
+from __future__ import annotations
+
+from crmkit.errors import UsageError
+
+LANGS: tuple[str, ...] = ("en", "zh")
+"""Languages a report can be written in."""
+
+# One row per key: {"en": ..., "zh": ...}. Later commands (clv, satisfaction, ladder,
+# retention, monthly) add their rows here, grouped under a comment naming the command.
+LABELS: dict[str, dict[str, str]] = {
+    # --- worksheet names -----------------------------------------------------------------
+    "sheet:summary": {"en": "Summary", "zh": "摘要"},
+    "sheet:segments": {"en": "Segments", "zh": "客户分群"},
+    "sheet:pareto": {"en": "Pareto", "zh": "帕累托分析"},
+    "sheet:customers": {"en": "Customers", "zh": "客户明细"},
+    "sheet:data_quality": {"en": "Data quality", "zh": "数据质量"},
+    "sheet:clusters": {"en": "Clusters", "zh": "聚类"},
+
+    # --- block titles ----------------------------------------------------------------------
+    "title:segment_report": {"en": "Customer segmentation (RFM)", "zh": "客户分群(RFM)"},
+    "title:concentration": {"en": "Revenue concentration", "zh": "销售额集中度"},
+    "title:abc_classes": {"en": "ABC classes by cumulative revenue share",
+                          "zh": "按累计销售额占比的ABC分类"},
+    "title:lorenz": {"en": "Lorenz curve and cumulative share", "zh": "洛伦兹曲线与累计占比"},
+    "title:clusters": {"en": "K-means clusters on RFM scores", "zh": "基于RFM的K均值聚类"},
+    "title:data_quality": {"en": "What was read from the input", "zh": "输入数据读取情况"},
+
+    # --- headline numbers (SegmentResult.headline, ParetoResult) ---------------------------
+    "customers": {"en": "Customers", "zh": "客户数"},
+    "revenue": {"en": "Revenue", "zh": "销售额"},
+    "repeat_customer_rate": {"en": "Repeat-customer rate", "zh": "复购客户占比"},
+    "top20_share": {"en": "Revenue share of top 20% customers", "zh": "前20%客户销售额占比"},
+    "gini": {"en": "Gini coefficient", "zh": "基尼系数"},
+    "as_of": {"en": "Analysis date (as of)", "zh": "分析日期"},
+    "scheme": {"en": "Segmentation scheme", "zh": "分群方案"},
+    "bins": {"en": "Score levels (bins)", "zh": "评分档数"},
+    "lang": {"en": "Language", "zh": "语言"},
+    "top_share": {"en": "Revenue share of top customers", "zh": "头部客户销售额占比"},
+    "top_fraction": {"en": "Top customers (share of all customers)", "zh": "头部客户占全部客户比例"},
+    "threshold_a": {"en": "Class A: cumulative revenue share up to", "zh": "A类:累计销售额占比上限"},
+    "threshold_b": {"en": "Class B: cumulative revenue share up to", "zh": "B类:累计销售额占比上限"},
+    "pareto_statement": {"en": "In words", "zh": "解读"},
+    "silhouette": {"en": "Silhouette score", "zh": "轮廓系数"},
+    "n_clusters": {"en": "Number of clusters", "zh": "聚类数"},
+
+    # --- SegmentResult.customers columns ---------------------------------------------------
+    "customer_id": {"en": "Customer ID", "zh": "客户编号"},
+    "recency_days": {"en": "Recency (days)", "zh": "最近购买间隔(天)"},
+    "frequency": {"en": "Frequency (orders)", "zh": "购买次数"},
+    "monetary": {"en": "Monetary (net revenue)", "zh": "消费金额"},
+    "r_score": {"en": "R score", "zh": "R分"},
+    "f_score": {"en": "F score", "zh": "F分"},
+    "m_score": {"en": "M score", "zh": "M分"},
+    "segment": {"en": "Segment", "zh": "客户分群"},
+    "pareto_class": {"en": "ABC class", "zh": "ABC分类"},
+    "rfm_score": {"en": "RFM score", "zh": "RFM得分"},
+    "segment_label": {"en": "Segment name", "zh": "分群名称"},
+    "action": {"en": "Suggested action", "zh": "建议行动"},
+    "first_purchase": {"en": "First purchase", "zh": "首次购买日期"},
+    "last_purchase": {"en": "Last purchase", "zh": "最近购买日期"},
+    "tenure_days": {"en": "Tenure (days)", "zh": "客户时长(天)"},
+    "avg_order_value": {"en": "Average order value", "zh": "客单价"},
+    "gross_revenue": {"en": "Gross revenue (before returns)", "zh": "总销售额(未扣退货)"},
+    "returns": {"en": "Returns", "zh": "退货金额"},
+    "cluster": {"en": "Cluster", "zh": "聚类"},
+
+    # --- SegmentResult.segments / .clusters and ParetoResult.classes columns ----------------
+    "customer_share": {"en": "Share of customers", "zh": "客户占比"},
+    "revenue_share": {"en": "Share of revenue", "zh": "销售额占比"},
+    "mean_recency_days": {"en": "Mean recency (days)", "zh": "平均最近购买间隔(天)"},
+    "mean_frequency": {"en": "Mean frequency (orders)", "zh": "平均购买次数"},
+    "mean_monetary": {"en": "Mean monetary", "zh": "平均消费金额"},
+
+    # --- ParetoResult.lorenz columns --------------------------------------------------------
+    # the plain keys are the generic names; the lorenz: keys say which way the curve is read
+    "top_customer_share": {"en": "Top customers (share)", "zh": "头部客户占比"},
+    "top_revenue_share": {"en": "Their share of revenue", "zh": "头部客户销售额占比"},
+    "lorenz:customer_share": {"en": "Cumulative share of customers (smallest first)",
+                              "zh": "累计客户占比(由小到大)"},
+    "lorenz:revenue_share": {"en": "Cumulative share of revenue (Lorenz)",
+                             "zh": "累计销售额占比(洛伦兹)"},
+    "lorenz:top_customer_share": {"en": "Top x% of customers (largest first)",
+                                  "zh": "前x%客户(由大到小)"},
+    "lorenz:top_revenue_share": {"en": "hold y% of revenue", "zh": "贡献y%销售额"},
+
+    # --- DataQuality.as_rows() -------------------------------------------------------------
+    "source": {"en": "Source file", "zh": "数据文件"},
+    "file_format": {"en": "File format", "zh": "文件格式"},
+    "encoding": {"en": "Text encoding", "zh": "文本编码"},
+    "delimiter": {"en": "Delimiter", "zh": "分隔符"},
+    "header_row": {"en": "Header row", "zh": "表头所在行"},
+    "column:customer_id": {"en": "Column used for customer ID", "zh": "客户编号列"},
+    "column:date": {"en": "Column used for date", "zh": "日期列"},
+    "column:amount": {"en": "Column used for amount", "zh": "金额列"},
+    "column:order_id": {"en": "Column used for order ID", "zh": "订单号列"},
+    "column:quantity": {"en": "Column used for quantity", "zh": "数量列"},
+    "column:unit_price": {"en": "Column used for unit price", "zh": "单价列"},
+    "column:product": {"en": "Column used for product", "zh": "产品列"},
+    "column:channel": {"en": "Column used for channel", "zh": "渠道列"},
+    "column:margin": {"en": "Column used for margin", "zh": "毛利列"},
+    "column:status": {"en": "Column used for order status", "zh": "订单状态列"},
+    "rows_read": {"en": "Rows read", "zh": "读取行数"},
+    "rows_used": {"en": "Rows used", "zh": "使用行数"},
+    "dropped:missing_customer_id": {"en": "Rows dropped: no customer ID",
+                                    "zh": "剔除行数:缺少客户编号"},
+    "dropped:missing_date": {"en": "Rows dropped: no date", "zh": "剔除行数:缺少日期"},
+    "dropped:missing_amount": {"en": "Rows dropped: no amount", "zh": "剔除行数:缺少金额"},
+    "dropped:total_row": {"en": "Rows dropped: total or subtotal rows", "zh": "剔除行数:合计行"},
+    "dropped:invalid_value": {"en": "Rows dropped: unreadable value", "zh": "剔除行数:无效数值"},
+    "dropped:after_as_of": {"en": "Rows dropped: after the analysis date",
+                            "zh": "剔除行数:晚于分析日期"},
+    "return_rows": {"en": "Return or cancellation rows", "zh": "退货/取消行数"},
+    "return_amount": {"en": "Revenue removed by returns", "zh": "退货冲减金额"},
+    "first_date": {"en": "First date in data", "zh": "数据最早日期"},
+    "last_date": {"en": "Last date in data", "zh": "数据最晚日期"},
+    "after_as_of": {"en": "Rows after the analysis date (left out)",
+                    "zh": "晚于分析日期的行数(未纳入分析)"},
+    "note": {"en": "Note", "zh": "说明"},
+
+    # --- charts ----------------------------------------------------------------------------
+    "chart:customers_per_segment": {"en": "Customers per segment", "zh": "各分群客户数"},
+    "chart:segment_shares": {"en": "Share of customers and share of revenue by segment",
+                             "zh": "各分群客户占比与销售额占比"},
+    "chart:customers_per_cluster": {"en": "Share of customers and revenue by cluster",
+                                    "zh": "各聚类客户占比与销售额占比"},
+    "chart:lorenz": {"en": "Lorenz curve of revenue", "zh": "销售额洛伦兹曲线"},
+    "chart:cumulative_share": {"en": "Top x% of customers hold y% of revenue",
+                               "zh": "前x%的客户贡献y%的销售额"},
+    "axis:customers": {"en": "Customers", "zh": "客户数"},
+    "axis:share": {"en": "Share", "zh": "占比"},
+    "axis:customer_share": {"en": "Share of customers", "zh": "客户累计占比"},
+    "axis:revenue_share": {"en": "Share of revenue", "zh": "销售额累计占比"},
+    "series:lorenz": {"en": "Lorenz curve", "zh": "洛伦兹曲线"},
+    "series:equality": {"en": "Perfect equality", "zh": "绝对平均线"},
+    "series:top_share": {"en": "Revenue held by the top customers", "zh": "头部客户累计销售额占比"},
+
+    # --- sentence templates ----------------------------------------------------------------
+    "fmt:top_hold": {"en": "The top {x} of customers hold {y} of revenue",
+                     "zh": "前{x}的客户贡献了{y}的销售额"},
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` when a report can be written in it.
+
+    Parameters
+    ----------
+    lang : str
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The same language code.
+
+    Raises
+    ------
+    crmkit.errors.UsageError
+        For any other value.
+
+    Examples
+    --------
+    >>> check_lang("zh")
+    'zh'
+    """
+    if lang not in LANGS:
+        raise UsageError(f"unknown report language {lang!r}",
+                         hint="use " + " or ".join(repr(code) for code in LANGS))
+    return lang
+
+
+def label(key: str, lang: str = "en") -> str:
+    """The label of ``key`` in ``lang``; never raises.
+
+    A key missing from :data:`LABELS` comes back unchanged (so literal text passes through),
+    and a key with no entry for ``lang`` falls back to its English label: a report with one
+    English header is more useful than a crash.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`LABELS` (``"recency_days"``, ``"sheet:summary"``) or any text.
+    lang : str
+        ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> label("recency_days", "zh")
+    '最近购买间隔(天)'
+    >>> label("no such key", "zh")
+    'no such key'
+    """
+    try:
+        entry = LABELS.get(key)
+    except TypeError:  # an unhashable "key" is still shown rather than crashing a report
+        entry = None
+    if entry is None:
+        return str(key)
+    text = entry.get(lang) or entry.get("en")
+    return text if text is not None else str(key)
