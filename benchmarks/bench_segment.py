@@ -166,7 +166,7 @@ def warm_page_cache(path: Path) -> None:
 
 # --- report ----------------------------------------------------------------------
 
-def machine() -> dict:
+def machine(load_at_start: float) -> dict:
     proc_meminfo = Path("/proc/meminfo")
     meminfo = proc_meminfo.read_text().splitlines() if proc_meminfo.exists() else []
     total_kb = next((int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")), 0)
@@ -176,7 +176,8 @@ def machine() -> dict:
                     Path("/proc/cpuinfo").read_text().splitlines()
                     if line.startswith("model name")), "")
     return {"date": dt.date.today().isoformat(), "cpus": os.cpu_count(),
-            "load_average": [round(load, 2) for load in os.getloadavg()],
+            "load_1min_at_start": round(load_at_start, 2),
+            "load_1min_at_end": round(os.getloadavg()[0], 2),
             "ram_gb": round(total_kb / 1024 ** 2, 1), "cpu": cpu,
             "python": platform.python_version(), "platform": platform.platform()}
 
@@ -251,6 +252,11 @@ def main(argv=None) -> int:
     if unknown:
         sys.exit(f"unknown case(s): {', '.join(sorted(unknown))}")
     args.scratch.mkdir(parents=True, exist_ok=True)
+    load_at_start = os.getloadavg()[0]
+    if load_at_start > 0.5:
+        # Other work on the machine shows up in every number (DuckDB uses every core).
+        print(f"warning: 1-min load average is {load_at_start:.2f}; timings will be noisy",
+              file=sys.stderr)
     # Run crmkit from this checkout whether or not it is installed.
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         [str(REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
@@ -302,10 +308,11 @@ def main(argv=None) -> int:
         record["floor"] = bare
         records.append(record)
 
-    info = machine()
+    info = machine(load_at_start)
     print(f"\n{info['date']}, {info['cpus']} CPUs ({info['cpu']}), {info['ram_gb']} GB RAM, "
-          f"Python {info['python']}, load average {info['load_average'][2]} (15 min) at the "
-          "end; floor = DuckDB alone for the data rows, `python -c pass` for `crmkit --help`.\n")
+          f"Python {info['python']}, 1-min load average {info['load_1min_at_start']} at start, "
+          f"{info['load_1min_at_end']} at end; floor = DuckDB alone for the data rows, "
+          "`python -c pass` for `crmkit --help`.\n")
     print(markdown_table(records))
     if args.json:
         flat = [{key: value for key, value in record.items() if key != "floor"}

@@ -430,8 +430,8 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows) ->
     quality.rows_used, quality.return_rows, quality.return_amount = agg[0], agg[1], float(agg[2])
     quality.first_date, quality.last_date = agg[3], agg[4]
     if quality.rows_used == 0:
-        raise DataError("no usable purchase rows (" + ", ".join(f"{k} {v}" for k, v in quality.dropped.items())
-                        + ")", file=src.display)
+        raise DataError("no usable purchase rows (" + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in
+                                                               quality.dropped.items()) + ")", file=src.display)
     table = con.sql(f"""
         SELECT customer_id, date, CASE WHEN {is_return} THEN -abs(amount) ELSE amount END AS amount,
                {is_return} AS is_return {''.join(', ' + role for role in extra)}

@@ -124,11 +124,13 @@ def sniff_layout(text: str, delimiter: str | None = None) -> tuple[str, int, lis
         raise InputError("file is empty")
     best = None
     for cand in ([delimiter] if delimiter else DELIMITERS):
-        rows = list(csv.reader(lines, delimiter=cand))
+        # Each line on its own: a stray quote must not swallow the sample (DuckDB reports it later,
+        # with its line number).
+        rows = [next(csv.reader([line], delimiter=cand), []) for line in lines]
         counts = [len(r) for r in rows if any(c.strip() for c in r)]
         if not counts:
             continue
-        mode = max(set(counts), key=counts.count)
+        mode = max(sorted(set(counts)), key=counts.count)
         score = (mode > 1, counts.count(mode) / len(counts), mode)
         if best is None or score > best[0]:
             best = (score, cand, rows, mode)

@@ -258,6 +258,8 @@ def test_fast_rows_write_what_openpyxl_writes(tmp_path, monkeypatch):
     slow = _sheet_xml(tmp_path, "slow.xlsx", False, monkeypatch)
     assert sorted(fast) == sorted(slow)
     for name in fast:
+        if name == "docProps/core.xml":
+            continue  # holds the time of the save
         a, b = fast[name], slow[name]
         if name.startswith("xl/worksheets/sheet"):
             # openpyxl prints floats with %.16g (the fast path keeps all 17 digits) and writes
