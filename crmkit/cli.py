@@ -158,7 +158,7 @@ def _parse_thresholds(text: str) -> tuple[float, float]:
 
 
 def _read(input, *, customer, date_col, amount, order_id, quantity, price, status, sheet, encoding, delimiter,
-          dayfirst, decimal, skip_bad_rows, quiet):
+          dayfirst, decimal, skip_bad_rows, quiet, keep=None):
     from crmkit.data import read_purchases
 
     if decimal not in (None, ".", ","):
@@ -171,7 +171,8 @@ def _read(input, *, customer, date_col, amount, order_id, quantity, price, statu
                "quantity": quantity, "unit_price": price, "status": status}
     with _status(f"Reading {input}…", quiet):
         return read_purchases(input, columns=columns, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                              dayfirst=dayfirst, decimal=decimal, skip_bad_rows=skip_bad_rows)
+                              dayfirst=dayfirst, decimal=decimal, skip_bad_rows=skip_bad_rows,
+                              **({} if keep is None else {"keep": keep}))
 
 
 def _render_segment_table(result) -> None:
@@ -252,7 +253,7 @@ def segment(
         data = _read(input, customer=customer, date_col=date_col, amount=amount, order_id=order_id,
                      quantity=quantity, price=price, status=status, sheet=sheet, encoding=encoding,
                      delimiter=delimiter, dayfirst=dayfirst, decimal=decimal, skip_bad_rows=skip_bad_rows,
-                     quiet=quiet)
+                     quiet=quiet, keep=("order_id",) if occasion == "order" else ())
         as_of_date = data.resolve_as_of(_parse_date(as_of, "--as-of") if as_of else None)
         with _status("Segmenting…", quiet):
             result = run_segment(data.table, as_of_date, occasion=occasion, bins=bins, scheme=scheme,

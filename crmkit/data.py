@@ -32,6 +32,9 @@ from crmkit.errors import DataError, InputError
 from crmkit.quality import DataQuality
 from crmkit.readers import Source, open_source
 
+#: Optional columns a command may ask :func:`read_purchases` to carry along.
+OPTIONAL_ROLES = ("order_id", "quantity", "product", "channel", "margin")
+
 #: Values that mean "nothing here" in exports.
 _NULLS = "('', 'nan', 'NaN', 'NAN', 'null', 'NULL', 'None', 'none', 'N/A', 'n/a', 'NA', '#N/A', '-', '--', '—')"
 _TOTAL_WORDS = ("('合计', '总计', '小计', '总额', '合计金额', '总合计', 'total', 'totals', 'grand total', "
@@ -184,7 +187,8 @@ def _scan_error(exc: Exception, src: Source) -> InputError:
 
 def read_purchases(source: str, *, columns: dict[str, str | None] | None = None, sheet: str | None = None,
                    encoding: str | None = None, delimiter: str | None = None, dayfirst: bool | None = None,
-                   decimal: str | None = None, skip_bad_rows: bool = False) -> PurchaseData:
+                   decimal: str | None = None, skip_bad_rows: bool = False,
+                   keep: tuple[str, ...] = OPTIONAL_ROLES) -> PurchaseData:
     """Read and clean a purchase export (CSV/TSV/;/|, .gz, XLSX, Parquet, or ``-`` for stdin).
 
     Parameters
@@ -205,6 +209,10 @@ def read_purchases(source: str, *, columns: dict[str, str | None] | None = None,
         Decimal separator of amounts. ``None`` decides from the data.
     skip_bad_rows : bool
         Drop and count rows with an unreadable date or amount instead of failing.
+    keep : tuple of str
+        Optional roles to carry into the result when the file has them (default: all of
+        ``order_id, quantity, product, channel, margin``). A command that needs none of them
+        reads faster; the columns are still found and listed in ``quality.columns``.
 
     Returns
     -------
@@ -217,7 +225,7 @@ def read_purchases(source: str, *, columns: dict[str, str | None] | None = None,
     with tempfile.TemporaryDirectory(prefix="crmkit-") as workdir:
         src = open_source(source, workdir, sheet=sheet, encoding=encoding, delimiter=delimiter)
         try:
-            return _read(src, columns, dayfirst, decimal, skip_bad_rows)
+            return _read(src, columns, dayfirst, decimal, skip_bad_rows, keep)
         finally:
             src.cleanup()
 
@@ -251,13 +259,18 @@ def _conventions(con, src_sql: str, c: dict, amount_cols: list[str]) -> tuple[bo
 
 
 def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayfirst: bool,
-                 decimal_comma: bool, returned_statuses: list[str], c_cancel: bool) -> tuple[str, list[str]]:
+                 decimal_comma: bool, returned_statuses: list[str], c_cancel: bool,
+                 keep: tuple[str, ...]) -> tuple[str, list[str]]:
     """The single cleaning query: raw text in, typed and classified rows out (file order kept)."""
     # The inner SELECT trims and nulls each text column once; the outer one parses. DuckDB does
     # not share sub-expressions across CASE branches, so this halves the work on large files.
+    # order_id is always staged: cancellations are matched on it.
+    needed = {"amount", "order_id", "status"} | set(keep)
+    if cmap.amount_from_price:
+        needed |= {"quantity", "unit_price"}
     text_cols = {"customer_id": c["customer_id"], "date": c["date"]}
     for role in ("amount", "quantity", "unit_price", "order_id", "product", "channel", "margin", "status"):
-        if role in c:
+        if role in c and role in needed:
             text_cols[role] = c[role]
     if _q(first_col) not in text_cols.values():
         text_cols["_first"] = _q(first_col)
@@ -280,12 +293,11 @@ def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayf
     flagged = "coalesce(" + " OR ".join(flag_parts) + ", false)" if flag_parts else "false"
     extra = {}
     for role in ("order_id", "product", "channel"):
-        if role in c:
+        if role in t:
             extra[role] = id_expr(t[role]) if role == "order_id" else t[role]
-    if "quantity" in c:
-        extra["quantity"] = amount_expr(t["quantity"], decimal_comma)
-    if "margin" in c:
-        extra["margin"] = amount_expr(t["margin"], decimal_comma)
+    for role in ("quantity", "margin"):
+        if role in t and role in keep:
+            extra[role] = amount_expr(t[role], decimal_comma)
     extra_sql = "".join(f", {expr} AS {role}" for role, expr in extra.items())
     d = t["date"]
     slash_guard = f"(substr({d}, 2, 1) IN ('/', '-', '.') OR substr({d}, 3, 1) IN ('/', '-', '.'))"
@@ -318,19 +330,19 @@ def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayf
     return sql, list(extra)
 
 
-def _read(src: Source, overrides, dayfirst, decimal, skip_bad_rows) -> PurchaseData:
+def _read(src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep) -> PurchaseData:
     import duckdb
 
     con = _connect()
     try:
-        return _read_with(con, src, overrides, dayfirst, decimal, skip_bad_rows)
+        return _read_with(con, src, overrides, dayfirst, decimal, skip_bad_rows, keep)
     except duckdb.Error as exc:
         raise _scan_error(exc, src) from None
     finally:
         con.close()
 
 
-def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows) -> PurchaseData:
+def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep) -> PurchaseData:
     if src.frame is not None:
         con.register("raw_frame", src.frame)
         src.sql = "raw_frame"
@@ -362,7 +374,8 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows) ->
 
     def stage(first_day: bool) -> list[str]:
         sql, extra_cols = _staging_sql(src.sql, c, cmap, src.headers[0], dayfirst=first_day,
-                                       decimal_comma=decimal_comma, returned_statuses=returned, c_cancel=c_cancel)
+                                       decimal_comma=decimal_comma, returned_statuses=returned, c_cancel=c_cancel,
+                                       keep=keep)
         con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {sql}")
         return extra_cols
 
@@ -408,7 +421,11 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows) ->
     # A flagged row with a positive amount offsets an earlier purchase when that order also has an
     # unflagged row (a return line); otherwise the order itself was cancelled and never was revenue.
     keep = "_drop IS NULL"
+    positive_flagged = 0
     if "order_id" in c and (returned or c_cancel):
+        positive_flagged = con.sql("SELECT count(*) FROM staged WHERE _drop IS NULL AND _flagged AND amount > 0"
+                                   ).fetchall()[0][0]
+    if positive_flagged:
         con.execute("""
             CREATE TEMP TABLE cancelled AS
             SELECT f.rowid AS _row FROM staged f
@@ -434,7 +451,7 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows) ->
                                                                quality.dropped.items()) + ")", file=src.display)
     table = con.sql(f"""
         SELECT customer_id, date, CASE WHEN {is_return} THEN -abs(amount) ELSE amount END AS amount,
-               {is_return} AS is_return {''.join(', ' + role for role in extra)}
+               {is_return} AS is_return {''.join(', ' + role for role in extra if role in keep)}
         FROM staged WHERE {keep}
     """).to_arrow_table()
     return PurchaseData(table=table, quality=quality)

@@ -34,8 +34,6 @@ import io
 import math
 import os
 import re
-import stat
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +45,8 @@ from xml.sax.saxutils import escape as _xml_escape
 import numpy as np
 import pandas as pd
 
-from crmkit.errors import CrmkitError, OutputError
+from crmkit.errors import OutputError
+from crmkit.files import atomic_path
 from crmkit.i18n import check_lang, label
 
 __all__ = [
@@ -857,37 +856,9 @@ class ReportWorkbook:
         if not self._sheets:
             # openpyxl would write it, but Excel refuses to open a workbook without sheets
             raise ValueError("the workbook has no sheets to write")
-        target = Path(os.fspath(path))
-        for protected in protect:
-            if protected is not None and _same_file(target, Path(os.fspath(protected))):
-                raise OutputError("refusing to overwrite an input file with the report",
-                                  file=str(target), hint="choose another output path")
-        if target.is_dir():
-            raise OutputError("is a folder, not a file", file=str(target))
-        folder = target.parent
-        if not folder.is_dir():
-            raise OutputError(f"the folder {str(folder)!r} does not exist", file=str(target))
-        try:
-            handle = tempfile.NamedTemporaryFile(delete=False, dir=folder, suffix=".xlsx",
-                                                 prefix=f".{target.stem}.")
-        except OSError as exc:
-            raise OutputError(f"cannot create a file in {str(folder)!r}: {exc.strerror or exc}",
-                              file=str(target)) from exc
-        temp_path = handle.name
-        try:
-            handle.close()
-            mode = _file_mode(target)
+        with atomic_path(path, protect) as temp_path:
             self._render().save(temp_path)
-            os.chmod(temp_path, mode)
-            os.replace(temp_path, target)
-        except BaseException as exc:
-            _remove_quietly(temp_path)
-            if isinstance(exc, CrmkitError) or not isinstance(exc, Exception):
-                raise
-            hint = "close the file if it is open in Excel" if isinstance(exc, PermissionError) else None
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else f"{type(exc).__name__}: {exc}"
-            raise OutputError(f"cannot write the workbook: {reason}", file=str(target), hint=hint) from exc
-        return target
+        return Path(os.fspath(path))
 
     def _render(self):
         from openpyxl import Workbook
@@ -1174,30 +1145,3 @@ def _build_chart(spec: _ChartSpec, worksheet, translate: Callable[[str], str]):
 
 
 # --- files -------------------------------------------------------------------------------
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-    except OSError:
-        pass
-    return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
-
-
-def _file_mode(target: Path) -> int:
-    """Permissions the report should get: the old report's, else what ``open()`` would give."""
-    try:
-        return stat.S_IMODE(os.stat(target).st_mode)
-    except OSError:
-        pass
-    # NamedTemporaryFile creates 0600 files; a plain new file gets 0666 minus the umask,
-    # which can only be read by setting it (restored at once)
-    umask = os.umask(0o022)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.remove(path)
-    except OSError:
-        pass

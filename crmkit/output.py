@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import tempfile
@@ -10,7 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from crmkit.errors import OutputError, UsageError
+from crmkit.errors import UsageError
+from crmkit.files import atomic_path
 
 FORMATS = ("table", "csv", "json", "parquet", "xlsx")
 BINARY_FORMATS = ("parquet", "xlsx")
@@ -27,41 +27,6 @@ def format_for(path: str | None, fmt: str | None, stdout_is_tty: bool) -> str:
     if path and path != "-":
         return _EXTENSIONS.get(Path(path).suffix.lower(), "csv")
     return "table" if stdout_is_tty else "csv"
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return os.path.abspath(a) == os.path.abspath(b)
-
-
-@contextlib.contextmanager
-def atomic_path(target: str, protect=()):
-    """Yield a temporary path next to ``target``; move it onto ``target`` only if the block succeeds.
-
-    A failed run therefore leaves the previous file intact and no partial file behind. Paths in
-    ``protect`` (the inputs) are never written.
-    """
-    for p in protect:
-        if p and p != "-" and os.path.exists(target) and _same_file(target, p):
-            raise OutputError("refusing to overwrite an input file", file=target)
-    directory = os.path.dirname(os.path.abspath(target))
-    if not os.path.isdir(directory):
-        raise OutputError("the output directory does not exist", file=target)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".crmkit-", suffix=Path(target).suffix, dir=directory)
-    except OSError as exc:
-        raise OutputError(f"cannot write here: {exc.strerror}", file=target) from None
-    os.close(fd)
-    try:
-        yield tmp
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise OutputError(f"cannot write: {exc.strerror or exc}", file=target) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _dates_only(frame: pd.DataFrame) -> list[str]:

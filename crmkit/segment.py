@@ -343,7 +343,7 @@ CUSTOMER_COLUMNS = [
 def _group_table(customers: pd.DataFrame, by: str) -> pd.DataFrame:
     total_n = len(customers)
     total_rev = customers["monetary"].sum()
-    g = customers.groupby(by, sort=False)
+    g = customers.groupby(by, sort=False, observed=True)
     table = pd.DataFrame({
         "customers": g.size(),
         "revenue": g["monetary"].sum(),
@@ -399,17 +399,21 @@ def segment_customers(summary: pd.DataFrame, as_of: date, *, bins: int = 5, sche
             "f_level": (customers["frequency"] > customers["frequency"].mean()).to_numpy(),
             "m_level": (customers["monetary"] > customers["monetary"].mean()).to_numpy(),
         }
-    customers["segment"] = rules.assign(to_five_point(scores["r_score"], bins),
-                                        to_five_point(scores["f_score"], bins),
-                                        to_five_point(scores["m_score"], bins), levels)
+    keys = rules.assign(to_five_point(scores["r_score"], bins), to_five_point(scores["f_score"], bins),
+                        to_five_point(scores["m_score"], bins), levels)
+    order = [r.key for r in rules.rules]
+    # Categoricals: labels and actions are a lookup per segment, not per customer (fast on 1M rows).
+    segment_cat = pd.Categorical(keys, categories=order)
+    customers["segment"] = segment_cat
     pareto, abc = pareto_analysis(customers["monetary"].to_numpy(float), thresholds=thresholds)
-    customers["pareto_class"] = abc
-    customers["rfm_score"] = (scores["r_score"].astype(str) + scores["f_score"].astype(str)
-                              + scores["m_score"].astype(str))
+    customers["pareto_class"] = pd.Categorical(abc, categories=["A", "B", "C"])
+    code = scores["r_score"].to_numpy() * 100 + scores["f_score"].to_numpy() * 10 + scores["m_score"].to_numpy()
+    customers["rfm_score"] = code.astype(str)
     label = {r.key: r.label[lang] for r in rules.rules}
     action = {r.key: r.action[lang] for r in rules.rules}
-    customers["segment_label"] = customers["segment"].map(label)
-    customers["action"] = customers["segment"].map(action)
+    codes = segment_cat.codes
+    customers["segment_label"] = pd.Categorical.from_codes(codes, categories=pd.Index(order)).map(label)
+    customers["action"] = pd.Categorical.from_codes(codes, categories=pd.Index(order)).map(action)
     cols = list(CUSTOMER_COLUMNS)
 
     cluster_table, silhouette = None, None
@@ -422,7 +426,7 @@ def segment_customers(summary: pd.DataFrame, as_of: date, *, bins: int = 5, sche
     customers = customers[cols + [c for c in customers.columns if c not in cols and c == "margin"]]
 
     seg = _group_table(customers, "segment")
-    order = [r.key for r in rules.rules]
+    seg.index = seg.index.astype(str)
     seg = seg.reindex(order)
     seg[["customers", "revenue", "customer_share", "revenue_share"]] = (
         seg[["customers", "revenue", "customer_share", "revenue_share"]].fillna(0))

@@ -334,7 +334,9 @@ def test_folder_refusing_new_files(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(excel.tempfile, "NamedTemporaryFile", refuse)
+    import crmkit.files
+
+    monkeypatch.setattr(crmkit.files.tempfile, "mkstemp", refuse)
     with pytest.raises(OutputError, match="Permission denied") as caught:
         small_book().save(tmp_path / "r.xlsx")
     assert str(tmp_path / "r.xlsx") in str(caught.value)
