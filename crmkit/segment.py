@@ -17,7 +17,7 @@ smaller monetary value.
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -28,11 +28,6 @@ import pandas as pd
 
 from crmkit.errors import ConfigError, UsageError
 from crmkit.pareto import ParetoResult, pareto_analysis
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 @dataclass
 class SegmentResult:
