@@ -211,8 +211,10 @@ def _cell_text(value) -> str | None:
     """Text of an Excel cell: whole floats lose '.0' (ids), datetimes become ISO strings."""
     import datetime as dt
 
-    if value is None:
+    if value is None or value == "":
         return None
+    if isinstance(value, bool):
+        return str(value).upper()
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, dt.datetime):
@@ -224,34 +226,40 @@ def _cell_text(value) -> str | None:
 
 
 def open_xlsx(path: str, display: str, sheet: str | None) -> Source:
-    """First (or named) sheet of a workbook; title rows above the header are skipped."""
-    import openpyxl
+    """First (or named, or numbered) sheet of a workbook; title rows above the header are skipped.
+
+    Read with python-calamine (Rust): about ten times faster than openpyxl on large sheets.
+    Row numbers are the sheet's own, so messages point at the row a user sees in Excel.
+    """
     import pandas as pd
+    from python_calamine import CalamineWorkbook
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged zip
-        raise InputError(f"cannot open workbook: {exc}", file=display) from None
-    try:
+        wb = CalamineWorkbook.from_path(path)
+        names = list(wb.sheet_names)
+        if not names:
+            raise InputError("workbook has no sheets", file=display)
         if sheet is None:
-            ws = wb.worksheets[0]
-        elif sheet in wb.sheetnames:
-            ws = wb[sheet]
-        elif sheet.isdigit() and 1 <= int(sheet) <= len(wb.worksheets):
-            ws = wb.worksheets[int(sheet) - 1]
+            name = names[0]
+        elif sheet in names:
+            name = sheet
+        elif sheet.isdigit() and 1 <= int(sheet) <= len(names):
+            name = names[int(sheet) - 1]
         else:
-            raise InputError(f"no sheet named '{sheet}'", file=display,
-                             hint="sheets: " + ", ".join(wb.sheetnames))
-        rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
+            raise InputError(f"no sheet named '{sheet}'", file=display, hint="sheets: " + ", ".join(names))
+        raw_rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except InputError:
+        raise
+    except Exception as exc:  # calamine raises its own types for damaged or encrypted files
+        raise InputError(f"cannot open workbook: {exc}", file=display) from None
+    rows = [[_cell_text(v) for v in row] for row in raw_rows]
     while rows and not any(rows[-1]):
         rows.pop()
     if not rows:
         raise InputError("sheet is empty", file=display)
     width = max(len(r) for r in rows)
     counts = [sum(1 for c in r if c) for r in rows[:200]]
-    mode = max(set(c for c in counts if c), key=counts.count, default=0)
+    mode = max(sorted(set(c for c in counts if c)), key=counts.count, default=0)
     header_idx = next((i for i, c in enumerate(counts) if c >= max(2, mode) or (mode == 1 and c == 1)), 0)
     headers = _dedupe([(c or "") for c in rows[header_idx]] + [""] * (width - len(rows[header_idx])))
     body = [r + [None] * (width - len(r)) for r in rows[header_idx + 1:]]
