@@ -256,7 +256,7 @@ def segment(
                      quiet=quiet, keep=("order_id",) if occasion == "order" else ())
         as_of_date = data.resolve_as_of(_parse_date(as_of, "--as-of") if as_of else None)
         with _status("Segmenting…", quiet):
-            result = run_segment(data.table, as_of_date, occasion=occasion, bins=bins, scheme=scheme,
+            result = run_segment(data, as_of_date, occasion=occasion, bins=bins, scheme=scheme,
                                  thresholds=thresholds, clusters=clusters, seed=seed, lang=lang)
         data.quality.customers = result.headline["customers"]
         if not quiet:
@@ -268,7 +268,7 @@ def segment(
                 raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
             _render_segment_table(result)
         else:
-            write_frame(result.customers, fmt, output, protect=[input], lang=lang)
+            write_frame(result.customer_rows, fmt, output, protect=[input], lang=lang)
         if report:
             from crmkit.report import write_segment_report
 

@@ -22,12 +22,10 @@ from __future__ import annotations
 
 import re
 import tempfile
-from dataclasses import dataclass
 from datetime import date
 
-import pandas as pd
-
 from crmkit.columns import ColumnMap, detect_columns
+from crmkit.engine import connect, quote, sql_literal
 from crmkit.errors import DataError, InputError
 from crmkit.quality import DataQuality
 from crmkit.readers import Source, open_source
@@ -36,27 +34,24 @@ from crmkit.readers import Source, open_source
 OPTIONAL_ROLES = ("order_id", "quantity", "product", "channel", "margin")
 
 #: Values that mean "nothing here" in exports.
-_NULLS = "('', 'nan', 'NaN', 'NAN', 'null', 'NULL', 'None', 'none', 'N/A', 'n/a', 'NA', '#N/A', '-', '--', '—')"
-_TOTAL_WORDS = ("('合计', '总计', '小计', '总额', '合计金额', '总合计', 'total', 'totals', 'grand total', "
-                "'grandtotal', 'subtotal', 'sub total', 'sum', 'summe', 'gesamt')")
+_NULLS = "['', 'nan', 'NaN', 'NAN', 'null', 'NULL', 'None', 'none', 'N/A', 'n/a', 'NA', '#N/A', '-', '--', '—']"
+_TOTAL_WORDS = ("['合计', '总计', '小计', '总额', '合计金额', '总合计', 'total', 'totals', 'grand total', "
+                "'grandtotal', 'subtotal', 'sub total', 'sum', 'summe', 'gesamt']")
 _RETURN_STATUS = re.compile(r"(退货|退款|退单|取消|作废|撤销|交易关闭|cancel|return|refund|void|revers|chargeback|storno)")
 _AMOUNT_SHAPE = (r"^[(（]?\s*[-+−]?\s*(¥|￥|\$|€|£|rmb|cny|usd|eur|us\$|hk\$)?\s*[-+−]?\s*"
                  "[0-9][0-9.,'' \u00a0]*" r"\s*(元|块|¥|￥|\$|€|£|rmb|cny|usd|eur)?\s*-?\s*[)）]?$")
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _clean_text(col: str) -> str:
     """Trimmed text, NULL for the usual spellings of nothing."""
-    return f"(CASE WHEN trim({col}) IN {_NULLS} THEN NULL ELSE trim({col}) END)"
+    # list_contains, not IN: DuckDB turns a long IN list into a join, which loses row order
+    return f"(CASE WHEN list_contains({_NULLS}, trim({col})) THEN NULL ELSE trim({col}) END)"
 
 
 def _total_check(col: str) -> str:
     """True for a cleaned cell that says 合计 / Total; ids starting with a digit skip the test."""
     return (f"(CASE WHEN {col} IS NULL OR substr({col}, 1, 1) BETWEEN '0' AND '9' THEN false "
-            f"ELSE rtrim(lower({col}), ':：') IN {_TOTAL_WORDS} END)")
+            f"ELSE list_contains({_TOTAL_WORDS}, rtrim(lower({col}), ':：')) END)")
 
 
 def id_expr(col: str) -> str:
@@ -110,33 +105,40 @@ def date_expr(col: str, dayfirst: bool) -> str:
     return (f"CAST(COALESCE(TRY_CAST({t} AS TIMESTAMP), {ymd}, {dmy}, {dmy2}, {serial}, {compact}, {named}) AS DATE)")
 
 
-@dataclass
 class PurchaseData:
-    """A cleaned export.
+    """A cleaned export, held in DuckDB.
 
     Attributes
     ----------
-    table : pyarrow.Table
-        One row per used input row, in file order: ``customer_id`` (str), ``date`` (date),
-        ``amount`` (float, negative for returns), ``is_return`` (bool), and when present
-        ``order_id``, ``quantity``, ``product``, ``channel``, ``margin``. Arrow is what DuckDB
-        produced and scans back without a copy; :attr:`transactions` is the pandas view.
+    con : duckdb.DuckDBPyConnection
+        The connection holding the rows (table ``tx``); models query it in place.
+    sql : str
+        ``SELECT * FROM tx``: one row per used input row, in file order: ``customer_id`` (text),
+        ``date`` (DATE), ``amount`` (DOUBLE, negative for returns), ``is_return`` (BOOLEAN), and
+        when present and kept ``order_id``, ``quantity``, ``product``, ``channel``, ``margin``.
     quality : DataQuality
         What was read, used and dropped, and why.
     """
 
-    table: object
-    quality: DataQuality
-    _frame: pd.DataFrame | None = None
+    def __init__(self, con, quality: DataQuality):
+        self.con = con
+        self.sql = "SELECT * FROM tx"
+        self.quality = quality
+        self._frame = None
 
     @property
-    def transactions(self) -> pd.DataFrame:
-        """The rows of :attr:`table` as a pandas DataFrame (``date`` as datetime64[s])."""
+    def transactions(self):
+        """The rows as a pandas DataFrame (``date`` as datetime64[s]); built on first use."""
         if self._frame is None:
-            frame = self.table.to_pandas()
+            frame = self.con.sql(self.sql).df()
             frame["date"] = frame["date"].astype("datetime64[s]")
             self._frame = frame
         return self._frame
+
+    @property
+    def table(self):
+        """The rows as a pyarrow Table."""
+        return self.con.sql(self.sql).to_arrow_table()
 
     def resolve_as_of(self, as_of: date | None = None) -> date:
         """The analysis date (default: the last purchase date), recorded in ``quality`` with the
@@ -144,26 +146,9 @@ class PurchaseData:
         if as_of is None:
             as_of = self.quality.last_date
         self.quality.as_of = as_of
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        later = pc.greater(self.table["date"], pa.scalar(as_of, type=self.table.schema.field("date").type))
-        self.quality.after_as_of = int(pc.sum(later).as_py() or 0)
+        self.quality.after_as_of = self.con.sql(
+            f"SELECT count(*) FROM tx WHERE date > DATE '{as_of.isoformat()}'").fetchall()[0][0]
         return as_of
-
-
-def _connect():
-    import duckdb
-
-    con = duckdb.connect()
-    # Bounded memory with spilling keeps 10M-row files inside a small machine.
-    con.execute(f"SET temp_directory = {_sql_literal(tempfile.gettempdir() + '/crmkit-duckdb')}")
-    con.execute("SET preserve_insertion_order = true")
-    return con
-
-
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 _LINE_RE = re.compile(r"Line:\s*(\d+)")
@@ -272,11 +257,11 @@ def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayf
     for role in ("amount", "quantity", "unit_price", "order_id", "product", "channel", "margin", "status"):
         if role in c and role in needed:
             text_cols[role] = c[role]
-    if _q(first_col) not in text_cols.values():
-        text_cols["_first"] = _q(first_col)
-    inner = ", ".join(f"{_clean_text(f'CAST({col} AS VARCHAR)')} AS {_q('_t_' + role)}"
+    if quote(first_col) not in text_cols.values():
+        text_cols["_first"] = quote(first_col)
+    inner = ", ".join(f"{_clean_text(f'CAST({col} AS VARCHAR)')} AS {quote('_t_' + role)}"
                       for role, col in text_cols.items())
-    t = {role: _q("_t_" + role) for role in text_cols}
+    t = {role: quote("_t_" + role) for role in text_cols}
     if cmap.amount_from_price:
         amount_missing = f"({t['quantity']} IS NULL OR {t['unit_price']} IS NULL)"
         amount_val = f"({amount_expr(t['quantity'], decimal_comma)} * {amount_expr(t['unit_price'], decimal_comma)})"
@@ -286,9 +271,9 @@ def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayf
     total_checks = [_total_check(t["customer_id"])] + ([_total_check(t["_first"])] if "_first" in t else [])
     flag_parts = []
     if returned_statuses:
-        flag_parts.append(f"{t['status']} IN ({', '.join(_sql_literal(v) for v in returned_statuses)})")
+        flag_parts.append(f"list_contains([{', '.join(sql_literal(v) for v in returned_statuses)}], {t['status']})")
     if c_cancel:
-        flag_parts.append(f"(substr({t['order_id']}, 1, 1) IN ('C', 'c') "
+        flag_parts.append(f"(lower(substr({t['order_id']}, 1, 1)) = 'c' "
                           f"AND regexp_matches({t['order_id']}, '^[Cc][0-9]+$'))")
     flagged = "coalesce(" + " OR ".join(flag_parts) + ", false)" if flag_parts else "false"
     extra = {}
@@ -300,7 +285,7 @@ def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayf
             extra[role] = amount_expr(t[role], decimal_comma)
     extra_sql = "".join(f", {expr} AS {role}" for role, expr in extra.items())
     d = t["date"]
-    slash_guard = f"(substr({d}, 2, 1) IN ('/', '-', '.') OR substr({d}, 3, 1) IN ('/', '-', '.'))"
+    slash_guard = f"(list_contains(['/', '-', '.'], substr({d}, 2, 1)) OR list_contains(['/', '-', '.'], substr({d}, 3, 1)))"
     slash_re = "'^(\\d{1,2})[-/.](\\d{1,2})[-/.]\\d{2,4}'"
     sql = f"""
         SELECT * EXCLUDE (_total, _no_id, _no_date, _no_amount),
@@ -333,13 +318,15 @@ def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayf
 def _read(src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep) -> PurchaseData:
     import duckdb
 
-    con = _connect()
+    con = connect()
     try:
         return _read_with(con, src, overrides, dayfirst, decimal, skip_bad_rows, keep)
     except duckdb.Error as exc:
-        raise _scan_error(exc, src) from None
-    finally:
         con.close()
+        raise _scan_error(exc, src) from None
+    except BaseException:
+        con.close()
+        raise
 
 
 def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep) -> PurchaseData:
@@ -350,7 +337,7 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
         src.headers = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {src.sql}").fetchall()]
     cmap = detect_columns(src.headers, overrides, source=src.display)
     roles = cmap.roles
-    c = {role: _q(h) for role, h in roles.items()}
+    c = {role: quote(h) for role, h in roles.items()}
     quality = DataQuality(source=src.display, file_format=src.file_format, encoding=src.encoding,
                           delimiter=src.delimiter, header_row=src.first_data_row - 1, columns=dict(roles))
     if cmap.amount_from_price:
@@ -403,7 +390,7 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
         else:
             headers = [roles["amount"]]
         # staged keeps file order, so its rowid is the record number: read that record's raw text.
-        values = con.sql(f"SELECT {', '.join(map(_q, headers))} FROM {src.sql} LIMIT 1 OFFSET {first}").fetchall()[0]
+        values = con.sql(f"SELECT {', '.join(map(quote, headers))} FROM {src.sql} LIMIT 1 OFFSET {first}").fetchall()[0]
         total_bad = sum(b[1] for b in bad)
         what = "date" if kind == "bad_date" else "amount"
         more = f"; {total_bad - 1:,} more row(s) with unreadable values" if total_bad > 1 else ""
@@ -420,7 +407,7 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
 
     # A flagged row with a positive amount offsets an earlier purchase when that order also has an
     # unflagged row (a return line); otherwise the order itself was cancelled and never was revenue.
-    keep = "_drop IS NULL"
+    kept = "_drop IS NULL"
     positive_flagged = 0
     if "order_id" in c and (returned or c_cancel):
         positive_flagged = con.sql("SELECT count(*) FROM staged WHERE _drop IS NULL AND _flagged AND amount > 0"
@@ -436,12 +423,13 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
         cancelled = con.sql("SELECT count(*) FROM cancelled").fetchall()[0][0]
         if cancelled:
             quality.dropped["cancelled_order"] = cancelled
-            keep += " AND rowid NOT IN (SELECT _row FROM cancelled)"
+            # in place: a join or NOT IN would lose the file order of the rows
+            con.execute("UPDATE staged SET _drop = 'cancelled_order' WHERE rowid IN (SELECT _row FROM cancelled)")
     is_return = "(_flagged OR amount < 0)"
     agg = con.sql(f"""
         SELECT count(*), count(*) FILTER (WHERE {is_return}),
                coalesce(sum(abs(amount)) FILTER (WHERE {is_return}), 0), min(date), max(date)
-        FROM staged WHERE {keep}
+        FROM staged WHERE {kept}
     """).fetchall()[0]
     quality.rows_read = rows_read
     quality.rows_used, quality.return_rows, quality.return_amount = agg[0], agg[1], float(agg[2])
@@ -449,9 +437,10 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
     if quality.rows_used == 0:
         raise DataError("no usable purchase rows (" + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in
                                                                quality.dropped.items()) + ")", file=src.display)
-    table = con.sql(f"""
+    con.execute(f"""
+        CREATE TEMP VIEW tx AS
         SELECT customer_id, date, CASE WHEN {is_return} THEN -abs(amount) ELSE amount END AS amount,
                {is_return} AS is_return {''.join(', ' + role for role in extra if role in keep)}
-        FROM staged WHERE {keep}
-    """).to_arrow_table()
-    return PurchaseData(table=table, quality=quality)
+        FROM staged WHERE {kept}
+    """)
+    return PurchaseData(con, quality)

@@ -47,6 +47,8 @@ import pandas as pd
 
 from crmkit.errors import OutputError
 from crmkit.files import atomic_path
+from crmkit.safety import FORMULA_PREFIXES, neutralise_frame, neutralise_series, neutralise_text  # noqa: F401
+
 from crmkit.i18n import check_lang, label
 
 __all__ = [
@@ -80,101 +82,6 @@ _CODE_SUFFIXES = ("_id", "_score", "_code")
 _CODE_NAMES = frozenset({"id", "cluster", "bins", "header_row", "year", "month", "rfm_score"})
 _MONEY_WORDS = frozenset({"revenue", "monetary", "amount", "value", "clv", "margin", "price",
                           "spend", "profit", "cost", "sales", "returns"})
-
-# --- formula injection --------------------------------------------------------------------
-FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
-"""First characters that make Excel (or a CSV import) treat text as a formula (OWASP, "CSV
-Injection")."""
-
-
-def neutralise_text(value):
-    """Make a text value safe to open in a spreadsheet.
-
-    Text starting with one of :data:`FORMULA_PREFIXES` gets a leading apostrophe, so Excel,
-    LibreOffice and CSV imports show it as text instead of evaluating it (``=HYPERLINK(...)``
-    in a customer name would otherwise run). Anything that is not a ``str`` comes back
-    unchanged, and the function is idempotent.
-
-    Parameters
-    ----------
-    value : object
-        A cell value.
-
-    Returns
-    -------
-    object
-        ``"'" + value`` for dangerous text, else ``value`` itself.
-
-    Examples
-    --------
-    >>> neutralise_text("=1+1"), neutralise_text("Alice"), neutralise_text(-3)
-    ("'=1+1", 'Alice', -3)
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def _is_text_dtype(dtype) -> bool:
-    return dtype == object or isinstance(dtype, pd.StringDtype)
-
-
-def _neutralise_series(series: pd.Series) -> pd.Series:
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        categories = pd.Series(series.cat.categories)
-        fixed = _neutralise_series(categories)
-        if fixed is categories:
-            return series
-        if fixed.is_unique:
-            return series.cat.rename_categories(list(fixed))
-        # "'=x" already a category next to "=x": renaming would merge them, so drop the dtype
-        return _neutralise_series(series.astype(object))
-    if not _is_text_dtype(series.dtype):
-        return series
-    try:
-        dangerous = series.str.startswith(FORMULA_PREFIXES, na=False)
-    except AttributeError:
-        # pandas refuses .str on object columns without any text (all numbers or dates)
-        return series
-    dangerous = dangerous.fillna(False).astype(bool)
-    if not dangerous.any():
-        return series
-    fixed = series.copy()
-    fixed[dangerous] = "'" + series[dangerous]
-    return fixed
-
-
-def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Apply :func:`neutralise_text` to every text column of a frame, vectorised.
-
-    Only ``object``, ``str``/``string`` and categorical-of-text columns are looked at; numbers,
-    dates and non-text values inside object columns are left alone. The work is one
-    ``str.startswith`` per column plus a concatenation on the matching rows only, so a
-    1,000,000-row export costs a fraction of a second.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-
-    Returns
-    -------
-    pandas.DataFrame
-        A new frame (columns without dangerous text are shared, not copied); ``df`` is not
-        modified.
-
-    Examples
-    --------
-    >>> neutralise_frame(pd.DataFrame({"id": ["=1+1", "b"], "n": [1, 2]}))["id"].tolist()
-    ["'=1+1", 'b']
-    """
-    out = df.copy(deep=False)
-    for position in range(df.shape[1]):
-        column = df.iloc[:, position]
-        fixed = _neutralise_series(column)
-        if fixed is not column:
-            out.isetitem(position, fixed)
-    return out
-
 
 # --- number formats ---------------------------------------------------------------------
 def _kind_of_dtype(dtype) -> str:
@@ -359,13 +266,13 @@ def _prepare_column(name: str, series: pd.Series) -> tuple[pd.Series, str]:
             # a mixed column: one number format cannot suit dates, numbers and text at once,
             # so dates become ISO text (a rare case, worth a Python loop)
             series = series.map(_date_as_text)
-        return _neutralise_series(_clean_text_series(series)), kind
+        return neutralise_series(_clean_text_series(series)), kind
     if kind == "int" and str(name).lower().endswith("_id"):
         # Excel keeps 15 significant digits: a 16-digit card or member number would come
         # back altered, so such an id column is written as text
         values = series.dropna()
         if len(values) and values.abs().max() >= 10**15:
-            return _neutralise_series(series.astype(str).where(series.notna(), None)), "text"
+            return neutralise_series(series.astype(str).where(series.notna(), None)), "text"
     return series, kind
 
 

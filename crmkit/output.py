@@ -7,8 +7,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pandas as pd
-
 from crmkit.errors import UsageError
 from crmkit.files import atomic_path
 
@@ -29,60 +27,49 @@ def format_for(path: str | None, fmt: str | None, stdout_is_tty: bool) -> str:
     return "table" if stdout_is_tty else "csv"
 
 
-def _dates_only(frame: pd.DataFrame) -> list[str]:
-    """Datetime columns whose values are all midnight: written as plain dates."""
-    return [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+def _copy(rows, path: str, fmt: str) -> None:
+    """Write rows (a DuckDB-backed Frame or a DataFrame) with DuckDB's parallel COPY writer.
 
-
-def write_csv(frame: pd.DataFrame, path: str) -> None:
-    """CSV through DuckDB's parallel writer (several times faster than pandas on large frames).
-
-    Formula-like text is neutralised (a CSV is opened in Excel as often as not); dates are ISO dates.
+    Text that a spreadsheet would run as a formula is neutralised in csv (a CSV is opened in
+    Excel as often as not); json and parquet keep the exact values. Timestamps are written as
+    dates: every date crmkit writes is a calendar day.
     """
-    import duckdb
+    from crmkit.engine import attach, quote, sql_literal
+    from crmkit.safety import neutralise_sql
 
-    from crmkit.excel import neutralise_frame
-
-    safe = neutralise_frame(frame)
-    casts = ", ".join(f'CAST("{c}" AS DATE) AS "{c}"' for c in _dates_only(safe))
-    select = f"SELECT * REPLACE ({casts}) FROM out" if casts else "SELECT * FROM out"
-    con = duckdb.connect()
-    try:
-        con.register("out", safe)
-        con.execute(f"COPY ({select}) TO '{path.replace(chr(39), chr(39) * 2)}' (FORMAT csv, HEADER)")
-    finally:
-        con.close()
-
-
-def write_json(frame: pd.DataFrame, sink) -> None:
-    from crmkit.excel import neutralise_frame
-
-    out = neutralise_frame(frame)
-    for col in _dates_only(out):
-        out[col] = out[col].dt.strftime("%Y-%m-%d")
-    sink.write(out.to_json(orient="records", force_ascii=False, double_precision=10).encode("utf-8") + b"\n")
+    con, source = attach(rows, "_out")
+    select = []
+    for name, dtype, *_ in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall():
+        col = quote(name)
+        if dtype.startswith("TIMESTAMP"):
+            select.append(f"CAST({col} AS DATE) AS {col}")
+        elif fmt == "csv" and dtype == "VARCHAR":
+            select.append(f"{neutralise_sql(col)} AS {col}")
+        else:
+            select.append(col)
+    options = {"csv": "FORMAT csv, HEADER", "json": "FORMAT json, ARRAY true", "parquet": "FORMAT parquet"}[fmt]
+    con.execute(f"COPY (SELECT {', '.join(select)} FROM {source}) TO {sql_literal(path)} ({options})")
 
 
-def write_frame(frame: pd.DataFrame, fmt: str, output: str | None, *, protect=(), sheet: str = "customers",
+def write_frame(rows, fmt: str, output: str | None, *, protect=(), sheet: str = "customers",
                 lang: str = "en") -> None:
-    """Write per-row data in ``fmt`` to ``output`` (a path) or standard output (``None`` or ``-``)."""
+    """Write per-row data in ``fmt`` to ``output`` (a path) or standard output (``None`` or ``-``).
+
+    ``rows`` is a pandas DataFrame or a DuckDB-backed :class:`crmkit.engine.Frame` (streamed to
+    csv/json/parquet without building a DataFrame).
+    """
     to_stdout = output in (None, "-")
     if to_stdout and fmt in BINARY_FORMATS and sys.stdout.isatty():
         raise UsageError(f"{fmt} is binary: write it to a file with -o FILE.{fmt}, or pipe it")
 
     def emit(sink_path):
-        if fmt == "csv":
-            write_csv(frame, sink_path)
-        elif fmt == "json":
-            with open(sink_path, "wb") as fh:
-                write_json(frame, fh)
-        elif fmt == "parquet":
-            frame.to_parquet(sink_path, index=False)
+        if fmt in ("csv", "json", "parquet"):
+            _copy(rows, sink_path, fmt)
         elif fmt == "xlsx":
             from crmkit.excel import ReportWorkbook
 
             book = ReportWorkbook(lang=lang)
-            book.add_table(sheet, frame)
+            book.add_table(sheet, rows.df() if hasattr(rows, "df") else rows)
             book.save(sink_path)
         else:  # pragma: no cover - guarded by format_for
             raise UsageError(f"cannot write {fmt}")

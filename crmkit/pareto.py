@@ -2,18 +2,17 @@
 
 All functions take one value per customer (net revenue). Negative net revenue (a customer
 who returned more than they bought in the window) counts as zero here: a Lorenz curve and a
-Gini coefficient are defined for non-negative quantities only.
+Gini coefficient are defined for non-negative quantities only. Only numpy is imported here;
+tables become pandas DataFrames when they are first read.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-import pandas as pd
+
+CLASSES = ("A", "B", "C")
 
 
-@dataclass
 class ParetoResult:
     """Concentration of revenue across customers.
 
@@ -35,12 +34,36 @@ class ParetoResult:
         the same curve read from the largest customer down (the cumulative-share chart).
     """
 
-    top_share: float
-    top_fraction: float
-    gini: float
-    thresholds: tuple[float, float]
-    classes: pd.DataFrame
-    lorenz: pd.DataFrame
+    def __init__(self, values, classes, *, thresholds=(0.80, 0.95), top_fraction: float = 0.2):
+        x = _non_negative(values)
+        cls = np.asarray(classes, dtype=object)
+        self.top_fraction = top_fraction
+        self.thresholds = tuple(thresholds)
+        self.top_share = top_share(x, top_fraction)
+        self.gini = gini(x)
+        total, n = x.sum(), x.size
+        self._class_rows = []
+        for name in CLASSES:
+            mask = cls == name
+            revenue = float(x[mask].sum())
+            self._class_rows.append({
+                "pareto_class": name, "customers": int(mask.sum()),
+                "customer_share": float(mask.sum() / n) if n else 0.0,
+                "revenue": revenue, "revenue_share": revenue / total if total > 0 else 0.0,
+            })
+        self._lorenz = lorenz_points(x)
+
+    @property
+    def classes(self):
+        import pandas as pd
+
+        return pd.DataFrame(self._class_rows)
+
+    @property
+    def lorenz(self):
+        import pandas as pd
+
+        return pd.DataFrame(self._lorenz)
 
 
 def _non_negative(values) -> np.ndarray:
@@ -75,38 +98,51 @@ def top_share(values, fraction: float = 0.2) -> float:
     return float(x[:k].sum() / total)
 
 
-def abc_classes(values, thresholds: tuple[float, float] = (0.80, 0.95)) -> np.ndarray:
-    """ABC class per customer by cumulative revenue share, largest customers first.
+def abc_class_sql(value: str, thresholds: tuple[float, float] = (0.80, 0.95)) -> str:
+    """DuckDB expression for the ABC class of each row's ``value`` (a window over all rows).
 
     A customer is in class A when the customers ranked *strictly above* it (by value) hold
     less than ``thresholds[0]`` of revenue; B when they hold less than ``thresholds[1]``;
     C otherwise. Measuring the share before the customer makes the top customer always A
-    (even when it alone holds more than 80%), and using "strictly above" gives customers
-    with equal revenue the same class, however the sort orders them. Customers with zero
-    revenue are C.
+    (even when it alone holds more than 80%), and "strictly above" gives customers with equal
+    revenue the same class, however the rows are ordered. Customers with zero revenue are C.
     """
     a, b = thresholds
     if not (0 < a < b <= 1):
         raise ValueError(f"ABC thresholds must satisfy 0 < A < B <= 1, got {thresholds}")
+    v = f"greatest(coalesce({value}, 0), 0)"
+    # the RANGE frame holds every tie of the current row: subtract them to get "strictly above"
+    above = (f"(sum({v}) OVER (ORDER BY {v} DESC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) "
+             f"- {v} * count(*) OVER (PARTITION BY {v}))")
+    total = f"sum({v}) OVER ()"
+    return (f"(CASE WHEN {v} <= 0 THEN 'C' WHEN {above} < {a!r} * {total} THEN 'A' "
+            f"WHEN {above} < {b!r} * {total} THEN 'B' ELSE 'C' END)")
+
+
+def abc_classes(values, thresholds: tuple[float, float] = (0.80, 0.95)) -> np.ndarray:
+    """ABC class per value ("A", "B" or "C"), aligned with ``values``; see :func:`abc_class_sql`."""
+    from crmkit.engine import connect
+
     x = _non_negative(values)
-    total = x.sum()
-    out = np.full(x.size, "C", dtype=object)
-    if x.size == 0 or total <= 0:
-        return out
-    order = np.argsort(-x, kind="stable")
-    sorted_x = x[order]
-    # revenue strictly above each sorted position's value: cumsum before the first tie member
-    cum_before = np.concatenate(([0.0], np.cumsum(sorted_x)[:-1]))
-    first_of_tie = np.searchsorted(-sorted_x, -sorted_x, side="left")
-    share_above = cum_before[first_of_tie] / total
-    cls = np.where(share_above < a, "A", np.where(share_above < b, "B", "C"))
-    cls = np.where(sorted_x > 0, cls, "C")
-    out[order] = cls
-    return out
+    sql = abc_class_sql("v", thresholds)
+    if x.size == 0:
+        return np.empty(0, dtype=object)
+    con = connect()
+    try:
+        rows = {"v": x, "i": np.arange(x.size)}
+        con.register("rows", rows)
+        out = con.sql(f"SELECT {sql} AS c FROM rows ORDER BY i").fetchnumpy()["c"]
+    finally:
+        con.close()
+    return np.asarray(out, dtype=object)
 
 
-def lorenz_points(values, points: int = 101) -> pd.DataFrame:
-    """Lorenz curve sampled at ``points`` evenly spaced customer shares (0 and 1 included)."""
+def lorenz_points(values, points: int = 101) -> dict:
+    """Lorenz curve sampled at ``points`` evenly spaced customer shares (0 and 1 included).
+
+    Returns a dict of equal-length arrays ``customer_share, revenue_share, top_customer_share,
+    top_revenue_share`` (``pandas.DataFrame(result)`` makes it a table).
+    """
     x = np.sort(_non_negative(values))
     n = x.size
     grid = np.linspace(0.0, 1.0, points)
@@ -115,13 +151,13 @@ def lorenz_points(values, points: int = 101) -> pd.DataFrame:
     else:
         cum = np.concatenate(([0.0], np.cumsum(x))) / x.sum()
         curve = np.interp(grid * n, np.arange(n + 1), cum)
-    return pd.DataFrame({
+    return {
         "customer_share": grid,
         "revenue_share": curve,
         "top_customer_share": grid,
         # share held by the top g customers = 1 - Lorenz(1 - g)
         "top_revenue_share": 1.0 - curve[::-1],
-    })
+    }
 
 
 def pareto_analysis(values, *, thresholds: tuple[float, float] = (0.80, 0.95),
@@ -149,27 +185,5 @@ def pareto_analysis(values, *, thresholds: tuple[float, float] = (0.80, 0.95),
     >>> round(result.top_share, 3), list(cls)
     (0.5, ['A', 'A', 'A', 'B', 'B'])
     """
-    x = _non_negative(values)
-    cls = abc_classes(x, thresholds)
-    total = x.sum()
-    n = x.size
-    rows = []
-    for name in ("A", "B", "C"):
-        mask = cls == name
-        revenue = float(x[mask].sum())
-        rows.append({
-            "pareto_class": name,
-            "customers": int(mask.sum()),
-            "customer_share": float(mask.sum() / n) if n else 0.0,
-            "revenue": revenue,
-            "revenue_share": revenue / total if total > 0 else 0.0,
-        })
-    result = ParetoResult(
-        top_share=top_share(x, top_fraction),
-        top_fraction=top_fraction,
-        gini=gini(x),
-        thresholds=tuple(thresholds),
-        classes=pd.DataFrame(rows),
-        lorenz=lorenz_points(x),
-    )
-    return result, cls
+    cls = abc_classes(values, thresholds)
+    return ParetoResult(values, cls, thresholds=thresholds, top_fraction=top_fraction), cls

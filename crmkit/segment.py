@@ -13,35 +13,51 @@ two rules that keep the scores honest on real data:
 Formally, with ``n`` customers and ``below(v)`` the number of customers with a worse value,
 score = 1 + floor(bins * below(v) / n). Worse means larger recency, smaller frequency,
 smaller monetary value.
+
+Everything here is one DuckDB query per table (:func:`segment_sql`), so the same code scores
+a 50-row DataFrame and a 10-million-row export; pandas is imported only when a result table
+is read as a DataFrame.
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
+from crmkit.engine import Frame, attach, connect, quote, sql_literal
 from crmkit.errors import ConfigError, UsageError
-from crmkit.pareto import ParetoResult, pareto_analysis
+from crmkit.pareto import ParetoResult, abc_class_sql
+from crmkit.summary import summary_sql
 
-@dataclass
+
+def _table(value):
+    """A result table as pandas: DuckDB-backed :class:`Frame` objects are converted on first use."""
+    if value is None:
+        return None
+    return value.df() if isinstance(value, Frame) else value
+
+
 class SegmentResult:
     """Everything ``crmkit segment`` computes.
 
     Attributes
     ----------
     customers : pandas.DataFrame
-        One row per customer. Columns, in this order: ``customer_id, recency_days, frequency,
-        monetary, r_score, f_score, m_score, segment, pareto_class, rfm_score, segment_label,
-        action, first_purchase, last_purchase, tenure_days, avg_order_value, gross_revenue,
-        returns`` and ``cluster`` when clustering was asked for. ``first_purchase`` and
-        ``last_purchase`` are ``datetime64`` dates; scores are int 1..bins; ``segment`` is a
-        stable key (``champions``), ``segment_label``/``action`` are in the result's language.
+        One row per customer, sorted by id. Columns, in this order: ``customer_id, recency_days,
+        frequency, monetary, r_score, f_score, m_score, segment, pareto_class, rfm_score,
+        segment_label, action, first_purchase, last_purchase, tenure_days, avg_order_value,
+        gross_revenue, returns``, then ``margin`` when the data has one and ``cluster`` when
+        clustering was asked for. ``first_purchase``/``last_purchase`` are ``datetime64``; scores
+        are int 1..bins; ``segment`` is a stable key (``champions``), ``segment_label``/``action``
+        are in the result's language.
+    customer_rows : Frame or pandas.DataFrame
+        The same rows before conversion: writers stream a DuckDB-backed :class:`Frame` straight
+        to csv/json/parquet without building a DataFrame.
     segments : pandas.DataFrame
         One row per segment of the scheme, in scheme order: ``segment, segment_label, customers,
         customer_share, revenue, revenue_share, mean_recency_days, mean_frequency,
@@ -54,24 +70,46 @@ class SegmentResult:
     headline : dict
         ``customers, revenue, repeat_customer_rate, top20_share, gini, as_of`` (plain Python values).
     as_of : datetime.date
-    scheme : str
-    bins : int
-    lang : str
+    scheme, bins, lang
     """
 
-    customers: pd.DataFrame
-    segments: pd.DataFrame
-    pareto: ParetoResult
-    as_of: date
-    scheme: str
-    bins: int
-    lang: str = "en"
-    clusters: pd.DataFrame | None = None
-    silhouette: float | None = None
-    headline: dict = field(default_factory=dict)
+    def __init__(self, customers, segments, pareto: ParetoResult, as_of: date, scheme: str, bins: int,
+                 lang: str = "en", clusters=None, silhouette: float | None = None, headline: dict | None = None):
+        self.customer_rows = customers
+        self._segments = segments
+        self._clusters = clusters
+        self.pareto = pareto
+        self.as_of = as_of
+        self.scheme = scheme
+        self.bins = bins
+        self.lang = lang
+        self.silhouette = silhouette
+        self.headline = headline or {}
+
+    @property
+    def customers(self):
+        return _table(self.customer_rows)
+
+    @property
+    def segments(self):
+        return _table(self._segments)
+
+    @property
+    def clusters(self):
+        return _table(self._clusters)
 
 
 # --- scores ------------------------------------------------------------------------------
+
+def score_sql(value: str, bins: int, *, higher_is_better: bool = True) -> str:
+    """DuckDB window expression for the tie-safe quantile score of ``value``.
+
+    ``rank()`` counts the rows strictly before a row plus one, so ``rank() - 1`` is the number
+    of customers with a strictly worse value, and ties share it.
+    """
+    order = "" if higher_is_better else " DESC"
+    return f"(1 + ({int(bins)} * (rank() OVER (ORDER BY {value}{order}) - 1)) // count(*) OVER ())"
+
 
 def quantile_scores(values, bins: int = 5, *, higher_is_better: bool = True) -> np.ndarray:
     """Tie-safe quantile score 1..bins per value: 1 + floor(bins * below / n).
@@ -87,46 +125,23 @@ def quantile_scores(values, bins: int = 5, *, higher_is_better: bool = True) -> 
     [5, 4, 3, 2, 1]
     """
     v = np.asarray(values, dtype=float)
-    n = v.size
-    if n == 0:
+    if v.size == 0:
         return np.zeros(0, dtype=np.int64)
-    ordered = np.sort(v)
-    if higher_is_better:
-        below = np.searchsorted(ordered, v, side="left")
-    else:
-        below = n - np.searchsorted(ordered, v, side="right")
-    return (1 + (bins * below) // n).astype(np.int64)
+    con = connect()
+    try:
+        con.register("vals", {"v": v, "i": np.arange(v.size)})
+        out = con.sql(f"SELECT {score_sql('v', bins, higher_is_better=higher_is_better)} AS s "
+                      f"FROM vals ORDER BY i").fetchnumpy()["s"]
+    finally:
+        con.close()
+    return np.asarray(out, dtype=np.int64)
 
 
-def rfm_scores(summary: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
-    """R, F and M scores (1..bins) for a customer summary.
-
-    Parameters
-    ----------
-    summary : pandas.DataFrame
-        Needs ``recency_days``, ``frequency`` and ``monetary`` (see :func:`crmkit.summary.customer_summary`).
-    bins : {3, 4, 5}
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``r_score, f_score, m_score`` aligned with ``summary``.
-    """
-    if bins not in (3, 4, 5):
-        raise UsageError(f"--bins must be 3, 4 or 5, not {bins}")
-    return pd.DataFrame({
-        "r_score": quantile_scores(summary["recency_days"], bins, higher_is_better=False),
-        "f_score": quantile_scores(summary["frequency"], bins),
-        "m_score": quantile_scores(summary["monetary"], bins),
-    }, index=summary.index)
-
-
-def to_five_point(scores, bins: int) -> np.ndarray:
-    """Map scores on 1..bins onto the 1..5 scale the rule tables use (1 and bins map to 1 and 5)."""
-    s = np.asarray(scores, dtype=float)
+def five_point_sql(score: str, bins: int) -> str:
+    """Map a score on 1..bins onto the 1..5 scale the rule tables use (1 and bins map to 1 and 5)."""
     if bins == 5:
-        return s.astype(np.int64)
-    return np.floor(1 + (s - 1) * 4 / (bins - 1) + 0.5).astype(np.int64)
+        return score
+    return f"CAST(floor(1 + ({score} - 1) * 4.0 / {int(bins) - 1} + 0.5) AS INTEGER)"
 
 
 # --- schemes -----------------------------------------------------------------------------
@@ -138,19 +153,19 @@ _SEGMENT_KEYS = {"key", "label_en", "label_zh", "action_en", "action_zh", *_RANG
 
 @dataclass
 class Rule:
+    """One segment: its labels and its condition on the 1-5 scores and the high/low levels."""
+
     key: str
     label: dict
     action: dict
     ranges: dict
     levels: dict
 
-    def matches(self, cells: dict) -> np.ndarray:
-        ok = np.ones(len(next(iter(cells.values()))), dtype=bool)
-        for var, (lo, hi) in self.ranges.items():
-            ok &= (cells[var] >= lo) & (cells[var] <= hi)
-        for var, level in self.levels.items():
-            ok &= cells[var] == (level == "high")
-        return ok
+    def condition_sql(self) -> str:
+        """The rule as a DuckDB condition on columns ``r, f, m, fm`` and ``r_level, f_level, m_level``."""
+        parts = [f"{var} BETWEEN {lo} AND {hi}" for var, (lo, hi) in self.ranges.items()]
+        parts += [f"{var} = {'true' if level == 'high' else 'false'}" for var, level in self.levels.items()]
+        return "(" + " AND ".join(parts) + ")"
 
 
 @dataclass
@@ -174,51 +189,64 @@ class Scheme:
     def uses_scores(self) -> bool:
         return any(r.ranges for r in self.rules)
 
+    def case_sql(self) -> str:
+        """The segment key of a row (first matching rule; :meth:`check` makes the match unique)."""
+        whens = " ".join(f"WHEN {r.condition_sql()} THEN {sql_literal(r.key)}" for r in self.rules)
+        return f"(CASE {whens} END)"
+
+    def labels_sql(self, lang: str) -> str:
+        """``(VALUES ...) AS seg(key, label, action, ord)``: the scheme as a table to join."""
+        rows = ", ".join(f"({sql_literal(r.key)}, {sql_literal(r.label[lang])}, {sql_literal(r.action[lang])}, {i})"
+                         for i, r in enumerate(self.rules))
+        return f"(VALUES {rows}) AS seg(key, label, action, ord)"
+
     def check(self, source: str) -> None:
         """Raise ConfigError naming the first cells no rule or several rules cover."""
-        grids = []
-        names = []
+        names, tables = [], []
         if self.uses_scores or not self.uses_levels:
-            grids += [np.arange(1, 6)] * 3
             names += ["r", "f", "m"]
+            tables += [f"range(1, 6) AS t_{n}({n})" for n in ("r", "f", "m")]
         if self.uses_levels:
-            grids += [np.array([True, False])] * 3
             names += list(_LEVEL_KEYS)
-        mesh = np.meshgrid(*grids, indexing="ij")
-        cells = {n: g.ravel() for n, g in zip(names, mesh)}
-        if "r" in cells:
-            cells["fm"] = (cells["f"] + cells["m"] + 1) // 2
-        hits = np.stack([rule.matches(cells) for rule in self.rules])
-        count = hits.sum(axis=0)
+            tables += [f"(VALUES (true), (false)) AS t_{n}({n})" for n in _LEVEL_KEYS]
+        fm = ", (f + m + 1) // 2 AS fm" if "r" in names else ""
+        hits = ", ".join(f"{r.condition_sql()}::INTEGER AS h{i}" for i, r in enumerate(self.rules))
+        order = ", ".join(n if n in ("r", "f", "m") else f"{n} DESC" for n in names)
+        con = connect()
+        try:
+            grid = con.sql(f"SELECT {', '.join(names)}, {hits} FROM (SELECT *{fm} FROM {', '.join(tables)}) "
+                           f"ORDER BY {order}").fetchall()
+        finally:
+            con.close()
 
-        def describe(i):
-            parts = []
-            for n in names:
-                v = cells[n][i]
-                parts.append(f"{n}={'high' if v is True or v is np.True_ else 'low' if v is False or v is np.False_ else v}")
-            return " ".join(parts)
+        def describe(row):
+            return " ".join(f"{n}={('high' if v else 'low') if n in _LEVEL_KEYS else v}" for n, v in zip(names, row))
 
-        gaps = np.flatnonzero(count == 0)
-        if gaps.size:
-            shown = "; ".join(describe(i) for i in gaps[:5])
-            raise ConfigError(f"rules leave {gaps.size} score combination(s) without a segment, e.g. {shown}",
+        counts = [sum(row[len(names):]) for row in grid]
+        gaps = [row for row, c in zip(grid, counts) if c == 0]
+        if gaps:
+            shown = "; ".join(describe(row) for row in gaps[:5])
+            raise ConfigError(f"rules leave {len(gaps)} score combination(s) without a segment, e.g. {shown}",
                               file=source)
-        over = np.flatnonzero(count > 1)
-        if over.size:
-            i = over[0]
-            both = [r.key for r, h in zip(self.rules, hits[:, i]) if h]
-            raise ConfigError(f"rules overlap on {over.size} score combination(s): {' and '.join(both)} "
-                              f"both match {describe(i)}", file=source)
+        over = [row for row, c in zip(grid, counts) if c > 1]
+        if over:
+            both = [r.key for r, h in zip(self.rules, over[0][len(names):]) if h]
+            raise ConfigError(f"rules overlap on {len(over)} score combination(s): {' and '.join(both)} "
+                              f"both match {describe(over[0])}", file=source)
 
     def assign(self, r, f, m, levels: dict | None = None) -> np.ndarray:
         """Segment key per customer from 1-5 scores (and levels when the scheme uses them)."""
-        r, f, m = (np.asarray(x) for x in (r, f, m))
-        cells = {"r": r, "f": f, "m": m, "fm": (f + m + 1) // 2}
-        cells.update(levels or {})
-        out = np.empty(r.size, dtype=object)
-        for rule in reversed(self.rules):
-            out[rule.matches(cells)] = rule.key
-        return out
+        cols = {"r": np.asarray(r), "f": np.asarray(f), "m": np.asarray(m)}
+        cols.update({k: np.asarray(v, dtype=bool) for k, v in (levels or {}).items()})
+        cols["i"] = np.arange(cols["r"].size)
+        con = connect()
+        try:
+            con.register("cells", cols)
+            out = con.sql(f"SELECT {self.case_sql()} AS s FROM (SELECT *, (f + m + 1) // 2 AS fm FROM cells) "
+                          f"ORDER BY i").fetchnumpy()["s"]
+        finally:
+            con.close()
+        return np.asarray(out, dtype=object)
 
 
 def _parse_scheme(data: dict, source: str) -> Scheme:
@@ -290,7 +318,7 @@ def load_scheme(name: str) -> Scheme:
 
 # --- clustering --------------------------------------------------------------------------
 
-def rfm_clusters(summary: pd.DataFrame, k: int, *, seed: int = 0) -> tuple[np.ndarray, float]:
+def rfm_clusters(summary, k: int, *, seed: int = 0) -> tuple[np.ndarray, float]:
     """k-means on standardised log1p(recency, frequency, monetary); clusters numbered by value.
 
     Cluster 1 has the highest mean monetary value, so labels are stable across runs and seeds.
@@ -302,6 +330,7 @@ def rfm_clusters(summary: pd.DataFrame, k: int, *, seed: int = 0) -> tuple[np.nd
     labels : numpy.ndarray of int, shape (n_customers,)
     silhouette : float
     """
+    import pandas as pd
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
     from sklearn.preprocessing import StandardScaler
@@ -333,25 +362,104 @@ CUSTOMER_COLUMNS = [
     "pareto_class", "rfm_score", "segment_label", "action", "first_purchase", "last_purchase",
     "tenure_days", "avg_order_value", "gross_revenue", "returns",
 ]
+_DATES = ("first_purchase", "last_purchase")
+_GROUP_STATS = ("count(c.customer_id) AS customers, count(c.customer_id) / {n} AS customer_share, "
+                "coalesce(sum(c.monetary), 0) AS revenue, "
+                "CASE WHEN {rev} = 0 THEN 0 ELSE coalesce(sum(c.monetary), 0) / {rev} END AS revenue_share, "
+                "avg(c.recency_days) AS mean_recency_days, avg(c.frequency) AS mean_frequency, "
+                "avg(c.monetary) AS mean_monetary")
 
 
-def _group_table(customers: pd.DataFrame, by: str) -> pd.DataFrame:
-    total_n = len(customers)
-    total_rev = customers["monetary"].sum()
-    g = customers.groupby(by, sort=False, observed=True)
-    table = pd.DataFrame({
-        "customers": g.size(),
-        "revenue": g["monetary"].sum(),
-        "mean_recency_days": g["recency_days"].mean(),
-        "mean_frequency": g["frequency"].mean(),
-        "mean_monetary": g["monetary"].mean(),
-    })
-    table["customer_share"] = table["customers"] / total_n if total_n else 0.0
-    table["revenue_share"] = table["revenue"] / total_rev if total_rev else 0.0
-    return table
+def segment_sql(summary: str, rules: Scheme, *, bins: int, thresholds: tuple[float, float], lang: str,
+                extra_columns=()) -> str:
+    """One SELECT from a customer summary to the per-customer segmentation table.
+
+    Parameters
+    ----------
+    summary : str
+        A table expression with the :func:`crmkit.summary.customer_summary` columns.
+    rules : Scheme
+    bins, thresholds, lang
+        As in :func:`segment_customers`.
+    extra_columns : sequence of str
+        Summary columns carried to the end of the output (``margin``).
+    """
+    five = {k: five_point_sql(f"{k}_score", bins) for k in ("r", "f", "m")}
+    extra = "".join(f", {quote(c)}" for c in extra_columns)
+    return f"""
+        WITH scored AS (
+            SELECT *,
+                   {score_sql('recency_days', bins, higher_is_better=False)} AS r_score,
+                   {score_sql('frequency', bins)} AS f_score,
+                   {score_sql('monetary', bins)} AS m_score,
+                   recency_days < avg(recency_days) OVER () AS r_level,
+                   frequency > avg(frequency) OVER () AS f_level,
+                   monetary > avg(monetary) OVER () AS m_level,
+                   {abc_class_sql('monetary', thresholds)} AS pareto_class
+            FROM {summary}
+        ), keyed AS (
+            SELECT *, {rules.case_sql()} AS segment
+            FROM (SELECT *, {five['r']} AS r, {five['f']} AS f, {five['m']} AS m,
+                         ({five['f']} + {five['m']} + 1) // 2 AS fm FROM scored)
+        )
+        SELECT customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment,
+               pareto_class, r_score::VARCHAR || f_score::VARCHAR || m_score::VARCHAR AS rfm_score,
+               seg.label AS segment_label, seg.action AS action, first_purchase, last_purchase,
+               tenure_days, avg_order_value, gross_revenue, returns {extra}
+        FROM keyed JOIN {rules.labels_sql(lang)} ON seg.key = keyed.segment
+        ORDER BY customer_id
+    """
 
 
-def segment_customers(summary: pd.DataFrame, as_of: date, *, bins: int = 5, scheme: str = "standard",
+def _segment_table(con, summary: str, as_of: date, *, bins: int, scheme: str, thresholds, clusters, seed,
+                   lang) -> SegmentResult:
+    if lang not in ("en", "zh"):
+        raise UsageError(f"--lang must be en or zh, not {lang!r}")
+    if bins not in (3, 4, 5):
+        raise UsageError(f"--bins must be 3, 4 or 5, not {bins}")
+    rules = load_scheme(scheme)
+    columns = [c[0] for c in con.sql(f"DESCRIBE SELECT * FROM {summary}").fetchall()]
+    n, revenue, repeat = con.sql(f"SELECT count(*), coalesce(sum(monetary), 0), "
+                                 f"coalesce(avg((frequency >= 2)::INTEGER), 0) FROM {summary}").fetchall()[0]
+    if n == 0:
+        raise UsageError("no customers with a purchase on or before the as-of date")
+    extra = [c for c in ("margin",) if c in columns]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE segmented AS "
+                f"{segment_sql(summary, rules, bins=bins, thresholds=thresholds, lang=lang, extra_columns=extra)}")
+    table = "segmented"
+
+    cluster_frame, silhouette = None, None
+    if clusters:
+        import pandas as pd
+
+        base = Frame(con, table).df()
+        labels, silhouette = rfm_clusters(base, clusters, seed=seed)
+        con.register("cluster_labels", pd.DataFrame({"customer_id": base["customer_id"], "cluster": labels}))
+        con.execute("CREATE OR REPLACE TEMP TABLE clustered AS SELECT s.*, l.cluster FROM segmented s "
+                    "JOIN cluster_labels l USING (customer_id) ORDER BY customer_id")
+        table = "clustered"
+        cluster_frame = Frame(con, f"""
+            SELECT c.cluster, {_GROUP_STATS.format(n=n, rev=revenue)}
+            FROM {table} c GROUP BY c.cluster ORDER BY c.cluster""")
+
+    monetary, classes = (lambda d: (d["monetary"], d["pareto_class"]))(
+        con.sql(f"SELECT monetary, pareto_class FROM {table}").fetchnumpy())
+    pareto = ParetoResult(monetary, classes, thresholds=thresholds)
+    segments = Frame(con, f"""
+        SELECT seg.key AS segment, seg.label AS segment_label, {_GROUP_STATS.format(n=n, rev=revenue)},
+               seg.action AS action
+        FROM {rules.labels_sql(lang)} LEFT JOIN {table} c ON c.segment = seg.key
+        GROUP BY seg.key, seg.label, seg.action, seg.ord ORDER BY seg.ord""")
+    headline = {
+        "customers": int(n), "revenue": float(revenue), "repeat_customer_rate": float(repeat),
+        "top20_share": pareto.top_share, "gini": pareto.gini, "as_of": as_of,
+    }
+    return SegmentResult(customers=Frame(con, table, date_columns=_DATES), segments=segments, pareto=pareto,
+                         as_of=as_of, scheme=rules.key, bins=bins, lang=lang, clusters=cluster_frame,
+                         silhouette=silhouette, headline=headline)
+
+
+def segment_customers(summary, as_of: date, *, bins: int = 5, scheme: str = "standard",
                       thresholds: tuple[float, float] = (0.80, 0.95), clusters: int | None = None,
                       seed: int = 0, lang: str = "en") -> SegmentResult:
     """RFM scores, named segments, Pareto classes and (optionally) k-means clusters.
@@ -379,78 +487,23 @@ def segment_customers(summary: pd.DataFrame, as_of: date, *, bins: int = 5, sche
     -------
     SegmentResult
     """
-    if lang not in ("en", "zh"):
-        raise UsageError(f"--lang must be en or zh, not {lang!r}")
-    if len(summary) == 0:
-        raise UsageError("no customers with a purchase on or before the as-of date")
-    rules = load_scheme(scheme)
-    customers = summary.reset_index(drop=True).copy()
-    scores = rfm_scores(customers, bins)
-    customers[["r_score", "f_score", "m_score"]] = scores
-    levels = None
-    if rules.uses_levels:
-        levels = {
-            "r_level": (customers["recency_days"] < customers["recency_days"].mean()).to_numpy(),
-            "f_level": (customers["frequency"] > customers["frequency"].mean()).to_numpy(),
-            "m_level": (customers["monetary"] > customers["monetary"].mean()).to_numpy(),
-        }
-    keys = rules.assign(to_five_point(scores["r_score"], bins), to_five_point(scores["f_score"], bins),
-                        to_five_point(scores["m_score"], bins), levels)
-    order = [r.key for r in rules.rules]
-    # Categoricals: labels and actions are a lookup per segment, not per customer (fast on 1M rows).
-    segment_cat = pd.Categorical(keys, categories=order)
-    customers["segment"] = segment_cat
-    pareto, abc = pareto_analysis(customers["monetary"].to_numpy(float), thresholds=thresholds)
-    customers["pareto_class"] = pd.Categorical(abc, categories=["A", "B", "C"])
-    code = scores["r_score"].to_numpy() * 100 + scores["f_score"].to_numpy() * 10 + scores["m_score"].to_numpy()
-    customers["rfm_score"] = code.astype(str)
-    label = {r.key: r.label[lang] for r in rules.rules}
-    action = {r.key: r.action[lang] for r in rules.rules}
-    codes = segment_cat.codes
-    customers["segment_label"] = pd.Categorical.from_codes(codes, categories=pd.Index(order)).map(label)
-    customers["action"] = pd.Categorical.from_codes(codes, categories=pd.Index(order)).map(action)
-    cols = list(CUSTOMER_COLUMNS)
-
-    cluster_table, silhouette = None, None
-    if clusters:
-        customers["cluster"], silhouette = rfm_clusters(customers, clusters, seed=seed)
-        cols.append("cluster")
-        cluster_table = _group_table(customers, "cluster").sort_index().reset_index()
-        cluster_table = cluster_table[["cluster", "customers", "customer_share", "revenue", "revenue_share",
-                                       "mean_recency_days", "mean_frequency", "mean_monetary"]]
-    customers = customers[cols + [c for c in customers.columns if c not in cols and c == "margin"]]
-
-    seg = _group_table(customers, "segment")
-    seg.index = seg.index.astype(str)
-    seg = seg.reindex(order)
-    seg[["customers", "revenue", "customer_share", "revenue_share"]] = (
-        seg[["customers", "revenue", "customer_share", "revenue_share"]].fillna(0))
-    seg["customers"] = seg["customers"].astype("int64")
-    seg = seg.rename_axis("segment").reset_index()
-    seg["segment_label"] = seg["segment"].map(label)
-    seg["action"] = seg["segment"].map(action)
-    seg = seg[["segment", "segment_label", "customers", "customer_share", "revenue", "revenue_share",
-               "mean_recency_days", "mean_frequency", "mean_monetary", "action"]]
-
-    headline = {
-        "customers": int(len(customers)),
-        "revenue": float(customers["monetary"].sum()),
-        "repeat_customer_rate": float((customers["frequency"] >= 2).mean()),
-        "top20_share": pareto.top_share,
-        "gini": pareto.gini,
-        "as_of": as_of,
-    }
-    return SegmentResult(customers=customers, segments=seg, pareto=pareto, as_of=as_of,
-                         scheme=rules.key, bins=bins, lang=lang, clusters=cluster_table,
-                         silhouette=silhouette, headline=headline)
+    con, source = attach(summary, "_summary")
+    return _segment_table(con, source, as_of, bins=bins, scheme=scheme, thresholds=thresholds,
+                          clusters=clusters, seed=seed, lang=lang)
 
 
-def segment(transactions, as_of: date, *, occasion: str = "day", **options) -> SegmentResult:
+def segment(transactions, as_of: date, *, occasion: str = "day", bins: int = 5, scheme: str = "standard",
+            thresholds: tuple[float, float] = (0.80, 0.95), clusters: int | None = None, seed: int = 0,
+            lang: str = "en") -> SegmentResult:
     """Summarise transactions per customer as of ``as_of`` and segment them (one call for the CLI).
 
-    ``transactions`` is a pandas DataFrame or pyarrow Table as produced by
-    :func:`crmkit.data.read_purchases`; ``options`` are passed to :func:`segment_customers`.
+    ``transactions`` is a :class:`crmkit.data.PurchaseData` (queried in place), or a pandas
+    DataFrame / pyarrow Table with its columns; the other parameters are those of
+    :func:`customer_summary <crmkit.summary.customer_summary>` and :func:`segment_customers`.
     """
-    from crmkit.summary import customer_summary
-
-    return segment_customers(customer_summary(transactions, as_of, occasion=occasion), as_of, **options)
+    con, source = attach(transactions)
+    columns = [c[0] for c in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE customer_summary AS "
+                f"{summary_sql(source, as_of, occasion=occasion, columns=columns)}")
+    return _segment_table(con, "customer_summary", as_of, bins=bins, scheme=scheme, thresholds=thresholds,
+                          clusters=clusters, seed=seed, lang=lang)

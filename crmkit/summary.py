@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
-
+from crmkit.engine import attach
 from crmkit.errors import UsageError
 
 SUMMARY_COLUMNS = [
@@ -14,16 +13,51 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def customer_summary(transactions: pd.DataFrame, as_of: date, *, occasion: str = "day",
-                     engine: str = "duckdb") -> pd.DataFrame:
+def summary_sql(source: str, as_of: date, *, occasion: str = "day", columns=()) -> str:
+    """The per-customer aggregation as a DuckDB SELECT over a transactions table expression.
+
+    ``columns`` are the transaction columns present (``order_id`` and ``margin`` matter).
+    See :func:`customer_summary` for the definitions.
+    """
+    if occasion not in ("day", "order"):
+        raise UsageError(f"occasion must be 'day' or 'order', not {occasion!r}")
+    if occasion == "order" and "order_id" not in columns:
+        raise UsageError("--occasion order needs an order id column (name it with --order-id)")
+    occ = "order_id" if occasion == "order" else "date"
+    day = f"DATE '{as_of.isoformat()}'"
+    margin = ", round(sum(margin), 6) AS margin" if "margin" in columns else ""
+    # Sums of binary floats carry noise in the 15th digit (26.624000000000002); six decimals
+    # remove it without losing anything a currency amount holds.
+    return f"""
+        SELECT customer_id,
+               min(date) FILTER (WHERE NOT is_return)::DATE AS first_purchase,
+               max(date) FILTER (WHERE NOT is_return)::DATE AS last_purchase,
+               count(DISTINCT {occ}) FILTER (WHERE NOT is_return) AS frequency,
+               round(sum(amount), 6) AS monetary,
+               round(coalesce(sum(amount) FILTER (WHERE NOT is_return), 0), 6) AS gross_revenue,
+               round(coalesce(-sum(amount) FILTER (WHERE is_return), 0), 6) AS returns,
+               round(coalesce(sum(amount) FILTER (WHERE NOT is_return), 0)
+                     / count(DISTINCT {occ}) FILTER (WHERE NOT is_return), 6) AS avg_order_value,
+               {day} - max(date) FILTER (WHERE NOT is_return)::DATE AS recency_days,
+               {day} - min(date) FILTER (WHERE NOT is_return)::DATE AS tenure_days
+               {margin}
+        FROM {source}
+        WHERE date::DATE <= {day}
+        GROUP BY customer_id
+        HAVING count(*) FILTER (WHERE NOT is_return) > 0
+        ORDER BY customer_id
+    """
+
+
+def customer_summary(transactions, as_of: date, *, occasion: str = "day", engine: str = "duckdb"):
     """Aggregate transactions to one row per customer as of ``as_of``.
 
     Parameters
     ----------
-    transactions : pandas.DataFrame or pyarrow.Table
-        As produced by :func:`crmkit.data.read_purchases` (``.transactions`` or ``.table``):
-        ``customer_id``, ``date``, ``amount`` (negative for returns), ``is_return`` and optionally
-        ``order_id``, ``margin``.
+    transactions : PurchaseData, pandas.DataFrame or pyarrow.Table
+        As produced by :func:`crmkit.data.read_purchases` (or its ``.transactions``):
+        ``customer_id``, ``date``, ``amount`` (negative for returns), ``is_return`` and
+        optionally ``order_id``, ``margin``.
     as_of : datetime.date
         Analysis date (inclusive). Rows dated later are ignored, so a calibration/holdout split
         is just an earlier ``as_of``.
@@ -42,49 +76,22 @@ def customer_summary(transactions: pd.DataFrame, as_of: date, *, occasion: str =
         (as_of - last purchase), ``tenure_days`` (as_of - first purchase), and ``margin`` when
         the transactions have one. Customers with returns but no purchase up to ``as_of`` are
         not customers yet and are left out. Sorted by ``customer_id``.
+
+    Examples
+    --------
+    >>> import pandas as pd, datetime
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "date": pd.to_datetime(["2024-01-01", "2024-01-05",
+    ...                    "2024-01-03"]), "amount": [10.0, 5.0, 7.0], "is_return": [False, False, False]})
+    >>> customer_summary(tx, datetime.date(2024, 1, 10))[["customer_id", "frequency", "monetary", "recency_days"]]
+      customer_id  frequency  monetary  recency_days
+    0           a          2      15.0             5
+    1           b          1       7.0             7
     """
-    if occasion not in ("day", "order"):
-        raise UsageError(f"occasion must be 'day' or 'order', not {occasion!r}")
-    names = list(getattr(transactions, "column_names", None) or transactions.columns)
-    if occasion == "order" and "order_id" not in names:
-        raise UsageError("--occasion order needs an order id column (name it with --order-id)")
+    from crmkit.engine import Frame
+
     if engine != "duckdb":
         raise UsageError(f"unknown aggregation engine {engine!r}")
-    import duckdb
-
-    occ = "order_id" if occasion == "order" else "date"
-    margin = (", sum(margin) AS margin" if "margin" in names else "")
-    as_of_sql = f"DATE '{pd.Timestamp(as_of).date().isoformat()}'"
-    con = duckdb.connect()
-    try:
-        con.register("tx", transactions)
-        frame = con.sql(f"""
-            SELECT customer_id,
-                   min(date) FILTER (WHERE NOT is_return)::DATE AS first_purchase,
-                   max(date) FILTER (WHERE NOT is_return)::DATE AS last_purchase,
-                   count(DISTINCT {occ}) FILTER (WHERE NOT is_return) AS frequency,
-                   sum(amount) AS monetary,
-                   coalesce(sum(amount) FILTER (WHERE NOT is_return), 0) AS gross_revenue,
-                   coalesce(-sum(amount) FILTER (WHERE is_return), 0) AS returns
-                   {margin}
-            FROM tx
-            WHERE date::DATE <= {as_of_sql}
-            GROUP BY customer_id
-            HAVING count(*) FILTER (WHERE NOT is_return) > 0
-            ORDER BY customer_id
-        """).to_df()
-    finally:
-        con.close()
-    as_of_ts = pd.Timestamp(as_of)
-    frame["first_purchase"] = pd.to_datetime(frame["first_purchase"]).astype("datetime64[s]")
-    frame["last_purchase"] = pd.to_datetime(frame["last_purchase"]).astype("datetime64[s]")
-    frame["frequency"] = frame["frequency"].astype("int64")
-    frame["avg_order_value"] = frame["gross_revenue"] / frame["frequency"]
-    # Sums of binary floats carry noise in the 15th digit (26.624000000000002); six decimals
-    # remove it without losing anything a currency amount holds.
-    money = ["monetary", "gross_revenue", "returns", "avg_order_value"] + (["margin"] if margin else [])
-    frame[money] = frame[money].round(6)
-    frame["recency_days"] = (as_of_ts - frame["last_purchase"]).dt.days.astype("int64")
-    frame["tenure_days"] = (as_of_ts - frame["first_purchase"]).dt.days.astype("int64")
-    cols = SUMMARY_COLUMNS + (["margin"] if margin else [])
-    return frame[cols]
+    con, source = attach(transactions)
+    columns = [c[0] for c in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+    sql = summary_sql(source, as_of, occasion=occasion, columns=columns)
+    return Frame(con, sql, date_columns=("first_purchase", "last_purchase")).df()

@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError, UsageError
-from crmkit.segment import (load_scheme, quantile_scores, rfm_scores, segment, segment_customers,
-                            to_five_point)
+from crmkit.segment import five_point_sql, load_scheme, quantile_scores, segment, segment_customers
 from crmkit.summary import customer_summary
 
 
@@ -75,15 +74,17 @@ def test_quantile_scores_invariants(values, bins, higher):
     assert set(scores[v == worst]) == {1}
 
 
-def test_rfm_scores_rejects_bins():
-    s = pd.DataFrame({"recency_days": [1], "frequency": [1], "monetary": [1.0]})
-    with pytest.raises(UsageError):
-        rfm_scores(s, bins=6)
+def test_rejects_bins():
+    with pytest.raises(UsageError, match="--bins must be 3, 4 or 5"):
+        segment(_sample_transactions(20), date(2024, 12, 31), bins=6)
 
 
-def test_to_five_point():
-    assert to_five_point([1, 2, 3], 3).tolist() == [1, 3, 5]
-    assert to_five_point([1, 2, 3, 4], 4).tolist() == [1, 2, 4, 5]
+@pytest.mark.parametrize("bins, expected", [(3, [1, 3, 5]), (4, [1, 2, 4, 5]), (5, [1, 2, 3, 4, 5])])
+def test_five_point_mapping(bins, expected):
+    import duckdb
+
+    got = duckdb.sql(f"SELECT {five_point_sql('x', bins)} FROM range(1, {bins + 1}) t(x) ORDER BY x").fetchall()
+    assert [g[0] for g in got] == expected
 
 
 @pytest.mark.parametrize("name, n", [("standard", 11), ("cn8", 8)])
