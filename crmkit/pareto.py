@@ -98,43 +98,41 @@ def top_share(values, fraction: float = 0.2) -> float:
     return float(x[:k].sum() / total)
 
 
-def abc_class_sql(value: str, thresholds: tuple[float, float] = (0.80, 0.95)) -> str:
-    """DuckDB expression for the ABC class of each row's ``value`` (a window over all rows).
+def abc_table_sql(source: str, value: str, thresholds: tuple[float, float] = (0.80, 0.95)) -> str:
+    """``(v, pareto_class)`` for every distinct ``value`` of ``source``; join it back on the value.
 
     A customer is in class A when the customers ranked *strictly above* it (by value) hold
     less than ``thresholds[0]`` of revenue; B when they hold less than ``thresholds[1]``;
     C otherwise. Measuring the share before the customer makes the top customer always A
     (even when it alone holds more than 80%), and "strictly above" gives customers with equal
-    revenue the same class, however the rows are ordered. Customers with zero revenue are C.
+    revenue the same class, however the rows are ordered. Zero or negative revenue is C.
     """
     a, b = thresholds
     if not (0 < a < b <= 1):
         raise ValueError(f"ABC thresholds must satisfy 0 < A < B <= 1, got {thresholds}")
-    v = f"greatest(coalesce({value}, 0), 0)"
-    # the RANGE frame holds every tie of the current row: subtract them to get "strictly above"
-    above = (f"(sum({v}) OVER (ORDER BY {v} DESC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) "
-             f"- {v} * count(*) OVER (PARTITION BY {v}))")
-    total = f"sum({v}) OVER ()"
-    return (f"(CASE WHEN {v} <= 0 THEN 'C' WHEN {above} < {a!r} * {total} THEN 'A' "
-            f"WHEN {above} < {b!r} * {total} THEN 'B' ELSE 'C' END)")
+    # running revenue down to v, minus v's own customers: the revenue strictly above v
+    return f"""(SELECT v, CASE WHEN x <= 0 THEN 'C' WHEN above < {a!r} * total THEN 'A'
+                             WHEN above < {b!r} * total THEN 'B' ELSE 'C' END AS pareto_class
+               FROM (SELECT v, x, sum(x * c) OVER (ORDER BY x DESC) - x * c AS above, sum(x * c) OVER () AS total
+                     FROM (SELECT v, greatest(coalesce(v, 0), 0) AS x, count(*) AS c
+                           FROM (SELECT {value} AS v FROM {source}) GROUP BY v)))"""
 
 
 def abc_classes(values, thresholds: tuple[float, float] = (0.80, 0.95)) -> np.ndarray:
-    """ABC class per value ("A", "B" or "C"), aligned with ``values``; see :func:`abc_class_sql`."""
+    """ABC class per value ("A", "B" or "C"), aligned with ``values``; see :func:`abc_table_sql`."""
     from crmkit.engine import connect
 
     x = _non_negative(values)
-    sql = abc_class_sql("v", thresholds)
     if x.size == 0:
         return np.empty(0, dtype=object)
+    table = abc_table_sql("rows", "v", thresholds)
     con = connect()
     try:
-        rows = {"v": x, "i": np.arange(x.size)}
-        con.register("rows", rows)
-        out = con.sql(f"SELECT {sql} AS c FROM rows ORDER BY i").fetchnumpy()["c"]
+        con.register("rows", {"v": x, "i": np.arange(x.size)})
+        out = con.sql(f"SELECT t.pareto_class FROM rows JOIN {table} t USING (v) ORDER BY i").fetchnumpy()
     finally:
         con.close()
-    return np.asarray(out, dtype=object)
+    return np.asarray(out["pareto_class"], dtype=object)
 
 
 def lorenz_points(values, points: int = 101) -> dict:
