@@ -246,8 +246,7 @@ def _conventions(con, src_sql: str, c: dict, amount_cols: list[str]) -> tuple[bo
 
 
 def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayfirst: bool,
-                 decimal_comma: bool, returned_statuses: list[str], c_cancel: bool,
-                 keep: tuple[str, ...]) -> tuple[str, list[str]]:
+                 decimal_comma: bool, c_cancel: bool, keep: tuple[str, ...]) -> tuple[str, list[str]]:
     """The single cleaning query: raw text in, typed and classified rows out (file order kept)."""
     # The inner SELECT trims and nulls each text column once; the outer one parses. DuckDB does
     # not share sub-expressions across CASE branches, so this halves the work on large files.
@@ -271,13 +270,12 @@ def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayf
         amount_missing = f"({t['amount']} IS NULL)"
         amount_val = amount_expr(t["amount"], decimal_comma)
     total_checks = [_total_check(t["customer_id"])] + ([_total_check(t["_first"])] if "_first" in t else [])
-    flag_parts = []
-    if returned_statuses:
-        flag_parts.append(f"list_contains([{', '.join(sql_literal(v) for v in returned_statuses)}], {t['status']})")
+    # Return statuses are flagged after staging (from every distinct status); C-invoices here.
+    flagged = "false"
     if c_cancel:
-        flag_parts.append(f"(lower(substr({t['order_id']}, 1, 1)) = 'c' "
-                          f"AND regexp_matches({t['order_id']}, '^[Cc][0-9]+$'))")
-    flagged = "coalesce(" + " OR ".join(flag_parts) + ", false)" if flag_parts else "false"
+        flagged = (f"coalesce(lower(substr({t['order_id']}, 1, 1)) = 'c' "
+                   f"AND regexp_matches({t['order_id']}, '^[Cc][0-9]+$'), false)")
+    status = f", {t['status']} AS _status" if "status" in t else ""
     extra = {}
     for role in ("order_id", "product", "channel"):
         if role in t:
@@ -306,7 +304,7 @@ def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayf
                    ({t['customer_id']} IS NULL) AS _no_id,
                    ({d} IS NULL) AS _no_date,
                    {amount_missing} AS _no_amount,
-                   {flagged} AS _flagged,
+                   {flagged} AS _flagged {status},
                    -- day and month candidates of D/M/Y-looking dates, to settle the order afterwards
                    CASE WHEN {slash_guard} THEN TRY_CAST(regexp_extract({d}, {slash_re}, 1) AS INTEGER) END AS _p1,
                    CASE WHEN {slash_guard} THEN TRY_CAST(regexp_extract({d}, {slash_re}, 2) AS INTEGER) END AS _p2
@@ -351,20 +349,10 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
         decimal_comma = decimal == ","
     elif decimal_comma:
         quality.notes.append("amounts read with a decimal comma (1.234,50 = 1234.50); force with --decimal .")
-    returned = []
-    if "status" in c:
-        # Statuses are few distinct values: classify a sample of them in Python, test membership in SQL.
-        statuses = [r[0] for r in con.sql(
-            f"SELECT DISTINCT trim(CAST({c['status']} AS VARCHAR)) FROM (SELECT {c['status']} FROM {src.sql} "
-            f"LIMIT 200000) WHERE {c['status']} IS NOT NULL LIMIT 10000").fetchall()]
-        returned = sorted(v for v in statuses if v and _RETURN_STATUS.search(v.lower()))
-        if returned:
-            quality.notes.append("statuses read as returns/cancellations: " + ", ".join(returned[:10]))
 
     def stage(first_day: bool) -> list[str]:
         sql, extra_cols = _staging_sql(src.sql, c, cmap, src.headers[0], dayfirst=first_day,
-                                       decimal_comma=decimal_comma, returned_statuses=returned, c_cancel=c_cancel,
-                                       keep=keep)
+                                       decimal_comma=decimal_comma, c_cancel=c_cancel, keep=keep)
         con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {sql}")
         return extra_cols
 
@@ -380,6 +368,17 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
         elif (p1 or 0) <= 12 and (p2 or 0) <= 12:
             quality.notes.append("dates like 01/02/2024 read as month/day/year (no value tells); "
                                  "use --dayfirst for day/month/year")
+
+    returned = []
+    if "status" in c:
+        # Statuses are few distinct values: classify each once in Python, flag the rows in place.
+        statuses = [r[0] for r in con.sql("SELECT DISTINCT _status FROM staged WHERE _status IS NOT NULL "
+                                          "LIMIT 100000").fetchall()]
+        returned = sorted(v for v in statuses if _RETURN_STATUS.search(v.lower()))
+        if returned:
+            quality.notes.append("statuses read as returns/cancellations: " + ", ".join(returned[:10]))
+            con.execute(f"UPDATE staged SET _flagged = true "
+                        f"WHERE list_contains([{', '.join(sql_literal(v) for v in returned)}], _status)")
 
     bad = con.sql("SELECT _drop, count(*), min(rowid) FROM staged WHERE _drop IN ('bad_date', 'bad_amount') "
                   "GROUP BY 1 ORDER BY 3").fetchall()

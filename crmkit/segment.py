@@ -394,9 +394,9 @@ def segment_sql(summary: str, rules: Scheme, *, bins: int, thresholds: tuple[flo
         WITH base AS (SELECT * FROM {summary}),
         scored AS (
             SELECT base.*, r_t.score AS r_score, f_t.score AS f_score, m_t.score AS m_score,
-                   recency_days < avg(recency_days) OVER () AS r_level,
-                   frequency > avg(frequency) OVER () AS f_level,
-                   monetary > avg(monetary) OVER () AS m_level,
+                   recency_days < (SELECT avg(recency_days) FROM base) AS r_level,
+                   frequency > (SELECT avg(frequency) FROM base) AS f_level,
+                   monetary > (SELECT avg(monetary) FROM base) AS m_level,
                    abc.pareto_class
             FROM base
             JOIN {score_table_sql('base', 'recency_days', bins, higher_is_better=False)} r_t ON recency_days = r_t.v
