@@ -162,3 +162,25 @@ def test_skip_bad_rows_counts_them(write):
     src = write("bad.csv", "customer_id,date,amount\na,2024-01-01,1\nb,not a date,1\n")
     result = run("segment", src, "-f", "csv", "--skip-bad-rows")
     assert result.exit_code == 0 and "invalid value 1" in result.stderr
+
+
+def test_occasion_order_counts_orders(write):
+    text = ("order_id,customer_id,date,amount\n"
+            "o1,c1,2024-01-01,10\no2,c1,2024-01-01,5\no3,c1,2024-01-03,5\no4,c2,2024-01-02,7\n")
+    path = write("orders.csv", text)
+    by_day = pd.read_csv(io.StringIO(run("segment", path, "-f", "csv", "-q").stdout))
+    by_order = pd.read_csv(io.StringIO(run("segment", path, "-f", "csv", "-q", "--occasion", "order").stdout))
+    assert by_day.set_index("customer_id")["frequency"].to_dict() == {"c1": 2, "c2": 1}
+    assert by_order.set_index("customer_id")["frequency"].to_dict() == {"c1": 3, "c2": 1}
+    no_orders = write("no_orders.csv", "customer_id,date,amount\nc1,2024-01-01,1\n")
+    result = run("segment", no_orders, "-f", "csv", "--occasion", "order")
+    assert result.exit_code == 2 and "--occasion order needs an order id column" in result.stderr
+
+
+def test_json_keeps_exact_values_and_csv_neutralises(write):
+    path = write("f.csv", "customer_id,date,amount\n=1+1,2024-01-01,10.25\n@x,2024-01-02,3\n")
+    records = json.loads(run("segment", path, "-f", "json", "-q").stdout)
+    assert {r["customer_id"] for r in records} == {"=1+1", "@x"}
+    assert {r["monetary"] for r in records} == {10.25, 3.0}
+    csv_ids = pd.read_csv(io.StringIO(run("segment", path, "-f", "csv", "-q").stdout))["customer_id"]
+    assert set(csv_ids) == {"'=1+1", "'@x"}
