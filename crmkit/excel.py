@@ -664,6 +664,23 @@ class ReportWorkbook:
         return Span(header_row, last_row, start_col, last_col)
 
     # -- charts -----------------------------------------------------------------------------
+    def add_long_table(self, sheet_key: str, df, **options) -> list:
+        """A table of any length: split over as many sheets as Excel's row limit needs.
+
+        The sheets are titled "Customers", "Customers (2)", ... (in the workbook's language);
+        each has its own header row. Options are those of :meth:`add_table`.
+        """
+        per_sheet = EXCEL_MAX_ROWS - 1 - (options.get("start_row", 1) - 1)
+        if len(df) <= per_sheet:
+            return [self.add_table(sheet_key, df, **options)]
+        spans = []
+        for part, start in enumerate(range(0, len(df), per_sheet), 1):
+            key = sheet_key if part == 1 else f"{sheet_key}#{part}"
+            if part > 1 and key not in self._sheets:
+                self._sheets[key] = _SheetPlan(key, self._unique_title(f"{self.label(sheet_key)} ({part})"))
+            spans.append(self.add_table(key, df.iloc[start:start + per_sheet], **options))
+        return spans
+
     def add_bar_chart(self, sheet_key: str, *, data_ref,
                       categories_ref: tuple[int, int, int, int], anchor: str,
                       title: str | None = None, y_title: str | None = None,

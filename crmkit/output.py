@@ -69,7 +69,7 @@ def write_frame(rows, fmt: str, output: str | None, *, protect=(), sheet: str = 
             from crmkit.excel import ReportWorkbook
 
             book = ReportWorkbook(lang=lang)
-            book.add_table(sheet, rows.df() if hasattr(rows, "df") else rows)
+            book.add_long_table(sheet, rows.df() if hasattr(rows, "df") else rows)
             book.save(sink_path)
         else:  # pragma: no cover - guarded by format_for
             raise UsageError(f"cannot write {fmt}")

@@ -55,7 +55,7 @@ def add_segment_sheets(book: ReportWorkbook, result: SegmentResult,
     _add_summary(book, result)
     _add_segments(book, result)
     _add_pareto(book, result.pareto)
-    book.add_table("sheet:customers", result.customers)
+    book.add_long_table("sheet:customers", result.customers)
     if result.clusters is not None:
         _add_clusters(book, result)
     if quality is not None:

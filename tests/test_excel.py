@@ -340,3 +340,18 @@ def test_folder_refusing_new_files(tmp_path, monkeypatch):
     with pytest.raises(OutputError, match="Permission denied") as caught:
         small_book().save(tmp_path / "r.xlsx")
     assert str(tmp_path / "r.xlsx") in str(caught.value)
+
+
+def test_long_table_splits_over_sheets(tmp_path, monkeypatch):
+    monkeypatch.setattr(excel, "EXCEL_MAX_ROWS", 5)  # 4 data rows per sheet
+    book = excel.ReportWorkbook("en")
+    frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(10)], "monetary": range(10)})
+    spans = book.add_long_table("sheet:customers", frame)
+    assert len(spans) == 3
+    path = book.save(tmp_path / "long.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Customers", "Customers (2)", "Customers (3)"]
+    ids = [c.value for ws in wb.worksheets for c in ws["A"][1:]]
+    assert ids == [f"c{i}" for i in range(10)]
+    headers = {(ws["A1"].value, ws["B1"].value) for ws in wb.worksheets}
+    assert len(headers) == 1 and None not in headers.pop()                 # every part has the header
