@@ -7,7 +7,15 @@ alone takes longer to import than DuckDB takes to segment a 100,000-row file).
 
 from __future__ import annotations
 
+import itertools
 import tempfile
+
+_names = itertools.count(1)
+
+
+def unique_name(prefix: str) -> str:
+    """A fresh table name: results keep reading their own tables when a model runs twice on one connection."""
+    return f"{prefix}_{next(_names)}"
 
 
 def connect():

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crmkit.engine import Frame, attach, connect, quote, sql_literal
+from crmkit.engine import Frame, attach, connect, quote, sql_literal, unique_name
 from crmkit.errors import ConfigError, UsageError
 from crmkit.pareto import ParetoResult, abc_table_sql
 from crmkit.summary import summary_sql
@@ -430,9 +430,9 @@ def _segment_table(con, summary: str, as_of: date, *, bins: int, scheme: str, th
     if n == 0:
         raise UsageError("no customers with a purchase on or before the as-of date")
     extra = [c for c in ("margin",) if c in columns]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE segmented AS "
+    table = unique_name("segmented")
+    con.execute(f"CREATE TEMP TABLE {table} AS "
                 f"{segment_sql(summary, rules, bins=bins, thresholds=thresholds, lang=lang, extra_columns=extra)}")
-    table = "segmented"
 
     cluster_frame, silhouette = None, None
     if clusters:
@@ -440,17 +440,17 @@ def _segment_table(con, summary: str, as_of: date, *, bins: int, scheme: str, th
 
         base = Frame(con, table).df()
         labels, silhouette = rfm_clusters(base, clusters, seed=seed)
-        con.register("cluster_labels", pd.DataFrame({"customer_id": base["customer_id"], "cluster": labels}))
-        con.execute("CREATE OR REPLACE TEMP TABLE clustered AS SELECT s.*, l.cluster FROM segmented s "
-                    "JOIN cluster_labels l USING (customer_id) ORDER BY customer_id")
-        table = "clustered"
+        labels_name, clustered = unique_name("cluster_labels"), unique_name("clustered")
+        con.register(labels_name, pd.DataFrame({"customer_id": base["customer_id"], "cluster": labels}))
+        con.execute(f"CREATE TEMP TABLE {clustered} AS SELECT s.*, l.cluster FROM {table} s "
+                    f"JOIN {labels_name} l USING (customer_id) ORDER BY customer_id")
+        table = clustered
         cluster_frame = Frame(con, f"""
             SELECT c.cluster, {_GROUP_STATS.format(n=n, rev=revenue)}
             FROM {table} c GROUP BY c.cluster ORDER BY c.cluster""")
 
-    monetary, classes = (lambda d: (d["monetary"], d["pareto_class"]))(
-        con.sql(f"SELECT monetary, pareto_class FROM {table}").fetchnumpy())
-    pareto = ParetoResult(monetary, classes, thresholds=thresholds)
+    values = con.sql(f"SELECT monetary, pareto_class FROM {table}").fetchnumpy()
+    pareto = ParetoResult(values["monetary"], values["pareto_class"], thresholds=thresholds)
     segments = Frame(con, f"""
         SELECT seg.key AS segment, seg.label AS segment_label, {_GROUP_STATS.format(n=n, rev=revenue)},
                seg.action AS action
@@ -509,7 +509,7 @@ def segment(transactions, as_of: date, *, occasion: str = "day", bins: int = 5, 
     """
     con, source = attach(transactions)
     columns = [c[0] for c in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
-    con.execute(f"CREATE OR REPLACE TEMP TABLE customer_summary AS "
-                f"{summary_sql(source, as_of, occasion=occasion, columns=columns)}")
-    return _segment_table(con, "customer_summary", as_of, bins=bins, scheme=scheme, thresholds=thresholds,
+    summary = unique_name("customer_summary")
+    con.execute(f"CREATE TEMP TABLE {summary} AS {summary_sql(source, as_of, occasion=occasion, columns=columns)}")
+    return _segment_table(con, summary, as_of, bins=bins, scheme=scheme, thresholds=thresholds,
                           clusters=clusters, seed=seed, lang=lang)

@@ -209,3 +209,14 @@ def test_cdnow_summary_matches_published_totals(shared_dataset):
     assert x.sum() == 2457
     assert t_x.sum() == pytest.approx(16135.57, abs=0.01)
     assert big_t.sum() == pytest.approx(77111.29, abs=0.01)
+
+
+def test_two_runs_on_one_read_keep_their_own_results(write):
+    from crmkit.data import read_purchases
+
+    data = read_purchases(write("s.csv", "customer_id,date,amount\na,2024-01-01,10\na,2024-03-01,5\nb,2024-02-01,7\n"))
+    early = segment(data, date(2024, 1, 31))
+    late = segment(data, date(2024, 3, 31))
+    assert early.customers["customer_id"].tolist() == ["a"]
+    assert late.customers["customer_id"].tolist() == ["a", "b"]
+    assert early.segments["customers"].sum() == 1 and late.segments["customers"].sum() == 2
