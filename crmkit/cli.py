@@ -258,6 +258,7 @@ def segment(
         with _status("Segmenting…", quiet):
             result = run_segment(data, as_of_date, occasion=occasion, bins=bins, scheme=scheme,
                                  thresholds=thresholds, clusters=clusters, seed=seed, lang=lang)
+        data.release()  # the rows are summarised: free them before rendering large outputs
         data.quality.customers = result.headline["customers"]
         if not quiet:
             _err("crmkit: " + data.quality.one_line() + ("" if as_of else " (last purchase date in the data)"))
