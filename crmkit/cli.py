@@ -279,6 +279,123 @@ def segment(
                 _err(f"crmkit: report written to {report}")
 
 
+def _render_clv_table(result, lang: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from crmkit.i18n import label
+
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    model = result.model
+    if "params" in model:
+        params = ", ".join(f"{k} = {v:.4g}" for k, v in model["params"].items())
+        console.print(f"{model['model']}: {params}; log-likelihood {model['log_likelihood']:,.1f}; "
+                      f"{'converged' if model['converged'] else 'NOT converged'}")
+    table = Table(title=label("sheet:clv_deciles", lang))
+    for key in ("clv_decile", "customers", "clv_total", "clv_mean", "clv_share"):
+        table.add_column(label(key, lang), justify="right")
+    for row in result.deciles.itertuples():
+        table.add_row(str(row.clv_decile), f"{row.customers:,}", f"{row.clv_total:,.2f}", f"{row.clv_mean:,.2f}",
+                      f"{row.clv_share:.1%}")
+    console.print(table)
+    if result.holdout is not None:
+        h = result.holdout
+        console.print(f"holdout {h.calibration_end}..{h.end}: actual {h.total_actual:,.0f}, expected "
+                      f"{h.total_expected:,.1f} repeat purchases ({h.error:+.1%})")
+
+
+@app.command()
+def clv(
+    input: InputArg,
+    as_of: AsOfOpt = None,
+    model: Annotated[str, typer.Option("--model", help="bgnbd, pnbd, mbgnbd or bgbb.")] = "bgnbd",
+    unit: Annotated[str, typer.Option("--unit", help="Model clock: day, week, month, quarter or year.")] = "week",
+    horizon: Annotated[str, typer.Option("--horizon", help="Forecast horizon: 12m, 52w, 365d, 2y.")] = "52w",
+    discount: Annotated[float, typer.Option("--discount", help="Annual discount rate.")] = 0.10,
+    margin: Annotated[Optional[float], typer.Option("--margin", help="Profit margin on spend (default: the "
+                                                    "margin column, else 1.0).")] = None,
+    occasion: Annotated[str, typer.Option("--occasion", help="A purchase is a distinct day or order.")] = "day",
+    holdout: Annotated[Optional[str], typer.Option("--holdout", help="Validate on the last part, e.g. 26w.")] = None,
+    calibration_end: Annotated[Optional[str], typer.Option("--calibration-end", help="Validate from this "
+                                                           "date on (instead of --holdout).")] = None,
+    referrals: Annotated[Optional[str], typer.Option("--referrals", help="CSV/XLSX of referrer id, referred "
+                                                     "customer id.")] = None,
+    credit_share: Annotated[float, typer.Option("--credit-share", help="Share of a referred customer's value "
+                                                "credited to the referrer.")] = 1.0,
+    params_out: Annotated[Optional[str], typer.Option("--params-out", help="Write fitted parameters to "
+                                                      "FILE.json.", rich_help_panel=OUTPUT_PANEL)] = None,
+    format: FormatOpt = None,
+    output: OutputOpt = None,
+    report: ReportOpt = None,
+    lang: LangOpt = "en",
+    customer: CustomerOpt = None,
+    date_col: DateOpt = None,
+    amount: AmountOpt = None,
+    order_id: OrderOpt = None,
+    quantity: QuantityOpt = None,
+    price: PriceOpt = None,
+    status: StatusOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    dayfirst: DayfirstOpt = None,
+    decimal: DecimalOpt = None,
+    skip_bad_rows: SkipBadOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+):
+    """Customer lifetime value, P(alive), churn risk and expected purchases per customer.
+
+    Example: crmkit clv sales.csv --horizon 12m --margin 0.3 --holdout 26w --report clv.xlsx
+    """
+    with _errors(debug):
+        from crmkit.clv import customer_lifetime_value
+        from crmkit.i18n import check_lang
+        from crmkit.output import format_for, write_frame, write_json_file
+
+        check_lang(lang)
+        fmt = format_for(output, format, sys.stdout.isatty())
+        data = _read(input, customer=customer, date_col=date_col, amount=amount, order_id=order_id,
+                     quantity=quantity, price=price, status=status, sheet=sheet, encoding=encoding,
+                     delimiter=delimiter, dayfirst=dayfirst, decimal=decimal, skip_bad_rows=skip_bad_rows,
+                     quiet=quiet, keep=("order_id", "margin"))
+        as_of_date = data.resolve_as_of(_parse_date(as_of, "--as-of") if as_of else None)
+        referral_rows = None
+        if referrals:
+            from crmkit.data import read_referrals
+
+            referral_rows = read_referrals(referrals, encoding=encoding)
+        with _status("Fitting…", quiet):
+            result = customer_lifetime_value(
+                data, as_of_date, model=model, unit=unit, horizon=horizon, discount=discount, margin=margin,
+                occasion=occasion, holdout=holdout,
+                calibration_end=_parse_date(calibration_end, "--calibration-end") if calibration_end else None,
+                referrals=referral_rows, credit_share=credit_share)
+        data.quality.customers = len(result.customers)
+        if not quiet:
+            _err("crmkit: " + data.quality.one_line() + ("" if as_of else " (last purchase date in the data)"))
+            for note in data.quality.notes:
+                _err(f"crmkit: note: {note}")
+        for warning in result.warnings:
+            _err(f"crmkit: warning: {warning}")
+        if fmt == "table":
+            if output and output != "-":
+                raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
+            _render_clv_table(result, lang)
+        else:
+            write_frame(result.customers, fmt, output, protect=[input, referrals], lang=lang)
+        if params_out:
+            write_json_file(params_out, {"model": result.model, "spend_model": result.spend_model},
+                            protect=[input, referrals])
+        if report:
+            from crmkit.report import write_clv_report
+
+            with _status("Writing the report…", quiet):
+                write_clv_report(report, result, data.quality, lang=lang, protect=[input, referrals])
+            if not quiet:
+                _err(f"crmkit: report written to {report}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

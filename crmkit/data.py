@@ -451,3 +451,58 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
         FROM staged WHERE {kept}
     """)
     return PurchaseData(con, quality)
+
+
+_REFERRER = ("referrerid", "referrer", "referredby", "referrercustomerid", "inviter", "inviterid", "推荐人",
+             "推荐人编号", "推荐人id", "推荐客户", "邀请人", "邀请人编号")
+_REFERRED = ("referredid", "referred", "referredcustomerid", "newcustomerid", "customerid", "invitee", "inviteeid",
+             "被推荐人", "被推荐人编号", "被推荐客户", "新客户编号", "被邀请人", "客户编号")
+
+
+def read_referrals(source: str, *, encoding: str | None = None, sheet: str | None = None):
+    """Read a referrals export: who referred whom (``referrer_id``, ``referred_id``, optional ``date``).
+
+    Headers are matched like purchase exports (English or Chinese: referrer_id, 推荐人, referred_id,
+    被推荐人 ...). IDs stay text. Rows missing either id are dropped; a customer referred twice
+    is credited to the first referrer only, so referral value is never counted twice.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``referrer_id, referred_id``.
+    """
+    import duckdb
+
+    from crmkit.columns import normalise_header
+    from crmkit.errors import ColumnError
+
+    with tempfile.TemporaryDirectory(prefix="crmkit-") as workdir:
+        src = open_source(source, workdir, sheet=sheet, encoding=encoding)
+        con = connect()
+        try:
+            if src.frame is not None:
+                con.register("raw_frame", src.frame)
+                src.sql = "raw_frame"
+            if not src.headers:
+                src.headers = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {src.sql}").fetchall()]
+            norm = {normalise_header(h): h for h in reversed(src.headers)}
+            found = {}
+            for role, aliases in (("referrer_id", _REFERRER), ("referred_id", _REFERRED)):
+                header = next((norm[a] for a in aliases if a in norm and norm[a] not in found.values()), None)
+                if header is None:
+                    raise ColumnError(f"cannot find the {role.replace('_', ' ')} column", file=src.display,
+                                      hint="columns found: " + ", ".join(src.headers)
+                                      + "; expected e.g. referrer_id and referred_id (推荐人, 被推荐人)")
+                found[role] = header
+            r, d = (id_expr(_clean_text(f"CAST({quote(found[k])} AS VARCHAR)")) for k in ("referrer_id", "referred_id"))
+            frame = con.sql(f"""
+                SELECT arg_min(referrer_id, i) AS referrer_id, referred_id FROM (
+                    SELECT {r} AS referrer_id, {d} AS referred_id, row_number() OVER () AS i FROM {src.sql})
+                WHERE referrer_id IS NOT NULL AND referred_id IS NOT NULL AND referrer_id <> referred_id
+                GROUP BY referred_id ORDER BY min(i)""").df()
+        except duckdb.Error as exc:
+            raise _scan_error(exc, src) from None
+        finally:
+            con.close()
+            src.cleanup()
+    return frame

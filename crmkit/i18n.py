@@ -155,9 +155,78 @@ LABELS: dict[str, dict[str, str]] = {
     "series:equality": {"en": "Perfect equality", "zh": "绝对平均线"},
     "series:top_share": {"en": "Revenue held by the top customers", "zh": "头部客户累计销售额占比"},
 
+    # --- crmkit clv ------------------------------------------------------------------------
+    "sheet:clv_model": {"en": "CLV model", "zh": "CLV模型"},
+    "sheet:clv_deciles": {"en": "CLV deciles", "zh": "CLV十分位"},
+    "sheet:p_alive": {"en": "P(alive)", "zh": "存活概率"},
+    "sheet:holdout": {"en": "Holdout", "zh": "留出验证"},
+    "sheet:clv_customers": {"en": "CLV customers", "zh": "客户价值明细"},
+    "title:clv_model": {"en": "Transaction model and settings", "zh": "交易模型与设置"},
+    "title:spend_model": {"en": "Spend model (Gamma-Gamma)", "zh": "消费金额模型（Gamma-Gamma）"},
+    "title:warnings": {"en": "Warnings", "zh": "提示"},
+    "title:holdout": {"en": "Calibration / holdout validation", "zh": "校准期 / 留出期验证"},
+    "warning": {"en": "Warning", "zh": "提示"},
+    "unit": {"en": "Model clock", "zh": "模型时间单位"},
+    "horizon": {"en": "Horizon", "zh": "预测期"},
+    "horizon_periods": {"en": "Horizon (periods)", "zh": "预测期（单位数）"},
+    "discount_annual": {"en": "Discount rate (annual)", "zh": "年折现率"},
+    "discount_per_period": {"en": "Discount rate (per period)", "zh": "每期折现率"},
+    "margin": {"en": "Margin", "zh": "毛利率"},
+    "occasion": {"en": "Purchase occasion", "zh": "购买次数口径"},
+    "transaction_model": {"en": "Transaction model", "zh": "交易模型"},
+    "spend_model": {"en": "Spend model", "zh": "金额模型"},
+    "log_likelihood": {"en": "Log-likelihood", "zh": "对数似然"},
+    "aic": {"en": "AIC", "zh": "AIC"},
+    "bic": {"en": "BIC", "zh": "BIC"},
+    "iterations": {"en": "Iterations", "zh": "迭代次数"},
+    "converged": {"en": "Converged", "zh": "是否收敛"},
+    "frequency_spend_correlation": {"en": "Frequency-spend correlation", "zh": "频次与金额相关系数"},
+    "recency": {"en": "Recency t_x (periods)", "zh": "末次购买时点 t_x"},
+    "T": {"en": "Age T (periods)", "zh": "客户年龄 T"},
+    "p_alive": {"en": "P(alive)", "zh": "存活概率"},
+    "expected_purchases": {"en": "Expected purchases", "zh": "预期购买次数"},
+    "expected_spend": {"en": "Expected spend", "zh": "预期客单价"},
+    "clv": {"en": "CLV", "zh": "客户终身价值"},
+    "churn_risk": {"en": "Churn risk", "zh": "流失风险"},
+    "clv_decile": {"en": "CLV decile", "zh": "CLV十分位"},
+    "value_method": {"en": "Value method", "zh": "估值方法"},
+    "referral_value": {"en": "Referral value", "zh": "推荐价值"},
+    "customer_value": {"en": "Customer value", "zh": "客户总价值"},
+    "clv_total": {"en": "Total CLV", "zh": "CLV合计"},
+    "clv_mean": {"en": "Mean CLV", "zh": "平均CLV"},
+    "clv_share": {"en": "Share of CLV", "zh": "CLV占比"},
+    "p_alive_from": {"en": "P(alive) from", "zh": "存活概率下限"},
+    "p_alive_to": {"en": "P(alive) to", "zh": "存活概率上限"},
+    "calibration_end": {"en": "Calibration end", "zh": "校准期截止"},
+    "holdout_end": {"en": "Holdout end", "zh": "留出期截止"},
+    "total_actual": {"en": "Actual repeat purchases", "zh": "实际复购次数"},
+    "total_expected": {"en": "Expected repeat purchases", "zh": "预期复购次数"},
+    "holdout_error": {"en": "Error (expected vs actual)", "zh": "误差（预期对实际）"},
+    "frequency_group": {"en": "Repeat purchases in calibration", "zh": "校准期复购次数"},
+    "actual_mean": {"en": "Actual (mean)", "zh": "实际均值"},
+    "expected_mean": {"en": "Expected (mean)", "zh": "预期均值"},
+    "actual_total": {"en": "Actual (total)", "zh": "实际合计"},
+    "expected_total": {"en": "Expected (total)", "zh": "预期合计"},
+    "week": {"en": "Week", "zh": "周"},
+    "actual_cumulative": {"en": "Actual (cumulative)", "zh": "实际累计"},
+    "expected_cumulative": {"en": "Expected (cumulative)", "zh": "预期累计"},
+    "chart:clv_by_decile": {"en": "CLV by decile", "zh": "各十分位CLV"},
+    "chart:p_alive": {"en": "Customers by P(alive)", "zh": "存活概率分布"},
+    "chart:holdout_by_frequency": {"en": "Holdout purchases: actual vs expected", "zh": "留出期购买：实际与预期"},
+    "chart:tracking": {"en": "Cumulative repeat purchases: actual vs expected", "zh": "累计复购：实际与预期"},
+    "axis:clv": {"en": "CLV", "zh": "客户终身价值"},
+    "axis:purchases": {"en": "Purchases", "zh": "购买次数"},
+
     # --- sentence templates ----------------------------------------------------------------
     "fmt:top_hold": {"en": "The top {x} of customers hold {y} of revenue",
                      "zh": "前{x}的客户贡献了{y}的销售额"},
+}
+
+
+#: Keys of the form ``family:name`` whose name is shown as is (model parameters: r, alpha ...).
+_FAMILIES = {
+    "param": {"en": "Parameter {}", "zh": "参数 {}"},
+    "se": {"en": "Std. error of {}", "zh": "{} 的标准误"},
 }
 
 
@@ -220,6 +289,8 @@ def label(key: str, lang: str = "en") -> str:
     except TypeError:  # an unhashable "key" is still shown rather than crashing a report
         entry = None
     if entry is None:
-        return str(key)
+        family, _, name = str(key).partition(":")
+        template = _FAMILIES.get(family)
+        return template[lang if lang in template else "en"].format(name) if template and name else str(key)
     text = entry.get(lang) or entry.get("en")
     return text if text is not None else str(key)

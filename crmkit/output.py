@@ -86,3 +86,20 @@ def write_frame(rows, fmt: str, output: str | None, *, protect=(), sheet: str = 
         return
     with atomic_path(output, protect) as tmp:
         emit(tmp)
+
+
+def write_json_file(path: str, payload: dict, *, protect=()) -> None:
+    """A small JSON document (parameters, settings), written atomically."""
+    import json
+
+    def default(value):
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        if hasattr(value, "item"):
+            return value.item()
+        raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+    with atomic_path(path, protect) as tmp:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(payload, fh, ensure_ascii=False, indent=2, default=default)
+            fh.write("\n")

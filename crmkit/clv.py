@@ -1,0 +1,451 @@
+"""Customer lifetime value: repeat value from a fitted buy-till-you-die model, plus referral value.
+
+CLV of a customer over a horizon of K model-clock periods (Fader, Hardie & Lee 2005, "RFM and
+CLV: using iso-value curves for customer base analysis", eq. 2, in discrete form):
+
+    CLV = margin × E[spend] × Σₖ₌₁..K (E[X(k)] − E[X(k−1)]) / (1 + δ)ᵏ
+
+where E[X(t)] is the model's conditional expectation of purchases in the next t periods given the
+customer's history (x, t_x, T), E[spend] the Gamma-Gamma conditional mean spend, and δ the
+discount rate per period, converted from the annual rate: δ = (1 + d)^(period / 365.25 days) − 1.
+Customer value = CLV + referral value (the value of the customers they brought).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+from crmkit.engine import Frame, attach
+from crmkit.errors import UsageError
+from crmkit.summary import occasions_sql
+
+#: Length of one model-clock period in days.
+UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4, "year": 365.25}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(d|day|days|w|wk|week|weeks|m|mo|month|months|q|quarter|quarters|"
+                       r"y|yr|year|years)\s*$", re.I)
+_DURATION_UNIT = {"d": "day", "w": "week", "m": "month", "q": "quarter", "y": "year"}
+MODELS = ("bgnbd", "pnbd", "mbgnbd", "bgbb")
+#: Fewer repeat buyers than this and no model is fitted: the historical value is used instead.
+MIN_REPEAT_BUYERS = 20
+#: P(alive) limits of the churn-risk bands: high risk below the first, low risk from the second.
+RISK_BANDS = (0.3, 0.7)
+
+
+def parse_duration(text: str) -> float:
+    """Days in a duration such as ``12m``, ``52w``, ``365d``, ``2y`` (months are 365.25/12 days)."""
+    m = _DURATION.match(str(text))
+    if not m:
+        raise UsageError(f"a duration looks like 12m, 52w, 365d or 1y, not {text!r}")
+    unit = _DURATION_UNIT[m.group(2)[0].lower()]
+    return float(m.group(1)) * UNIT_DAYS[unit]
+
+
+def period_rate(annual_rate: float, unit: str) -> float:
+    """Discount rate per model-clock period equivalent to an annual rate (compounded)."""
+    if not -1 < annual_rate < 10:
+        raise UsageError(f"--discount is an annual rate such as 0.10, not {annual_rate}")
+    return (1.0 + annual_rate) ** (UNIT_DAYS[unit] / 365.25) - 1.0
+
+
+def repeat_summary_sql(source: str, as_of: date, *, unit: str = "week", occasion: str = "day",
+                       columns=()) -> str:
+    """Per customer: repeat purchases and their timing in model-clock periods, and repeat spend.
+
+    ``x`` = purchase occasions after the first; ``t_x`` = periods from the first to the last;
+    ``T`` = periods from the first to ``as_of``; ``monetary`` = mean value of the repeat
+    occasions (NULL when x = 0), as the Gamma-Gamma model expects (Fader & Hardie 2013);
+    ``revenue`` = net revenue to date; ``margin_rate`` = margin / gross revenue when the data has
+    a margin column. Also the discrete-time form for BG/BB: ``n`` whole periods observed after
+    the first, ``x_periods`` periods with a purchase, ``t_x_period`` the last of them.
+    """
+    days = UNIT_DAYS[unit]
+    day = f"DATE '{as_of.isoformat()}'"
+    margin = ", sum(margin) / nullif(sum(gross), 0) AS margin_rate" if "margin" in columns else ""
+    return f"""
+        WITH occasions AS ({occasions_sql(source, as_of, occasion=occasion, columns=columns)}),
+        bought AS (
+            SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY first_day, occasion) AS k,
+                   min(first_day) OVER (PARTITION BY customer_id) AS birth
+            FROM occasions WHERE bought
+        ),
+        customers AS (
+            SELECT customer_id, min(first_day) AS first_purchase, max(last_day) AS last_purchase,
+                   count(*) - 1 AS x,
+                   (max(last_day) - min(first_day)) / {days!r} AS t_x,
+                   ({day} - min(first_day)) / {days!r} AS T,
+                   CASE WHEN count(*) > 1 THEN (sum(gross) - sum(gross) FILTER (WHERE k = 1)) / (count(*) - 1) END
+                       AS monetary,
+                   count(DISTINCT floor((last_day - birth) / {days!r})) FILTER (WHERE k > 1
+                       AND floor((last_day - birth) / {days!r}) >= 1) AS x_periods,
+                   coalesce(max(floor((last_day - birth) / {days!r})) FILTER (WHERE k > 1
+                       AND floor((last_day - birth) / {days!r}) >= 1), 0) AS t_x_period,
+                   floor(({day} - min(first_day)) / {days!r}) AS n
+                   {margin}
+            FROM bought GROUP BY customer_id
+        )
+        SELECT c.*, r.revenue
+        FROM customers c JOIN (SELECT customer_id, sum(net) AS revenue FROM occasions GROUP BY 1) r USING (customer_id)
+        ORDER BY customer_id
+    """
+
+
+def repeat_summary(transactions, as_of: date, *, unit: str = "week", occasion: str = "day"):
+    """:func:`repeat_summary_sql` as a pandas DataFrame, one row per customer, sorted by id.
+
+    Examples
+    --------
+    >>> import pandas as pd, datetime
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-03"]),
+    ...                    "amount": [10.0, 20.0, 40.0, 5.0], "is_return": [False] * 4})
+    >>> s = repeat_summary(tx, datetime.date(2024, 1, 29))
+    >>> s["x"].tolist(), s["t_x"].tolist(), s["T"].round(3).tolist(), s["monetary"].tolist()[0]
+    ([2, 0], [2.0, 0.0], [4.0, 3.714], 30.0)
+    """
+    if unit not in UNIT_DAYS:
+        raise UsageError(f"--unit must be one of {', '.join(UNIT_DAYS)}, not {unit!r}")
+    con, source = attach(transactions)
+    columns = [c[0] for c in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+    return Frame(con, repeat_summary_sql(source, as_of, unit=unit, occasion=occasion, columns=columns),
+                 date_columns=("first_purchase", "last_purchase")).df()
+
+
+# --- the models ----------------------------------------------------------------------------
+
+def _transaction_model(name: str):
+    from crmkit import models
+
+    return {"bgnbd": models.BetaGeoModel, "pnbd": models.ParetoNBDModel,
+            "mbgnbd": models.ModifiedBetaGeoModel, "bgbb": models.BetaGeoBetaBinomModel}[name]()
+
+
+@dataclass
+class ClvResult:
+    """Everything ``crmkit clv`` computes.
+
+    Attributes
+    ----------
+    customers : pandas.DataFrame
+        One row per customer: ``customer_id, frequency, recency, T, monetary, p_alive,
+        expected_purchases, expected_spend, clv, churn_risk, clv_decile, revenue, value_method``
+        (+ ``referral_value, customer_value`` with referrals). ``frequency`` = repeat occasions,
+        ``recency``/``T`` in model-clock periods, ``monetary`` = mean repeat spend.
+    model : dict
+        Model name, parameters, standard errors, log-likelihood, AIC, BIC, iterations,
+        convergence, and the settings used (unit, horizon, discount, margin).
+    spend_model : dict or None
+        Gamma-Gamma parameters and fit statistics, and the frequency-spend correlation.
+    deciles : pandas.DataFrame
+        ``clv_decile, customers, clv_total, clv_mean, clv_share`` (decile 1 = most valuable).
+    p_alive_bins : pandas.DataFrame
+        ``p_alive_from, p_alive_to, customers, customer_share``.
+    holdout : HoldoutResult or None
+    warnings : list of str
+    """
+
+    customers: object
+    model: dict
+    spend_model: dict | None
+    deciles: object
+    p_alive_bins: object
+    as_of: date
+    holdout: object = None
+    warnings: list = field(default_factory=list)
+
+
+def _deciles(clv: np.ndarray) -> np.ndarray:
+    """CLV decile 1 (top 10%) .. 10, tie-safe (equal CLV, equal decile)."""
+    from crmkit.segment import quantile_scores
+
+    return 11 - quantile_scores(clv, 10)
+
+
+def _risk(p_alive: np.ndarray) -> np.ndarray:
+    low, high = RISK_BANDS
+    return np.where(p_alive < low, "high", np.where(p_alive < high, "medium", "low"))
+
+
+def discounted_purchases(model, horizon_periods: float, rate: float, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
+    """Expected purchases in the horizon, undiscounted and discounted per period.
+
+    The horizon is cut into whole model-clock periods (at most 120 steps; longer horizons use
+    proportionally longer steps) and each step's increment of the conditional expectation is
+    discounted to the end of that step.
+    """
+    steps = max(1, min(120, math.ceil(horizon_periods - 1e-9)))
+    grid = np.linspace(0.0, horizon_periods, steps + 1)
+    previous = np.zeros(np.shape(x), dtype=float)
+    discounted = np.zeros(np.shape(x), dtype=float)
+    for t in grid[1:]:
+        cumulative = np.asarray(model.expected_purchases(t, x, t_x, T), dtype=float)
+        discounted += (cumulative - previous) / (1.0 + rate) ** t
+        previous = cumulative
+    return previous, discounted
+
+
+@dataclass
+class HoldoutResult:
+    """Calibration/holdout validation (Fader, Hardie & Lee 2005, Figures 3-4).
+
+    ``by_frequency``: ``frequency_group`` (repeat purchases in calibration, 0..6 and "7+"),
+    ``customers, actual_mean, expected_mean, actual_total, expected_total``. ``tracking``:
+    ``week, date, actual_cumulative, expected_cumulative`` over the holdout. ``total_actual``,
+    ``total_expected`` and ``error`` ((expected − actual) / actual).
+    """
+
+    calibration_end: date
+    end: date
+    by_frequency: object
+    tracking: object
+    total_actual: float
+    total_expected: float
+    error: float
+    params: dict
+
+
+def _fit(name: str, summary, warnings: list):
+    """The fitted transaction model, or None when there are too few repeat buyers to fit one."""
+    repeaters = int((summary["x"] > 0).sum())
+    if repeaters < MIN_REPEAT_BUYERS:
+        warnings.append(f"only {repeaters} repeat buyer(s): too few to fit {name}; CLV is the historical value "
+                        "(average order value x purchase rate x margin x horizon)")
+        return None
+    model = _transaction_model(name)
+    if name == "bgbb":
+        return model.fit(summary["x_periods"].to_numpy(float), summary["t_x_period"].to_numpy(float),
+                         summary["n"].to_numpy(float))
+    return model.fit(summary["x"].to_numpy(float), summary["t_x"].to_numpy(float), summary["T"].to_numpy(float))
+
+
+def _history(summary, name):
+    if name == "bgbb":
+        return (summary["x_periods"].to_numpy(float), summary["t_x_period"].to_numpy(float),
+                summary["n"].to_numpy(float))
+    return summary["x"].to_numpy(float), summary["t_x"].to_numpy(float), summary["T"].to_numpy(float)
+
+
+def _model_record(name: str, model, unit: str) -> dict:
+    if model is None:
+        return {"model": "historical", "unit": unit}
+    return {"model": name, "params": dict(model.params_), "se": dict(model.se_),
+            "log_likelihood": float(model.log_likelihood_), "aic": float(model.aic_), "bic": float(model.bic_),
+            "iterations": int(model.n_iter_), "converged": bool(model.converged_),
+            "customers": int(model.n_customers_), "unit": unit}
+
+
+def _holdout(transactions, con_source, name, unit, occasion, calibration_end: date, end: date) -> HoldoutResult:
+    import pandas as pd
+
+    con, source = con_source
+    cal = repeat_summary(transactions, calibration_end, unit=unit, occasion=occasion)
+    model = _fit(name, cal, [])
+    if model is None:
+        raise UsageError("too few repeat buyers before the calibration end to validate a model")
+    days = (end - calibration_end).days
+    history = _history(cal, name)
+    columns = [c[0] for c in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+    occasions = Frame(con, f"""
+        SELECT customer_id, first_day FROM ({occasions_sql(source, end, occasion=occasion, columns=columns)})
+        WHERE bought AND first_day > DATE '{calibration_end.isoformat()}'""").df()
+    occasions = occasions[occasions["customer_id"].isin(set(cal["customer_id"]))]
+    actual = occasions.groupby("customer_id").size().reindex(cal["customer_id"], fill_value=0).to_numpy()
+    period = UNIT_DAYS[unit]
+    expected = np.asarray(model.expected_purchases(days / period, *history), dtype=float)
+    group = np.where(cal["x"] >= 7, "7+", cal["x"].clip(upper=7).astype(int).astype(str))
+    frame = pd.DataFrame({"frequency_group": group, "actual": actual, "expected": expected})
+    order = [str(i) for i in range(7)] + ["7+"]
+    by_freq = frame.groupby("frequency_group").agg(customers=("actual", "size"), actual_mean=("actual", "mean"),
+                                                   expected_mean=("expected", "mean"),
+                                                   actual_total=("actual", "sum"),
+                                                   expected_total=("expected", "sum"))
+    by_freq = by_freq.reindex([g for g in order if g in by_freq.index]).reset_index()
+    weeks = max(1, math.ceil(days / 7))
+    first = pd.to_datetime(occasions["first_day"])
+    rows = []
+    for w in range(1, weeks + 1):
+        horizon_days = min(7 * w, days)
+        cutoff = pd.Timestamp(calibration_end + timedelta(days=horizon_days))
+        rows.append({"week": w, "date": cutoff.date(), "actual_cumulative": int((first <= cutoff).sum()),
+                     "expected_cumulative": float(np.sum(model.expected_purchases(horizon_days / period, *history)))})
+    tracking = pd.DataFrame(rows)
+    total_actual, total_expected = float(actual.sum()), float(expected.sum())
+    error = (total_expected - total_actual) / total_actual if total_actual else float("nan")
+    return HoldoutResult(calibration_end=calibration_end, end=end, by_frequency=by_freq, tracking=tracking,
+                         total_actual=total_actual, total_expected=total_expected, error=error,
+                         params=dict(model.params_))
+
+
+def customer_lifetime_value(transactions, as_of: date, *, model: str = "bgnbd", unit: str = "week",
+                            horizon: str = "52w", discount: float = 0.10, margin: float | None = None,
+                            occasion: str = "day", holdout: str | None = None, calibration_end: date | None = None,
+                            referrals=None, credit_share: float = 1.0) -> ClvResult:
+    """Per-customer P(alive), expected purchases and spend, CLV and customer value.
+
+    Parameters
+    ----------
+    transactions : PurchaseData, pandas.DataFrame or pyarrow.Table
+        Cleaned purchases (:func:`crmkit.data.read_purchases`).
+    as_of : datetime.date
+        End of the observation (the fit uses everything up to it).
+    model : {"bgnbd", "pnbd", "mbgnbd", "bgbb"}
+        Transaction model: BG/NBD (Fader, Hardie & Lee 2005), Pareto/NBD (Schmittlein et al.
+        1987), MBG/NBD (Batislam et al. 2007), or BG/BB for discrete periods (Fader, Hardie &
+        Shang 2010; one opportunity per ``unit``).
+    unit : {"day", "week", "month", "quarter", "year"}
+        The model clock.
+    horizon : str
+        Forecast horizon (``52w``, ``12m``, ``365d``).
+    discount : float
+        Annual discount rate, converted to the model clock by :func:`period_rate`.
+    margin : float, optional
+        Profit margin on spend. Default: the data's margin column (margin / gross revenue per
+        customer) when there is one, else 1.0 (CLV in revenue, with a warning).
+    occasion : {"day", "order"}
+        What counts as one purchase.
+    holdout : str, optional
+        Validate on the last part of the data (``26w``): fit up to ``as_of - holdout`` and compare
+        forecasts with what happened. ``calibration_end`` gives the split date instead.
+    referrals : pandas.DataFrame, optional
+        ``referrer_id, referred_id``: each referrer's referral value is ``credit_share`` x the
+        referred customers' net revenue to date plus their CLV.
+
+    Returns
+    -------
+    ClvResult
+    """
+    import pandas as pd
+
+    if model not in MODELS:
+        raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {model!r}")
+    if unit not in UNIT_DAYS:
+        raise UsageError(f"--unit must be one of {', '.join(UNIT_DAYS)}, not {unit!r}")
+    if margin is not None and not -1 <= margin <= 1:
+        raise UsageError(f"--margin is a share such as 0.3, not {margin}")
+    if not 0 <= credit_share <= 1:
+        raise UsageError(f"--credit-share is a share between 0 and 1, not {credit_share}")
+    horizon_periods = parse_duration(horizon) / UNIT_DAYS[unit]
+    rate = period_rate(discount, unit)
+    warnings: list[str] = []
+    con_source = attach(transactions)
+
+    holdout_result = None
+    if holdout or calibration_end:
+        split = calibration_end or (as_of - timedelta(days=round(parse_duration(holdout))))
+        if split >= as_of:
+            raise UsageError(f"the calibration end {split} must be before the as-of date {as_of}")
+        holdout_result = _holdout(transactions, con_source, model, unit, occasion, split, as_of)
+
+    summary = repeat_summary(transactions, as_of, unit=unit, occasion=occasion)
+    if summary.empty:
+        raise UsageError("no customers with a purchase on or before the as-of date")
+    fitted = _fit(model, summary, warnings)
+    history = _history(summary, model)
+    n = len(summary)
+
+    if fitted is not None:
+        expected, discounted = discounted_purchases(fitted, horizon_periods, rate, *history)
+        p_alive = np.clip(np.asarray(fitted.p_alive(*history), dtype=float), 0.0, 1.0)
+        method = np.full(n, "model", dtype=object)
+    else:
+        # historical: purchases per period so far, carried over the horizon
+        per_period = (summary["x"].to_numpy(float) + 1) / np.maximum(summary["T"].to_numpy(float), 1.0)
+        steps = np.arange(1, math.ceil(horizon_periods) + 1)
+        expected = per_period * horizon_periods
+        discounted = per_period * float(np.sum(1.0 / (1.0 + rate) ** steps)) * (horizon_periods / len(steps))
+        p_alive = np.full(n, np.nan)
+        method = np.full(n, "historical", dtype=object)
+
+    spend_record, spend = _spend(summary, warnings)
+    if margin is not None:
+        margin_rate = np.full(n, float(margin))
+    elif "margin_rate" in summary.columns:
+        overall = summary["margin_rate"].median()
+        margin_rate = summary["margin_rate"].fillna(overall if pd.notna(overall) else 1.0).clip(-1, 1).to_numpy()
+    else:
+        margin_rate = np.ones(n)
+        warnings.append("no --margin and no margin column: CLV is in revenue, not profit")
+
+    clv = margin_rate * spend * discounted
+    customers = pd.DataFrame({
+        "customer_id": summary["customer_id"], "frequency": summary["x"], "recency": summary["t_x"],
+        "T": summary["T"], "monetary": summary["monetary"], "p_alive": p_alive,
+        "expected_purchases": expected, "expected_spend": spend, "clv": clv,
+    })
+    customers["churn_risk"] = np.where(np.isnan(p_alive), "", _risk(np.nan_to_num(p_alive)))
+    customers["revenue"] = summary["revenue"].to_numpy()
+    customers["first_purchase"] = summary["first_purchase"]
+    customers["last_purchase"] = summary["last_purchase"]
+    customers["value_method"] = method
+    value = clv
+    if referrals is not None:
+        customers["referral_value"] = referral_values(customers, referrals, credit_share)
+        customers["customer_value"] = customers["clv"] + customers["referral_value"]
+        value = customers["customer_value"].to_numpy()
+    customers["clv_decile"] = _deciles(value)
+    record = _model_record(model, fitted, unit)
+    record.update({"horizon": horizon, "horizon_periods": horizon_periods, "discount_annual": discount,
+                   "discount_per_period": rate, "margin": margin if margin is not None else
+                   ("margin column" if "margin_rate" in summary.columns else 1.0), "occasion": occasion,
+                   "as_of": as_of.isoformat(), "customers": n})
+    return ClvResult(customers=customers, model=record, spend_model=spend_record,
+                     deciles=_decile_table(customers, value), p_alive_bins=_p_alive_table(p_alive),
+                     as_of=as_of, holdout=holdout_result, warnings=warnings)
+
+
+def _spend(summary, warnings: list):
+    """Gamma-Gamma conditional expected spend per customer (historical average as fallback)."""
+    from crmkit import models
+
+    x = summary["x"].to_numpy(float)
+    m = summary["monetary"].to_numpy(float)
+    fit_rows = (x > 0) & np.isfinite(m) & (m > 0)
+    average = np.where(summary["x"] >= 0, summary["revenue"].to_numpy(float) / (x + 1), 0.0)
+    if fit_rows.sum() < MIN_REPEAT_BUYERS:
+        warnings.append("too few repeat buyers with positive spend for Gamma-Gamma: expected spend is each "
+                        "customer's average order value")
+        return None, np.clip(average, 0, None)
+    gg = models.GammaGammaModel().fit(x[fit_rows], m[fit_rows])
+    r = float(np.corrcoef(x[fit_rows], m[fit_rows])[0, 1]) if fit_rows.sum() > 2 else float("nan")
+    if abs(r) >= 0.3:
+        warnings.append(f"repeat frequency and spend are correlated (r = {r:.2f}): the Gamma-Gamma model assumes "
+                        "they are independent, so expected spend is biased for the heaviest buyers")
+    spend = np.asarray(gg.expected_spend(np.where(fit_rows, x, 0.0), np.where(fit_rows, m, 0.0)), dtype=float)
+    record = {"model": "gamma-gamma", "params": dict(gg.params_), "se": dict(gg.se_),
+              "log_likelihood": float(gg.log_likelihood_), "aic": float(gg.aic_), "bic": float(gg.bic_),
+              "iterations": int(gg.n_iter_), "converged": bool(gg.converged_), "customers": int(fit_rows.sum()),
+              "frequency_spend_correlation": r}
+    return record, spend
+
+
+def referral_values(customers, referrals, credit_share: float = 1.0) -> np.ndarray:
+    """Referral value per customer: credit share x (net revenue to date + CLV) of those they referred."""
+    worth = customers.set_index("customer_id")["revenue"] + customers.set_index("customer_id")["clv"]
+    brought = referrals.assign(worth=referrals["referred_id"].map(worth).fillna(0.0))
+    per_referrer = brought.groupby("referrer_id")["worth"].sum() * credit_share
+    return customers["customer_id"].map(per_referrer).fillna(0.0).to_numpy()
+
+
+def _decile_table(customers, value):
+    import pandas as pd
+
+    frame = pd.DataFrame({"clv_decile": customers["clv_decile"], "value": value})
+    total = frame["value"].sum()
+    table = frame.groupby("clv_decile").agg(customers=("value", "size"), clv_total=("value", "sum"),
+                                            clv_mean=("value", "mean")).reset_index()
+    table["clv_share"] = table["clv_total"] / total if total else 0.0
+    return table
+
+
+def _p_alive_table(p_alive):
+    import pandas as pd
+
+    edges = np.linspace(0, 1, 11)
+    valid = p_alive[np.isfinite(p_alive)]
+    counts, _ = np.histogram(valid, bins=edges)
+    return pd.DataFrame({"p_alive_from": edges[:-1], "p_alive_to": edges[1:], "customers": counts,
+                         "customer_share": counts / max(1, valid.size)})
