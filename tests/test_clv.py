@@ -89,3 +89,142 @@ def test_read_referrals_unknown_columns(write):
 
     with pytest.raises(ColumnError, match="referrer id"):
         read_referrals(write("r.csv", "a,b\n1,2\n"))
+
+
+# --- the pipeline and the command --------------------------------------------------------
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from typer.testing import CliRunner  # noqa: E402
+
+from crmkit.cli import app  # noqa: E402
+from crmkit.clv import customer_lifetime_value  # noqa: E402
+from crmkit.synth import generate_sales  # noqa: E402
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def sales(tmp_path_factory):
+    path = tmp_path_factory.mktemp("clv") / "sales.csv"
+    generate_sales(n_customers=1500, seed=7).to_csv(path, index=False)
+    return str(path)
+
+
+def test_clv_pipeline_invariants(sales):
+    from crmkit.data import read_purchases
+
+    data = read_purchases(sales)
+    as_of = data.resolve_as_of()
+    result = customer_lifetime_value(data, as_of, horizon="52w", margin=0.3)
+    c = result.customers
+    assert c["p_alive"].between(0, 1).all()
+    assert (c["expected_purchases"] >= 0).all() and (c["clv"] >= 0).all()
+    assert set(c["churn_risk"]) <= {"low", "medium", "high"}
+    assert c["clv_decile"].between(1, 10).all()
+    # decile 1 holds the most valuable customers
+    means = c.groupby("clv_decile")["clv"].mean()
+    assert means.is_monotonic_decreasing
+    assert result.deciles["customers"].sum() == len(c)
+    # zero margin, zero CLV; a longer horizon, more expected purchases
+    zero = customer_lifetime_value(data, as_of, margin=0.0)
+    assert (zero.customers["clv"] == 0).all()
+    longer = customer_lifetime_value(data, as_of, horizon="104w", margin=0.3)
+    assert (longer.customers["expected_purchases"] >= c["expected_purchases"] - 1e-9).all()
+    # a discount lowers CLV
+    undiscounted = customer_lifetime_value(data, as_of, margin=0.3, discount=0.0)
+    assert (undiscounted.customers["clv"] >= c["clv"] - 1e-9).all()
+
+
+def test_clv_few_repeat_buyers_fall_back_to_history(write):
+    from crmkit.data import read_purchases
+
+    data = read_purchases(write("few.csv", "customer_id,date,amount\na,2024-01-01,10\na,2024-02-01,20\n"
+                                            "b,2024-01-15,5\n"))
+    result = customer_lifetime_value(data, date(2024, 3, 1), horizon="12m", margin=1.0, discount=0.0)
+    c = result.customers.set_index("customer_id")
+    assert set(c["value_method"]) == {"historical"}
+    assert any("too few" in w for w in result.warnings)
+    # a: 2 purchases in 60 days (8.57 weeks): 2/8.57 per week x 52.18 weeks x average order 15
+    weeks = 60 / 7
+    assert c.loc["a", "expected_purchases"] == pytest.approx(2 / weeks * 365.25 / 7, rel=1e-6)
+    assert c.loc["a", "clv"] == pytest.approx(2 / weeks * 365.25 / 7 * 15, rel=1e-2)
+
+
+def test_clv_cli_run_params_and_report(sales, tmp_path):
+    params = tmp_path / "params.json"
+    report = tmp_path / "clv.xlsx"
+    result = runner.invoke(app, ["clv", sales, "-f", "csv", "--margin", "0.3", "--holdout", "26w",
+                                 "--params-out", str(params), "--report", str(report)])
+    assert result.exit_code == 0, result.stderr
+    header = result.stdout.splitlines()[0].split(",")
+    assert header[:9] == ["customer_id", "frequency", "recency", "T", "monetary", "p_alive", "expected_purchases",
+                          "expected_spend", "clv"]
+    saved = json.loads(params.read_text())
+    assert set(saved["model"]["params"]) == {"r", "alpha", "a", "b"}
+    assert set(saved["spend_model"]["params"]) == {"p", "q", "gamma"}
+    assert saved["model"]["unit"] == "week" and saved["model"]["horizon"] == "52w"
+    import openpyxl
+
+    wb = openpyxl.load_workbook(report)
+    assert wb.sheetnames[:4] == ["CLV model", "CLV deciles", "P(alive)", "Holdout"]
+    assert len(wb["CLV deciles"]._charts) == 1 and len(wb["Holdout"]._charts) == 2
+
+
+@pytest.mark.parametrize("model, names", [("pnbd", {"r", "alpha", "s", "beta"}), ("mbgnbd", {"r", "alpha", "a", "b"}),
+                                          ("bgbb", {"alpha", "beta", "gamma", "delta"})])
+def test_clv_cli_other_models(sales, tmp_path, model, names):
+    params = tmp_path / "p.json"
+    unit = "month" if model == "bgbb" else "week"
+    result = runner.invoke(app, ["clv", sales, "-f", "json", "-q", "--model", model, "--unit", unit,
+                                 "--params-out", str(params)])
+    assert result.exit_code == 0, result.stderr
+    assert set(json.loads(params.read_text())["model"]["params"]) == names
+    assert all(0 <= r["p_alive"] <= 1 for r in json.loads(result.stdout))
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--model", "xyz"], 2, "--model must be one of"),
+    (["--horizon", "soon"], 2, "12m, 52w"),
+    (["--unit", "fortnight"], 2, "--unit must be one of"),
+    (["--margin", "3"], 2, "--margin is a share"),
+    (["--holdout", "600w"], 2, "too few repeat buyers|calibration"),
+])
+def test_clv_cli_failures(sales, args, code, message):
+    import re
+
+    result = runner.invoke(app, ["clv", sales, "-f", "csv", *args])
+    assert result.exit_code == code, result.stderr
+    assert re.search(message, result.stderr) and "Traceback" not in result.stderr
+
+
+def test_clv_referrals_cli(sales, tmp_path):
+    frame = pd.read_csv(sales, dtype=str)
+    ids = frame["customer_id"].unique()
+    referrals = tmp_path / "referrals.csv"
+    referrals.write_text(f"referrer_id,referred_id\n{ids[0]},{ids[1]}\n{ids[0]},{ids[2]}\n")
+    result = runner.invoke(app, ["clv", sales, "-f", "csv", "-q", "--margin", "0.3", "--referrals", str(referrals)])
+    assert result.exit_code == 0, result.stderr
+    out = pd.read_csv(__import__("io").StringIO(result.stdout), dtype={"customer_id": str}).set_index("customer_id")
+    expected = out.loc[[ids[1], ids[2]], "revenue"].sum() + out.loc[[ids[1], ids[2]], "clv"].sum()
+    assert out.loc[ids[0], "referral_value"] == pytest.approx(expected)
+    assert out.loc[ids[0], "customer_value"] == pytest.approx(out.loc[ids[0], "clv"] + expected)
+
+
+def test_cdnow_oracle_through_the_command(shared_dataset, tmp_path):
+    params = tmp_path / "p.json"
+    path = str(shared_dataset("cdnow_sample.csv"))
+    for model, published, ll in [("bgnbd", {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, -9582.4),
+                                 ("pnbd", {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}, -9595.0)]:
+        result = runner.invoke(app, ["clv", path, "--as-of", "1997-09-30", "--unit", "week", "--model", model,
+                                     "-f", "csv", "-o", str(tmp_path / "out.csv"), "-q", "--params-out", str(params)])
+        assert result.exit_code == 0, result.stderr
+        saved = json.loads(params.read_text())
+        for name, value in published.items():
+            assert saved["model"]["params"][name] == pytest.approx(value, rel=0.005), (model, name)
+        assert saved["model"]["log_likelihood"] == pytest.approx(ll, abs=0.1)
+        gg = saved["spend_model"]["params"]
+        for name, value in {"p": 6.25, "q": 3.74, "gamma": 15.44}.items():
+            assert gg[name] == pytest.approx(value, rel=0.005)
