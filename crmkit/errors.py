@@ -69,6 +69,15 @@ class DataError(CrmkitError):
     exit_code = 5
 
 
+class FitError(CrmkitError):
+    """A model's maximum-likelihood fit failed or ran to a boundary; the message says what to try.
+
+    Exit code 5, like :class:`DataError`: the data, not the command, is the problem.
+    """
+
+    exit_code = 5
+
+
 class ConfigError(CrmkitError):
     """A rule or model file is invalid (gaps, overlaps, unknown keys)."""
 
