@@ -50,7 +50,8 @@ def test_repeat_summary_hand_computed():
     assert a.revenue == pytest.approx(70.0)            # net of the return
     assert s.loc["b"].x == 0 and np.isnan(s.loc["b"].monetary)
     # discrete periods for BG/BB: weeks 1 and 2 after the first purchase had purchases
-    assert a.x_periods == 2 and a.t_x_period == 2 and a.n == 4
+    d = repeat_summary(t, date(2024, 1, 29), unit="week", discrete=True).set_index("customer_id").loc["a"]
+    assert d.x_periods == 2 and d.t_x_period == 2 and d.n == 4
 
 
 def test_repeat_summary_cdnow_matches_published_totals(shared_dataset):
