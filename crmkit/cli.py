@@ -300,8 +300,16 @@ def _render_clv_table(result, lang: str) -> None:
     console.print(table)
     if result.holdout is not None:
         h = result.holdout
-        console.print(f"holdout {h.calibration_end}..{h.end}: actual {h.total_actual:,.0f}, expected "
-                      f"{h.total_expected:,.1f} repeat purchases ({h.error:+.1%})")
+        groups = Table(title=f"{label('title:holdout', lang)} {h.calibration_end}..{h.end}")
+        for key in ("frequency_group", "customers", "actual_mean", "expected_mean", "actual_total",
+                    "expected_total"):
+            groups.add_column(label(key, lang), justify="right")
+        for row in h.by_frequency.itertuples():
+            groups.add_row(str(row.frequency_group), f"{row.customers:,}", f"{row.actual_mean:.3f}",
+                           f"{row.expected_mean:.3f}", f"{row.actual_total:,.0f}", f"{row.expected_total:,.1f}")
+        console.print(groups)
+        console.print(f"{label('total_actual', lang)} {h.total_actual:,.0f} · {label('total_expected', lang)} "
+                      f"{h.total_expected:,.1f} · {label('holdout_error', lang)} {h.error:+.1%}")
 
 
 @app.command()
