@@ -537,3 +537,46 @@ class FittedModel:
         if getattr(self, "log_likelihood_", None) is not None:
             text += f"; log-likelihood {self.log_likelihood_:.2f} on {self.n_customers_:g} customers"
         return f"{type(self).__name__}({text})"
+
+
+class RepeatBuyingModel(FittedModel):
+    """Base of the continuous-time models fitted on (x, t_x, T): BG/NBD, MBG/NBD, Pareto/NBD.
+
+    A subclass names its parameters (``_names``), its negative log-likelihood class
+    (``_neg_log_lik``, built from the compressed rows and their counts), what a fit without
+    repeat buyers cannot identify (``_unidentified``), a hint for failed fits (``_hint``), and
+    its two starting guesses (:meth:`_guesses`).
+    """
+
+    _neg_log_lik = None
+    _unidentified = "purchase rate and dropout"
+    _hint = ""
+
+    def _guesses(self, mean_rate: float, mean_age: float) -> list:
+        raise NotImplementedError
+
+    def fit(self, x, t_x, T, weights=None):
+        """Fit by maximum likelihood; returns ``self``.
+
+        Parameters
+        ----------
+        x, t_x, T : array_like
+            Repeat purchases, time of the last purchase, time observed (one per customer).
+        weights : array_like, optional
+            How many customers each row stands for (default 1 each).
+        """
+        x, t_x, T = check_summary(x, t_x, T)
+        w = check_weights(weights, x.size)
+        (ux, ut, uT), counts, _ = compress(x, t_x, T, weights=w)
+        if not np.any(ux > 0):
+            raise FitError(f"the {self._model} model cannot be fitted: no customer made a repeat purchase "
+                           f"(all x = 0), so {self._unidentified} are not identified",
+                           hint="lengthen the calibration period or check how x was counted")
+        mean_rate = max(float(np.sum(counts * ux) / max(np.sum(counts * uT), 1e-12)), 1e-9)
+        mean_age = max(float(np.sum(counts * uT) / counts.sum()), 1e-6)
+        neg_log_lik = type(self)._neg_log_lik
+        starts = presolve(neg_log_lik, (ux, ut, uT), counts, self._starts(self._guesses(mean_rate, mean_age)))
+        result = maximise(neg_log_lik(ux, ut, uT, counts), starts, self._names,
+                          n_customers=float(counts.sum()), n_rows=ux.size, model=self._model,
+                          hint=self._hint, max_iter=self.max_iter)
+        return self._store(result)

@@ -17,16 +17,11 @@ from scipy.special import betaln, digamma, expit, gammaln
 
 from crmkit.errors import UsageError
 from crmkit.models._fit import (
-    FittedModel,
+    RepeatBuyingModel,
     as_float_array,
     check_summary,
-    check_weights,
-    compress,
-    maximise,
-    presolve,
 )
 from crmkit.models._hyp2f1 import log_hyp2f1
-from crmkit.errors import FitError
 
 __all__ = ["BetaGeoModel", "fit_bgnbd", "simulate_bgnbd"]
 
@@ -35,7 +30,7 @@ _HINT = ("check that t_x and T are in one time unit and measured from each custo
          "dropping out: lengthen it, or try the Pareto/NBD model")
 
 
-class BetaGeoModel(FittedModel):
+class BetaGeoModel(RepeatBuyingModel):
     """BG/NBD model (Fader, Hardie & Lee 2005).
 
     Parameters
@@ -75,32 +70,11 @@ class BetaGeoModel(FittedModel):
 
     _names = ("r", "alpha", "a", "b")
     _model = "BG/NBD"
+    _unidentified = "purchase rate and dropout"
+    _hint = _HINT
 
-    def fit(self, x, t_x, T, weights=None):
-        """Fit by maximum likelihood; returns ``self``.
-
-        Parameters
-        ----------
-        x, t_x, T : array_like
-            Repeat purchases, time of the last purchase, time observed (one per customer).
-        weights : array_like, optional
-            How many customers each row stands for (default 1 each).
-        """
-        x, t_x, T = check_summary(x, t_x, T)
-        w = check_weights(weights, x.size)
-        (ux, ut, uT), counts, _ = compress(x, t_x, T, weights=w)
-        if not np.any(ux > 0):
-            raise FitError("the BG/NBD model cannot be fitted: no customer made a repeat purchase "
-                           "(all x = 0), so purchase rate and dropout are not identified",
-                           hint="lengthen the calibration period or check how x was counted")
-        mean_rate = float(np.sum(counts * ux) / max(np.sum(counts * uT), 1e-12))
-        guesses = [[1.0, 1.0 / max(mean_rate, 1e-9), 1.0, 2.0],
-                   [0.3, 0.3 / max(mean_rate, 1e-9), 0.7, 2.5]]
-        starts = presolve(_NegLogLik, (ux, ut, uT), counts, self._starts(guesses))
-        result = maximise(_NegLogLik(ux, ut, uT, counts), starts, self._names,
-                          n_customers=float(counts.sum()), n_rows=ux.size, model=self._model,
-                          hint=_HINT, max_iter=self.max_iter)
-        return self._store(result)
+    def _guesses(self, mean_rate: float, mean_age: float) -> list:
+        return [[1.0, 1.0 / mean_rate, 1.0, 2.0], [0.3, 0.3 / mean_rate, 0.7, 2.5]]
 
     def log_likelihood(self, x, t_x, T) -> np.ndarray:
         """Each customer's log-likelihood (eq. 6, in log space: finite for x in the thousands)."""
@@ -375,3 +349,6 @@ def simulate_bgnbd(n_customers: int, T, *, r: float, alpha: float, a: float, b: 
     pos = x > 0
     t_x[pos] = T[pos] * rng.beta(x[pos], arrivals[pos] - x[pos] + 1)
     return x.astype(np.float64), t_x, T
+
+
+BetaGeoModel._neg_log_lik = _NegLogLik

@@ -16,15 +16,10 @@ import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln
 
 from crmkit.models._fit import (
-    FittedModel,
+    RepeatBuyingModel,
     check_summary,
-    check_weights,
-    compress,
-    maximise,
-    presolve,
 )
 from crmkit.models.bgnbd import _check_horizon, _expected_if_alive
-from crmkit.errors import FitError
 
 __all__ = ["ModifiedBetaGeoModel", "fit_mbgnbd", "simulate_mbgnbd"]
 
@@ -33,7 +28,7 @@ _HINT = ("check that t_x and T are in one time unit and measured from each custo
          "calibration period, or try the BG/NBD or Pareto/NBD model")
 
 
-class ModifiedBetaGeoModel(FittedModel):
+class ModifiedBetaGeoModel(RepeatBuyingModel):
     """MBG/NBD model (Batislam, Denizel & Filiztekin 2007).
 
     Parameters
@@ -62,32 +57,11 @@ class ModifiedBetaGeoModel(FittedModel):
 
     _names = ("r", "alpha", "a", "b")
     _model = "MBG/NBD"
+    _unidentified = "purchase rate and dropout"
+    _hint = _HINT
 
-    def fit(self, x, t_x, T, weights=None):
-        """Fit by maximum likelihood; returns ``self``.
-
-        Parameters
-        ----------
-        x, t_x, T : array_like
-            Repeat purchases, time of the last purchase, time observed (one per customer).
-        weights : array_like, optional
-            How many customers each row stands for (default 1 each).
-        """
-        x, t_x, T = check_summary(x, t_x, T)
-        w = check_weights(weights, x.size)
-        (ux, ut, uT), counts, _ = compress(x, t_x, T, weights=w)
-        if not np.any(ux > 0):
-            raise FitError("the MBG/NBD model cannot be fitted: no customer made a repeat "
-                           "purchase (all x = 0), so purchase rate and dropout are not identified",
-                           hint="lengthen the calibration period or check how x was counted")
-        mean_rate = float(np.sum(counts * ux) / max(np.sum(counts * uT), 1e-12))
-        guesses = [[1.0, 1.0 / max(mean_rate, 1e-9), 1.0, 3.0],
-                   [0.3, 0.3 / max(mean_rate, 1e-9), 0.7, 2.5]]
-        starts = presolve(_NegLogLik, (ux, ut, uT), counts, self._starts(guesses))
-        result = maximise(_NegLogLik(ux, ut, uT, counts), starts, self._names,
-                          n_customers=float(counts.sum()), n_rows=ux.size, model=self._model,
-                          hint=_HINT, max_iter=self.max_iter)
-        return self._store(result)
+    def _guesses(self, mean_rate: float, mean_age: float) -> list:
+        return [[1.0, 1.0 / mean_rate, 1.0, 3.0], [0.3, 0.3 / mean_rate, 0.7, 2.5]]
 
     def log_likelihood(self, x, t_x, T) -> np.ndarray:
         """Each customer's log-likelihood (Batislam et al. 2007, in log space)."""
@@ -200,3 +174,6 @@ def simulate_mbgnbd(n_customers: int, T, *, r: float, alpha: float, a: float, b:
     pos = x > 0
     t_x[pos] = T[pos] * rng.beta(x[pos], arrivals[pos] - x[pos] + 1)
     return x.astype(np.float64), t_x, T
+
+
+ModifiedBetaGeoModel._neg_log_lik = _NegLogLik

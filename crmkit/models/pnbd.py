@@ -29,17 +29,13 @@ from scipy.special import digamma, expit, exprel, gammaln
 
 from crmkit.errors import UsageError
 from crmkit.models._fit import (
-    FittedModel,
+    RepeatBuyingModel,
     as_float_array,
     check_summary,
-    check_weights,
     compress,
-    maximise,
-    presolve,
 )
 from crmkit.models._hyp2f1 import log_beta_integral
 from crmkit.models.bgnbd import _check_horizon
-from crmkit.errors import FitError
 
 __all__ = ["ParetoNBDModel", "fit_pnbd", "simulate_pnbd"]
 
@@ -48,7 +44,7 @@ _HINT = ("check that t_x and T are in one time unit and measured from each custo
          "lengthen the calibration period, or try the BG/NBD model")
 
 
-class ParetoNBDModel(FittedModel):
+class ParetoNBDModel(RepeatBuyingModel):
     """Pareto/NBD model (Schmittlein, Morrison & Colombo 1987).
 
     Parameters
@@ -78,33 +74,11 @@ class ParetoNBDModel(FittedModel):
 
     _names = ("r", "alpha", "s", "beta")
     _model = "Pareto/NBD"
+    _unidentified = "purchase rate and lifetime"
+    _hint = _HINT
 
-    def fit(self, x, t_x, T, weights=None):
-        """Fit by maximum likelihood; returns ``self``.
-
-        Parameters
-        ----------
-        x, t_x, T : array_like
-            Repeat purchases, time of the last purchase, time observed (one per customer).
-        weights : array_like, optional
-            How many customers each row stands for (default 1 each).
-        """
-        x, t_x, T = check_summary(x, t_x, T)
-        w = check_weights(weights, x.size)
-        (ux, ut, uT), counts, _ = compress(x, t_x, T, weights=w)
-        if not np.any(ux > 0):
-            raise FitError("the Pareto/NBD model cannot be fitted: no customer made a repeat "
-                           "purchase (all x = 0), so purchase rate and lifetime are not identified",
-                           hint="lengthen the calibration period or check how x was counted")
-        mean_rate = float(np.sum(counts * ux) / max(np.sum(counts * uT), 1e-12))
-        mean_age = float(np.sum(counts * uT) / counts.sum())
-        guesses = [[1.0, 1.0 / max(mean_rate, 1e-9), 1.0, max(mean_age, 1e-6)],
-                   [0.5, 0.5 / max(mean_rate, 1e-9), 0.5, max(mean_age, 1e-6) / 2]]
-        starts = presolve(_NegLogLik, (ux, ut, uT), counts, self._starts(guesses))
-        result = maximise(_NegLogLik(ux, ut, uT, counts), starts, self._names,
-                          n_customers=float(counts.sum()), n_rows=ux.size, model=self._model,
-                          hint=_HINT, max_iter=self.max_iter)
-        return self._store(result)
+    def _guesses(self, mean_rate: float, mean_age: float) -> list:
+        return [[1.0, 1.0 / mean_rate, 1.0, mean_age], [0.5, 0.5 / mean_rate, 0.5, mean_age / 2]]
 
     def log_likelihood(self, x, t_x, T) -> np.ndarray:
         """Each customer's log-likelihood (FH 2005 note, eqs. 22-23, in log space)."""
@@ -289,3 +263,6 @@ def simulate_pnbd(n_customers: int, T, *, r: float, alpha: float, s: float, beta
     # The last of x uniform arrivals in (0, active]: active * U^(1/x).
     t_x[pos] = active[pos] * rng.random(pos.sum()) ** (1.0 / x[pos])
     return x.astype(np.float64), t_x, T
+
+
+ParetoNBDModel._neg_log_lik = _NegLogLik
