@@ -344,6 +344,82 @@ def write_large_sales(path, n_rows: int, seed: int = 20261123, chunk_rows: int =
     return written
 
 
+#: The ECSI structural model the survey generator draws from: (from, to) -> path coefficient,
+#: close to the published mobile-phone estimates (Tenenhaus et al. 2005), so a PLS fit on the
+#: generated survey has known targets.
+SURVEY_PATHS = {
+    ("Image", "Expectation"): 0.50, ("Image", "Satisfaction"): 0.20, ("Image", "Loyalty"): 0.20,
+    ("Expectation", "Quality"): 0.55, ("Expectation", "Value"): 0.05, ("Expectation", "Satisfaction"): 0.05,
+    ("Quality", "Value"): 0.55, ("Quality", "Satisfaction"): 0.50, ("Value", "Satisfaction"): 0.20,
+    ("Satisfaction", "Complaints"): 0.50, ("Satisfaction", "Loyalty"): 0.50, ("Complaints", "Loyalty"): 0.05,
+}
+#: Construct -> item codes (the usual ECSI naming, so ``--model ecsi`` finds them).
+SURVEY_ITEMS = {
+    "Image": ["IMAG1", "IMAG2", "IMAG3", "IMAG4", "IMAG5"], "Expectation": ["CUEX1", "CUEX2", "CUEX3"],
+    "Quality": ["PERQ1", "PERQ2", "PERQ3", "PERQ4", "PERQ5", "PERQ6", "PERQ7"], "Value": ["PERV1", "PERV2"],
+    "Satisfaction": ["CUSA1", "CUSA2", "CUSA3"], "Complaints": ["CUSCO"], "Loyalty": ["CUSL1", "CUSL2", "CUSL3"],
+}
+
+
+def generate_survey(sales: pd.DataFrame, n_respondents: int = 800, *, seed: int = 20261123,
+                    loading: float = 0.8, missing_rate: float = 0.02) -> pd.DataFrame:
+    """A satisfaction survey of a sample of the customers in ``sales`` (ECSI items on 1-10).
+
+    Latent constructs are standard normal and follow :data:`SURVEY_PATHS` (exogenous Image;
+    each endogenous construct = Σ path × predecessor + noise scaled to unit variance). Each
+    item is ``loading × construct + noise`` mapped to the 1-10 scale (5.5 + 1.8 z, rounded,
+    clipped). Besides the ECSI items: ``recommend`` (0-10, the NPS question, driven by Loyalty),
+    ``csat`` (1-5, driven by Satisfaction), ``effort`` (1-7, customer effort, driven by Quality,
+    lower is better), the customer's ``channel``, and ``customer_id`` (text, as in ``sales``).
+    About ``missing_rate`` of the item answers are left blank, as real surveys have.
+
+    Parameters
+    ----------
+    sales : pandas.DataFrame
+        The purchase export (:func:`generate_sales`); respondents are drawn from its customers.
+    n_respondents : int
+    seed : int
+    loading : float
+        Standardized loading of every item on its construct.
+    missing_rate : float
+    """
+    rng = np.random.default_rng(seed)
+    customers = sales.drop_duplicates("customer_id")[["customer_id", "channel"]]
+    if n_respondents > len(customers):
+        raise UsageError(f"cannot survey {n_respondents} of {len(customers)} customers")
+    picked = customers.iloc[np.sort(rng.choice(len(customers), n_respondents, replace=False))]
+    order = ["Image", "Expectation", "Quality", "Value", "Satisfaction", "Complaints", "Loyalty"]
+    latent: dict[str, np.ndarray] = {}
+    for name in order:
+        parents = [(src, coef) for (src, dst), coef in SURVEY_PATHS.items() if dst == name]
+        if not parents:
+            latent[name] = rng.standard_normal(n_respondents)
+            continue
+        systematic = sum(coef * latent[src] for src, coef in parents)
+        noise_sd = math.sqrt(max(1.0 - float(np.var(systematic)), 0.05))
+        value = systematic + noise_sd * rng.standard_normal(n_respondents)
+        latent[name] = (value - value.mean()) / value.std()
+
+    def scale(z, low, high, centre, spread):
+        return np.clip(np.rint(centre + spread * z), low, high)
+
+    out = {"customer_id": picked["customer_id"].to_numpy(), "channel": picked["channel"].to_numpy()}
+    noise_sd = math.sqrt(1.0 - loading ** 2)
+    for name, items in SURVEY_ITEMS.items():
+        for item in items:
+            z = loading * latent[name] + noise_sd * rng.standard_normal(n_respondents)
+            answers = scale(z, 1, 10, 6.5, 1.8)
+            answers[rng.random(n_respondents) < missing_rate] = np.nan
+            out[item] = answers
+    out["recommend"] = scale(0.85 * latent["Loyalty"] + 0.5 * rng.standard_normal(n_respondents), 0, 10, 7.2, 2.0)
+    out["csat"] = scale(0.85 * latent["Satisfaction"] + 0.5 * rng.standard_normal(n_respondents), 1, 5, 3.8, 0.9)
+    out["effort"] = scale(-0.7 * latent["Quality"] + 0.7 * rng.standard_normal(n_respondents), 1, 7, 3.0, 1.2)
+    frame = pd.DataFrame(out)
+    for col in frame.columns[2:]:
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
 def main(argv=None) -> int:
     """``python -m crmkit.synth``: write ``examples/sales.csv`` or a benchmark file.
 
@@ -369,9 +445,15 @@ def main(argv=None) -> int:
     parser.add_argument("--end", default="2024-12-31", help="last day, YYYY-MM-DD")
     parser.add_argument("--return-rate", type=float, default=0.03,
                         help="share of orders later returned (default 0.03)")
+    parser.add_argument("--survey", type=int, default=None, metavar="N",
+                        help="write a survey of N customers of the --customers export instead")
     args = parser.parse_args(argv)
     try:
-        if args.rows is not None:
+        if args.survey is not None:
+            sales = generate_sales(args.customers, start=args.start, end=args.end,
+                                   seed=args.seed, return_rate=args.return_rate)
+            generate_survey(sales, args.survey, seed=args.seed).to_csv(args.output, index=False)
+        elif args.rows is not None:
             write_large_sales(args.output, args.rows, seed=args.seed,
                               chunk_rows=args.chunk_rows, start=args.start, end=args.end,
                               return_rate=args.return_rate)

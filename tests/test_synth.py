@@ -164,3 +164,34 @@ def test_example_file_is_the_documented_default_output(sales):
     for money in ("unit_price", "amount"):
         expected[money] = sales[money].map("{:.2f}".format)
     pd.testing.assert_frame_equal(on_disk, expected.astype(str), check_dtype=False)
+
+
+def test_survey_is_seeded_linked_and_on_scale():
+    from crmkit.synth import SURVEY_ITEMS, generate_survey
+
+    sales = generate_sales(n_customers=600, seed=3)
+    a = generate_survey(sales, 200, seed=5)
+    b = generate_survey(sales, 200, seed=5)
+    pd.testing.assert_frame_equal(a, b)
+    assert set(a["customer_id"]) <= set(sales["customer_id"]) and a["customer_id"].is_unique
+    items = [i for group in SURVEY_ITEMS.values() for i in group]
+    answers = a[items].stack()
+    assert answers.between(1, 10).all()
+    assert a["recommend"].between(0, 10).all() and a["csat"].between(1, 5).all()
+    assert 0 < a[items].isna().mean().mean() < 0.06
+    # items of one construct correlate more with each other than with another construct's
+    within = a[["CUSA1", "CUSA2"]].corr().iloc[0, 1]
+    across = a[["CUSA1", "IMAG5"]].corr().iloc[0, 1]
+    assert within > across
+
+
+def test_examples_survey_matches_the_generator():
+    from crmkit.synth import generate_survey
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "survey.csv"
+    if not path.is_file():
+        pytest.skip("examples/survey.csv not generated")
+    saved = pd.read_csv(path, dtype={"customer_id": str, "channel": str})
+    fresh = generate_survey(generate_sales(), 800)
+    assert saved["customer_id"].tolist() == fresh["customer_id"].tolist()
+    assert (saved["CUSA1"].fillna(-1).to_numpy() == fresh["CUSA1"].fillna(-1).to_numpy()).all()
