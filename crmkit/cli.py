@@ -404,6 +404,138 @@ def clv(
                 _err(f"crmkit: report written to {report}")
 
 
+def _render_satisfaction(result, lang: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from crmkit.i18n import label
+
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    spec = result.model
+    table = Table(title=f"{spec.name[lang]} · {label('sheet:index', lang)}")
+    for key in ("construct", "index", "r_squared"):
+        table.add_column(label(key, lang), justify="left" if key == "construct" else "right")
+    for construct, value in result.index.items():
+        r2 = result.r_squared.get(construct)
+        table.add_row(spec.label(construct, lang), f"{value:.1f}", "" if r2 is None else f"{r2:.3f}")
+    console.print(table)
+    paths = Table(title=label("sheet:paths", lang))
+    for key in ("from", "to", "estimate", "ci_low", "ci_high"):
+        paths.add_column(label(key, lang), justify="right" if key not in ("from", "to") else "left")
+    for row in result.paths.itertuples():
+        ci = ("", "") if row.ci_low != row.ci_low else (f"{row.ci_low:.3f}", f"{row.ci_high:.3f}")
+        paths.add_row(spec.label(row[1], lang), spec.label(row.to, lang), f"{row.estimate:.3f}", *ci)
+    console.print(paths)
+    drivers = Table(title=label("sheet:drivers", lang))
+    for key in ("construct", "importance", "performance", "quadrant"):
+        drivers.add_column(label(key, lang))
+    for row in result.drivers.itertuples():
+        drivers.add_row(spec.label(row.construct, lang), f"{row.importance:.3f}", f"{row.performance:.1f}",
+                        label(f"quadrant:{row.quadrant}", lang))
+    console.print(drivers)
+    extras = []
+    if result.nps:
+        extras.append(f"NPS {result.nps['nps']:+.1f}")
+    if result.csat:
+        extras.append(f"CSAT {result.csat['csat']:.1%}")
+    if result.ces:
+        extras.append(f"CES {result.ces['ces']:.2f}")
+    if extras:
+        console.print(" · ".join(extras))
+
+
+@app.command()
+def satisfaction(
+    input: Annotated[str, typer.Argument(help="Survey export (CSV/TSV/.gz/XLSX/Parquet), or - for stdin.",
+                                         show_default=False)],
+    model: Annotated[str, typer.Option("--model", help="acsi, ecsi, scsb, ccsi, or a FILE.toml model.")] = "ecsi",
+    scale: Annotated[Optional[str], typer.Option("--scale", help="Answer scale, e.g. 1-10 (default: the "
+                                                 "model's).")] = None,
+    missing: Annotated[str, typer.Option("--missing", help="Missing answers: mean (replace) or listwise.")]
+    = "mean",
+    scheme: Annotated[str, typer.Option("--scheme", help="Inner weighting: path, centroid or factorial.")] = "path",
+    bootstrap: Annotated[int, typer.Option("--bootstrap", help="Resamples for confidence intervals (0: none).")]
+    = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed for --bootstrap.")] = 0,
+    by: Annotated[Optional[str], typer.Option("--by", help="Report per group of this column (store, region).")]
+    = None,
+    nps_col: Annotated[Optional[str], typer.Option("--nps", help="0-10 recommend column (default: found by "
+                                                   "name).")] = None,
+    csat_col: Annotated[Optional[str], typer.Option("--csat", help="CSAT column (default: found by name).")] = None,
+    ces_col: Annotated[Optional[str], typer.Option("--ces", help="Customer-effort column (default: found by "
+                                                   "name).")] = None,
+    gap_tolerance: Annotated[float, typer.Option("--gap-tolerance", help="Index points within which quality "
+                                                 "meets expectation.")] = 5.0,
+    format: FormatOpt = None,
+    output: OutputOpt = None,
+    report: ReportOpt = None,
+    lang: LangOpt = "en",
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+):
+    """Satisfaction index (ACSI-style, 0-100), key drivers, NPS and CSAT from a survey export.
+
+    Example: crmkit satisfaction survey.csv --model ecsi --bootstrap 1000 --seed 1 --report satisfaction.xlsx
+    """
+    with _errors(debug):
+        import json as _json
+
+        from crmkit.data import read_survey
+        from crmkit.i18n import check_lang
+        from crmkit.output import format_for, write_frame
+        from crmkit.satisfaction import analyse_survey
+
+        check_lang(lang)
+        fmt = format_for(output, format, sys.stdout.isatty())
+        with _status(f"Reading {input}…", quiet):
+            frame, first_row = read_survey(input, encoding=encoding, sheet=sheet, delimiter=delimiter)
+        with _status("Estimating…", quiet):
+            result = analyse_survey(frame, model, scale=scale, missing=missing, scheme=scheme, bootstrap=bootstrap,
+                                    seed=seed, by=by, nps_column=nps_col, csat_column=csat_col,
+                                    ces_column=ces_col, gap_tolerance=gap_tolerance, first_row=first_row,
+                                    source="<stdin>" if input == "-" else input)
+        if not quiet:
+            t = result.treatment
+            handled = (f"{t['answers_replaced']:,} missing answers replaced by item means" if t["method"] == "mean"
+                       else f"{t['respondents_dropped']:,} respondents with missing answers left out")
+            _err(f"crmkit: {result.fit['respondents']:,} respondents, {result.model.name['en']}, scale "
+                 f"{result.scale[0]:g}-{result.scale[1]:g}; {handled}")
+        for warning in result.warnings:
+            _err(f"crmkit: warning: {warning}")
+        if fmt == "table":
+            if output and output != "-":
+                raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
+            _render_satisfaction(result, lang)
+        elif fmt == "json":
+            text = _json.dumps(result.to_json(), ensure_ascii=False, indent=2, default=str) + "\n"
+            if output and output != "-":
+                from crmkit.files import atomic_path
+
+                with atomic_path(output, [input]) as tmp:
+                    with open(tmp, "w", encoding="utf-8") as fh:
+                        fh.write(text)
+            else:
+                sys.stdout.write(text)
+        elif fmt == "xlsx":
+            from crmkit.report import write_satisfaction_report
+
+            if not output or output == "-":
+                raise UsageError("--format xlsx needs -o FILE.xlsx")
+            write_satisfaction_report(output, result, lang=lang, protect=[input])
+        else:
+            write_frame(result.respondents, fmt, output, protect=[input], lang=lang)
+        if report:
+            from crmkit.report import write_satisfaction_report
+
+            with _status("Writing the report…", quiet):
+                write_satisfaction_report(report, result, lang=lang, protect=[input])
+            if not quiet:
+                _err(f"crmkit: report written to {report}")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -506,3 +506,37 @@ def read_referrals(source: str, *, encoding: str | None = None, sheet: str | Non
             con.close()
             src.cleanup()
     return frame
+
+
+def read_survey(source: str, *, encoding: str | None = None, sheet: str | None = None,
+                delimiter: str | None = None):
+    """Read a survey export as text columns (one row per respondent), formats as for purchases.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Every column as text (``None`` for blanks), in file order.
+    first_data_row : int
+        File row of the first respondent, for messages that name a row.
+    """
+    import duckdb
+
+    with tempfile.TemporaryDirectory(prefix="crmkit-") as workdir:
+        src = open_source(source, workdir, sheet=sheet, encoding=encoding, delimiter=delimiter)
+        con = connect()
+        try:
+            if src.frame is not None:
+                con.register("raw_frame", src.frame)
+                src.sql = "raw_frame"
+            if not src.headers:
+                src.headers = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {src.sql}").fetchall()]
+            select = ", ".join(f"{_clean_text(f'CAST({quote(h)} AS VARCHAR)')} AS {quote(h)}" for h in src.headers)
+            frame = con.sql(f"SELECT {select} FROM {src.sql}").df()
+        except duckdb.Error as exc:
+            raise _scan_error(exc, src) from None
+        finally:
+            con.close()
+            src.cleanup()
+    if frame.empty:
+        raise InputError("the survey has a header but no answers", file=src.display)
+    return frame, src.first_data_row

@@ -57,60 +57,27 @@ class SurveyModel:
 
 
 def _check_model(model: SurveyModel) -> SurveyModel:
+    """The PLS structure checks (empty constructs, shared items, unknown constructs, cycles, modes)
+    plus what only a survey model has: the target, reverse-coded items and the gap."""
+    from crmkit.pls import check_specification
+
     src = model.source
-    if not model.constructs:
-        raise ConfigError("the model has no [constructs]", file=src)
-    seen: dict[str, str] = {}
-    for name, items in model.constructs.items():
-        if not isinstance(items, list) or not items:
-            raise ConfigError(f"construct '{name}' has no items", file=src)
-        for item in items:
-            if item in seen:
-                raise ConfigError(f"item '{item}' is in both '{seen[item]}' and '{name}'", file=src)
-            seen[item] = name
     for path in model.paths:
         if not (isinstance(path, (list, tuple)) and len(path) == 2):
             raise ConfigError(f"a path is [from, to], not {path!r}", file=src)
-        for end in path:
-            if end not in model.constructs:
-                raise ConfigError(f"path {path[0]} -> {path[1]} names '{end}', which is not a construct",
-                                  file=src, hint="constructs: " + ", ".join(model.constructs))
-        if path[0] == path[1]:
-            raise ConfigError(f"path {path[0]} -> {path[1]} points to itself", file=src)
-    _check_acyclic(model)
-    for name, mode in model.modes.items():
-        if name not in model.constructs or mode not in ("A", "B"):
-            raise ConfigError(f"modes: '{name} = {mode}' must name a construct and be \"A\" or \"B\"", file=src)
+    try:
+        check_specification(model.constructs, model.paths, model.modes or None)
+    except ConfigError as exc:
+        exc.file = src
+        raise
     if model.target not in model.constructs:
         raise ConfigError(f"target '{model.target}' is not a construct", file=src)
     for item in model.reverse:
-        if item not in seen:
+        if item not in model.items:
             raise ConfigError(f"reverse-coded item '{item}' is in no construct", file=src)
     if model.gap and any(g not in model.constructs for g in model.gap):
         raise ConfigError(f"gap {model.gap} must name two constructs", file=src)
     return model
-
-
-def _check_acyclic(model: SurveyModel) -> None:
-    successors: dict[str, list[str]] = {}
-    for a, b in model.paths:
-        successors.setdefault(a, []).append(b)
-    state: dict[str, int] = {}
-
-    def visit(node, trail):
-        if state.get(node) == 1:
-            cycle = trail[trail.index(node):] + [node]
-            raise ConfigError("the paths form a cycle: " + " -> ".join(cycle), file=model.source,
-                              hint="a PLS path model must be recursive")
-        if state.get(node) == 2:
-            return
-        state[node] = 1
-        for nxt in successors.get(node, []):
-            visit(nxt, trail + [node])
-        state[node] = 2
-
-    for node in list(successors):
-        visit(node, [])
 
 
 def load_model(name: str) -> SurveyModel:
@@ -234,3 +201,243 @@ def gap_class(gap, tolerance: float = 5.0) -> np.ndarray:
     """below / meets / exceeds expectations from Quality − Expectation (index points)."""
     g = np.asarray(gap, dtype=float)
     return np.where(g < -tolerance, "below", np.where(g > tolerance, "exceeds", "meets"))
+
+
+# --- the analysis ------------------------------------------------------------------------------
+
+QUADRANTS = ("keep_up", "concentrate_here", "low_priority", "possible_overkill")
+
+
+@dataclass
+class SatisfactionResult:
+    """Everything ``crmkit satisfaction`` computes (pandas tables, plain numbers).
+
+    ``index``: construct → 0-100 index; ``paths``: ``from, to, estimate, ci_low, ci_high``;
+    ``r_squared``; ``reliability`` (Cronbach's α, ρA, ρC, AVE); ``htmt``; ``fornell_larcker``;
+    ``weights`` (standardized and unstandardized, with loadings); ``drivers`` (importance-
+    performance map of the target); ``respondents`` (id, 0-100 score per construct, expectation
+    gap and its class); ``nps``/``csat``/``ces`` when such columns exist; ``groups`` with ``--by``;
+    ``treatment`` (how missing answers were handled); ``negative_weights``.
+    """
+
+    model: SurveyModel
+    scale: tuple
+    index: dict
+    paths: object
+    r_squared: dict
+    reliability: object
+    htmt: object
+    fornell_larcker: object
+    weights: object
+    drivers: object
+    respondents: object
+    treatment: dict
+    fit: dict
+    nps: dict | None = None
+    csat: dict | None = None
+    ces: dict | None = None
+    groups: object = None
+    negative_weights: object = None
+    warnings: list = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The JSON contract: index, paths, r_squared, reliability, weights, drivers, nps/csat/ces."""
+        def records(frame):
+            return None if frame is None else frame.replace({np.nan: None}).to_dict(orient="records")
+
+        out = {"model": self.model.name["en"], "scale": list(self.scale), "index": self.index,
+               "paths": records(self.paths), "r_squared": self.r_squared,
+               "reliability": records(self.reliability), "weights": records(self.weights),
+               "drivers": records(self.drivers), "fit": self.fit, "missing": self.treatment}
+        for key in ("nps", "csat", "ces"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.groups is not None:
+            out["groups"] = records(self.groups)
+        if self.negative_weights is not None and len(self.negative_weights):
+            out["negative_weights"] = records(self.negative_weights)
+        return out
+
+
+def _numeric_items(frame, columns: dict, scale, first_row: int, source: str):
+    """Item answers as numbers on the declared scale; a value off the scale names row and column."""
+    import pandas as pd
+
+    lo, hi = scale
+    out = pd.DataFrame(index=frame.index)
+    for item, column in columns.items():
+        text = frame[column]
+        values = pd.to_numeric(text, errors="coerce")
+        bad = values.isna() & text.notna()
+        if bad.any():
+            k = int(np.flatnonzero(bad.to_numpy())[0])
+            raise DataError(f"answer {text.iloc[k]!r} is not a number", file=source, row=first_row + k,
+                            column=column)
+        off = (values < lo) | (values > hi)
+        if off.any():
+            k = int(np.flatnonzero(off.fillna(False).to_numpy())[0])
+            raise DataError(f"answer {values.iloc[k]:g} is outside the scale {lo:g}-{hi:g}", file=source,
+                            row=first_row + k, column=column, hint="check --scale or the model file's scale")
+        out[item] = values.astype(float)
+    return out
+
+
+def _drivers(fitted, respondents, target: str):
+    """Importance-performance map (Ringle & Sarstedt 2016): unstandardized total effects on the target."""
+    import pandas as pd
+
+    effects = fitted.total_effects_
+    effects = effects[effects["to"] == target]
+    rows = []
+    sd_target = respondents[target].std()
+    for source, total in zip(effects["from"], effects["total"]):
+        # a standardized effect times SD(target) / SD(driver), on the 0-100 scores
+        sd_driver = respondents[source].std()
+        importance = float(total) * sd_target / sd_driver if sd_driver > 0 else float("nan")
+        rows.append({"construct": source, "importance": importance, "total_effect": float(total),
+                     "performance": float(respondents[source].mean())})
+    table = pd.DataFrame(rows, columns=["construct", "importance", "total_effect", "performance"])
+    if len(table):
+        high_imp = table["importance"] >= table["importance"].mean()
+        high_perf = table["performance"] >= table["performance"].mean()
+        table["quadrant"] = np.select([high_imp & high_perf, high_imp & ~high_perf, ~high_imp & ~high_perf],
+                                      ["keep_up", "concentrate_here", "low_priority"], "possible_overkill")
+    return table.sort_values("importance", ascending=False).reset_index(drop=True)
+
+
+def analyse_survey(frame, model: str = "ecsi", *, scale: str | None = None, missing: str = "mean",
+                   scheme: str = "path", bootstrap: int = 0, seed: int = 0, by: str | None = None,
+                   nps_column: str | None = None, csat_column: str | None = None, ces_column: str | None = None,
+                   gap_tolerance: float = 5.0, first_row: int = 2, source: str = "survey") -> SatisfactionResult:
+    """ACSI-style indices, paths, reliability, key drivers and survey metrics of a survey.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per respondent (:func:`crmkit.data.read_survey`, or any DataFrame).
+    model : str
+        ``acsi``, ``ecsi``, ``scsb``, ``ccsi`` or a TOML model file (:func:`load_model`).
+    scale : str, optional
+        ``"1-10"``; default the model's scale. Never taken from the data.
+    missing : {"mean", "listwise"}
+        Mean replacement per item (default) or dropping respondents with any missing item answer.
+    scheme : {"path", "centroid", "factorial"}
+    bootstrap : int
+        Resamples for percentile confidence intervals (0: none), reproducible with ``seed``.
+    by : str, optional
+        Column to report the index and metrics per group of (store, region, channel).
+    gap_tolerance : float
+        Index points within which Quality meets Expectation.
+    """
+    import pandas as pd
+
+    from crmkit.columns import ALIASES
+    from crmkit.pls import PLSPathModel
+
+    spec = load_model(model)
+    if scale:
+        bounds = parse_scale(scale)
+    elif spec.scale:
+        bounds = tuple(float(v) for v in spec.scale)
+    else:
+        raise UsageError("the answer scale is not known: give --scale, e.g. --scale 1-10")
+    if missing not in ("mean", "listwise"):
+        raise UsageError(f"--missing must be mean or listwise, not {missing!r}")
+    headers = [str(c) for c in frame.columns]
+    columns = match_columns(spec, headers, source)
+    items = _numeric_items(frame, columns, bounds, first_row, source)
+    lo, hi = bounds
+    for item in spec.reverse:
+        items[item] = lo + hi - items[item]
+    n_missing = int(items.isna().sum().sum())
+    keep = np.ones(len(items), dtype=bool)
+    if missing == "listwise":
+        keep = ~items.isna().any(axis=1).to_numpy()
+        treatment = {"method": "listwise", "respondents_dropped": int((~keep).sum()), "answers_missing": n_missing}
+        items = items[keep]
+    else:
+        treatment = {"method": "mean", "answers_replaced": n_missing,
+                     "respondents_affected": int(items.isna().any(axis=1).sum())}
+        items = items.fillna(items.mean())
+    if len(items) < 10:
+        raise DataError(f"only {len(items)} complete respondents: too few to estimate the model", file=source)
+    fitted = PLSPathModel(spec.constructs, spec.paths, modes=spec.modes or None, scheme=scheme).fit(items)
+    idx = fitted.index(items, scale=bounds)
+    paths = fitted.path_coefficients_.copy()
+    paths["ci_low"] = np.nan
+    paths["ci_high"] = np.nan
+    index_ci = None
+    if bootstrap:
+        boot = fitted.bootstrap(items, n=bootstrap, seed=seed, scale=bounds)
+        paths = _with_intervals(paths, boot)
+        if boot.indices is not None:
+            index_ci = boot.indices.replace({np.nan: None}).to_dict(orient="records")
+    respondents = idx.respondents.copy()
+    id_column = next((h for h in headers if normalise_header(h) in ALIASES["customer_id"]), None)
+    out = pd.DataFrame(index=respondents.index)
+    if id_column:
+        out["customer_id"] = frame.loc[keep, id_column].to_numpy() if missing == "listwise" else frame[id_column].to_numpy()
+    for construct in spec.constructs:
+        out[construct] = respondents[construct].to_numpy()
+    if spec.gap:
+        expectation, quality = spec.gap
+        out["expectation_gap"] = out[quality] - out[expectation]
+        out["gap_class"] = gap_class(out["expectation_gap"], gap_tolerance)
+    weights = idx.weights.merge(
+        fitted.loadings_.stack().rename("loading").reset_index().rename(columns={"level_0": "item",
+                                                                                  "level_1": "construct"}),
+        on=["construct", "item"], how="left") if "item" in idx.weights.columns else idx.weights
+    reliability = fitted.reliability().rename_axis("construct").reset_index()
+    result = SatisfactionResult(
+        model=spec, scale=bounds, index={k: float(v) for k, v in idx.constructs.items()}, paths=paths,
+        r_squared={k: float(v) for k, v in fitted.r_squared_.items()}, reliability=reliability,
+        htmt=fitted.htmt(), fornell_larcker=fitted.fornell_larcker(), weights=weights,
+        drivers=_drivers(fitted, respondents, spec.target), respondents=out, treatment=treatment,
+        fit={"iterations": int(fitted.n_iter_), "converged": bool(fitted.converged_), "respondents": int(len(items)),
+             "scheme": scheme, "bootstrap": int(bootstrap), "seed": int(seed)},
+        negative_weights=idx.negative_weights)
+    if index_ci is not None:
+        result.fit["index_ci"] = index_ci
+    if idx.has_negative_weights:
+        result.warnings.append("negative outer weight(s) in " + ", ".join(sorted(set(idx.negative_weights["construct"])))
+                               + ": their index includes the negative weight and may leave 0-100; see the weights")
+    kept = frame[keep] if missing == "listwise" else frame
+    metric_cols = {}
+    for key, aliases, given, flag in (("nps", NPS_ALIASES, nps_column, "--nps"),
+                                      ("csat", CSAT_ALIASES, csat_column, "--csat"),
+                                      ("ces", CES_ALIASES, ces_column, "--ces")):
+        column = find_metric(headers, aliases, given, flag, source)
+        if column is None or column in columns.values():
+            continue
+        values = pd.to_numeric(kept[column], errors="coerce")
+        metric_cols[key] = values
+        if key == "nps":
+            result.nps = {"column": column, **nps(values)}
+        elif key == "csat":
+            result.csat = {"column": column, **top_two_box(values, float(np.nanmax(values)))}
+        else:
+            result.ces = {"column": column, **effort(values)}
+    if by:
+        if by not in headers:
+            raise ColumnError(f"--by names column '{by}', which is not in the survey", file=source,
+                              hint="columns found: " + ", ".join(headers))
+        groups = kept[by].fillna("(blank)").to_numpy()
+        rows = []
+        for value in pd.unique(groups):
+            mask = groups == value
+            row = {by: value, "respondents": int(mask.sum())}
+            row.update({c: float(out.loc[mask, c].mean()) for c in spec.constructs})
+            if "nps" in metric_cols:
+                row["nps"] = nps(metric_cols["nps"][mask])["nps"]
+            if "csat" in metric_cols:
+                row["csat"] = top_two_box(metric_cols["csat"][mask], float(np.nanmax(metric_cols["csat"])))["csat"]
+            rows.append(row)
+        result.groups = pd.DataFrame(rows).sort_values(by).reset_index(drop=True)
+    return result
+
+
+def _with_intervals(paths, boot):
+    """Paths with the bootstrap percentile interval of each coefficient."""
+    table = boot.paths.rename(columns={"lower": "ci_low", "upper": "ci_high"})
+    return paths.drop(columns=["ci_low", "ci_high"]).merge(table[["from", "to", "ci_low", "ci_high"]],
+                                                           on=["from", "to"], how="left")
