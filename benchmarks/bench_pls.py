@@ -177,7 +177,7 @@ def run_peer(python: str, script: str, args: list[str], timeout: float):
     if not python or not Path(python).exists():
         return {"skipped": f"no interpreter at {python}"}
     try:
-        done = subprocess.run([python, "-c", script, *args], capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run([python, "-c", script, *args], check=False, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"skipped": f"timed out after {timeout:g} s"}
     if done.returncode != 0:

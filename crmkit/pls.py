@@ -505,7 +505,7 @@ class PLSPathModel:
     >>> model = PLSPathModel({"Quality": ["q1", "q2"], "Loyalty": ["l1"]},
     ...                      [("Quality", "Loyalty")]).fit(X)
     >>> round(float(model.path_coefficients_["estimate"].iloc[0]), 2)
-    0.53
+    0.54
     """
 
     def __init__(self, constructs, paths, *, modes=None, scheme="path", tol=1e-7, max_iter=300):
@@ -603,7 +603,7 @@ class PLSPathModel:
             adjusted = 1 - (1 - r2) * (n - 1) / (n - k - 1)
         self.adjusted_r_squared_ = pd.Series(np.where(n - k - 1 > 0, adjusted, np.nan),
                                              index=endogenous, name="adjusted_r_squared")
-        self.total_effects_ = _effects_table(names, paths, total)
+        self.total_effects_ = _effects_table(names, design.adjacency, paths, total)
 
     def _check_fitted(self):
         if not hasattr(self, "weights_"):
@@ -701,7 +701,7 @@ class PLSPathModel:
 
     # -- indices ----------------------------------------------------------------------------
 
-    def index(self, X_raw, scale=(1, 10)):
+    def index(self, X_raw, scale):
         """ACSI-style 0-100 index per construct and per respondent.
 
         Uses this model's standardized weights and item SDs; see :func:`construct_index`.
@@ -833,15 +833,20 @@ def _iterate_one_by_one(R, design, w0, scheme, tol, max_iter):
     return w, converged
 
 
-def _effects_table(names, paths, total):
-    rows = []
+def _effects_table(names, adjacency, paths, total):
+    """One row per ordered pair joined by a directed route in the inner model.
+
+    Which pairs appear follows from the specification (powers of the adjacency matrix), not
+    from the estimates, so a total effect that happens to cancel to 0 is still listed.
+    """
     J = len(names)
-    for i in range(J):
-        for j in range(J):
-            reach = total[i, j] != 0 or paths[i, j] != 0
-            if i != j and reach:
-                rows.append((names[i], names[j], float(paths[i, j]),
-                             float(total[i, j] - paths[i, j]), float(total[i, j])))
+    reach = adjacency.copy()
+    power = adjacency
+    for _ in range(J - 2):
+        power = power @ adjacency
+        reach += power
+    rows = [(names[i], names[j], float(paths[i, j]), float(total[i, j] - paths[i, j]), float(total[i, j]))
+            for i in range(J) for j in range(J) if reach[i, j] > 0]
     return pd.DataFrame(rows, columns=["from", "to", "direct", "indirect", "total"])
 
 
@@ -851,8 +856,9 @@ def _resample_correlations(Z, n_boot, rng):
     With resample counts c_b (how often each respondent is drawn), the resample moments are
     m_b = c_b'Z / n and M_b = Z' diag(c_b) Z / n = c_b' O / n, where row r of O holds the
     flattened outer product z_r z_r'. One matrix product of counts and O gives every M_b at
-    once (measured: about 20x faster on mobi than gathering Z[idx] per resample). Counts and O
-    are built in chunks so memory stays bounded for large samples.
+    once (measured on mobi, 1,000 resamples: 24 ms, against 42 ms for gathering Z[idx] and
+    calling np.corrcoef per resample; same result to 1e-14). Counts and O are built in
+    chunks so memory stays bounded for large samples.
 
     Returns ``(R, mean, sd)``: correlations (B, p, p) and the resample means and SDs (B, p)
     of the standardized items (sd with ddof = 1). A constant item in a resample gives NaN.
@@ -1056,7 +1062,7 @@ def construct_index(X_raw, weights_standardized, item_sd, scale_min, scale_max) 
     >>> w = pd.Series({"a": 0.5, "b": 0.5}, name="Satisfaction")
     >>> result = construct_index(X, w, {"a": 3.0, "b": 3.0}, 1, 10)
     >>> round(float(result.constructs["Satisfaction"]), 2)
-    55.56
+    61.11
     """
     lo, hi = _check_scale(scale_min, scale_max)
     if isinstance(weights_standardized, pd.Series):
