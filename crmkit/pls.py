@@ -6,8 +6,9 @@ construct to its item columns, ``paths`` lists the inner-model arrows ``(from, t
 the rest use Mode A (reflective, correlation weights). :class:`PLSPathModel` estimates it
 with Lohmöller's iterative PLS algorithm on standardized data (Tenenhaus, Esposito Vinzi,
 Chatelin & Lauro 2005, "PLS path modeling", Computational Statistics & Data Analysis 48,
-159-205, section 2; Lohmöller 1989, ch. 2), and :func:`construct_index` turns the outer
-weights into the 0-100 indices of the ACSI / ECSI tradition (Fornell et al. 1996).
+159-205; Lohmöller 1989, "Latent Variable Path Modeling with Partial Least Squares"), and
+:func:`construct_index` turns the outer weights into the 0-100 indices of the ACSI / ECSI
+tradition (Fornell et al. 1996).
 
 Every step of the algorithm is a function of the item correlation matrix alone (scores
 are linear in the standardized items), so the estimation runs on the p x p correlation
@@ -23,7 +24,10 @@ Conventions (the choices a reader of the numbers must know):
 * Signs: a composite is identified only up to sign. After convergence every construct is
   turned so that its *dominant indicator* (the item with the largest absolute loading)
   loads positively; the bootstrap turns each resample so that the same item (the one
-  dominant in the full sample) loads positively.
+  dominant in the full sample) loads positively. What follows for reverse-coded items: if
+  a non-dominant item is reversed, only its own weight and loading change sign; if the
+  dominant item is reversed, the construct turns around (its other items and every path
+  into or out of it change sign). |paths| and R² never change.
 * Single-item constructs have weight 1 and loading 1; their reliabilities are defined as
   alpha = rho_A = rho_C = AVE = 1, and their HTMT "monotrait" correlation as 1 (seminr's
   convention).
@@ -255,7 +259,7 @@ def _normalize(R, design: _Design, w):
 def _inner_weights(C, design: _Design, scheme: str):
     """Inner weights e_ij (weight of construct i in the inner proxy of construct j).
 
-    Tenenhaus et al. (2005), section 2.2.2: centroid e_ij = sign(cor(Y_i, Y_j)); factorial
+    Tenenhaus et al. (2005), inner estimation: centroid e_ij = sign(cor(Y_i, Y_j)); factorial
     e_ij = cor(Y_i, Y_j); path weighting e_ij = cor(Y_i, Y_j) when Y_i is a successor of Y_j
     and the multiple-regression coefficient of Y_i when Y_j is regressed on its predecessors.
     Constructs not adjacent to j get 0.
@@ -280,9 +284,9 @@ def _iterate(R, design: _Design, w0, scheme: str, tol: float, max_iter: int):
 
     Each step: construct correlations C = W'RW (weights give unit-variance scores); inner
     weights E from C; the covariance of every item with every inner proxy, G = R W E; Mode A
-    outer weights are the covariances of the block's items with its proxy (Tenenhaus et al.
-    2005, eq. 16), Mode B weights the regression of the proxy on the block, R_jj^-1 G_j
-    (eq. 17); then rescale to unit-variance scores. All blocks are updated at once
+    outer weights are the covariances of the block's items with its proxy, Mode B weights the
+    coefficients of the regression of the proxy on the block, R_jj^-1 G_j (Tenenhaus et al.
+    2005, outer estimation); then rescale to unit-variance scores. All blocks are updated at once
     (Lohmöller), not one after the other (Wold). A resample stops when the largest change
     of an outer weight falls below ``tol``; converged resamples leave the batch, so later
     iterations only work on the ones still moving.
@@ -356,7 +360,7 @@ def _derive(R, design: _Design, w, reference):
     ``reference[j]`` is the item index that must load positively on construct j (the
     dominant-indicator sign convention). Path coefficients are the OLS coefficients of each
     endogenous construct on its predecessors, from the construct correlation matrix
-    (Tenenhaus et al. 2005, section 2.3); total effects are B + B² + ... (B nilpotent because
+    (Tenenhaus et al. 2005); total effects are B + B² + ... (B nilpotent because
     the inner model is recursive).
     """
     J = len(design.names)
@@ -448,7 +452,7 @@ class PLSPathModel:
         ``"A"`` (default): reflective, outer weights are item-proxy correlations;
         ``"B"``: formative, outer weights are multiple-regression weights.
     scheme : {"path", "centroid", "factorial"}
-        Inner weighting scheme (Tenenhaus et al. 2005, section 2.2.2). Default "path".
+        Inner weighting scheme (Tenenhaus et al. 2005; Lohmöller 1989). Default "path".
     tol : float
         Convergence when the largest change of any standardized outer weight between two
         iterations is below ``tol``.
@@ -617,7 +621,7 @@ class PLSPathModel:
         * alpha: standardized Cronbach's alpha, k/(k-1) · (1 - k / Σ R_jj) on the block's item
           correlation matrix R_jj (as seminr and SmartPLS report it).
         * rho_A (Dijkstra & Henseler 2015, "Consistent partial least squares path modeling",
-          MIS Quarterly 39(2), eq. 16): (w'w)² · w'(R_jj - diag R_jj)w / w'(ww' - diag ww')w
+          MIS Quarterly 39(2)): (w'w)² · w'(R_jj - diag R_jj)w / w'(ww' - diag ww')w
           with w the weights scaled to a unit-variance score.
         * rho_C (composite reliability, Jöreskog 1971; Werts, Linn & Jöreskog 1974):
           (Σλ)² / ((Σλ)² + Σ(1 - λ²)) with λ the outer loadings.
@@ -653,8 +657,10 @@ class PLSPathModel:
         return pd.DataFrame(rows, index=design.names, columns=["alpha", "rho_a", "rho_c", "ave"])
 
     def htmt(self):
-        """Heterotrait-monotrait ratio of correlations (Henseler, Ringle & Sarstedt 2015, eq. 6).
+        """Heterotrait-monotrait ratio of correlations.
 
+        Henseler, Ringle & Sarstedt (2015), "A new criterion for assessing discriminant
+        validity in variance-based structural equation modeling", JAMS 43(1):
         HTMT_ij = mean |r| between items of i and items of j, divided by the geometric mean
         of the average |r| among the items of i and among the items of j. Absolute item
         correlations are used (as seminr does), so a reverse-coded item does not cancel
@@ -718,9 +724,8 @@ class PLSPathModel:
         ConstructIndex
         """
         self._check_fitted()
-        if len(scale) != 2:
-            raise UsageError(f"scale must be (min, max), got {scale!r}")
-        return construct_index(X_raw, self.weights_, self.item_sds_, scale[0], scale[1])
+        lo, hi = _scale_pair(scale)
+        return construct_index(X_raw, self.weights_, self.item_sds_, lo, hi)
 
     # -- bootstrap ----------------------------------------------------------------------------
 
@@ -756,7 +761,7 @@ class PLSPathModel:
         if not (isinstance(level, (int, float)) and 0 < level < 1):
             raise UsageError(f"level must be between 0 and 1, got {level!r}")
         if scale is not None:
-            _check_scale(scale[0], scale[1])
+            _scale_pair(scale)
         self.fit(X)
         design = self._design
         data = _item_matrix(X, design.items)
@@ -794,7 +799,7 @@ class PLSPathModel:
             "loadings": self.loadings_.to_numpy()[design.rows, design.item_construct],
             "total_effects": effects["total"].to_numpy(),
         }
-        item_names = [design.items[i] for i in design.rows]
+        item_names = list(design.items)
         owner = [names[j] for j in design.item_construct]
         labels = {
             "paths": {"from": self.path_coefficients_["from"].tolist(), "to": self.path_coefficients_["to"].tolist()},
@@ -804,7 +809,7 @@ class PLSPathModel:
             "total_effects": {"from": effects["from"].tolist(), "to": effects["to"].tolist()},
         }
         if scale is not None:
-            lo, hi = float(scale[0]), float(scale[1])
+            lo, hi = _scale_pair(scale)
             raw_mean = mean + sd * boot_mean
             raw_sd = sd * boot_sd
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -1013,6 +1018,12 @@ class ConstructIndex:
     def has_negative_weights(self) -> bool:
         """True when any construct's index uses a negative weight."""
         return not self.negative_weights.empty
+
+
+def _scale_pair(scale):
+    if isinstance(scale, str) or not hasattr(scale, "__len__") or len(scale) != 2:
+        raise UsageError(f"scale must be (min, max), e.g. (1, 10), got {scale!r}")
+    return _check_scale(scale[0], scale[1])
 
 
 def _check_scale(scale_min, scale_max):

@@ -200,6 +200,10 @@ def test_mobi_indices_readme_formula(mobi, ecsi):
         assert per_respondent.mean() == pytest.approx(expected)
         assert per_respondent.between(0, 100).all()
     assert result.weights.groupby("construct")["weight"].sum().to_numpy() == pytest.approx(np.ones(7))
+    with pytest.raises(UsageError, match="scale must be"):
+        ecsi.index(mobi, scale=(1,))
+    with pytest.raises(DataError, match="outside the scale 1-5"):   # a 1-10 survey read as 1-5
+        ecsi.index(mobi, scale=(1, 5))
 
 
 def test_centroid_and_factorial_match_smartpls(mobi):
