@@ -481,11 +481,9 @@ def satisfaction(
     Example: crmkit satisfaction survey.csv --model ecsi --bootstrap 1000 --seed 1 --report satisfaction.xlsx
     """
     with _errors(debug):
-        import json as _json
-
         from crmkit.data import read_survey
         from crmkit.i18n import check_lang
-        from crmkit.output import format_for, write_frame
+        from crmkit.output import format_for, write_frame, write_json_file
         from crmkit.satisfaction import analyse_survey
 
         check_lang(lang)
@@ -510,15 +508,7 @@ def satisfaction(
                 raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
             _render_satisfaction(result, lang)
         elif fmt == "json":
-            text = _json.dumps(result.to_json(), ensure_ascii=False, indent=2, default=str) + "\n"
-            if output and output != "-":
-                from crmkit.files import atomic_path
-
-                with atomic_path(output, [input]) as tmp:
-                    with open(tmp, "w", encoding="utf-8") as fh:
-                        fh.write(text)
-            else:
-                sys.stdout.write(text)
+            write_json_file(output, result.to_json(), protect=[input])
         elif fmt == "xlsx":
             from crmkit.report import write_satisfaction_report
 
@@ -532,6 +522,92 @@ def satisfaction(
 
             with _status("Writing the report…", quiet):
                 write_satisfaction_report(report, result, lang=lang, protect=[input])
+            if not quiet:
+                _err(f"crmkit: report written to {report}")
+
+
+@app.command()
+def retention(
+    input: InputArg,
+    as_of: AsOfOpt = None,
+    period: Annotated[str, typer.Option("--period", help="Cohort period: week, month or quarter.")] = "month",
+    occasion: Annotated[str, typer.Option("--occasion", help="A purchase is a distinct day or order.")] = "day",
+    include_partial: Annotated[bool, typer.Option("--include-partial", help="Also show the period the as-of "
+                                                  "date falls in (otherwise blank: not yet observable).")] = False,
+    format: FormatOpt = None,
+    output: OutputOpt = None,
+    report: ReportOpt = None,
+    lang: LangOpt = "en",
+    customer: CustomerOpt = None,
+    date_col: DateOpt = None,
+    amount: AmountOpt = None,
+    order_id: OrderOpt = None,
+    quantity: QuantityOpt = None,
+    price: PriceOpt = None,
+    status: StatusOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    dayfirst: DayfirstOpt = None,
+    decimal: DecimalOpt = None,
+    skip_bad_rows: SkipBadOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+):
+    """Acquisition cohorts x periods since the first purchase: retention, revenue retention, churn.
+
+    Example: crmkit retention sales.csv --period quarter --report retention.xlsx
+    """
+    with _errors(debug):
+        from crmkit.i18n import check_lang, label
+        from crmkit.output import format_for, write_frame, write_json_file
+        from crmkit.retention import cohort_retention
+
+        check_lang(lang)
+        fmt = format_for(output, format, sys.stdout.isatty())
+        data = _read(input, customer=customer, date_col=date_col, amount=amount, order_id=order_id,
+                     quantity=quantity, price=price, status=status, sheet=sheet, encoding=encoding,
+                     delimiter=delimiter, dayfirst=dayfirst, decimal=decimal, skip_bad_rows=skip_bad_rows,
+                     quiet=quiet, keep=("order_id",) if occasion == "order" else ())
+        as_of_date = data.resolve_as_of(_parse_date(as_of, "--as-of") if as_of else None)
+        result = cohort_retention(data, as_of_date, period=period, occasion=occasion,
+                                  include_partial=include_partial)
+        if not quiet:
+            _err("crmkit: " + data.quality.one_line() + ("" if as_of else " (last purchase date in the data)"))
+        matrix = result.retention.copy()
+        matrix.columns = [f"k{c}" for c in matrix.columns]
+        matrix.insert(0, "cohort_size", result.cohort_size.reindex(matrix.index).to_numpy())
+        matrix = matrix.rename_axis("cohort").reset_index()
+        if fmt == "table":
+            if output and output != "-":
+                raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
+            from rich.console import Console
+            from rich.table import Table
+
+            console = Console(width=None if sys.stdout.isatty() else 200)
+            table = Table(title=label("title:retention", lang))
+            shown = list(matrix.columns[:14])
+            for col in shown:
+                table.add_column(label(col, lang), justify="right")
+            for row in matrix[shown].itertuples(index=False):
+                table.add_row(str(row[0]), f"{row[1]:,}", *("" if v != v else f"{v:.0%}" for v in row[2:]))
+            console.print(table)
+        elif fmt == "json":
+            def records(frame):
+                frame = frame.rename_axis("cohort").reset_index()
+                frame.columns = [str(c) for c in frame.columns]
+                return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+            doc = {"period": result.period, "as_of": as_of_date.isoformat(), "summary": result.summary,
+                   **{name: records(getattr(result, name)) for name in
+                      ("customers", "retention", "revenue", "revenue_retention", "repeat_rate", "churn_rate")}}
+            write_json_file(output, doc, protect=[input])
+        else:
+            write_frame(matrix, fmt, output, protect=[input], sheet="sheet:retention", lang=lang)
+        if report:
+            from crmkit.report import write_retention_report
+
+            write_retention_report(report, result, lang=lang, protect=[input])
             if not quiet:
                 _err(f"crmkit: report written to {report}")
 

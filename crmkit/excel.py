@@ -440,6 +440,7 @@ class _SheetPlan:
     widths: dict[int, float] = field(default_factory=dict)
     freeze: str | None = None
     autofilter: str | None = None
+    heat_maps: list[str] = field(default_factory=list)
 
 
 class ReportWorkbook:
@@ -681,6 +682,12 @@ class ReportWorkbook:
             spans.append(self.add_table(key, df.iloc[start:start + per_sheet], **options))
         return spans
 
+    def add_heat_map(self, sheet_key: str, ref: tuple[int, int, int, int]) -> None:
+        """Colour the cells of ``ref`` (first_row, last_row, first_col, last_col) on a red-yellow-green
+        scale: a native conditional format, so the colours follow the values when they are edited."""
+        first_row, last_row, first_col, last_col = ref
+        self._sheet(sheet_key).heat_maps.append(f"{cell_name(first_row, first_col)}:{cell_name(last_row, last_col)}")
+
     def add_bar_chart(self, sheet_key: str, *, data_ref,
                       categories_ref: tuple[int, int, int, int], anchor: str,
                       title: str | None = None, y_title: str | None = None,
@@ -802,6 +809,12 @@ class ReportWorkbook:
                 writer.write(row, segments)
             for spec in plan.charts:
                 worksheet.add_chart(_build_chart(spec, worksheet, self.label), spec.anchor)
+            for ref in plan.heat_maps:
+                from openpyxl.formatting.rule import ColorScaleRule
+
+                worksheet.conditional_formatting.add(ref, ColorScaleRule(
+                    start_type="min", start_color="F8696B", mid_type="percentile", mid_value=50,
+                    mid_color="FFEB84", end_type="max", end_color="63BE7B"))
         return workbook
 
 

@@ -268,6 +268,23 @@ LABELS: dict[str, dict[str, str]] = {
     "axis:importance": {"en": "Importance", "zh": "重要性"},
     "axis:performance": {"en": "Performance", "zh": "表现"},
 
+    # --- crmkit retention --------------------------------------------------------------------
+    "sheet:retention": {"en": "Retention", "zh": "留存分析"},
+    "title:retention": {"en": "Cohort retention (rows: acquisition cohort; columns: periods since)",
+                        "zh": "同期群留存（行：获客批次；列：获客后期数）"},
+    "title:customers": {"en": "Active customers", "zh": "活跃客户数"},
+    "title:revenue_retention": {"en": "Revenue retention", "zh": "收入留存率"},
+    "title:repeat_rate": {"en": "Repeat-purchase rate (cumulative)", "zh": "累计复购率"},
+    "title:churn_rate": {"en": "Churn rate", "zh": "流失率"},
+    "cohort": {"en": "Cohort", "zh": "获客批次"},
+    "cohort_size": {"en": "Cohort size", "zh": "批次客户数"},
+    "period": {"en": "Period", "zh": "周期"},
+    "cohorts": {"en": "Cohorts", "zh": "批次数"},
+    "retention_1": {"en": "Retention after 1 period", "zh": "1期后留存率"},
+    "retention_3": {"en": "Retention after 3 periods", "zh": "3期后留存率"},
+    "retention_6": {"en": "Retention after 6 periods", "zh": "6期后留存率"},
+    "retention_12": {"en": "Retention after 12 periods", "zh": "12期后留存率"},
+
     # --- sentence templates ----------------------------------------------------------------
     "fmt:top_hold": {"en": "The top {x} of customers hold {y} of revenue",
                      "zh": "前{x}的客户贡献了{y}的销售额"},

@@ -88,17 +88,22 @@ def write_frame(rows, fmt: str, output: str | None, *, protect=(), sheet: str = 
         emit(tmp)
 
 
-def write_json_file(path: str, payload: dict, *, protect=()) -> None:
-    """A small JSON document (parameters, settings), written atomically."""
+def write_json_file(path: str | None, payload: dict, *, protect=()) -> None:
+    """A JSON document (parameters, results), written atomically, or to stdout for ``None``/``-``."""
     import json
 
     def default(value):
+        if value != value:  # NaN
+            return None
         if hasattr(value, "isoformat"):
             return value.isoformat()
         if hasattr(value, "item"):
             return value.item()
         raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
+    if path in (None, "-"):
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=default) + "\n")
+        return
     with atomic_path(path, protect) as tmp:
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, ensure_ascii=False, indent=2, default=default)
