@@ -612,6 +612,130 @@ def retention(
                 _err(f"crmkit: report written to {report}")
 
 
+@app.command()
+def ladder(
+    input: InputArg,
+    as_of: AsOfOpt = None,
+    compare_to: Annotated[Optional[str], typer.Option("--compare-to", help="Second date for the migration "
+                                                      "matrix (default: one month before the as-of date).")] = None,
+    survey: Annotated[Optional[str], typer.Option("--survey", help="Survey export linked by customer id "
+                                                  "(satisfaction, recommend).")] = None,
+    survey_model: Annotated[str, typer.Option("--survey-model", help="Model for --survey: acsi, ecsi, scsb, "
+                                              "ccsi or FILE.toml.")] = "ecsi",
+    members: Annotated[Optional[str], typer.Option("--members", help="Member / contact list (customer id, "
+                                                   "registered, enquired).")] = None,
+    referrals: Annotated[Optional[str], typer.Option("--referrals", help="Referrer id, referred customer id.")]
+    = None,
+    rules: Annotated[Optional[str], typer.Option("--rules", help="Ladder thresholds and rules (FILE.toml).")]
+    = None,
+    format: FormatOpt = None,
+    output: OutputOpt = None,
+    report: ReportOpt = None,
+    lang: LangOpt = "en",
+    customer: CustomerOpt = None,
+    date_col: DateOpt = None,
+    amount: AmountOpt = None,
+    order_id: OrderOpt = None,
+    quantity: QuantityOpt = None,
+    price: PriceOpt = None,
+    status: StatusOpt = None,
+    sheet: SheetOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    dayfirst: DayfirstOpt = None,
+    decimal: DecimalOpt = None,
+    skip_bad_rows: SkipBadOpt = False,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+):
+    """The loyalty ladder: each person's rung, lifecycle stage, reason and next step; migration between two dates.
+
+    Example: crmkit ladder sales.csv --survey survey.csv --members members.csv --referrals referrals.csv
+    """
+    with _errors(debug):
+        from crmkit.i18n import check_lang
+        from crmkit.ladder import ladder_at_two_dates, load_rules
+        from crmkit.output import format_for, write_frame
+
+        check_lang(lang)
+        fmt = format_for(output, format, sys.stdout.isatty())
+        rule_set = load_rules(rules) if rules else None
+        data = _read(input, customer=customer, date_col=date_col, amount=amount, order_id=order_id,
+                     quantity=quantity, price=price, status=status, sheet=sheet, encoding=encoding,
+                     delimiter=delimiter, dayfirst=dayfirst, decimal=decimal, skip_bad_rows=skip_bad_rows,
+                     quiet=quiet, keep=())
+        as_of_date = data.resolve_as_of(_parse_date(as_of, "--as-of") if as_of else None)
+        earlier = _parse_date(compare_to, "--compare-to") if compare_to else _month_before(as_of_date)
+        signals = people = referred = None
+        if survey:
+            from crmkit.data import read_survey
+            from crmkit.satisfaction import survey_signals
+
+            frame, first_row = read_survey(survey, encoding=encoding)
+            signals = survey_signals(frame, survey_model, first_row=first_row, source=survey)
+        if members:
+            from crmkit.data import read_members
+
+            people = read_members(members, encoding=encoding)
+        if referrals:
+            from crmkit.data import read_referrals
+
+            referred = read_referrals(referrals, encoding=encoding)
+        with _status("Placing customers on the ladder…", quiet):
+            before, after, matrix = ladder_at_two_dates(data.transactions, as_of_date, earlier, members=people,
+                                                        survey=signals, referrals=referred, rules=rule_set, lang=lang)
+        if not quiet:
+            _err("crmkit: " + data.quality.one_line() + ("" if as_of else " (last purchase date in the data)"))
+            for note in after.notes:
+                _err(f"crmkit: note: {note}")
+        if fmt == "table":
+            if output and output != "-":
+                raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
+            _render_ladder(before, after, matrix, lang)
+        else:
+            write_frame(after.people, fmt, output, protect=[input, survey, members, referrals], lang=lang)
+        if report:
+            from crmkit.report import write_ladder_report
+
+            write_ladder_report(report, before, after, matrix, lang=lang,
+                                protect=[input, survey, members, referrals])
+            if not quiet:
+                _err(f"crmkit: report written to {report}")
+
+
+def _month_before(day: date) -> date:
+    """The same day one month earlier (the month's last day when it has no such day)."""
+    import calendar
+
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _render_ladder(before, after, matrix, lang: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from crmkit.i18n import label
+    from crmkit.ladder import migration_summary
+
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    table = Table(title=f"{label('sheet:ladder', lang)} {after.as_of}")
+    for key in ("rung_label", "count", "share"):
+        table.add_column(label(key, lang), justify="left" if key == "rung_label" else "right")
+    for row in after.distribution.iloc[::-1].itertuples():
+        table.add_row(row.rung_label, f"{row.count:,}", f"{row.share:.1%}")
+    console.print(table)
+    moves = Table(title=f"{label('sheet:migration', lang)} {before.as_of} → {after.as_of}")
+    moves.add_column("")
+    for col in matrix.columns:
+        moves.add_column(str(col), justify="right")
+    for name, row in matrix.iterrows():
+        moves.add_row(str(name), *(f"{v:,}" for v in row))
+    console.print(moves)
+    summary = migration_summary(matrix)
+    console.print(" · ".join(f"{label('movement:' + r.movement, lang)} {r.people:,}" for r in summary.itertuples()))
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

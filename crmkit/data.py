@@ -540,3 +540,33 @@ def read_survey(source: str, *, encoding: str | None = None, sheet: str | None =
     if frame.empty:
         raise InputError("the survey has a header but no answers", file=src.display)
     return frame, src.first_data_row
+
+
+_TRUE = {"1", "true", "yes", "y", "t", "是", "已注册", "注册", "有", "√", "x"}
+
+
+def read_members(source: str, *, encoding: str | None = None, sheet: str | None = None):
+    """A member / contact list: ``customer_id`` and, when present, ``registered`` and ``enquired`` flags.
+
+    Flag columns are found by name (registered, 注册; enquired, inquiry, 咨询) and read as true for
+    1 / true / yes / 是 and the like.
+    """
+    import pandas as pd
+
+    from crmkit.columns import ALIASES, normalise_header
+    from crmkit.errors import ColumnError
+
+    frame, _ = read_survey(source, encoding=encoding, sheet=sheet)
+    headers = [str(c) for c in frame.columns]
+    by_norm = {normalise_header(h): h for h in headers}
+    id_column = next((by_norm[a] for a in ALIASES["customer_id"] if a in by_norm), None)
+    if id_column is None:
+        raise ColumnError("cannot find the customer id column of the member list", file=source,
+                          hint="columns found: " + ", ".join(headers))
+    out = pd.DataFrame({"customer_id": frame[id_column].to_numpy()})
+    for flag, aliases in (("registered", ("registered", "isregistered", "member", "注册", "是否注册", "已注册")),
+                          ("enquired", ("enquired", "inquired", "enquiry", "inquiry", "咨询", "是否咨询"))):
+        column = next((by_norm[a] for a in aliases if a in by_norm and by_norm[a] != id_column), None)
+        if column is not None:
+            out[flag] = frame[column].fillna("").astype(str).str.strip().str.lower().isin(_TRUE).to_numpy()
+    return out.dropna(subset=["customer_id"]).drop_duplicates("customer_id")

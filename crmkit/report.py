@@ -401,3 +401,35 @@ def write_retention_report(path, result, lang: str = "en", protect: Iterable = (
     book = ReportWorkbook(lang)
     add_retention_sheets(book, result)
     return book.save(path, protect=protect)
+
+
+# --- the loyalty-ladder workbook -------------------------------------------------------------
+def add_ladder_sheets(book: ReportWorkbook, before, after, matrix) -> None:
+    """Add the Ladder (distribution with a bar chart, lifecycle stages), Migration (matrix and
+    movement summary) and Ladder people sheets."""
+    from crmkit.ladder import migration_summary
+
+    sheet = "sheet:ladder"
+    dist = after.distribution
+    span = book.add_table(sheet, dist, title="title:ladder")
+    columns = list(dist.columns)
+    if len(dist):
+        book.add_bar_chart(sheet, data_ref=column_ref(span, columns, "count"),
+                           categories_ref=column_ref(span, columns, "rung_label", header=False),
+                           anchor=_anchor_right_of(span), title="chart:ladder", y_title="axis:customers",
+                           horizontal=True)
+    book.add_table(sheet, after.stages, title="title:lifecycle", start_row=span.last_row + 3,
+                   freeze_header=False, autofilter=False)
+    grid = matrix.rename_axis("from_rung").reset_index()
+    grid.columns = [str(c) for c in grid.columns]
+    span = book.add_table("sheet:migration", grid, title="title:migration", freeze_header=False, autofilter=False)
+    book.add_table("sheet:migration", migration_summary(matrix), start_row=span.last_row + 3,
+                   freeze_header=False, autofilter=False)
+    book.add_long_table("sheet:ladder_people", after.people)
+
+
+def write_ladder_report(path, before, after, matrix, lang: str = "en", protect: Iterable = ()) -> Path:
+    """Write the loyalty-ladder workbook to ``path`` atomically (see :func:`add_ladder_sheets`)."""
+    book = ReportWorkbook(lang)
+    add_ladder_sheets(book, before, after, matrix)
+    return book.save(path, protect=protect)

@@ -441,3 +441,34 @@ def _with_intervals(paths, boot):
     table = boot.paths.rename(columns={"lower": "ci_low", "upper": "ci_high"})
     return paths.drop(columns=["ci_low", "ci_high"]).merge(table[["from", "to", "ci_low", "ci_high"]],
                                                            on=["from", "to"], how="left")
+
+
+def survey_signals(frame, model: str = "ecsi", *, scale: str | None = None, first_row: int = 2,
+                   source: str = "survey"):
+    """Per customer: satisfaction (0-100) and recommend (0-10), for the loyalty ladder.
+
+    Satisfaction is the model's target construct score when the survey has the model's items
+    (:func:`analyse_survey`), else the CSAT column rescaled to 0-100; recommend is the NPS column.
+    Returns a DataFrame ``customer_id, satisfaction, recommend`` (NaN where unknown).
+    """
+    import pandas as pd
+
+    from crmkit.columns import ALIASES
+
+    headers = [str(c) for c in frame.columns]
+    id_column = next((h for h in headers if normalise_header(h) in ALIASES["customer_id"]), None)
+    if id_column is None:
+        raise ColumnError("the survey has no customer id column, so answers cannot be linked to customers",
+                          file=source, hint="columns found: " + ", ".join(headers))
+    out = pd.DataFrame({"customer_id": frame[id_column].to_numpy()})
+    try:
+        result = analyse_survey(frame, model, scale=scale, first_row=first_row, source=source)
+        out["satisfaction"] = result.respondents[result.model.target].to_numpy()
+    except ColumnError:
+        csat = find_metric(headers, CSAT_ALIASES, None, "--csat", source)
+        values = pd.to_numeric(frame[csat], errors="coerce") if csat else pd.Series(np.nan, index=frame.index)
+        low, high = (values.min(), values.max()) if csat else (0, 1)
+        out["satisfaction"] = ((values - low) / (high - low) * 100).to_numpy() if high > low else np.nan
+    recommend = find_metric(headers, NPS_ALIASES, None, "--nps", source)
+    out["recommend"] = pd.to_numeric(frame[recommend], errors="coerce").to_numpy() if recommend else np.nan
+    return out.dropna(subset=["customer_id"])

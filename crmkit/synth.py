@@ -420,6 +420,44 @@ def generate_survey(sales: pd.DataFrame, n_respondents: int = 800, *, seed: int 
     return frame
 
 
+def generate_members(sales: pd.DataFrame, n_contacts: int = 1500, *, seed: int = 20261123,
+                     id_width: int = 6) -> pd.DataFrame:
+    """A member / contact list: every buyer in ``sales`` plus ``n_contacts`` people who never bought.
+
+    Buyers are registered members with probability 0.6; of the non-buyers 30% registered and a
+    further 20% sent an enquiry (prospects on the loyalty ladder), the rest are plain contacts
+    (suspects). Columns ``customer_id, registered, enquired`` (0/1); new ids continue after the
+    largest id in ``sales`` with the same zero padding.
+    """
+    rng = np.random.default_rng(seed + 1)
+    buyers = pd.Series(sales["customer_id"].unique())
+    start = int(buyers.astype(int).max()) + 1
+    contacts = pd.Series([f"{i:0{id_width}d}" for i in range(start, start + n_contacts)])
+    u = rng.random(n_contacts)
+    frame = pd.DataFrame({
+        "customer_id": pd.concat([buyers, contacts], ignore_index=True),
+        "registered": np.concatenate([(rng.random(len(buyers)) < 0.6), u < 0.3]).astype(int),
+        "enquired": np.concatenate([np.zeros(len(buyers), dtype=bool), (u >= 0.3) & (u < 0.5)]).astype(int),
+    })
+    return frame
+
+
+def generate_referrals(sales: pd.DataFrame, share: float = 0.08, *, seed: int = 20261123) -> pd.DataFrame:
+    """Who referred whom: about ``share`` of customers were brought by an earlier customer.
+
+    A referrer's first purchase precedes the referred customer's; a few referrers bring several.
+    Columns ``referrer_id, referred_id, date`` (the referred customer's first purchase day).
+    """
+    rng = np.random.default_rng(seed + 2)
+    first = sales.groupby("customer_id")["order_date"].min().sort_values()
+    ids, days = first.index.to_numpy(), first.to_numpy()
+    referred = np.flatnonzero(rng.random(len(ids)) < share)
+    referred = referred[referred > 0]
+    # referrers are drawn with a skew (power law over earlier customers), so some bring several
+    referrers = (rng.random(referred.size) ** 2 * referred).astype(int)
+    return pd.DataFrame({"referrer_id": ids[referrers], "referred_id": ids[referred], "date": days[referred]})
+
+
 def main(argv=None) -> int:
     """``python -m crmkit.synth``: write ``examples/sales.csv`` or a benchmark file.
 
@@ -447,12 +485,22 @@ def main(argv=None) -> int:
                         help="share of orders later returned (default 0.03)")
     parser.add_argument("--survey", type=int, default=None, metavar="N",
                         help="write a survey of N customers of the --customers export instead")
+    parser.add_argument("--members", type=int, default=None, metavar="N",
+                        help="write the member list (buyers plus N contacts who never bought) instead")
+    parser.add_argument("--referrals", action="store_true",
+                        help="write who-referred-whom for the --customers export instead")
     args = parser.parse_args(argv)
     try:
-        if args.survey is not None:
+        if args.survey is not None or args.members is not None or args.referrals:
             sales = generate_sales(args.customers, start=args.start, end=args.end,
                                    seed=args.seed, return_rate=args.return_rate)
-            generate_survey(sales, args.survey, seed=args.seed).to_csv(args.output, index=False)
+            if args.survey is not None:
+                extra = generate_survey(sales, args.survey, seed=args.seed)
+            elif args.members is not None:
+                extra = generate_members(sales, args.members, seed=args.seed)
+            else:
+                extra = generate_referrals(sales, seed=args.seed)
+            extra.to_csv(args.output, index=False)
         elif args.rows is not None:
             write_large_sales(args.output, args.rows, seed=args.seed,
                               chunk_rows=args.chunk_rows, start=args.start, end=args.end,
