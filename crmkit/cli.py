@@ -654,7 +654,7 @@ def ladder(
     """
     with _errors(debug):
         from crmkit.i18n import check_lang
-        from crmkit.ladder import ladder_at_two_dates, load_rules
+        from crmkit.ladder import ladder_at_two_dates, load_rules, month_before
         from crmkit.output import format_for, write_frame
 
         check_lang(lang)
@@ -665,7 +665,7 @@ def ladder(
                      delimiter=delimiter, dayfirst=dayfirst, decimal=decimal, skip_bad_rows=skip_bad_rows,
                      quiet=quiet, keep=())
         as_of_date = data.resolve_as_of(_parse_date(as_of, "--as-of") if as_of else None)
-        earlier = _parse_date(compare_to, "--compare-to") if compare_to else _month_before(as_of_date)
+        earlier = _parse_date(compare_to, "--compare-to") if compare_to else month_before(as_of_date)
         signals = people = referred = None
         if survey:
             from crmkit.data import read_survey
@@ -703,14 +703,6 @@ def ladder(
                 _err(f"crmkit: report written to {report}")
 
 
-def _month_before(day: date) -> date:
-    """The same day one month earlier (the month's last day when it has no such day)."""
-    import calendar
-
-    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def _render_ladder(before, after, matrix, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -734,6 +726,62 @@ def _render_ladder(before, after, matrix, lang: str) -> None:
     console.print(moves)
     summary = migration_summary(matrix)
     console.print(" · ".join(f"{label('movement:' + r.movement, lang)} {r.people:,}" for r in summary.itertuples()))
+
+
+@app.command("report")
+def monthly_report(
+    input: Annotated[Optional[str], typer.Argument(help="Purchase export (instead of --config).",
+                                                   show_default=False)] = None,
+    config: Annotated[Optional[str], typer.Option("--config", help="crmkit.toml: inputs, output path and "
+                                                  "settings.")] = None,
+    survey: Annotated[Optional[str], typer.Option("--survey", help="Survey export.")] = None,
+    members: Annotated[Optional[str], typer.Option("--members", help="Member / contact list.")] = None,
+    referrals: Annotated[Optional[str], typer.Option("--referrals", help="Referrals file.")] = None,
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Workbook path; {yyyy} {mm} {dd} "
+                                                  "{date} come from the as-of date.")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="YYYY-MM-DD, last-month-end, month-end, "
+                                                 "today, yesterday (default: the last purchase date).")] = None,
+    history: Annotated[Optional[str], typer.Option("--history", help="History database (default: "
+                                                   "crmkit-history.sqlite next to the report).")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Validate the config and read every input; write "
+                                        "nothing.")] = False,
+    lang: Annotated[Optional[str], typer.Option("--lang", help="en or zh (default: the config's, else en).",
+                                                envvar="CRMKIT_LANG")] = None,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+):
+    """The monthly CRM workbook: overview and trend, segments, CLV, ladder, retention, satisfaction.
+
+    Example: crmkit report --config crmkit.toml --as-of last-month-end
+    """
+    with _errors(debug):
+        from crmkit.i18n import check_lang
+        from crmkit.monthly import ReportConfig, load_config, run_monthly, write_monthly_report
+
+        if config:
+            settings = load_config(config)
+        elif input and output:
+            settings = ReportConfig(sales=input, output=output)
+        else:
+            raise UsageError("give --config crmkit.toml, or a purchase export and -o FILE.xlsx")
+        for key, value in (("survey", survey), ("members", members), ("referrals", referrals),
+                           ("output", output), ("as_of", as_of), ("history", history), ("lang", lang)):
+            if value is not None:
+                setattr(settings, key, value)
+        check_lang(settings.lang)
+        with _status("Running the analyses…", quiet):
+            result = run_monthly(settings, today=date.today())
+        inputs = [settings.sales, settings.survey, settings.members, settings.referrals]
+        if check:
+            if not quiet:
+                _err(f"crmkit: check passed: {result.quality.one_line()}; would write {result.output} "
+                     f"and {result.history}")
+            return
+        with _status("Writing the report…", quiet):
+            path = write_monthly_report(result, lang=settings.lang, protect=inputs)
+        if not quiet:
+            _err(f"crmkit: {result.quality.one_line()}")
+            _err(f"crmkit: report written to {path}; history {result.history}")
 
 
 def main() -> None:

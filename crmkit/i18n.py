@@ -317,6 +317,21 @@ LABELS: dict[str, dict[str, str]] = {
     "movement:new": {"en": "New", "zh": "新增"},
     "movement:left": {"en": "Left", "zh": "离开"},
 
+    # --- crmkit report -----------------------------------------------------------------------
+    "sheet:overview": {"en": "Overview", "zh": "总览"},
+    "title:overview": {"en": "This month: value, loyalty, retention, satisfaction", "zh": "本期：价值、忠诚、留存、满意"},
+    "title:trend": {"en": "The last 12 months", "zh": "近12个月趋势"},
+    "month": {"en": "Month", "zh": "月份"},
+    "total_clv": {"en": "Total CLV", "zh": "客户终身价值合计"},
+    "mean_p_alive": {"en": "Mean P(alive)", "zh": "平均存活概率"},
+    "regular_or_above": {"en": "Regulars and above (share)", "zh": "常客及以上占比"},
+    "net_upgrades": {"en": "Net ladder upgrades", "zh": "阶梯净提升人数"},
+    "satisfaction_index": {"en": "Satisfaction index", "zh": "满意度指数"},
+    "chart:trend_revenue": {"en": "Revenue", "zh": "销售额"},
+    "chart:trend_clv": {"en": "Total CLV", "zh": "客户终身价值合计"},
+    "chart:trend_loyalty": {"en": "Repeat-customer rate", "zh": "复购客户占比"},
+    "chart:trend_satisfaction": {"en": "Satisfaction index", "zh": "满意度指数"},
+
     # --- sentence templates ----------------------------------------------------------------
     "fmt:top_hold": {"en": "The top {x} of customers hold {y} of revenue",
                      "zh": "前{x}的客户贡献了{y}的销售额"},

@@ -795,3 +795,12 @@ def ladder_at_two_dates(transactions, as_of, compare_to, **kw):
     before = ladder(transactions, first, **kw)
     after = ladder(transactions, second, **kw)
     return before, after, migration(before, after)
+
+
+def month_before(day: date) -> date:
+    """The same day one month earlier (the month's last day when it has no such day): the default
+    date the ladder is compared with."""
+    import calendar
+
+    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

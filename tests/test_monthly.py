@@ -1,0 +1,96 @@
+"""crmkit report: the monthly workbook, cron dates and paths, the history, --check."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from crmkit.cli import app
+from crmkit.errors import ConfigError, UsageError
+from crmkit.monthly import load_config, render_path, resolve_date
+
+runner = CliRunner()
+EX = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_cron_dates_and_paths():
+    today, last = date(2025, 3, 15), date(2025, 3, 10)
+    assert resolve_date("last-month-end", today, last) == date(2025, 2, 28)
+    assert resolve_date("month-end", today, last) == date(2025, 3, 31)
+    assert resolve_date("yesterday", today, last) == date(2025, 3, 14)
+    assert resolve_date(None, today, last) == last
+    assert resolve_date("2024-12-31", today, last) == date(2024, 12, 31)
+    with pytest.raises(UsageError):
+        resolve_date("next tuesday", today, last)
+    assert render_path("r/crm-{yyyy}-{mm}.xlsx", date(2025, 2, 28)) == "r/crm-2025-02.xlsx"
+    with pytest.raises(UsageError, match="placeholder"):
+        render_path("r/{month}.xlsx", date(2025, 2, 28))
+
+
+def _config(tmp_path, extra=""):
+    path = tmp_path / "crmkit.toml"
+    path.write_text(f'sales = "{EX / "sales.csv"}"\nsurvey = "{EX / "survey.csv"}"\n'
+                    f'members = "{EX / "members.csv"}"\nreferrals = "{EX / "referrals.csv"}"\n'
+                    f'output = "out/crm-{{yyyy}}-{{mm}}.xlsx"\n{extra}\n[clv]\nmargin = 0.3\n')
+    return path
+
+
+def test_config_errors(tmp_path):
+    bad = tmp_path / "c.toml"
+    bad.write_text('sales = "x.csv"\n')
+    with pytest.raises(ConfigError, match="'output' is required"):
+        load_config(str(bad))
+    bad.write_text('sales = "x.csv"\noutput = "y.xlsx"\ncolour = 1\n')
+    with pytest.raises(ConfigError, match="unknown key"):
+        load_config(str(bad))
+
+
+def test_full_report_history_and_idempotence(tmp_path):
+    config = _config(tmp_path)
+    first = runner.invoke(app, ["report", "--config", str(config), "--as-of", "2024-11-30", "-q"])
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout == ""                                     # cron: nothing on stdout
+    for _ in range(2):                                            # the same month twice: one row
+        again = runner.invoke(app, ["report", "--config", str(config), "--as-of", "2024-12-31", "-q"])
+        assert again.exit_code == 0, again.stderr
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == ["crm-2024-11.xlsx", "crm-2024-12.xlsx", "crmkit-history.sqlite"]
+    rows = sqlite3.connect(out / "crmkit-history.sqlite").execute("SELECT month FROM headline ORDER BY month").fetchall()
+    assert rows == [("2024-11",), ("2024-12",)]
+    import openpyxl
+
+    wb = openpyxl.load_workbook(out / "crm-2024-12.xlsx")
+    assert wb.sheetnames[0] == "Overview"
+    for sheet in ("Summary", "Segments", "CLV model", "Ladder", "Migration", "Retention", "Index", "Drivers"):
+        assert sheet in wb.sheetnames
+    overview = wb["Overview"]
+    assert len(overview._charts) >= 3
+    months = [c.value for c in overview["A"] if c.value in ("2024-11", "2024-12")]
+    assert months == ["2024-11", "2024-12"]                       # the trend holds both months, in order
+
+
+def test_check_writes_nothing_and_failed_run_keeps_last_report(tmp_path):
+    config = _config(tmp_path)
+    result = runner.invoke(app, ["report", "--config", str(config), "--check"])
+    assert result.exit_code == 0 and "check passed" in result.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert runner.invoke(app, ["report", "--config", str(config), "-q"]).exit_code == 0
+    report = tmp_path / "out" / "crm-2024-12.xlsx"
+    before = report.read_bytes()
+    broken = _config(tmp_path, 'as_of = "2024-12-31"\nhistory = "out/crmkit-history.sqlite"')
+    broken.write_text(broken.read_text().replace(str(EX / "sales.csv"), str(tmp_path / "missing.csv")))
+    failed = runner.invoke(app, ["report", "--config", str(broken), "-q"])
+    assert failed.exit_code == 3 and "no such file" in failed.stderr
+    assert report.read_bytes() == before
+
+
+def test_flag_form(tmp_path):
+    out = tmp_path / "r-{yyyy}{mm}.xlsx"
+    result = runner.invoke(app, ["report", str(EX / "sales.csv"), "-o", str(out), "-q", "--lang", "zh"])
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "r-202412.xlsx").is_file() and (tmp_path / "crmkit-history.sqlite").is_file()
+    assert runner.invoke(app, ["report", "-q"]).exit_code == 2
