@@ -241,11 +241,16 @@ def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=())
         folder.mkdir(parents=True, exist_ok=True)
     book = ReportWorkbook(lang)
     rows = [("as_of", report.as_of)] + [(k, v) for k, v in report.headline.items() if v is not None]
+    # the ladder distribution, top rung first, as the loyalty part of the overview
+    after = report.ladder[1]
+    rows += [(row.rung_label, row.share) for row in after.distribution.iloc[::-1].itertuples()]
     overview = book.add_key_values("sheet:overview", rows, title="title:overview",
                                    number_formats={"top20_share": "0.0%", "repeat_customer_rate": "0.0%",
                                                    "retention_1": "0.0%", "regular_or_above": "0.0%",
                                                    "mean_p_alive": "0.0%", "gini": "0.000", "nps": "0.0",
-                                                   "satisfaction_index": "0.0", "net_upgrades": "#,##0"})
+                                                   "satisfaction_index": "0.0", "net_upgrades": "#,##0",
+                                                   **{row.rung_label: "0.0%" for row in
+                                                      after.distribution.itertuples()}})
     history = read_history(report.history, 12)
     current = pd.DataFrame([{"month": report.as_of.strftime("%Y-%m"),
                              **{c: report.headline.get(c) for c in HISTORY_COLUMNS}}])
