@@ -47,15 +47,14 @@ when the fit fails, activity and decline use the own-cycle rules alone and ``not
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from crmkit.config import read_toml
 from crmkit.errors import ColumnError, ConfigError, DataError, UsageError
 
 __all__ = ["RUNGS", "STAGES", "LadderResult", "ladder", "ladder_at_two_dates", "load_rules", "migration",
@@ -147,16 +146,9 @@ def _merge(rules: dict, data: Mapping, source: str) -> dict:
     return rules
 
 
-def _parse(text: str, source: str) -> dict:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", file=source) from None
-
-
 def _defaults() -> dict:
-    data = _parse(resources.files("crmkit").joinpath("ladder_rules.toml").read_text(encoding="utf-8"),
-                  "ladder_rules.toml")
+    data, _ = read_toml("ladder_rules", flag="--rules", what="rules file", package="crmkit",
+                        builtins=("ladder_rules",))
     rules = {section: {} for section in _SCHEMA}
     rules["rungs"] = {rung: {} for rung in RUNGS}
     rules = _merge(rules, data, "ladder_rules.toml")
@@ -208,14 +200,8 @@ def load_rules(path: str | Path | Mapping | None = None) -> dict:
         return rules
     if isinstance(path, Mapping):
         return _merge(rules, path, "rules")
-    file = Path(path)
-    if not file.is_file():
-        raise UsageError(f"--rules must be a .toml rules file; '{path}' is not a file")
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read rules file: {exc}", file=str(path)) from None
-    return _merge(rules, _parse(text, str(path)), str(path))
+    data, source = read_toml(str(path), flag="--rules", what="rules file")
+    return _merge(rules, data, source)
 
 
 # --- inputs ----------------------------------------------------------------------------------

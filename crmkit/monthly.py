@@ -11,11 +11,11 @@ from __future__ import annotations
 import calendar
 import re
 import sqlite3
-import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from crmkit.config import read_toml
 from crmkit.errors import ConfigError, OutputError, UsageError
 
 _SECTIONS = {"segment", "clv", "retention", "satisfaction", "ladder", "columns"}
@@ -62,13 +62,8 @@ def load_config(path: str) -> ReportConfig:
         [retention]
         period = "month"
     """
+    data, _ = read_toml(path, flag="--config", what="config file")
     file = Path(path)
-    if not file.is_file():
-        raise UsageError(f"no config file at {path}")
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"not valid TOML: {exc}", file=path) from None
     unknown = set(data) - _TOP - _SECTIONS
     if unknown:
         raise ConfigError(f"unknown key(s) {', '.join(sorted(unknown))}", file=path,

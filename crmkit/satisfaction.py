@@ -13,14 +13,13 @@ with the scale bounds declared (``--scale 1-10`` or the model file), never taken
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from crmkit.columns import normalise_header
+from crmkit.config import read_toml
 from crmkit.errors import ColumnError, ConfigError, DataError, UsageError
 
 PRESETS = ("acsi", "ecsi", "scsb", "ccsi")
@@ -97,22 +96,8 @@ def load_model(name: str) -> SurveyModel:
         [modes]                               # optional: "A" reflective (default) or "B" formative
         [labels_zh]                           # optional: construct labels for --lang zh
     """
-    if name.lower() in PRESETS:
-        text = resources.files("crmkit.survey_models").joinpath(f"{name.lower()}.toml").read_text(encoding="utf-8")
-        source = f"{name.lower()}.toml"
-    else:
-        path = Path(name)
-        if not path.is_file():
-            raise UsageError(f"--model must be {', '.join(PRESETS)} or a .toml model file; '{name}' is neither")
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read model file: {exc}", file=name) from None
-        source = name
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", file=source) from None
+    data, source = read_toml(name.lower() if name.lower() in PRESETS else name, flag="--model",
+                             what="model file", package="crmkit.survey_models", builtins=PRESETS)
     unknown = set(data) - _MODEL_KEYS
     if unknown:
         raise ConfigError(f"unknown key(s) {', '.join(sorted(unknown))}", file=source,

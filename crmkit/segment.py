@@ -21,14 +21,13 @@ is read as a DataFrame.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from crmkit.config import read_toml
 from crmkit.engine import Frame, attach, connect, quote, sql_literal, unique_name
 from crmkit.errors import ConfigError, UsageError
 from crmkit.pareto import ParetoResult, abc_table_sql
@@ -300,22 +299,8 @@ def _parse_scheme(data: dict, source: str, *, check: bool = True) -> Scheme:
 
 def load_scheme(name: str) -> Scheme:
     """The built-in ``standard`` or ``cn8`` scheme, or a user's TOML rule file (checked for gaps/overlaps)."""
-    if name in ("standard", "cn8"):
-        text = resources.files("crmkit.schemes").joinpath(f"{name}.toml").read_text(encoding="utf-8")
-        source = f"{name}.toml"
-    else:
-        path = Path(name)
-        if not path.is_file():
-            raise UsageError(f"--scheme must be standard, cn8 or a .toml rule file; '{name}' is neither")
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read rule file: {exc}", file=name) from None
-        source = name
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", file=source) from None
+    data, source = read_toml(name, flag="--scheme", what="rule file", package="crmkit.schemes",
+                             builtins=("standard", "cn8"))
     # the built-in tables are proven partitions by the test suite; a user's file is checked here
     return _parse_scheme(data, source, check=name not in ("standard", "cn8"))
 

@@ -1,0 +1,46 @@
+"""Reading the TOML files crmkit is configured with: built-in tables and the user's own files."""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+from crmkit.errors import ConfigError, UsageError
+
+
+def read_toml(name: str, *, flag: str, what: str, package: str | None = None, builtins=()) -> tuple[dict, str]:
+    """A TOML file's contents and the name to report it by.
+
+    Parameters
+    ----------
+    name : str
+        A built-in name (one of ``builtins``, read from ``package``) or a file path.
+    flag, what : str
+        The option and a description for messages (``--scheme``, ``rule file``).
+
+    Raises
+    ------
+    UsageError
+        ``name`` is neither a built-in nor a file.
+    ConfigError
+        The file cannot be read or is not valid TOML (the message carries TOML's line and column).
+    """
+    if name in builtins:
+        text = resources.files(package).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+        source = f"{name}.toml"
+    else:
+        path = Path(name)
+        if not path.is_file():
+            if builtins:
+                raise UsageError(f"{flag} must be {', '.join(builtins)} or a .toml {what}; '{name}' is neither")
+            raise UsageError(f"{flag} must be a .toml {what}; '{name}' is not a file")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {what}: {exc}", file=name) from None
+        source = name
+    try:
+        return tomllib.loads(text), source
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", file=source) from None
