@@ -157,22 +157,30 @@ def _parse_thresholds(text: str) -> tuple[float, float]:
     return a, b
 
 
-def _read(input, *, customer, date_col, amount, order_id, quantity, price, status, sheet, encoding, delimiter,
-          dayfirst, decimal, skip_bad_rows, quiet, keep=None):
+def _read(options: dict, *, keep=None):
+    """Read the purchase export named by a command's own options (its ``locals()``) and settle the as-of date.
+
+    Every command that reads purchases declares the same reading options; they are taken here by
+    name, so the options and their handling live in one place.
+    """
     from crmkit.data import read_purchases
 
+    decimal, delimiter = options["decimal"], options["delimiter"]
     if decimal not in (None, ".", ","):
         raise UsageError(f"--decimal must be . or , not {decimal!r}")
     if delimiter is not None:
         delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
         if len(delimiter) != 1:
             raise UsageError(f"--delimiter must be one character, not {delimiter!r}")
-    columns = {"customer_id": customer, "date": date_col, "amount": amount, "order_id": order_id,
-               "quantity": quantity, "unit_price": price, "status": status}
-    with _status(f"Reading {input}…", quiet):
-        return read_purchases(input, columns=columns, sheet=sheet, encoding=encoding, delimiter=delimiter,
-                              dayfirst=dayfirst, decimal=decimal, skip_bad_rows=skip_bad_rows,
-                              **({} if keep is None else {"keep": keep}))
+    columns = {role: options[name] for role, name in (
+        ("customer_id", "customer"), ("date", "date_col"), ("amount", "amount"), ("order_id", "order_id"),
+        ("quantity", "quantity"), ("unit_price", "price"), ("status", "status"))}
+    as_of = _parse_date(options["as_of"], "--as-of") if options["as_of"] else None
+    with _status(f"Reading {options['input']}…", options["quiet"]):
+        data = read_purchases(options["input"], columns=columns, sheet=options["sheet"], encoding=options["encoding"],
+                              delimiter=delimiter, dayfirst=options["dayfirst"], decimal=decimal,
+                              skip_bad_rows=options["skip_bad_rows"], **({} if keep is None else {"keep": keep}))
+    return data, data.resolve_as_of(as_of)
 
 
 def _render_segment_table(result) -> None:
@@ -250,11 +258,7 @@ def segment(
         check_lang(lang)
         fmt = format_for(output, format, sys.stdout.isatty())
         thresholds = _parse_thresholds(abc)
-        data = _read(input, customer=customer, date_col=date_col, amount=amount, order_id=order_id,
-                     quantity=quantity, price=price, status=status, sheet=sheet, encoding=encoding,
-                     delimiter=delimiter, dayfirst=dayfirst, decimal=decimal, skip_bad_rows=skip_bad_rows,
-                     quiet=quiet, keep=("order_id",) if occasion == "order" else ())
-        as_of_date = data.resolve_as_of(_parse_date(as_of, "--as-of") if as_of else None)
+        data, as_of_date = _read(locals(), keep=("order_id",) if occasion == "order" else ())
         with _status("Segmenting…", quiet):
             result = run_segment(data, as_of_date, occasion=occasion, bins=bins, scheme=scheme,
                                  thresholds=thresholds, clusters=clusters, seed=seed, lang=lang)
@@ -363,11 +367,7 @@ def clv(
 
         check_lang(lang)
         fmt = format_for(output, format, sys.stdout.isatty())
-        data = _read(input, customer=customer, date_col=date_col, amount=amount, order_id=order_id,
-                     quantity=quantity, price=price, status=status, sheet=sheet, encoding=encoding,
-                     delimiter=delimiter, dayfirst=dayfirst, decimal=decimal, skip_bad_rows=skip_bad_rows,
-                     quiet=quiet, keep=("order_id", "margin"))
-        as_of_date = data.resolve_as_of(_parse_date(as_of, "--as-of") if as_of else None)
+        data, as_of_date = _read(locals(), keep=("order_id", "margin"))
         referral_rows = None
         if referrals:
             from crmkit.data import read_referrals
@@ -565,11 +565,7 @@ def retention(
 
         check_lang(lang)
         fmt = format_for(output, format, sys.stdout.isatty())
-        data = _read(input, customer=customer, date_col=date_col, amount=amount, order_id=order_id,
-                     quantity=quantity, price=price, status=status, sheet=sheet, encoding=encoding,
-                     delimiter=delimiter, dayfirst=dayfirst, decimal=decimal, skip_bad_rows=skip_bad_rows,
-                     quiet=quiet, keep=("order_id",) if occasion == "order" else ())
-        as_of_date = data.resolve_as_of(_parse_date(as_of, "--as-of") if as_of else None)
+        data, as_of_date = _read(locals(), keep=("order_id",) if occasion == "order" else ())
         result = cohort_retention(data, as_of_date, period=period, occasion=occasion,
                                   include_partial=include_partial)
         if not quiet:
@@ -660,11 +656,7 @@ def ladder(
         check_lang(lang)
         fmt = format_for(output, format, sys.stdout.isatty())
         rule_set = load_rules(rules) if rules else None
-        data = _read(input, customer=customer, date_col=date_col, amount=amount, order_id=order_id,
-                     quantity=quantity, price=price, status=status, sheet=sheet, encoding=encoding,
-                     delimiter=delimiter, dayfirst=dayfirst, decimal=decimal, skip_bad_rows=skip_bad_rows,
-                     quiet=quiet, keep=())
-        as_of_date = data.resolve_as_of(_parse_date(as_of, "--as-of") if as_of else None)
+        data, as_of_date = _read(locals(), keep=())
         earlier = _parse_date(compare_to, "--compare-to") if compare_to else month_before(as_of_date)
         signals = people = referred = None
         if survey:
