@@ -268,6 +268,8 @@ def segment(
             _err("crmkit: " + data.quality.one_line() + ("" if as_of else " (last purchase date in the data)"))
             for note in data.quality.notes:
                 _err(f"crmkit: note: {note}")
+        for warning in [] if quiet else result.warnings:
+            _err(f"crmkit: warning: {warning}")
         if fmt == "table":
             if output and output != "-":
                 raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
@@ -384,7 +386,7 @@ def clv(
             _err("crmkit: " + data.quality.one_line() + ("" if as_of else " (last purchase date in the data)"))
             for note in data.quality.notes:
                 _err(f"crmkit: note: {note}")
-        for warning in result.warnings:
+        for warning in [] if quiet else result.warnings:
             _err(f"crmkit: warning: {warning}")
         if fmt == "table":
             if output and output != "-":
@@ -501,7 +503,7 @@ def satisfaction(
                        else f"{t['respondents_dropped']:,} respondents with missing answers left out")
             _err(f"crmkit: {result.fit['respondents']:,} respondents, {result.model.name['en']}, scale "
                  f"{result.scale[0]:g}-{result.scale[1]:g}; {handled}")
-        for warning in result.warnings:
+        for warning in [] if quiet else result.warnings:
             _err(f"crmkit: warning: {warning}")
         if fmt == "table":
             if output and output != "-":

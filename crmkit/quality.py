@@ -68,7 +68,7 @@ class DataQuality:
 
     def one_line(self) -> str:
         """A single stderr line: what was read, used, dropped and why."""
-        parts = [f"read {self.rows_read:,} rows from {self.source}"]
+        parts = [f"read {self.rows_read:,} row{'' if self.rows_read == 1 else 's'} from {self.source}"]
         details = [d for d in (self.encoding, repr(self.delimiter) if self.delimiter else None) if d]
         if details:
             parts[0] += f" ({', '.join(details)})"

@@ -66,6 +66,8 @@ class SegmentResult:
         With ``--clusters K``: ``cluster, customers, customer_share, revenue, revenue_share,
         mean_recency_days, mean_frequency, mean_monetary``.
     silhouette : float or None
+    warnings : list of str
+        What a reader should know about the scores (too few customers, a dimension without spread).
     headline : dict
         ``customers, revenue, repeat_customer_rate, top20_share, gini, as_of`` (plain Python values).
     as_of : datetime.date
@@ -73,8 +75,10 @@ class SegmentResult:
     """
 
     def __init__(self, customers, segments, pareto: ParetoResult, as_of: date, scheme: str, bins: int,
-                 lang: str = "en", clusters=None, silhouette: float | None = None, headline: dict | None = None):
+                 lang: str = "en", clusters=None, silhouette: float | None = None, headline: dict | None = None,
+                 warnings: list | None = None):
         self.customer_rows = customers
+        self.warnings = warnings or []
         self._segments = segments
         self._clusters = clusters
         self.pareto = pareto
@@ -441,13 +445,22 @@ def _segment_table(con, summary: str, as_of: date, *, bins: int, scheme: str, th
                seg.action AS action
         FROM {rules.labels_sql(lang)} LEFT JOIN {table} c ON c.segment = seg.key
         GROUP BY seg.key, seg.label, seg.action, seg.ord ORDER BY seg.ord""")
+    warnings = []
+    if n < 50:
+        warnings.append(f"only {n} customer(s): quantile scores need a customer base to rank against, so "
+                        "segments here say little")
+    distinct = con.sql(f"SELECT count(DISTINCT recency_days), count(DISTINCT frequency), count(DISTINCT monetary) "
+                       f"FROM {table}").fetchall()[0]
+    flat = [name for name, k in zip(("recency", "frequency", "monetary"), distinct) if k == 1 and n > 1]
+    if flat:
+        warnings.append(f"every customer has the same {' and '.join(flat)}: those scores are 1 for everyone")
     headline = {
         "customers": int(n), "revenue": float(revenue), "repeat_customer_rate": float(repeat),
         "top20_share": pareto.top_share, "gini": pareto.gini, "as_of": as_of,
     }
     return SegmentResult(customers=Frame(con, table, date_columns=_DATES), segments=segments, pareto=pareto,
                          as_of=as_of, scheme=rules.key, bins=bins, lang=lang, clusters=cluster_frame,
-                         silhouette=silhouette, headline=headline)
+                         silhouette=silhouette, headline=headline, warnings=warnings)
 
 
 def segment_customers(summary, as_of: date, *, bins: int = 5, scheme: str = "standard",
