@@ -55,6 +55,7 @@ def test_segment_csv_stable_columns(write):
     # formula injection neutralised in csv
     assert "'=cmd|' /C calc'!A0" in frame["customer_id"].tolist()
     assert "as-of 2024-03-31" in result.stderr and "read 5 rows" in result.stderr
+    assert "warning: only 4 customer(s)" in result.stderr
 
 
 def test_segment_default_as_of_is_said(write):
