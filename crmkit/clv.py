@@ -207,7 +207,9 @@ class HoldoutResult:
 
     ``by_frequency``: ``frequency_group`` (repeat purchases in calibration, 0..6 and "7+"),
     ``customers, actual_mean, expected_mean, actual_total, expected_total``. ``tracking``:
-    ``week, date, actual_cumulative, expected_cumulative`` over the holdout. ``total_actual``,
+    ``week, date, phase, actual_cumulative, expected_cumulative``: cumulative repeat purchases of
+    the calibration cohort by week from its first acquisition (BG/NBD, Pareto/NBD: the model's
+    population curve), or over the holdout only (MBG/NBD, BG/BB: conditional expectations). ``total_actual``,
     ``total_expected`` and ``error`` ((expected − actual) / actual).
     """
 
@@ -277,20 +279,56 @@ def _holdout(transactions, con_source, name, unit, occasion, calibration_end: da
                                                    actual_total=("actual", "sum"),
                                                    expected_total=("expected", "sum"))
     by_freq = by_freq.reindex([g for g in order if g in by_freq.index]).reset_index()
-    weeks = max(1, math.ceil(days / 7))
-    first = pd.to_datetime(occasions["first_day"])
-    rows = []
-    for w in range(1, weeks + 1):
-        horizon_days = min(7 * w, days)
-        cutoff = pd.Timestamp(calibration_end + timedelta(days=horizon_days))
-        rows.append({"week": w, "date": cutoff.date(), "actual_cumulative": int((first <= cutoff).sum()),
-                     "expected_cumulative": float(np.sum(model.expected_purchases(horizon_days / period, *history)))})
-    tracking = pd.DataFrame(rows)
+    if hasattr(model, "expected_purchases_population"):
+        tracking = _tracking_from_acquisition(con, source, columns, model, cal, occasion, calibration_end, end,
+                                              UNIT_DAYS[unit])
+    else:
+        # no closed-form population curve for this model: track the holdout with conditional expectations
+        weeks = max(1, math.ceil(days / 7))
+        first = pd.to_datetime(occasions["first_day"])
+        rows = []
+        for w in range(1, weeks + 1):
+            horizon_days = min(7 * w, days)
+            cutoff = pd.Timestamp(calibration_end + timedelta(days=horizon_days))
+            rows.append({"week": w, "date": cutoff.date(), "phase": "holdout",
+                         "actual_cumulative": int((first <= cutoff).sum()),
+                         "expected_cumulative": float(np.sum(model.expected_purchases(horizon_days / period,
+                                                                                      *history)))})
+        tracking = pd.DataFrame(rows)
     total_actual, total_expected = float(actual.sum()), float(expected.sum())
     error = (total_expected - total_actual) / total_actual if total_actual else float("nan")
     return HoldoutResult(calibration_end=calibration_end, end=end, by_frequency=by_freq, tracking=tracking,
                          total_actual=total_actual, total_expected=total_expected, error=error,
                          params=dict(model.params_))
+
+
+def _tracking_from_acquisition(con, source, columns, model, cal, occasion, calibration_end, end, period):
+    """Cumulative repeat purchases of the calibration cohort, week by week from its first acquisition
+    to ``end``: actual, and expected from the model's population curve (each customer's expected
+    repeat purchases since their own first purchase; Fader, Hardie & Lee 2005, Figure 1)."""
+    import pandas as pd
+
+    cohort = set(cal["customer_id"])
+    repeats = Frame(con, f"""
+        SELECT customer_id, first_day FROM (
+            SELECT customer_id, first_day,
+                   row_number() OVER (PARTITION BY customer_id ORDER BY first_day, occasion) AS k
+            FROM ({occasions_sql(source, end, occasion=occasion, columns=columns)}) WHERE bought)
+        WHERE k > 1""").df()
+    repeats = pd.to_datetime(repeats.loc[repeats["customer_id"].isin(cohort), "first_day"]).sort_values().to_numpy()
+    births = pd.to_datetime(cal["first_purchase"]).value_counts()
+    start = births.index.min()
+    weeks = max(1, math.ceil((pd.Timestamp(end) - start).days / 7))
+    rows = []
+    for w in range(1, weeks + 1):
+        cutoff = min(start + pd.Timedelta(days=7 * w), pd.Timestamp(end))
+        ages = np.clip((cutoff - births.index).days.to_numpy() / period, 0.0, None)
+        expected = float(np.dot(model.expected_purchases_population(ages), births.to_numpy()))
+        rows.append({"week": w, "date": cutoff.date(),
+                     "phase": "calibration" if cutoff.date() <= calibration_end else "holdout",
+                     "actual_cumulative": int(np.searchsorted(repeats, cutoff.to_datetime64(), side="right")),
+                     "expected_cumulative": expected})
+    return pd.DataFrame(rows)
 
 
 def customer_lifetime_value(transactions, as_of: date, *, model: str = "bgnbd", unit: str = "week",

@@ -229,3 +229,17 @@ def test_cdnow_oracle_through_the_command(shared_dataset, tmp_path):
         gg = saved["spend_model"]["params"]
         for name, value in {"p": 6.25, "q": 3.74, "gamma": 15.44}.items():
             assert gg[name] == pytest.approx(value, rel=0.005)
+
+
+def test_cdnow_tracking_curve(shared_dataset):
+    from crmkit.data import read_purchases
+
+    data = read_purchases(str(shared_dataset("cdnow_sample.csv")))
+    result = customer_lifetime_value(data, date(1998, 6, 30), calibration_end=date(1997, 9, 30), margin=1.0)
+    tracking = result.holdout.tracking
+    assert len(tracking) == 78 and tracking["actual_cumulative"].iloc[-1] == 2457 + 1882
+    assert tracking["actual_cumulative"].is_monotonic_increasing
+    assert tracking["expected_cumulative"].is_monotonic_increasing
+    # the model tracks the cohort's cumulative repeat purchases within 5% at the end of week 78
+    assert tracking["expected_cumulative"].iloc[-1] == pytest.approx(4339, rel=0.05)
+    assert result.holdout.total_actual == 1882
