@@ -37,7 +37,7 @@ from bench_segment import (  # noqa: E402
     DEFAULT_PEER,
     DEFAULT_SCRATCH,
     OBSERVATION_END,
-    REPO,
+    crmkit_env,
     ensure_input,
     machine,
     measure,
@@ -110,16 +110,6 @@ print(json.dumps(dict(zip(["customers", "matched", "crmkit_total", "lifetimes_to
 """
 
 
-def checkout_env() -> dict:
-    """Environment running crmkit from this checkout, byte-compiled first (as bench_segment)."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "crmkit")],
-                   check=True, env=env, stdout=subprocess.DEVNULL)
-    return env
-
-
 def markdown_table(records: list[dict]) -> str:
     """bench_segment's table, with the ratio taken against crmkit and the 5x target."""
     lines = ["| case | rows | seconds (median) | ratio vs crmkit | peak RSS MB | target |",
@@ -188,7 +178,7 @@ def main(argv=None) -> int:
     if load_at_start > 0.5:
         print(f"warning: 1-min load average is {load_at_start:.2f}; timings will be noisy",
               file=sys.stderr)
-    env = checkout_env()
+    env = crmkit_env()
     path = ensure_input(args.scratch, args.rows, args.seed)
     print(f"{args.rows:,} rows, {args.repeats} repeat(s)", file=sys.stderr, flush=True)
     warm_page_cache(path)

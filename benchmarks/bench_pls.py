@@ -49,21 +49,12 @@ sys.path.insert(0, str(ROOT))
 
 MOBI = ROOT.parent / "shared" / "datasets" / "mobi.csv"
 
-CONSTRUCTS = {
-    "Image": [f"IMAG{i}" for i in range(1, 6)],
-    "Expectation": [f"CUEX{i}" for i in range(1, 4)],
-    "Quality": [f"PERQ{i}" for i in range(1, 8)],
-    "Value": ["PERV1", "PERV2"],
-    "Satisfaction": ["CUSA1", "CUSA2", "CUSA3"],
-    "Complaints": ["CUSCO"],
-    "Loyalty": ["CUSL1", "CUSL2", "CUSL3"],
-}
-PATHS = [
-    ("Image", "Expectation"), ("Image", "Satisfaction"), ("Image", "Loyalty"),
-    ("Expectation", "Quality"), ("Expectation", "Value"), ("Expectation", "Satisfaction"),
-    ("Quality", "Value"), ("Quality", "Satisfaction"), ("Value", "Satisfaction"),
-    ("Satisfaction", "Complaints"), ("Satisfaction", "Loyalty"), ("Complaints", "Loyalty"),
-]
+# The ECSI preset is the one specification of the model (crmkit/survey_models/ecsi.toml).
+from crmkit.satisfaction import load_model  # noqa: E402 (needs the sys.path line above)
+
+_ECSI = load_model("ecsi")
+CONSTRUCTS = _ECSI.constructs
+PATHS = _ECSI.paths
 
 TARGETS = {"estimate mobi": 0.050, "bootstrap mobi": 1.0, "estimate simulated": 5.0}
 

@@ -7,8 +7,6 @@ and the cached 1M-row input of ``bench_segment.py``.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -26,10 +24,7 @@ def main(argv=None) -> int:
     parser.add_argument("--scratch", type=Path, default=Path("/tmp/crmkit-bench"))
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args(argv)
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "crmkit")], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+    env = bench_segment.crmkit_env()
     big = bench_segment.ensure_input(args.scratch, 1_000_000, 20261123)
     with tempfile.TemporaryDirectory() as out:
         cases = [

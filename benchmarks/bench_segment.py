@@ -71,6 +71,17 @@ summary_data_from_transaction_data(sales, "customer_id", "order_date",
 
 # --- measuring one subprocess ---------------------------------------------------------
 
+def crmkit_env() -> dict:
+    """Environment to run crmkit from this checkout whether or not it is installed, byte-compiled
+    first as an installed package is (PYTHONDONTWRITEBYTECODE would otherwise recompile it every run)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [str(REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "crmkit")], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+    return env
+
+
 def run_once(argv: list[str], timeout: float, env: dict | None = None) -> dict:
     """Run ``argv`` once; return seconds, peak RSS in MB and an error text or None."""
     with tempfile.TemporaryFile() as stderr, tempfile.NamedTemporaryFile("r") as rss:
@@ -257,13 +268,7 @@ def main(argv=None) -> int:
         # Other work on the machine shows up in every number (DuckDB uses every core).
         print(f"warning: 1-min load average is {load_at_start:.2f}; timings will be noisy",
               file=sys.stderr)
-    # Run crmkit from this checkout whether or not it is installed, byte-compiled first as an
-    # installed package is (PYTHONDONTWRITEBYTECODE would otherwise recompile it every run).
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(REPO)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "crmkit")], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+    env = crmkit_env()
     peer_ok = args.peer_python.exists()
     records: list[dict] = []
 

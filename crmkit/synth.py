@@ -353,12 +353,6 @@ SURVEY_PATHS = {
     ("Quality", "Value"): 0.55, ("Quality", "Satisfaction"): 0.50, ("Value", "Satisfaction"): 0.20,
     ("Satisfaction", "Complaints"): 0.50, ("Satisfaction", "Loyalty"): 0.50, ("Complaints", "Loyalty"): 0.05,
 }
-#: Construct -> item codes (the usual ECSI naming, so ``--model ecsi`` finds them).
-SURVEY_ITEMS = {
-    "Image": ["IMAG1", "IMAG2", "IMAG3", "IMAG4", "IMAG5"], "Expectation": ["CUEX1", "CUEX2", "CUEX3"],
-    "Quality": ["PERQ1", "PERQ2", "PERQ3", "PERQ4", "PERQ5", "PERQ6", "PERQ7"], "Value": ["PERV1", "PERV2"],
-    "Satisfaction": ["CUSA1", "CUSA2", "CUSA3"], "Complaints": ["CUSCO"], "Loyalty": ["CUSL1", "CUSL2", "CUSL3"],
-}
 
 
 def generate_survey(sales: pd.DataFrame, n_respondents: int = 800, *, seed: int = 20261123,
@@ -383,6 +377,8 @@ def generate_survey(sales: pd.DataFrame, n_respondents: int = 800, *, seed: int 
         Standardized loading of every item on its construct.
     missing_rate : float
     """
+    from crmkit.satisfaction import load_model
+
     rng = np.random.default_rng(seed)
     customers = sales.drop_duplicates("customer_id")[["customer_id", "channel"]]
     if n_respondents > len(customers):
@@ -405,7 +401,7 @@ def generate_survey(sales: pd.DataFrame, n_respondents: int = 800, *, seed: int 
 
     out = {"customer_id": picked["customer_id"].to_numpy(), "channel": picked["channel"].to_numpy()}
     noise_sd = math.sqrt(1.0 - loading ** 2)
-    for name, items in SURVEY_ITEMS.items():
+    for name, items in load_model("ecsi").constructs.items():  # the ECSI preset's item codes
         for item in items:
             z = loading * latent[name] + noise_sd * rng.standard_normal(n_respondents)
             answers = scale(z, 1, 10, 6.5, 1.8)

@@ -27,24 +27,14 @@ from crmkit.pls import (
     construct_index,
     pls_path_model,
 )
+from crmkit.satisfaction import load_model
 
 MOBI = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "mobi.csv"
 
-ECSI_CONSTRUCTS = {
-    "Image": [f"IMAG{i}" for i in range(1, 6)],
-    "Expectation": [f"CUEX{i}" for i in range(1, 4)],
-    "Quality": [f"PERQ{i}" for i in range(1, 8)],
-    "Value": ["PERV1", "PERV2"],
-    "Satisfaction": ["CUSA1", "CUSA2", "CUSA3"],
-    "Complaints": ["CUSCO"],
-    "Loyalty": ["CUSL1", "CUSL2", "CUSL3"],
-}
-ECSI_PATHS = [
-    ("Image", "Expectation"), ("Image", "Satisfaction"), ("Image", "Loyalty"),
-    ("Expectation", "Quality"), ("Expectation", "Value"), ("Expectation", "Satisfaction"),
-    ("Quality", "Value"), ("Quality", "Satisfaction"), ("Value", "Satisfaction"),
-    ("Satisfaction", "Complaints"), ("Satisfaction", "Loyalty"), ("Complaints", "Loyalty"),
-]
+# The ECSI preset is the one specification of the model (crmkit/survey_models/ecsi.toml).
+_ECSI = load_model("ecsi")
+ECSI_CONSTRUCTS = _ECSI.constructs
+ECSI_PATHS = _ECSI.paths
 
 # ../shared/datasets/README.md, "mobi.csv" (seminr; Mode A, path weighting).
 PUBLISHED_PATHS = {

@@ -167,14 +167,15 @@ def test_example_file_is_the_documented_default_output(sales):
 
 
 def test_survey_is_seeded_linked_and_on_scale():
-    from crmkit.synth import SURVEY_ITEMS, generate_survey
+    from crmkit.satisfaction import load_model
+    from crmkit.synth import generate_survey
 
     sales = generate_sales(n_customers=600, seed=3)
     a = generate_survey(sales, 200, seed=5)
     b = generate_survey(sales, 200, seed=5)
     pd.testing.assert_frame_equal(a, b)
     assert set(a["customer_id"]) <= set(sales["customer_id"]) and a["customer_id"].is_unique
-    items = [i for group in SURVEY_ITEMS.values() for i in group]
+    items = load_model("ecsi").items
     answers = a[items].stack()
     assert answers.between(1, 10).all()
     assert a["recommend"].between(0, 10).all() and a["csat"].between(1, 5).all()
