@@ -195,8 +195,7 @@ def run_monthly(config: ReportConfig, *, today: date, read_options: dict | None 
         model = config.satisfaction.get("model", "ecsi")
         sat = analyse_survey(frame, model, scale=config.satisfaction.get("scale"), first_row=first_row,
                              source=config.survey)
-        signals = survey_signals(frame, model, scale=config.satisfaction.get("scale"), first_row=first_row,
-                                 source=config.survey)
+        signals = survey_signals(frame, model, source=config.survey, result=sat)
     members = read_members(config.members) if config.members else None
     rules = load_rules(config.ladder["rules"]) if config.ladder.get("rules") else None
     before, after, matrix = ladder_at_two_dates(data.transactions, as_of, month_before(as_of), members=members,

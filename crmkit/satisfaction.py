@@ -429,11 +429,12 @@ def _with_intervals(paths, boot):
 
 
 def survey_signals(frame, model: str = "ecsi", *, scale: str | None = None, first_row: int = 2,
-                   source: str = "survey"):
+                   source: str = "survey", result: SatisfactionResult | None = None):
     """Per customer: satisfaction (0-100) and recommend (0-10), for the loyalty ladder.
 
     Satisfaction is the model's target construct score when the survey has the model's items
-    (:func:`analyse_survey`), else the CSAT column rescaled to 0-100; recommend is the NPS column.
+    (:func:`analyse_survey`, or ``result`` when the survey was analysed already), else the CSAT
+    column rescaled to 0-100; recommend is the NPS column.
     Returns a DataFrame ``customer_id, satisfaction, recommend`` (NaN where unknown).
     """
     import pandas as pd
@@ -447,7 +448,8 @@ def survey_signals(frame, model: str = "ecsi", *, scale: str | None = None, firs
                           file=source, hint="columns found: " + ", ".join(headers))
     out = pd.DataFrame({"customer_id": frame[id_column].to_numpy()})
     try:
-        result = analyse_survey(frame, model, scale=scale, first_row=first_row, source=source)
+        if result is None:
+            result = analyse_survey(frame, model, scale=scale, first_row=first_row, source=source)
         out["satisfaction"] = result.respondents[result.model.target].to_numpy()
     except ColumnError:
         csat = find_metric(headers, CSAT_ALIASES, None, "--csat", source)
