@@ -1,4 +1,4 @@
-"""Speed of ``crmkit.pls`` on the mobi survey, its bootstrap and a large simulated survey, and peers.
+"""Speed of ``crmkit.models.pls`` on the mobi survey, its bootstrap and a large simulated survey, and peers.
 
 Run by hand from the repository root (pytest never collects this file)::
 
@@ -200,7 +200,7 @@ def main(argv=None) -> int:
     import numpy as np
     import pandas as pd
 
-    from crmkit.pls import PLSPathModel
+    from crmkit.models.pls import PLSPathModel
 
     mobi = pd.read_csv(MOBI)
     load = os.getloadavg()[0]

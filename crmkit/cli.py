@@ -163,7 +163,7 @@ def _read(options: dict, *, keep=None):
     Every command that reads purchases declares the same reading options; they are taken here by
     name, so the options and their handling live in one place.
     """
-    from crmkit.data import read_purchases
+    from crmkit.io.purchases import read_purchases
 
     decimal, delimiter = options["decimal"], options["delimiter"]
     if decimal not in (None, ".", ","):
@@ -187,7 +187,7 @@ def _render_segment_table(result) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from crmkit.i18n import label
+    from crmkit.report.i18n import label
 
     lang = result.lang
     # A pipe or a file gets the whole table, not one folded to a guessed 80 columns.
@@ -251,8 +251,8 @@ def segment(
     Example: crmkit segment sales.csv --format csv -o customers.csv --report report.xlsx
     """
     with _errors(debug):
-        from crmkit.i18n import check_lang
-        from crmkit.output import format_for, write_frame
+        from crmkit.report.i18n import check_lang
+        from crmkit.report.tables import format_for, write_frame
         from crmkit.segment import segment as run_segment
 
         check_lang(lang)
@@ -277,7 +277,7 @@ def segment(
         else:
             write_frame(result.customer_rows, fmt, output, protect=[input], lang=lang)
         if report:
-            from crmkit.report import write_segment_report
+            from crmkit.report.sheets import write_segment_report
 
             with _status("Writing the report…", quiet):
                 write_segment_report(report, result, data.quality, lang=lang, protect=[input])
@@ -289,7 +289,7 @@ def _render_clv_table(result, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from crmkit.i18n import label
+    from crmkit.report.i18n import label
 
     console = Console(width=None if sys.stdout.isatty() else 200)
     model = result.model
@@ -364,15 +364,15 @@ def clv(
     """
     with _errors(debug):
         from crmkit.clv import customer_lifetime_value
-        from crmkit.i18n import check_lang
-        from crmkit.output import format_for, write_frame, write_json_file
+        from crmkit.report.i18n import check_lang
+        from crmkit.report.tables import format_for, write_frame, write_json_file
 
         check_lang(lang)
         fmt = format_for(output, format, sys.stdout.isatty())
         data, as_of_date = _read(locals(), keep=("order_id", "margin"))
         referral_rows = None
         if referrals:
-            from crmkit.data import read_referrals
+            from crmkit.io.inputs import read_referrals
 
             referral_rows = read_referrals(referrals, encoding=encoding)
         with _status("Fitting…", quiet):
@@ -398,7 +398,7 @@ def clv(
             write_json_file(params_out, {"model": result.model, "spend_model": result.spend_model},
                             protect=[input, referrals])
         if report:
-            from crmkit.report import write_clv_report
+            from crmkit.report.sheets import write_clv_report
 
             with _status("Writing the report…", quiet):
                 write_clv_report(report, result, data.quality, lang=lang, protect=[input, referrals])
@@ -410,7 +410,7 @@ def _render_satisfaction(result, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from crmkit.i18n import label
+    from crmkit.report.i18n import label
 
     console = Console(width=None if sys.stdout.isatty() else 200)
     spec = result.model
@@ -483,9 +483,9 @@ def satisfaction(
     Example: crmkit satisfaction survey.csv --model ecsi --bootstrap 1000 --seed 1 --report satisfaction.xlsx
     """
     with _errors(debug):
-        from crmkit.data import read_survey
-        from crmkit.i18n import check_lang
-        from crmkit.output import format_for, write_frame, write_json_file
+        from crmkit.io.inputs import read_survey
+        from crmkit.report.i18n import check_lang
+        from crmkit.report.tables import format_for, write_frame, write_json_file
         from crmkit.satisfaction import analyse_survey
 
         check_lang(lang)
@@ -512,7 +512,7 @@ def satisfaction(
         elif fmt == "json":
             write_json_file(output, result.to_json(), protect=[input])
         elif fmt == "xlsx":
-            from crmkit.report import write_satisfaction_report
+            from crmkit.report.sheets import write_satisfaction_report
 
             if not output or output == "-":
                 raise UsageError("--format xlsx needs -o FILE.xlsx")
@@ -520,7 +520,7 @@ def satisfaction(
         else:
             write_frame(result.respondents, fmt, output, protect=[input], lang=lang)
         if report:
-            from crmkit.report import write_satisfaction_report
+            from crmkit.report.sheets import write_satisfaction_report
 
             with _status("Writing the report…", quiet):
                 write_satisfaction_report(report, result, lang=lang, protect=[input])
@@ -561,8 +561,8 @@ def retention(
     Example: crmkit retention sales.csv --period quarter --report retention.xlsx
     """
     with _errors(debug):
-        from crmkit.i18n import check_lang, label
-        from crmkit.output import format_for, write_frame, write_json_file
+        from crmkit.report.i18n import check_lang, label
+        from crmkit.report.tables import format_for, write_frame, write_json_file
         from crmkit.retention import cohort_retention
 
         check_lang(lang)
@@ -603,7 +603,7 @@ def retention(
         else:
             write_frame(matrix, fmt, output, protect=[input], sheet="sheet:retention", lang=lang)
         if report:
-            from crmkit.report import write_retention_report
+            from crmkit.report.sheets import write_retention_report
 
             write_retention_report(report, result, lang=lang, protect=[input])
             if not quiet:
@@ -651,9 +651,9 @@ def ladder(
     Example: crmkit ladder sales.csv --survey survey.csv --members members.csv --referrals referrals.csv
     """
     with _errors(debug):
-        from crmkit.i18n import check_lang
+        from crmkit.report.i18n import check_lang
         from crmkit.ladder import ladder_at_two_dates, load_rules, month_before
-        from crmkit.output import format_for, write_frame
+        from crmkit.report.tables import format_for, write_frame
 
         check_lang(lang)
         fmt = format_for(output, format, sys.stdout.isatty())
@@ -662,17 +662,17 @@ def ladder(
         earlier = _parse_date(compare_to, "--compare-to") if compare_to else month_before(as_of_date)
         signals = people = referred = None
         if survey:
-            from crmkit.data import read_survey
+            from crmkit.io.inputs import read_survey
             from crmkit.satisfaction import survey_signals
 
             frame, first_row = read_survey(survey, encoding=encoding)
             signals = survey_signals(frame, survey_model, first_row=first_row, source=survey)
         if members:
-            from crmkit.data import read_members
+            from crmkit.io.inputs import read_members
 
             people = read_members(members, encoding=encoding)
         if referrals:
-            from crmkit.data import read_referrals
+            from crmkit.io.inputs import read_referrals
 
             referred = read_referrals(referrals, encoding=encoding)
         with _status("Placing customers on the ladder…", quiet):
@@ -689,7 +689,7 @@ def ladder(
         else:
             write_frame(after.people, fmt, output, protect=[input, survey, members, referrals], lang=lang)
         if report:
-            from crmkit.report import write_ladder_report
+            from crmkit.report.sheets import write_ladder_report
 
             write_ladder_report(report, before, after, matrix, lang=lang,
                                 protect=[input, survey, members, referrals])
@@ -701,7 +701,7 @@ def _render_ladder(before, after, matrix, lang: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from crmkit.i18n import label
+    from crmkit.report.i18n import label
     from crmkit.ladder import migration_summary
 
     console = Console(width=None if sys.stdout.isatty() else 200)
@@ -749,8 +749,8 @@ def monthly_report(
     Example: crmkit report --config crmkit.toml --as-of last-month-end
     """
     with _errors(debug):
-        from crmkit.i18n import check_lang
-        from crmkit.monthly import ReportConfig, load_config, run_monthly, write_monthly_report
+        from crmkit.report.i18n import check_lang
+        from crmkit.monthly.run import ReportConfig, load_config, run_monthly, write_monthly_report
 
         if config:
             settings = load_config(config)

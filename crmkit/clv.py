@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from crmkit.engine import Frame, attach
+from crmkit.io.engine import Frame, attach
 from crmkit.errors import UsageError
 from crmkit.summary import occasions_sql
 
@@ -340,7 +340,7 @@ def customer_lifetime_value(transactions, as_of: date, *, model: str = "bgnbd", 
     Parameters
     ----------
     transactions : PurchaseData, pandas.DataFrame or pyarrow.Table
-        Cleaned purchases (:func:`crmkit.data.read_purchases`).
+        Cleaned purchases (:func:`crmkit.io.purchases.read_purchases`).
     as_of : datetime.date
         End of the observation (the fit uses everything up to it).
     model : {"bgnbd", "pnbd", "mbgnbd", "bgbb"}

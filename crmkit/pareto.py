@@ -120,7 +120,7 @@ def abc_table_sql(source: str, value: str, thresholds: tuple[float, float] = (0.
 
 def abc_classes(values, thresholds: tuple[float, float] = (0.80, 0.95)) -> np.ndarray:
     """ABC class per value ("A", "B" or "C"), aligned with ``values``; see :func:`abc_table_sql`."""
-    from crmkit.engine import connect
+    from crmkit.io.engine import connect
 
     x = _non_negative(values)
     if x.size == 0:

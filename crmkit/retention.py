@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from crmkit.engine import attach
+from crmkit.io.engine import attach
 from crmkit.errors import UsageError
 from crmkit.summary import occasions_sql
 
@@ -196,7 +196,7 @@ def cohort_retention(transactions, as_of, *, period: str = "month", occasion: st
     Parameters
     ----------
     transactions : PurchaseData, pandas.DataFrame or pyarrow.Table
-        As produced by :func:`crmkit.data.read_purchases` (or its ``.transactions``):
+        As produced by :func:`crmkit.io.purchases.read_purchases` (or its ``.transactions``):
         ``customer_id``, ``date``, ``amount`` (negative for returns), ``is_return`` and
         optionally ``order_id``.
     as_of : datetime.date

@@ -2,7 +2,7 @@
 
 Satisfaction is experience measured against expectation. A model (ACSI, ECSI, SCSB, CCSI or the
 user's own) names the constructs, their items and the paths between them; it is estimated by PLS
-path modeling (:mod:`crmkit.pls`), and each construct's index is the ACSI-style weighted item
+path modeling (:mod:`crmkit.models.pls`), and each construct's index is the ACSI-style weighted item
 mean rescaled to 0-100 (Fornell et al. 1996):
 
     index = 100 · Σᵢ wᵢ (x̄ᵢ − min) / (max − min),   wᵢ = (standardized weightᵢ / sdᵢ) / Σⱼ (…)
@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from crmkit.columns import normalise_header
-from crmkit.config import read_toml
+from crmkit.io.columns import normalise_header
+from crmkit.io.toml import read_toml
 from crmkit.errors import ColumnError, ConfigError, DataError, UsageError
 
 PRESETS = ("acsi", "ecsi", "scsb", "ccsi")
@@ -58,7 +58,7 @@ class SurveyModel:
 def _check_model(model: SurveyModel) -> SurveyModel:
     """The PLS structure checks (empty constructs, shared items, unknown constructs, cycles, modes)
     plus what only a survey model has: the target, reverse-coded items and the gap."""
-    from crmkit.pls import check_specification
+    from crmkit.models.pls import check_specification
 
     src = model.source
     for path in model.paths:
@@ -299,7 +299,7 @@ def analyse_survey(frame, model: str = "ecsi", *, scale: str | None = None, miss
     Parameters
     ----------
     frame : pandas.DataFrame
-        One row per respondent (:func:`crmkit.data.read_survey`, or any DataFrame).
+        One row per respondent (:func:`crmkit.io.inputs.read_survey`, or any DataFrame).
     model : str
         ``acsi``, ``ecsi``, ``scsb``, ``ccsi`` or a TOML model file (:func:`load_model`).
     scale : str, optional
@@ -316,8 +316,8 @@ def analyse_survey(frame, model: str = "ecsi", *, scale: str | None = None, miss
     """
     import pandas as pd
 
-    from crmkit.columns import ALIASES
-    from crmkit.pls import PLSPathModel
+    from crmkit.io.columns import ALIASES
+    from crmkit.models.pls import PLSPathModel
 
     spec = load_model(model)
     if scale:
@@ -439,7 +439,7 @@ def survey_signals(frame, model: str = "ecsi", *, scale: str | None = None, firs
     """
     import pandas as pd
 
-    from crmkit.columns import ALIASES
+    from crmkit.io.columns import ALIASES
 
     headers = [str(c) for c in frame.columns]
     id_column = next((h for h in headers if normalise_header(h) in ALIASES["customer_id"]), None)

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from crmkit.config import read_toml
-from crmkit.engine import Frame, attach, connect, quote, sql_literal, unique_name
+from crmkit.io.toml import read_toml
+from crmkit.io.engine import Frame, attach, connect, quote, sql_literal, unique_name
 from crmkit.errors import ConfigError, UsageError
 from crmkit.pareto import ParetoResult, abc_table_sql
 from crmkit.summary import summary_sql
@@ -501,7 +501,7 @@ def segment(transactions, as_of: date, *, occasion: str = "day", bins: int = 5, 
             lang: str = "en") -> SegmentResult:
     """Summarise transactions per customer as of ``as_of`` and segment them (one call for the CLI).
 
-    ``transactions`` is a :class:`crmkit.data.PurchaseData` (queried in place), or a pandas
+    ``transactions`` is a :class:`crmkit.io.purchases.PurchaseData` (queried in place), or a pandas
     DataFrame / pyarrow Table with its columns; the other parameters are those of
     :func:`customer_summary <crmkit.summary.customer_summary>` and :func:`segment_customers`.
     """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from crmkit.engine import attach
+from crmkit.io.engine import attach
 from crmkit.errors import UsageError
 
 SUMMARY_COLUMNS = [
@@ -78,7 +78,7 @@ def customer_summary(transactions, as_of: date, *, occasion: str = "day", engine
     Parameters
     ----------
     transactions : PurchaseData, pandas.DataFrame or pyarrow.Table
-        As produced by :func:`crmkit.data.read_purchases` (or its ``.transactions``):
+        As produced by :func:`crmkit.io.purchases.read_purchases` (or its ``.transactions``):
         ``customer_id``, ``date``, ``amount`` (negative for returns), ``is_return`` and
         optionally ``order_id``, ``margin``.
     as_of : datetime.date
@@ -110,7 +110,7 @@ def customer_summary(transactions, as_of: date, *, occasion: str = "day", engine
     0           a          2      15.0             5
     1           b          1       7.0             7
     """
-    from crmkit.engine import Frame
+    from crmkit.io.engine import Frame
 
     if engine != "duckdb":
         raise UsageError(f"unknown aggregation engine {engine!r}")

@@ -55,7 +55,7 @@ def test_repeat_summary_hand_computed():
 
 
 def test_repeat_summary_cdnow_matches_published_totals(shared_dataset):
-    from crmkit.data import read_purchases
+    from crmkit.io.purchases import read_purchases
 
     data = read_purchases(str(shared_dataset("cdnow_sample.csv")))
     s = repeat_summary(data, date(1997, 9, 30), unit="week")
@@ -76,7 +76,7 @@ def test_referral_values():
 
 
 def test_read_referrals_chinese_headers_and_duplicates(write):
-    from crmkit.data import read_referrals
+    from crmkit.io.inputs import read_referrals
 
     path = write("ref.csv", "推荐人,被推荐人,日期\n0001,0002,2024-01-01\n0001,0003,2024-01-02\n0004,0002,2024-02-01\n"
                             "0005,,2024-02-02\n", "gb18030")
@@ -85,7 +85,7 @@ def test_read_referrals_chinese_headers_and_duplicates(write):
 
 
 def test_read_referrals_unknown_columns(write):
-    from crmkit.data import read_referrals
+    from crmkit.io.inputs import read_referrals
     from crmkit.errors import ColumnError
 
     with pytest.raises(ColumnError, match="referrer id"):
@@ -115,7 +115,7 @@ def sales(tmp_path_factory):
 
 
 def test_clv_pipeline_invariants(sales):
-    from crmkit.data import read_purchases
+    from crmkit.io.purchases import read_purchases
 
     data = read_purchases(sales)
     as_of = data.resolve_as_of()
@@ -140,7 +140,7 @@ def test_clv_pipeline_invariants(sales):
 
 
 def test_clv_few_repeat_buyers_fall_back_to_history(write):
-    from crmkit.data import read_purchases
+    from crmkit.io.purchases import read_purchases
 
     data = read_purchases(write("few.csv", "customer_id,date,amount\na,2024-01-01,10\na,2024-02-01,20\n"
                                             "b,2024-01-15,5\n"))
@@ -232,7 +232,7 @@ def test_cdnow_oracle_through_the_command(shared_dataset, tmp_path):
 
 
 def test_cdnow_tracking_curve(shared_dataset):
-    from crmkit.data import read_purchases
+    from crmkit.io.purchases import read_purchases
 
     data = read_purchases(str(shared_dataset("cdnow_sample.csv")))
     result = customer_lifetime_value(data, date(1998, 6, 30), calibration_end=date(1997, 9, 30), margin=1.0)

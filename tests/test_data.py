@@ -8,8 +8,8 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
-from crmkit.columns import detect_columns, normalise_header
-from crmkit.data import read_purchases
+from crmkit.io.columns import detect_columns, normalise_header
+from crmkit.io.purchases import read_purchases
 from crmkit.errors import ColumnError, DataError, InputError
 
 

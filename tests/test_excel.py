@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.chart import BarChart, LineChart, ScatterChart
 
-import crmkit.excel as excel
+import crmkit.report.excel as excel
 from crmkit.errors import OutputError
-from crmkit.excel import (
+from crmkit.report.excel import (
     ReportWorkbook, ScatterSeries, Span, column_ref, neutralise_frame, neutralise_text, number_format_for,
 )
 
@@ -334,9 +334,9 @@ def test_folder_refusing_new_files(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    import crmkit.files
+    import crmkit.report.files
 
-    monkeypatch.setattr(crmkit.files.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(crmkit.report.files.tempfile, "mkstemp", refuse)
     with pytest.raises(OutputError, match="Permission denied") as caught:
         small_book().save(tmp_path / "r.xlsx")
     assert str(tmp_path / "r.xlsx") in str(caught.value)

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from crmkit.cli import app
 from crmkit.errors import ConfigError, UsageError
-from crmkit.monthly import load_config, render_path, resolve_date
+from crmkit.monthly.run import load_config, render_path, resolve_date
 
 runner = CliRunner()
 EX = Path(__file__).resolve().parents[1] / "examples"

@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.errors import ColumnError, ConfigError, DataError, FitError, UsageError
-from crmkit.pls import (
+from crmkit.models.pls import (
     PLSPathModel,
     check_specification,
     construct_index,

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from openpyxl.chart import BarChart, ScatterChart
 
-from crmkit import i18n
+from crmkit.report import i18n
 from crmkit.errors import OutputError, UsageError
-from crmkit.excel import ReportWorkbook
+from crmkit.report.excel import ReportWorkbook
 from crmkit.pareto import pareto_analysis
-from crmkit.quality import DataQuality
-from crmkit.report import add_segment_sheets, write_segment_report
+from crmkit.io.quality import DataQuality
+from crmkit.report.sheets import add_segment_sheets, write_segment_report
 from crmkit.segment import SegmentResult
 
 AS_OF = dt.date(2024, 6, 30)

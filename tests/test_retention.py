@@ -197,7 +197,7 @@ def test_as_of_accepts_timestamp_and_iso_text(tiny):
 
 
 def test_purchase_data_input(write):
-    from crmkit.data import read_purchases
+    from crmkit.io.purchases import read_purchases
 
     path = write("sales.csv", "customer_id,date,amount\n"
                               + "".join(f"{c},{d},{a}\n" for c, d, a in

@@ -114,7 +114,7 @@ def test_missing_answers_mean_and_listwise(tmp_path):
 
 
 def test_mobi_oracle(shared_dataset):
-    from crmkit.data import read_survey
+    from crmkit.io.inputs import read_survey
 
     frame, first = read_survey(str(shared_dataset("mobi.csv")))
     result = analyse_survey(frame, "ecsi", first_row=first)

@@ -197,7 +197,7 @@ def test_segment_rejects_bad_options():
 
 
 def test_cdnow_summary_matches_published_totals(shared_dataset):
-    from crmkit.data import read_purchases
+    from crmkit.io.purchases import read_purchases
 
     data = read_purchases(str(shared_dataset("cdnow_sample.csv")))
     s = customer_summary(data.table, date(1997, 9, 30))
@@ -212,7 +212,7 @@ def test_cdnow_summary_matches_published_totals(shared_dataset):
 
 
 def test_two_runs_on_one_read_keep_their_own_results(write):
-    from crmkit.data import read_purchases
+    from crmkit.io.purchases import read_purchases
 
     data = read_purchases(write("s.csv", "customer_id,date,amount\na,2024-01-01,10\na,2024-03-01,5\nb,2024-02-01,7\n"))
     early = segment(data, date(2024, 1, 31))

@@ -20,7 +20,7 @@ Chinese CRM textbooks name them):
   A recommend answer below the bar, or referral data showing none, is evidence: no proxy
   overrides it.
 
-Thresholds are the keys of ``crmkit/ladder_rules.toml`` (:func:`load_rules`).
+Thresholds are the keys of ``crmkit/ladder/ladder_rules.toml`` (:func:`load_rules`).
 
 The ``basis`` column says how much to trust the top rungs: ``"behaviour"`` for people below
 regular (purchases and contact flags decide), ``"survey"`` for regulars and above whose
@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crmkit.config import read_toml
+from crmkit.io.toml import read_toml
 from crmkit.errors import ColumnError, ConfigError, DataError, UsageError
 
 __all__ = ["RUNGS", "STAGES", "LadderResult", "ladder", "ladder_at_two_dates", "load_rules", "migration",
@@ -147,7 +147,7 @@ def _merge(rules: dict, data: Mapping, source: str) -> dict:
 
 
 def _defaults() -> dict:
-    data, _ = read_toml("ladder_rules", flag="--rules", what="rules file", package="crmkit",
+    data, _ = read_toml("ladder_rules", flag="--rules", what="rules file", package="crmkit.ladder",
                         builtins=("ladder_rules",))
     rules = {section: {} for section in _SCHEMA}
     rules["rungs"] = {rung: {} for rung in RUNGS}
@@ -165,7 +165,7 @@ def _defaults() -> dict:
 
 
 def load_rules(path: str | Path | Mapping | None = None) -> dict:
-    """The ladder rules: the defaults in ``crmkit/ladder_rules.toml``, overridden by a user's file.
+    """The ladder rules: the defaults in ``crmkit/ladder/ladder_rules.toml``, overridden by a user's file.
 
     Parameters
     ----------
@@ -227,7 +227,7 @@ def _require(frame, columns, what: str):
 
 
 def _ids(series):
-    # Exports read by crmkit.data keep ids as text; a caller's frame may hold numbers. One type
+    # Exports read by crmkit.io.purchases keep ids as text; a caller's frame may hold numbers. One type
     # everywhere, or member 17 and customer "17" would be two people.
     return series.astype("string").str.strip()
 
@@ -446,7 +446,7 @@ def ladder(transactions, as_of, *, members=None, survey=None, referrals=None, ru
 
     Parameters
     ----------
-    transactions : pandas.DataFrame or crmkit.data.PurchaseData
+    transactions : pandas.DataFrame or crmkit.io.purchases.PurchaseData
         One row per transaction: ``customer_id, date, amount, is_return``. Rows after ``as_of``
         are ignored.
     as_of : datetime.date or str
@@ -460,7 +460,7 @@ def ladder(transactions, as_of, *, members=None, survey=None, referrals=None, ru
         ``recommend`` (0-10); an optional ``date`` drops answers after ``as_of``. Several answers
         of one person are averaged. Answering at all is a sign of interest.
     referrals : pandas.DataFrame, optional
-        ``referrer_id, referred_id`` (:func:`crmkit.data.read_referrals`), optional ``date``.
+        ``referrer_id, referred_id`` (:func:`crmkit.io.inputs.read_referrals`), optional ``date``.
         Referring someone is a sign of interest; a referred person is a known contact.
     rules : str, pathlib.Path, mapping or None
         Rules file or overrides, see :func:`load_rules`.
@@ -492,7 +492,7 @@ def ladder(transactions, as_of, *, members=None, survey=None, referrals=None, ru
     """
     import pandas as pd
 
-    from crmkit.i18n import check_lang
+    from crmkit.report.i18n import check_lang
 
     lang = check_lang(lang)
     rules = load_rules(rules)
@@ -761,7 +761,7 @@ def ladder_at_two_dates(transactions, as_of, compare_to, **kw):
 
     Parameters
     ----------
-    transactions : pandas.DataFrame or crmkit.data.PurchaseData
+    transactions : pandas.DataFrame or crmkit.io.purchases.PurchaseData
     as_of, compare_to : datetime.date or str
         The two dates, in either order: the earlier one is ``before``.
     **kw

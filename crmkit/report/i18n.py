@@ -10,7 +10,7 @@ Key families
 ``sheet:<name>``
     Worksheet names (at most 31 characters, Excel's limit).
 ``column:<role>`` / ``dropped:<reason>``
-    The data-quality rows produced by :meth:`crmkit.quality.DataQuality.as_rows`.
+    The data-quality rows produced by :meth:`crmkit.io.quality.DataQuality.as_rows`.
 ``title:<name>``, ``chart:<name>``, ``axis:<name>``, ``series:<name>``
     Captions of report blocks and charts.
 ``fmt:<name>``

@@ -3,7 +3,7 @@
 Every command that writes Excel (segment, clv, satisfaction, ladder, retention, the monthly
 report) adds its sheets to one :class:`ReportWorkbook` and calls :meth:`ReportWorkbook.save`.
 The writer owns the things every sheet needs and nobody should redo: labels through
-:mod:`crmkit.i18n`, number formats (dates, shares as %, money with thousands separators),
+:mod:`crmkit.report.i18n`, number formats (dates, shares as %, money with thousands separators),
 column widths, frozen headers, autofilters, Excel's size limits, formula-injection
 neutralising and an atomic save.
 
@@ -46,10 +46,10 @@ import numpy as np
 import pandas as pd
 
 from crmkit.errors import OutputError
-from crmkit.files import atomic_path
-from crmkit.safety import FORMULA_PREFIXES, neutralise_frame, neutralise_series, neutralise_text  # noqa: F401
+from crmkit.report.files import atomic_path
+from crmkit.report.safety import FORMULA_PREFIXES, neutralise_frame, neutralise_series, neutralise_text  # noqa: F401
 
-from crmkit.i18n import check_lang, label
+from crmkit.report.i18n import check_lang, label
 
 __all__ = [
     "FORMULA_PREFIXES", "ReportWorkbook", "Span", "ScatterSeries", "cell_name", "column_ref",
@@ -447,7 +447,7 @@ class ReportWorkbook:
     """An Excel report being assembled sheet by sheet, written by :meth:`save`.
 
     Sheets appear in the order they are first used. Every label (sheet name, header, key,
-    chart title) passes through :func:`crmkit.i18n.label` in the workbook's language, so
+    chart title) passes through :func:`crmkit.report.i18n.label` in the workbook's language, so
     callers pass keys (``"sheet:summary"``, ``"recency_days"``) and literal text passes
     through unchanged.
 
@@ -481,7 +481,7 @@ class ReportWorkbook:
         return [plan.title for plan in self._sheets.values()]
 
     def label(self, key) -> str:
-        """``key`` in the workbook's language (see :func:`crmkit.i18n.label`)."""
+        """``key`` in the workbook's language (see :func:`crmkit.report.i18n.label`)."""
         return label(key, self.lang)
 
     def _sheet(self, sheet_key: str) -> _SheetPlan:

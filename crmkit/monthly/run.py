@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from crmkit.config import read_toml
+from crmkit.io.toml import read_toml
 from crmkit.errors import ConfigError, OutputError, UsageError
 
 _SECTIONS = {"segment", "clv", "retention", "satisfaction", "ladder", "columns"}
@@ -169,7 +169,8 @@ class MonthlyReport:
 def run_monthly(config: ReportConfig, *, today: date, read_options: dict | None = None) -> MonthlyReport:
     """Read every configured input and run every analysis (nothing is written here)."""
     from crmkit.clv import customer_lifetime_value
-    from crmkit.data import read_members, read_purchases, read_referrals, read_survey
+    from crmkit.io.purchases import read_purchases
+    from crmkit.io.inputs import read_members, read_referrals, read_survey
     from crmkit.ladder import ladder_at_two_dates, load_rules, migration_summary, month_before
     from crmkit.retention import cohort_retention
     from crmkit.segment import segment
@@ -226,8 +227,8 @@ def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=())
     """
     import pandas as pd
 
-    from crmkit.excel import ReportWorkbook
-    from crmkit.report import (add_clv_sheets, add_ladder_sheets, add_retention_sheets, add_satisfaction_sheets,
+    from crmkit.report.excel import ReportWorkbook
+    from crmkit.report.sheets import (add_clv_sheets, add_ladder_sheets, add_retention_sheets, add_satisfaction_sheets,
                                add_segment_sheets, column_ref)
 
     folder = Path(report.output).parent

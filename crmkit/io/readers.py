@@ -1,7 +1,7 @@
 """Opening an export as a table of text: format, compression, encoding, delimiter and header row.
 
 Everything is read as text so that identifiers keep their leading zeros and the cleaning
-layer (:mod:`crmkit.data`) decides what a date or an amount is. CSV-like files are handed to
+layer (:mod:`crmkit.io.purchases`) decides what a date or an amount is. CSV-like files are handed to
 DuckDB (multi-threaded, streaming); XLSX sheets are read with openpyxl; Parquet natively.
 """
 

@@ -78,7 +78,7 @@ class Frame:
 def attach(data, name: str = "_input"):
     """A connection and a table expression for transactions given in any supported form.
 
-    ``data`` may be a :class:`crmkit.data.PurchaseData` or a :class:`Frame` (queried in their
+    ``data`` may be a :class:`crmkit.io.purchases.PurchaseData` or a :class:`Frame` (queried in their
     own connection, no copy), or a pandas DataFrame / pyarrow Table (registered in a new one).
     """
     if hasattr(data, "con") and hasattr(data, "sql"):

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from crmkit.errors import UsageError
-from crmkit.files import atomic_path
+from crmkit.report.files import atomic_path
 
 FORMATS = ("table", "csv", "json", "parquet", "xlsx")
 BINARY_FORMATS = ("parquet", "xlsx")
@@ -34,8 +34,8 @@ def _copy(rows, path: str, fmt: str) -> None:
     Excel as often as not); json and parquet keep the exact values. Timestamps are written as
     dates: every date crmkit writes is a calendar day.
     """
-    from crmkit.engine import attach, quote, sql_literal
-    from crmkit.safety import neutralise_sql
+    from crmkit.io.engine import attach, quote, sql_literal
+    from crmkit.report.safety import neutralise_sql
 
     con, source = attach(rows, "_out")
     select = []
@@ -55,7 +55,7 @@ def write_frame(rows, fmt: str, output: str | None, *, protect=(), sheet: str = 
                 lang: str = "en") -> None:
     """Write per-row data in ``fmt`` to ``output`` (a path) or standard output (``None`` or ``-``).
 
-    ``rows`` is a pandas DataFrame or a DuckDB-backed :class:`crmkit.engine.Frame` (streamed to
+    ``rows`` is a pandas DataFrame or a DuckDB-backed :class:`crmkit.io.engine.Frame` (streamed to
     csv/json/parquet without building a DataFrame).
     """
     to_stdout = output in (None, "-")
@@ -66,7 +66,7 @@ def write_frame(rows, fmt: str, output: str | None, *, protect=(), sheet: str = 
         if fmt in ("csv", "json", "parquet"):
             _copy(rows, sink_path, fmt)
         elif fmt == "xlsx":
-            from crmkit.excel import ReportWorkbook
+            from crmkit.report.excel import ReportWorkbook
 
             book = ReportWorkbook(lang=lang)
             book.add_long_table(sheet, rows.df() if hasattr(rows, "df") else rows)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from crmkit.excel import FMT_COUNT, ReportWorkbook, ScatterSeries, Span, cell_name, column_ref
+from crmkit.report.excel import FMT_COUNT, ReportWorkbook, ScatterSeries, Span, cell_name, column_ref
 from crmkit.pareto import ParetoResult
-from crmkit.quality import DataQuality
+from crmkit.io.quality import DataQuality
 from crmkit.segment import SegmentResult
 
 __all__ = ["HEADLINE_KEYS", "add_segment_sheets", "write_segment_report"]

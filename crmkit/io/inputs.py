@@ -1,0 +1,132 @@
+"""Reading the other inputs: survey answers, member / contact lists and referrals.
+
+Formats and encodings are detected as for purchase exports (:mod:`crmkit.io.readers`); every
+column is read as text and ids stay text.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+from crmkit.errors import InputError
+from crmkit.io.engine import connect, quote
+from crmkit.io.purchases import _clean_text, _scan_error, id_expr
+from crmkit.io.readers import open_source
+
+_REFERRER = ("referrerid", "referrer", "referredby", "referrercustomerid", "inviter", "inviterid", "推荐人",
+             "推荐人编号", "推荐人id", "推荐客户", "邀请人", "邀请人编号")
+_REFERRED = ("referredid", "referred", "referredcustomerid", "newcustomerid", "customerid", "invitee", "inviteeid",
+             "被推荐人", "被推荐人编号", "被推荐客户", "新客户编号", "被邀请人", "客户编号")
+
+
+def read_referrals(source: str, *, encoding: str | None = None, sheet: str | None = None):
+    """Read a referrals export: who referred whom (``referrer_id``, ``referred_id``, optional ``date``).
+
+    Headers are matched like purchase exports (English or Chinese: referrer_id, 推荐人, referred_id,
+    被推荐人 ...). IDs stay text. Rows missing either id are dropped; a customer referred twice
+    is credited to the first referrer only, so referral value is never counted twice.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``referrer_id, referred_id``.
+    """
+    import duckdb
+
+    from crmkit.io.columns import normalise_header
+    from crmkit.errors import ColumnError
+
+    with tempfile.TemporaryDirectory(prefix="crmkit-") as workdir:
+        src = open_source(source, workdir, sheet=sheet, encoding=encoding)
+        con = connect()
+        try:
+            if src.frame is not None:
+                con.register("raw_frame", src.frame)
+                src.sql = "raw_frame"
+            if not src.headers:
+                src.headers = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {src.sql}").fetchall()]
+            norm = {normalise_header(h): h for h in reversed(src.headers)}
+            found = {}
+            for role, aliases in (("referrer_id", _REFERRER), ("referred_id", _REFERRED)):
+                header = next((norm[a] for a in aliases if a in norm and norm[a] not in found.values()), None)
+                if header is None:
+                    raise ColumnError(f"cannot find the {role.replace('_', ' ')} column", file=src.display,
+                                      hint="columns found: " + ", ".join(src.headers)
+                                      + "; expected e.g. referrer_id and referred_id (推荐人, 被推荐人)")
+                found[role] = header
+            r, d = (id_expr(_clean_text(f"CAST({quote(found[k])} AS VARCHAR)")) for k in ("referrer_id", "referred_id"))
+            frame = con.sql(f"""
+                SELECT arg_min(referrer_id, i) AS referrer_id, referred_id FROM (
+                    SELECT {r} AS referrer_id, {d} AS referred_id, row_number() OVER () AS i FROM {src.sql})
+                WHERE referrer_id IS NOT NULL AND referred_id IS NOT NULL AND referrer_id <> referred_id
+                GROUP BY referred_id ORDER BY min(i)""").df()
+        except duckdb.Error as exc:
+            raise _scan_error(exc, src) from None
+        finally:
+            con.close()
+            src.cleanup()
+    return frame
+
+
+def read_survey(source: str, *, encoding: str | None = None, sheet: str | None = None,
+                delimiter: str | None = None):
+    """Read a survey export as text columns (one row per respondent), formats as for purchases.
+
+    Returns
+    -------
+    frame : pandas.DataFrame
+        Every column as text (``None`` for blanks), in file order.
+    first_data_row : int
+        File row of the first respondent, for messages that name a row.
+    """
+    import duckdb
+
+    with tempfile.TemporaryDirectory(prefix="crmkit-") as workdir:
+        src = open_source(source, workdir, sheet=sheet, encoding=encoding, delimiter=delimiter)
+        con = connect()
+        try:
+            if src.frame is not None:
+                con.register("raw_frame", src.frame)
+                src.sql = "raw_frame"
+            if not src.headers:
+                src.headers = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {src.sql}").fetchall()]
+            select = ", ".join(f"{_clean_text(f'CAST({quote(h)} AS VARCHAR)')} AS {quote(h)}" for h in src.headers)
+            frame = con.sql(f"SELECT {select} FROM {src.sql}").df()
+        except duckdb.Error as exc:
+            raise _scan_error(exc, src) from None
+        finally:
+            con.close()
+            src.cleanup()
+    if frame.empty:
+        raise InputError("the survey has a header but no answers", file=src.display)
+    return frame, src.first_data_row
+
+
+_TRUE = {"1", "true", "yes", "y", "t", "是", "已注册", "注册", "有", "√", "x"}
+
+
+def read_members(source: str, *, encoding: str | None = None, sheet: str | None = None):
+    """A member / contact list: ``customer_id`` and, when present, ``registered`` and ``enquired`` flags.
+
+    Flag columns are found by name (registered, 注册; enquired, inquiry, 咨询) and read as true for
+    1 / true / yes / 是 and the like.
+    """
+    import pandas as pd
+
+    from crmkit.io.columns import ALIASES, normalise_header
+    from crmkit.errors import ColumnError
+
+    frame, _ = read_survey(source, encoding=encoding, sheet=sheet)
+    headers = [str(c) for c in frame.columns]
+    by_norm = {normalise_header(h): h for h in headers}
+    id_column = next((by_norm[a] for a in ALIASES["customer_id"] if a in by_norm), None)
+    if id_column is None:
+        raise ColumnError("cannot find the customer id column of the member list", file=source,
+                          hint="columns found: " + ", ".join(headers))
+    out = pd.DataFrame({"customer_id": frame[id_column].to_numpy()})
+    for flag, aliases in (("registered", ("registered", "isregistered", "member", "注册", "是否注册", "已注册")),
+                          ("enquired", ("enquired", "inquired", "enquiry", "inquiry", "咨询", "是否咨询"))):
+        column = next((by_norm[a] for a in aliases if a in by_norm and by_norm[a] != id_column), None)
+        if column is not None:
+            out[flag] = frame[column].fillna("").astype(str).str.strip().str.lower().isin(_TRUE).to_numpy()
+    return out.dropna(subset=["customer_id"]).drop_duplicates("customer_id")

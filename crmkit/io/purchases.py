@@ -1,0 +1,453 @@
+"""Reading a purchase export into a clean transactions frame (the data layer every command uses).
+
+The cleaning runs as one DuckDB query over the text columns found by :mod:`crmkit.io.readers`,
+so it is multi-threaded and streams. Rules (each documented in the README):
+
+* identifiers are text: ``"00123"`` stays ``"00123"``; ``"17850.0"`` from a float export becomes
+  ``"17850"``;
+* dates: ISO (with or without time), ``Y/M/D``, ``Y.M.D``, ``YYYYMMDD``, Chinese ``2024年3月5日``,
+  ``D/M/Y`` or ``M/D/Y`` (decided from the whole column; ``--dayfirst`` forces), two-digit years,
+  month names (``5 Mar 2024``) and Excel serial numbers;
+* amounts: currency signs and words (¥ ￥ $ € £ 元 RMB CNY USD EUR), thousands separators,
+  parentheses or a trailing minus for negatives, decimal comma (decided from the column, or
+  ``--decimal ,``); quantity x unit price when there is no amount column;
+* returns and cancellations (negative amount, a cancelled-invoice number such as ``C536379``,
+  a status saying 退货 / 取消 / cancelled / refund ...) reduce revenue and are not purchases;
+* rows without a customer id, date or amount, and total rows (合计 / Total), are dropped and counted;
+* a value that is present but cannot be read is an error naming file, row and column, unless
+  ``skip_bad_rows`` is set, in which case the row is dropped and counted.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from datetime import date
+
+from crmkit.io.columns import ColumnMap, detect_columns
+from crmkit.io.engine import connect, quote, sql_literal
+from crmkit.errors import DataError, InputError
+from crmkit.io.quality import DataQuality
+from crmkit.io.readers import Source, open_source
+
+#: Optional columns a command may ask :func:`read_purchases` to carry along.
+OPTIONAL_ROLES = ("order_id", "quantity", "product", "channel", "margin")
+
+#: Values that mean "nothing here" in exports.
+_NULLS = "['', 'nan', 'NaN', 'NAN', 'null', 'NULL', 'None', 'none', 'N/A', 'n/a', 'NA', '#N/A', '-', '--', '—']"
+_TOTAL_WORDS = ("['合计', '总计', '小计', '总额', '合计金额', '总合计', 'total', 'totals', 'grand total', "
+                "'grandtotal', 'subtotal', 'sub total', 'sum', 'summe', 'gesamt']")
+_RETURN_STATUS = re.compile(r"(退货|退款|退单|取消|作废|撤销|交易关闭|cancel|return|refund|void|revers|chargeback|storno)")
+_AMOUNT_SHAPE = (r"^[(（]?\s*[-+−]?\s*(¥|￥|\$|€|£|rmb|cny|usd|eur|us\$|hk\$)?\s*[-+−]?\s*"
+                 "[0-9][0-9.,'' \u00a0]*" r"\s*(元|块|¥|￥|\$|€|£|rmb|cny|usd|eur)?\s*-?\s*[)）]?$")
+
+
+def _clean_text(col: str) -> str:
+    """Trimmed text, NULL for the usual spellings of nothing."""
+    # Most cells are longer than any null word and carry no padding: they pass untouched,
+    # which saves a string copy per cell on large files.
+    return (f"(CASE WHEN length({col}) > 4 AND NOT starts_with({col}, ' ') AND NOT ends_with({col}, ' ') "
+            f"THEN {col} WHEN list_contains({_NULLS}, trim({col})) THEN NULL ELSE trim({col}) END)")
+
+
+def _total_check(col: str) -> str:
+    """True for a cleaned cell that says 合计 / Total; ids starting with a digit skip the test."""
+    return (f"(CASE WHEN {col} IS NULL OR substr({col}, 1, 1) BETWEEN '0' AND '9' THEN false "
+            f"ELSE list_contains({_TOTAL_WORDS}, rtrim(lower({col}), ':：')) END)")
+
+
+def id_expr(col: str) -> str:
+    """Customer or order id as text; a whole float rendering ("17850.0") loses its ".0"."""
+    return f"(CASE WHEN contains({col}, '.') THEN regexp_replace({col}, '^([0-9]+)\\.0+$', '\\1') ELSE {col} END)"
+
+
+def amount_expr(col: str, decimal_comma: bool) -> str:
+    """Parse a (trimmed) money string to DOUBLE (NULL when it is not a number).
+
+    Fast path ``TRY_CAST`` for plain numbers; the regex path only runs for the rest because
+    DuckDB evaluates COALESCE lazily per row. With a decimal comma, "." and spaces are
+    thousands separators and "," the decimal point; otherwise "," is a thousands separator.
+    """
+    t = f"lower({col})"
+    digits = f"regexp_replace({t}, '[^0-9.,]', '', 'g')"
+    if decimal_comma:
+        number = f"replace(replace({digits}, '.', ''), ',', '.')"
+    else:
+        number = f"replace({digits}, ',', '')"
+    negative = (f"(regexp_matches({t}, '^[(（].*[)）]$') OR regexp_matches({t}, '^[(（]?\\s*[-−]') "
+                f"OR regexp_matches({t}, '^[^-−]*[0-9][^-−]*-\\s*[)）]?$') "
+                f"OR regexp_matches({t}, '^[(（]?\\s*[^0-9]*[-−]\\s*[0-9]'))")
+    slow = (f"CASE WHEN regexp_matches({t}, '{_AMOUNT_SHAPE}') THEN "
+            f"TRY_CAST({number} AS DOUBLE) * (CASE WHEN {negative} THEN -1 ELSE 1 END) END")
+    if decimal_comma:
+        return slow
+    return f"COALESCE(TRY_CAST({col} AS DOUBLE), {slow})"
+
+
+def date_expr(col: str, dayfirst: bool) -> str:
+    """Parse a (trimmed) date string to DATE (NULL when it is not a valid date).
+
+    Impossible dates (2024-02-30) give NULL because every path goes through ``try_strptime``.
+    Excel serial numbers are days since 1899-12-30 (the 1900 leap-year bug included).
+    """
+    t = col
+    ymd = (f"try_strptime(regexp_replace({t}, '^(\\d{{4}})\\s*[-/.年]\\s*(\\d{{1,2}})\\s*[-/.月]\\s*(\\d{{1,2}}).*$', "
+           f"'\\1-\\2-\\3'), '%Y-%m-%d')")
+    order = "'\\3-\\2-\\1'" if dayfirst else "'\\3-\\1-\\2'"
+    dmy = (f"try_strptime(regexp_replace({t}, '^(\\d{{1,2}})[-/.](\\d{{1,2}})[-/.](\\d{{4}})(\\D.*)?$', {order}), "
+           f"'%Y-%m-%d')")
+    order2 = "'20\\3-\\2-\\1'" if dayfirst else "'20\\3-\\1-\\2'"
+    dmy2 = (f"try_strptime(regexp_replace({t}, '^(\\d{{1,2}})[-/.](\\d{{1,2}})[-/.](\\d{{2}})(\\s.*)?$', {order2}), "
+            f"'%Y-%m-%d')")
+    compact = f"try_strptime(regexp_extract({t}, '^(\\d{{8}})(\\D.*)?$', 1), '%Y%m%d')"
+    serial = (f"(CASE WHEN regexp_matches({t}, '^\\d{{5}}(\\.\\d+)?$') "
+              f"THEN DATE '1899-12-30' + CAST(floor(CAST({t} AS DOUBLE)) AS INTEGER) END)")
+    named = (f"try_strptime({t}, ['%d %b %Y', '%d-%b-%Y', '%d %B %Y', '%b %d, %Y', '%B %d, %Y', "
+             f"'%b %d %Y', '%d-%b-%y', '%d %b %Y %H:%M', '%d %b %Y %H:%M:%S'])")
+    return (f"CAST(COALESCE(TRY_CAST({t} AS TIMESTAMP), {ymd}, {dmy}, {dmy2}, {serial}, {compact}, {named}) AS DATE)")
+
+
+class PurchaseData:
+    """A cleaned export, held in DuckDB.
+
+    Attributes
+    ----------
+    con : duckdb.DuckDBPyConnection
+        The connection holding the rows (table ``tx``); models query it in place.
+    sql : str
+        ``SELECT * FROM tx``: one row per used input row, in file order: ``customer_id`` (text),
+        ``date`` (DATE), ``amount`` (DOUBLE, negative for returns), ``is_return`` (BOOLEAN), and
+        when present and kept ``order_id``, ``quantity``, ``product``, ``channel``, ``margin``.
+    quality : DataQuality
+        What was read, used and dropped, and why.
+    """
+
+    def __init__(self, con, quality: DataQuality):
+        self.con = con
+        self.sql = "SELECT * FROM tx"
+        self.quality = quality
+        self._frame = None
+
+    @property
+    def transactions(self):
+        """The rows as a pandas DataFrame (``date`` as datetime64[s]); built on first use."""
+        if self._frame is None:
+            frame = self.con.sql(self.sql).df()
+            frame["date"] = frame["date"].astype("datetime64[s]")
+            self._frame = frame
+        return self._frame
+
+    @property
+    def table(self):
+        """The rows as a pyarrow Table."""
+        return self.con.sql(self.sql).to_arrow_table()
+
+    def release(self) -> None:
+        """Free the rows (on a 10M-row file, a gigabyte); results already computed stay valid."""
+        self.con.execute("DROP VIEW IF EXISTS tx")
+        self.con.execute("DROP TABLE IF EXISTS staged")
+        self._frame = None
+
+    def resolve_as_of(self, as_of: date | None = None) -> date:
+        """The analysis date (default: the last purchase date), recorded in ``quality`` with the
+        number of rows after it, which the analysis leaves out."""
+        if as_of is None:
+            as_of = self.quality.last_date
+        self.quality.as_of = as_of
+        self.quality.after_as_of = self.con.sql(
+            f"SELECT count(*) FROM tx WHERE date > DATE '{as_of.isoformat()}'").fetchall()[0][0]
+        return as_of
+
+
+_LINE_RE = re.compile(r"Line:\s*(\d+)")
+
+
+def _scan_error(exc: Exception, src: Source) -> InputError:
+    text = str(exc)
+    m = _LINE_RE.search(text)
+    row = int(m.group(1)) if m else None
+    detail = text.splitlines()[0]
+    cols = re.search(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)", text)
+    if cols:
+        detail = f"expected {cols.group(1)} fields, found {cols.group(2)} (a stray delimiter or quote?)"
+    elif "unicode" in text.lower():
+        detail = "invalid characters for the detected encoding"
+        return InputError(detail, file=src.display, row=row, hint="force one with --encoding gb18030")
+    elif "quote" in text.lower():
+        detail = "unterminated quoted field"
+    return InputError(f"malformed table: {detail}", file=src.display, row=row)
+
+
+def read_purchases(source: str, *, columns: dict[str, str | None] | None = None, sheet: str | None = None,
+                   encoding: str | None = None, delimiter: str | None = None, dayfirst: bool | None = None,
+                   decimal: str | None = None, skip_bad_rows: bool = False,
+                   keep: tuple[str, ...] = OPTIONAL_ROLES) -> PurchaseData:
+    """Read and clean a purchase export (CSV/TSV/;/|, .gz, XLSX, Parquet, or ``-`` for stdin).
+
+    Parameters
+    ----------
+    source : str
+        Path, or ``"-"`` for standard input.
+    columns : dict, optional
+        Role -> header overrides (``customer_id``, ``date``, ``amount``, ``order_id``, ``quantity``,
+        ``unit_price``, ``product``, ``channel``, ``margin``, ``status``).
+    sheet : str, optional
+        XLSX sheet name or 1-based number (default: the first sheet).
+    encoding, delimiter : str, optional
+        Force instead of detecting.
+    dayfirst : bool, optional
+        Read ``01/02/2024`` as 1 February. ``None`` decides from the data (month-first when no
+        value tells, with a note in ``quality.notes``).
+    decimal : {".", ","}, optional
+        Decimal separator of amounts. ``None`` decides from the data.
+    skip_bad_rows : bool
+        Drop and count rows with an unreadable date or amount instead of failing.
+    keep : tuple of str
+        Optional roles to carry into the result when the file has them (default: all of
+        ``order_id, quantity, product, channel, margin``). A command that needs none of them
+        reads faster; the columns are still found and listed in ``quality.columns``.
+
+    Returns
+    -------
+    PurchaseData
+
+    Raises
+    ------
+    InputError, ColumnError, DataError
+    """
+    with tempfile.TemporaryDirectory(prefix="crmkit-") as workdir:
+        src = open_source(source, workdir, sheet=sheet, encoding=encoding, delimiter=delimiter)
+        try:
+            return _read(src, columns, dayfirst, decimal, skip_bad_rows, keep)
+        finally:
+            src.cleanup()
+
+
+def _conventions(con, src_sql: str, c: dict, amount_cols: list[str]) -> tuple[bool, bool]:
+    """Decimal comma and C-prefixed cancellations, decided from the first 20,000 rows.
+
+    Both are properties of the exporting system, uniform within a file, so a sample settles them.
+    """
+    votes = []
+    for col in amount_cols:
+        a = f"trim(CAST({col} AS VARCHAR))"
+        # comma votes: "12,50", "1.234,50"; point votes: "12.50" with no comma, "1,234.50"
+        votes.append(f"count(CASE WHEN contains({a}, ',') AND (regexp_matches({a}, '^[^.]*[0-9],[0-9]{{1,2}}$') "
+                     f"OR regexp_matches({a}, '[0-9]\\.[0-9]{{3}},[0-9]+$')) THEN 1 END)")
+        votes.append(f"count(CASE WHEN contains({a}, '.') AND NOT contains({a}, ',') THEN 1 "
+                     f"WHEN contains({a}, ',') AND regexp_matches({a}, '[0-9],[0-9]{{3}}(\\.[0-9]+)?$') THEN 1 END)")
+    if "order_id" in c:
+        o = f"trim(CAST({c['order_id']} AS VARCHAR))"
+        votes.append(f"count(TRY_CAST({o} AS BIGINT))")
+        votes.append(f"count({o})")
+    cols = ", ".join(dict.fromkeys(amount_cols + ([c["order_id"]] if "order_id" in c else [])))
+    row = con.sql(f"SELECT {', '.join(votes)} FROM (SELECT {cols} FROM {src_sql} LIMIT 20000)").fetchall()[0]
+    comma = sum(row[2 * i] for i in range(len(amount_cols)))
+    point = sum(row[2 * i + 1] for i in range(len(amount_cols)))
+    c_cancel = False
+    if "order_id" in c:
+        numeric, present = row[-2], row[-1]
+        c_cancel = present > 0 and numeric > present / 2  # "C" is a marker only where ids are otherwise numeric
+    return comma > point, c_cancel
+
+
+def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayfirst: bool,
+                 decimal_comma: bool, c_cancel: bool, keep: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The single cleaning query: raw text in, typed and classified rows out (file order kept)."""
+    # The inner SELECT trims and nulls each text column once; the outer one parses. DuckDB does
+    # not share sub-expressions across CASE branches, so this halves the work on large files.
+    # order_id is always staged: cancellations are matched on it.
+    needed = {"amount", "order_id", "status"} | set(keep)
+    if cmap.amount_from_price:
+        needed |= {"quantity", "unit_price"}
+    text_cols = {"customer_id": c["customer_id"], "date": c["date"]}
+    for role in ("amount", "quantity", "unit_price", "order_id", "product", "channel", "margin", "status"):
+        if role in c and role in needed:
+            text_cols[role] = c[role]
+    if quote(first_col) not in text_cols.values():
+        text_cols["_first"] = quote(first_col)
+    inner = ", ".join(f"{_clean_text(f'CAST({col} AS VARCHAR)')} AS {quote('_t_' + role)}"
+                      for role, col in text_cols.items())
+    t = {role: quote("_t_" + role) for role in text_cols}
+    if cmap.amount_from_price:
+        amount_missing = f"({t['quantity']} IS NULL OR {t['unit_price']} IS NULL)"
+        amount_val = f"({amount_expr(t['quantity'], decimal_comma)} * {amount_expr(t['unit_price'], decimal_comma)})"
+    else:
+        amount_missing = f"({t['amount']} IS NULL)"
+        amount_val = amount_expr(t["amount"], decimal_comma)
+    total_checks = [_total_check(t["customer_id"])] + ([_total_check(t["_first"])] if "_first" in t else [])
+    # Return statuses are flagged after staging (from every distinct status); C-invoices here.
+    flagged = "false"
+    if c_cancel:
+        flagged = (f"coalesce(lower(substr({t['order_id']}, 1, 1)) = 'c' "
+                   f"AND regexp_matches({t['order_id']}, '^[Cc][0-9]+$'), false)")
+    status = f", {t['status']} AS _status" if "status" in t else ""
+    extra = {}
+    for role in ("order_id", "product", "channel"):
+        if role in t:
+            extra[role] = id_expr(t[role]) if role == "order_id" else t[role]
+    for role in ("quantity", "margin"):
+        if role in t and role in keep:
+            extra[role] = amount_expr(t[role], decimal_comma)
+    extra_sql = "".join(f", {expr} AS {role}" for role, expr in extra.items())
+    d = t["date"]
+    slash_guard = f"(list_contains(['/', '-', '.'], substr({d}, 2, 1)) OR list_contains(['/', '-', '.'], substr({d}, 3, 1)))"
+    slash_re = "'^(\\d{1,2})[-/.](\\d{1,2})[-/.]\\d{2,4}'"
+    sql = f"""
+        SELECT * EXCLUDE (_total, _no_id, _no_date, _no_amount),
+               CASE WHEN _total THEN 'total_row'
+                    WHEN _no_id THEN 'missing_customer_id'
+                    WHEN _no_date THEN 'missing_date'
+                    WHEN _no_amount THEN 'missing_amount'
+                    WHEN date IS NULL THEN 'bad_date'
+                    WHEN amount IS NULL THEN 'bad_amount'
+               END AS _drop
+        FROM (
+            SELECT {id_expr(t['customer_id'])} AS customer_id,
+                   {date_expr(d, dayfirst)} AS date,
+                   {amount_val} AS amount,
+                   ({' OR '.join(total_checks)}) AS _total,
+                   ({t['customer_id']} IS NULL) AS _no_id,
+                   ({d} IS NULL) AS _no_date,
+                   {amount_missing} AS _no_amount,
+                   {flagged} AS _flagged {status},
+                   -- day and month candidates of D/M/Y-looking dates, to settle the order afterwards
+                   CASE WHEN {slash_guard} THEN TRY_CAST(regexp_extract({d}, {slash_re}, 1) AS INTEGER) END AS _p1,
+                   CASE WHEN {slash_guard} THEN TRY_CAST(regexp_extract({d}, {slash_re}, 2) AS INTEGER) END AS _p2
+                   {extra_sql}
+            FROM (SELECT {inner} FROM {src_sql})
+        )
+    """
+    return sql, list(extra)
+
+
+def _read(src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep) -> PurchaseData:
+    import duckdb
+
+    con = connect()
+    try:
+        return _read_with(con, src, overrides, dayfirst, decimal, skip_bad_rows, keep)
+    except duckdb.Error as exc:
+        con.close()
+        raise _scan_error(exc, src) from None
+    except BaseException:
+        con.close()
+        raise
+
+
+def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep) -> PurchaseData:
+    if src.frame is not None:
+        con.register("raw_frame", src.frame)
+        src.sql = "raw_frame"
+    if not src.headers:  # parquet: learn the columns from the file
+        src.headers = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {src.sql}").fetchall()]
+    cmap = detect_columns(src.headers, overrides, source=src.display)
+    roles = cmap.roles
+    c = {role: quote(h) for role, h in roles.items()}
+    quality = DataQuality(source=src.display, file_format=src.file_format, encoding=src.encoding,
+                          delimiter=src.delimiter, header_row=src.first_data_row - 1, columns=dict(roles))
+    if cmap.amount_from_price:
+        quality.notes.append(f"amount computed as {roles['quantity']} x {roles['unit_price']}")
+
+    amount_cols = [c["quantity"], c["unit_price"]] if cmap.amount_from_price else [c["amount"]]
+    decimal_comma, c_cancel = _conventions(con, src.sql, c, amount_cols)
+    if decimal is not None:
+        decimal_comma = decimal == ","
+    elif decimal_comma:
+        quality.notes.append("amounts read with a decimal comma (1.234,50 = 1234.50); force with --decimal .")
+
+    def stage(first_day: bool) -> list[str]:
+        sql, extra_cols = _staging_sql(src.sql, c, cmap, src.headers[0], dayfirst=first_day,
+                                       decimal_comma=decimal_comma, c_cancel=c_cancel, keep=keep)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {sql}")
+        return extra_cols
+
+    extra = stage(bool(dayfirst))
+    rows_read, p1, p2, slash_dates = con.sql(
+        "SELECT count(*), max(_p1), max(_p2), count(_p1) FROM staged").fetchall()[0]
+    if rows_read == 0:
+        raise InputError("file has a header but no data rows", file=src.display)
+    if dayfirst is None and slash_dates:
+        # A single 13/01/2024 anywhere settles the day order for the whole column.
+        if (p1 or 0) > 12 and (p2 or 0) <= 12:
+            stage(True)
+        elif (p1 or 0) <= 12 and (p2 or 0) <= 12:
+            quality.notes.append("dates like 01/02/2024 read as month/day/year (no value tells); "
+                                 "use --dayfirst for day/month/year")
+
+    returned = []
+    if "status" in c:
+        # Statuses are few distinct values: classify each once in Python, flag the rows in place.
+        statuses = [r[0] for r in con.sql("SELECT DISTINCT _status FROM staged WHERE _status IS NOT NULL "
+                                          "LIMIT 100000").fetchall()]
+        returned = sorted(v for v in statuses if _RETURN_STATUS.search(v.lower()))
+        if returned:
+            quality.notes.append("statuses read as returns/cancellations: " + ", ".join(returned[:10]))
+            con.execute(f"UPDATE staged SET _flagged = true "
+                        f"WHERE list_contains([{', '.join(sql_literal(v) for v in returned)}], _status)")
+
+    bad = con.sql("SELECT _drop, count(*), min(rowid) FROM staged WHERE _drop IN ('bad_date', 'bad_amount') "
+                  "GROUP BY 1 ORDER BY 3").fetchall()
+    if bad and not skip_bad_rows:
+        kind, _, first = bad[0]
+        if kind == "bad_date":
+            headers = [roles["date"]]
+        elif cmap.amount_from_price:
+            headers = [roles["quantity"], roles["unit_price"]]
+        else:
+            headers = [roles["amount"]]
+        # staged keeps file order, so its rowid is the record number: read that record's raw text.
+        values = con.sql(f"SELECT {', '.join(map(quote, headers))} FROM {src.sql} LIMIT 1 OFFSET {first}").fetchall()[0]
+        total_bad = sum(b[1] for b in bad)
+        what = "date" if kind == "bad_date" else "amount"
+        more = f"; {total_bad - 1:,} more row(s) with unreadable values" if total_bad > 1 else ""
+        raise DataError(f"cannot read {what} {' x '.join(map(str, values))!r}{more}", file=src.display,
+                        row=src.first_data_row + first, column=" x ".join(headers),
+                        hint="fix the file, set the format (--dayfirst, --decimal), or drop such rows with --skip-bad-rows")
+
+    drops = dict(con.sql("SELECT _drop, count(*) FROM staged WHERE _drop IS NOT NULL GROUP BY 1").fetchall())
+    invalid = drops.pop("bad_date", 0) + drops.pop("bad_amount", 0)
+    order = ["missing_customer_id", "missing_date", "missing_amount", "total_row"]
+    quality.dropped = {k: drops[k] for k in order if drops.get(k)}
+    if invalid:
+        quality.dropped["invalid_value"] = invalid
+
+    # A flagged row with a positive amount offsets an earlier purchase when that order also has an
+    # unflagged row (a return line); otherwise the order itself was cancelled and never was revenue.
+    kept = "_drop IS NULL"
+    positive_flagged = 0
+    if "order_id" in c and (returned or c_cancel):
+        positive_flagged = con.sql("SELECT count(*) FROM staged WHERE _drop IS NULL AND _flagged AND amount > 0"
+                                   ).fetchall()[0][0]
+    if positive_flagged:
+        con.execute("""
+            CREATE TEMP TABLE cancelled AS
+            SELECT f.rowid AS _row FROM staged f
+            WHERE f._drop IS NULL AND f._flagged AND f.amount > 0
+              AND NOT EXISTS (SELECT 1 FROM staged p WHERE p._drop IS NULL AND NOT p._flagged
+                              AND p.order_id = f.order_id AND p.customer_id = f.customer_id)
+        """)
+        cancelled = con.sql("SELECT count(*) FROM cancelled").fetchall()[0][0]
+        if cancelled:
+            quality.dropped["cancelled_order"] = cancelled
+            # in place: a join or NOT IN would lose the file order of the rows
+            con.execute("UPDATE staged SET _drop = 'cancelled_order' WHERE rowid IN (SELECT _row FROM cancelled)")
+    is_return = "(_flagged OR amount < 0)"
+    agg = con.sql(f"""
+        SELECT count(*), count(*) FILTER (WHERE {is_return}),
+               coalesce(sum(abs(amount)) FILTER (WHERE {is_return}), 0), min(date), max(date)
+        FROM staged WHERE {kept}
+    """).fetchall()[0]
+    quality.rows_read = rows_read
+    quality.rows_used, quality.return_rows, quality.return_amount = agg[0], agg[1], float(agg[2])
+    quality.first_date, quality.last_date = agg[3], agg[4]
+    if quality.rows_used == 0:
+        raise DataError("no usable purchase rows (" + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in
+                                                               quality.dropped.items()) + ")", file=src.display)
+    con.execute(f"""
+        CREATE TEMP VIEW tx AS
+        SELECT customer_id, date, CASE WHEN {is_return} THEN -abs(amount) ELSE amount END AS amount,
+               {is_return} AS is_return {''.join(', ' + role for role in extra if role in keep)}
+        FROM staged WHERE {kept}
+    """)
+    return PurchaseData(con, quality)

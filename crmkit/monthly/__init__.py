@@ -1,0 +1,1 @@
+"""The monthly job: configuration, history and the run that writes one workbook."""
