@@ -1,12 +1,16 @@
 """The ``crmkit`` command line: a thin layer that reads, calls one library function and renders.
 
-Only this module imports typer. Heavy libraries (pandas, DuckDB, scikit-learn, openpyxl) are
-imported inside the commands so that ``crmkit --help`` starts fast.
+Each command parses its options, reads its inputs (:mod:`crmkit.io`), calls one library function,
+renders the result (:mod:`crmkit.report`) and exits; a library error becomes one stderr line and
+its exit code (:func:`_errors`). Only this module imports typer. Heavy libraries (pandas, DuckDB,
+scikit-learn, openpyxl) are imported inside the commands so that ``crmkit --help`` starts fast.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import os
 import sys
 from datetime import date
@@ -16,6 +20,7 @@ import typer
 
 from crmkit import __version__
 from crmkit.errors import CrmkitError, UsageError
+from crmkit.io.options import ReadOptions
 
 app = typer.Typer(
     name="crmkit",
@@ -157,62 +162,91 @@ def _parse_thresholds(text: str) -> tuple[float, float]:
     return a, b
 
 
-def _read(options: dict, *, keep=None):
-    """Read the purchase export named by a command's own options (its ``locals()``) and settle the as-of date.
+#: The shared reading options: parameter name, declaration, default, and the ReadOptions column role.
+_READING = (
+    ("customer", CustomerOpt, None, "customer_id"), ("date_col", DateOpt, None, "date"),
+    ("amount", AmountOpt, None, "amount"), ("order_id", OrderOpt, None, "order_id"),
+    ("quantity", QuantityOpt, None, "quantity"), ("price", PriceOpt, None, "unit_price"),
+    ("status", StatusOpt, None, "status"), ("sheet", SheetOpt, None, None), ("encoding", EncodingOpt, None, None),
+    ("delimiter", DelimiterOpt, None, None), ("dayfirst", DayfirstOpt, None, None),
+    ("decimal", DecimalOpt, None, None), ("skip_bad_rows", SkipBadOpt, False, None),
+)
 
-    Every command that reads purchases declares the same reading options; they are taken here by
-    name, so the options and their handling live in one place.
+
+def _reads_purchases(command):
+    """Give a command the reading options (``--customer`` … ``--skip-bad-rows``) as one ``read: ReadOptions``.
+
+    The options are declared once, here, and typer shows them where the command's ``read``
+    parameter stands; the command receives them checked, as the dataclass the library takes.
     """
+    signature = inspect.signature(command, eval_str=True)
+    params = list(signature.parameters.values())
+    at = [p.name for p in params].index("read")
+    declared = [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=kind)
+                for name, kind, default, _ in _READING]
+
+    @functools.wraps(command)
+    def run(**kwargs):
+        given = {name: kwargs.pop(name) for name, *_ in _READING}
+        with _errors(kwargs["debug"]):
+            kwargs["read"] = ReadOptions(
+                columns={role: given[name] for name, _, _, role in _READING if role},
+                **{name: given[name] for name, _, _, role in _READING if not role})
+        return command(**kwargs)
+
+    run.__signature__ = signature.replace(parameters=params[:at] + declared + params[at + 1:])  # type: ignore[attr-defined]
+    return run
+
+
+def _read(source: str, read: ReadOptions, as_of: str | None, quiet: bool, *, keep=None):
+    """Read the purchase export and settle the as-of date (``--as-of``, else the last purchase date)."""
     from crmkit.io.purchases import read_purchases
 
-    decimal, delimiter = options["decimal"], options["delimiter"]
-    if decimal not in (None, ".", ","):
-        raise UsageError(f"--decimal must be . or , not {decimal!r}")
-    if delimiter is not None:
-        delimiter = {"\\t": "\t", "tab": "\t"}.get(delimiter, delimiter)
-        if len(delimiter) != 1:
-            raise UsageError(f"--delimiter must be one character, not {delimiter!r}")
-    columns = {role: options[name] for role, name in (
-        ("customer_id", "customer"), ("date", "date_col"), ("amount", "amount"), ("order_id", "order_id"),
-        ("quantity", "quantity"), ("unit_price", "price"), ("status", "status"))}
-    as_of = _parse_date(options["as_of"], "--as-of") if options["as_of"] else None
-    with _status(f"Reading {options['input']}…", options["quiet"]):
-        data = read_purchases(options["input"], columns=columns, sheet=options["sheet"], encoding=options["encoding"],
-                              delimiter=delimiter, dayfirst=options["dayfirst"], decimal=decimal,
-                              skip_bad_rows=options["skip_bad_rows"], **({} if keep is None else {"keep": keep}))
-    return data, data.resolve_as_of(as_of)
+    as_of_date = _parse_date(as_of, "--as-of") if as_of else None
+    with _status(f"Reading {source}…", quiet):
+        data = read_purchases(source, options=read, **({} if keep is None else {"keep": keep}))
+    return data, data.resolve_as_of(as_of_date)
 
 
-def _render_segment_table(result) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _output_format(lang: str, output: str | None, fmt: str | None) -> str:
+    """Check ``--lang`` and settle the output format (explicit, by ``-o`` extension, table or csv)."""
+    from crmkit.io.options import check_lang
+    from crmkit.report.tables import format_for
 
-    from crmkit.report.i18n import label
+    check_lang(lang)
+    return format_for(output, fmt, sys.stdout.isatty())
 
-    lang = result.lang
-    # A pipe or a file gets the whole table, not one folded to a guessed 80 columns.
-    console = Console(width=None if sys.stdout.isatty() else 200)
-    table = Table(title=label("sheet:segments", lang))
-    for key in ("segment_label", "customers", "customer_share", "revenue", "revenue_share",
-                "mean_recency_days", "mean_frequency", "mean_monetary"):
-        table.add_column(label(key, lang), justify="left" if key == "segment_label" else "right")
-    for row in result.segments.itertuples():
-        def num(v, spec):
-            return "" if v != v else format(v, spec)
-        table.add_row(row.segment_label, f"{row.customers:,}", f"{row.customer_share:.1%}", f"{row.revenue:,.2f}",
-                      f"{row.revenue_share:.1%}", num(row.mean_recency_days, ",.0f"), num(row.mean_frequency, ".2f"),
-                      num(row.mean_monetary, ",.2f"))
-    console.print(table)
-    h = result.headline
-    console.print(
-        f"{label('customers', lang)} {h['customers']:,} · {label('revenue', lang)} {h['revenue']:,.2f} · "
-        f"{label('repeat_customer_rate', lang)} {h['repeat_customer_rate']:.1%} · "
-        f"{label('top20_share', lang)} {h['top20_share']:.1%} · {label('gini', lang)} {h['gini']:.3f} · "
-        f"{label('as_of', lang)} {h['as_of']}"
-        + (f" · silhouette {result.silhouette:.3f}" if result.silhouette is not None else ""))
+
+def _table_to_terminal(output: str | None) -> None:
+    if output and output != "-":
+        raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
+
+
+def _say_read(quality, as_of: str | None, quiet: bool, *, notes=(), warnings=()) -> None:
+    """What was read and used (one line), then notes and warnings, on stderr unless ``--quiet``."""
+    if quiet:
+        return
+    _err("crmkit: " + quality.one_line() + ("" if as_of else " (last purchase date in the data)"))
+    for note in notes:
+        _err(f"crmkit: note: {note}")
+    for warning in warnings:
+        _err(f"crmkit: warning: {warning}")
+
+
+def _write_report(path: str | None, *results, lang: str, protect, quiet: bool, quality=None) -> None:
+    """``--report FILE.xlsx``: the results' sheets in one workbook, written atomically."""
+    if not path:
+        return
+    from crmkit.report.sheets import write_report
+
+    with _status("Writing the report…", quiet):
+        write_report(path, *results, quality=quality, lang=lang, protect=protect)
+    if not quiet:
+        _err(f"crmkit: report written to {path}")
 
 
 @app.command()
+@_reads_purchases
 def segment(
     input: InputArg,
     as_of: AsOfOpt = None,
@@ -230,19 +264,7 @@ def segment(
     output: OutputOpt = None,
     report: ReportOpt = None,
     lang: LangOpt = "en",
-    customer: CustomerOpt = None,
-    date_col: DateOpt = None,
-    amount: AmountOpt = None,
-    order_id: OrderOpt = None,
-    quantity: QuantityOpt = None,
-    price: PriceOpt = None,
-    status: StatusOpt = None,
-    sheet: SheetOpt = None,
-    encoding: EncodingOpt = None,
-    delimiter: DelimiterOpt = None,
-    dayfirst: DayfirstOpt = None,
-    decimal: DecimalOpt = None,
-    skip_bad_rows: SkipBadOpt = False,
+    read: ReadOptions = ReadOptions(),
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ):
@@ -251,74 +273,29 @@ def segment(
     Example: crmkit segment sales.csv --format csv -o customers.csv --report report.xlsx
     """
     with _errors(debug):
-        from crmkit.report.i18n import check_lang
-        from crmkit.report.tables import format_for, write_frame
+        from crmkit.report.tables import write_frame
+        from crmkit.report.terminal import render_segments
         from crmkit.segment import segment as run_segment
 
-        check_lang(lang)
-        fmt = format_for(output, format, sys.stdout.isatty())
+        fmt = _output_format(lang, output, format)
         thresholds = _parse_thresholds(abc)
-        data, as_of_date = _read(locals(), keep=("order_id",) if occasion == "order" else ())
+        data, as_of_date = _read(input, read, as_of, quiet, keep=("order_id",) if occasion == "order" else ())
         with _status("Segmenting…", quiet):
             result = run_segment(data, as_of_date, occasion=occasion, bins=bins, scheme=scheme,
                                  thresholds=thresholds, clusters=clusters, seed=seed, lang=lang)
         data.release()  # the rows are summarised: free them before rendering large outputs
         data.quality.customers = result.headline["customers"]
-        if not quiet:
-            _err("crmkit: " + data.quality.one_line() + ("" if as_of else " (last purchase date in the data)"))
-            for note in data.quality.notes:
-                _err(f"crmkit: note: {note}")
-        for warning in [] if quiet else result.warnings:
-            _err(f"crmkit: warning: {warning}")
+        _say_read(data.quality, as_of, quiet, notes=data.quality.notes, warnings=result.warnings)
         if fmt == "table":
-            if output and output != "-":
-                raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
-            _render_segment_table(result)
+            _table_to_terminal(output)
+            render_segments(result)
         else:
             write_frame(result.customer_rows, fmt, output, protect=[input], lang=lang)
-        if report:
-            from crmkit.report.sheets import write_segment_report
-
-            with _status("Writing the report…", quiet):
-                write_segment_report(report, result, data.quality, lang=lang, protect=[input])
-            if not quiet:
-                _err(f"crmkit: report written to {report}")
-
-
-def _render_clv_table(result, lang: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from crmkit.report.i18n import label
-
-    console = Console(width=None if sys.stdout.isatty() else 200)
-    model = result.model
-    if "params" in model:
-        params = ", ".join(f"{k} = {v:.4g}" for k, v in model["params"].items())
-        console.print(f"{model['model']}: {params}; log-likelihood {model['log_likelihood']:,.1f}; "
-                      f"{'converged' if model['converged'] else 'NOT converged'}")
-    table = Table(title=label("sheet:clv_deciles", lang))
-    for key in ("clv_decile", "customers", "clv_total", "clv_mean", "clv_share"):
-        table.add_column(label(key, lang), justify="right")
-    for row in result.deciles.itertuples():
-        table.add_row(str(row.clv_decile), f"{row.customers:,}", f"{row.clv_total:,.2f}", f"{row.clv_mean:,.2f}",
-                      f"{row.clv_share:.1%}")
-    console.print(table)
-    if result.holdout is not None:
-        h = result.holdout
-        groups = Table(title=f"{label('title:holdout', lang)} {h.calibration_end}..{h.end}")
-        for key in ("frequency_group", "customers", "actual_mean", "expected_mean", "actual_total",
-                    "expected_total"):
-            groups.add_column(label(key, lang), justify="right")
-        for row in h.by_frequency.itertuples():
-            groups.add_row(str(row.frequency_group), f"{row.customers:,}", f"{row.actual_mean:.3f}",
-                           f"{row.expected_mean:.3f}", f"{row.actual_total:,.0f}", f"{row.expected_total:,.1f}")
-        console.print(groups)
-        console.print(f"{label('total_actual', lang)} {h.total_actual:,.0f} · {label('total_expected', lang)} "
-                      f"{h.total_expected:,.1f} · {label('holdout_error', lang)} {h.error:+.1%}")
+        _write_report(report, result, quality=data.quality, lang=lang, protect=[input], quiet=quiet)
 
 
 @app.command()
+@_reads_purchases
 def clv(
     input: InputArg,
     as_of: AsOfOpt = None,
@@ -342,19 +319,7 @@ def clv(
     output: OutputOpt = None,
     report: ReportOpt = None,
     lang: LangOpt = "en",
-    customer: CustomerOpt = None,
-    date_col: DateOpt = None,
-    amount: AmountOpt = None,
-    order_id: OrderOpt = None,
-    quantity: QuantityOpt = None,
-    price: PriceOpt = None,
-    status: StatusOpt = None,
-    sheet: SheetOpt = None,
-    encoding: EncodingOpt = None,
-    delimiter: DelimiterOpt = None,
-    dayfirst: DayfirstOpt = None,
-    decimal: DecimalOpt = None,
-    skip_bad_rows: SkipBadOpt = False,
+    read: ReadOptions = ReadOptions(),
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ):
@@ -364,17 +329,16 @@ def clv(
     """
     with _errors(debug):
         from crmkit.clv import customer_lifetime_value
-        from crmkit.report.i18n import check_lang
-        from crmkit.report.tables import format_for, write_frame, write_json_file
+        from crmkit.report.tables import write_frame, write_json_file
+        from crmkit.report.terminal import render_clv
 
-        check_lang(lang)
-        fmt = format_for(output, format, sys.stdout.isatty())
-        data, as_of_date = _read(locals(), keep=("order_id", "margin"))
+        fmt = _output_format(lang, output, format)
+        data, as_of_date = _read(input, read, as_of, quiet, keep=("order_id", "margin"))
         referral_rows = None
         if referrals:
             from crmkit.io.inputs import read_referrals
 
-            referral_rows = read_referrals(referrals, encoding=encoding)
+            referral_rows = read_referrals(referrals, encoding=read.encoding)
         with _status("Fitting…", quiet):
             result = customer_lifetime_value(
                 data, as_of_date, model=model, unit=unit, horizon=horizon, discount=discount, margin=margin,
@@ -382,68 +346,18 @@ def clv(
                 calibration_end=_parse_date(calibration_end, "--calibration-end") if calibration_end else None,
                 referrals=referral_rows, credit_share=credit_share)
         data.quality.customers = len(result.customers)
-        if not quiet:
-            _err("crmkit: " + data.quality.one_line() + ("" if as_of else " (last purchase date in the data)"))
-            for note in data.quality.notes:
-                _err(f"crmkit: note: {note}")
-        for warning in [] if quiet else result.warnings:
-            _err(f"crmkit: warning: {warning}")
+        _say_read(data.quality, as_of, quiet, notes=data.quality.notes, warnings=result.warnings)
+        inputs = [input, referrals]
         if fmt == "table":
-            if output and output != "-":
-                raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
-            _render_clv_table(result, lang)
+            _table_to_terminal(output)
+            render_clv(result, lang)
         else:
-            write_frame(result.customers, fmt, output, protect=[input, referrals], lang=lang)
+            write_frame(result.customers, fmt, output, protect=inputs, lang=lang)
         if params_out:
-            write_json_file(params_out, {"model": result.model, "spend_model": result.spend_model},
-                            protect=[input, referrals])
-        if report:
-            from crmkit.report.sheets import write_clv_report
-
-            with _status("Writing the report…", quiet):
-                write_clv_report(report, result, data.quality, lang=lang, protect=[input, referrals])
-            if not quiet:
-                _err(f"crmkit: report written to {report}")
-
-
-def _render_satisfaction(result, lang: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from crmkit.report.i18n import label
-
-    console = Console(width=None if sys.stdout.isatty() else 200)
-    spec = result.model
-    table = Table(title=f"{spec.name[lang]} · {label('sheet:index', lang)}")
-    for key in ("construct", "index", "r_squared"):
-        table.add_column(label(key, lang), justify="left" if key == "construct" else "right")
-    for construct, value in result.index.items():
-        r2 = result.r_squared.get(construct)
-        table.add_row(spec.label(construct, lang), f"{value:.1f}", "" if r2 is None else f"{r2:.3f}")
-    console.print(table)
-    paths = Table(title=label("sheet:paths", lang))
-    for key in ("from", "to", "estimate", "ci_low", "ci_high"):
-        paths.add_column(label(key, lang), justify="right" if key not in ("from", "to") else "left")
-    for row in result.paths.itertuples():
-        ci = ("", "") if row.ci_low != row.ci_low else (f"{row.ci_low:.3f}", f"{row.ci_high:.3f}")
-        paths.add_row(spec.label(row[1], lang), spec.label(row.to, lang), f"{row.estimate:.3f}", *ci)
-    console.print(paths)
-    drivers = Table(title=label("sheet:drivers", lang))
-    for key in ("construct", "importance", "performance", "quadrant"):
-        drivers.add_column(label(key, lang))
-    for row in result.drivers.itertuples():
-        drivers.add_row(spec.label(row.construct, lang), f"{row.importance:.3f}", f"{row.performance:.1f}",
-                        label(f"quadrant:{row.quadrant}", lang))
-    console.print(drivers)
-    extras = []
-    if result.nps:
-        extras.append(f"NPS {result.nps['nps']:+.1f}")
-    if result.csat:
-        extras.append(f"CSAT {result.csat['csat']:.1%}")
-    if result.ces:
-        extras.append(f"CES {result.ces['ces']:.2f}")
-    if extras:
-        console.print(" · ".join(extras))
+            parameters = result.to_dict()
+            write_json_file(params_out, {"model": parameters["model"], "spend_model": parameters["spend_model"]},
+                            protect=inputs)
+        _write_report(report, result, quality=data.quality, lang=lang, protect=inputs, quiet=quiet)
 
 
 @app.command()
@@ -484,12 +398,11 @@ def satisfaction(
     """
     with _errors(debug):
         from crmkit.io.inputs import read_survey
-        from crmkit.report.i18n import check_lang
-        from crmkit.report.tables import format_for, write_frame, write_json_file
+        from crmkit.report.tables import write_frame, write_json_file
+        from crmkit.report.terminal import render_satisfaction
         from crmkit.satisfaction import analyse_survey
 
-        check_lang(lang)
-        fmt = format_for(output, format, sys.stdout.isatty())
+        fmt = _output_format(lang, output, format)
         with _status(f"Reading {input}…", quiet):
             frame, first_row = read_survey(input, encoding=encoding, sheet=sheet, delimiter=delimiter)
         with _status("Estimating…", quiet):
@@ -503,32 +416,24 @@ def satisfaction(
                        else f"{t['respondents_dropped']:,} respondents with missing answers left out")
             _err(f"crmkit: {result.fit['respondents']:,} respondents, {result.model.name['en']}, scale "
                  f"{result.scale[0]:g}-{result.scale[1]:g}; {handled}")
-        for warning in [] if quiet else result.warnings:
-            _err(f"crmkit: warning: {warning}")
+            for warning in result.warnings:
+                _err(f"crmkit: warning: {warning}")
         if fmt == "table":
-            if output and output != "-":
-                raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
-            _render_satisfaction(result, lang)
+            _table_to_terminal(output)
+            render_satisfaction(result, lang)
         elif fmt == "json":
-            write_json_file(output, result.to_json(), protect=[input])
+            write_json_file(output, result.to_dict(), protect=[input])
         elif fmt == "xlsx":
-            from crmkit.report.sheets import write_satisfaction_report
-
             if not output or output == "-":
                 raise UsageError("--format xlsx needs -o FILE.xlsx")
-            write_satisfaction_report(output, result, lang=lang, protect=[input])
+            _write_report(output, result, lang=lang, protect=[input], quiet=True)
         else:
             write_frame(result.respondents, fmt, output, protect=[input], lang=lang)
-        if report:
-            from crmkit.report.sheets import write_satisfaction_report
-
-            with _status("Writing the report…", quiet):
-                write_satisfaction_report(report, result, lang=lang, protect=[input])
-            if not quiet:
-                _err(f"crmkit: report written to {report}")
+        _write_report(report, result, lang=lang, protect=[input], quiet=quiet)
 
 
 @app.command()
+@_reads_purchases
 def retention(
     input: InputArg,
     as_of: AsOfOpt = None,
@@ -540,19 +445,7 @@ def retention(
     output: OutputOpt = None,
     report: ReportOpt = None,
     lang: LangOpt = "en",
-    customer: CustomerOpt = None,
-    date_col: DateOpt = None,
-    amount: AmountOpt = None,
-    order_id: OrderOpt = None,
-    quantity: QuantityOpt = None,
-    price: PriceOpt = None,
-    status: StatusOpt = None,
-    sheet: SheetOpt = None,
-    encoding: EncodingOpt = None,
-    delimiter: DelimiterOpt = None,
-    dayfirst: DayfirstOpt = None,
-    decimal: DecimalOpt = None,
-    skip_bad_rows: SkipBadOpt = False,
+    read: ReadOptions = ReadOptions(),
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ):
@@ -561,56 +454,27 @@ def retention(
     Example: crmkit retention sales.csv --period quarter --report retention.xlsx
     """
     with _errors(debug):
-        from crmkit.report.i18n import check_lang, label
-        from crmkit.report.tables import format_for, write_frame, write_json_file
+        from crmkit.report.tables import write_frame, write_json_file
+        from crmkit.report.terminal import render_retention
         from crmkit.retention import cohort_retention
 
-        check_lang(lang)
-        fmt = format_for(output, format, sys.stdout.isatty())
-        data, as_of_date = _read(locals(), keep=("order_id",) if occasion == "order" else ())
+        fmt = _output_format(lang, output, format)
+        data, as_of_date = _read(input, read, as_of, quiet, keep=("order_id",) if occasion == "order" else ())
         result = cohort_retention(data, as_of_date, period=period, occasion=occasion,
                                   include_partial=include_partial)
-        if not quiet:
-            _err("crmkit: " + data.quality.one_line() + ("" if as_of else " (last purchase date in the data)"))
-        matrix = result.retention.copy()
-        matrix.columns = [f"k{c}" for c in matrix.columns]
-        matrix.insert(0, "cohort_size", result.cohort_size.reindex(matrix.index).to_numpy())
-        matrix = matrix.rename_axis("cohort").reset_index()
+        _say_read(data.quality, as_of, quiet)
         if fmt == "table":
-            if output and output != "-":
-                raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
-            from rich.console import Console
-            from rich.table import Table
-
-            console = Console(width=None if sys.stdout.isatty() else 200)
-            table = Table(title=label("title:retention", lang))
-            shown = list(matrix.columns[:14])
-            for col in shown:
-                table.add_column(label(col, lang), justify="right")
-            for row in matrix[shown].itertuples(index=False):
-                table.add_row(str(row[0]), f"{row[1]:,}", *("" if v != v else f"{v:.0%}" for v in row[2:]))
-            console.print(table)
+            _table_to_terminal(output)
+            render_retention(result, lang)
         elif fmt == "json":
-            def records(frame):
-                frame = frame.rename_axis("cohort").reset_index()
-                frame.columns = [str(c) for c in frame.columns]
-                return frame.astype(object).where(frame.notna(), None).to_dict("records")
-
-            doc = {"period": result.period, "as_of": as_of_date.isoformat(), "summary": result.summary,
-                   **{name: records(getattr(result, name)) for name in
-                      ("customers", "retention", "revenue", "revenue_retention", "repeat_rate", "churn_rate")}}
-            write_json_file(output, doc, protect=[input])
+            write_json_file(output, result.to_dict(), protect=[input])
         else:
-            write_frame(matrix, fmt, output, protect=[input], sheet="sheet:retention", lang=lang)
-        if report:
-            from crmkit.report.sheets import write_retention_report
-
-            write_retention_report(report, result, lang=lang, protect=[input])
-            if not quiet:
-                _err(f"crmkit: report written to {report}")
+            write_frame(result.wide("retention"), fmt, output, protect=[input], sheet="sheet:retention", lang=lang)
+        _write_report(report, result, lang=lang, protect=[input], quiet=quiet)
 
 
 @app.command()
+@_reads_purchases
 def ladder(
     input: InputArg,
     as_of: AsOfOpt = None,
@@ -630,19 +494,7 @@ def ladder(
     output: OutputOpt = None,
     report: ReportOpt = None,
     lang: LangOpt = "en",
-    customer: CustomerOpt = None,
-    date_col: DateOpt = None,
-    amount: AmountOpt = None,
-    order_id: OrderOpt = None,
-    quantity: QuantityOpt = None,
-    price: PriceOpt = None,
-    status: StatusOpt = None,
-    sheet: SheetOpt = None,
-    encoding: EncodingOpt = None,
-    delimiter: DelimiterOpt = None,
-    dayfirst: DayfirstOpt = None,
-    decimal: DecimalOpt = None,
-    skip_bad_rows: SkipBadOpt = False,
+    read: ReadOptions = ReadOptions(),
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ):
@@ -651,75 +503,27 @@ def ladder(
     Example: crmkit ladder sales.csv --survey survey.csv --members members.csv --referrals referrals.csv
     """
     with _errors(debug):
-        from crmkit.report.i18n import check_lang
-        from crmkit.ladder import ladder_at_two_dates, load_rules, month_before
-        from crmkit.report.tables import format_for, write_frame
+        from crmkit.ladder import compare_ladders, load_rules
+        from crmkit.report.tables import write_frame
+        from crmkit.report.terminal import render_ladder
 
-        check_lang(lang)
-        fmt = format_for(output, format, sys.stdout.isatty())
-        rule_set = load_rules(rules) if rules else None
-        data, as_of_date = _read(locals(), keep=())
-        earlier = _parse_date(compare_to, "--compare-to") if compare_to else month_before(as_of_date)
-        signals = people = referred = None
-        if survey:
-            from crmkit.io.inputs import read_survey
-            from crmkit.satisfaction import survey_signals
-
-            frame, first_row = read_survey(survey, encoding=encoding)
-            signals = survey_signals(frame, survey_model, first_row=first_row, source=survey)
-        if members:
-            from crmkit.io.inputs import read_members
-
-            people = read_members(members, encoding=encoding)
-        if referrals:
-            from crmkit.io.inputs import read_referrals
-
-            referred = read_referrals(referrals, encoding=encoding)
+        fmt = _output_format(lang, output, format)
+        rule_set = load_rules(rules) if rules else None  # a bad rules file fails before the export is read
+        data, as_of_date = _read(input, read, as_of, quiet, keep=())
+        earlier = _parse_date(compare_to, "--compare-to") if compare_to else None
         with _status("Placing customers on the ladder…", quiet):
-            before, after, matrix = ladder_at_two_dates(data.transactions, as_of_date, earlier, members=people,
-                                                        survey=signals, referrals=referred, rules=rule_set, lang=lang)
-        if not quiet:
-            _err("crmkit: " + data.quality.one_line() + ("" if as_of else " (last purchase date in the data)"))
-            for note in after.notes:
-                _err(f"crmkit: note: {note}")
+            ladders = compare_ladders(data.transactions, as_of_date, earlier, survey=survey or None,
+                                      survey_model=survey_model, members=members or None,
+                                      referrals=referrals or None, rules=rule_set, lang=lang,
+                                      encoding=read.encoding)
+        _say_read(data.quality, as_of, quiet, notes=ladders.notes)
+        inputs = [input, survey, members, referrals]
         if fmt == "table":
-            if output and output != "-":
-                raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
-            _render_ladder(before, after, matrix, lang)
+            _table_to_terminal(output)
+            render_ladder(ladders.before, ladders.after, ladders.matrix, lang)
         else:
-            write_frame(after.people, fmt, output, protect=[input, survey, members, referrals], lang=lang)
-        if report:
-            from crmkit.report.sheets import write_ladder_report
-
-            write_ladder_report(report, before, after, matrix, lang=lang,
-                                protect=[input, survey, members, referrals])
-            if not quiet:
-                _err(f"crmkit: report written to {report}")
-
-
-def _render_ladder(before, after, matrix, lang: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from crmkit.report.i18n import label
-    from crmkit.ladder import migration_summary
-
-    console = Console(width=None if sys.stdout.isatty() else 200)
-    table = Table(title=f"{label('sheet:ladder', lang)} {after.as_of}")
-    for key in ("rung_label", "count", "share"):
-        table.add_column(label(key, lang), justify="left" if key == "rung_label" else "right")
-    for row in after.distribution.iloc[::-1].itertuples():
-        table.add_row(row.rung_label, f"{row.count:,}", f"{row.share:.1%}")
-    console.print(table)
-    moves = Table(title=f"{label('sheet:migration', lang)} {before.as_of} → {after.as_of}")
-    moves.add_column("")
-    for col in matrix.columns:
-        moves.add_column(str(col), justify="right")
-    for name, row in matrix.iterrows():
-        moves.add_row(str(name), *(f"{v:,}" for v in row))
-    console.print(moves)
-    summary = migration_summary(matrix)
-    console.print(" · ".join(f"{label('movement:' + r.movement, lang)} {r.people:,}" for r in summary.itertuples()))
+            write_frame(ladders.after.people, fmt, output, protect=inputs, lang=lang)
+        _write_report(report, ladders, lang=lang, protect=inputs, quiet=quiet)
 
 
 @app.command("report")
@@ -749,33 +553,19 @@ def monthly_report(
     Example: crmkit report --config crmkit.toml --as-of last-month-end
     """
     with _errors(debug):
-        from crmkit.report.i18n import check_lang
-        from crmkit.monthly.run import ReportConfig, load_config, run_monthly, write_monthly_report
+        from crmkit.monthly.run import report as run_report
 
-        if config:
-            settings = load_config(config)
-        elif input and output:
-            settings = ReportConfig(sales=input, output=output)
-        else:
-            raise UsageError("give --config crmkit.toml, or a purchase export and -o FILE.xlsx")
-        for key, value in (("survey", survey), ("members", members), ("referrals", referrals),
-                           ("output", output), ("as_of", as_of), ("history", history), ("lang", lang)):
-            if value is not None:
-                setattr(settings, key, value)
-        check_lang(settings.lang)
-        with _status("Running the analyses…", quiet):
-            result = run_monthly(settings, today=date.today())
-        inputs = [settings.sales, settings.survey, settings.members, settings.referrals]
-        if check:
-            if not quiet:
-                _err(f"crmkit: check passed: {result.quality.one_line()}; would write {result.output} "
-                     f"and {result.history}")
+        with _status("Running the analyses and writing the report…", quiet):
+            result = run_report(input, output, config=config, survey=survey, members=members, referrals=referrals,
+                                as_of=as_of, history=history, lang=lang, today=date.today(), check=check)
+        if quiet:
             return
-        with _status("Writing the report…", quiet):
-            path = write_monthly_report(result, lang=settings.lang, protect=inputs)
-        if not quiet:
-            _err(f"crmkit: {result.quality.one_line()}")
-            _err(f"crmkit: report written to {path}; history {result.history}")
+        if check:
+            _err(f"crmkit: check passed: {result.quality.one_line()}; would write {result.output} "
+                 f"and {result.history}")
+            return
+        _err(f"crmkit: {result.quality.one_line()}")
+        _err(f"crmkit: report written to {result.output}; history {result.history}")
 
 
 def main() -> None:

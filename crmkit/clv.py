@@ -20,12 +20,12 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from crmkit.io.engine import Frame, attach
+from crmkit.io.engine import Frame, attach, columns_of, records
 from crmkit.errors import UsageError
-from crmkit.summary import occasions_sql
+from crmkit.io.options import as_date
+from crmkit.io.purchases import as_purchases
+from crmkit.summary import UNIT_DAYS, occasions_sql, quantile_scores, repeat_summary
 
-#: Length of one model-clock period in days.
-UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4, "year": 365.25}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(d|day|days|w|wk|week|weeks|m|mo|month|months|q|quarter|quarters|"
                        r"y|yr|year|years)\s*$", re.I)
 _DURATION_UNIT = {"d": "day", "w": "week", "m": "month", "q": "quarter", "y": "year"}
@@ -50,73 +50,6 @@ def period_rate(annual_rate: float, unit: str) -> float:
     if not -1 < annual_rate < 10:
         raise UsageError(f"--discount is an annual rate such as 0.10, not {annual_rate}")
     return (1.0 + annual_rate) ** (UNIT_DAYS[unit] / 365.25) - 1.0
-
-
-def repeat_summary_sql(source: str, as_of: date, *, unit: str = "week", occasion: str = "day", columns=(),
-                       discrete: bool = False) -> str:
-    """Per customer: repeat purchases and their timing in model-clock periods, and repeat spend.
-
-    ``x`` = purchase occasions after the first; ``t_x`` = periods from the first to the last;
-    ``T`` = periods from the first to ``as_of``; ``monetary`` = mean value of the repeat
-    occasions (NULL when x = 0), as the Gamma-Gamma model expects (Fader & Hardie 2013);
-    ``revenue`` = net revenue to date; ``margin_rate`` = margin / gross revenue when the data has
-    a margin column. With ``discrete``, also the form BG/BB needs: ``n`` whole periods observed
-    after the first purchase, ``x_periods`` of them with a purchase, ``t_x_period`` the last one.
-    """
-    days = UNIT_DAYS[unit]
-    day = f"DATE '{as_of.isoformat()}'"
-    margin = ", sum(margin) FILTER (WHERE bought) / nullif(sum(gross) FILTER (WHERE bought), 0) AS margin_rate" \
-        if "margin" in columns else ""
-    periods = ""
-    if discrete:
-        period = f"floor((last_day - birth) / {days!r})"
-        periods = f""",
-               count(DISTINCT {period}) FILTER (WHERE bought AND {period} >= 1) AS x_periods,
-               coalesce(max({period}) FILTER (WHERE bought AND {period} >= 1), 0) AS t_x_period,
-               floor(({day} - min(first_day) FILTER (WHERE bought)) / {days!r}) AS n"""
-    birth = (", min(first_day) FILTER (WHERE bought) OVER (PARTITION BY customer_id) AS birth"
-             if discrete else "")
-    return f"""
-        WITH occasions AS (SELECT *{birth}
-                           FROM ({occasions_sql(source, as_of, occasion=occasion, columns=columns)}))
-        SELECT customer_id,
-               min(first_day) FILTER (WHERE bought) AS first_purchase,
-               max(last_day) FILTER (WHERE bought) AS last_purchase,
-               count(*) FILTER (WHERE bought) - 1 AS x,
-               (max(last_day) FILTER (WHERE bought) - min(first_day) FILTER (WHERE bought)) / {days!r} AS t_x,
-               ({day} - min(first_day) FILTER (WHERE bought)) / {days!r} AS T,
-               -- the first occasion's value is left out: Gamma-Gamma models repeat spend
-               CASE WHEN count(*) FILTER (WHERE bought) > 1
-                    THEN (sum(gross) FILTER (WHERE bought) - arg_min(gross, first_day) FILTER (WHERE bought))
-                         / (count(*) FILTER (WHERE bought) - 1) END AS monetary,
-               sum(net) AS revenue {periods} {margin}
-        FROM occasions
-        GROUP BY customer_id
-        HAVING count(*) FILTER (WHERE bought) > 0
-        ORDER BY customer_id
-    """
-
-
-def repeat_summary(transactions, as_of: date, *, unit: str = "week", occasion: str = "day", discrete: bool = False):
-    """:func:`repeat_summary_sql` as a pandas DataFrame, one row per customer, sorted by id.
-
-    Examples
-    --------
-    >>> import pandas as pd, datetime
-    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
-    ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-03"]),
-    ...                    "amount": [10.0, 20.0, 40.0, 5.0], "is_return": [False] * 4})
-    >>> s = repeat_summary(tx, datetime.date(2024, 1, 29))
-    >>> s["x"].tolist(), s["t_x"].tolist(), s["T"].round(3).tolist(), s["monetary"].tolist()[0]
-    ([2, 0], [2.0, 0.0], [4.0, 3.714], 30.0)
-    """
-    if unit not in UNIT_DAYS:
-        raise UsageError(f"--unit must be one of {', '.join(UNIT_DAYS)}, not {unit!r}")
-    con, source = attach(transactions)
-    columns = [c[0] for c in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
-    return Frame(con, repeat_summary_sql(source, as_of, unit=unit, occasion=occasion, columns=columns,
-                                         discrete=discrete),
-                 date_columns=("first_purchase", "last_purchase")).df()
 
 
 # --- the models ----------------------------------------------------------------------------
@@ -161,11 +94,22 @@ class ClvResult:
     holdout: object = None
     warnings: list = field(default_factory=list)
 
+    def to_dict(self) -> dict:
+        """Everything as JSON-ready values: ``customers`` is what ``crmkit clv -f json`` writes, ``model``
+        and ``spend_model`` what ``--params-out`` writes."""
+        holdout = None
+        if self.holdout is not None:
+            h = self.holdout
+            holdout = {"calibration_end": h.calibration_end.isoformat(), "end": h.end.isoformat(),
+                       "total_actual": h.total_actual, "total_expected": h.total_expected, "error": h.error,
+                       "params": h.params, "by_frequency": records(h.by_frequency), "tracking": records(h.tracking)}
+        return {"as_of": self.as_of.isoformat(), "model": self.model, "spend_model": self.spend_model,
+                "customers": records(self.customers), "deciles": records(self.deciles),
+                "p_alive_bins": records(self.p_alive_bins), "holdout": holdout, "warnings": list(self.warnings)}
+
 
 def _deciles(clv: np.ndarray) -> np.ndarray:
     """CLV decile 1 (top 10%) .. 10, tie-safe (equal CLV, equal decile)."""
-    from crmkit.segment import quantile_scores
-
     return 11 - quantile_scores(clv, 10)
 
 
@@ -183,7 +127,7 @@ def discounted_purchases(model, horizon_periods: float, rate: float, x, t_x, T) 
     # Each step's purchases are discounted at the step's midpoint (the midpoint rule): with 13
     # steps over a year the result is within 0.001% of discounting period by period, at a
     # fraction of the model evaluations.
-    from crmkit.models._fit import compress
+    from crmkit.models import compress
 
     # customers with the same history have the same forecast: evaluate each distinct history once
     # (BG/BB histories are a few hundred; one-time buyers of a day share one)
@@ -223,18 +167,38 @@ class HoldoutResult:
     params: dict
 
 
-def _fit(name: str, summary, warnings: list):
-    """The fitted transaction model, or None when there are too few repeat buyers to fit one."""
-    repeaters = int((summary["x"] > 0).sum())
-    if repeaters < MIN_REPEAT_BUYERS:
-        warnings.append(f"only {repeaters} repeat buyer(s): too few to fit {name}; CLV is the historical value "
-                        "(average order value x purchase rate x margin x horizon)")
+def repeat_buyers(summary) -> int:
+    """Customers with at least one repeat purchase in a :func:`crmkit.summary.repeat_summary` table."""
+    return int((summary["x"] > 0).sum())
+
+
+def fit_transaction_model(summary, name: str = "bgnbd", *, min_repeat_buyers: int = MIN_REPEAT_BUYERS):
+    """A buy-till-you-die model fitted to a repeat summary, or None when too few customers repeat.
+
+    The one rule the CLV and the loyalty ladder share: a model is fitted only when at least
+    ``min_repeat_buyers`` customers bought again (fewer carry too little information about the
+    purchase and drop-out rates for the maximum-likelihood fit to mean anything). The caller says
+    what it does instead. A failed fit raises :class:`~crmkit.errors.FitError`.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        :func:`crmkit.summary.repeat_summary` output (with ``discrete=True`` for ``"bgbb"``).
+    name : {"bgnbd", "pnbd", "mbgnbd", "bgbb"}
+    min_repeat_buyers : int
+    """
+    if repeat_buyers(summary) < min_repeat_buyers:
         return None
-    model = _transaction_model(name)
-    if name == "bgbb":
-        return model.fit(summary["x_periods"].to_numpy(float), summary["t_x_period"].to_numpy(float),
-                         summary["n"].to_numpy(float))
-    return model.fit(summary["x"].to_numpy(float), summary["t_x"].to_numpy(float), summary["T"].to_numpy(float))
+    return _transaction_model(name).fit(*_history(summary, name))
+
+
+def _fit(name: str, summary, warnings: list):
+    """The fitted transaction model, or None (with a warning) when there are too few repeat buyers."""
+    model = fit_transaction_model(summary, name)
+    if model is None:
+        warnings.append(f"only {repeat_buyers(summary)} repeat buyer(s): too few to fit {name}; CLV is the "
+                        "historical value (average order value x purchase rate x margin x horizon)")
+    return model
 
 
 def _history(summary, name):
@@ -263,7 +227,7 @@ def _holdout(transactions, con_source, name, unit, occasion, calibration_end: da
         raise UsageError("too few repeat buyers before the calibration end to validate a model")
     days = (end - calibration_end).days
     history = _history(cal, name)
-    columns = [c[0] for c in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+    columns = columns_of(con, source)
     occasions = Frame(con, f"""
         SELECT customer_id, first_day FROM ({occasions_sql(source, end, occasion=occasion, columns=columns)})
         WHERE bought AND first_day > DATE '{calibration_end.isoformat()}'""").df()
@@ -331,7 +295,7 @@ def _tracking_from_acquisition(con, source, columns, model, cal, occasion, calib
     return pd.DataFrame(rows)
 
 
-def customer_lifetime_value(transactions, as_of: date, *, model: str = "bgnbd", unit: str = "week",
+def customer_lifetime_value(transactions, as_of=None, *, model: str = "bgnbd", unit: str = "week",
                             horizon: str = "52w", discount: float = 0.10, margin: float | None = None,
                             occasion: str = "day", holdout: str | None = None, calibration_end: date | None = None,
                             referrals=None, credit_share: float = 1.0) -> ClvResult:
@@ -382,6 +346,10 @@ def customer_lifetime_value(transactions, as_of: date, *, model: str = "bgnbd", 
     horizon_periods = parse_duration(horizon) / UNIT_DAYS[unit]
     rate = period_rate(discount, unit)
     warnings: list[str] = []
+    transactions = as_purchases(transactions)
+    as_of = transactions.resolve_as_of(None if as_of is None else as_date(as_of))
+    if calibration_end is not None:
+        calibration_end = as_date(calibration_end, "calibration_end")
     con_source = attach(transactions)
 
     holdout_result = None
@@ -461,8 +429,10 @@ def _spend(summary, warnings: list):
                         "customer's average order value")
         return None, np.clip(average, 0, None)
     gg = models.GammaGammaModel().fit(x[fit_rows], m[fit_rows])
-    r = float(np.corrcoef(x[fit_rows], m[fit_rows])[0, 1]) if fit_rows.sum() > 2 else float("nan")
-    if abs(r) >= 0.3:
+    # The Gamma-Gamma independence check (|r| >= 0.3 is notable); the warning is worded for the CLV.
+    check = models.spend_frequency_correlation(x[fit_rows], m[fit_rows])
+    r = check.r
+    if check.notable:
         warnings.append(f"repeat frequency and spend are correlated (r = {r:.2f}): the Gamma-Gamma model assumes "
                         "they are independent, so expected spend is biased for the heaviest buyers")
     spend = np.asarray(gg.expected_spend(np.where(fit_rows, x, 0.0), np.where(fit_rows, m, 0.0)), dtype=float)

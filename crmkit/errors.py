@@ -5,7 +5,8 @@ Exit codes (documented in the README):
 ==== ===========================================================
 0    success
 1    unexpected internal error (rerun with ``--debug`` and report it)
-2    usage error: an unknown option or a bad option value
+2    usage error: an unknown option or a bad option value (in the library also: a
+     model used before it is fitted, :class:`NotFittedError`)
 3    input error: a file is missing, unreadable, empty or malformed
 4    column error: a required column cannot be found
 5    data error: a value cannot be read (impossible date, bad amount)
@@ -47,6 +48,17 @@ class CrmkitError(Exception):
 
 class UsageError(CrmkitError):
     """An option value the library cannot use (a bad date, an out-of-range setting)."""
+
+    exit_code = 2
+
+
+class NotFittedError(UsageError, ValueError, AttributeError):
+    """A model's prediction or quality method was called before ``fit`` (or ``from_params``).
+
+    Also a :class:`ValueError` and an :class:`AttributeError`, as scikit-learn's
+    ``sklearn.exceptions.NotFittedError`` is, so code written for scikit-learn estimators
+    catches it; and a :class:`UsageError` (exit code 2): a library call made in the wrong order.
+    """
 
     exit_code = 2
 

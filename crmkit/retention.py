@@ -16,8 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from crmkit.io.engine import attach
+from crmkit.io.engine import attach, columns_of
 from crmkit.errors import UsageError
+from crmkit.io.options import as_date
+from crmkit.io.purchases import as_purchases
 from crmkit.summary import occasions_sql
 
 PERIODS = ("week", "month", "quarter")
@@ -84,6 +86,37 @@ class RetentionResult:
     churn_rate: object
     summary: dict = field(default_factory=dict)
 
+    #: The cohort x period tables, in the order the CLI and the report show them.
+    TABLES = ("customers", "retention", "revenue", "revenue_retention", "repeat_rate", "churn_rate")
+
+    def wide(self, name: str = "retention"):
+        """One table as the CLI's csv and the report show it: ``cohort, cohort_size, k0, k1, ...``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"], "date": ["2024-01-03", "2024-02-10", "2024-01-20"],
+        ...                    "amount": [10, 20, 5]})
+        >>> cohort_retention(tx, "2024-03-31").wide().to_dict("records")
+        [{'cohort': '2024-01', 'cohort_size': 2, 'k0': 1.0, 'k1': 0.5, 'k2': 0.0}]
+        """
+        if name not in self.TABLES:
+            raise UsageError(f"no retention table {name!r}", hint="tables: " + ", ".join(self.TABLES))
+        frame = getattr(self, name).copy()
+        frame.columns = [f"k{c}" for c in frame.columns]
+        frame.insert(0, "cohort_size", self.cohort_size.reindex(frame.index).to_numpy())
+        return frame.rename_axis("cohort").reset_index()
+
+    def to_dict(self) -> dict:
+        """Every table and the summary as JSON-ready values: what ``crmkit retention -f json`` writes."""
+        def rows(frame):
+            frame = frame.rename_axis("cohort").reset_index()
+            frame.columns = [str(c) for c in frame.columns]
+            return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+        return {"period": self.period, "as_of": self.as_of.isoformat(), "summary": self.summary,
+                **{name: rows(getattr(self, name)) for name in self.TABLES}}
+
 
 def _index_sql(day: str, period: str) -> str:
     """A period number for a DATE expression: consecutive periods get consecutive integers."""
@@ -111,19 +144,6 @@ def _label(index: int, period: str) -> str:
         return f"{index // 4}-Q{index % 4 + 1}"
     year, week, _ = (_EPOCH_MONDAY + timedelta(weeks=index)).isocalendar()
     return f"{year}-W{week:02d}"
-
-
-def _as_date(as_of) -> date:
-    if isinstance(as_of, datetime) or hasattr(as_of, "to_pydatetime"):
-        return as_of.date()
-    if isinstance(as_of, date):
-        return as_of
-    if isinstance(as_of, str):
-        try:
-            return date.fromisoformat(as_of)
-        except ValueError:
-            pass
-    raise UsageError(f"as_of must be a date (YYYY-MM-DD), not {as_of!r}")
 
 
 def retention_sql(source: str, as_of: date, *, period: str = "month", occasion: str = "day", columns=()) -> str:
@@ -182,7 +202,7 @@ def retention_sql(source: str, as_of: date, *, period: str = "month", occasion: 
     """
 
 
-def cohort_retention(transactions, as_of, *, period: str = "month", occasion: str = "day",
+def cohort_retention(transactions, as_of=None, *, period: str = "month", occasion: str = "day",
                      include_partial: bool = False) -> RetentionResult:
     """Acquisition-cohort retention, revenue, repeat and churn tables as of ``as_of``.
 
@@ -253,9 +273,10 @@ def cohort_retention(transactions, as_of, *, period: str = "month", occasion: st
 
     if period not in PERIODS:
         raise UsageError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
-    as_of = _as_date(as_of)
+    transactions = as_purchases(transactions)
+    as_of = transactions.resolve_as_of(None if as_of is None else as_date(as_of, "as_of"))
     con, source = attach(transactions)
-    columns = [c[0] for c in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+    columns = columns_of(con, source)
     sql = retention_sql(source, as_of, period=period, occasion=occasion, columns=columns)
     cohort, k, active, stayed, repeaters, revenue_k = (
         np.asarray(v) for v in con.sql(f"SELECT * FROM ({sql}) ORDER BY cohort, k").fetchnumpy().values())

@@ -225,8 +225,8 @@ class SatisfactionResult:
     negative_weights: object = None
     warnings: list = field(default_factory=list)
 
-    def to_json(self) -> dict:
-        """The JSON contract: index, paths, r_squared, reliability, weights, drivers, nps/csat/ces."""
+    def to_dict(self) -> dict:
+        """The JSON contract (what ``crmkit satisfaction -f json`` writes): index, paths, r_squared, reliability, weights, drivers, nps/csat/ces."""
         def records(frame):
             return None if frame is None else frame.replace({np.nan: None}).to_dict(orient="records")
 
@@ -290,6 +290,21 @@ def _drivers(fitted, respondents, target: str):
     return table.sort_values("importance", ascending=False).reset_index(drop=True)
 
 
+def _survey_table(frame, first_row: int, source: str):
+    """A survey as a pandas frame with the file row of its first respondent and its name for messages."""
+    from crmkit.io.readers import table_kind
+
+    kind = table_kind(frame)
+    if kind == "pandas DataFrame":
+        return frame, first_row, source
+    if kind is not None:
+        return frame.to_pandas(), first_row, source
+    from crmkit.io.inputs import read_survey
+
+    table, first = read_survey(frame)
+    return table, first, "<stdin>" if str(frame) == "-" else str(frame)
+
+
 def analyse_survey(frame, model: str = "ecsi", *, scale: str | None = None, missing: str = "mean",
                    scheme: str = "path", bootstrap: int = 0, seed: int = 0, by: str | None = None,
                    nps_column: str | None = None, csat_column: str | None = None, ces_column: str | None = None,
@@ -298,8 +313,9 @@ def analyse_survey(frame, model: str = "ecsi", *, scale: str | None = None, miss
 
     Parameters
     ----------
-    frame : pandas.DataFrame
-        One row per respondent (:func:`crmkit.io.inputs.read_survey`, or any DataFrame).
+    frame : str, os.PathLike, pandas / polars DataFrame or pyarrow Table
+        One row per respondent: a survey export to read (:func:`crmkit.io.inputs.read_survey`;
+        ``first_row`` and ``source`` then come from the file), or a table already in memory.
     model : str
         ``acsi``, ``ecsi``, ``scsb``, ``ccsi`` or a TOML model file (:func:`load_model`).
     scale : str, optional
@@ -319,6 +335,7 @@ def analyse_survey(frame, model: str = "ecsi", *, scale: str | None = None, miss
     from crmkit.io.columns import ALIASES
     from crmkit.models.pls import PLSPathModel
 
+    frame, first_row, source = _survey_table(frame, first_row, source)
     spec = load_model(model)
     if scale:
         bounds = parse_scale(scale)

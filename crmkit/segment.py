@@ -28,10 +28,12 @@ from pathlib import Path
 import numpy as np
 
 from crmkit.io.toml import read_toml
-from crmkit.io.engine import Frame, attach, connect, quote, sql_literal, unique_name
+from crmkit.io.engine import Frame, attach, columns_of, connect, quote, records, sql_literal, unique_name
 from crmkit.errors import ConfigError, UsageError
+from crmkit.io.options import as_date
+from crmkit.io.purchases import as_purchases
 from crmkit.pareto import ParetoResult, abc_table_sql
-from crmkit.summary import summary_sql
+from crmkit.summary import quantile_scores, score_table_sql, summary_sql
 
 
 def _table(value):
@@ -101,46 +103,21 @@ class SegmentResult:
     def clusters(self):
         return _table(self._clusters)
 
+    def to_dict(self) -> dict:
+        """Everything as JSON-ready values; ``customers`` is what ``crmkit segment -f json`` writes."""
+        pareto = self.pareto
+        return {
+            "as_of": self.as_of.isoformat(), "scheme": self.scheme, "bins": self.bins, "lang": self.lang,
+            "headline": {**self.headline, "as_of": self.as_of.isoformat()},
+            "segments": records(self.segments), "customers": records(self.customer_rows),
+            "pareto": {"top_share": pareto.top_share, "top_fraction": pareto.top_fraction, "gini": pareto.gini,
+                       "thresholds": list(pareto.thresholds), "classes": records(pareto.classes)},
+            "clusters": None if self._clusters is None else records(self.clusters),
+            "silhouette": self.silhouette, "warnings": list(self.warnings),
+        }
+
 
 # --- scores ------------------------------------------------------------------------------
-
-def score_table_sql(source: str, value: str, bins: int, *, higher_is_better: bool = True) -> str:
-    """``(v, score)`` for every distinct ``value`` of ``source``: the tie-safe quantile score.
-
-    The score is computed once per distinct value (a purchase-count column has a few dozen),
-    from running counts: customers strictly worse than ``v`` = running count up to ``v`` minus
-    the count at ``v``. Join it back on the value; ties share a row, so they share a score.
-    """
-    order = "" if higher_is_better else " DESC"
-    return (f"(SELECT v, 1 + ({int(bins)} * (sum(c) OVER (ORDER BY v{order}) - c)) // sum(c) OVER () AS score "
-            f"FROM (SELECT {value} AS v, count(*) AS c FROM {source} GROUP BY 1))")
-
-
-def quantile_scores(values, bins: int = 5, *, higher_is_better: bool = True) -> np.ndarray:
-    """Tie-safe quantile score 1..bins per value: 1 + floor(bins * below / n).
-
-    ``below`` counts the values strictly worse than each value, so ties share a score and
-    the worst value always scores 1 (see :func:`score_table_sql`).
-
-    Examples
-    --------
-    >>> quantile_scores([1, 1, 1, 2, 5]).tolist()
-    [1, 1, 1, 4, 5]
-    >>> quantile_scores([10, 20, 30, 40, 50], higher_is_better=False).tolist()
-    [5, 4, 3, 2, 1]
-    """
-    v = np.asarray(values, dtype=float)
-    if v.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    con = connect()
-    try:
-        con.register("vals", {"v": v, "i": np.arange(v.size)})
-        table = score_table_sql("vals", "v", bins, higher_is_better=higher_is_better)
-        out = con.sql(f"SELECT s.score FROM vals JOIN {table} s USING (v) ORDER BY i").fetchnumpy()["score"]
-    finally:
-        con.close()
-    return np.asarray(out, dtype=np.int64)
-
 
 def five_point_sql(score: str, bins: int) -> str:
     """Map a score on 1..bins onto the 1..5 scale the rule tables use (1 and bins map to 1 and 5)."""
@@ -413,7 +390,7 @@ def _segment_table(con, summary: str, as_of: date, *, bins: int, scheme: str, th
     if bins not in (3, 4, 5):
         raise UsageError(f"--bins must be 3, 4 or 5, not {bins}")
     rules = load_scheme(scheme)
-    columns = [c[0] for c in con.sql(f"DESCRIBE SELECT * FROM {summary}").fetchall()]
+    columns = columns_of(con, summary)
     n, revenue, repeat = con.sql(f"SELECT count(*), coalesce(sum(monetary), 0), "
                                  f"coalesce(avg((frequency >= 2)::INTEGER), 0) FROM {summary}").fetchall()[0]
     if n == 0:
@@ -492,21 +469,43 @@ def segment_customers(summary, as_of: date, *, bins: int = 5, scheme: str = "sta
     SegmentResult
     """
     con, source = attach(summary, "_summary")
+    as_of = as_date(as_of)
     return _segment_table(con, source, as_of, bins=bins, scheme=scheme, thresholds=thresholds,
                           clusters=clusters, seed=seed, lang=lang)
 
 
-def segment(transactions, as_of: date, *, occasion: str = "day", bins: int = 5, scheme: str = "standard",
+def segment(transactions, as_of=None, *, occasion: str = "day", bins: int = 5, scheme: str = "standard",
             thresholds: tuple[float, float] = (0.80, 0.95), clusters: int | None = None, seed: int = 0,
             lang: str = "en") -> SegmentResult:
-    """Summarise transactions per customer as of ``as_of`` and segment them (one call for the CLI).
+    """Summarise purchases per customer as of ``as_of`` and segment them: ``crmkit.segment(...)``.
 
-    ``transactions`` is a :class:`crmkit.io.purchases.PurchaseData` (queried in place), or a pandas
-    DataFrame / pyarrow Table with its columns; the other parameters are those of
-    :func:`customer_summary <crmkit.summary.customer_summary>` and :func:`segment_customers`.
+    Parameters
+    ----------
+    transactions : str, os.PathLike, PurchaseData, pandas / polars DataFrame or pyarrow Table
+        An export to read, a read export (queried in place), or a table with at least
+        ``customer_id, date, amount`` (see :func:`crmkit.io.purchases.as_purchases`).
+    as_of : date, datetime, Timestamp or ISO string, optional
+        The analysis date; default the last purchase date in the data.
+    occasion, bins, scheme, thresholds, clusters, seed, lang
+        As in :func:`crmkit.summary.customer_summary` and :func:`segment_customers`.
+
+    Returns
+    -------
+    SegmentResult
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sales = pd.DataFrame({"customer_id": ["a", "a", "b"], "date": ["2024-01-01", "2024-02-01", "2024-01-15"],
+    ...                       "amount": [10, 5, 7]})
+    >>> result = segment(sales, "2024-03-01")
+    >>> result.customers[["customer_id", "frequency", "monetary", "rfm_score"]].to_dict("list")
+    {'customer_id': ['a', 'b'], 'frequency': [2, 1], 'monetary': [15.0, 7.0], 'rfm_score': ['333', '111']}
     """
-    con, source = attach(transactions)
-    columns = [c[0] for c in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+    data = as_purchases(transactions)
+    as_of = data.resolve_as_of(None if as_of is None else as_date(as_of))
+    con, source = attach(data)
+    columns = columns_of(con, source)
     summary = unique_name("customer_summary")
     con.execute(f"CREATE TEMP TABLE {summary} AS {summary_sql(source, as_of, occasion=occasion, columns=columns)}")
     return _segment_table(con, summary, as_of, bins=bins, scheme=scheme, thresholds=thresholds,

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from crmkit.io.engine import attach
+import numpy as np
+
+from crmkit.io.engine import Frame, attach, columns_of, connect
 from crmkit.errors import UsageError
 
+#: Length of one model-clock period in days.
+UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4, "year": 365.25}
 SUMMARY_COLUMNS = [
     "customer_id", "first_purchase", "last_purchase", "frequency", "monetary", "gross_revenue",
     "returns", "avg_order_value", "recency_days", "tenure_days",
@@ -110,11 +114,122 @@ def customer_summary(transactions, as_of: date, *, occasion: str = "day", engine
     0           a          2      15.0             5
     1           b          1       7.0             7
     """
-    from crmkit.io.engine import Frame
+    from crmkit.io.options import as_date
+    from crmkit.io.purchases import as_purchases
 
     if engine != "duckdb":
         raise UsageError(f"unknown aggregation engine {engine!r}")
-    con, source = attach(transactions)
-    columns = [c[0] for c in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+    as_of = as_date(as_of)
+    con, source = attach(as_purchases(transactions))
+    columns = columns_of(con, source)
     sql = f"SELECT * FROM ({summary_sql(source, as_of, occasion=occasion, columns=columns)}) ORDER BY customer_id"
     return Frame(con, sql, date_columns=("first_purchase", "last_purchase")).df()
+
+
+# --- the repeat-purchase summary the CLV models and the ladder consume ---------------------
+
+def repeat_summary_sql(source: str, as_of: date, *, unit: str = "week", occasion: str = "day", columns=(),
+                       discrete: bool = False) -> str:
+    """Per customer: repeat purchases and their timing in model-clock periods, and repeat spend.
+
+    ``x`` = purchase occasions after the first; ``t_x`` = periods from the first to the last;
+    ``T`` = periods from the first to ``as_of``; ``monetary`` = mean value of the repeat
+    occasions (NULL when x = 0), as the Gamma-Gamma model expects (Fader & Hardie 2013);
+    ``revenue`` = net revenue to date; ``margin_rate`` = margin / gross revenue when the data has
+    a margin column. With ``discrete``, also the form BG/BB needs: ``n`` whole periods observed
+    after the first purchase, ``x_periods`` of them with a purchase, ``t_x_period`` the last one.
+    """
+    days = UNIT_DAYS[unit]
+    day = f"DATE '{as_of.isoformat()}'"
+    margin = ", sum(margin) FILTER (WHERE bought) / nullif(sum(gross) FILTER (WHERE bought), 0) AS margin_rate" \
+        if "margin" in columns else ""
+    periods = ""
+    if discrete:
+        period = f"floor((last_day - birth) / {days!r})"
+        periods = f""",
+               count(DISTINCT {period}) FILTER (WHERE bought AND {period} >= 1) AS x_periods,
+               coalesce(max({period}) FILTER (WHERE bought AND {period} >= 1), 0) AS t_x_period,
+               floor(({day} - min(first_day) FILTER (WHERE bought)) / {days!r}) AS n"""
+    birth = (", min(first_day) FILTER (WHERE bought) OVER (PARTITION BY customer_id) AS birth"
+             if discrete else "")
+    return f"""
+        WITH occasions AS (SELECT *{birth}
+                           FROM ({occasions_sql(source, as_of, occasion=occasion, columns=columns)}))
+        SELECT customer_id,
+               min(first_day) FILTER (WHERE bought) AS first_purchase,
+               max(last_day) FILTER (WHERE bought) AS last_purchase,
+               count(*) FILTER (WHERE bought) - 1 AS x,
+               (max(last_day) FILTER (WHERE bought) - min(first_day) FILTER (WHERE bought)) / {days!r} AS t_x,
+               ({day} - min(first_day) FILTER (WHERE bought)) / {days!r} AS T,
+               -- the first occasion's value is left out: Gamma-Gamma models repeat spend
+               CASE WHEN count(*) FILTER (WHERE bought) > 1
+                    THEN (sum(gross) FILTER (WHERE bought) - arg_min(gross, first_day) FILTER (WHERE bought))
+                         / (count(*) FILTER (WHERE bought) - 1) END AS monetary,
+               sum(net) AS revenue {periods} {margin}
+        FROM occasions
+        GROUP BY customer_id
+        HAVING count(*) FILTER (WHERE bought) > 0
+        ORDER BY customer_id
+    """
+
+
+def repeat_summary(transactions, as_of: date, *, unit: str = "week", occasion: str = "day", discrete: bool = False):
+    """:func:`repeat_summary_sql` as a pandas DataFrame, one row per customer, sorted by id.
+
+    Examples
+    --------
+    >>> import pandas as pd, datetime
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-03"]),
+    ...                    "amount": [10.0, 20.0, 40.0, 5.0], "is_return": [False] * 4})
+    >>> s = repeat_summary(tx, datetime.date(2024, 1, 29))
+    >>> s["x"].tolist(), s["t_x"].tolist(), s["T"].round(3).tolist(), s["monetary"].tolist()[0]
+    ([2, 0], [2.0, 0.0], [4.0, 3.714], 30.0)
+    """
+    if unit not in UNIT_DAYS:
+        raise UsageError(f"--unit must be one of {', '.join(UNIT_DAYS)}, not {unit!r}")
+    con, source = attach(transactions)
+    columns = columns_of(con, source)
+    return Frame(con, repeat_summary_sql(source, as_of, unit=unit, occasion=occasion, columns=columns,
+                                         discrete=discrete),
+                 date_columns=("first_purchase", "last_purchase")).df()
+
+
+# --- tie-safe quantile scores ---------------------------------------------------------------
+
+def score_table_sql(source: str, value: str, bins: int, *, higher_is_better: bool = True) -> str:
+    """``(v, score)`` for every distinct ``value`` of ``source``: the tie-safe quantile score.
+
+    The score is computed once per distinct value (a purchase-count column has a few dozen),
+    from running counts: customers strictly worse than ``v`` = running count up to ``v`` minus
+    the count at ``v``. Join it back on the value; ties share a row, so they share a score.
+    """
+    order = "" if higher_is_better else " DESC"
+    return (f"(SELECT v, 1 + ({int(bins)} * (sum(c) OVER (ORDER BY v{order}) - c)) // sum(c) OVER () AS score "
+            f"FROM (SELECT {value} AS v, count(*) AS c FROM {source} GROUP BY 1))")
+
+
+def quantile_scores(values, bins: int = 5, *, higher_is_better: bool = True) -> np.ndarray:
+    """Tie-safe quantile score 1..bins per value: 1 + floor(bins * below / n).
+
+    ``below`` counts the values strictly worse than each value, so ties share a score and
+    the worst value always scores 1 (see :func:`score_table_sql`).
+
+    Examples
+    --------
+    >>> quantile_scores([1, 1, 1, 2, 5]).tolist()
+    [1, 1, 1, 4, 5]
+    >>> quantile_scores([10, 20, 30, 40, 50], higher_is_better=False).tolist()
+    [5, 4, 3, 2, 1]
+    """
+    v = np.asarray(values, dtype=float)
+    if v.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    con = connect()
+    try:
+        con.register("vals", {"v": v, "i": np.arange(v.size)})
+        table = score_table_sql("vals", "v", bins, higher_is_better=higher_is_better)
+        out = con.sql(f"SELECT s.score FROM vals JOIN {table} s USING (v) ORDER BY i").fetchnumpy()["score"]
+    finally:
+        con.close()
+    return np.asarray(out, dtype=np.int64)

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit.errors import UsageError
+from crmkit.io.options import as_date
 
 COLUMNS = ["order_id", "customer_id", "order_date", "channel", "category",
            "quantity", "unit_price", "amount", "status"]
@@ -76,15 +77,6 @@ BENCHMARK_PARAMS = dict(CDNOW_PARAMS, r=0.8, alpha=3.0)
 # Rows per customer with BENCHMARK_PARAMS over 2023-2024 (completed orders plus returns,
 # measured on 160,000 customers); the first guess for sizing a chunk's cohort.
 _ROWS_PER_CUSTOMER = 6.2
-
-
-def _as_date(value, name: str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise UsageError(f"{name} '{value}' is not an ISO date (YYYY-MM-DD)") from exc
 
 
 def _check_model(n_customers, return_rate, r, alpha, a, b, p, q, gamma) -> None:
@@ -256,7 +248,7 @@ def generate_sales(n_customers: int = 5000, start="2023-01-01", end="2024-12-31"
     >>> bool(sales["customer_id"].str.len().eq(6).all())
     True
     """
-    start_day, end_day = _as_date(start, "start"), _as_date(end, "end")
+    start_day, end_day = as_date(start, "start"), as_date(end, "end")
     if end_day < start_day:
         raise UsageError(f"end {end_day} is before start {start_day}")
     _check_model(n_customers, return_rate, r, alpha, a, b, p, q, gamma)
@@ -307,7 +299,7 @@ def write_large_sales(path, n_rows: int, seed: int = 20261123, chunk_rows: int =
         raise UsageError(f"n_rows must be at least 1, got {n_rows}")
     if int(chunk_rows) < 1:
         raise UsageError(f"chunk_rows must be at least 1, got {chunk_rows}")
-    start_day, end_day = _as_date(start, "start"), _as_date(end, "end")
+    start_day, end_day = as_date(start, "start"), as_date(end, "end")
     if end_day < start_day:
         raise UsageError(f"end {end_day} is before start {start_day}")
     params = dict(BENCHMARK_PARAMS)

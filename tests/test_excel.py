@@ -16,10 +16,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.chart import BarChart, LineChart, ScatterChart
 
-import crmkit.report.excel as excel
+import crmkit.report.excel.rows as excel_rows
+import crmkit.report.excel.workbook as excel_workbook
 from crmkit.errors import OutputError
 from crmkit.report.excel import (
-    ReportWorkbook, ScatterSeries, Span, column_ref, neutralise_frame, neutralise_text, number_format_for,
+    ReportWorkbook,
+    ScatterSeries,
+    Span,
+    column_ref,
+    neutralise_frame,
+    neutralise_text,
+    number_format_for,
 )
 
 
@@ -240,7 +247,7 @@ def test_native_charts(tmp_path):
 
 # --- the fast row writer against openpyxl's own ---------------------------------------------------
 def _sheet_xml(tmp_path, name, fast, monkeypatch):
-    monkeypatch.setattr(excel, "_FAST_ROWS", fast)
+    monkeypatch.setattr(excel_rows, "_FAST_ROWS", fast)
     book = ReportWorkbook("zh")
     book.add_key_values("sheet:summary", {"customers": 3, "as_of": dt.date(2024, 6, 30), "gini": 0.5,
                                           "flag": True, "scheme": "=x"}, title="title:segment_report")
@@ -252,7 +259,7 @@ def _sheet_xml(tmp_path, name, fast, monkeypatch):
 
 
 def test_fast_rows_write_what_openpyxl_writes(tmp_path, monkeypatch):
-    if not excel._raw_rows_supported():
+    if not excel_rows._raw_rows_supported():
         pytest.skip("openpyxl uses lxml here: the fast path is off")
     fast = _sheet_xml(tmp_path, "fast.xlsx", True, monkeypatch)
     slow = _sheet_xml(tmp_path, "slow.xlsx", False, monkeypatch)
@@ -343,8 +350,8 @@ def test_folder_refusing_new_files(tmp_path, monkeypatch):
 
 
 def test_long_table_splits_over_sheets(tmp_path, monkeypatch):
-    monkeypatch.setattr(excel, "EXCEL_MAX_ROWS", 5)  # 4 data rows per sheet
-    book = excel.ReportWorkbook("en")
+    monkeypatch.setattr(excel_workbook, "EXCEL_MAX_ROWS", 5)  # 4 data rows per sheet
+    book = ReportWorkbook("en")
     frame = pd.DataFrame({"customer_id": [f"c{i}" for i in range(10)], "monetary": range(10)})
     spans = book.add_long_table("sheet:customers", frame)
     assert len(spans) == 3

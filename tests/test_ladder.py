@@ -271,8 +271,11 @@ def test_lang_zh_labels_and_actions():
 
 
 def test_bad_inputs():
-    with pytest.raises(ColumnError, match="is_return"):
-        ladder(transactions(BASE).drop(columns="is_return"), AS_OF)
+    # is_return is optional: a plain table is cleaned like an export (returns = negative amounts)
+    plain = by_id(ladder(transactions(BASE).drop(columns="is_return"), AS_OF))
+    assert plain["rung"].to_dict() == by_id(ladder(transactions(BASE), AS_OF))["rung"].to_dict()
+    with pytest.raises(ColumnError, match="date"):
+        ladder(transactions(BASE).drop(columns=["is_return", "date"]), AS_OF)
     with pytest.raises(ColumnError, match="referred_id"):
         ladder(transactions(BASE), AS_OF, referrals=pd.DataFrame({"referrer_id": ["a"]}))
     with pytest.raises(UsageError):

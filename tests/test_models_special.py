@@ -12,7 +12,7 @@ from crmkit.models import (
     BetaGeoModel,
     ModifiedBetaGeoModel,
     ParetoNBDModel,
-    _fit,
+    _compress,
     bgbb,
     bgnbd,
     compress,
@@ -147,7 +147,7 @@ def test_compress_groups_identical_rows_with_weights_and_inverse():
 
 def test_compress_survives_hash_collisions(monkeypatch):
     # With every hash key zero all rows collide; the exact lexicographic fallback must take over.
-    monkeypatch.setattr(_fit, "_HASH_KEYS", (np.uint64(0),) * 4)
+    monkeypatch.setattr(_compress, "_HASH_KEYS", (np.uint64(0),) * 4)
     rng = np.random.default_rng(3)
     x = rng.integers(0, 3, 1000).astype(float)
     t = rng.integers(0, 4, 1000).astype(float)

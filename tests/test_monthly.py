@@ -47,6 +47,12 @@ def test_config_errors(tmp_path):
     bad.write_text('sales = "x.csv"\noutput = "y.xlsx"\ncolour = 1\n')
     with pytest.raises(ConfigError, match="unknown key"):
         load_config(str(bad))
+    # a misspelt key inside a section is named, with what the section takes
+    bad.write_text('sales = "x.csv"\noutput = "y.xlsx"\n[clv]\nhorizont = "2y"\n')
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) clv\.horizont.*\[clv\] takes model, unit, horizon"):
+        load_config(str(bad))
+    bad.write_text('sales = "x.csv"\noutput = "y.xlsx"\n[columns]\ncustomer = "会员卡号"\n[segment]\nscheme = "cn8"\n')
+    assert load_config(str(bad)).columns == {"customer": "会员卡号"}
 
 
 def test_full_report_history_and_idempotence(tmp_path):

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from openpyxl.chart import BarChart, ScatterChart
 
-from crmkit.report import i18n
 from crmkit.errors import OutputError, UsageError
-from crmkit.report.excel import ReportWorkbook
-from crmkit.pareto import pareto_analysis
 from crmkit.io.quality import DataQuality
-from crmkit.report.sheets import add_segment_sheets, write_segment_report
+from crmkit.pareto import pareto_analysis
+from crmkit.report import i18n
+from crmkit.report.excel import ReportWorkbook
+from crmkit.report.sheets import add_segment_sheets, write_report
 from crmkit.segment import SegmentResult
 
 AS_OF = dt.date(2024, 6, 30)
@@ -105,14 +105,14 @@ def key_values(ws) -> dict:
 @pytest.fixture
 def report_en(tmp_path):
     path = tmp_path / "report.xlsx"
-    write_segment_report(path, make_result(clusters=True), make_quality(), "en")
+    write_report(path, make_result(clusters=True), quality=make_quality(), lang="en")
     return openpyxl.load_workbook(path)
 
 
 @pytest.fixture
 def report_zh(tmp_path):
     path = tmp_path / "report_zh.xlsx"
-    write_segment_report(path, make_result(clusters=True, lang="zh"), make_quality(), "zh")
+    write_report(path, make_result(clusters=True, lang="zh"), quality=make_quality(), lang="zh")
     return openpyxl.load_workbook(path)
 
 
@@ -123,7 +123,7 @@ def test_sheet_names_in_order(report_en, report_zh):
 
 def test_optional_sheets_left_out(tmp_path):
     path = tmp_path / "plain.xlsx"
-    write_segment_report(path, make_result(), None, "en")
+    write_report(path, make_result(), lang="en")
     assert openpyxl.load_workbook(path).sheetnames == ["Summary", "Segments", "Pareto", "Customers"]
 
 
@@ -278,10 +278,10 @@ def test_zh_labels(report_zh):
 
 def test_lang_defaults_to_result_and_is_checked(tmp_path):
     path = tmp_path / "r.xlsx"
-    write_segment_report(path, make_result(lang="zh"), None)
+    write_report(path, make_result(lang="zh"))
     assert openpyxl.load_workbook(path).sheetnames[0] == "摘要"
     with pytest.raises(UsageError):
-        write_segment_report(tmp_path / "x.xlsx", make_result(), None, "fr")
+        write_report(tmp_path / "x.xlsx", make_result(), lang="fr")
     assert not (tmp_path / "x.xlsx").exists()
 
 
@@ -297,7 +297,7 @@ def test_sheets_join_an_existing_workbook(tmp_path):
 
 def test_atomic_save_keeps_previous_report(tmp_path, monkeypatch):
     path = tmp_path / "report.xlsx"
-    write_segment_report(path, make_result(), None, "en")
+    write_report(path, make_result(), lang="en")
     before = path.read_bytes()
 
     def broken_save(self, filename):
@@ -307,7 +307,7 @@ def test_atomic_save_keeps_previous_report(tmp_path, monkeypatch):
 
     monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
     with pytest.raises(OutputError) as caught:
-        write_segment_report(path, make_result(clusters=True), make_quality(), "zh")
+        write_report(path, make_result(clusters=True), quality=make_quality(), lang="zh")
     assert str(path) in str(caught.value)
     assert "No space left on device" in str(caught.value)
     assert caught.value.exit_code == 7
@@ -321,7 +321,7 @@ def test_atomic_save_of_a_new_file_leaves_nothing(tmp_path, monkeypatch):
 
     monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
     with pytest.raises(OutputError):
-        write_segment_report(tmp_path / "new.xlsx", make_result(), None, "en")
+        write_report(tmp_path / "new.xlsx", make_result(), lang="en")
     assert os.listdir(tmp_path) == []
 
 
@@ -329,17 +329,67 @@ def test_protect_refuses_the_input(tmp_path):
     source = tmp_path / "sales.xlsx"
     source.write_bytes(b"the customer's export")
     with pytest.raises(OutputError, match="input file"):
-        write_segment_report(source, make_result(), make_quality(), "en", protect=[source])
+        write_report(source, make_result(), quality=make_quality(), lang="en", protect=[source])
     # also through another spelling of the same path
     with pytest.raises(OutputError):
-        write_segment_report(tmp_path / "." / "sales.xlsx", make_result(), None, "en", protect=[str(source)])
+        write_report(tmp_path / "." / "sales.xlsx", make_result(), lang="en", protect=[str(source)])
     assert source.read_bytes() == b"the customer's export"
     assert os.listdir(tmp_path) == ["sales.xlsx"]
 
 
 def test_missing_folder_is_an_output_error(tmp_path):
     with pytest.raises(OutputError, match="does not exist"):
-        write_segment_report(tmp_path / "no" / "such" / "r.xlsx", make_result(), None, "en")
+        write_report(tmp_path / "no" / "such" / "r.xlsx", make_result(), lang="en")
+
+
+# --- several results in one workbook ----------------------------------------------------------
+def make_retention():
+    """Two customers of the January 2024 cohort; one of them buys again in February."""
+    from crmkit.retention import cohort_retention
+
+    sales = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [10.0, 5.0, 7.0],
+                          "date": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-01-20"])})
+    return cohort_retention(sales, dt.date(2024, 3, 31))
+
+
+def test_write_report_puts_two_results_in_one_workbook(tmp_path):
+    path = write_report(tmp_path / "both.xlsx", make_result(), make_retention(), quality=make_quality(), lang="en")
+    wb = openpyxl.load_workbook(path)
+    # each result's sheets in the order given, Data quality after all of them
+    assert wb.sheetnames == ["Summary", "Segments", "Pareto", "Customers", "Retention", "Data quality"]
+    assert key_values(wb["Summary"])["Customers"].value == 5
+    # the first table of the sheet is retention: cohort size, then k = 0, 1
+    first_cohort_row = next(row for row in wb["Retention"].iter_rows() if row[0].value == "2024-01")
+    assert [c.value for c in first_cohort_row[1:4]] == [2, 1.0, 0.5]
+    assert key_values(wb["Data quality"])["Rows read"].value == 1520
+
+
+def test_write_report_takes_a_ladder_as_tuple_or_comparison(tmp_path):
+    from types import SimpleNamespace
+
+    from crmkit.ladder import ladder_at_two_dates
+
+    sales = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [10.0, 5.0, 7.0], "is_return": [False] * 3,
+                          "date": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-01-20"])})
+    before, after, matrix = ladder_at_two_dates(sales, dt.date(2024, 3, 31), dt.date(2024, 2, 29))
+    as_tuple = write_report(tmp_path / "tuple.xlsx", (before, after, matrix))
+    as_object = write_report(tmp_path / "object.xlsx", SimpleNamespace(before=before, after=after, matrix=matrix))
+    books = [openpyxl.load_workbook(path) for path in (as_tuple, as_object)]
+    assert books[0].sheetnames == books[1].sheetnames == ["Ladder", "Migration", "Ladder people"]
+    for name in books[0].sheetnames:
+        cells = [[[c.value for c in row] for row in book[name].iter_rows()] for book in books]
+        assert cells[0] == cells[1]
+    people = [c.value for c in books[0]["Ladder people"]["A"][1:]]
+    assert sorted(people) == ["a", "b"]
+
+
+def test_write_report_refuses_what_it_cannot_render(tmp_path):
+    with pytest.raises(UsageError, match="cannot write a report of a DataFrame") as caught:
+        write_report(tmp_path / "r.xlsx", make_result(), pd.DataFrame({"a": [1]}))
+    assert caught.value.exit_code == 2
+    with pytest.raises(UsageError, match="at least one"):
+        write_report(tmp_path / "r.xlsx")
+    assert os.listdir(tmp_path) == []
 
 
 # --- i18n coverage ----------------------------------------------------------------------------

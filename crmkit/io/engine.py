@@ -86,3 +86,36 @@ def attach(data, name: str = "_input"):
     con = connect()
     con.register(name, data)
     return con, name
+
+
+def columns_of(con, source: str) -> list[str]:
+    """The column names of a table expression in ``con``."""
+    return [row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+
+
+def records(table) -> list[dict]:
+    """Rows of a DataFrame (or :class:`Frame`) as JSON-ready dicts, the way the CLI writes them as json.
+
+    Missing values become ``None``, timestamps and dates ISO dates (every date crmkit reports is a
+    calendar day), numpy scalars plain Python numbers.
+    """
+    import pandas as pd
+
+    frame = table.df() if isinstance(table, Frame) else table
+    frame = frame.copy()
+    for name in frame.columns:
+        column = frame[name]
+        if pd.api.types.is_datetime64_any_dtype(column.dtype):
+            frame[name] = column.dt.strftime("%Y-%m-%d")
+    rows = frame.astype(object).where(frame.notna(), None).to_dict("records")
+    return [{str(key): _plain(value) for key, value in row.items()} for row in rows]
+
+
+def _plain(value):
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalar
+        return value.item()
+    return value

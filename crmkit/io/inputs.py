@@ -40,11 +40,7 @@ def read_referrals(source: str, *, encoding: str | None = None, sheet: str | Non
         src = open_source(source, workdir, sheet=sheet, encoding=encoding)
         con = connect()
         try:
-            if src.frame is not None:
-                con.register("raw_frame", src.frame)
-                src.sql = "raw_frame"
-            if not src.headers:
-                src.headers = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {src.sql}").fetchall()]
+            src.attach(con)
             norm = {normalise_header(h): h for h in reversed(src.headers)}
             found = {}
             for role, aliases in (("referrer_id", _REFERRER), ("referred_id", _REFERRED)):
@@ -85,11 +81,7 @@ def read_survey(source: str, *, encoding: str | None = None, sheet: str | None =
         src = open_source(source, workdir, sheet=sheet, encoding=encoding, delimiter=delimiter)
         con = connect()
         try:
-            if src.frame is not None:
-                con.register("raw_frame", src.frame)
-                src.sql = "raw_frame"
-            if not src.headers:
-                src.headers = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {src.sql}").fetchall()]
+            src.attach(con)
             select = ", ".join(f"{_clean_text(f'CAST({quote(h)} AS VARCHAR)')} AS {quote(h)}" for h in src.headers)
             frame = con.sql(f"SELECT {select} FROM {src.sql}").df()
         except duckdb.Error as exc:

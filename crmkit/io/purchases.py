@@ -28,6 +28,7 @@ from crmkit.io.columns import ColumnMap, detect_columns
 from crmkit.io.engine import connect, quote, sql_literal
 from crmkit.errors import DataError, InputError
 from crmkit.io.quality import DataQuality
+from crmkit.io.options import ReadOptions
 from crmkit.io.readers import Source, open_source
 
 #: Optional columns a command may ask :func:`read_purchases` to carry along.
@@ -159,6 +160,49 @@ class PurchaseData:
         return as_of
 
 
+def as_purchases(data, *, options: ReadOptions | None = None) -> PurchaseData:
+    """``data`` as :class:`PurchaseData`: read when it is a path or a table, unchanged when it already is.
+
+    Every analysis takes its purchases through here, so a path, a cleaned export and a plain
+    pandas / polars / pyarrow table with at least ``customer_id, date, amount`` are alike to it.
+
+    Raises
+    ------
+    InputError
+        ``data`` is none of those.
+    ColumnError, DataError
+        As :func:`read_purchases`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = as_purchases(pd.DataFrame({"customer_id": ["a", "b"], "date": ["2024-01-01", "2024-01-02"],
+    ...                                   "amount": [10, -5]}))
+    >>> data.transactions[["customer_id", "amount", "is_return"]].to_dict("list")
+    {'customer_id': ['a', 'b'], 'amount': [10.0, -5.0], 'is_return': [False, True]}
+    """
+    if isinstance(data, PurchaseData):
+        return data
+    return read_purchases(data, options=options)
+
+
+def _returns_as_status(con, src: Source, overrides):
+    """Read a table's boolean ``is_return`` column as a return status (merged into any status column)."""
+    from crmkit.io.columns import detect_columns as _detect
+
+    roles = _detect([h for h in src.headers if h != "is_return"], overrides, source=src.display).roles
+    status = roles.get("status")
+    flag = "coalesce(TRY_CAST(is_return AS BOOLEAN), false)"
+    other = f"CAST({quote(status)} AS VARCHAR)" if status else "NULL"
+    keep = ", ".join(quote(h) for h in src.headers if h not in ("is_return", status))
+    con.execute(f"CREATE TEMP VIEW flagged_frame AS SELECT {keep}, "
+                f"CASE WHEN {flag} THEN 'return (is_return)' ELSE {other} END AS {quote(status or 'status')} "
+                f"FROM {src.sql}")
+    src.sql = "flagged_frame"
+    src.headers = [h for h in src.headers if h not in ("is_return", status)] + [status or "status"]
+    return {**(overrides or {}), "status": status or "status"}
+
+
 _LINE_RE = re.compile(r"Line:\s*(\d+)")
 
 
@@ -178,16 +222,21 @@ def _scan_error(exc: Exception, src: Source) -> InputError:
     return InputError(f"malformed table: {detail}", file=src.display, row=row)
 
 
-def read_purchases(source: str, *, columns: dict[str, str | None] | None = None, sheet: str | None = None,
-                   encoding: str | None = None, delimiter: str | None = None, dayfirst: bool | None = None,
-                   decimal: str | None = None, skip_bad_rows: bool = False,
+def read_purchases(source, *, options: ReadOptions | None = None, columns: dict[str, str | None] | None = None,
+                   sheet: str | None = None, encoding: str | None = None, delimiter: str | None = None,
+                   dayfirst: bool | None = None, decimal: str | None = None, skip_bad_rows: bool = False,
                    keep: tuple[str, ...] = OPTIONAL_ROLES) -> PurchaseData:
-    """Read and clean a purchase export (CSV/TSV/;/|, .gz, XLSX, Parquet, or ``-`` for stdin).
+    """Read and clean a purchase export (CSV/TSV/;/|, .gz, XLSX, Parquet, ``-`` for stdin, or a table).
 
     Parameters
     ----------
-    source : str
-        Path, or ``"-"`` for standard input.
+    source : str, os.PathLike, pandas.DataFrame, polars.DataFrame or pyarrow.Table
+        A path, ``"-"`` for standard input, or a table in memory. A table is cleaned by the same
+        rules as an export (its columns found by name, text dates and amounts parsed, returns
+        recognised); a boolean ``is_return`` column marks returns whatever the amount's sign.
+    options : ReadOptions, optional
+        The reading options as one object (the CLI's form); the keyword arguments below, when
+        given, take precedence.
     columns : dict, optional
         Role -> header overrides (``customer_id``, ``date``, ``amount``, ``order_id``, ``quantity``,
         ``unit_price``, ``product``, ``channel``, ``margin``, ``status``).
@@ -215,6 +264,12 @@ def read_purchases(source: str, *, columns: dict[str, str | None] | None = None,
     ------
     InputError, ColumnError, DataError
     """
+    if options is not None:
+        columns = {**options.columns, **(columns or {})}
+        sheet, encoding, delimiter = sheet or options.sheet, encoding or options.encoding, delimiter or options.delimiter
+        dayfirst = options.dayfirst if dayfirst is None else dayfirst
+        decimal = decimal or options.decimal
+        skip_bad_rows = skip_bad_rows or options.skip_bad_rows
     with tempfile.TemporaryDirectory(prefix="crmkit-") as workdir:
         src = open_source(source, workdir, sheet=sheet, encoding=encoding, delimiter=delimiter)
         try:
@@ -336,11 +391,9 @@ def _read(src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep) -> Pur
 
 
 def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep) -> PurchaseData:
-    if src.frame is not None:
-        con.register("raw_frame", src.frame)
-        src.sql = "raw_frame"
-    if not src.headers:  # parquet: learn the columns from the file
-        src.headers = [r[0] for r in con.sql(f"DESCRIBE SELECT * FROM {src.sql}").fetchall()]
+    src.attach(con)
+    if src.file_format == "table" and "is_return" in src.headers:
+        overrides = _returns_as_status(con, src, overrides)
     cmap = detect_columns(src.headers, overrides, source=src.display)
     roles = cmap.roles
     c = {role: quote(h) for role, h in roles.items()}

@@ -42,6 +42,19 @@ class Source:
     frame: object | None = None
     temp_files: list[str] = field(default_factory=list)
 
+    def attach(self, con) -> None:
+        """Make the table queryable in ``con`` as :attr:`sql` and learn its headers when unknown.
+
+        An XLSX sheet arrives as a frame to register; a Parquet file names its own columns.
+        """
+        from crmkit.io.engine import columns_of
+
+        if self.frame is not None:
+            con.register("raw_frame", self.frame)
+            self.sql = "raw_frame"
+        if not self.headers:
+            self.headers = columns_of(con, self.sql)
+
     def cleanup(self) -> None:
         for path in self.temp_files:
             try:
@@ -268,13 +281,51 @@ def open_xlsx(path: str, display: str, sheet: str | None) -> Source:
                   first_data_row=header_idx + 2, frame=frame)
 
 
-def open_source(source: str, workdir: str, *, sheet: str | None = None, encoding: str | None = None,
+#: Table types a caller may hand the library instead of a file: (module, class) as type(...) reports them.
+TABLE_TYPES = {("pandas", "DataFrame"): "pandas DataFrame", ("pandas.core.frame", "DataFrame"): "pandas DataFrame", ("polars.dataframe.frame", "DataFrame"):
+               "polars DataFrame", ("pyarrow.lib", "Table"): "pyarrow Table"}
+
+
+def table_kind(value) -> str | None:
+    """``"pandas DataFrame"``, ``"polars DataFrame"`` or ``"pyarrow Table"`` for such a table, else None.
+
+    Looked up by type name so that neither polars nor pyarrow has to be imported to ask.
+    """
+    return TABLE_TYPES.get((type(value).__module__, type(value).__name__))
+
+
+def open_table(table, kind: str) -> Source:
+    """An in-memory table as a :class:`Source`: it is cleaned exactly like an export's text.
+
+    Row numbers in messages count the table's rows from 1.
+    """
+    headers = [str(name) for name in table.columns] if kind != "pyarrow Table" else list(table.column_names)
+    if kind == "pandas DataFrame" and list(table.columns) != headers:
+        table = table.rename(columns=str)  # DuckDB needs text column names
+    if not headers:
+        raise InputError("the table has no columns", file=f"<{kind}>")
+    unique = _dedupe(headers)
+    if unique != headers:  # pandas and pyarrow allow repeated names; SQL does not
+        table = table.set_axis(unique, axis=1) if kind == "pandas DataFrame" else table.rename_columns(unique)
+    return Source(display=f"<{kind}>", file_format="table", sql="", headers=unique, first_data_row=1, frame=table)
+
+
+def open_source(source, workdir: str, *, sheet: str | None = None, encoding: str | None = None,
                 delimiter: str | None = None) -> Source:
     """Open a path (or ``-`` for standard input) as a :class:`Source`, whatever its format.
 
     The format is decided by the file's first bytes, not its name, because exports are often
-    misnamed (an XLSX saved as ``.csv``, a gzip without ``.gz``).
+    misnamed (an XLSX saved as ``.csv``, a gzip without ``.gz``). A pandas or polars DataFrame or
+    a pyarrow Table is taken as it is (:func:`open_table`).
     """
+    kind = table_kind(source)
+    if kind is not None:
+        return open_table(source, kind)
+    if isinstance(source, os.PathLike):
+        source = os.fspath(source)
+    if not isinstance(source, str):
+        raise InputError(f"cannot read a {type(source).__name__}: give a file path, '-' for standard input, "
+                         "or a pandas/polars DataFrame or pyarrow Table")
     display = "<stdin>" if source == "-" else source
     if source == "-":
         path = spool_stdin(workdir)

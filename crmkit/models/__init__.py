@@ -1,30 +1,51 @@
-"""Customer-lifetime-value models: who will buy again, how often, and for how much.
+"""The estimators: who will buy again, how often, for how much; and what drives satisfaction.
 
 Transaction models take a recency-frequency summary per customer (``x`` repeat purchases,
 ``t_x`` time of the last one, ``T`` time observed, both from the first purchase, one time
 unit throughout); the BG/BB takes discrete opportunities (``x, t_x, n``); the Gamma-Gamma spend
-model takes ``x`` and the mean value of the repeat transactions. Each model is a class with
-the scikit-learn contract (settings in ``__init__``, ``fit`` returns ``self``, learned
-attributes end in ``_``) and a ``fit_*`` function beside it.
+model takes ``x`` and the mean value of the repeat transactions; the PLS path model takes a
+table of survey answers. Each model is a class with the scikit-learn contract (settings in
+``__init__``, ``fit`` returns ``self``, learned attributes end in ``_``, ``get_params`` /
+``set_params``, :class:`~crmkit.errors.NotFittedError` from a prediction before ``fit``) and a
+function beside it for one-shot use.
 
-==========================  =================  ==============================================
-class                       function           paper
-==========================  =================  ==============================================
-:class:`BetaGeoModel`        :func:`fit_bgnbd`    Fader, Hardie & Lee (2005), Marketing Science
-:class:`ParetoNBDModel`      :func:`fit_pnbd`     Schmittlein, Morrison & Colombo (1987)
-:class:`ModifiedBetaGeoModel` :func:`fit_mbgnbd`  Batislam, Denizel & Filiztekin (2007)
-:class:`BetaGeoBetaBinomModel` :func:`fit_bgbb`   Fader, Hardie & Shang (2010)
-:class:`GammaGammaModel`     :func:`fit_gammagamma` Fader & Hardie (2013)
-==========================  =================  ==============================================
+==============================  ======================  ================  =============================================
+class                           function                alias             paper
+==============================  ======================  ================  =============================================
+:class:`BetaGeoModel`           :func:`fit_bgnbd`       BetaGeo           Fader, Hardie & Lee (2005), Marketing Science
+:class:`ParetoNBDModel`         :func:`fit_pnbd`        ParetoNBD         Schmittlein, Morrison & Colombo (1987)
+:class:`ModifiedBetaGeoModel`   :func:`fit_mbgnbd`      ModifiedBetaGeo   Batislam, Denizel & Filiztekin (2007)
+:class:`BetaGeoBetaBinomModel`  :func:`fit_bgbb`        BetaGeoBetaBinom  Fader, Hardie & Shang (2010)
+:class:`GammaGammaModel`        :func:`fit_gammagamma`  GammaGamma        Fader & Hardie (2013)
+:class:`PLSPathModel`           :func:`pls_path_model`                    Tenenhaus et al. (2005); Lohmöller (1989)
+==============================  ======================  ================  =============================================
 
-Discounting and CLV assembly live elsewhere; the models give ``expected_purchases(t, ...)``,
-``p_alive(...)`` and (Gamma-Gamma) ``expected_spend(...)``.
+The short names in the "alias" column are the same classes under a second name (``BetaGeo is
+BetaGeoModel``), for notebook use; the ``*Model`` names are canonical and are what ``repr``,
+messages and the documentation use.
+
+Discounting and CLV assembly live in :mod:`crmkit.clv`; the models give
+``expected_purchases(t, ...)``, ``p_alive(...)`` and (Gamma-Gamma) ``expected_spend(...)``.
+
+Examples
+--------
+>>> import numpy as np
+>>> from crmkit.models import BetaGeo, BetaGeoModel, simulate_bgnbd
+>>> BetaGeo is BetaGeoModel
+True
+>>> x, t_x, T = simulate_bgnbd(1000, 52.0, r=0.25, alpha=4.0, a=0.8, b=2.5,
+...                            rng=np.random.default_rng(0))
+>>> model = BetaGeo(max_iter=500)
+>>> model.get_params()
+{'init_params': None, 'max_iter': 500}
+>>> model.fit(x, t_x, T) is model
+True
 """
 
-from crmkit.models._fit import compress
+from crmkit.errors import FitError, NotFittedError
+from crmkit.models._compress import compress
 from crmkit.models.bgbb import BetaGeoBetaBinomModel, fit_bgbb, simulate_bgbb
 from crmkit.models.bgnbd import BetaGeoModel, fit_bgnbd, simulate_bgnbd
-from crmkit.errors import FitError
 from crmkit.models.gammagamma import (
     GammaGammaModel,
     SpendFrequencyCheck,
@@ -33,11 +54,20 @@ from crmkit.models.gammagamma import (
     spend_frequency_correlation,
 )
 from crmkit.models.mbgnbd import ModifiedBetaGeoModel, fit_mbgnbd, simulate_mbgnbd
+from crmkit.models.pls import PLSPathModel, pls_path_model
 from crmkit.models.pnbd import ParetoNBDModel, fit_pnbd, simulate_pnbd
 
+# Short aliases (the same class objects).
+BetaGeo = BetaGeoModel
+ParetoNBD = ParetoNBDModel
+ModifiedBetaGeo = ModifiedBetaGeoModel
+BetaGeoBetaBinom = BetaGeoBetaBinomModel
+GammaGamma = GammaGammaModel
+
 __all__ = [
-    "BetaGeoBetaBinomModel", "BetaGeoModel", "FitError", "GammaGammaModel",
-    "ModifiedBetaGeoModel", "ParetoNBDModel", "SpendFrequencyCheck", "compress", "fit_bgbb",
-    "fit_bgnbd", "fit_gammagamma", "fit_mbgnbd", "fit_pnbd", "simulate_bgbb", "simulate_bgnbd",
+    "BetaGeo", "BetaGeoBetaBinom", "BetaGeoBetaBinomModel", "BetaGeoModel", "FitError", "GammaGamma",
+    "GammaGammaModel", "ModifiedBetaGeo", "ModifiedBetaGeoModel", "NotFittedError", "PLSPathModel",
+    "ParetoNBD", "ParetoNBDModel", "SpendFrequencyCheck", "compress", "fit_bgbb", "fit_bgnbd",
+    "fit_gammagamma", "fit_mbgnbd", "fit_pnbd", "pls_path_model", "simulate_bgbb", "simulate_bgnbd",
     "simulate_gammagamma", "simulate_mbgnbd", "simulate_pnbd", "spend_frequency_correlation",
 ]

@@ -47,7 +47,6 @@ _LOG_TOL = np.log(1e-16)  # the same for the series whose length is fixed in adv
 _CHECK_EVERY = 6         # iterations between convergence checks (each check compacts arrays)
 
 
-
 def log_beta_integral(a, b, z, eps, *, grad: bool = True):
     """``log J(a, b, z)`` and its partial derivatives; see the module docstring.
 

@@ -16,16 +16,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, digamma, gammaln
 
-from crmkit.errors import UsageError
-from crmkit.models._fit import (
-    FittedModel,
-    as_float_array,
-    check_counts,
-    check_weights,
-    compress,
-    maximise,
-)
-from crmkit.errors import FitError
+from crmkit.errors import FitError, UsageError
+from crmkit.models._base import FittedModel
+from crmkit.models._compress import compress
+from crmkit.models._validation import as_float_array, check_counts, check_weights
 
 __all__ = ["BetaGeoBetaBinomModel", "fit_bgbb", "simulate_bgbb"]
 
@@ -87,10 +81,7 @@ class BetaGeoBetaBinomModel(FittedModel):
                            "opportunity (x = n), so nobody shows a sign of dropping out",
                            hint=_HINT)
         guesses = [[1.0, 1.0, 1.0, 3.0], [0.5, 0.5, 0.5, 1.0]]
-        result = maximise(_NegLogLik(ux, ut, un, counts), self._starts(guesses), self._names,
-                          n_customers=float(counts.sum()), n_rows=ux.size, model=self._model,
-                          hint=_HINT, max_iter=self.max_iter)
-        return self._store(result)
+        return self._maximise(_NegLogLik(ux, ut, un, counts), self._starts(guesses), counts, _HINT)
 
     def log_likelihood(self, x, t_x, n) -> np.ndarray:
         """Each customer's log-likelihood (FHS 2010, the likelihood of section 2, in log space)."""

@@ -16,12 +16,9 @@ import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln
 
 from crmkit.errors import UsageError
-from crmkit.models._fit import (
-    RepeatBuyingModel,
-    as_float_array,
-    check_summary,
-)
+from crmkit.models._base import RepeatBuyingModel
 from crmkit.models._hyp2f1 import log_hyp2f1
+from crmkit.models._validation import as_float_array, check_horizon, check_summary
 
 __all__ = ["BetaGeoModel", "fit_bgnbd", "simulate_bgnbd"]
 
@@ -110,7 +107,7 @@ class BetaGeoModel(RepeatBuyingModel):
         """
         r, alpha, a, b = self._values()
         x, t_x, T = check_summary(x, t_x, T)
-        t = _check_horizon(t, x.size)
+        t = check_horizon(t, x.size)
         given_alive = _expected_if_alive(t, r, alpha, a, b + x, x, T)
         return given_alive * _p_alive(r, alpha, a, b, x, t_x, T)
 
@@ -257,17 +254,6 @@ def _p_alive(r, alpha, a, b, x, t_x, T):
     return np.where(x > 0, expit(-log_odds), 1.0)
 
 
-def _check_horizon(t, n):
-    t = as_float_array(t, "t")
-    if t.size == 1:
-        t = np.full(n, t[0])
-    elif t.size != n:
-        raise UsageError(f"t must be one horizon or one per customer ({n}), not {t.size}")
-    if np.any(~np.isfinite(t) | (t < 0)):
-        raise UsageError("the horizon t must be finite and >= 0")
-    return t
-
-
 def _expected_if_alive(t, r, alpha, a, b_post, x, T):
     """E[purchases in (T, T+t] | alive at T] for BG-type dropout after each purchase, with
     lambda ~ Gamma(r + x, alpha + T) and p ~ Beta(a, b_post) (b_post = b + x for the BG/NBD,
@@ -336,11 +322,20 @@ def simulate_bgnbd(n_customers: int, T, *, r: float, alpha: float, a: float, b: 
     -------
     x, t_x, T : numpy.ndarray
     """
+    return _simulate_bg(n_customers, T, r, alpha, a, b, rng, toss_at_first=False)
+
+
+def _simulate_bg(n_customers, T, r, alpha, a, b, rng, *, toss_at_first: bool):
+    """BG-type dropout (a coin with P(leave) = p ~ Beta(a, b) after each repeat purchase, and
+    for the MBG/NBD at the first purchase too) over Poisson purchasing at lambda ~ Gamma(r, alpha)."""
     T = np.broadcast_to(np.asarray(T, dtype=np.float64), (n_customers,)).copy()
     lam = rng.gamma(r, 1.0 / alpha, n_customers)
     p = rng.beta(a, b, n_customers)
-    # Repeat purchases made before dropping out (the last one triggers the dropout)...
+    # Repeat purchases made before dropping out (the last one triggers the dropout; with the
+    # coin tossed at the first purchase as well, zero is possible, P = p)...
     alive_purchases = rng.geometric(np.clip(p, 1e-300, 1.0))
+    if toss_at_first:
+        alive_purchases = alive_purchases - 1
     # ...of which those before T are seen; given n arrivals in (0, T], the x-th arrival time is
     # T times a Beta(x, n - x + 1) order statistic.
     arrivals = rng.poisson(lam * T)

@@ -19,16 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import digamma, gammaln
 
-from crmkit.errors import UsageError
-from crmkit.models._fit import (
-    FittedModel,
-    as_float_array,
-    check_counts,
-    check_weights,
-    compress,
-    maximise,
-)
-from crmkit.errors import FitError
+from crmkit.errors import FitError, UsageError
+from crmkit.models._base import FittedModel
+from crmkit.models._compress import compress
+from crmkit.models._validation import as_float_array, check_counts, check_weights
 
 __all__ = [
     "GammaGammaModel",
@@ -106,10 +100,7 @@ class GammaGammaModel(FittedModel):
                            "there is no spread to fit", hint=_HINT)
         mean = float(counts @ um / counts.sum())
         guesses = [[1.0, 2.0, mean], [5.0, 3.0, mean * 2.0 / 5.0]]
-        result = maximise(_NegLogLik(ux, um, counts), self._starts(guesses), self._names,
-                          n_customers=float(counts.sum()), n_rows=ux.size, model=self._model,
-                          hint=_HINT, max_iter=self.max_iter)
-        return self._store(result)
+        return self._maximise(_NegLogLik(ux, um, counts), self._starts(guesses), counts, _HINT)
 
     def log_likelihood(self, x, mean_value) -> np.ndarray:
         """Each customer's log-likelihood of her mean value (FH 2013); NaN where x = 0."""

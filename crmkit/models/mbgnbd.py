@@ -15,11 +15,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln
 
-from crmkit.models._fit import (
-    RepeatBuyingModel,
-    check_summary,
-)
-from crmkit.models.bgnbd import _check_horizon, _expected_if_alive
+from crmkit.models._base import RepeatBuyingModel
+from crmkit.models._validation import check_horizon, check_summary
+from crmkit.models.bgnbd import _expected_if_alive, _simulate_bg
 
 __all__ = ["ModifiedBetaGeoModel", "fit_mbgnbd", "simulate_mbgnbd"]
 
@@ -83,7 +81,7 @@ class ModifiedBetaGeoModel(RepeatBuyingModel):
         t/(alpha+T+t))] P(alive)`` (the BG/NBD's eq. 10 with ``b + 1`` for ``b``)."""
         r, alpha, a, b = self._values()
         x, t_x, T = check_summary(x, t_x, T)
-        t = _check_horizon(t, x.size)
+        t = check_horizon(t, x.size)
         return (_expected_if_alive(t, r, alpha, a, b + x + 1.0, x, T)
                 * _p_alive(r, alpha, a, b, x, t_x, T))
 
@@ -162,18 +160,8 @@ def simulate_mbgnbd(n_customers: int, T, *, r: float, alpha: float, a: float, b:
                     rng: np.random.Generator):
     """Draw ``(x, t_x, T)`` summaries from the MBG/NBD model (see
     :func:`~crmkit.models.bgnbd.simulate_bgnbd` for the arguments)."""
-    T = np.broadcast_to(np.asarray(T, dtype=np.float64), (n_customers,)).copy()
-    lam = rng.gamma(r, 1.0 / alpha, n_customers)
-    p = rng.beta(a, b, n_customers)
-    # Repeat purchases made while active: the coin is tossed at the first purchase as well,
-    # so zero is possible (P = p).
-    alive_purchases = rng.geometric(np.clip(p, 1e-300, 1.0)) - 1
-    arrivals = rng.poisson(lam * T)
-    x = np.minimum(alive_purchases, arrivals)
-    t_x = np.zeros(n_customers)
-    pos = x > 0
-    t_x[pos] = T[pos] * rng.beta(x[pos], arrivals[pos] - x[pos] + 1)
-    return x.astype(np.float64), t_x, T
+    # As the BG/NBD's, with the coin also tossed at the first purchase.
+    return _simulate_bg(n_customers, T, r, alpha, a, b, rng, toss_at_first=True)
 
 
 ModifiedBetaGeoModel._neg_log_lik = _NegLogLik

@@ -28,14 +28,10 @@ import numpy as np
 from scipy.special import digamma, expit, exprel, gammaln
 
 from crmkit.errors import UsageError
-from crmkit.models._fit import (
-    RepeatBuyingModel,
-    as_float_array,
-    check_summary,
-    compress,
-)
+from crmkit.models._base import RepeatBuyingModel
+from crmkit.models._compress import compress
 from crmkit.models._hyp2f1 import log_beta_integral
-from crmkit.models.bgnbd import _check_horizon
+from crmkit.models._validation import as_float_array, check_horizon, check_summary
 
 __all__ = ["ParetoNBDModel", "fit_pnbd", "simulate_pnbd"]
 
@@ -106,7 +102,7 @@ class ParetoNBDModel(RepeatBuyingModel):
         """
         r, alpha, s, beta = self._values()
         x, t_x, T = check_summary(x, t_x, T)
-        t = _check_horizon(t, x.size)
+        t = check_horizon(t, x.size)
         u = np.log1p(t / (beta + T))
         if_alive = (r + x) / (alpha + T) * (beta + T) * u * exprel(-(s - 1.0) * u)
         return if_alive * _p_alive(r, alpha, s, beta, x, t_x, T)

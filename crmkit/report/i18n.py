@@ -21,10 +21,9 @@ anything else
 
 from __future__ import annotations
 
-from crmkit.errors import UsageError
+from crmkit.io.options import LANGS, check_lang
 
-LANGS: tuple[str, ...] = ("en", "zh")
-"""Languages a report can be written in."""
+__all__ = ["LABELS", "LANGS", "check_lang", "label"]
 
 # One row per key: {"en": ..., "zh": ...}. Later commands (clv, satisfaction, ladder,
 # retention, monthly) add their rows here, grouped under a comment naming the command.
@@ -343,35 +342,6 @@ _FAMILIES = {
     "param": {"en": "Parameter {}", "zh": "参数 {}"},
     "se": {"en": "Std. error of {}", "zh": "{} 的标准误"},
 }
-
-
-def check_lang(lang: str) -> str:
-    """Return ``lang`` when a report can be written in it.
-
-    Parameters
-    ----------
-    lang : str
-        ``"en"`` or ``"zh"``.
-
-    Returns
-    -------
-    str
-        The same language code.
-
-    Raises
-    ------
-    crmkit.errors.UsageError
-        For any other value.
-
-    Examples
-    --------
-    >>> check_lang("zh")
-    'zh'
-    """
-    if lang not in LANGS:
-        raise UsageError(f"unknown report language {lang!r}",
-                         hint="use " + " or ".join(repr(code) for code in LANGS))
-    return lang
 
 
 def label(key: str, lang: str = "en") -> str:

@@ -105,6 +105,7 @@ def neutralise_frame(df):
             out.isetitem(position, fixed)
     return out
 
+
 def neutralise_sql(expr: str) -> str:
     """The same rule as a DuckDB expression on a VARCHAR column or expression."""
     # starts_with per prefix, not IN: DuckDB turns an IN list into a join, which loses row order

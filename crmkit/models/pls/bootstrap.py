@@ -1,0 +1,202 @@
+"""Percentile bootstrap of a PLS path model, all resamples at once.
+
+Each resample's item correlation matrix comes from resample counts and the moments of the
+standardized data (no row copies, :func:`_resample_correlations`); the stack of matrices then
+runs through Lohmöller's iteration together (:mod:`crmkit.models.pls.algorithm`), and every
+table reports the full-sample estimate, the bootstrap mean and standard error, ``t`` and the
+percentile interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crmkit.errors import UsageError
+from crmkit.models.pls.algorithm import (
+    _derive,
+    _item_matrix,
+    _iterate,
+    _iterate_one_by_one,
+)
+from crmkit.models.pls.index import _index_from_moments, _scale_pair
+
+__all__ = ["PLSBootstrap", "bootstrap"]
+
+# Resample chunks keep the (resamples x respondents) count matrix and the (rows x p^2)
+# outer-product block near 32 MB each, whatever the sample size.
+_CHUNK_ELEMENTS = 4_000_000
+
+
+@dataclass
+class PLSBootstrap:
+    """Percentile bootstrap of a PLS path model.
+
+    Every table has the identifying columns (``from, to`` / ``item, construct`` /
+    ``construct``), then ``estimate`` (full sample), ``boot_mean``, ``std_error`` (SD over
+    resamples), ``t`` (estimate / std_error), ``lower`` and ``upper`` (percentiles at
+    (1 - level)/2 and (1 + level)/2).
+
+    Attributes
+    ----------
+    paths, r_squared, weights, loadings, total_effects : DataFrame
+    indices : DataFrame or None
+        Construct indices, when a scale was given.
+    samples : dict of str to ndarray
+        The resample estimates behind each table, shape (resamples kept, rows of the table).
+    n_resamples : int
+    n_failed : int
+        Resamples left out (not converged, singular, or an item constant in the resample).
+    level : float
+    seed : int
+    """
+
+    paths: pd.DataFrame
+    r_squared: pd.DataFrame
+    weights: pd.DataFrame
+    loadings: pd.DataFrame
+    total_effects: pd.DataFrame
+    indices: pd.DataFrame | None
+    samples: dict
+    n_resamples: int
+    n_failed: int
+    level: float
+    seed: int
+
+
+def bootstrap(model, X, n=1000, *, seed=0, level=0.95, scale=None) -> PLSBootstrap:
+    """Fit ``model`` (a :class:`~crmkit.models.pls.PLSPathModel`) on X, then bootstrap it.
+
+    What :meth:`PLSPathModel.bootstrap <crmkit.models.pls.PLSPathModel.bootstrap>` does;
+    see there for the parameters.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise UsageError(f"n (bootstrap resamples) must be an integer >= 2, got {n!r}")
+    if not (isinstance(level, (int, float)) and 0 < level < 1):
+        raise UsageError(f"level must be between 0 and 1, got {level!r}")
+    if scale is not None:
+        _scale_pair(scale)
+    model.fit(X)
+    design = model._design
+    data = _item_matrix(X, design.items)
+    mean, sd = model.item_means_.to_numpy(), model.item_sds_.to_numpy()
+    Z = (data - mean) / sd
+    rng = np.random.default_rng(seed)
+    R, boot_mean, boot_sd = _resample_correlations(Z, n, rng)
+    w0 = np.broadcast_to(model.weights_.to_numpy()[design.rows, design.item_construct],
+                         (n, len(design.items)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        try:
+            w, _, converged = _iterate(R, design, w0, model.scheme, model.tol, model.max_iter)
+        except np.linalg.LinAlgError:
+            # A singular Mode B block in some resample: run them one by one to isolate it.
+            w, converged = _iterate_one_by_one(R, design, w0, model.scheme, model.tol, model.max_iter)
+        w, loadings, _, paths, r2, total = _derive(R, design, w, model._reference)
+    ok = converged & np.isfinite(w).all(1) & np.isfinite(paths).all((1, 2)) & np.isfinite(r2).all(1)
+
+    names = design.names
+    samples = {
+        "paths": np.stack([paths[:, i, j] for i, j in design.path_index], axis=1),
+        "r_squared": r2,
+        "weights": w,
+        "loadings": loadings,
+    }
+    effects = model.total_effects_
+    position = {name: j for j, name in enumerate(names)}
+    samples["total_effects"] = np.stack(
+        [total[:, position[a], position[b]] for a, b in zip(effects["from"], effects["to"])], axis=1
+    ) if len(effects) else np.empty((n, 0))
+    point = {
+        "paths": model.path_coefficients_["estimate"].to_numpy(),
+        "r_squared": model.r_squared_.to_numpy(),
+        "weights": model.weights_.to_numpy()[design.rows, design.item_construct],
+        "loadings": model.loadings_.to_numpy()[design.rows, design.item_construct],
+        "total_effects": effects["total"].to_numpy(),
+    }
+    item_names = list(design.items)
+    owner = [names[j] for j in design.item_construct]
+    labels = {
+        "paths": {"from": model.path_coefficients_["from"].tolist(), "to": model.path_coefficients_["to"].tolist()},
+        "r_squared": {"construct": list(model.r_squared_.index)},
+        "weights": {"item": item_names, "construct": owner},
+        "loadings": {"item": item_names, "construct": owner},
+        "total_effects": {"from": effects["from"].tolist(), "to": effects["to"].tolist()},
+    }
+    if scale is not None:
+        lo, hi = _scale_pair(scale)
+        raw_mean = mean + sd * boot_mean
+        raw_sd = sd * boot_sd
+        with np.errstate(invalid="ignore", divide="ignore"):
+            samples["indices"] = _index_from_moments(w, raw_sd, raw_mean, design, lo, hi)
+        point["indices"] = model.index(X, scale=scale).constructs.to_numpy()
+        labels["indices"] = {"construct": names}
+    tables = {}
+    kept = {key: value[ok] for key, value in samples.items()}
+    for key, draws in kept.items():
+        tables[key] = _interval_table(labels[key], point[key], draws, level)
+    return PLSBootstrap(paths=tables["paths"], r_squared=tables["r_squared"], weights=tables["weights"],
+                        loadings=tables["loadings"], total_effects=tables["total_effects"],
+                        indices=tables.get("indices"), samples=kept, n_resamples=int(n),
+                        n_failed=int((~ok).sum()), level=float(level), seed=seed)
+
+
+def _resample_correlations(Z, n_boot, rng):
+    """Item correlation matrices of ``n_boot`` row resamples, without copying rows.
+
+    With resample counts c_b (how often each respondent is drawn), the resample moments are
+    m_b = c_b'Z / n and M_b = Z' diag(c_b) Z / n = c_b' O / n, where row r of O holds the
+    flattened outer product z_r z_r'. One matrix product of counts and O gives every M_b at
+    once (measured on mobi, 1,000 resamples: 24 ms, against 42 ms for gathering Z[idx] and
+    calling np.corrcoef per resample; same result to 1e-14). Counts and O are built in
+    chunks so memory stays bounded for large samples.
+
+    Returns ``(R, mean, sd)``: correlations (B, p, p) and the resample means and SDs (B, p)
+    of the standardized items (sd with ddof = 1). A constant item in a resample gives NaN.
+    """
+    n, p = Z.shape
+    res_chunk = max(1, _CHUNK_ELEMENTS // n)
+    row_chunk = max(1, _CHUNK_ELEMENTS // (p * p))
+    R = np.empty((n_boot, p, p))
+    means = np.empty((n_boot, p))
+    sds = np.empty((n_boot, p))
+    for start in range(0, n_boot, res_chunk):
+        size = min(res_chunk, n_boot - start)
+        draws = rng.integers(0, n, size=(size, n))
+        offsets = (draws + (np.arange(size) * n)[:, None]).ravel()
+        counts = np.bincount(offsets, minlength=size * n).reshape(size, n).astype(float)
+        m = counts @ Z / n
+        M = np.zeros((size, p * p))
+        for r0 in range(0, n, row_chunk):
+            rows = Z[r0:r0 + row_chunk]
+            M += counts[:, r0:r0 + row_chunk] @ (rows[:, :, None] * rows[:, None, :]).reshape(len(rows), p * p)
+        cov = (M.reshape(size, p, p) / n - m[:, :, None] * m[:, None, :]) * (n / (n - 1))
+        sd = np.sqrt(np.clip(np.einsum("bii->bi", cov), 0.0, None))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = cov / (sd[:, :, None] * sd[:, None, :])
+        # Constant items in a resample: mark the whole resample invalid rather than divide by 0.
+        degenerate = (sd <= 1e-12).any(axis=1)
+        corr[degenerate] = np.nan
+        idx = np.arange(p)
+        corr[:, idx, idx] = np.where(degenerate[:, None], np.nan, 1.0)
+        R[start:start + size], means[start:start + size], sds[start:start + size] = corr, m, sd
+    return R, means, sds
+
+
+def _interval_table(labels: dict, point, draws, level):
+    alpha = (1 - level) / 2
+    frame = pd.DataFrame(labels)
+    frame["estimate"] = point
+    if draws.shape[0] == 0:
+        for column in ("boot_mean", "std_error", "t", "lower", "upper"):
+            frame[column] = np.nan
+        return frame
+    se = draws.std(axis=0, ddof=1) if draws.shape[0] > 1 else np.full(draws.shape[1], np.nan)
+    frame["boot_mean"] = draws.mean(axis=0)
+    frame["std_error"] = se
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["t"] = np.where(se > 0, point / se, np.nan)
+    frame["lower"] = np.quantile(draws, alpha, axis=0)
+    frame["upper"] = np.quantile(draws, 1 - alpha, axis=0)
+    return frame

@@ -1,0 +1,322 @@
+"""How a value looks in a cell: number formats, value conversion, Excel dates, column widths.
+
+Everything here is pure (no workbook, no openpyxl): it turns pandas columns and Python scalars
+into what a cell holds (str, int, float, bool or None, dates as Excel serial numbers), picks
+the number format a column gets by default, and measures how wide a column must be.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from decimal import Decimal
+
+import numpy as np
+import pandas as pd
+
+from crmkit.report.safety import neutralise_series, neutralise_text
+
+__all__ = [
+    "EXCEL_MAX_TEXT", "FMT_COUNT", "FMT_DATE", "FMT_DECIMAL", "FMT_GENERAL", "FMT_MONEY", "FMT_RATIO",
+    "FMT_SHARE", "number_format_for",
+]
+
+# Excel specifications and limits (Microsoft 365)
+EXCEL_MAX_TEXT = 32_767
+# XML 1.0 forbids these control characters; openpyxl refuses them (IllegalCharacterError)
+_ILLEGAL_XML_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+# --- number formats ---------------------------------------------------------------------
+FMT_DATE = "yyyy-mm-dd"
+FMT_SHARE = "0.0%"
+FMT_MONEY = "#,##0.00"
+FMT_COUNT = "#,##0"
+FMT_DECIMAL = "#,##0.00"
+FMT_RATIO = "0.000"
+FMT_GENERAL = "General"
+
+_SHARE_SUFFIXES = ("_share", "_rate", "_pct")
+_SHARE_NAMES = frozenset({"share", "rate"})
+_RATIO_NAMES = frozenset({"gini", "silhouette"})
+_CODE_SUFFIXES = ("_id", "_score", "_code")
+_CODE_NAMES = frozenset({"id", "cluster", "bins", "header_row", "year", "month", "rfm_score"})
+_MONEY_WORDS = frozenset({"revenue", "monetary", "amount", "value", "clv", "margin", "price",
+                          "spend", "profit", "cost", "sales", "returns"})
+
+
+def _kind_of_dtype(dtype) -> str:
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return "date"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "int"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "float"
+    return "text"
+
+
+def _kind_of_value(value) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (dt.date, np.datetime64)):  # datetime and Timestamp are dates too
+        return "date"
+    if isinstance(value, (int, np.integer)):
+        return "int"
+    if isinstance(value, (float, np.floating, Decimal)):
+        return "float"
+    return "text"
+
+
+def number_format_for(name: str, kind_or_values) -> str:
+    """The Excel number format a column or a key/value row gets by default.
+
+    Decided from the dtype (or the Python type of a scalar) first and the name second:
+
+    ============================================  ===============
+    dates (``datetime64``, ``date``)              ``yyyy-mm-dd``
+    name ends ``_share``/``_rate``/``_pct``        ``0.0%``
+    ``gini``, ``silhouette``                       ``0.000``
+    identifiers and codes (``*_id``, ``*_score``,  ``General``
+    ``cluster``, ``bins``)
+    a money word in the name (``revenue``,         ``#,##0.00``
+    ``monetary``, ``amount``, ``value``, ...)
+    other integers (counts)                        ``#,##0``
+    other floats                                   ``#,##0.00``
+    text and booleans                              ``General``
+    ============================================  ===============
+
+    Pass ``number_formats={column: code}`` to :meth:`ReportWorkbook.add_table` for anything
+    these rules get wrong.
+
+    Parameters
+    ----------
+    name : str
+        Column name or row key.
+    kind_or_values : pandas.Series, dtype, scalar or str
+        The values (their dtype decides), or one of ``"date", "bool", "int", "float", "text"``.
+
+    Returns
+    -------
+    str
+        An Excel number-format code.
+
+    Examples
+    --------
+    >>> number_format_for("revenue_share", "float"), number_format_for("monetary", "float")
+    ('0.0%', '#,##0.00')
+    """
+    if isinstance(kind_or_values, str) and kind_or_values in ("date", "bool", "int", "float", "text"):
+        kind = kind_or_values
+    elif isinstance(kind_or_values, pd.Series):
+        kind = _kind_of_dtype(kind_or_values.dtype)
+    elif isinstance(kind_or_values, (np.dtype, pd.api.extensions.ExtensionDtype)):
+        kind = _kind_of_dtype(kind_or_values)
+    else:
+        kind = _kind_of_value(kind_or_values)
+    if kind == "date":
+        return FMT_DATE
+    if kind in ("text", "bool"):
+        return FMT_GENERAL
+    key = str(name).lower()
+    base = key.split(":")[-1]
+    if base.endswith(_SHARE_SUFFIXES) or base in _SHARE_NAMES:
+        return FMT_SHARE
+    if base in _RATIO_NAMES:
+        return FMT_RATIO
+    if base.endswith(_CODE_SUFFIXES) or base in _CODE_NAMES:
+        return FMT_GENERAL
+    if _MONEY_WORDS & set(base.split("_")):
+        return FMT_MONEY
+    return FMT_COUNT if kind == "int" else FMT_DECIMAL
+
+
+# --- value conversion ---------------------------------------------------------------------
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _excel_serial(days: pd.Series) -> pd.Series:
+    # Excel counts 1900-02-29, which never existed: serials before 1900-03-01 are one less
+    # (openpyxl.utils.datetime.to_excel applies the same correction)
+    return days.where(days >= 61, days - 1)
+
+
+def _dates_to_serial(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        # Excel has no time zones: show the local wall-clock time that was recorded
+        series = series.dt.tz_localize(None)
+    return _excel_serial((series - _EXCEL_EPOCH) / pd.Timedelta(days=1))
+
+
+def _scalar_date_serial(value) -> float | None:
+    stamp = pd.Timestamp(value)
+    if stamp is pd.NaT:
+        return None
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    days = (stamp - _EXCEL_EPOCH) / pd.Timedelta(days=1)
+    return days if days >= 61 else days - 1
+
+
+def _clean_text(text: str) -> str:
+    text = _ILLEGAL_XML_CHARS.sub("", text)
+    if len(text) > EXCEL_MAX_TEXT:
+        text = text[:EXCEL_MAX_TEXT]
+    return neutralise_text(text)
+
+
+def _excel_scalar(value) -> object:
+    """One Python value ready for a cell: str, int, float, bool or None (dates as serials)."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    kind = _kind_of_value(value)
+    if kind == "bool":
+        return bool(value)
+    if kind == "date":
+        return _scalar_date_serial(value)
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        number = float(value)
+        return number if math.isfinite(number) else None
+    if isinstance(value, str):
+        return _clean_text(value)
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return _clean_text(", ".join(str(item) for item in value))
+    return _clean_text(str(value))
+
+
+def _clean_text_series(series: pd.Series) -> pd.Series:
+    """Remove XML-illegal characters and cut text at Excel's cell limit, on the rows needing it."""
+    try:
+        illegal = series.str.contains(_ILLEGAL_XML_CHARS, regex=True, na=False)
+        too_long = series.str.len() > EXCEL_MAX_TEXT
+    except AttributeError:
+        return series
+    illegal = illegal.fillna(False).astype(bool)
+    too_long = too_long.fillna(False).astype(bool)
+    if illegal.any() or too_long.any():
+        series = series.copy()
+        if illegal.any():
+            series[illegal] = series[illegal].str.replace(_ILLEGAL_XML_CHARS, "", regex=True)
+        if too_long.any():
+            series[too_long] = series[too_long].str.slice(0, EXCEL_MAX_TEXT)
+    return series
+
+
+def _prepare_column(name: str, series: pd.Series) -> tuple[pd.Series, str]:
+    """A column in cell-ready form (dates as serial numbers, safe text) and its value kind."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    kind = _kind_of_dtype(series.dtype)
+    if kind == "date":
+        return _dates_to_serial(series), kind
+    if pd.api.types.is_timedelta64_dtype(series.dtype):
+        return series / pd.Timedelta(days=1), "float"
+    if kind == "text":
+        inferred = pd.api.types.infer_dtype(series, skipna=True)
+        if inferred in ("date", "datetime", "datetime64"):
+            # a column of datetime.date objects (pandas keeps them as object)
+            try:
+                return _dates_to_serial(pd.to_datetime(series)), "date"
+            except (TypeError, ValueError, OverflowError):
+                pass
+        elif inferred not in ("string", "empty", "categorical"):
+            # a mixed column: one number format cannot suit dates, numbers and text at once,
+            # so dates become ISO text (a rare case, worth a Python loop)
+            series = series.map(_date_as_text)
+        return neutralise_series(_clean_text_series(series)), kind
+    if kind == "int" and str(name).lower().endswith("_id"):
+        # Excel keeps 15 significant digits: a 16-digit card or member number would come
+        # back altered, so such an id column is written as text
+        values = series.dropna()
+        if len(values) and values.abs().max() >= 10**15:
+            return neutralise_series(series.astype(str).where(series.notna(), None)), "text"
+    return series, kind
+
+
+def _date_as_text(value):
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ") if value.time() != dt.time() else value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _python_values(series: pd.Series) -> list:
+    """Plain Python values of a prepared column, missing and non-finite values as None."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return series.tolist()
+    if dtype.kind == "f":
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        bad = ~np.isfinite(values)
+        if not bad.any():
+            return values.tolist()
+        out = values.astype(object)
+        out[bad] = None
+        return out.tolist()
+    objects = series.astype(object)
+    return objects.where(series.notna(), None).tolist()
+
+
+# --- column widths ---------------------------------------------------------------------
+def _display_width(text: str) -> float:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _column_width(header: str, series: pd.Series, kind: str, fmt: str) -> float:
+    """Characters needed to show a column: the widest of its header and its values."""
+    width = _display_width(header) + 3  # room for the autofilter's drop-down button
+    if len(series) == 0:
+        return width
+    if kind == "date" or fmt == FMT_DATE:
+        data = 10
+    elif fmt == FMT_SHARE:
+        data = 7
+    elif kind in ("int", "float"):
+        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            data = 1
+        else:
+            biggest = float(np.max(np.abs(finite)))
+            negative = bool((finite < 0).any())
+            if fmt in (FMT_MONEY, FMT_DECIMAL):
+                data = len(f"{biggest:,.2f}")
+            elif fmt == FMT_COUNT:
+                data = len(f"{biggest:,.0f}")
+            elif fmt == FMT_RATIO:
+                data = len(f"{biggest:.3f}")
+            else:
+                data = min(len(f"{biggest:.10g}"), 12)
+            data += negative
+    else:
+        try:
+            chars = series.str.len()
+            # CJK characters take 3 UTF-8 bytes and two columns: +1 column per extra 2 bytes
+            extra = (series.str.encode("utf-8").str.len() - chars) / 2
+            data = float((chars + extra).max())
+        except (AttributeError, TypeError):
+            data = float(series.astype(str).str.len().max())
+        if not math.isfinite(data):
+            data = 1
+    return max(width, data + 2)
+
+
+def _value_width(value, fmt: str) -> float:
+    if value is None:
+        return 0
+    if fmt == FMT_DATE:
+        return 10
+    if fmt == FMT_SHARE:
+        return 7
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if fmt in (FMT_MONEY, FMT_DECIMAL):
+            return len(f"{value:,.2f}")
+        if fmt == FMT_COUNT:
+            return len(f"{value:,.0f}")
+        return len(str(value))
+    return min(_display_width(str(value)), 80)

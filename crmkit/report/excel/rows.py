@@ -1,0 +1,241 @@
+"""Writing the rows of a sheet: cell styles, the merged row stream and the two row writers.
+
+A sheet's blocks (tables, key/value pairs) each yield their rows in order; :func:`_merged_rows`
+interleaves them into one stream of rows. :class:`_RawRowWriter` writes that stream as
+SpreadsheetML text straight into openpyxl's sheet XML (about eight times faster than openpyxl's
+pure-Python cell objects); :class:`_CellRowWriter` goes through openpyxl's public ``append``
+and serves when lxml is installed or openpyxl's internals are not what
+:func:`_raw_rows_supported` expects. The tests compare both cell by cell.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import heapq
+import io
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape as _xml_escape
+
+from crmkit.report.excel.formats import FMT_GENERAL, _excel_scalar
+
+# --- the row stream ----------------------------------------------------------------------
+_HEADER_STYLE = (FMT_GENERAL, True)
+_PLAIN_STYLE = (FMT_GENERAL, False)
+
+RowStream = Iterator[tuple[int, Sequence, Sequence]]
+
+
+@dataclass
+class _Block:
+    first_row: int
+    last_row: int
+    first_col: int
+    last_col: int
+    rows: Callable[[], RowStream]
+    """Yields ``(row, values, styles)`` in row order; values start at ``first_col``."""
+
+
+def _column_letter(col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(col)
+
+
+def _merged_rows(blocks: Sequence[_Block]) -> Iterator[tuple[int, list]]:
+    """Rows of all blocks of a sheet in row order: ``(row, [(first_col, values, styles), ...])``."""
+    if not blocks:
+        return
+
+    def located(block: _Block):
+        for row, values, styles in block.rows():
+            yield row, block.first_col, values, styles
+
+    streams = [located(block) for block in sorted(blocks, key=lambda b: (b.first_row, b.first_col))]
+    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda item: item[0])
+    current, segments = None, []
+    for row, first_col, values, styles in merged:
+        if row != current:
+            if segments:
+                yield current, sorted(segments, key=lambda s: s[0]) if len(segments) > 1 else segments
+            current, segments = row, []
+        segments.append((first_col, values, styles))
+    if segments:
+        yield current, sorted(segments, key=lambda s: s[0]) if len(segments) > 1 else segments
+
+
+# --- cell writers ------------------------------------------------------------------------
+class _Styles:
+    """Cell styles by ``(number_format, bold)``: openpyxl's style array and its workbook id."""
+
+    def __init__(self, worksheet):
+        self._worksheet = worksheet
+        self._cache: dict[tuple[str, bool], tuple[int, object]] = {}
+
+    def get(self, key: tuple[str, bool]) -> tuple[int, object]:
+        found = self._cache.get(key)
+        if found is None:
+            from openpyxl.cell import WriteOnlyCell
+            from openpyxl.styles import Font
+
+            template = WriteOnlyCell(self._worksheet)
+            number_format, bold = key
+            if number_format != FMT_GENERAL:
+                template.number_format = number_format
+            if bold:
+                template.font = Font(bold=True)
+            found = (template.style_id, template._style)
+            self._cache[key] = found
+        return found
+
+
+class _CellRowWriter:
+    """Rows through openpyxl's public write-only API (``ws.append`` of ``WriteOnlyCell``)."""
+
+    def __init__(self, worksheet, styles: _Styles):
+        self._worksheet = worksheet
+        self._styles = styles
+        self._next_row = 1
+
+    def write(self, row: int, segments) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
+        while self._next_row < row:
+            self._worksheet.append([])
+            self._next_row += 1
+        width = max(first_col + len(values) - 1 for first_col, values, _ in segments)
+        cells: list = [None] * width
+        for first_col, values, styles in segments:
+            for offset, (value, style) in enumerate(zip(values, styles)):
+                if type(value) not in (str, int, float):
+                    value = _excel_scalar(value)
+                if (value is None or value == ""
+                        or (isinstance(value, float) and not math.isfinite(value))):
+                    continue
+                if style == _PLAIN_STYLE:
+                    cells[first_col - 1 + offset] = value
+                    continue
+                cell = WriteOnlyCell(self._worksheet, value)
+                cell._style = copy.copy(self._styles.get(style)[1])
+                cells[first_col - 1 + offset] = cell
+        self._worksheet.append(cells)
+        self._next_row += 1
+
+
+@functools.cache
+def _raw_rows_supported() -> bool:
+    """Whether openpyxl's sheet XML stream accepts raw text (its pure-Python et_xmlfile writer)."""
+    try:
+        from openpyxl import LXML
+        from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+        from openpyxl.xml.functions import xmlfile
+
+        if LXML or not all(hasattr(WriteOnlyWorksheet, name) for name in ("_get_writer", "_rows", "close")):
+            return False
+        buffer = io.BytesIO()
+        with xmlfile(buffer) as xf:
+            with xf.element("probe"):
+                write = getattr(xf, "_file", None)
+                if not callable(write):
+                    return False
+                write("<raw/>")
+        return b"<probe><raw/></probe>" in buffer.getvalue()
+    except Exception:  # any surprise in openpyxl's internals: use its public API instead
+        return False
+
+
+_FAST_ROWS = True
+"""Tests switch this off to check the public-API path writes the same cells."""
+
+
+def _use_raw_rows(worksheet) -> bool:
+    return _FAST_ROWS and _raw_rows_supported() and getattr(worksheet, "_rows", "x") is None
+
+
+def _sheet_data(worksheet) -> Iterator[None]:
+    """Stand-in for ``WriteOnlyWorksheet._write_rows`` taking ready ``<row>`` XML strings.
+
+    It mirrors openpyxl's own generator: open ``<sheetData>`` in the sheet's XML stream,
+    write what is sent, close on ``close()`` (which ``WriteOnlyWorksheet.close`` calls at save).
+    """
+    worksheet._get_writer()
+    stream = worksheet._writer.xf
+    xf = stream.send(True)
+    write = xf._file
+    with xf.element("sheetData"):
+        try:
+            while True:
+                write((yield))
+        except GeneratorExit:
+            pass
+    stream.send(None)
+
+
+class _RawRowWriter:
+    """Rows as SpreadsheetML text (ECMA-376 Part 1, 18.3.1.73 ``row``, 18.3.1.4 ``c``).
+
+    Strings are inline (``t="inlineStr"``) exactly as openpyxl writes them, numbers plain
+    ``<v>``, booleans ``t="b"``; dates arrive as serial numbers with a date style.
+    """
+
+    def __init__(self, worksheet, styles: _Styles):
+        self._styles = styles
+        self._templates: dict[int, tuple[object, int, list[tuple[str, str]]]] = {}
+        generator = _sheet_data(worksheet)
+        next(generator)
+        worksheet._rows = generator
+        self._send = generator.send
+
+    def _columns(self, first_col: int, styles) -> list[tuple[str, str]]:
+        cached = self._templates.get(id(styles))
+        if cached is not None and cached[0] is styles and cached[1] == first_col:
+            return cached[2]
+        columns = []
+        for offset, style in enumerate(styles):
+            style_id = self._styles.get(style)[0]
+            columns.append((_column_letter(first_col + offset), f' s="{style_id}"' if style_id else ""))
+        self._templates[id(styles)] = (styles, first_col, columns)
+        return columns
+
+    def write(self, row: int, segments) -> None:
+        r = str(row)
+        parts = [f'<row r="{r}">']
+        append = parts.append
+        for first_col, values, styles in segments:
+            for (letter, style), value in zip(self._columns(first_col, styles), values):
+                # the common types inline: this loop runs once per cell (millions of times)
+                kind = type(value)
+                if kind is str:
+                    if value:
+                        append(_text_cell(letter, r, style, value))
+                elif kind is float:
+                    if math.isfinite(value):
+                        append(f'<c r="{letter}{r}"{style} t="n"><v>{value!r}</v></c>')
+                elif kind is int:
+                    append(f'<c r="{letter}{r}"{style} t="n"><v>{value}</v></c>')
+                elif value is not None:
+                    cell = _cell_xml(letter, r, style, _excel_scalar(value))
+                    if cell:
+                        append(cell)
+        append("</row>")
+        self._send("".join(parts))
+
+
+def _text_cell(letter: str, r: str, style: str, value: str) -> str:
+    space = ' xml:space="preserve"' if value.strip() != value else ""
+    return f'<c r="{letter}{r}"{style} t="inlineStr"><is><t{space}>{_xml_escape(value)}</t></is></c>'
+
+
+def _cell_xml(letter: str, r: str, style: str, value) -> str | None:
+    """One ``<c>`` element for a value already passed through :func:`_excel_scalar`."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return f'<c r="{letter}{r}"{style} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, str):
+        return _text_cell(letter, r, style, value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return f'<c r="{letter}{r}"{style} t="n"><v>{value!r}</v></c>'

@@ -1,0 +1,479 @@
+"""The workbook being assembled: :class:`ReportWorkbook`, its sheet plan and cell addressing.
+
+The ``add_*`` methods only *plan* blocks and charts; :meth:`ReportWorkbook.save` renders the
+plan into an openpyxl write-only workbook (rows from :mod:`.rows`, charts from :mod:`.charts`)
+and moves it into place atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import pandas as pd
+
+from crmkit.errors import OutputError
+from crmkit.report.excel.charts import ScatterSeries, _build_chart, _ChartSpec, _refs
+from crmkit.report.excel.formats import (
+    _clean_text,
+    _column_width,
+    _display_width,
+    _excel_scalar,
+    _kind_of_value,
+    _prepare_column,
+    _python_values,
+    _value_width,
+    number_format_for,
+)
+from crmkit.report.excel.rows import (
+    _HEADER_STYLE,
+    _PLAIN_STYLE,
+    RowStream,
+    _Block,
+    _CellRowWriter,
+    _column_letter,
+    _merged_rows,
+    _RawRowWriter,
+    _Styles,
+    _use_raw_rows,
+)
+from crmkit.report.files import atomic_path
+from crmkit.report.i18n import check_lang, label
+
+__all__ = ["EXCEL_MAX_COLS", "EXCEL_MAX_ROWS", "ReportWorkbook", "Span", "cell_name", "column_ref"]
+
+# Excel specifications and limits (Microsoft 365)
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_MAX_COLS = 16_384
+SHEET_TITLE_MAX = 31
+_SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+# --- cell addressing ---------------------------------------------------------------------
+class Span(NamedTuple):
+    """Cells a block occupies, 1-based and inclusive (a table's span starts at its header)."""
+
+    first_row: int
+    last_row: int
+    first_col: int
+    last_col: int
+
+
+def cell_name(row: int, col: int) -> str:
+    """A1-style name of a cell: ``cell_name(2, 3) == 'C2'``."""
+    return f"{_column_letter(col)}{row}"
+
+
+def column_ref(span: Span, columns: Sequence, name, *, header: bool = True) -> tuple[int, int, int, int]:
+    """The ``(min_col, min_row, max_col, max_row)`` reference of one column of a table.
+
+    Parameters
+    ----------
+    span : Span
+        What :meth:`ReportWorkbook.add_table` returned.
+    columns : sequence
+        The table's columns (``df.columns``).
+    name : object
+        The column wanted.
+    header : bool
+        Include the header cell (charts take the series name from it).
+
+    Examples
+    --------
+    >>> column_ref(Span(1, 4, 1, 3), ["a", "b", "c"], "b")
+    (2, 1, 2, 4)
+    """
+    col = span.first_col + list(columns).index(name)
+    return (col, span.first_row if header else span.first_row + 1, col, span.last_row)
+
+
+# --- the plan ----------------------------------------------------------------------------
+@dataclass
+class _SheetPlan:
+    key: str
+    title: str
+    blocks: list[_Block] = field(default_factory=list)
+    charts: list[_ChartSpec] = field(default_factory=list)
+    widths: dict[int, float] = field(default_factory=dict)
+    freeze: str | None = None
+    autofilter: str | None = None
+    heat_maps: list[str] = field(default_factory=list)
+
+
+class ReportWorkbook:
+    """An Excel report being assembled sheet by sheet, written by :meth:`save`.
+
+    Sheets appear in the order they are first used. Every label (sheet name, header, key,
+    chart title) passes through :func:`crmkit.report.i18n.label` in the workbook's language, so
+    callers pass keys (``"sheet:summary"``, ``"recency_days"``) and literal text passes
+    through unchanged.
+
+    Parameters
+    ----------
+    lang : {"en", "zh"}
+        Language of every label.
+
+    Attributes
+    ----------
+    lang : str
+    sheet_titles : list of str
+        Worksheet names in order.
+
+    Examples
+    --------
+    >>> book = ReportWorkbook("en")
+    >>> book.add_key_values("sheet:summary", [("customers", 1200), ("revenue", 98500.5)])
+    Span(first_row=1, last_row=2, first_col=1, last_col=2)
+    >>> book.sheet_titles
+    ['Summary']
+    """
+
+    def __init__(self, lang: str = "en"):
+        self.lang = check_lang(lang)
+        self._sheets: dict[str, _SheetPlan] = {}
+
+    # -- sheets -----------------------------------------------------------------------------
+    @property
+    def sheet_titles(self) -> list[str]:
+        return [plan.title for plan in self._sheets.values()]
+
+    def label(self, key) -> str:
+        """``key`` in the workbook's language (see :func:`crmkit.report.i18n.label`)."""
+        return label(key, self.lang)
+
+    def _sheet(self, sheet_key: str) -> _SheetPlan:
+        plan = self._sheets.get(sheet_key)
+        if plan is None:
+            plan = _SheetPlan(sheet_key, self._unique_title(self.label(sheet_key)))
+            self._sheets[sheet_key] = plan
+        return plan
+
+    def _unique_title(self, text: str) -> str:
+        title = _SHEET_TITLE_FORBIDDEN.sub("_", str(text)).strip().strip("'")[:SHEET_TITLE_MAX] or "Sheet"
+        taken = {plan.title.lower() for plan in self._sheets.values()}
+        candidate, n = title, 2
+        while candidate.lower() in taken:
+            suffix = f" ({n})"
+            candidate = title[: SHEET_TITLE_MAX - len(suffix)] + suffix
+            n += 1
+        return candidate
+
+    @staticmethod
+    def _check_room(plan: _SheetPlan, first_row: int, last_row: int, first_col: int, last_col: int) -> None:
+        """Refuse a block that Excel cannot hold or that would overwrite another block."""
+        if first_row < 1 or first_col < 1:
+            raise ValueError(f"rows and columns count from 1, got row {first_row}, column {first_col}")
+        if last_row > EXCEL_MAX_ROWS or last_col > EXCEL_MAX_COLS:
+            raise OutputError(
+                f"{last_row - first_row:,} rows x {last_col - first_col + 1:,} columns do not fit on "
+                f"the Excel sheet '{plan.title}' (limit {EXCEL_MAX_ROWS:,} rows, {EXCEL_MAX_COLS:,} columns)",
+                hint="write CSV output instead")
+        for other in plan.blocks:
+            if (first_row <= other.last_row and other.first_row <= last_row
+                    and first_col <= other.last_col and other.first_col <= last_col):
+                raise ValueError(
+                    f"block at {cell_name(first_row, first_col)} overlaps the block at "
+                    f"{cell_name(other.first_row, other.first_col)} on sheet {plan.key!r}")
+
+    @staticmethod
+    def _widen(plan: _SheetPlan, widths: Mapping[int, float]) -> None:
+        for col, width in widths.items():
+            plan.widths[col] = min(max(plan.widths.get(col, 0.0), width), 60.0)
+
+    # -- blocks -----------------------------------------------------------------------------
+    def add_key_values(self, sheet_key: str, rows, title: str | None = None, *,
+                       number_formats: Mapping[str, str] | None = None,
+                       start_row: int = 1, start_col: int = 1) -> Span:
+        """Add a two-column block: a label (the key translated) and a formatted value per row.
+
+        Values are formatted by :func:`number_format_for` from the key and the value's type
+        (dates as dates, shares as %, money with thousands separators, counts as ``#,##0``).
+
+        Parameters
+        ----------
+        sheet_key : str
+            i18n key of the sheet (``"sheet:summary"``); the sheet is created on first use.
+        rows : iterable of (key, value) or mapping
+            Keys are i18n keys (unknown keys are shown as they are).
+        title : str, optional
+            i18n key or text of a bold title written in the row above the pairs.
+        number_formats : mapping, optional
+            ``key -> Excel format code``, overriding the defaults.
+        start_row, start_col : int
+            Top-left cell of the block (of its title when there is one).
+
+        Returns
+        -------
+        Span
+            The cells of the pairs (the title, if any, is in the row above ``first_row``).
+        """
+        plan = self._sheet(sheet_key)
+        pairs = list(rows.items() if isinstance(rows, Mapping) else rows)
+        formats = dict(number_formats or {})
+        first_row = start_row + (1 if title else 0)
+        last_row = max(first_row + len(pairs) - 1, first_row)
+        self._check_room(plan, start_row, last_row, start_col, start_col + 1)
+        prepared: list[tuple[int, list, list]] = []
+        # a long title may spill over the value column; only its first 30 characters count
+        label_width = min(_display_width(self.label(title)), 30) if title else 0
+        value_width = 0
+        if title:
+            prepared.append((start_row, [_clean_text(self.label(title))], [_HEADER_STYLE]))
+        for offset, (key, value) in enumerate(pairs):
+            text = _clean_text(self.label(key))
+            fmt = formats.get(key) or number_format_for(key, _kind_of_value(value))
+            cell_value = _excel_scalar(value)
+            prepared.append((first_row + offset, [text, cell_value], [_PLAIN_STYLE, (fmt, False)]))
+            label_width = max(label_width, _display_width(text) + 2)
+            value_width = max(value_width, _value_width(cell_value, fmt) + 2)
+        plan.blocks.append(_Block(start_row, last_row, start_col, start_col + 1, lambda: iter(prepared)))
+        self._widen(plan, {start_col: label_width, start_col + 1: value_width})
+        return Span(first_row, last_row, start_col, start_col + 1)
+
+    def add_table(self, sheet_key: str, df: pd.DataFrame, *,
+                  number_formats: Mapping[str, str] | None = None,
+                  labels: Mapping[str, str] | None = None,
+                  title: str | None = None,
+                  freeze_header: bool = True, autofilter: bool = True,
+                  start_row: int = 1, start_col: int = 1) -> Span:
+        """Add a table: a bold header of translated column names and one row per frame row.
+
+        Formats per column come from :func:`number_format_for` (dates ``yyyy-mm-dd``, shares
+        and rates ``0.0%``, money ``#,##0.00``, integer counts ``#,##0``); widths are fitted to
+        the header and the longest value. Text is neutralised against formula injection.
+        The frame's index is not written.
+
+        Parameters
+        ----------
+        sheet_key : str
+            i18n key of the sheet; created on first use.
+        df : pandas.DataFrame
+            The rows, shape (n_rows, n_columns); n_rows + header must fit in Excel's
+            1,048,576 rows.
+        number_formats : mapping, optional
+            ``column -> Excel format code``, overriding the defaults.
+        labels : mapping, optional
+            ``column -> i18n key or text`` for the header, overriding ``label(column)``.
+        title : str, optional
+            i18n key or text of a bold title in the row above the header.
+        freeze_header : bool
+            Freeze the rows down to the header (one table per sheet may ask for it).
+        autofilter : bool
+            Put an autofilter on the table (Excel allows one per sheet).
+        start_row, start_col : int
+            Top-left cell of the block (of its title when there is one).
+
+        Returns
+        -------
+        Span
+            ``(first_row, last_row, first_col, last_col)`` from the header row to the last
+            data row; feed it to :func:`column_ref` for chart references.
+
+        Raises
+        ------
+        crmkit.errors.OutputError
+            The table does not fit on an Excel sheet.
+        """
+        plan = self._sheet(sheet_key)
+        formats = dict(number_formats or {})
+        header_labels = dict(labels or {})
+        header_row = start_row + (1 if title else 0)
+        n_rows, n_cols = df.shape
+        last_row = header_row + n_rows
+        last_col = start_col + max(n_cols, 1) - 1
+        self._check_room(plan, start_row, last_row, start_col, last_col)
+        if freeze_header and plan.freeze is not None:
+            raise ValueError(f"sheet {sheet_key!r} already has a frozen header")
+        if autofilter and plan.autofilter is not None:
+            raise ValueError(f"sheet {sheet_key!r} already has an autofilter (Excel allows one)")
+
+        headers, columns, styles, widths = [], [], [], {}
+        for position, name in enumerate(df.columns):
+            header = _clean_text(self.label(header_labels.get(name, name)))
+            column, kind = _prepare_column(name, df.iloc[:, position])
+            fmt = formats.get(name) or number_format_for(name, kind)
+            headers.append(header)
+            columns.append(column)
+            styles.append((fmt, False))
+            widths[start_col + position] = _column_width(header, column, kind, fmt)
+        data_styles = tuple(styles)
+        header_styles = tuple([_HEADER_STYLE] * n_cols)
+        title_text = _clean_text(self.label(title)) if title else None
+
+        def stream() -> RowStream:
+            if title_text is not None:
+                yield start_row, (title_text,), (_HEADER_STYLE,)
+            yield header_row, headers, header_styles
+            # converting a chunk at a time bounds memory: 300k rows x 19 columns as Python
+            # objects would otherwise hold ~200 MB until the save ends
+            row = header_row + 1
+            for begin in range(0, n_rows, 20_000):
+                chunk = [_python_values(column.iloc[begin:begin + 20_000]) for column in columns]
+                for values in zip(*chunk):
+                    yield row, values, data_styles
+                    row += 1
+
+        plan.blocks.append(_Block(start_row, last_row, start_col, last_col, stream))
+        self._widen(plan, widths)
+        if freeze_header:
+            plan.freeze = f"A{header_row + 1}"
+        if autofilter:
+            plan.autofilter = f"{cell_name(header_row, start_col)}:{cell_name(last_row, last_col)}"
+        return Span(header_row, last_row, start_col, last_col)
+
+    # -- charts -----------------------------------------------------------------------------
+    def add_long_table(self, sheet_key: str, df, **options) -> list:
+        """A table of any length: split over as many sheets as Excel's row limit needs.
+
+        The sheets are titled "Customers", "Customers (2)", ... (in the workbook's language);
+        each has its own header row. Options are those of :meth:`add_table`.
+        """
+        per_sheet = EXCEL_MAX_ROWS - 1 - (options.get("start_row", 1) - 1)
+        if len(df) <= per_sheet:
+            return [self.add_table(sheet_key, df, **options)]
+        spans = []
+        for part, start in enumerate(range(0, len(df), per_sheet), 1):
+            key = sheet_key if part == 1 else f"{sheet_key}#{part}"
+            if part > 1 and key not in self._sheets:
+                self._sheets[key] = _SheetPlan(key, self._unique_title(f"{self.label(sheet_key)} ({part})"))
+            spans.append(self.add_table(key, df.iloc[start:start + per_sheet], **options))
+        return spans
+
+    def add_heat_map(self, sheet_key: str, ref: tuple[int, int, int, int]) -> None:
+        """Colour the cells of ``ref`` (first_row, last_row, first_col, last_col) on a red-yellow-green
+        scale: a native conditional format, so the colours follow the values when they are edited."""
+        first_row, last_row, first_col, last_col = ref
+        self._sheet(sheet_key).heat_maps.append(f"{cell_name(first_row, first_col)}:{cell_name(last_row, last_col)}")
+
+    def add_bar_chart(self, sheet_key: str, *, data_ref,
+                      categories_ref: tuple[int, int, int, int], anchor: str,
+                      title: str | None = None, y_title: str | None = None,
+                      x_title: str | None = None, percent: bool = False,
+                      horizontal: bool = False, titles_from_data: bool = True,
+                      width: float = 16.0, height: float = 8.0) -> None:
+        """Add a native clustered bar chart over cells of the sheet.
+
+        Parameters
+        ----------
+        sheet_key : str
+        data_ref : (min_col, min_row, max_col, max_row) or a sequence of them
+            One series per column; with ``titles_from_data`` the first row holds the names.
+            Pass several references for columns that are not next to each other.
+        categories_ref : (min_col, min_row, max_col, max_row)
+            Category labels, without the header.
+        anchor : str
+            Top-left cell of the chart (``"H2"``).
+        title, y_title, x_title : str, optional
+            i18n keys or text.
+        percent : bool
+            Show the value axis as %.
+        horizontal : bool
+            Bars instead of columns.
+        width, height : float
+            Size in centimetres.
+        """
+        self._sheet(sheet_key).charts.append(_ChartSpec(
+            "bar", anchor, title, x_title, y_title, data_refs=_refs(data_ref), categories_ref=categories_ref,
+            percent=percent, horizontal=horizontal, titles_from_data=titles_from_data,
+            width=width, height=height))
+
+    def add_line_chart(self, sheet_key: str, *, data_ref,
+                       categories_ref: tuple[int, int, int, int], anchor: str,
+                       title: str | None = None, y_title: str | None = None,
+                       x_title: str | None = None, percent: bool = False,
+                       titles_from_data: bool = True,
+                       width: float = 16.0, height: float = 8.0) -> None:
+        """Add a native line chart with categories on the x axis (months, cohorts).
+
+        Parameters are those of :meth:`add_bar_chart`.
+        """
+        self._sheet(sheet_key).charts.append(_ChartSpec(
+            "line", anchor, title, x_title, y_title, data_refs=_refs(data_ref), categories_ref=categories_ref,
+            percent=percent, titles_from_data=titles_from_data, width=width, height=height))
+
+    def add_scatter_chart(self, sheet_key: str, *, series: Sequence[ScatterSeries], anchor: str,
+                          title: str | None = None, x_title: str | None = None,
+                          y_title: str | None = None, percent: bool = False,
+                          percent_x: bool = False,
+                          width: float = 16.0, height: float = 10.0) -> None:
+        """Add a native scatter chart drawn with straight lines and no markers (curves).
+
+        Parameters
+        ----------
+        sheet_key : str
+        series : sequence of ScatterSeries
+            x and y references (without headers) and the legend text of each line.
+        anchor : str
+            Top-left cell of the chart.
+        title, x_title, y_title : str, optional
+            i18n keys or text.
+        percent, percent_x : bool
+            Show the y (resp. x) axis as % from 0 to 100%.
+        width, height : float
+            Size in centimetres.
+        """
+        self._sheet(sheet_key).charts.append(_ChartSpec(
+            "scatter", anchor, title, x_title, y_title, series=tuple(series), percent=percent,
+            percent_x=percent_x, width=width, height=height))
+
+    # -- writing ----------------------------------------------------------------------------
+    def save(self, path, *, protect: Iterable = ()) -> Path:
+        """Write the workbook atomically.
+
+        The workbook is written to a temporary file in the target's folder and moved onto
+        ``path`` with :func:`os.replace` only once complete, so a failure (full disk, a bug,
+        Ctrl-C) never leaves a half-written file and never destroys the previous report.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The ``.xlsx`` file to write; its folder must exist.
+        protect : iterable of path
+            Files that must never be overwritten (the inputs of the run).
+
+        Returns
+        -------
+        pathlib.Path
+            ``path``.
+
+        Raises
+        ------
+        crmkit.errors.OutputError
+            ``path`` is protected, a folder, in a missing folder, or cannot be written.
+        """
+        if not self._sheets:
+            # openpyxl would write it, but Excel refuses to open a workbook without sheets
+            raise ValueError("the workbook has no sheets to write")
+        with atomic_path(path, protect) as temp_path:
+            self._render().save(temp_path)
+        return Path(os.fspath(path))
+
+    def _render(self):
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        for plan in self._sheets.values():
+            worksheet = workbook.create_sheet(plan.title)
+            for col, width in plan.widths.items():
+                worksheet.column_dimensions[_column_letter(col)].width = round(width, 1)
+            if plan.freeze:
+                worksheet.freeze_panes = plan.freeze
+            if plan.autofilter:
+                worksheet.auto_filter.ref = plan.autofilter
+            writer_class = _RawRowWriter if _use_raw_rows(worksheet) else _CellRowWriter
+            writer = writer_class(worksheet, _Styles(worksheet))
+            for row, segments in _merged_rows(plan.blocks):
+                writer.write(row, segments)
+            for spec in plan.charts:
+                worksheet.add_chart(_build_chart(spec, worksheet, self.label), spec.anchor)
+            for ref in plan.heat_maps:
+                from openpyxl.formatting.rule import ColorScaleRule
+
+                worksheet.conditional_formatting.add(ref, ColorScaleRule(
+                    start_type="min", start_color="F8696B", mid_type="percentile", mid_value=50,
+                    mid_color="FFEB84", end_type="max", end_color="63BE7B"))
+        return workbook

@@ -1,0 +1,145 @@
+"""The analysis workbooks: which sheets each analysis adds to a :class:`ReportWorkbook`.
+
+:func:`write_report` writes the results of one or more analyses into one workbook, which is
+what every command's ``--report`` does; the ``add_*`` functions add one analysis' sheets to a
+workbook being assembled (the monthly report puts them all behind its Overview). Every label
+is an i18n key rendered in the workbook's language; the numbers come unchanged from the results.
+
+Modules
+-------
+segment
+    Summary, Segments, Pareto, Customers, Clusters (:func:`add_segment_sheets`, ``HEADLINE_KEYS``).
+clv
+    CLV model, CLV deciles, P(alive), Holdout, CLV customers (:func:`add_clv_sheets`).
+satisfaction
+    Index, Paths, Reliability, Drivers, Respondents, Groups (:func:`add_satisfaction_sheets`).
+retention
+    Retention: the cohort matrix as a heat map and its companion tables (:func:`add_retention_sheets`).
+ladder
+    Ladder, Migration, Ladder people (:func:`add_ladder_sheets`).
+quality
+    Data quality: what the read did to the input (:func:`add_data_quality_sheet`).
+overview
+    The monthly Overview: key values, the 12-month trend and its charts (:func:`add_overview_sheet`).
+_layout
+    Where charts go beside a table (``_anchor_right_of``, ``_CHART_GAP``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from crmkit.errors import UsageError
+from crmkit.report.excel import ReportWorkbook
+from crmkit.report.sheets.clv import add_clv_sheets
+from crmkit.report.sheets.ladder import add_ladder_sheets
+from crmkit.report.sheets.overview import add_overview_sheet
+from crmkit.report.sheets.quality import add_data_quality_sheet
+from crmkit.report.sheets.retention import add_retention_sheets
+from crmkit.report.sheets.satisfaction import add_satisfaction_sheets
+from crmkit.report.sheets.segment import HEADLINE_KEYS, add_segment_sheets
+
+if TYPE_CHECKING:
+    from crmkit.io.quality import DataQuality
+
+__all__ = [
+    "HEADLINE_KEYS", "add_clv_sheets", "add_data_quality_sheet", "add_ladder_sheets", "add_overview_sheet",
+    "add_retention_sheets", "add_satisfaction_sheets", "add_segment_sheets", "write_report",
+]
+
+# A result exists only once its class's module is imported, so classes are looked up in
+# sys.modules rather than imported: writing a segment report never loads the CLV models.
+_RESULT_SHEETS: tuple[tuple[str, str, Callable[[ReportWorkbook, object], None]], ...] = (
+    ("crmkit.segment", "SegmentResult", add_segment_sheets),
+    ("crmkit.clv", "ClvResult", add_clv_sheets),
+    ("crmkit.satisfaction", "SatisfactionResult", add_satisfaction_sheets),
+    ("crmkit.retention", "RetentionResult", add_retention_sheets),
+)
+_LADDER_PARTS = ("before", "after", "matrix")
+
+
+def write_report(path: str | os.PathLike, *results: object, quality: DataQuality | None = None,
+                 lang: str | None = None, protect: Iterable = ()) -> Path:
+    """Write the sheets of one or more analysis results into one workbook, atomically.
+
+    Each result adds its sheets, in the order given, by its type:
+
+    ================================================  ===========================
+    :class:`crmkit.segment.SegmentResult`              :func:`add_segment_sheets`
+    :class:`crmkit.clv.ClvResult`                      :func:`add_clv_sheets`
+    :class:`crmkit.satisfaction.SatisfactionResult`    :func:`add_satisfaction_sheets`
+    :class:`crmkit.retention.RetentionResult`          :func:`add_retention_sheets`
+    a ladder comparison: an object with ``before``,    :func:`add_ladder_sheets`
+    ``after`` and ``matrix``, or that tuple
+    ================================================  ===========================
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.xlsx`` file to write (its folder must exist).
+    *results : object
+        At least one analysis result.
+    quality : crmkit.io.quality.DataQuality, optional
+        What the data layer did to the input; adds the Data quality sheet after all the others.
+    lang : {"en", "zh"}, optional
+        Language of the labels; when not given, that of the first result that records one (a
+        :class:`~crmkit.segment.SegmentResult` does), else English.
+    protect : iterable of path
+        Input files the report must never overwrite.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    crmkit.errors.UsageError
+        No result, a result of an unknown type, or ``lang`` is not ``"en"`` or ``"zh"``; nothing
+        is written.
+    crmkit.errors.OutputError
+        The file cannot be written, or ``path`` is one of ``protect``.
+
+    Examples
+    --------
+    >>> import datetime, pathlib, tempfile, pandas as pd
+    >>> from crmkit.retention import cohort_retention
+    >>> sales = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [10.0, 5.0, 7.0],
+    ...                       "date": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-01-20"])})
+    >>> retention = cohort_retention(sales, datetime.date(2024, 3, 1))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = write_report(pathlib.Path(folder) / "retention.xlsx", retention)
+    ...     path.name
+    'retention.xlsx'
+    """
+    if not results:
+        raise UsageError("write_report needs at least one analysis result")
+    book = ReportWorkbook(lang or _language_of(results))
+    for result in results:
+        _sheets_of(result)(book)
+    if quality is not None:
+        add_data_quality_sheet(book, quality)
+    return book.save(path, protect=protect)
+
+
+def _language_of(results: tuple) -> str:
+    return next((result.lang for result in results if isinstance(getattr(result, "lang", None), str)), "en")
+
+
+def _sheets_of(result: object) -> Callable[[ReportWorkbook], None]:
+    """What adds ``result``'s sheets to a workbook; a UsageError for a result of no known type."""
+    for module_name, class_name, add_sheets in _RESULT_SHEETS:
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(result, getattr(module, class_name)):
+            return lambda book: add_sheets(book, result)
+    if isinstance(result, tuple) and len(result) == len(_LADDER_PARTS):
+        return lambda book: add_ladder_sheets(book, *result)
+    if all(hasattr(result, name) for name in _LADDER_PARTS):
+        return lambda book: add_ladder_sheets(book, *(getattr(result, name) for name in _LADDER_PARTS))
+    raise UsageError(f"cannot write a report of a {type(result).__name__}",
+                     hint="pass a SegmentResult, ClvResult, SatisfactionResult, RetentionResult or a ladder "
+                          "comparison (before, after, matrix)")

@@ -1,0 +1,41 @@
+"""The Retention sheet: the cohort retention matrix as a heat map and the tables below it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crmkit.report.excel import ReportWorkbook
+
+if TYPE_CHECKING:
+    from crmkit.retention import RetentionResult
+
+__all__ = ["add_retention_sheets"]
+
+
+def add_retention_sheets(book: ReportWorkbook, result: RetentionResult) -> None:
+    """Add the Retention sheet: the cohort retention matrix as a heat map, then customers, revenue
+    retention, repeat rate and churn rate per cohort and period since acquisition.
+
+    Parameters
+    ----------
+    book : ReportWorkbook
+    result : crmkit.retention.RetentionResult
+    """
+    sheet = "sheet:retention"
+    summary = book.add_key_values(sheet, [("period", result.period), ("as_of", result.as_of)]
+                                  + [(k, v) for k, v in result.summary.items()], title="title:retention",
+                                  number_formats={k: "0.0%" for k in result.summary if k.startswith("retention_")})
+    row = summary.last_row + 2
+    for name, share in (("retention", True), ("customers", False), ("revenue_retention", True),
+                        ("repeat_rate", True), ("churn_rate", True)):
+        table = getattr(result, name)
+        frame = table.copy()
+        frame.columns = [f"k{c}" for c in frame.columns]
+        frame.insert(0, "cohort_size", result.cohort_size.reindex(frame.index).to_numpy())
+        frame = frame.rename_axis("cohort").reset_index()
+        formats = {c: ("0.0%" if share else "#,##0") for c in frame.columns if c.startswith("k")}
+        span = book.add_table(sheet, frame, title=f"title:{name}", start_row=row, number_formats=formats,
+                              freeze_header=False, autofilter=False)
+        if name == "retention" and len(frame) and frame.shape[1] > 2:
+            book.add_heat_map(sheet, (span.first_row + 1, span.last_row, span.first_col + 2, span.last_col))
+        row = span.last_row + 3
