@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 # bench_segment imports only the standard library, so this process stays small (see its
 # GNU_TIME note: a child is charged with the size of the process that forks it).
-from bench_segment import (  # noqa: E402
+from bench_segment import (
     DEFAULT_PEER,
     DEFAULT_SCRATCH,
     OBSERVATION_END,
@@ -44,7 +44,7 @@ from bench_segment import (  # noqa: E402
     warm_page_cache,
 )
 
-TARGET_SPEEDUP = 5.0            # crmkit clv at least 5x faster than lifetimes, 1M rows
+TARGET_SPEEDUP = 5.0  # crmkit clv at least 5x faster than lifetimes, 1M rows
 MARGIN = 0.3
 CASES = ("crmkit", "lifetimes")
 
@@ -112,8 +112,10 @@ print(json.dumps(dict(zip(["customers", "matched", "crmkit_total", "lifetimes_to
 
 def markdown_table(records: list[dict]) -> str:
     """bench_segment's table, with the ratio taken against crmkit and the 5x target."""
-    lines = ["| case | rows | seconds (median) | ratio vs crmkit | peak RSS MB | target |",
-             "| --- | ---: | ---: | ---: | ---: | --- |"]
+    lines = [
+        "| case | rows | seconds (median) | ratio vs crmkit | peak RSS MB | target |",
+        "| --- | ---: | ---: | ---: | ---: | --- |",
+    ]
     ours = next((r for r in records if r["case"] == "crmkit clv"), None)
     for record in records:
         rows = f"{record['rows']:,}" if record["rows"] else "—"
@@ -126,12 +128,12 @@ def markdown_table(records: list[dict]) -> str:
         elif ours and ours["seconds"]:
             speedup = record["seconds"] / ours["seconds"]
             ratio = f"{speedup:.2f}x"
-            note = (f"target crmkit >= {TARGET_SPEEDUP:g}x faster: "
-                    + ("met" if speedup >= TARGET_SPEEDUP else "MISSED"))
+            note = f"target crmkit >= {TARGET_SPEEDUP:g}x faster: " + ("met" if speedup >= TARGET_SPEEDUP else "MISSED")
         else:
             ratio = ""
-        lines.append(f"| {record['case']} | {rows} | {record['seconds']:.3f} | {ratio} | "
-                     f"{record['peak_mb']:.0f} | {note} |")
+        lines.append(
+            f"| {record['case']} | {rows} | {record['seconds']:.3f} | {ratio} | {record['peak_mb']:.0f} | {note} |"
+        )
     return "\n".join(lines)
 
 
@@ -148,23 +150,31 @@ def breakdown(runs: list[dict], total: float | None) -> str:
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000,
-                        help="input size in rows (default 1000000)")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="runs per case, median reported (default 3)")
-    parser.add_argument("--scratch", type=Path, default=DEFAULT_SCRATCH,
-                        help=f"directory for inputs and outputs (default {DEFAULT_SCRATCH}, "
-                             "or $CRMKIT_BENCH_DIR)")
-    parser.add_argument("--peer-python", type=Path, default=DEFAULT_PEER,
-                        help=f"python of the virtualenv with lifetimes (default {DEFAULT_PEER})")
-    parser.add_argument("--timeout", type=float, default=1800.0,
-                        help="seconds before one run is killed and reported as timed out "
-                             "(default 1800)")
-    parser.add_argument("--cases", default=",".join(CASES),
-                        help="comma-separated subset of crmkit,lifetimes")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="input size in rows (default 1000000)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per case, median reported (default 3)")
+    parser.add_argument(
+        "--scratch",
+        type=Path,
+        default=DEFAULT_SCRATCH,
+        help=f"directory for inputs and outputs (default {DEFAULT_SCRATCH}, or $CRMKIT_BENCH_DIR)",
+    )
+    parser.add_argument(
+        "--peer-python",
+        type=Path,
+        default=DEFAULT_PEER,
+        help=f"python of the virtualenv with lifetimes (default {DEFAULT_PEER})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=1800.0,
+        help="seconds before one run is killed and reported as timed out (default 1800)",
+    )
+    parser.add_argument("--cases", default=",".join(CASES), help="comma-separated subset of crmkit,lifetimes")
     parser.add_argument("--seed", type=int, default=20261123, help="seed of the input")
-    parser.add_argument("--json", type=Path, default=None,
-                        help="also write the records (with machine details) as JSON here")
+    parser.add_argument(
+        "--json", type=Path, default=None, help="also write the records (with machine details) as JSON here"
+    )
     return parser.parse_args(argv)
 
 
@@ -176,8 +186,7 @@ def main(argv=None) -> int:
     args.scratch.mkdir(parents=True, exist_ok=True)
     load_at_start = os.getloadavg()[0]
     if load_at_start > 0.5:
-        print(f"warning: 1-min load average is {load_at_start:.2f}; timings will be noisy",
-              file=sys.stderr)
+        print(f"warning: 1-min load average is {load_at_start:.2f}; timings will be noisy", file=sys.stderr)
     env = crmkit_env()
     path = ensure_input(args.scratch, args.rows, args.seed)
     print(f"{args.rows:,} rows, {args.repeats} repeat(s)", file=sys.stderr, flush=True)
@@ -188,30 +197,71 @@ def main(argv=None) -> int:
     peer_runs: list[dict] = []
 
     if "crmkit" in cases:
-        records.append(measure("crmkit clv", args.rows,
-                               [sys.executable, "-m", "crmkit", "clv", str(path),
-                                "--format", "csv", "-o", str(ours_out), "--quiet",
-                                "--margin", str(MARGIN), "--horizon", "52w", "--unit", "week",
-                                "--discount", "0.10"],
-                               args.repeats, args.timeout, env))
+        records.append(
+            measure(
+                "crmkit clv",
+                args.rows,
+                [
+                    sys.executable,
+                    "-m",
+                    "crmkit",
+                    "clv",
+                    str(path),
+                    "--format",
+                    "csv",
+                    "-o",
+                    str(ours_out),
+                    "--quiet",
+                    "--margin",
+                    str(MARGIN),
+                    "--horizon",
+                    "52w",
+                    "--unit",
+                    "week",
+                    "--discount",
+                    "0.10",
+                ],
+                args.repeats,
+                args.timeout,
+                env,
+            )
+        )
     if "lifetimes" in cases:
         if args.peer_python.exists():
             timings = args.scratch / f"clv-lifetimes-{args.rows}.timings.jsonl"
             timings.unlink(missing_ok=True)
             # The peer venv has its own site-packages; no PYTHONPATH from this checkout.
             peer_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-            record = measure("lifetimes clv", args.rows,
-                             [str(args.peer_python), "-c", LIFETIMES_CLV, str(path),
-                              OBSERVATION_END, str(peer_out), str(MARGIN), str(timings)],
-                             args.repeats, args.timeout, peer_env)
+            record = measure(
+                "lifetimes clv",
+                args.rows,
+                [
+                    str(args.peer_python),
+                    "-c",
+                    LIFETIMES_CLV,
+                    str(path),
+                    OBSERVATION_END,
+                    str(peer_out),
+                    str(MARGIN),
+                    str(timings),
+                ],
+                args.repeats,
+                args.timeout,
+                peer_env,
+            )
             if timings.exists():
-                peer_runs = [json.loads(line) for line in timings.read_text().splitlines()
-                             if line.strip()]
+                peer_runs = [json.loads(line) for line in timings.read_text().splitlines() if line.strip()]
             record["runs"] = peer_runs
         else:
-            record = {"case": "lifetimes clv", "rows": args.rows, "seconds": None,
-                      "peak_mb": None, "repeats": 0, "all_seconds": [],
-                      "error": f"skipped: no peer python at {args.peer_python}"}
+            record = {
+                "case": "lifetimes clv",
+                "rows": args.rows,
+                "seconds": None,
+                "peak_mb": None,
+                "repeats": 0,
+                "all_seconds": [],
+                "error": f"skipped: no peer python at {args.peer_python}",
+            }
             print(f"  {record['error']}", file=sys.stderr)
         records.append(record)
 
@@ -219,46 +269,63 @@ def main(argv=None) -> int:
     peer = next((r for r in records if r["case"] == "lifetimes clv"), None)
     comparison = None
     if ours and peer and ours["seconds"] and peer["seconds"]:
-        done = subprocess.run([sys.executable, "-c", COMPARE, str(ours_out), str(peer_out)],
-                              capture_output=True, text=True, env=env, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", COMPARE, str(ours_out), str(peer_out)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
         if done.returncode == 0:
             comparison = json.loads(done.stdout.strip().splitlines()[-1])
         else:
-            print("outputs not compared: " + (done.stderr.strip().splitlines() or [""])[-1][:160],
-                  file=sys.stderr)
+            print("outputs not compared: " + (done.stderr.strip().splitlines() or [""])[-1][:160], file=sys.stderr)
 
     info = machine(load_at_start)
-    print(f"\n{info['date']}, {info['cpus']} CPUs ({info['cpu']}), {info['ram_gb']} GB RAM, "
-          f"Python {info['python']}, 1-min load average {info['load_1min_at_start']} at start, "
-          f"{info['load_1min_at_end']} at end.\n")
+    print(
+        f"\n{info['date']}, {info['cpus']} CPUs ({info['cpu']}), {info['ram_gb']} GB RAM, "
+        f"Python {info['python']}, 1-min load average {info['load_1min_at_start']} at start, "
+        f"{info['load_1min_at_end']} at end.\n"
+    )
     print(markdown_table(records))
     if ours and peer and ours["seconds"] and peer["seconds"]:
         speedup = peer["seconds"] / ours["seconds"]
-        print(f"\nlifetimes / crmkit = {speedup:.2f}x (target >= {TARGET_SPEEDUP:g}x: "
-              + ("met" if speedup >= TARGET_SPEEDUP else "MISSED") + ")")
+        print(
+            f"\nlifetimes / crmkit = {speedup:.2f}x (target >= {TARGET_SPEEDUP:g}x: "
+            + ("met" if speedup >= TARGET_SPEEDUP else "MISSED")
+            + ")"
+        )
     for record in records:
         if record["all_seconds"]:
-            print(f"{record['case']} runs (s): "
-                  + " / ".join(f"{s:.3f}" for s in record["all_seconds"]))
+            print(f"{record['case']} runs (s): " + " / ".join(f"{s:.3f}" for s in record["all_seconds"]))
     if peer_runs:
-        print(f"\nlifetimes clv breakdown (median of {len(peer_runs)} run(s)): "
-              + breakdown(peer_runs, peer["seconds"] if peer else None), file=sys.stderr)
+        print(
+            f"\nlifetimes clv breakdown (median of {len(peer_runs)} run(s)): "
+            + breakdown(peer_runs, peer["seconds"] if peer else None),
+            file=sys.stderr,
+        )
         last = peer_runs[-1]
-        print(f"lifetimes: {last['customers']:,} customers, Gamma-Gamma on "
-              f"{last['gamma_gamma_customers']:,}; BG/NBD "
-              + ", ".join(f"{k} {v:.4g}" for k, v in last["bgnbd"].items())
-              + "; Gamma-Gamma " + ", ".join(f"{k} {v:.4g}" for k, v in last["gamma_gamma"].items()),
-              file=sys.stderr)
+        print(
+            f"lifetimes: {last['customers']:,} customers, Gamma-Gamma on "
+            f"{last['gamma_gamma_customers']:,}; BG/NBD "
+            + ", ".join(f"{k} {v:.4g}" for k, v in last["bgnbd"].items())
+            + "; Gamma-Gamma "
+            + ", ".join(f"{k} {v:.4g}" for k, v in last["gamma_gamma"].items()),
+            file=sys.stderr,
+        )
     if comparison:
-        print(f"outputs: {comparison['customers']:,} customers ({comparison['matched']:,} in "
-              f"both); total CLV crmkit {comparison['crmkit_total']:,.0f}, lifetimes "
-              f"{comparison['lifetimes_total']:,.0f}; correlation {comparison['corr']:.3f}; "
-              f"median per-customer lifetimes/crmkit {comparison['median_ratio']:.3f}",
-              file=sys.stderr)
+        print(
+            f"outputs: {comparison['customers']:,} customers ({comparison['matched']:,} in "
+            f"both); total CLV crmkit {comparison['crmkit_total']:,.0f}, lifetimes "
+            f"{comparison['lifetimes_total']:,.0f}; correlation {comparison['corr']:.3f}; "
+            f"median per-customer lifetimes/crmkit {comparison['median_ratio']:.3f}",
+            file=sys.stderr,
+        )
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "records": records,
-                                         "comparison": comparison}, indent=2) + "\n",
-                             encoding="utf-8")
+        args.json.write_text(
+            json.dumps({"machine": info, "records": records, "comparison": comparison}, indent=2) + "\n",
+            encoding="utf-8",
+        )
     return 0
 
 

@@ -40,7 +40,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from crmkit.models import (
+from crmkit.models import (  # noqa: E402 - after the path set-up above
     BetaGeoBetaBinomModel,
     BetaGeoModel,
     GammaGammaModel,
@@ -68,9 +68,27 @@ PUBLISHED = {
 }
 # Fader, Hardie & Shang (2010), Table 1: (x, t_x, donors), n = 6.
 DONATIONS = [
-    (0, 0, 3464), (1, 1, 1091), (1, 2, 277), (1, 3, 129), (1, 4, 78), (1, 5, 119), (1, 6, 129),
-    (2, 2, 613), (2, 3, 255), (2, 4, 155), (2, 5, 173), (2, 6, 234), (3, 3, 322), (3, 4, 181),
-    (3, 5, 225), (3, 6, 357), (4, 4, 240), (4, 5, 284), (4, 6, 512), (5, 5, 335), (5, 6, 728),
+    (0, 0, 3464),
+    (1, 1, 1091),
+    (1, 2, 277),
+    (1, 3, 129),
+    (1, 4, 78),
+    (1, 5, 119),
+    (1, 6, 129),
+    (2, 2, 613),
+    (2, 3, 255),
+    (2, 4, 155),
+    (2, 5, 173),
+    (2, 6, 234),
+    (3, 3, 322),
+    (3, 4, 181),
+    (3, 5, 225),
+    (3, 6, 357),
+    (4, 4, 240),
+    (4, 5, 284),
+    (4, 6, 512),
+    (5, 5, 335),
+    (5, 6, 728),
     (6, 6, 1203),
 ]
 
@@ -128,8 +146,7 @@ def cdnow_summary():
     T = (end - first) / week
     repeat = calibration[calibration["date"] > calibration["first"]]
     mean_value = repeat.groupby("customer_id")["amount"].mean().reindex(x.index)
-    return {"x": x.to_numpy(), "t_x": t_x.to_numpy(), "T": T.to_numpy(),
-            "mean_value": mean_value.to_numpy()}
+    return {"x": x.to_numpy(), "t_x": t_x.to_numpy(), "T": T.to_numpy(), "mean_value": mean_value.to_numpy()}
 
 
 def model_inputs(model, data):
@@ -160,15 +177,19 @@ def run_peer(peer, model, data, timeout):
         return None, f"skipped: no peer virtualenv at {peer}"
     args, kwargs = model_inputs(model, data)
     with tempfile.TemporaryDirectory(prefix="crmkit-bench-clv-") as folder:
-        names = {"BG/BB": ("x", "t_x", "n"), "Gamma-Gamma": ("x", "mean_value")}.get(
-            model, ("x", "t_x", "T"))
+        names = {"BG/BB": ("x", "t_x", "n"), "Gamma-Gamma": ("x", "mean_value")}.get(model, ("x", "t_x", "T"))
         for name, values in zip(names, args):
             np.save(os.path.join(folder, f"{name}.npy"), np.asarray(values, dtype=np.float64))
         for name, values in kwargs.items():
             np.save(os.path.join(folder, f"{name}.npy"), np.asarray(values, dtype=np.float64))
         try:
-            done = subprocess.run([str(peer), "-c", PEER_SCRIPT, model, folder], capture_output=True,
-                                  text=True, timeout=timeout, check=False)
+            done = subprocess.run(
+                [str(peer), "-c", PEER_SCRIPT, model, folder],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             return None, f"timed out after {timeout:g} s"
     if done.returncode != 0:
@@ -210,8 +231,10 @@ def main(argv=None) -> int:
 
     load = os.getloadavg()[0]
     print(f"# CLV model benchmark — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print(f"python {platform.python_version()}, numpy {np.__version__}, "
-          f"{os.cpu_count()} CPUs, load average {load:.2f} at start")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, "
+        f"{os.cpu_count()} CPUs, load average {load:.2f} at start"
+    )
     if load > 0.5:
         print(f"warning: load average {load:.2f} > 0.5, timings are inflated by other work")
     records = []
@@ -234,19 +257,28 @@ def main(argv=None) -> int:
         data = datasets[name]
         fitted, seconds = time_crmkit(model, data, args.repeats)
         published, published_ll = PUBLISHED[model]
-        print(f"| {model} | {name} | crmkit | {fmt_params(fitted.params_)} | "
-              f"{fitted.log_likelihood_:.2f} | {statistics.median(seconds):.3f} |")
+        print(
+            f"| {model} | {name} | crmkit | {fmt_params(fitted.params_)} | "
+            f"{fitted.log_likelihood_:.2f} | {statistics.median(seconds):.3f} |"
+        )
         peer_record, note = run_peer(peer, model, data, args.timeout)
-        record = {"case": f"{model} {name}", "crmkit_params": fitted.params_,
-                  "crmkit_log_likelihood": fitted.log_likelihood_, "crmkit_seconds": seconds}
+        record = {
+            "case": f"{model} {name}",
+            "crmkit_params": fitted.params_,
+            "crmkit_log_likelihood": fitted.log_likelihood_,
+            "crmkit_seconds": seconds,
+        }
         if peer_record:
             ll = log_likelihood_at(model, peer_record["params"], data)
             ratio = peer_record["seconds"] / statistics.median(seconds)
-            print(f"| {model} | {name} | lifetimes {peer_record['version']} | "
-                  f"{fmt_params(peer_record['params'])} | {ll:.2f} | "
-                  f"{peer_record['seconds']:.3f} ({ratio:.0f}x crmkit) |")
-            record.update(peer_params=peer_record["params"], peer_log_likelihood=ll,
-                          peer_seconds=peer_record["seconds"])
+            print(
+                f"| {model} | {name} | lifetimes {peer_record['version']} | "
+                f"{fmt_params(peer_record['params'])} | {ll:.2f} | "
+                f"{peer_record['seconds']:.3f} ({ratio:.0f}x crmkit) |"
+            )
+            record.update(
+                peer_params=peer_record["params"], peer_log_likelihood=ll, peer_seconds=peer_record["seconds"]
+            )
         else:
             print(f"| {model} | {name} | lifetimes | {note} | | |")
             record["peer_note"] = note
@@ -280,8 +312,15 @@ def main(argv=None) -> int:
         else:
             same, peer_text, ratio = "", note, ""
         print(f"| {model} | {n:,} | {ours:.3f} | < {target:g} s: {verdict} | {peer_text} | {ratio} | {same} |")
-        records.append({"case": f"{model} simulated {n}", "crmkit_seconds": seconds,
-                        "crmkit_params": fitted.params_, "peer": peer_record, "peer_note": note})
+        records.append(
+            {
+                "case": f"{model} simulated {n}",
+                "crmkit_seconds": seconds,
+                "crmkit_params": fitted.params_,
+                "peer": peer_record,
+                "peer_note": note,
+            }
+        )
     print(f"\nload average at end {os.getloadavg()[0]:.2f}")
     if args.json:
         Path(args.json).write_text(json.dumps(records, indent=2, default=float))

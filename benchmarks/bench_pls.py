@@ -127,7 +127,7 @@ print(json.dumps({"version": md.version("plspm"), "estimate": times, "paths": pa
 
 
 def median_time(fn, repeats: int) -> tuple[float, list[float]]:
-    fn()   # warm-up: imports, first-call allocations
+    fn()  # warm-up: imports, first-call allocations
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -159,7 +159,7 @@ def simulate_ecsi(n: int, paths: dict, seed: int):
     for construct, items in CONSTRUCTS.items():
         loading = 0.8 if len(items) > 1 else 0.95
         for item in items:
-            x = loading * latent[construct] + np.sqrt(1 - loading ** 2) * rng.standard_normal(n)
+            x = loading * latent[construct] + np.sqrt(1 - loading**2) * rng.standard_normal(n)
             columns[item] = np.clip(np.rint(7.5 + 1.6 * x), 1, 10)
     return pd.DataFrame(columns)
 
@@ -168,7 +168,9 @@ def run_peer(python: str, script: str, args: list[str], timeout: float):
     if not python or not Path(python).exists():
         return {"skipped": f"no interpreter at {python}"}
     try:
-        done = subprocess.run([python, "-c", script, *args], check=False, capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            [python, "-c", script, *args], check=False, capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired:
         return {"skipped": f"timed out after {timeout:g} s"}
     if done.returncode != 0:
@@ -185,10 +187,16 @@ def main(argv=None) -> int:
     parser.add_argument("--respondents", type=int, default=100_000, help="size of the simulated survey")
     parser.add_argument("--sim-repeats", type=int, default=3, help="runs of the simulated estimate")
     parser.add_argument("--seed", type=int, default=20261124, help="seed of the simulated survey")
-    parser.add_argument("--seminr-python", default="/tmp/pls-peer/bin/python",
-                        help="python of the virtualenv with the seminr port (skipped when absent)")
-    parser.add_argument("--plspm-python", default="/tmp/pls-peer-plspm/bin/python",
-                        help="python of the virtualenv with plspm and pandas<3 (skipped when absent)")
+    parser.add_argument(
+        "--seminr-python",
+        default="/tmp/pls-peer/bin/python",
+        help="python of the virtualenv with the seminr port (skipped when absent)",
+    )
+    parser.add_argument(
+        "--plspm-python",
+        default="/tmp/pls-peer-plspm/bin/python",
+        help="python of the virtualenv with plspm and pandas<3 (skipped when absent)",
+    )
     parser.add_argument("--peer-repeats", type=int, default=10, help="runs of each peer's mobi estimate")
     parser.add_argument("--peer-timeout", type=float, default=600.0)
     parser.add_argument("--json", help="also write every record here")
@@ -204,16 +212,17 @@ def main(argv=None) -> int:
 
     mobi = pd.read_csv(MOBI)
     load = os.getloadavg()[0]
-    print(f"python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
-          f"{os.cpu_count()} CPUs, load {load:.2f}")
+    print(
+        f"python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, "
+        f"{os.cpu_count()} CPUs, load {load:.2f}"
+    )
 
     records = []
 
     def record(case, seconds, runs, **extra):
         target = TARGETS.get(case)
         verdict = "" if target is None else ("met" if seconds < target else "MISSED")
-        records.append({"case": case, "seconds": seconds, "runs": runs, "target": target,
-                        "verdict": verdict, **extra})
+        records.append({"case": case, "seconds": seconds, "runs": runs, "target": target, "verdict": verdict, **extra})
 
     seconds, runs = median_time(lambda: PLSPathModel(CONSTRUCTS, PATHS).fit(mobi), args.repeats)
     record("estimate mobi", seconds, runs)
@@ -240,12 +249,19 @@ def main(argv=None) -> int:
 
     seconds, runs = median_time(estimate_simulated, args.sim_repeats)
     sim_model = estimate_simulated()
-    record("estimate simulated", seconds, runs, respondents=args.respondents, draw_seconds=draw_time,
-           paths={f"{a}>{b}": e for a, b, e in sim_model.path_coefficients_.itertuples(index=False)})
+    record(
+        "estimate simulated",
+        seconds,
+        runs,
+        respondents=args.respondents,
+        draw_seconds=draw_time,
+        paths={f"{a}>{b}": e for a, b, e in sim_model.path_coefficients_.itertuples(index=False)},
+    )
 
     peers = {
-        "seminr (PyPI port)": run_peer(args.seminr_python, SEMINR_SCRIPT,
-                                       [str(MOBI), str(args.peer_repeats), str(args.boot)], args.peer_timeout),
+        "seminr (PyPI port)": run_peer(
+            args.seminr_python, SEMINR_SCRIPT, [str(MOBI), str(args.peer_repeats), str(args.boot)], args.peer_timeout
+        ),
         "plspm": run_peer(args.plspm_python, PLSPM_SCRIPT, [str(MOBI), str(args.peer_repeats)], args.peer_timeout),
     }
 
@@ -272,10 +288,22 @@ def main(argv=None) -> int:
         result["max_abs_path_difference"] = diff
 
     if args.json:
-        Path(args.json).write_text(json.dumps({
-            "python": platform.python_version(), "numpy": np.__version__, "pandas": pd.__version__,
-            "cpus": os.cpu_count(), "load_start": load, "load_end": os.getloadavg()[0],
-            "records": records, "peers": peers, "crmkit_paths": ours}, indent=1))
+        Path(args.json).write_text(
+            json.dumps(
+                {
+                    "python": platform.python_version(),
+                    "numpy": np.__version__,
+                    "pandas": pd.__version__,
+                    "cpus": os.cpu_count(),
+                    "load_start": load,
+                    "load_end": os.getloadavg()[0],
+                    "records": records,
+                    "peers": peers,
+                    "crmkit_paths": ours,
+                },
+                indent=1,
+            )
+        )
     return 0
 
 

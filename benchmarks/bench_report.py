@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-import bench_segment  # noqa: E402
+import bench_segment
 
 REPO = Path(__file__).resolve().parents[1]
 EX = REPO / "examples"
@@ -28,11 +28,31 @@ def main(argv=None) -> int:
     big = bench_segment.ensure_input(args.scratch, 1_000_000, 20261123)
     with tempfile.TemporaryDirectory() as out:
         cases = [
-            ("report, examples", [sys.executable, "-m", "crmkit", "report", str(EX / "sales.csv"),
-                                  "--survey", str(EX / "survey.csv"), "--members", str(EX / "members.csv"),
-                                  "--referrals", str(EX / "referrals.csv"), "-o", f"{out}/ex-{{mm}}.xlsx", "-q"], 10),
-            ("report, 1M rows", [sys.executable, "-m", "crmkit", "report", str(big), "-o", f"{out}/big-{{mm}}.xlsx",
-                                 "-q"], 30),
+            (
+                "report, examples",
+                [
+                    sys.executable,
+                    "-m",
+                    "crmkit",
+                    "report",
+                    str(EX / "sales.csv"),
+                    "--survey",
+                    str(EX / "survey.csv"),
+                    "--members",
+                    str(EX / "members.csv"),
+                    "--referrals",
+                    str(EX / "referrals.csv"),
+                    "-o",
+                    f"{out}/ex-{{mm}}.xlsx",
+                    "-q",
+                ],
+                10,
+            ),
+            (
+                "report, 1M rows",
+                [sys.executable, "-m", "crmkit", "report", str(big), "-o", f"{out}/big-{{mm}}.xlsx", "-q"],
+                30,
+            ),
         ]
         print("| case | seconds (median) | peak RSS MB | target |\n| --- | ---: | ---: | --- |")
         for name, argv_, target in cases:

@@ -6,7 +6,8 @@ CLV: using iso-value curves for customer base analysis", eq. 2, in discrete form
     CLV = margin × E[spend] × Σₖ₌₁..K (E[X(tₖ)] − E[X(tₖ₋₁)]) / (1 + δ)^((tₖ₋₁ + tₖ) / 2)
 
 where E[X(t)] is the model's conditional expectation of purchases in the next t periods given the
-customer's history (x, t_x, T), t₀ = 0 < t₁ < … < t_K = horizon (at most 13 equal steps), E[spend] the Gamma-Gamma conditional mean spend, and δ the
+customer's history (x, t_x, T), t₀ = 0 < t₁ < … < t_K = horizon (at most 13 equal steps), E[spend]
+the Gamma-Gamma conditional mean spend, and δ the
 discount rate per period, converted from the annual rate: δ = (1 + d)^(period / 365.25 days) − 1.
 Customer value = CLV + referral value (the value of the customers they brought).
 """
@@ -20,14 +21,17 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from crmkit.io.engine import Frame, attach, columns_of, records
 from crmkit.errors import UsageError
+from crmkit.io.engine import Frame, attach, columns_of, records
 from crmkit.io.options import as_date
 from crmkit.io.purchases import as_purchases
 from crmkit.summary import UNIT_DAYS, occasions_sql, quantile_scores, repeat_summary
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(d|day|days|w|wk|week|weeks|m|mo|month|months|q|quarter|quarters|"
-                       r"y|yr|year|years)\s*$", re.I)
+_DURATION = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(d|day|days|w|wk|week|weeks|m|mo|month|months|q|quarter|quarters|"
+    r"y|yr|year|years)\s*$",
+    re.I,
+)
 _DURATION_UNIT = {"d": "day", "w": "week", "m": "month", "q": "quarter", "y": "year"}
 MODELS = ("bgnbd", "pnbd", "mbgnbd", "bgbb")
 #: Fewer repeat buyers than this and no model is fitted: the historical value is used instead.
@@ -54,11 +58,16 @@ def period_rate(annual_rate: float, unit: str) -> float:
 
 # --- the models ----------------------------------------------------------------------------
 
+
 def _transaction_model(name: str):
     from crmkit import models
 
-    return {"bgnbd": models.BetaGeoModel, "pnbd": models.ParetoNBDModel,
-            "mbgnbd": models.ModifiedBetaGeoModel, "bgbb": models.BetaGeoBetaBinomModel}[name]()
+    return {
+        "bgnbd": models.BetaGeoModel,
+        "pnbd": models.ParetoNBDModel,
+        "mbgnbd": models.ModifiedBetaGeoModel,
+        "bgbb": models.BetaGeoBetaBinomModel,
+    }[name]()
 
 
 @dataclass
@@ -100,12 +109,26 @@ class ClvResult:
         holdout = None
         if self.holdout is not None:
             h = self.holdout
-            holdout = {"calibration_end": h.calibration_end.isoformat(), "end": h.end.isoformat(),
-                       "total_actual": h.total_actual, "total_expected": h.total_expected, "error": h.error,
-                       "params": h.params, "by_frequency": records(h.by_frequency), "tracking": records(h.tracking)}
-        return {"as_of": self.as_of.isoformat(), "model": self.model, "spend_model": self.spend_model,
-                "customers": records(self.customers), "deciles": records(self.deciles),
-                "p_alive_bins": records(self.p_alive_bins), "holdout": holdout, "warnings": list(self.warnings)}
+            holdout = {
+                "calibration_end": h.calibration_end.isoformat(),
+                "end": h.end.isoformat(),
+                "total_actual": h.total_actual,
+                "total_expected": h.total_expected,
+                "error": h.error,
+                "params": h.params,
+                "by_frequency": records(h.by_frequency),
+                "tracking": records(h.tracking),
+            }
+        return {
+            "as_of": self.as_of.isoformat(),
+            "model": self.model,
+            "spend_model": self.spend_model,
+            "customers": records(self.customers),
+            "deciles": records(self.deciles),
+            "p_alive_bins": records(self.p_alive_bins),
+            "holdout": holdout,
+            "warnings": list(self.warnings),
+        }
 
 
 def _deciles(clv: np.ndarray) -> np.ndarray:
@@ -196,25 +219,38 @@ def _fit(name: str, summary, warnings: list):
     """The fitted transaction model, or None (with a warning) when there are too few repeat buyers."""
     model = fit_transaction_model(summary, name)
     if model is None:
-        warnings.append(f"only {repeat_buyers(summary)} repeat buyer(s): too few to fit {name}; CLV is the "
-                        "historical value (average order value x purchase rate x margin x horizon)")
+        warnings.append(
+            f"only {repeat_buyers(summary)} repeat buyer(s): too few to fit {name}; CLV is the "
+            "historical value (average order value x purchase rate x margin x horizon)"
+        )
     return model
 
 
 def _history(summary, name):
     if name == "bgbb":
-        return (summary["x_periods"].to_numpy(float), summary["t_x_period"].to_numpy(float),
-                summary["n"].to_numpy(float))
+        return (
+            summary["x_periods"].to_numpy(float),
+            summary["t_x_period"].to_numpy(float),
+            summary["n"].to_numpy(float),
+        )
     return summary["x"].to_numpy(float), summary["t_x"].to_numpy(float), summary["T"].to_numpy(float)
 
 
 def _model_record(name: str, model, unit: str) -> dict:
     if model is None:
         return {"model": "historical", "unit": unit}
-    return {"model": name, "params": dict(model.params_), "se": dict(model.se_),
-            "log_likelihood": float(model.log_likelihood_), "aic": float(model.aic_), "bic": float(model.bic_),
-            "iterations": int(model.n_iter_), "converged": bool(model.converged_),
-            "customers": int(model.n_customers_), "unit": unit}
+    return {
+        "model": name,
+        "params": dict(model.params_),
+        "se": dict(model.se_),
+        "log_likelihood": float(model.log_likelihood_),
+        "aic": float(model.aic_),
+        "bic": float(model.bic_),
+        "iterations": int(model.n_iter_),
+        "converged": bool(model.converged_),
+        "customers": int(model.n_customers_),
+        "unit": unit,
+    }
 
 
 def _holdout(transactions, con_source, name, unit, occasion, calibration_end: date, end: date) -> HoldoutResult:
@@ -228,9 +264,12 @@ def _holdout(transactions, con_source, name, unit, occasion, calibration_end: da
     days = (end - calibration_end).days
     history = _history(cal, name)
     columns = columns_of(con, source)
-    occasions = Frame(con, f"""
+    occasions = Frame(
+        con,
+        f"""
         SELECT customer_id, first_day FROM ({occasions_sql(source, end, occasion=occasion, columns=columns)})
-        WHERE bought AND first_day > DATE '{calibration_end.isoformat()}'""").df()
+        WHERE bought AND first_day > DATE '{calibration_end.isoformat()}'""",
+    ).df()
     occasions = occasions[occasions["customer_id"].isin(set(cal["customer_id"]))]
     actual = occasions.groupby("customer_id").size().reindex(cal["customer_id"], fill_value=0).to_numpy()
     period = UNIT_DAYS[unit]
@@ -238,14 +277,18 @@ def _holdout(transactions, con_source, name, unit, occasion, calibration_end: da
     group = np.where(cal["x"] >= 7, "7+", cal["x"].clip(upper=7).astype(int).astype(str))
     frame = pd.DataFrame({"frequency_group": group, "actual": actual, "expected": expected})
     order = [str(i) for i in range(7)] + ["7+"]
-    by_freq = frame.groupby("frequency_group").agg(customers=("actual", "size"), actual_mean=("actual", "mean"),
-                                                   expected_mean=("expected", "mean"),
-                                                   actual_total=("actual", "sum"),
-                                                   expected_total=("expected", "sum"))
+    by_freq = frame.groupby("frequency_group").agg(
+        customers=("actual", "size"),
+        actual_mean=("actual", "mean"),
+        expected_mean=("expected", "mean"),
+        actual_total=("actual", "sum"),
+        expected_total=("expected", "sum"),
+    )
     by_freq = by_freq.reindex([g for g in order if g in by_freq.index]).reset_index()
     if hasattr(model, "expected_purchases_population"):
-        tracking = _tracking_from_acquisition(con, source, columns, model, cal, occasion, calibration_end, end,
-                                              UNIT_DAYS[unit])
+        tracking = _tracking_from_acquisition(
+            con, source, columns, model, cal, occasion, calibration_end, end, UNIT_DAYS[unit]
+        )
     else:
         # no closed-form population curve for this model: track the holdout with conditional expectations
         weeks = max(1, math.ceil(days / 7))
@@ -254,16 +297,28 @@ def _holdout(transactions, con_source, name, unit, occasion, calibration_end: da
         for w in range(1, weeks + 1):
             horizon_days = min(7 * w, days)
             cutoff = pd.Timestamp(calibration_end + timedelta(days=horizon_days))
-            rows.append({"week": w, "date": cutoff.date(), "phase": "holdout",
-                         "actual_cumulative": int((first <= cutoff).sum()),
-                         "expected_cumulative": float(np.sum(model.expected_purchases(horizon_days / period,
-                                                                                      *history)))})
+            rows.append(
+                {
+                    "week": w,
+                    "date": cutoff.date(),
+                    "phase": "holdout",
+                    "actual_cumulative": int((first <= cutoff).sum()),
+                    "expected_cumulative": float(np.sum(model.expected_purchases(horizon_days / period, *history))),
+                }
+            )
         tracking = pd.DataFrame(rows)
     total_actual, total_expected = float(actual.sum()), float(expected.sum())
     error = (total_expected - total_actual) / total_actual if total_actual else float("nan")
-    return HoldoutResult(calibration_end=calibration_end, end=end, by_frequency=by_freq, tracking=tracking,
-                         total_actual=total_actual, total_expected=total_expected, error=error,
-                         params=dict(model.params_))
+    return HoldoutResult(
+        calibration_end=calibration_end,
+        end=end,
+        by_frequency=by_freq,
+        tracking=tracking,
+        total_actual=total_actual,
+        total_expected=total_expected,
+        error=error,
+        params=dict(model.params_),
+    )
 
 
 def _tracking_from_acquisition(con, source, columns, model, cal, occasion, calibration_end, end, period):
@@ -273,12 +328,15 @@ def _tracking_from_acquisition(con, source, columns, model, cal, occasion, calib
     import pandas as pd
 
     cohort = set(cal["customer_id"])
-    repeats = Frame(con, f"""
+    repeats = Frame(
+        con,
+        f"""
         SELECT customer_id, first_day FROM (
             SELECT customer_id, first_day,
                    row_number() OVER (PARTITION BY customer_id ORDER BY first_day, occasion) AS k
             FROM ({occasions_sql(source, end, occasion=occasion, columns=columns)}) WHERE bought)
-        WHERE k > 1""").df()
+        WHERE k > 1""",
+    ).df()
     repeats = pd.to_datetime(repeats.loc[repeats["customer_id"].isin(cohort), "first_day"]).sort_values().to_numpy()
     births = pd.to_datetime(cal["first_purchase"]).value_counts()
     start = births.index.min()
@@ -288,17 +346,33 @@ def _tracking_from_acquisition(con, source, columns, model, cal, occasion, calib
         cutoff = min(start + pd.Timedelta(days=7 * w), pd.Timestamp(end))
         ages = np.clip((cutoff - births.index).days.to_numpy() / period, 0.0, None)
         expected = float(np.dot(model.expected_purchases_population(ages), births.to_numpy()))
-        rows.append({"week": w, "date": cutoff.date(),
-                     "phase": "calibration" if cutoff.date() <= calibration_end else "holdout",
-                     "actual_cumulative": int(np.searchsorted(repeats, cutoff.to_datetime64(), side="right")),
-                     "expected_cumulative": expected})
+        rows.append(
+            {
+                "week": w,
+                "date": cutoff.date(),
+                "phase": "calibration" if cutoff.date() <= calibration_end else "holdout",
+                "actual_cumulative": int(np.searchsorted(repeats, cutoff.to_datetime64(), side="right")),
+                "expected_cumulative": expected,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def customer_lifetime_value(transactions, as_of=None, *, model: str = "bgnbd", unit: str = "week",
-                            horizon: str = "52w", discount: float = 0.10, margin: float | None = None,
-                            occasion: str = "day", holdout: str | None = None, calibration_end: date | None = None,
-                            referrals=None, credit_share: float = 1.0) -> ClvResult:
+def customer_lifetime_value(
+    transactions,
+    as_of=None,
+    *,
+    model: str = "bgnbd",
+    unit: str = "week",
+    horizon: str = "52w",
+    discount: float = 0.10,
+    margin: float | None = None,
+    occasion: str = "day",
+    holdout: str | None = None,
+    calibration_end: date | None = None,
+    referrals=None,
+    credit_share: float = 1.0,
+) -> ClvResult:
     """Per-customer P(alive), expected purchases and spend, CLV and customer value.
 
     Parameters
@@ -390,11 +464,19 @@ def customer_lifetime_value(transactions, as_of=None, *, model: str = "bgnbd", u
         warnings.append("no --margin and no margin column: CLV is in revenue, not profit")
 
     clv = margin_rate * spend * discounted
-    customers = pd.DataFrame({
-        "customer_id": summary["customer_id"], "frequency": summary["x"], "recency": summary["t_x"],
-        "T": summary["T"], "monetary": summary["monetary"], "p_alive": p_alive,
-        "expected_purchases": expected, "expected_spend": spend, "clv": clv,
-    })
+    customers = pd.DataFrame(
+        {
+            "customer_id": summary["customer_id"],
+            "frequency": summary["x"],
+            "recency": summary["t_x"],
+            "T": summary["T"],
+            "monetary": summary["monetary"],
+            "p_alive": p_alive,
+            "expected_purchases": expected,
+            "expected_spend": spend,
+            "clv": clv,
+        }
+    )
     customers["churn_risk"] = np.where(np.isnan(p_alive), "", _risk(np.nan_to_num(p_alive)))
     customers["revenue"] = summary["revenue"].to_numpy()
     customers["first_purchase"] = summary["first_purchase"]
@@ -407,13 +489,28 @@ def customer_lifetime_value(transactions, as_of=None, *, model: str = "bgnbd", u
         value = customers["customer_value"].to_numpy()
     customers["clv_decile"] = _deciles(value)
     record = _model_record(model, fitted, unit)
-    record.update({"horizon": horizon, "horizon_periods": horizon_periods, "discount_annual": discount,
-                   "discount_per_period": rate, "margin": margin if margin is not None else
-                   ("margin column" if "margin_rate" in summary.columns else 1.0), "occasion": occasion,
-                   "as_of": as_of.isoformat(), "customers": n})
-    return ClvResult(customers=customers, model=record, spend_model=spend_record,
-                     deciles=_decile_table(customers, value), p_alive_bins=_p_alive_table(p_alive),
-                     as_of=as_of, holdout=holdout_result, warnings=warnings)
+    record.update(
+        {
+            "horizon": horizon,
+            "horizon_periods": horizon_periods,
+            "discount_annual": discount,
+            "discount_per_period": rate,
+            "margin": margin if margin is not None else ("margin column" if "margin_rate" in summary.columns else 1.0),
+            "occasion": occasion,
+            "as_of": as_of.isoformat(),
+            "customers": n,
+        }
+    )
+    return ClvResult(
+        customers=customers,
+        model=record,
+        spend_model=spend_record,
+        deciles=_decile_table(customers, value),
+        p_alive_bins=_p_alive_table(p_alive),
+        as_of=as_of,
+        holdout=holdout_result,
+        warnings=warnings,
+    )
 
 
 def _spend(summary, warnings: list):
@@ -425,21 +522,33 @@ def _spend(summary, warnings: list):
     fit_rows = (x > 0) & np.isfinite(m) & (m > 0)
     average = np.where(summary["x"] >= 0, summary["revenue"].to_numpy(float) / (x + 1), 0.0)
     if fit_rows.sum() < MIN_REPEAT_BUYERS:
-        warnings.append("too few repeat buyers with positive spend for Gamma-Gamma: expected spend is each "
-                        "customer's average order value")
+        warnings.append(
+            "too few repeat buyers with positive spend for Gamma-Gamma: expected spend is each "
+            "customer's average order value"
+        )
         return None, np.clip(average, 0, None)
     gg = models.GammaGammaModel().fit(x[fit_rows], m[fit_rows])
     # The Gamma-Gamma independence check (|r| >= 0.3 is notable); the warning is worded for the CLV.
     check = models.spend_frequency_correlation(x[fit_rows], m[fit_rows])
     r = check.r
     if check.notable:
-        warnings.append(f"repeat frequency and spend are correlated (r = {r:.2f}): the Gamma-Gamma model assumes "
-                        "they are independent, so expected spend is biased for the heaviest buyers")
+        warnings.append(
+            f"repeat frequency and spend are correlated (r = {r:.2f}): the Gamma-Gamma model assumes "
+            "they are independent, so expected spend is biased for the heaviest buyers"
+        )
     spend = np.asarray(gg.expected_spend(np.where(fit_rows, x, 0.0), np.where(fit_rows, m, 0.0)), dtype=float)
-    record = {"model": "gamma-gamma", "params": dict(gg.params_), "se": dict(gg.se_),
-              "log_likelihood": float(gg.log_likelihood_), "aic": float(gg.aic_), "bic": float(gg.bic_),
-              "iterations": int(gg.n_iter_), "converged": bool(gg.converged_), "customers": int(fit_rows.sum()),
-              "frequency_spend_correlation": r}
+    record = {
+        "model": "gamma-gamma",
+        "params": dict(gg.params_),
+        "se": dict(gg.se_),
+        "log_likelihood": float(gg.log_likelihood_),
+        "aic": float(gg.aic_),
+        "bic": float(gg.bic_),
+        "iterations": int(gg.n_iter_),
+        "converged": bool(gg.converged_),
+        "customers": int(fit_rows.sum()),
+        "frequency_spend_correlation": r,
+    }
     return record, spend
 
 
@@ -456,8 +565,11 @@ def _decile_table(customers, value):
 
     frame = pd.DataFrame({"clv_decile": customers["clv_decile"], "value": value})
     total = frame["value"].sum()
-    table = frame.groupby("clv_decile").agg(customers=("value", "size"), clv_total=("value", "sum"),
-                                            clv_mean=("value", "mean")).reset_index()
+    table = (
+        frame.groupby("clv_decile")
+        .agg(customers=("value", "size"), clv_total=("value", "sum"), clv_mean=("value", "mean"))
+        .reset_index()
+    )
     table["clv_share"] = table["clv_total"] / total if total else 0.0
     return table
 
@@ -468,5 +580,11 @@ def _p_alive_table(p_alive):
     edges = np.linspace(0, 1, 11)
     valid = p_alive[np.isfinite(p_alive)]
     counts, _ = np.histogram(valid, bins=edges)
-    return pd.DataFrame({"p_alive_from": edges[:-1], "p_alive_to": edges[1:], "customers": counts,
-                         "customer_share": counts / max(1, valid.size)})
+    return pd.DataFrame(
+        {
+            "p_alive_from": edges[:-1],
+            "p_alive_to": edges[1:],
+            "customers": counts,
+            "customer_share": counts / max(1, valid.size),
+        }
+    )

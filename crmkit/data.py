@@ -8,7 +8,8 @@ import warnings
 from crmkit.io.inputs import read_members, read_referrals, read_survey
 from crmkit.io.purchases import PurchaseData, read_purchases
 
-warnings.warn("crmkit.data is deprecated; import from crmkit.io (or use crmkit.read_purchases)",
-              DeprecationWarning, stacklevel=2)
+warnings.warn(
+    "crmkit.data is deprecated; import from crmkit.io (or use crmkit.read_purchases)", DeprecationWarning, stacklevel=2
+)
 
 __all__ = ["PurchaseData", "read_members", "read_purchases", "read_referrals", "read_survey"]

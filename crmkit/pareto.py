@@ -46,11 +46,15 @@ class ParetoResult:
         for name in CLASSES:
             mask = cls == name
             revenue = float(x[mask].sum())
-            self._class_rows.append({
-                "pareto_class": name, "customers": int(mask.sum()),
-                "customer_share": float(mask.sum() / n) if n else 0.0,
-                "revenue": revenue, "revenue_share": revenue / total if total > 0 else 0.0,
-            })
+            self._class_rows.append(
+                {
+                    "pareto_class": name,
+                    "customers": int(mask.sum()),
+                    "customer_share": float(mask.sum() / n) if n else 0.0,
+                    "revenue": revenue,
+                    "revenue_share": revenue / total if total > 0 else 0.0,
+                }
+            )
         self._lorenz = lorenz_points(x)
 
     @property
@@ -158,8 +162,9 @@ def lorenz_points(values, points: int = 101) -> dict:
     }
 
 
-def pareto_analysis(values, *, thresholds: tuple[float, float] = (0.80, 0.95),
-                    top_fraction: float = 0.2) -> tuple[ParetoResult, np.ndarray]:
+def pareto_analysis(
+    values, *, thresholds: tuple[float, float] = (0.80, 0.95), top_fraction: float = 0.2
+) -> tuple[ParetoResult, np.ndarray]:
     """Concentration summary and per-customer ABC class for one value per customer.
 
     Parameters

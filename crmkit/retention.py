@@ -14,10 +14,10 @@ customer summary. Only the small cohort x period result reaches pandas.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from crmkit.io.engine import attach, columns_of
 from crmkit.errors import UsageError
+from crmkit.io.engine import attach, columns_of
 from crmkit.io.options import as_date
 from crmkit.io.purchases import as_purchases
 from crmkit.summary import occasions_sql
@@ -109,13 +109,18 @@ class RetentionResult:
 
     def to_dict(self) -> dict:
         """Every table and the summary as JSON-ready values: what ``crmkit retention -f json`` writes."""
+
         def rows(frame):
             frame = frame.rename_axis("cohort").reset_index()
             frame.columns = [str(c) for c in frame.columns]
             return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
-        return {"period": self.period, "as_of": self.as_of.isoformat(), "summary": self.summary,
-                **{name: rows(getattr(self, name)) for name in self.TABLES}}
+        return {
+            "period": self.period,
+            "as_of": self.as_of.isoformat(),
+            "summary": self.summary,
+            **{name: rows(getattr(self, name)) for name in self.TABLES},
+        }
 
 
 def _index_sql(day: str, period: str) -> str:
@@ -169,12 +174,12 @@ def retention_sql(source: str, as_of: date, *, period: str = "month", occasion: 
             -- the two earliest purchase occasions: the first sets the cohort, the second is the
             -- first repeat (two orders on one day give the same day twice)
             SELECT customer_id, firsts[1] AS first_day, firsts[2] AS repeat_day,
-                   {_index_sql('firsts[1]', period)} AS cohort
+                   {_index_sql("firsts[1]", period)} AS cohort
             FROM (SELECT customer_id, min(first_day, 2) AS firsts FROM occ WHERE bought GROUP BY customer_id)
         ),
         active AS (
             SELECT customer_id, p, lag(p) OVER (PARTITION BY customer_id ORDER BY p) = p - 1 AS stayed
-            FROM (SELECT DISTINCT customer_id, {_index_sql('first_day', period)} AS p FROM occ WHERE bought)
+            FROM (SELECT DISTINCT customer_id, {_index_sql("first_day", period)} AS p FROM occ WHERE bought)
         ),
         activity AS (
             SELECT a.cohort, p.p - a.cohort AS k, count(*) AS active, count(*) FILTER (WHERE p.stayed) AS stayed
@@ -182,7 +187,7 @@ def retention_sql(source: str, as_of: date, *, period: str = "month", occasion: 
             GROUP BY ALL
         ),
         repeats AS (
-            SELECT cohort, {_index_sql('repeat_day', period)} - cohort AS k, count(*) AS repeaters
+            SELECT cohort, {_index_sql("repeat_day", period)} - cohort AS k, count(*) AS repeaters
             FROM acquired WHERE repeat_day IS NOT NULL
             GROUP BY ALL
         ),
@@ -190,7 +195,7 @@ def retention_sql(source: str, as_of: date, *, period: str = "month", occasion: 
             -- returns dated before a customer's first purchase (goods bought before the data
             -- starts) fall before k = 0 and are left out
             SELECT a.cohort, r.p - a.cohort AS k, sum(r.net) AS revenue
-            FROM (SELECT customer_id, {_index_sql('occasion::DATE', period)} AS p, sum(net) AS net
+            FROM (SELECT customer_id, {_index_sql("occasion::DATE", period)} AS p, sum(net) AS net
                   FROM {days} GROUP BY ALL) r
             JOIN acquired a USING (customer_id)
             WHERE r.p >= a.cohort
@@ -202,8 +207,9 @@ def retention_sql(source: str, as_of: date, *, period: str = "month", occasion: 
     """
 
 
-def cohort_retention(transactions, as_of=None, *, period: str = "month", occasion: str = "day",
-                     include_partial: bool = False) -> RetentionResult:
+def cohort_retention(
+    transactions, as_of=None, *, period: str = "month", occasion: str = "day", include_partial: bool = False
+) -> RetentionResult:
     """Acquisition-cohort retention, revenue, repeat and churn tables as of ``as_of``.
 
     A customer's cohort is the calendar period (ISO week starting Monday, month or quarter) of
@@ -279,7 +285,8 @@ def cohort_retention(transactions, as_of=None, *, period: str = "month", occasio
     columns = columns_of(con, source)
     sql = retention_sql(source, as_of, period=period, occasion=occasion, columns=columns)
     cohort, k, active, stayed, repeaters, revenue_k = (
-        np.asarray(v) for v in con.sql(f"SELECT * FROM ({sql}) ORDER BY cohort, k").fetchnumpy().values())
+        np.asarray(v) for v in con.sql(f"SELECT * FROM ({sql}) ORDER BY cohort, k").fetchnumpy().values()
+    )
 
     # The last period number observable: the one containing as_of, or the one before it unless
     # as_of is that period's last day.
@@ -319,15 +326,22 @@ def cohort_retention(transactions, as_of=None, *, period: str = "month", occasio
         churn = np.where(previous > 0, 1 - matrix(stayed)[:, 1:] / np.where(previous > 0, previous, 1), np.nan)
 
     result = RetentionResult(
-        period=period, occasion=occasion, as_of=as_of, include_partial=include_partial,
+        period=period,
+        occasion=occasion,
+        as_of=as_of,
+        include_partial=include_partial,
         cohort_size=pd.Series(size, index=labels.copy(), name="cohort_size"),
-        customers=table(customers), retention=table(retention), revenue=table(revenue),
-        revenue_retention=table(revenue_retention), repeat_rate=table(repeat_rate),
+        customers=table(customers),
+        retention=table(retention),
+        revenue=table(revenue),
+        revenue_retention=table(revenue_retention),
+        repeat_rate=table(repeat_rate),
         churn_rate=table(churn, ks[1:]),
     )
     result.summary = {"customers": int(size.sum()), "cohorts": len(cohorts)}
     for j in SUMMARY_PERIODS:
         seen = observable_k >= j
         result.summary[f"retention_{j}"] = (
-            float(customers[seen, j].sum() / size[seen].sum()) if j < n_k and seen.any() else None)
+            float(customers[seen, j].sum() / size[seen].sum()) if j < n_k and seen.any() else None
+        )
     return result

@@ -18,16 +18,36 @@ from pathlib import Path
 
 import numpy as np
 
+from crmkit.errors import ColumnError, ConfigError, DataError, UsageError
 from crmkit.io.columns import normalise_header
 from crmkit.io.toml import read_toml
-from crmkit.errors import ColumnError, ConfigError, DataError, UsageError
 
 PRESETS = ("acsi", "ecsi", "scsb", "ccsi")
-_MODEL_KEYS = {"name_en", "name_zh", "scale", "target", "gap", "paths", "constructs", "modes", "reverse",
-               "labels_zh", "labels_en"}
+_MODEL_KEYS = {
+    "name_en",
+    "name_zh",
+    "scale",
+    "target",
+    "gap",
+    "paths",
+    "constructs",
+    "modes",
+    "reverse",
+    "labels_zh",
+    "labels_en",
+}
 #: Survey metric columns found by name when not given by flag.
-NPS_ALIASES = ("recommend", "nps", "likelihoodtorecommend", "wouldrecommend", "recommendation", "推荐意愿",
-               "推荐可能性", "净推荐值", "推荐")
+NPS_ALIASES = (
+    "recommend",
+    "nps",
+    "likelihoodtorecommend",
+    "wouldrecommend",
+    "recommendation",
+    "推荐意愿",
+    "推荐可能性",
+    "净推荐值",
+    "推荐",
+)
 CSAT_ALIASES = ("csat", "satisfactionoverall", "overallsatisfaction", "满意度", "总体满意度")
 CES_ALIASES = ("ces", "effort", "customereffort", "customereffortscore", "费力度", "客户费力度")
 
@@ -96,22 +116,35 @@ def load_model(name: str) -> SurveyModel:
         [modes]                               # optional: "A" reflective (default) or "B" formative
         [labels_zh]                           # optional: construct labels for --lang zh
     """
-    data, source = read_toml(name.lower() if name.lower() in PRESETS else name, flag="--model",
-                             what="model file", package="crmkit.survey_models", builtins=PRESETS)
+    data, source = read_toml(
+        name.lower() if name.lower() in PRESETS else name,
+        flag="--model",
+        what="model file",
+        package="crmkit.survey_models",
+        builtins=PRESETS,
+    )
     unknown = set(data) - _MODEL_KEYS
     if unknown:
-        raise ConfigError(f"unknown key(s) {', '.join(sorted(unknown))}", file=source,
-                          hint="allowed: " + ", ".join(sorted(_MODEL_KEYS)))
+        raise ConfigError(
+            f"unknown key(s) {', '.join(sorted(unknown))}",
+            file=source,
+            hint="allowed: " + ", ".join(sorted(_MODEL_KEYS)),
+        )
     scale = data.get("scale")
     if scale is not None and not (isinstance(scale, list) and len(scale) == 2 and scale[0] < scale[1]):
         raise ConfigError(f"scale must be [min, max] with min < max, not {scale!r}", file=source)
     model = SurveyModel(
         name={"en": data.get("name_en", Path(source).stem), "zh": data.get("name_zh", data.get("name_en", source))},
-        constructs=dict(data.get("constructs", {})), paths=[tuple(p) for p in data.get("paths", [])],
-        modes=dict(data.get("modes", {})), scale=tuple(scale) if scale else None,
-        target=data.get("target", "Satisfaction"), gap=tuple(data["gap"]) if data.get("gap") else None,
+        constructs=dict(data.get("constructs", {})),
+        paths=[tuple(p) for p in data.get("paths", [])],
+        modes=dict(data.get("modes", {})),
+        scale=tuple(scale) if scale else None,
+        target=data.get("target", "Satisfaction"),
+        gap=tuple(data["gap"]) if data.get("gap") else None,
         reverse=list(data.get("reverse", [])),
-        labels={"zh": dict(data.get("labels_zh", {})), "en": dict(data.get("labels_en", {}))}, source=source)
+        labels={"zh": dict(data.get("labels_zh", {})), "en": dict(data.get("labels_en", {}))},
+        source=source,
+    )
     return _check_model(model)
 
 
@@ -135,8 +168,11 @@ def match_columns(model: SurveyModel, headers: list[str], source: str) -> dict[s
         else:
             missing.append(item)
     if missing:
-        raise ColumnError(f"the model's item(s) {', '.join(missing)} are not in the survey", file=source,
-                          hint="columns found: " + ", ".join(headers))
+        raise ColumnError(
+            f"the model's item(s) {', '.join(missing)} are not in the survey",
+            file=source,
+            hint="columns found: " + ", ".join(headers),
+        )
     return found
 
 
@@ -145,8 +181,11 @@ def find_metric(headers: list[str], aliases, given: str | None, flag: str, sourc
     if given:
         if given in headers:
             return given
-        raise ColumnError(f"{flag} names column '{given}', which is not in the survey", file=source,
-                          hint="columns found: " + ", ".join(headers))
+        raise ColumnError(
+            f"{flag} names column '{given}', which is not in the survey",
+            file=source,
+            hint="columns found: " + ", ".join(headers),
+        )
     by_norm = {normalise_header(h): h for h in headers}
     return next((by_norm[a] for a in aliases if a in by_norm), None)
 
@@ -158,8 +197,13 @@ def nps(scores) -> dict:
     if s.size == 0:
         return {"nps": None, "promoters": 0.0, "passives": 0.0, "detractors": 0.0, "responses": 0}
     promoters, detractors = float(np.mean(s >= 9)), float(np.mean(s <= 6))
-    return {"nps": 100.0 * (promoters - detractors), "promoters": promoters,
-            "passives": 1.0 - promoters - detractors, "detractors": detractors, "responses": int(s.size)}
+    return {
+        "nps": 100.0 * (promoters - detractors),
+        "promoters": promoters,
+        "passives": 1.0 - promoters - detractors,
+        "detractors": detractors,
+        "responses": int(s.size),
+    }
 
 
 def top_two_box(scores, scale_max: float) -> dict:
@@ -178,8 +222,7 @@ def effort(scores) -> dict:
     if s.size == 0:
         return {"ces": None, "easy_share": None, "responses": 0}
     low, high = s.min(), s.max()
-    return {"ces": float(s.mean()), "easy_share": float(np.mean(s <= low + (high - low) / 3)),
-            "responses": int(s.size)}
+    return {"ces": float(s.mean()), "easy_share": float(np.mean(s <= low + (high - low) / 3)), "responses": int(s.size)}
 
 
 def gap_class(gap, tolerance: float = 5.0) -> np.ndarray:
@@ -226,14 +269,27 @@ class SatisfactionResult:
     warnings: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        """The JSON contract (what ``crmkit satisfaction -f json`` writes): index, paths, r_squared, reliability, weights, drivers, nps/csat/ces."""
+        """The JSON contract (what ``crmkit satisfaction -f json`` writes).
+
+        Keys: model, scale, index, paths, r_squared, reliability, weights, drivers, fit, missing,
+        and nps / csat / ces / groups / negative_weights when present.
+        """
+
         def records(frame):
             return None if frame is None else frame.replace({np.nan: None}).to_dict(orient="records")
 
-        out = {"model": self.model.name["en"], "scale": list(self.scale), "index": self.index,
-               "paths": records(self.paths), "r_squared": self.r_squared,
-               "reliability": records(self.reliability), "weights": records(self.weights),
-               "drivers": records(self.drivers), "fit": self.fit, "missing": self.treatment}
+        out = {
+            "model": self.model.name["en"],
+            "scale": list(self.scale),
+            "index": self.index,
+            "paths": records(self.paths),
+            "r_squared": self.r_squared,
+            "reliability": records(self.reliability),
+            "weights": records(self.weights),
+            "drivers": records(self.drivers),
+            "fit": self.fit,
+            "missing": self.treatment,
+        }
         for key in ("nps", "csat", "ces"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
@@ -256,13 +312,17 @@ def _numeric_items(frame, columns: dict, scale, first_row: int, source: str):
         bad = values.isna() & text.notna()
         if bad.any():
             k = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(f"answer {text.iloc[k]!r} is not a number", file=source, row=first_row + k,
-                            column=column)
+            raise DataError(f"answer {text.iloc[k]!r} is not a number", file=source, row=first_row + k, column=column)
         off = (values < lo) | (values > hi)
         if off.any():
             k = int(np.flatnonzero(off.fillna(False).to_numpy())[0])
-            raise DataError(f"answer {values.iloc[k]:g} is outside the scale {lo:g}-{hi:g}", file=source,
-                            row=first_row + k, column=column, hint="check --scale or the model file's scale")
+            raise DataError(
+                f"answer {values.iloc[k]:g} is outside the scale {lo:g}-{hi:g}",
+                file=source,
+                row=first_row + k,
+                column=column,
+                hint="check --scale or the model file's scale",
+            )
         out[item] = values.astype(float)
     return out
 
@@ -279,14 +339,23 @@ def _drivers(fitted, respondents, target: str):
         # a standardized effect times SD(target) / SD(driver), on the 0-100 scores
         sd_driver = respondents[source].std()
         importance = float(total) * sd_target / sd_driver if sd_driver > 0 else float("nan")
-        rows.append({"construct": source, "importance": importance, "total_effect": float(total),
-                     "performance": float(respondents[source].mean())})
+        rows.append(
+            {
+                "construct": source,
+                "importance": importance,
+                "total_effect": float(total),
+                "performance": float(respondents[source].mean()),
+            }
+        )
     table = pd.DataFrame(rows, columns=["construct", "importance", "total_effect", "performance"])
     if len(table):
         high_imp = table["importance"] >= table["importance"].mean()
         high_perf = table["performance"] >= table["performance"].mean()
-        table["quadrant"] = np.select([high_imp & high_perf, high_imp & ~high_perf, ~high_imp & ~high_perf],
-                                      ["keep_up", "concentrate_here", "low_priority"], "possible_overkill")
+        table["quadrant"] = np.select(
+            [high_imp & high_perf, high_imp & ~high_perf, ~high_imp & ~high_perf],
+            ["keep_up", "concentrate_here", "low_priority"],
+            "possible_overkill",
+        )
     return table.sort_values("importance", ascending=False).reset_index(drop=True)
 
 
@@ -305,10 +374,23 @@ def _survey_table(frame, first_row: int, source: str):
     return table, first, "<stdin>" if str(frame) == "-" else str(frame)
 
 
-def analyse_survey(frame, model: str = "ecsi", *, scale: str | None = None, missing: str = "mean",
-                   scheme: str = "path", bootstrap: int = 0, seed: int = 0, by: str | None = None,
-                   nps_column: str | None = None, csat_column: str | None = None, ces_column: str | None = None,
-                   gap_tolerance: float = 5.0, first_row: int = 2, source: str = "survey") -> SatisfactionResult:
+def analyse_survey(
+    frame,
+    model: str = "ecsi",
+    *,
+    scale: str | None = None,
+    missing: str = "mean",
+    scheme: str = "path",
+    bootstrap: int = 0,
+    seed: int = 0,
+    by: str | None = None,
+    nps_column: str | None = None,
+    csat_column: str | None = None,
+    ces_column: str | None = None,
+    gap_tolerance: float = 5.0,
+    first_row: int = 2,
+    source: str = "survey",
+) -> SatisfactionResult:
     """ACSI-style indices, paths, reliability, key drivers and survey metrics of a survey.
 
     Parameters
@@ -358,8 +440,11 @@ def analyse_survey(frame, model: str = "ecsi", *, scale: str | None = None, miss
         treatment = {"method": "listwise", "respondents_dropped": int((~keep).sum()), "answers_missing": n_missing}
         items = items[keep]
     else:
-        treatment = {"method": "mean", "answers_replaced": n_missing,
-                     "respondents_affected": int(items.isna().any(axis=1).sum())}
+        treatment = {
+            "method": "mean",
+            "answers_replaced": n_missing,
+            "respondents_affected": int(items.isna().any(axis=1).sum()),
+        }
         items = items.fillna(items.mean())
     if len(items) < 10:
         raise DataError(f"only {len(items)} complete respondents: too few to estimate the model", file=source)
@@ -378,36 +463,66 @@ def analyse_survey(frame, model: str = "ecsi", *, scale: str | None = None, miss
     id_column = next((h for h in headers if normalise_header(h) in ALIASES["customer_id"]), None)
     out = pd.DataFrame(index=respondents.index)
     if id_column:
-        out["customer_id"] = frame.loc[keep, id_column].to_numpy() if missing == "listwise" else frame[id_column].to_numpy()
+        out["customer_id"] = (
+            frame.loc[keep, id_column].to_numpy() if missing == "listwise" else frame[id_column].to_numpy()
+        )
     for construct in spec.constructs:
         out[construct] = respondents[construct].to_numpy()
     if spec.gap:
         expectation, quality = spec.gap
         out["expectation_gap"] = out[quality] - out[expectation]
         out["gap_class"] = gap_class(out["expectation_gap"], gap_tolerance)
-    weights = idx.weights.merge(
-        fitted.loadings_.stack().rename("loading").reset_index().rename(columns={"level_0": "item",
-                                                                                  "level_1": "construct"}),
-        on=["construct", "item"], how="left") if "item" in idx.weights.columns else idx.weights
+    weights = (
+        idx.weights.merge(
+            fitted.loadings_.stack()
+            .rename("loading")
+            .reset_index()
+            .rename(columns={"level_0": "item", "level_1": "construct"}),
+            on=["construct", "item"],
+            how="left",
+        )
+        if "item" in idx.weights.columns
+        else idx.weights
+    )
     reliability = fitted.reliability().rename_axis("construct").reset_index()
     result = SatisfactionResult(
-        model=spec, scale=bounds, index={k: float(v) for k, v in idx.constructs.items()}, paths=paths,
-        r_squared={k: float(v) for k, v in fitted.r_squared_.items()}, reliability=reliability,
-        htmt=fitted.htmt(), fornell_larcker=fitted.fornell_larcker(), weights=weights,
-        drivers=_drivers(fitted, respondents, spec.target), respondents=out, treatment=treatment,
-        fit={"iterations": int(fitted.n_iter_), "converged": bool(fitted.converged_), "respondents": int(len(items)),
-             "scheme": scheme, "bootstrap": int(bootstrap), "seed": int(seed)},
-        negative_weights=idx.negative_weights)
+        model=spec,
+        scale=bounds,
+        index={k: float(v) for k, v in idx.constructs.items()},
+        paths=paths,
+        r_squared={k: float(v) for k, v in fitted.r_squared_.items()},
+        reliability=reliability,
+        htmt=fitted.htmt(),
+        fornell_larcker=fitted.fornell_larcker(),
+        weights=weights,
+        drivers=_drivers(fitted, respondents, spec.target),
+        respondents=out,
+        treatment=treatment,
+        fit={
+            "iterations": int(fitted.n_iter_),
+            "converged": bool(fitted.converged_),
+            "respondents": int(len(items)),
+            "scheme": scheme,
+            "bootstrap": int(bootstrap),
+            "seed": int(seed),
+        },
+        negative_weights=idx.negative_weights,
+    )
     if index_ci is not None:
         result.fit["index_ci"] = index_ci
     if idx.has_negative_weights:
-        result.warnings.append("negative outer weight(s) in " + ", ".join(sorted(set(idx.negative_weights["construct"])))
-                               + ": their index includes the negative weight and may leave 0-100; see the weights")
+        result.warnings.append(
+            "negative outer weight(s) in "
+            + ", ".join(sorted(set(idx.negative_weights["construct"])))
+            + ": their index includes the negative weight and may leave 0-100; see the weights"
+        )
     kept = frame[keep] if missing == "listwise" else frame
     metric_cols = {}
-    for key, aliases, given, flag in (("nps", NPS_ALIASES, nps_column, "--nps"),
-                                      ("csat", CSAT_ALIASES, csat_column, "--csat"),
-                                      ("ces", CES_ALIASES, ces_column, "--ces")):
+    for key, aliases, given, flag in (
+        ("nps", NPS_ALIASES, nps_column, "--nps"),
+        ("csat", CSAT_ALIASES, csat_column, "--csat"),
+        ("ces", CES_ALIASES, ces_column, "--ces"),
+    ):
         column = find_metric(headers, aliases, given, flag, source)
         if column is None or column in columns.values():
             continue
@@ -421,8 +536,11 @@ def analyse_survey(frame, model: str = "ecsi", *, scale: str | None = None, miss
             result.ces = {"column": column, **effort(values)}
     if by:
         if by not in headers:
-            raise ColumnError(f"--by names column '{by}', which is not in the survey", file=source,
-                              hint="columns found: " + ", ".join(headers))
+            raise ColumnError(
+                f"--by names column '{by}', which is not in the survey",
+                file=source,
+                hint="columns found: " + ", ".join(headers),
+            )
         groups = kept[by].fillna("(blank)").to_numpy()
         rows = []
         for value in pd.unique(groups):
@@ -441,12 +559,20 @@ def analyse_survey(frame, model: str = "ecsi", *, scale: str | None = None, miss
 def _with_intervals(paths, boot):
     """Paths with the bootstrap percentile interval of each coefficient."""
     table = boot.paths.rename(columns={"lower": "ci_low", "upper": "ci_high"})
-    return paths.drop(columns=["ci_low", "ci_high"]).merge(table[["from", "to", "ci_low", "ci_high"]],
-                                                           on=["from", "to"], how="left")
+    return paths.drop(columns=["ci_low", "ci_high"]).merge(
+        table[["from", "to", "ci_low", "ci_high"]], on=["from", "to"], how="left"
+    )
 
 
-def survey_signals(frame, model: str = "ecsi", *, scale: str | None = None, first_row: int = 2,
-                   source: str = "survey", result: SatisfactionResult | None = None):
+def survey_signals(
+    frame,
+    model: str = "ecsi",
+    *,
+    scale: str | None = None,
+    first_row: int = 2,
+    source: str = "survey",
+    result: SatisfactionResult | None = None,
+):
     """Per customer: satisfaction (0-100) and recommend (0-10), for the loyalty ladder.
 
     Satisfaction is the model's target construct score when the survey has the model's items
@@ -461,8 +587,11 @@ def survey_signals(frame, model: str = "ecsi", *, scale: str | None = None, firs
     headers = [str(c) for c in frame.columns]
     id_column = next((h for h in headers if normalise_header(h) in ALIASES["customer_id"]), None)
     if id_column is None:
-        raise ColumnError("the survey has no customer id column, so answers cannot be linked to customers",
-                          file=source, hint="columns found: " + ", ".join(headers))
+        raise ColumnError(
+            "the survey has no customer id column, so answers cannot be linked to customers",
+            file=source,
+            hint="columns found: " + ", ".join(headers),
+        )
     out = pd.DataFrame({"customer_id": frame[id_column].to_numpy()})
     try:
         if result is None:

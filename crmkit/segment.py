@@ -27,13 +27,13 @@ from pathlib import Path
 
 import numpy as np
 
-from crmkit.io.toml import read_toml
-from crmkit.io.engine import Frame, attach, columns_of, connect, quote, records, sql_literal, unique_name
 from crmkit.errors import ConfigError, UsageError
+from crmkit.io.engine import Frame, attach, columns_of, connect, quote, records, sql_literal, unique_name
 from crmkit.io.options import as_date
 from crmkit.io.purchases import as_purchases
+from crmkit.io.toml import read_toml
 from crmkit.pareto import ParetoResult, abc_table_sql
-from crmkit.summary import quantile_scores, score_table_sql, summary_sql
+from crmkit.summary import score_table_sql, summary_sql
 
 
 def _table(value):
@@ -76,9 +76,20 @@ class SegmentResult:
     scheme, bins, lang
     """
 
-    def __init__(self, customers, segments, pareto: ParetoResult, as_of: date, scheme: str, bins: int,
-                 lang: str = "en", clusters=None, silhouette: float | None = None, headline: dict | None = None,
-                 warnings: list | None = None):
+    def __init__(
+        self,
+        customers,
+        segments,
+        pareto: ParetoResult,
+        as_of: date,
+        scheme: str,
+        bins: int,
+        lang: str = "en",
+        clusters=None,
+        silhouette: float | None = None,
+        headline: dict | None = None,
+        warnings: list | None = None,
+    ):
         self.customer_rows = customers
         self.warnings = warnings or []
         self._segments = segments
@@ -107,17 +118,28 @@ class SegmentResult:
         """Everything as JSON-ready values; ``customers`` is what ``crmkit segment -f json`` writes."""
         pareto = self.pareto
         return {
-            "as_of": self.as_of.isoformat(), "scheme": self.scheme, "bins": self.bins, "lang": self.lang,
+            "as_of": self.as_of.isoformat(),
+            "scheme": self.scheme,
+            "bins": self.bins,
+            "lang": self.lang,
             "headline": {**self.headline, "as_of": self.as_of.isoformat()},
-            "segments": records(self.segments), "customers": records(self.customer_rows),
-            "pareto": {"top_share": pareto.top_share, "top_fraction": pareto.top_fraction, "gini": pareto.gini,
-                       "thresholds": list(pareto.thresholds), "classes": records(pareto.classes)},
+            "segments": records(self.segments),
+            "customers": records(self.customer_rows),
+            "pareto": {
+                "top_share": pareto.top_share,
+                "top_fraction": pareto.top_fraction,
+                "gini": pareto.gini,
+                "thresholds": list(pareto.thresholds),
+                "classes": records(pareto.classes),
+            },
             "clusters": None if self._clusters is None else records(self.clusters),
-            "silhouette": self.silhouette, "warnings": list(self.warnings),
+            "silhouette": self.silhouette,
+            "warnings": list(self.warnings),
         }
 
 
 # --- scores ------------------------------------------------------------------------------
+
 
 def five_point_sql(score: str, bins: int) -> str:
     """Map a score on 1..bins onto the 1..5 scale the rule tables use (1 and bins map to 1 and 5)."""
@@ -178,8 +200,10 @@ class Scheme:
 
     def labels_sql(self, lang: str) -> str:
         """``(VALUES ...) AS seg(key, label, action, ord)``: the scheme as a table to join."""
-        rows = ", ".join(f"({sql_literal(r.key)}, {sql_literal(r.label[lang])}, {sql_literal(r.action[lang])}, {i})"
-                         for i, r in enumerate(self.rules))
+        rows = ", ".join(
+            f"({sql_literal(r.key)}, {sql_literal(r.label[lang])}, {sql_literal(r.action[lang])}, {i})"
+            for i, r in enumerate(self.rules)
+        )
         return f"(VALUES {rows}) AS seg(key, label, action, ord)"
 
     def check(self, source: str) -> None:
@@ -196,25 +220,30 @@ class Scheme:
         order = ", ".join(n if n in ("r", "f", "m") else f"{n} DESC" for n in names)
         con = connect()
         try:
-            grid = con.sql(f"SELECT {', '.join(names)}, {hits} FROM (SELECT *{fm} FROM {', '.join(tables)}) "
-                           f"ORDER BY {order}").fetchall()
+            grid = con.sql(
+                f"SELECT {', '.join(names)}, {hits} FROM (SELECT *{fm} FROM {', '.join(tables)}) ORDER BY {order}"
+            ).fetchall()
         finally:
             con.close()
 
         def describe(row):
             return " ".join(f"{n}={('high' if v else 'low') if n in _LEVEL_KEYS else v}" for n, v in zip(names, row))
 
-        counts = [sum(row[len(names):]) for row in grid]
+        counts = [sum(row[len(names) :]) for row in grid]
         gaps = [row for row, c in zip(grid, counts) if c == 0]
         if gaps:
             shown = "; ".join(describe(row) for row in gaps[:5])
-            raise ConfigError(f"rules leave {len(gaps)} score combination(s) without a segment, e.g. {shown}",
-                              file=source)
+            raise ConfigError(
+                f"rules leave {len(gaps)} score combination(s) without a segment, e.g. {shown}", file=source
+            )
         over = [row for row, c in zip(grid, counts) if c > 1]
         if over:
-            both = [r.key for r, h in zip(self.rules, over[0][len(names):]) if h]
-            raise ConfigError(f"rules overlap on {len(over)} score combination(s): {' and '.join(both)} "
-                              f"both match {describe(over[0])}", file=source)
+            both = [r.key for r, h in zip(self.rules, over[0][len(names) :]) if h]
+            raise ConfigError(
+                f"rules overlap on {len(over)} score combination(s): {' and '.join(both)} "
+                f"both match {describe(over[0])}",
+                file=source,
+            )
 
     def assign(self, r, f, m, levels: dict | None = None) -> np.ndarray:
         """Segment key per customer from 1-5 scores (and levels when the scheme uses them)."""
@@ -224,8 +253,9 @@ class Scheme:
         con = connect()
         try:
             con.register("cells", cols)
-            out = con.sql(f"SELECT {self.case_sql()} AS s FROM (SELECT *, (f + m + 1) // 2 AS fm FROM cells) "
-                          f"ORDER BY i").fetchnumpy()["s"]
+            out = con.sql(
+                f"SELECT {self.case_sql()} AS s FROM (SELECT *, (f + m + 1) // 2 AS fm FROM cells) ORDER BY i"
+            ).fetchnumpy()["s"]
         finally:
             con.close()
         return np.asarray(out, dtype=object)
@@ -240,8 +270,11 @@ def _parse_scheme(data: dict, source: str, *, check: bool = True) -> Scheme:
     for i, seg in enumerate(segments, 1):
         unknown = set(seg) - _SEGMENT_KEYS
         if unknown:
-            raise ConfigError(f"segment {i}: unknown key(s) {', '.join(sorted(unknown))}", file=source,
-                              hint="allowed: " + ", ".join(sorted(_SEGMENT_KEYS)))
+            raise ConfigError(
+                f"segment {i}: unknown key(s) {', '.join(sorted(unknown))}",
+                file=source,
+                hint="allowed: " + ", ".join(sorted(_SEGMENT_KEYS)),
+            )
         key = seg.get("key")
         if not key or not isinstance(key, str):
             raise ConfigError(f"segment {i}: 'key' is required", file=source)
@@ -252,27 +285,38 @@ def _parse_scheme(data: dict, source: str, *, check: bool = True) -> Scheme:
         for var in _RANGE_KEYS:
             if var in seg:
                 rng = seg[var]
-                if (not isinstance(rng, list) or len(rng) != 2 or not all(isinstance(x, int) for x in rng)
-                        or not 1 <= rng[0] <= rng[1] <= 5):
-                    raise ConfigError(f"segment '{key}': {var} must be [low, high] with 1 <= low <= high <= 5",
-                                      file=source)
+                if (
+                    not isinstance(rng, list)
+                    or len(rng) != 2
+                    or not all(isinstance(x, int) for x in rng)
+                    or not 1 <= rng[0] <= rng[1] <= 5
+                ):
+                    raise ConfigError(
+                        f"segment '{key}': {var} must be [low, high] with 1 <= low <= high <= 5", file=source
+                    )
                 ranges[var] = tuple(rng)
         levels = {}
         for var in _LEVEL_KEYS:
             if var in seg:
                 if seg[var] not in ("high", "low"):
-                    raise ConfigError(f"segment '{key}': {var} must be \"high\" or \"low\"", file=source)
+                    raise ConfigError(f'segment \'{key}\': {var} must be "high" or "low"', file=source)
                 levels[var] = seg[var]
         if not ranges and not levels:
-            raise ConfigError(f"segment '{key}' has no condition (give r/f/m/fm ranges or *_level)",
-                              file=source)
-        rules.append(Rule(key=key,
-                          label={"en": seg.get("label_en", key), "zh": seg.get("label_zh", seg.get("label_en", key))},
-                          action={"en": seg.get("action_en", ""), "zh": seg.get("action_zh", seg.get("action_en", ""))},
-                          ranges=ranges, levels=levels))
-    scheme = Scheme(key=meta.get("key", Path(source).stem),
-                    name={"en": meta.get("name_en", source), "zh": meta.get("name_zh", meta.get("name_en", source))},
-                    rules=rules)
+            raise ConfigError(f"segment '{key}' has no condition (give r/f/m/fm ranges or *_level)", file=source)
+        rules.append(
+            Rule(
+                key=key,
+                label={"en": seg.get("label_en", key), "zh": seg.get("label_zh", seg.get("label_en", key))},
+                action={"en": seg.get("action_en", ""), "zh": seg.get("action_zh", seg.get("action_en", ""))},
+                ranges=ranges,
+                levels=levels,
+            )
+        )
+    scheme = Scheme(
+        key=meta.get("key", Path(source).stem),
+        name={"en": meta.get("name_en", source), "zh": meta.get("name_zh", meta.get("name_en", source))},
+        rules=rules,
+    )
     if check:
         scheme.check(source)
     return scheme
@@ -280,13 +324,15 @@ def _parse_scheme(data: dict, source: str, *, check: bool = True) -> Scheme:
 
 def load_scheme(name: str) -> Scheme:
     """The built-in ``standard`` or ``cn8`` scheme, or a user's TOML rule file (checked for gaps/overlaps)."""
-    data, source = read_toml(name, flag="--scheme", what="rule file", package="crmkit.schemes",
-                             builtins=("standard", "cn8"))
+    data, source = read_toml(
+        name, flag="--scheme", what="rule file", package="crmkit.schemes", builtins=("standard", "cn8")
+    )
     # the built-in tables are proven partitions by the test suite; a user's file is checked here
     return _parse_scheme(data, source, check=name not in ("standard", "cn8"))
 
 
 # --- clustering --------------------------------------------------------------------------
+
 
 def rfm_clusters(summary, k: int, *, seed: int = 0) -> tuple[np.ndarray, float]:
     """k-means on standardised log1p(recency, frequency, monetary); clusters numbered by value.
@@ -308,11 +354,15 @@ def rfm_clusters(summary, k: int, *, seed: int = 0) -> tuple[np.ndarray, float]:
     n = len(summary)
     if not 2 <= k < n:
         raise UsageError(f"--clusters must be between 2 and the number of customers - 1 ({n - 1}), not {k}")
-    features = np.log1p(np.column_stack([
-        summary["recency_days"].to_numpy(float),
-        summary["frequency"].to_numpy(float),
-        np.clip(summary["monetary"].to_numpy(float), 0, None),
-    ]))
+    features = np.log1p(
+        np.column_stack(
+            [
+                summary["recency_days"].to_numpy(float),
+                summary["frequency"].to_numpy(float),
+                np.clip(summary["monetary"].to_numpy(float), 0, None),
+            ]
+        )
+    )
     x = StandardScaler().fit_transform(features)
     model = KMeans(n_clusters=k, n_init=10, random_state=seed).fit(x)
     raw = model.labels_
@@ -328,20 +378,38 @@ def rfm_clusters(summary, k: int, *, seed: int = 0) -> tuple[np.ndarray, float]:
 # --- the segmentation --------------------------------------------------------------------
 
 CUSTOMER_COLUMNS = [
-    "customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment",
-    "pareto_class", "rfm_score", "segment_label", "action", "first_purchase", "last_purchase",
-    "tenure_days", "avg_order_value", "gross_revenue", "returns",
+    "customer_id",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r_score",
+    "f_score",
+    "m_score",
+    "segment",
+    "pareto_class",
+    "rfm_score",
+    "segment_label",
+    "action",
+    "first_purchase",
+    "last_purchase",
+    "tenure_days",
+    "avg_order_value",
+    "gross_revenue",
+    "returns",
 ]
 _DATES = ("first_purchase", "last_purchase")
-_GROUP_STATS = ("count(c.customer_id) AS customers, count(c.customer_id) / {n} AS customer_share, "
-                "coalesce(sum(c.monetary), 0) AS revenue, "
-                "CASE WHEN {rev} = 0 THEN 0 ELSE coalesce(sum(c.monetary), 0) / {rev} END AS revenue_share, "
-                "avg(c.recency_days) AS mean_recency_days, avg(c.frequency) AS mean_frequency, "
-                "avg(c.monetary) AS mean_monetary")
+_GROUP_STATS = (
+    "count(c.customer_id) AS customers, count(c.customer_id) / {n} AS customer_share, "
+    "coalesce(sum(c.monetary), 0) AS revenue, "
+    "CASE WHEN {rev} = 0 THEN 0 ELSE coalesce(sum(c.monetary), 0) / {rev} END AS revenue_share, "
+    "avg(c.recency_days) AS mean_recency_days, avg(c.frequency) AS mean_frequency, "
+    "avg(c.monetary) AS mean_monetary"
+)
 
 
-def segment_sql(summary: str, rules: Scheme, *, bins: int, thresholds: tuple[float, float], lang: str,
-                extra_columns=()) -> str:
+def segment_sql(
+    summary: str, rules: Scheme, *, bins: int, thresholds: tuple[float, float], lang: str, extra_columns=()
+) -> str:
     """One SELECT from a customer summary to the per-customer segmentation table.
 
     Parameters
@@ -365,14 +433,14 @@ def segment_sql(summary: str, rules: Scheme, *, bins: int, thresholds: tuple[flo
                    monetary > (SELECT avg(monetary) FROM base) AS m_level,
                    abc.pareto_class
             FROM base
-            JOIN {score_table_sql('base', 'recency_days', bins, higher_is_better=False)} r_t ON recency_days = r_t.v
-            JOIN {score_table_sql('base', 'frequency', bins)} f_t ON frequency = f_t.v
-            JOIN {score_table_sql('base', 'monetary', bins)} m_t ON monetary = m_t.v
-            JOIN {abc_table_sql('base', 'monetary', thresholds)} abc ON monetary = abc.v
+            JOIN {score_table_sql("base", "recency_days", bins, higher_is_better=False)} r_t ON recency_days = r_t.v
+            JOIN {score_table_sql("base", "frequency", bins)} f_t ON frequency = f_t.v
+            JOIN {score_table_sql("base", "monetary", bins)} m_t ON monetary = m_t.v
+            JOIN {abc_table_sql("base", "monetary", thresholds)} abc ON monetary = abc.v
         ), keyed AS (
             SELECT *, {rules.case_sql()} AS segment
-            FROM (SELECT *, {five['r']} AS r, {five['f']} AS f, {five['m']} AS m,
-                         ({five['f']} + {five['m']} + 1) // 2 AS fm FROM scored)
+            FROM (SELECT *, {five["r"]} AS r, {five["f"]} AS f, {five["m"]} AS m,
+                         ({five["f"]} + {five["m"]} + 1) // 2 AS fm FROM scored)
         )
         SELECT customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment,
                pareto_class, r_score::VARCHAR || f_score::VARCHAR || m_score::VARCHAR AS rfm_score,
@@ -383,22 +451,26 @@ def segment_sql(summary: str, rules: Scheme, *, bins: int, thresholds: tuple[flo
     """
 
 
-def _segment_table(con, summary: str, as_of: date, *, bins: int, scheme: str, thresholds, clusters, seed,
-                   lang) -> SegmentResult:
+def _segment_table(
+    con, summary: str, as_of: date, *, bins: int, scheme: str, thresholds, clusters, seed, lang
+) -> SegmentResult:
     if lang not in ("en", "zh"):
         raise UsageError(f"--lang must be en or zh, not {lang!r}")
     if bins not in (3, 4, 5):
         raise UsageError(f"--bins must be 3, 4 or 5, not {bins}")
     rules = load_scheme(scheme)
     columns = columns_of(con, summary)
-    n, revenue, repeat = con.sql(f"SELECT count(*), coalesce(sum(monetary), 0), "
-                                 f"coalesce(avg((frequency >= 2)::INTEGER), 0) FROM {summary}").fetchall()[0]
+    n, revenue, repeat = con.sql(
+        f"SELECT count(*), coalesce(sum(monetary), 0), coalesce(avg((frequency >= 2)::INTEGER), 0) FROM {summary}"
+    ).fetchall()[0]
     if n == 0:
         raise UsageError("no customers with a purchase on or before the as-of date")
     extra = [c for c in ("margin",) if c in columns]
     table = unique_name("segmented")
-    con.execute(f"CREATE TEMP TABLE {table} AS "
-                f"{segment_sql(summary, rules, bins=bins, thresholds=thresholds, lang=lang, extra_columns=extra)}")
+    con.execute(
+        f"CREATE TEMP TABLE {table} AS "
+        f"{segment_sql(summary, rules, bins=bins, thresholds=thresholds, lang=lang, extra_columns=extra)}"
+    )
 
     cluster_frame, silhouette = None, None
     if clusters:
@@ -408,41 +480,73 @@ def _segment_table(con, summary: str, as_of: date, *, bins: int, scheme: str, th
         labels, silhouette = rfm_clusters(base, clusters, seed=seed)
         labels_name, clustered = unique_name("cluster_labels"), unique_name("clustered")
         con.register(labels_name, pd.DataFrame({"customer_id": base["customer_id"], "cluster": labels}))
-        con.execute(f"CREATE TEMP TABLE {clustered} AS SELECT s.*, l.cluster FROM {table} s "
-                    f"JOIN {labels_name} l USING (customer_id) ORDER BY customer_id")
+        con.execute(
+            f"CREATE TEMP TABLE {clustered} AS SELECT s.*, l.cluster FROM {table} s "
+            f"JOIN {labels_name} l USING (customer_id) ORDER BY customer_id"
+        )
         table = clustered
-        cluster_frame = Frame(con, f"""
+        cluster_frame = Frame(
+            con,
+            f"""
             SELECT c.cluster, {_GROUP_STATS.format(n=n, rev=revenue)}
-            FROM {table} c GROUP BY c.cluster ORDER BY c.cluster""")
+            FROM {table} c GROUP BY c.cluster ORDER BY c.cluster""",
+        )
 
     values = con.sql(f"SELECT monetary, pareto_class FROM {table}").fetchnumpy()
     pareto = ParetoResult(values["monetary"], values["pareto_class"], thresholds=thresholds)
-    segments = Frame(con, f"""
+    segments = Frame(
+        con,
+        f"""
         SELECT seg.key AS segment, seg.label AS segment_label, {_GROUP_STATS.format(n=n, rev=revenue)},
                seg.action AS action
         FROM {rules.labels_sql(lang)} LEFT JOIN {table} c ON c.segment = seg.key
-        GROUP BY seg.key, seg.label, seg.action, seg.ord ORDER BY seg.ord""")
+        GROUP BY seg.key, seg.label, seg.action, seg.ord ORDER BY seg.ord""",
+    )
     warnings = []
     if n < 50:
-        warnings.append(f"only {n} customer(s): quantile scores need a customer base to rank against, so "
-                        "segments here say little")
-    distinct = con.sql(f"SELECT count(DISTINCT recency_days), count(DISTINCT frequency), count(DISTINCT monetary) "
-                       f"FROM {table}").fetchall()[0]
+        warnings.append(
+            f"only {n} customer(s): quantile scores need a customer base to rank against, so segments here say little"
+        )
+    distinct = con.sql(
+        f"SELECT count(DISTINCT recency_days), count(DISTINCT frequency), count(DISTINCT monetary) FROM {table}"
+    ).fetchall()[0]
     flat = [name for name, k in zip(("recency", "frequency", "monetary"), distinct) if k == 1 and n > 1]
     if flat:
         warnings.append(f"every customer has the same {' and '.join(flat)}: those scores are 1 for everyone")
     headline = {
-        "customers": int(n), "revenue": float(revenue), "repeat_customer_rate": float(repeat),
-        "top20_share": pareto.top_share, "gini": pareto.gini, "as_of": as_of,
+        "customers": int(n),
+        "revenue": float(revenue),
+        "repeat_customer_rate": float(repeat),
+        "top20_share": pareto.top_share,
+        "gini": pareto.gini,
+        "as_of": as_of,
     }
-    return SegmentResult(customers=Frame(con, table, date_columns=_DATES), segments=segments, pareto=pareto,
-                         as_of=as_of, scheme=rules.key, bins=bins, lang=lang, clusters=cluster_frame,
-                         silhouette=silhouette, headline=headline, warnings=warnings)
+    return SegmentResult(
+        customers=Frame(con, table, date_columns=_DATES),
+        segments=segments,
+        pareto=pareto,
+        as_of=as_of,
+        scheme=rules.key,
+        bins=bins,
+        lang=lang,
+        clusters=cluster_frame,
+        silhouette=silhouette,
+        headline=headline,
+        warnings=warnings,
+    )
 
 
-def segment_customers(summary, as_of: date, *, bins: int = 5, scheme: str = "standard",
-                      thresholds: tuple[float, float] = (0.80, 0.95), clusters: int | None = None,
-                      seed: int = 0, lang: str = "en") -> SegmentResult:
+def segment_customers(
+    summary,
+    as_of: date,
+    *,
+    bins: int = 5,
+    scheme: str = "standard",
+    thresholds: tuple[float, float] = (0.80, 0.95),
+    clusters: int | None = None,
+    seed: int = 0,
+    lang: str = "en",
+) -> SegmentResult:
     """RFM scores, named segments, Pareto classes and (optionally) k-means clusters.
 
     Parameters
@@ -470,13 +574,23 @@ def segment_customers(summary, as_of: date, *, bins: int = 5, scheme: str = "sta
     """
     con, source = attach(summary, "_summary")
     as_of = as_date(as_of)
-    return _segment_table(con, source, as_of, bins=bins, scheme=scheme, thresholds=thresholds,
-                          clusters=clusters, seed=seed, lang=lang)
+    return _segment_table(
+        con, source, as_of, bins=bins, scheme=scheme, thresholds=thresholds, clusters=clusters, seed=seed, lang=lang
+    )
 
 
-def segment(transactions, as_of=None, *, occasion: str = "day", bins: int = 5, scheme: str = "standard",
-            thresholds: tuple[float, float] = (0.80, 0.95), clusters: int | None = None, seed: int = 0,
-            lang: str = "en") -> SegmentResult:
+def segment(
+    transactions,
+    as_of=None,
+    *,
+    occasion: str = "day",
+    bins: int = 5,
+    scheme: str = "standard",
+    thresholds: tuple[float, float] = (0.80, 0.95),
+    clusters: int | None = None,
+    seed: int = 0,
+    lang: str = "en",
+) -> SegmentResult:
     """Summarise purchases per customer as of ``as_of`` and segment them: ``crmkit.segment(...)``.
 
     Parameters
@@ -508,5 +622,6 @@ def segment(transactions, as_of=None, *, occasion: str = "day", bins: int = 5, s
     columns = columns_of(con, source)
     summary = unique_name("customer_summary")
     con.execute(f"CREATE TEMP TABLE {summary} AS {summary_sql(source, as_of, occasion=occasion, columns=columns)}")
-    return _segment_table(con, summary, as_of, bins=bins, scheme=scheme, thresholds=thresholds,
-                          clusters=clusters, seed=seed, lang=lang)
+    return _segment_table(
+        con, summary, as_of, bins=bins, scheme=scheme, thresholds=thresholds, clusters=clusters, seed=seed, lang=lang
+    )

@@ -6,14 +6,22 @@ from datetime import date
 
 import numpy as np
 
-from crmkit.io.engine import Frame, attach, columns_of, connect
 from crmkit.errors import UsageError
+from crmkit.io.engine import Frame, attach, columns_of, connect
 
 #: Length of one model-clock period in days.
 UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4, "year": 365.25}
 SUMMARY_COLUMNS = [
-    "customer_id", "first_purchase", "last_purchase", "frequency", "monetary", "gross_revenue",
-    "returns", "avg_order_value", "recency_days", "tenure_days",
+    "customer_id",
+    "first_purchase",
+    "last_purchase",
+    "frequency",
+    "monetary",
+    "gross_revenue",
+    "returns",
+    "avg_order_value",
+    "recency_days",
+    "tenure_days",
 ]
 
 
@@ -128,8 +136,10 @@ def customer_summary(transactions, as_of: date, *, occasion: str = "day", engine
 
 # --- the repeat-purchase summary the CLV models and the ladder consume ---------------------
 
-def repeat_summary_sql(source: str, as_of: date, *, unit: str = "week", occasion: str = "day", columns=(),
-                       discrete: bool = False) -> str:
+
+def repeat_summary_sql(
+    source: str, as_of: date, *, unit: str = "week", occasion: str = "day", columns=(), discrete: bool = False
+) -> str:
     """Per customer: repeat purchases and their timing in model-clock periods, and repeat spend.
 
     ``x`` = purchase occasions after the first; ``t_x`` = periods from the first to the last;
@@ -141,8 +151,11 @@ def repeat_summary_sql(source: str, as_of: date, *, unit: str = "week", occasion
     """
     days = UNIT_DAYS[unit]
     day = f"DATE '{as_of.isoformat()}'"
-    margin = ", sum(margin) FILTER (WHERE bought) / nullif(sum(gross) FILTER (WHERE bought), 0) AS margin_rate" \
-        if "margin" in columns else ""
+    margin = (
+        ", sum(margin) FILTER (WHERE bought) / nullif(sum(gross) FILTER (WHERE bought), 0) AS margin_rate"
+        if "margin" in columns
+        else ""
+    )
     periods = ""
     if discrete:
         period = f"floor((last_day - birth) / {days!r})"
@@ -150,8 +163,7 @@ def repeat_summary_sql(source: str, as_of: date, *, unit: str = "week", occasion
                count(DISTINCT {period}) FILTER (WHERE bought AND {period} >= 1) AS x_periods,
                coalesce(max({period}) FILTER (WHERE bought AND {period} >= 1), 0) AS t_x_period,
                floor(({day} - min(first_day) FILTER (WHERE bought)) / {days!r}) AS n"""
-    birth = (", min(first_day) FILTER (WHERE bought) OVER (PARTITION BY customer_id) AS birth"
-             if discrete else "")
+    birth = ", min(first_day) FILTER (WHERE bought) OVER (PARTITION BY customer_id) AS birth" if discrete else ""
     return f"""
         WITH occasions AS (SELECT *{birth}
                            FROM ({occasions_sql(source, as_of, occasion=occasion, columns=columns)}))
@@ -190,12 +202,15 @@ def repeat_summary(transactions, as_of: date, *, unit: str = "week", occasion: s
         raise UsageError(f"--unit must be one of {', '.join(UNIT_DAYS)}, not {unit!r}")
     con, source = attach(transactions)
     columns = columns_of(con, source)
-    return Frame(con, repeat_summary_sql(source, as_of, unit=unit, occasion=occasion, columns=columns,
-                                         discrete=discrete),
-                 date_columns=("first_purchase", "last_purchase")).df()
+    return Frame(
+        con,
+        repeat_summary_sql(source, as_of, unit=unit, occasion=occasion, columns=columns, discrete=discrete),
+        date_columns=("first_purchase", "last_purchase"),
+    ).df()
 
 
 # --- tie-safe quantile scores ---------------------------------------------------------------
+
 
 def score_table_sql(source: str, value: str, bins: int, *, higher_is_better: bool = True) -> str:
     """``(v, score)`` for every distinct ``value`` of ``source``: the tie-safe quantile score.
@@ -205,8 +220,10 @@ def score_table_sql(source: str, value: str, bins: int, *, higher_is_better: boo
     the count at ``v``. Join it back on the value; ties share a row, so they share a score.
     """
     order = "" if higher_is_better else " DESC"
-    return (f"(SELECT v, 1 + ({int(bins)} * (sum(c) OVER (ORDER BY v{order}) - c)) // sum(c) OVER () AS score "
-            f"FROM (SELECT {value} AS v, count(*) AS c FROM {source} GROUP BY 1))")
+    return (
+        f"(SELECT v, 1 + ({int(bins)} * (sum(c) OVER (ORDER BY v{order}) - c)) // sum(c) OVER () AS score "
+        f"FROM (SELECT {value} AS v, count(*) AS c FROM {source} GROUP BY 1))"
+    )
 
 
 def quantile_scores(values, bins: int = 5, *, higher_is_better: bool = True) -> np.ndarray:

@@ -41,8 +41,7 @@ import pandas as pd
 from crmkit.errors import UsageError
 from crmkit.io.options import as_date
 
-COLUMNS = ["order_id", "customer_id", "order_date", "channel", "category",
-           "quantity", "unit_price", "amount", "status"]
+COLUMNS = ["order_id", "customer_id", "order_date", "channel", "category", "quantity", "unit_price", "amount", "status"]
 
 # Channel mix of a mid-sized Chinese omnichannel retailer (illustrative, not measured):
 # online dominates, WeChat mini-programme is the smallest.
@@ -84,8 +83,7 @@ def _check_model(n_customers, return_rate, r, alpha, a, b, p, q, gamma) -> None:
         raise UsageError(f"n_customers must be at least 1, got {n_customers}")
     if not 0.0 <= return_rate <= 1.0:
         raise UsageError(f"return_rate must be in [0, 1], got {return_rate}")
-    for name, value in (("r", r), ("alpha", alpha), ("a", a), ("b", b), ("p", p),
-                        ("gamma", gamma)):
+    for name, value in (("r", r), ("alpha", alpha), ("a", a), ("b", b), ("p", p), ("gamma", gamma)):
         if not value > 0:
             raise UsageError(f"{name} must be positive, got {value}")
     # E[1/ν] is finite only for q > 1; below that the mean order value is infinite.
@@ -93,19 +91,34 @@ def _check_model(n_customers, return_rate, r, alpha, a, b, p, q, gamma) -> None:
         raise UsageError(f"q must be greater than 1 for a finite mean order value, got {q}")
 
 
-def _simulate(rng: np.random.Generator, n_customers: int, start: date, end: date, *,
-              return_rate: float, r: float, alpha: float, a: float, b: float, p: float,
-              q: float, gamma: float, customer_offset: int = 0, order_offset: int = 0,
-              id_width: int = 6, order_width: int = 7) -> pd.DataFrame:
+def _simulate(
+    rng: np.random.Generator,
+    n_customers: int,
+    start: date,
+    end: date,
+    *,
+    return_rate: float,
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    p: float,
+    q: float,
+    gamma: float,
+    customer_offset: int = 0,
+    order_offset: int = 0,
+    id_width: int = 6,
+    order_width: int = 7,
+) -> pd.DataFrame:
     """One cohort of ``n_customers``; ids start after ``customer_offset``/``order_offset``."""
     window_days = (end - start).days + 1
 
     # --- customers -----------------------------------------------------------------
     first_day = window_days * rng.beta(*ACQUISITION_BETA, size=n_customers)
-    rate = rng.gamma(r, 1.0 / alpha, size=n_customers)                # λ per week
+    rate = rng.gamma(r, 1.0 / alpha, size=n_customers)  # λ per week
     # Beta draws can underflow to 0.0 with a < 1; geometric() needs p > 0.
     dropout = np.clip(rng.beta(a, b, size=n_customers), 1e-12, 1.0)
-    spend_rate = rng.gamma(q, 1.0 / gamma, size=n_customers)          # ν
+    spend_rate = rng.gamma(q, 1.0 / gamma, size=n_customers)  # ν
     home_channel = rng.choice(len(CHANNELS), size=n_customers, p=CHANNEL_SHARES)
 
     # --- repeat purchases (BG/NBD) ---------------------------------------------------
@@ -129,7 +142,7 @@ def _simulate(rng: np.random.Generator, n_customers: int, start: date, end: date
 
     customer = np.concatenate([np.arange(n_customers), owner])
     day = np.floor(np.concatenate([first_day, repeat_day])).astype(np.int64)
-    day = np.minimum(day, window_days - 1)          # guards the float edge u -> 1
+    day = np.minimum(day, window_days - 1)  # guards the float edge u -> 1
     n_orders = customer.size
 
     # --- order value (Gamma-Gamma) and its split into quantity x unit price ---------
@@ -138,19 +151,19 @@ def _simulate(rng: np.random.Generator, n_customers: int, start: date, end: date
     quantity = 1 + rng.poisson(CATEGORY_EXTRA_QUANTITY[category])
     unit_price = np.maximum(np.round(value / quantity, 2), 0.01)
     switch = rng.random(n_orders) < CHANNEL_SWITCH
-    channel = np.where(switch, rng.choice(len(CHANNELS), size=n_orders, p=CHANNEL_SHARES),
-                       home_channel[customer])
+    channel = np.where(switch, rng.choice(len(CHANNELS), size=n_orders, p=CHANNEL_SHARES), home_channel[customer])
 
     # Order numbers follow time, as a shop's would.
     by_time = np.lexsort((customer, day))
     customer, day, category, quantity, unit_price, channel = (
-        x[by_time] for x in (customer, day, category, quantity, unit_price, channel))
+        x[by_time] for x in (customer, day, category, quantity, unit_price, channel)
+    )
     order_number = order_offset + 1 + np.arange(n_orders)
 
     # --- returns -------------------------------------------------------------------
     returned = np.flatnonzero(rng.random(n_orders) < return_rate)
     delay = rng.integers(1, RETURN_MAX_DAYS + 1, size=returned.size)
-    return_day = np.minimum(day[returned] + delay, window_days - 1)   # never after end
+    return_day = np.minimum(day[returned] + delay, window_days - 1)  # never after end
     whole = rng.random(returned.size) < RETURN_WHOLE_ORDER
     part = 1 + np.floor(rng.random(returned.size) * quantity[returned]).astype(np.int64)
     return_quantity = np.where(whole, quantity[returned], part)
@@ -168,29 +181,42 @@ def _simulate(rng: np.random.Generator, n_customers: int, start: date, end: date
 
     # Format each distinct id/date once and index into it: np.char on every row is slow.
     day_text = pd.date_range(start, periods=window_days, freq="D").strftime("%Y-%m-%d")
-    id_text = np.char.zfill(
-        (customer_offset + 1 + np.arange(n_customers)).astype(str), id_width)
+    id_text = np.char.zfill((customer_offset + 1 + np.arange(n_customers)).astype(str), id_width)
     order_text = np.char.add("SO", np.char.zfill(rows_number[rows].astype(str), order_width))
     quantity_out = rows_quantity[rows]
     price_out = rows_price[rows]
-    return pd.DataFrame({
-        "order_id": order_text,
-        "customer_id": id_text[rows_customer[rows]],
-        "order_date": np.asarray(day_text)[rows_day[rows]],
-        "channel": CHANNELS[rows_channel[rows]],
-        "category": CATEGORIES[rows_category[rows]],
-        "quantity": quantity_out.astype(np.int64),
-        "unit_price": price_out,
-        "amount": np.round(quantity_out * price_out, 2),
-        "status": np.where(rows_returned[rows], "returned", "completed"),
-    }, columns=COLUMNS)
+    return pd.DataFrame(
+        {
+            "order_id": order_text,
+            "customer_id": id_text[rows_customer[rows]],
+            "order_date": np.asarray(day_text)[rows_day[rows]],
+            "channel": CHANNELS[rows_channel[rows]],
+            "category": CATEGORIES[rows_category[rows]],
+            "quantity": quantity_out.astype(np.int64),
+            "unit_price": price_out,
+            "amount": np.round(quantity_out * price_out, 2),
+            "status": np.where(rows_returned[rows], "returned", "completed"),
+        },
+        columns=COLUMNS,
+    )
 
 
-def generate_sales(n_customers: int = 5000, start="2023-01-01", end="2024-12-31",
-                   seed: int = 20261123, return_rate: float = 0.03, id_width: int = 6, *,
-                   r: float = 0.243, alpha: float = 4.414, a: float = 0.793,
-                   b: float = 2.426, p: float = 6.25, q: float = 3.74,
-                   gamma: float = 15.44) -> pd.DataFrame:
+def generate_sales(
+    n_customers: int = 5000,
+    start="2023-01-01",
+    end="2024-12-31",
+    seed: int = 20261123,
+    return_rate: float = 0.03,
+    id_width: int = 6,
+    *,
+    r: float = 0.243,
+    alpha: float = 4.414,
+    a: float = 0.793,
+    b: float = 2.426,
+    p: float = 6.25,
+    q: float = 3.74,
+    gamma: float = 15.44,
+) -> pd.DataFrame:
     """Draw a purchase export of ``n_customers`` customers from BG/NBD and Gamma-Gamma.
 
     Parameters
@@ -252,23 +278,44 @@ def generate_sales(n_customers: int = 5000, start="2023-01-01", end="2024-12-31"
     if end_day < start_day:
         raise UsageError(f"end {end_day} is before start {start_day}")
     _check_model(n_customers, return_rate, r, alpha, a, b, p, q, gamma)
-    if int(n_customers) >= 10 ** id_width:
-        raise UsageError(f"{n_customers} customers do not fit in ids of width {id_width}",
-                         hint="raise id_width")
+    if int(n_customers) >= 10**id_width:
+        raise UsageError(f"{n_customers} customers do not fit in ids of width {id_width}", hint="raise id_width")
     rng = np.random.default_rng(seed)
-    return _simulate(rng, int(n_customers), start_day, end_day, return_rate=return_rate,
-                     r=r, alpha=alpha, a=a, b=b, p=p, q=q, gamma=gamma, id_width=id_width)
+    return _simulate(
+        rng,
+        int(n_customers),
+        start_day,
+        end_day,
+        return_rate=return_rate,
+        r=r,
+        alpha=alpha,
+        a=a,
+        b=b,
+        p=p,
+        q=q,
+        gamma=gamma,
+        id_width=id_width,
+    )
 
 
 def write_sales(sales: pd.DataFrame, path, *, header: bool = True, mode: str = "w") -> None:
     """Write a frame from :func:`generate_sales` as UTF-8 CSV with cents to 2 decimals."""
-    sales.to_csv(path, index=False, header=header, mode=mode, encoding="utf-8",
-                 float_format="%.2f", lineterminator="\n")
+    sales.to_csv(
+        path, index=False, header=header, mode=mode, encoding="utf-8", float_format="%.2f", lineterminator="\n"
+    )
 
 
-def write_large_sales(path, n_rows: int, seed: int = 20261123, chunk_rows: int = 1_000_000,
-                      *, start="2023-01-01", end="2024-12-31", return_rate: float = 0.03,
-                      **model) -> int:
+def write_large_sales(
+    path,
+    n_rows: int,
+    seed: int = 20261123,
+    chunk_rows: int = 1_000_000,
+    *,
+    start="2023-01-01",
+    end="2024-12-31",
+    return_rate: float = 0.03,
+    **model,
+) -> int:
     """Write a CSV of exactly ``n_rows`` rows in chunks, for benchmarks.
 
     Each chunk is a fresh cohort from the model of :func:`generate_sales` (``model``
@@ -318,9 +365,18 @@ def write_large_sales(path, n_rows: int, seed: int = 20261123, chunk_rows: int =
         need = min(int(chunk_rows), int(n_rows) - written)
         # 5% head-room so a chunk rarely falls short and needs a small extra cohort.
         cohort = max(1, math.ceil(1.05 * need / rows_per_customer))
-        chunk = _simulate(rng, cohort, start_day, end_day, return_rate=return_rate,
-                          customer_offset=customers, order_offset=orders,
-                          id_width=width, order_width=max(7, width), **params)
+        chunk = _simulate(
+            rng,
+            cohort,
+            start_day,
+            end_day,
+            return_rate=return_rate,
+            customer_offset=customers,
+            order_offset=orders,
+            id_width=width,
+            order_width=max(7, width),
+            **params,
+        )
         customers += cohort
         orders += int((chunk["status"] == "completed").sum())
         # Learn the yield from what was drawn: other model parameters give other sizes.
@@ -340,15 +396,29 @@ def write_large_sales(path, n_rows: int, seed: int = 20261123, chunk_rows: int =
 #: close to the published mobile-phone estimates (Tenenhaus et al. 2005), so a PLS fit on the
 #: generated survey has known targets.
 SURVEY_PATHS = {
-    ("Image", "Expectation"): 0.50, ("Image", "Satisfaction"): 0.20, ("Image", "Loyalty"): 0.20,
-    ("Expectation", "Quality"): 0.55, ("Expectation", "Value"): 0.05, ("Expectation", "Satisfaction"): 0.05,
-    ("Quality", "Value"): 0.55, ("Quality", "Satisfaction"): 0.50, ("Value", "Satisfaction"): 0.20,
-    ("Satisfaction", "Complaints"): 0.50, ("Satisfaction", "Loyalty"): 0.50, ("Complaints", "Loyalty"): 0.05,
+    ("Image", "Expectation"): 0.50,
+    ("Image", "Satisfaction"): 0.20,
+    ("Image", "Loyalty"): 0.20,
+    ("Expectation", "Quality"): 0.55,
+    ("Expectation", "Value"): 0.05,
+    ("Expectation", "Satisfaction"): 0.05,
+    ("Quality", "Value"): 0.55,
+    ("Quality", "Satisfaction"): 0.50,
+    ("Value", "Satisfaction"): 0.20,
+    ("Satisfaction", "Complaints"): 0.50,
+    ("Satisfaction", "Loyalty"): 0.50,
+    ("Complaints", "Loyalty"): 0.05,
 }
 
 
-def generate_survey(sales: pd.DataFrame, n_respondents: int = 800, *, seed: int = 20261123,
-                    loading: float = 0.8, missing_rate: float = 0.02) -> pd.DataFrame:
+def generate_survey(
+    sales: pd.DataFrame,
+    n_respondents: int = 800,
+    *,
+    seed: int = 20261123,
+    loading: float = 0.8,
+    missing_rate: float = 0.02,
+) -> pd.DataFrame:
     """A satisfaction survey of a sample of the customers in ``sales`` (ECSI items on 1-10).
 
     Latent constructs are standard normal and follow :data:`SURVEY_PATHS` (exogenous Image;
@@ -392,7 +462,7 @@ def generate_survey(sales: pd.DataFrame, n_respondents: int = 800, *, seed: int 
         return np.clip(np.rint(centre + spread * z), low, high)
 
     out = {"customer_id": picked["customer_id"].to_numpy(), "channel": picked["channel"].to_numpy()}
-    noise_sd = math.sqrt(1.0 - loading ** 2)
+    noise_sd = math.sqrt(1.0 - loading**2)
     for name, items in load_model("ecsi").constructs.items():  # the ECSI preset's item codes
         for item in items:
             z = loading * latent[name] + noise_sd * rng.standard_normal(n_respondents)
@@ -408,8 +478,9 @@ def generate_survey(sales: pd.DataFrame, n_respondents: int = 800, *, seed: int 
     return frame
 
 
-def generate_members(sales: pd.DataFrame, n_contacts: int = 1500, *, seed: int = 20261123,
-                     id_width: int = 6) -> pd.DataFrame:
+def generate_members(
+    sales: pd.DataFrame, n_contacts: int = 1500, *, seed: int = 20261123, id_width: int = 6
+) -> pd.DataFrame:
     """A member / contact list: every buyer in ``sales`` plus ``n_contacts`` people who never bought.
 
     Buyers are registered members with probability 0.6; of the non-buyers 30% registered and a
@@ -422,11 +493,13 @@ def generate_members(sales: pd.DataFrame, n_contacts: int = 1500, *, seed: int =
     start = int(buyers.astype(int).max()) + 1
     contacts = pd.Series([f"{i:0{id_width}d}" for i in range(start, start + n_contacts)])
     u = rng.random(n_contacts)
-    frame = pd.DataFrame({
-        "customer_id": pd.concat([buyers, contacts], ignore_index=True),
-        "registered": np.concatenate([(rng.random(len(buyers)) < 0.6), u < 0.3]).astype(int),
-        "enquired": np.concatenate([np.zeros(len(buyers), dtype=bool), (u >= 0.3) & (u < 0.5)]).astype(int),
-    })
+    frame = pd.DataFrame(
+        {
+            "customer_id": pd.concat([buyers, contacts], ignore_index=True),
+            "registered": np.concatenate([(rng.random(len(buyers)) < 0.6), u < 0.3]).astype(int),
+            "enquired": np.concatenate([np.zeros(len(buyers), dtype=bool), (u >= 0.3) & (u < 0.5)]).astype(int),
+        }
+    )
     return frame
 
 
@@ -457,31 +530,43 @@ def main(argv=None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(
-        prog="python -m crmkit.synth",
-        description="Write a seeded synthetic purchase export (BG/NBD + Gamma-Gamma).")
+        prog="python -m crmkit.synth", description="Write a seeded synthetic purchase export (BG/NBD + Gamma-Gamma)."
+    )
     parser.add_argument("-o", "--output", required=True, help="CSV file to write")
-    parser.add_argument("--customers", type=int, default=5000,
-                        help="customers to simulate (default 5000)")
-    parser.add_argument("--rows", type=int, default=None,
-                        help="write exactly this many rows in chunks instead (benchmarks)")
-    parser.add_argument("--chunk-rows", type=int, default=1_000_000,
-                        help="rows per chunk with --rows (default 1000000)")
+    parser.add_argument("--customers", type=int, default=5000, help="customers to simulate (default 5000)")
+    parser.add_argument(
+        "--rows", type=int, default=None, help="write exactly this many rows in chunks instead (benchmarks)"
+    )
+    parser.add_argument(
+        "--chunk-rows", type=int, default=1_000_000, help="rows per chunk with --rows (default 1000000)"
+    )
     parser.add_argument("--seed", type=int, default=20261123, help="random seed")
     parser.add_argument("--start", default="2023-01-01", help="first day, YYYY-MM-DD")
     parser.add_argument("--end", default="2024-12-31", help="last day, YYYY-MM-DD")
-    parser.add_argument("--return-rate", type=float, default=0.03,
-                        help="share of orders later returned (default 0.03)")
-    parser.add_argument("--survey", type=int, default=None, metavar="N",
-                        help="write a survey of N customers of the --customers export instead")
-    parser.add_argument("--members", type=int, default=None, metavar="N",
-                        help="write the member list (buyers plus N contacts who never bought) instead")
-    parser.add_argument("--referrals", action="store_true",
-                        help="write who-referred-whom for the --customers export instead")
+    parser.add_argument("--return-rate", type=float, default=0.03, help="share of orders later returned (default 0.03)")
+    parser.add_argument(
+        "--survey",
+        type=int,
+        default=None,
+        metavar="N",
+        help="write a survey of N customers of the --customers export instead",
+    )
+    parser.add_argument(
+        "--members",
+        type=int,
+        default=None,
+        metavar="N",
+        help="write the member list (buyers plus N contacts who never bought) instead",
+    )
+    parser.add_argument(
+        "--referrals", action="store_true", help="write who-referred-whom for the --customers export instead"
+    )
     args = parser.parse_args(argv)
     try:
         if args.survey is not None or args.members is not None or args.referrals:
-            sales = generate_sales(args.customers, start=args.start, end=args.end,
-                                   seed=args.seed, return_rate=args.return_rate)
+            sales = generate_sales(
+                args.customers, start=args.start, end=args.end, seed=args.seed, return_rate=args.return_rate
+            )
             if args.survey is not None:
                 extra = generate_survey(sales, args.survey, seed=args.seed)
             elif args.members is not None:
@@ -490,12 +575,19 @@ def main(argv=None) -> int:
                 extra = generate_referrals(sales, seed=args.seed)
             extra.to_csv(args.output, index=False)
         elif args.rows is not None:
-            write_large_sales(args.output, args.rows, seed=args.seed,
-                              chunk_rows=args.chunk_rows, start=args.start, end=args.end,
-                              return_rate=args.return_rate)
+            write_large_sales(
+                args.output,
+                args.rows,
+                seed=args.seed,
+                chunk_rows=args.chunk_rows,
+                start=args.start,
+                end=args.end,
+                return_rate=args.return_rate,
+            )
         else:
-            sales = generate_sales(args.customers, start=args.start, end=args.end,
-                                   seed=args.seed, return_rate=args.return_rate)
+            sales = generate_sales(
+                args.customers, start=args.start, end=args.end, seed=args.seed, return_rate=args.return_rate
+            )
             write_sales(sales, args.output)
     except UsageError as exc:
         parser.error(str(exc))

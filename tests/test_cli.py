@@ -17,9 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "sales.csv"
 runner = CliRunner()
 
-SMALL = ("客户编号,订单日期,金额\n"
-         "0001,2024-01-01,100\n0001,2024-03-01,50\n0002,2024-02-01,20\n0003,2024-03-05,5\n"
-         "=cmd|' /C calc'!A0,2024-03-01,1\n")
+SMALL = (
+    "客户编号,订单日期,金额\n"
+    "0001,2024-01-01,100\n0001,2024-03-01,50\n0002,2024-02-01,20\n0003,2024-03-05,5\n"
+    "=cmd|' /C calc'!A0,2024-03-01,1\n"
+)
 
 
 def run(*args, input=None):
@@ -47,8 +49,17 @@ def test_segment_csv_stable_columns(write):
     result = run("segment", path, "--format", "csv", "--as-of", "2024-03-31")
     assert result.exit_code == 0, result.stderr
     frame = pd.read_csv(io.StringIO(result.stdout), dtype={"customer_id": str})
-    assert list(frame.columns[:9]) == ["customer_id", "recency_days", "frequency", "monetary", "r_score",
-                                       "f_score", "m_score", "segment", "pareto_class"]
+    assert list(frame.columns[:9]) == [
+        "customer_id",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "r_score",
+        "f_score",
+        "m_score",
+        "segment",
+        "pareto_class",
+    ]
     assert frame["customer_id"].tolist()[:3] == ["0001", "0002", "0003"]
     row = frame.set_index("customer_id").loc["0001"]
     assert row.frequency == 2 and row.monetary == 150 and row.recency_days == 30
@@ -104,19 +115,27 @@ def test_example_data_runs():
     assert frame["customer_id"].str.len().eq(6).all()
 
 
-@pytest.mark.parametrize("content, args, code, message", [
-    (None, [], 3, r"nope\.csv: no such file"),
-    ("", [], 3, "file is empty"),
-    ("who,when,how\na,2024-01-01,1\n", [], 4, r"cannot find the customer id column \(columns found: who, when, how"),
-    ("customer_id,date,amount\na,2024-02-30,1\n", [], 5, r"row 2, column 'date': cannot read date '2024-02-30'"),
-    ("customer_id,date,amount\na,2024-01-01,1,2\n", [], 3, r"row 2: malformed table: expected 3 fields, found 4"),
-    ("customer_id,date,amount\na,2024-01-01,1\n", ["--bins", "7"], 2, "--bins must be 3, 4 or 5"),
-    ("customer_id,date,amount\na,2024-01-01,1\n", ["--as-of", "yesterday"], 2, "--as-of must be a date"),
-    ("customer_id,date,amount\na,2024-01-01,1\n", ["--lang", "fr"], 2, "lang"),
-    ("customer_id,date,amount\na,2024-01-01,1\n", ["--abc", "0.9,0.5"], 2, "--abc"),
-    ("customer_id,date,amount\na,2024-01-01,1\n", ["--customer", "id"], 4, "--customer names column 'id'"),
-    ("customer_id,date,amount\na,2024-01-01,1\n", ["--format", "pdf"], 2, "--format must be one of"),
-])
+@pytest.mark.parametrize(
+    "content, args, code, message",
+    [
+        (None, [], 3, r"nope\.csv: no such file"),
+        ("", [], 3, "file is empty"),
+        (
+            "who,when,how\na,2024-01-01,1\n",
+            [],
+            4,
+            r"cannot find the customer id column \(columns found: who, when, how",
+        ),
+        ("customer_id,date,amount\na,2024-02-30,1\n", [], 5, r"row 2, column 'date': cannot read date '2024-02-30'"),
+        ("customer_id,date,amount\na,2024-01-01,1,2\n", [], 3, r"row 2: malformed table: expected 3 fields, found 4"),
+        ("customer_id,date,amount\na,2024-01-01,1\n", ["--bins", "7"], 2, "--bins must be 3, 4 or 5"),
+        ("customer_id,date,amount\na,2024-01-01,1\n", ["--as-of", "yesterday"], 2, "--as-of must be a date"),
+        ("customer_id,date,amount\na,2024-01-01,1\n", ["--lang", "fr"], 2, "lang"),
+        ("customer_id,date,amount\na,2024-01-01,1\n", ["--abc", "0.9,0.5"], 2, "--abc"),
+        ("customer_id,date,amount\na,2024-01-01,1\n", ["--customer", "id"], 4, "--customer names column 'id'"),
+        ("customer_id,date,amount\na,2024-01-01,1\n", ["--format", "pdf"], 2, "--format must be one of"),
+    ],
+)
 def test_segment_failures_are_one_clean_line(tmp_path, content, args, code, message):
     path = tmp_path / "nope.csv"
     if content is not None:
@@ -166,8 +185,10 @@ def test_skip_bad_rows_counts_them(write):
 
 
 def test_occasion_order_counts_orders(write):
-    text = ("order_id,customer_id,date,amount\n"
-            "o1,c1,2024-01-01,10\no2,c1,2024-01-01,5\no3,c1,2024-01-03,5\no4,c2,2024-01-02,7\n")
+    text = (
+        "order_id,customer_id,date,amount\n"
+        "o1,c1,2024-01-01,10\no2,c1,2024-01-01,5\no3,c1,2024-01-03,5\no4,c2,2024-01-02,7\n"
+    )
     path = write("orders.csv", text)
     by_day = pd.read_csv(io.StringIO(run("segment", path, "-f", "csv", "-q").stdout))
     by_order = pd.read_csv(io.StringIO(run("segment", path, "-f", "csv", "-q", "--occasion", "order").stdout))

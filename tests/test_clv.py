@@ -19,8 +19,10 @@ def tx(rows):
     return frame
 
 
-@pytest.mark.parametrize("text, days", [("52w", 364), ("365d", 365), ("12m", 365.25), ("1y", 365.25),
-                                        ("2 weeks", 14), ("1.5y", 547.875), ("4q", 365.25)])
+@pytest.mark.parametrize(
+    "text, days",
+    [("52w", 364), ("365d", 365), ("12m", 365.25), ("1y", 365.25), ("2 weeks", 14), ("1.5y", 547.875), ("4q", 365.25)],
+)
 def test_parse_duration(text, days):
     assert parse_duration(text) == pytest.approx(days)
 
@@ -40,14 +42,22 @@ def test_period_rate_compounds_the_annual_rate():
 
 
 def test_repeat_summary_hand_computed():
-    t = tx([("a", "2024-01-01", 10.0), ("a", "2024-01-08", 20.0), ("a", "2024-01-08", 5.0),
-            ("a", "2024-01-15", 40.0), ("a", "2024-01-20", -5.0), ("b", "2024-01-03", 5.0)])
+    t = tx(
+        [
+            ("a", "2024-01-01", 10.0),
+            ("a", "2024-01-08", 20.0),
+            ("a", "2024-01-08", 5.0),
+            ("a", "2024-01-15", 40.0),
+            ("a", "2024-01-20", -5.0),
+            ("b", "2024-01-03", 5.0),
+        ]
+    )
     s = repeat_summary(t, date(2024, 1, 29), unit="week").set_index("customer_id")
     a = s.loc["a"]
-    assert a.x == 2                                   # two repeat purchase days
+    assert a.x == 2  # two repeat purchase days
     assert a["t_x"] == pytest.approx(2.0) and a["T"] == pytest.approx(4.0)
-    assert a.monetary == pytest.approx((25.0 + 40.0) / 2)   # mean of the repeat days' purchases
-    assert a.revenue == pytest.approx(70.0)            # net of the return
+    assert a.monetary == pytest.approx((25.0 + 40.0) / 2)  # mean of the repeat days' purchases
+    assert a.revenue == pytest.approx(70.0)  # net of the return
     assert s.loc["b"].x == 0 and np.isnan(s.loc["b"].monetary)
     # discrete periods for BG/BB: weeks 1 and 2 after the first purchase had purchases
     d = repeat_summary(t, date(2024, 1, 29), unit="week", discrete=True).set_index("customer_id").loc["a"]
@@ -67,8 +77,7 @@ def test_repeat_summary_cdnow_matches_published_totals(shared_dataset):
 
 
 def test_referral_values():
-    customers = pd.DataFrame({"customer_id": ["a", "b", "c"], "revenue": [100.0, 50.0, 10.0],
-                              "clv": [20.0, 30.0, 5.0]})
+    customers = pd.DataFrame({"customer_id": ["a", "b", "c"], "revenue": [100.0, 50.0, 10.0], "clv": [20.0, 30.0, 5.0]})
     referrals = pd.DataFrame({"referrer_id": ["a", "a", "b"], "referred_id": ["b", "c", "zz"]})
     values = referral_values(customers, referrals, credit_share=0.5)
     # a brought b (50 + 30) and c (10 + 5); b brought someone who never bought
@@ -78,15 +87,18 @@ def test_referral_values():
 def test_read_referrals_chinese_headers_and_duplicates(write):
     from crmkit.io.inputs import read_referrals
 
-    path = write("ref.csv", "推荐人,被推荐人,日期\n0001,0002,2024-01-01\n0001,0003,2024-01-02\n0004,0002,2024-02-01\n"
-                            "0005,,2024-02-02\n", "gb18030")
+    path = write(
+        "ref.csv",
+        "推荐人,被推荐人,日期\n0001,0002,2024-01-01\n0001,0003,2024-01-02\n0004,0002,2024-02-01\n0005,,2024-02-02\n",
+        "gb18030",
+    )
     frame = read_referrals(path)
     assert frame.values.tolist() == [["0001", "0002"], ["0001", "0003"]]
 
 
 def test_read_referrals_unknown_columns(write):
-    from crmkit.io.inputs import read_referrals
     from crmkit.errors import ColumnError
+    from crmkit.io.inputs import read_referrals
 
     with pytest.raises(ColumnError, match="referrer id"):
         read_referrals(write("r.csv", "a,b\n1,2\n"))
@@ -142,8 +154,9 @@ def test_clv_pipeline_invariants(sales):
 def test_clv_few_repeat_buyers_fall_back_to_history(write):
     from crmkit.io.purchases import read_purchases
 
-    data = read_purchases(write("few.csv", "customer_id,date,amount\na,2024-01-01,10\na,2024-02-01,20\n"
-                                            "b,2024-01-15,5\n"))
+    data = read_purchases(
+        write("few.csv", "customer_id,date,amount\na,2024-01-01,10\na,2024-02-01,20\nb,2024-01-15,5\n")
+    )
     result = customer_lifetime_value(data, date(2024, 3, 1), horizon="12m", margin=1.0, discount=0.0)
     c = result.customers.set_index("customer_id")
     assert set(c["value_method"]) == {"historical"}
@@ -157,12 +170,36 @@ def test_clv_few_repeat_buyers_fall_back_to_history(write):
 def test_clv_cli_run_params_and_report(sales, tmp_path):
     params = tmp_path / "params.json"
     report = tmp_path / "clv.xlsx"
-    result = runner.invoke(app, ["clv", sales, "-f", "csv", "--margin", "0.3", "--holdout", "26w",
-                                 "--params-out", str(params), "--report", str(report)])
+    result = runner.invoke(
+        app,
+        [
+            "clv",
+            sales,
+            "-f",
+            "csv",
+            "--margin",
+            "0.3",
+            "--holdout",
+            "26w",
+            "--params-out",
+            str(params),
+            "--report",
+            str(report),
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     header = result.stdout.splitlines()[0].split(",")
-    assert header[:9] == ["customer_id", "frequency", "recency", "T", "monetary", "p_alive", "expected_purchases",
-                          "expected_spend", "clv"]
+    assert header[:9] == [
+        "customer_id",
+        "frequency",
+        "recency",
+        "T",
+        "monetary",
+        "p_alive",
+        "expected_purchases",
+        "expected_spend",
+        "clv",
+    ]
     saved = json.loads(params.read_text())
     assert set(saved["model"]["params"]) == {"r", "alpha", "a", "b"}
     assert set(saved["spend_model"]["params"]) == {"p", "q", "gamma"}
@@ -174,25 +211,35 @@ def test_clv_cli_run_params_and_report(sales, tmp_path):
     assert len(wb["CLV deciles"]._charts) == 1 and len(wb["Holdout"]._charts) == 2
 
 
-@pytest.mark.parametrize("model, names", [("pnbd", {"r", "alpha", "s", "beta"}), ("mbgnbd", {"r", "alpha", "a", "b"}),
-                                          ("bgbb", {"alpha", "beta", "gamma", "delta"})])
+@pytest.mark.parametrize(
+    "model, names",
+    [
+        ("pnbd", {"r", "alpha", "s", "beta"}),
+        ("mbgnbd", {"r", "alpha", "a", "b"}),
+        ("bgbb", {"alpha", "beta", "gamma", "delta"}),
+    ],
+)
 def test_clv_cli_other_models(sales, tmp_path, model, names):
     params = tmp_path / "p.json"
     unit = "month" if model == "bgbb" else "week"
-    result = runner.invoke(app, ["clv", sales, "-f", "json", "-q", "--model", model, "--unit", unit,
-                                 "--params-out", str(params)])
+    result = runner.invoke(
+        app, ["clv", sales, "-f", "json", "-q", "--model", model, "--unit", unit, "--params-out", str(params)]
+    )
     assert result.exit_code == 0, result.stderr
     assert set(json.loads(params.read_text())["model"]["params"]) == names
     assert all(0 <= r["p_alive"] <= 1 for r in json.loads(result.stdout))
 
 
-@pytest.mark.parametrize("args, code, message", [
-    (["--model", "xyz"], 2, "--model must be one of"),
-    (["--horizon", "soon"], 2, "12m, 52w"),
-    (["--unit", "fortnight"], 2, "--unit must be one of"),
-    (["--margin", "3"], 2, "--margin is a share"),
-    (["--holdout", "600w"], 2, "too few repeat buyers|calibration"),
-])
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["--model", "xyz"], 2, "--model must be one of"),
+        (["--horizon", "soon"], 2, "12m, 52w"),
+        (["--unit", "fortnight"], 2, "--unit must be one of"),
+        (["--margin", "3"], 2, "--margin is a share"),
+        (["--holdout", "600w"], 2, "too few repeat buyers|calibration"),
+    ],
+)
 def test_clv_cli_failures(sales, args, code, message):
     import re
 
@@ -217,10 +264,30 @@ def test_clv_referrals_cli(sales, tmp_path):
 def test_cdnow_oracle_through_the_command(shared_dataset, tmp_path):
     params = tmp_path / "p.json"
     path = str(shared_dataset("cdnow_sample.csv"))
-    for model, published, ll in [("bgnbd", {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, -9582.4),
-                                 ("pnbd", {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}, -9595.0)]:
-        result = runner.invoke(app, ["clv", path, "--as-of", "1997-09-30", "--unit", "week", "--model", model,
-                                     "-f", "csv", "-o", str(tmp_path / "out.csv"), "-q", "--params-out", str(params)])
+    for model, published, ll in [
+        ("bgnbd", {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, -9582.4),
+        ("pnbd", {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}, -9595.0),
+    ]:
+        result = runner.invoke(
+            app,
+            [
+                "clv",
+                path,
+                "--as-of",
+                "1997-09-30",
+                "--unit",
+                "week",
+                "--model",
+                model,
+                "-f",
+                "csv",
+                "-o",
+                str(tmp_path / "out.csv"),
+                "-q",
+                "--params-out",
+                str(params),
+            ],
+        )
         assert result.exit_code == 0, result.stderr
         saved = json.loads(params.read_text())
         for name, value in published.items():

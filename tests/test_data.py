@@ -8,9 +8,9 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
+from crmkit.errors import ColumnError, DataError, InputError
 from crmkit.io.columns import detect_columns, normalise_header
 from crmkit.io.purchases import read_purchases
-from crmkit.errors import ColumnError, DataError, InputError
 
 
 def rows(data):
@@ -19,12 +19,14 @@ def rows(data):
 
 
 def test_gbk_chinese_headers_dates_title_rows_and_total_row(write):
-    text = ("销售明细报表\n导出时间：2024-05-01\n\n"
-            "客户编号,订单日期,金额（元）,状态\n"
-            "00123,2024年3月5日,\"￥1,234.50\",完成\n"
-            "00124,2024/3/6,(20.00),退货\n"
-            "00125,2024年3月7日 14:30,88元,完成\n"
-            "合计,,\"1,302.50\",\n")
+    text = (
+        "销售明细报表\n导出时间：2024-05-01\n\n"
+        "客户编号,订单日期,金额（元）,状态\n"
+        '00123,2024年3月5日,"￥1,234.50",完成\n'
+        "00124,2024/3/6,(20.00),退货\n"
+        "00125,2024年3月7日 14:30,88元,完成\n"
+        '合计,,"1,302.50",\n'
+    )
     data = read_purchases(write("gbk.csv", text, "gbk"))
     assert rows(data) == [
         ("00123", date(2024, 3, 5), 1234.5, False),
@@ -56,31 +58,56 @@ def test_utf16_tab_separated_excel_unicode_text(write):
 
 
 def test_semicolon_decimal_comma_and_currency(write):
-    text = "id;date;amount\n1;13/01/2024;1.234,50\n2;02/02/2024;\"12,50 €\"\n3;03/02/2024;-3,00\n"
+    text = 'id;date;amount\n1;13/01/2024;1.234,50\n2;02/02/2024;"12,50 €"\n3;03/02/2024;-3,00\n'
     data = read_purchases(write("semi.csv", text))
-    assert rows(data) == [("1", date(2024, 1, 13), 1234.5, False), ("2", date(2024, 2, 2), 12.5, False),
-                          ("3", date(2024, 2, 3), -3.0, True)]
+    assert rows(data) == [
+        ("1", date(2024, 1, 13), 1234.5, False),
+        ("2", date(2024, 2, 2), 12.5, False),
+        ("3", date(2024, 2, 3), -3.0, True),
+    ]
     assert data.quality.delimiter == ";"
     assert any("decimal comma" in n for n in data.quality.notes)
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("$1,234.50", 1234.5), ("¥88", 88.0), ("￥-5", -5.0), ("€12.00", 12.0), ("100元", 100.0),
-    ("(20.00)", -20.0), ("20-", -20.0), ("1 234.5", 1234.5), ("USD 12", 12.0), ("+7", 7.0), ("0", 0.0),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("$1,234.50", 1234.5),
+        ("¥88", 88.0),
+        ("￥-5", -5.0),
+        ("€12.00", 12.0),
+        ("100元", 100.0),
+        ("(20.00)", -20.0),
+        ("20-", -20.0),
+        ("1 234.5", 1234.5),
+        ("USD 12", 12.0),
+        ("+7", 7.0),
+        ("0", 0.0),
+    ],
+)
 def test_amount_formats(write, raw, expected):
     data = read_purchases(write("a.csv", f'customer_id,date,amount\nc1,2024-01-01,"{raw}"\n'))
     got = data.transactions["amount"].iloc[0]
     assert got == pytest.approx(-abs(expected) if expected < 0 else expected)
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("2024-03-05", date(2024, 3, 5)), ("2024-03-05 10:22:00", date(2024, 3, 5)),
-    ("2024-03-05T10:22:00", date(2024, 3, 5)), ("2024/3/5", date(2024, 3, 5)), ("2024.03.05", date(2024, 3, 5)),
-    ("20240305", date(2024, 3, 5)), ("2024年3月5日", date(2024, 3, 5)), ("2024年3月5日 14:30", date(2024, 3, 5)),
-    ("45356", date(2024, 3, 5)), ("5 Mar 2024", date(2024, 3, 5)), ("Mar 5, 2024", date(2024, 3, 5)),
-    ("3/5/2024 8:26", date(2024, 3, 5)),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("2024-03-05", date(2024, 3, 5)),
+        ("2024-03-05 10:22:00", date(2024, 3, 5)),
+        ("2024-03-05T10:22:00", date(2024, 3, 5)),
+        ("2024/3/5", date(2024, 3, 5)),
+        ("2024.03.05", date(2024, 3, 5)),
+        ("20240305", date(2024, 3, 5)),
+        ("2024年3月5日", date(2024, 3, 5)),
+        ("2024年3月5日 14:30", date(2024, 3, 5)),
+        ("45356", date(2024, 3, 5)),
+        ("5 Mar 2024", date(2024, 3, 5)),
+        ("Mar 5, 2024", date(2024, 3, 5)),
+        ("3/5/2024 8:26", date(2024, 3, 5)),
+    ],
+)
 def test_date_formats(write, raw, expected):
     data = read_purchases(write("d.csv", f'customer_id,date,amount\nc1,"{raw}",1\n'))
     assert data.transactions["date"].dt.date.iloc[0] == expected
@@ -104,25 +131,32 @@ def test_ids_stay_text(write):
 
 
 def test_quantity_times_price_and_cancelled_invoices(write):
-    text = ("InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n"
-            "536365,A,6,12/1/2010 8:26,2.55,17850.0\n"
-            "536366,B,2,12/13/2010 9:00,1.50,17850.0\n"
-            "C536379,A,-1,12/14/2010 9:41,2.55,17850.0\n"
-            "536367,A,1,12/14/2010 10:00,2.55,\n")
+    text = (
+        "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n"
+        "536365,A,6,12/1/2010 8:26,2.55,17850.0\n"
+        "536366,B,2,12/13/2010 9:00,1.50,17850.0\n"
+        "C536379,A,-1,12/14/2010 9:41,2.55,17850.0\n"
+        "536367,A,1,12/14/2010 10:00,2.55,\n"
+    )
     data = read_purchases(write("retail.csv", text))
-    assert rows(data) == [("17850", date(2010, 12, 1), 15.3, False), ("17850", date(2010, 12, 13), 3.0, False),
-                          ("17850", date(2010, 12, 14), -2.55, True)]
+    assert rows(data) == [
+        ("17850", date(2010, 12, 1), 15.3, False),
+        ("17850", date(2010, 12, 13), 3.0, False),
+        ("17850", date(2010, 12, 14), -2.55, True),
+    ]
     assert data.quality.dropped == {"missing_customer_id": 1}
     assert any("Quantity x UnitPrice" in n for n in data.quality.notes)
 
 
 def test_status_returns_offset_or_cancel(write):
-    text = ("order_id,customer_id,date,amount,status\n"
-            "o1,c1,2024-01-01,100,completed\n"
-            "o1,c1,2024-01-05,40,returned\n"     # a return line of order o1: offsets revenue
-            "o2,c2,2024-01-02,70,cancelled\n"    # an order that was cancelled: never revenue
-            "o3,c2,2024-01-03,30,已完成\n"
-            "o4,c2,2024-01-04,30,退货\n")        # 退货 on its own order: cancelled
+    text = (
+        "order_id,customer_id,date,amount,status\n"
+        "o1,c1,2024-01-01,100,completed\n"
+        "o1,c1,2024-01-05,40,returned\n"  # a return line of order o1: offsets revenue
+        "o2,c2,2024-01-02,70,cancelled\n"  # an order that was cancelled: never revenue
+        "o3,c2,2024-01-03,30,已完成\n"
+        "o4,c2,2024-01-04,30,退货\n"
+    )  # 退货 on its own order: cancelled
     data = read_purchases(write("status.csv", text))
     t = data.transactions
     assert t.groupby("customer_id")["amount"].sum().to_dict() == {"c1": 60.0, "c2": 30.0}
@@ -160,9 +194,14 @@ def test_malformed_row(write):
         read_purchases(path)
 
 
-@pytest.mark.parametrize("content, message", [
-    ("", "file is empty"), ("   \n\n", "file is empty"), ("customer_id,date,amount\n", "no data rows"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "file is empty"),
+        ("   \n\n", "file is empty"),
+        ("customer_id,date,amount\n", "no data rows"),
+    ],
+)
 def test_empty_inputs(write, content, message):
     with pytest.raises(InputError, match=message):
         read_purchases(write("empty.csv", content))
@@ -228,8 +267,9 @@ def test_xlsx_named_sheet_and_bad_value_row(tmp_path):
 
 
 def test_parquet_and_gzip(tmp_path):
-    frame = pd.DataFrame({"customer_id": ["007", "008"], "date": pd.to_datetime(["2024-01-01", "2024-01-02"]),
-                          "amount": [1.5, 2.0]})
+    frame = pd.DataFrame(
+        {"customer_id": ["007", "008"], "date": pd.to_datetime(["2024-01-01", "2024-01-02"]), "amount": [1.5, 2.0]}
+    )
     frame.to_parquet(tmp_path / "s.parquet")
     data = read_purchases(str(tmp_path / "s.parquet"))
     assert rows(data) == [("007", date(2024, 1, 1), 1.5, False), ("008", date(2024, 1, 2), 2.0, False)]

@@ -31,7 +31,7 @@ from crmkit.report.excel import (
 
 
 # --- formula injection ------------------------------------------------------------------------
-@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"http://x\")"])
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", '=HYPERLINK("http://x")'])
 def test_dangerous_text_gets_an_apostrophe(text):
     assert neutralise_text(text) == "'" + text
     assert neutralise_text(neutralise_text(text)) == "'" + text  # idempotent
@@ -43,15 +43,17 @@ def test_safe_values_unchanged(value):
 
 
 def test_neutralise_frame_only_touches_text():
-    frame = pd.DataFrame({
-        "object": pd.Series(["=1+1", "ok", None], dtype=object),
-        "str": pd.Series(["@x", "ok", None], dtype="str"),
-        "pyarrow": pd.Series(["+1", None, "ok"], dtype="string[pyarrow]"),
-        "mixed": pd.Series(["-2", 3, None], dtype=object),
-        "category": pd.Series(["=a", "b", "=a"], dtype="category"),
-        "number": [-1.0, 2.0, 3.0],
-        "dates": pd.to_datetime(["2024-01-01", None, "2024-01-03"]),
-    })
+    frame = pd.DataFrame(
+        {
+            "object": pd.Series(["=1+1", "ok", None], dtype=object),
+            "str": pd.Series(["@x", "ok", None], dtype="str"),
+            "pyarrow": pd.Series(["+1", None, "ok"], dtype="string[pyarrow]"),
+            "mixed": pd.Series(["-2", 3, None], dtype=object),
+            "category": pd.Series(["=a", "b", "=a"], dtype="category"),
+            "number": [-1.0, 2.0, 3.0],
+            "dates": pd.to_datetime(["2024-01-01", None, "2024-01-03"]),
+        }
+    )
     before = frame.copy()
     safe = neutralise_frame(frame)
     pd.testing.assert_frame_equal(frame, before)  # the input is not modified
@@ -85,15 +87,27 @@ def test_neutralise_frame_is_vectorised_on_a_million_rows():
 
 
 # --- number formats ---------------------------------------------------------------------------
-@pytest.mark.parametrize(("name", "kind", "expected"), [
-    ("revenue_share", "float", "0.0%"), ("repeat_customer_rate", "float", "0.0%"),
-    ("monetary", "float", "#,##0.00"), ("avg_order_value", "float", "#,##0.00"),
-    ("returns", "float", "#,##0.00"), ("return_amount", "float", "#,##0.00"),
-    ("customers", "int", "#,##0"), ("frequency", "int", "#,##0"), ("return_rows", "int", "#,##0"),
-    ("r_score", "int", "General"), ("customer_id", "int", "General"), ("cluster", "int", "General"),
-    ("gini", "float", "0.000"), ("mean_frequency", "float", "#,##0.00"),
-    ("first_purchase", "date", "yyyy-mm-dd"), ("segment", "text", "General"),
-])
+@pytest.mark.parametrize(
+    ("name", "kind", "expected"),
+    [
+        ("revenue_share", "float", "0.0%"),
+        ("repeat_customer_rate", "float", "0.0%"),
+        ("monetary", "float", "#,##0.00"),
+        ("avg_order_value", "float", "#,##0.00"),
+        ("returns", "float", "#,##0.00"),
+        ("return_amount", "float", "#,##0.00"),
+        ("customers", "int", "#,##0"),
+        ("frequency", "int", "#,##0"),
+        ("return_rows", "int", "#,##0"),
+        ("r_score", "int", "General"),
+        ("customer_id", "int", "General"),
+        ("cluster", "int", "General"),
+        ("gini", "float", "0.000"),
+        ("mean_frequency", "float", "#,##0.00"),
+        ("first_purchase", "date", "yyyy-mm-dd"),
+        ("segment", "text", "General"),
+    ],
+)
 def test_number_format_rules(name, kind, expected):
     assert number_format_for(name, kind) == expected
 
@@ -107,17 +121,19 @@ def test_number_format_from_values():
 
 # --- tables and key/values --------------------------------------------------------------------
 def sample_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "customer_id": ["A", "=B", " padded ", "x & <y>"],
-        "monetary": [1234.5, np.nan, 3.0, np.inf],
-        "frequency": pd.Series([1, None, 3, 4], dtype="Int64"),
-        "revenue_share": [0.1, 0.2, 0.3, 0.4],
-        "first_purchase": pd.to_datetime(["2024-01-01", "2024-02-01", None, "2024-03-01"]),
-        "last_purchase": pd.Series([dt.date(2024, 5, 1), None, dt.date(2024, 5, 3), dt.date(2024, 5, 4)]),
-        "active": [True, False, True, False],
-        "note": pd.Series([1, "text", dt.date(2024, 1, 2), None], dtype=object),
-        "ctrl": ["bell\x07", "ok", "tab\tinside", "x" * 40_000],
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": ["A", "=B", " padded ", "x & <y>"],
+            "monetary": [1234.5, np.nan, 3.0, np.inf],
+            "frequency": pd.Series([1, None, 3, 4], dtype="Int64"),
+            "revenue_share": [0.1, 0.2, 0.3, 0.4],
+            "first_purchase": pd.to_datetime(["2024-01-01", "2024-02-01", None, "2024-03-01"]),
+            "last_purchase": pd.Series([dt.date(2024, 5, 1), None, dt.date(2024, 5, 3), dt.date(2024, 5, 4)]),
+            "active": [True, False, True, False],
+            "note": pd.Series([1, "text", dt.date(2024, 1, 2), None], dtype=object),
+            "ctrl": ["bell\x07", "ok", "tab\tinside", "x" * 40_000],
+        }
+    )
 
 
 def cell_rows(ws):
@@ -163,9 +179,20 @@ def test_huge_integer_ids_are_text(tmp_path):
 
 def test_key_values_title_and_formats(tmp_path):
     book = ReportWorkbook("zh")
-    span = book.add_key_values("sheet:summary", {"customers": 1200, "revenue": 98500.5, "as_of": dt.date(2024, 6, 30),
-                                                 "top20_share": 0.71, "scheme": "=rfm", "missing": None},
-                               title="title:segment_report", start_row=3, start_col=2)
+    span = book.add_key_values(
+        "sheet:summary",
+        {
+            "customers": 1200,
+            "revenue": 98500.5,
+            "as_of": dt.date(2024, 6, 30),
+            "top20_share": 0.71,
+            "scheme": "=rfm",
+            "missing": None,
+        },
+        title="title:segment_report",
+        start_row=3,
+        start_col=2,
+    )
     assert span == Span(4, 9, 2, 3)
     ws = save_and_open(book, tmp_path / "k.xlsx")["摘要"]
     assert ws["B3"].value == "客户分群(RFM)" and ws["B3"].font.bold
@@ -180,8 +207,9 @@ def test_key_values_title_and_formats(tmp_path):
 def test_blocks_share_a_sheet(tmp_path):
     book = ReportWorkbook("en")
     first = book.add_table("s", pd.DataFrame({"a": [1, 2]}), title="First")
-    second = book.add_table("s", pd.DataFrame({"b": [3]}), start_row=first.last_row + 2,
-                            freeze_header=False, autofilter=False)
+    second = book.add_table(
+        "s", pd.DataFrame({"b": [3]}), start_row=first.last_row + 2, freeze_header=False, autofilter=False
+    )
     side = book.add_key_values("s", [("k", "v")], start_col=4)
     assert first == Span(2, 4, 1, 1) and second == Span(6, 7, 1, 1) and side == Span(1, 1, 4, 5)
     ws = save_and_open(book, tmp_path / "b.xlsx")["s"]
@@ -222,21 +250,44 @@ def test_too_many_rows_for_excel():
 # --- charts -------------------------------------------------------------------------------------
 def test_native_charts(tmp_path):
     book = ReportWorkbook("en")
-    frame = pd.DataFrame({"month": ["2024-01", "2024-02", "2024-03"], "customers": [10, 12, 9],
-                          "customer_share": [0.3, 0.4, 0.3], "revenue_share": [0.2, 0.5, 0.3]})
+    frame = pd.DataFrame(
+        {
+            "month": ["2024-01", "2024-02", "2024-03"],
+            "customers": [10, 12, 9],
+            "customer_share": [0.3, 0.4, 0.3],
+            "revenue_share": [0.2, 0.5, 0.3],
+        }
+    )
     span = book.add_table("c", frame)
     cats = column_ref(span, frame.columns, "month", header=False)
     assert cats == (1, 2, 1, 4)
-    book.add_bar_chart("c", data_ref=column_ref(span, frame.columns, "customers"), categories_ref=cats,
-                       anchor="G2", title="chart:customers_per_segment", y_title="axis:customers")
-    book.add_bar_chart("c", data_ref=[column_ref(span, frame.columns, "customer_share"),
-                                      column_ref(span, frame.columns, "revenue_share")],
-                       categories_ref=cats, anchor="G20", percent=True, horizontal=True)
-    book.add_line_chart("c", data_ref=column_ref(span, frame.columns, "customers"), categories_ref=cats,
-                        anchor="P2", title="Customers by month")
+    book.add_bar_chart(
+        "c",
+        data_ref=column_ref(span, frame.columns, "customers"),
+        categories_ref=cats,
+        anchor="G2",
+        title="chart:customers_per_segment",
+        y_title="axis:customers",
+    )
+    book.add_bar_chart(
+        "c",
+        data_ref=[column_ref(span, frame.columns, "customer_share"), column_ref(span, frame.columns, "revenue_share")],
+        categories_ref=cats,
+        anchor="G20",
+        percent=True,
+        horizontal=True,
+    )
+    book.add_line_chart(
+        "c",
+        data_ref=column_ref(span, frame.columns, "customers"),
+        categories_ref=cats,
+        anchor="P2",
+        title="Customers by month",
+    )
     share = column_ref(span, frame.columns, "customer_share", header=False)
-    book.add_scatter_chart("c", series=[ScatterSeries(share, share, "series:equality")], anchor="P20",
-                           percent=True, percent_x=True)
+    book.add_scatter_chart(
+        "c", series=[ScatterSeries(share, share, "series:equality")], anchor="P20", percent=True, percent_x=True
+    )
     ws = save_and_open(book, tmp_path / "c.xlsx")["c"]
     kinds = [type(chart) for chart in ws._charts]
     assert kinds == [BarChart, BarChart, LineChart, ScatterChart]
@@ -249,8 +300,11 @@ def test_native_charts(tmp_path):
 def _sheet_xml(tmp_path, name, fast, monkeypatch):
     monkeypatch.setattr(excel_rows, "_FAST_ROWS", fast)
     book = ReportWorkbook("zh")
-    book.add_key_values("sheet:summary", {"customers": 3, "as_of": dt.date(2024, 6, 30), "gini": 0.5,
-                                          "flag": True, "scheme": "=x"}, title="title:segment_report")
+    book.add_key_values(
+        "sheet:summary",
+        {"customers": 3, "as_of": dt.date(2024, 6, 30), "gini": 0.5, "flag": True, "scheme": "=x"},
+        title="title:segment_report",
+    )
     book.add_table("sheet:customers", sample_frame(), start_row=9, freeze_header=True)
     path = tmp_path / name
     book.save(path)
@@ -361,4 +415,4 @@ def test_long_table_splits_over_sheets(tmp_path, monkeypatch):
     ids = [c.value for ws in wb.worksheets for c in ws["A"][1:]]
     assert ids == [f"c{i}" for i in range(10)]
     headers = {(ws["A1"].value, ws["B1"].value) for ws in wb.worksheets}
-    assert len(headers) == 1 and None not in headers.pop()                 # every part has the header
+    assert len(headers) == 1 and None not in headers.pop()  # every part has the header

@@ -25,9 +25,14 @@ AS_OF = dt.date(2024, 6, 30)
 def transactions(purchases: dict[str, list[str]]) -> pd.DataFrame:
     """A transactions frame from ``{customer_id: [dates]}``, one purchase of 10 per date."""
     rows = [(cid, day) for cid, days in purchases.items() for day in days]
-    return pd.DataFrame({"customer_id": [r[0] for r in rows],
-                         "date": pd.to_datetime([r[1] for r in rows]).astype("datetime64[ns]"),
-                         "amount": 10.0, "is_return": False})
+    return pd.DataFrame(
+        {
+            "customer_id": [r[0] for r in rows],
+            "date": pd.to_datetime([r[1] for r in rows]).astype("datetime64[ns]"),
+            "amount": 10.0,
+            "is_return": False,
+        }
+    )
 
 
 def every(start: str, end: str, days: int) -> list[str]:
@@ -36,11 +41,11 @@ def every(start: str, end: str, days: int) -> list[str]:
 
 # Base population, all hand-checked against the default rules (no model: < 20 repeat buyers).
 BASE = {
-    "one": ["2024-06-01"],                                  # 1 occasion, 29 days ago
-    "old1": ["2023-01-01"],                                 # 1 occasion, 546 days ago
-    "reg": every("2024-01-01", "2024-06-28", 30),           # 6 occasions, gap 30, 12 days ago, tenure 181
-    "new2": ["2024-06-01", "2024-06-20"],                   # 2 occasions, gap 19, 10 days ago
-    "lapsed": ["2024-01-01", "2024-01-31", "2024-03-01"],   # gap 30, 121 days ago > 1.5 x 30
+    "one": ["2024-06-01"],  # 1 occasion, 29 days ago
+    "old1": ["2023-01-01"],  # 1 occasion, 546 days ago
+    "reg": every("2024-01-01", "2024-06-28", 30),  # 6 occasions, gap 30, 12 days ago, tenure 181
+    "new2": ["2024-06-01", "2024-06-20"],  # 2 occasions, gap 19, 10 days ago
+    "lapsed": ["2024-01-01", "2024-01-31", "2024-03-01"],  # gap 30, 121 days ago > 1.5 x 30
 }
 
 
@@ -50,9 +55,15 @@ def by_id(result) -> pd.DataFrame:
 
 # --- rungs and stages without survey ----------------------------------------------------------
 
+
 def test_behavioural_rungs_and_stages():
-    members = pd.DataFrame({"customer_id": ["m1", "m2", "m3", "one"],
-                            "registered": [False, True, False, True], "enquired": [False, False, True, False]})
+    members = pd.DataFrame(
+        {
+            "customer_id": ["m1", "m2", "m3", "one"],
+            "registered": [False, True, False, True],
+            "enquired": [False, False, True, False],
+        }
+    )
     result = ladder(transactions(BASE), AS_OF, members=members)
     people = by_id(result)
     assert people.loc["m1", "rung"] == "suspect"
@@ -91,13 +102,24 @@ def test_distribution_and_stage_tables_in_order():
     result = ladder(transactions(BASE), AS_OF, members=members)
     dist = result.distribution
     assert dist["rung"].tolist() == list(RUNGS)
-    assert dict(zip(dist["rung"], dist["count"])) == {"suspect": 1, "prospect": 1, "customer": 3, "regular": 1,
-                                                      "supporter": 1, "advocate": 0}
+    assert dict(zip(dist["rung"], dist["count"])) == {
+        "suspect": 1,
+        "prospect": 1,
+        "customer": 3,
+        "regular": 1,
+        "supporter": 1,
+        "advocate": 0,
+    }
     assert dist["share"].sum() == pytest.approx(1.0)
     stages = result.stages
     assert stages["lifecycle_stage"].tolist() == list(STAGES)
-    assert dict(zip(stages["lifecycle_stage"], stages["count"])) == {"exploration": 1, "formation": 1,
-                                                                     "stability": 1, "decline": 2, "none": 2}
+    assert dict(zip(stages["lifecycle_stage"], stages["count"])) == {
+        "exploration": 1,
+        "formation": 1,
+        "stability": 1,
+        "decline": 2,
+        "none": 2,
+    }
     # people sorted top rung first
     ranks = result.people["rung"].map({r: i for i, r in enumerate(RUNGS)})
     assert ranks.is_monotonic_decreasing
@@ -128,25 +150,40 @@ def test_rows_after_as_of_are_ignored():
 
 def test_return_only_buyer_and_numeric_member_ids():
     tx = transactions({"17": ["2024-06-01"]})
-    tx = pd.concat([tx, pd.DataFrame({"customer_id": ["r"], "date": pd.to_datetime(["2024-06-02"]),
-                                      "amount": [-5.0], "is_return": [True]})], ignore_index=True)
+    tx = pd.concat(
+        [
+            tx,
+            pd.DataFrame(
+                {"customer_id": ["r"], "date": pd.to_datetime(["2024-06-02"]), "amount": [-5.0], "is_return": [True]}
+            ),
+        ],
+        ignore_index=True,
+    )
     people = by_id(ladder(tx, AS_OF, members=pd.DataFrame({"customer_id": [17, 18]})))
     assert people.loc["17", "rung"] == "customer"  # member 17 and customer "17" are one person
     assert people.loc["18", "rung"] == "suspect"
-    assert people.loc["r", "rung"] == "suspect"    # a return alone is no purchase occasion
+    assert people.loc["r", "rung"] == "suspect"  # a return alone is no purchase occasion
     assert len(people) == 3
 
 
 # --- survey and referrals -----------------------------------------------------------------------
 
-REGULARS = {"s1": every("2024-01-01", "2024-06-28", 30), "s2": every("2024-01-02", "2024-06-29", 30),
-            "s3": every("2024-01-03", "2024-06-30", 30), "s4": every("2024-01-04", "2024-06-30", 30)}
+REGULARS = {
+    "s1": every("2024-01-01", "2024-06-28", 30),
+    "s2": every("2024-01-02", "2024-06-29", 30),
+    "s3": every("2024-01-03", "2024-06-30", 30),
+    "s4": every("2024-01-04", "2024-06-30", 30),
+}
 
 
 def test_survey_and_referral_rungs():
-    survey = pd.DataFrame({"customer_id": ["s1", "s2", "s3", "s4", "r0"],
-                           "satisfaction": [80.0, 90.0, 50.0, 75.0, 99.0],
-                           "recommend": [5.0, 10.0, 10.0, np.nan, 10.0]})
+    survey = pd.DataFrame(
+        {
+            "customer_id": ["s1", "s2", "s3", "s4", "r0"],
+            "satisfaction": [80.0, 90.0, 50.0, 75.0, 99.0],
+            "recommend": [5.0, 10.0, 10.0, np.nan, 10.0],
+        }
+    )
     referrals = pd.DataFrame({"referrer_id": ["s1", "ref0"], "referred_id": ["x9", "x8"]})
     result = ladder(transactions(REGULARS), AS_OF, survey=survey, referrals=referrals)
     people = by_id(result)
@@ -185,12 +222,19 @@ def test_survey_out_of_range_is_a_data_error():
 
 # --- behavioural proxies ------------------------------------------------------------------------
 
-PROXY_RULES = {"proxy": {"supporter_quantile": 0.0, "advocate_quantile": 0.0, "supporter_min_occasions": 10,
-                         "supporter_min_tenure_days": 300, "advocate_min_occasions": 40}}
+PROXY_RULES = {
+    "proxy": {
+        "supporter_quantile": 0.0,
+        "advocate_quantile": 0.0,
+        "supporter_min_occasions": 10,
+        "supporter_min_tenure_days": 300,
+        "advocate_min_occasions": 40,
+    }
+}
 PROXY_PEOPLE = {
-    "heavy": every("2023-07-03", "2024-06-24", 7),      # 52 occasions, gap 7, 6 days ago
+    "heavy": every("2023-07-03", "2024-06-24", 7),  # 52 occasions, gap 7, 6 days ago
     "heavy_late": every("2023-07-07", "2024-06-21", 7),  # 51 occasions, gap 7, 9 days ago (> 1 x gap)
-    "mid": every("2023-07-05", "2024-06-25", 30),        # 12 occasions, tenure 361
+    "mid": every("2023-07-05", "2024-06-25", 30),  # 12 occasions, tenure 361
     "young": ["2024-05-01", "2024-06-01", "2024-06-25"],  # 3 occasions, tenure 60
 }
 
@@ -216,8 +260,11 @@ def test_proxy_quantiles_with_default_rules():
 
 
 def test_proxies_off_keeps_top_rungs_empty():
-    result = ladder(transactions(PROXY_PEOPLE), AS_OF, rules={**PROXY_RULES, "proxy": {
-        **PROXY_RULES["proxy"], "use_proxies": False}})
+    result = ladder(
+        transactions(PROXY_PEOPLE),
+        AS_OF,
+        rules={**PROXY_RULES, "proxy": {**PROXY_RULES["proxy"], "use_proxies": False}},
+    )
     people = by_id(result)
     assert set(people["rung"]) == {"regular"}
     assert (people["basis"] == "behaviour").all()
@@ -225,6 +272,7 @@ def test_proxies_off_keeps_top_rungs_empty():
 
 
 # --- the BG/NBD path ----------------------------------------------------------------------------
+
 
 def simulated(n: int = 80, seed: int = 3) -> pd.DataFrame:
     """Buy-till-you-die purchases: exponential gaps, dropout with probability p after each purchase."""
@@ -284,13 +332,15 @@ def test_bad_inputs():
 
 # --- rules --------------------------------------------------------------------------------------
 
+
 def test_default_rules_complete():
     rules = load_rules()
     assert rules["activity"]["min_repeat_buyers"] == 20
     assert rules["survey"]["recommend_min"] == 9
     assert set(rules["rungs"]) == set(RUNGS)
-    assert all(set(texts) == {"label_en", "label_zh", "next_action_en", "next_action_zh"}
-               for texts in rules["rungs"].values())
+    assert all(
+        set(texts) == {"label_en", "label_zh", "next_action_en", "next_action_zh"} for texts in rules["rungs"].values()
+    )
 
 
 def test_user_rules_file_overrides_only_its_keys(tmp_path):
@@ -301,28 +351,35 @@ def test_user_rules_file_overrides_only_its_keys(tmp_path):
     assert rules["survey"]["recommend_min"] == 9
     assert rules["rungs"]["advocate"]["label_en"] == "Champion"
     assert rules["rungs"]["advocate"]["label_zh"] == "拥护者"
-    result = ladder(transactions(REGULARS), AS_OF, rules=str(path),
-                    survey=pd.DataFrame({"customer_id": ["s1"], "satisfaction": [75.0]}))
+    result = ladder(
+        transactions(REGULARS),
+        AS_OF,
+        rules=str(path),
+        survey=pd.DataFrame({"customer_id": ["s1"], "satisfaction": [75.0]}),
+    )
     assert by_id(result).loc["s1", "rung"] == "regular"  # 75 < 80
 
 
-@pytest.mark.parametrize("text, key", [
-    ("[activity]\np_alive_min = 1.5\n", "activity.p_alive_min"),
-    ("[activity]\np_alive_min = \"high\"\n", "activity.p_alive_min"),
-    ("[activity]\nmin_repeat_buyers = 2.5\n", "activity.min_repeat_buyers"),
-    ("[activity]\nunit = \"fortnight\"\n", "activity.unit"),
-    ("[survey]\nrecommend_min = true\n", "survey.recommend_min"),
-    ("[survey]\nsatisfaction_floor = 70\n", "survey.satisfaction_floor"),
-    ("[proxy]\nuse_proxies = 1\n", "proxy.use_proxies"),
-    ("[lifecycle]\ndecline_gap_multiple = 0\n", "lifecycle.decline_gap_multiple"),
-    ("[lifecycle]\nexploration_days = nan\n", "lifecycle.exploration_days"),
-    ("[ladder]\nx = 1\n", "[ladder]"),
-    ("survey = 3\n", "survey"),
-    ("[rungs.fan]\nlabel_en = \"Fan\"\n", "rungs.fan"),
-    ("[rungs.advocate]\nlabel_fr = \"Fan\"\n", "rungs.advocate.label_fr"),
-    ("[rungs.advocate]\nlabel_en = 3\n", "rungs.advocate.label_en"),
-    ("[survey\n", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("[activity]\np_alive_min = 1.5\n", "activity.p_alive_min"),
+        ('[activity]\np_alive_min = "high"\n', "activity.p_alive_min"),
+        ("[activity]\nmin_repeat_buyers = 2.5\n", "activity.min_repeat_buyers"),
+        ('[activity]\nunit = "fortnight"\n', "activity.unit"),
+        ("[survey]\nrecommend_min = true\n", "survey.recommend_min"),
+        ("[survey]\nsatisfaction_floor = 70\n", "survey.satisfaction_floor"),
+        ("[proxy]\nuse_proxies = 1\n", "proxy.use_proxies"),
+        ("[lifecycle]\ndecline_gap_multiple = 0\n", "lifecycle.decline_gap_multiple"),
+        ("[lifecycle]\nexploration_days = nan\n", "lifecycle.exploration_days"),
+        ("[ladder]\nx = 1\n", "[ladder]"),
+        ("survey = 3\n", "survey"),
+        ('[rungs.fan]\nlabel_en = "Fan"\n', "rungs.fan"),
+        ('[rungs.advocate]\nlabel_fr = "Fan"\n', "rungs.advocate.label_fr"),
+        ("[rungs.advocate]\nlabel_en = 3\n", "rungs.advocate.label_en"),
+        ("[survey\n", "not valid TOML"),
+    ],
+)
 def test_rules_file_errors_name_the_key(tmp_path, text, key):
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
@@ -340,6 +397,7 @@ def test_rules_missing_file_and_mapping_errors(tmp_path):
 
 
 # --- migration ----------------------------------------------------------------------------------
+
 
 def check_margins(before, after, matrix):
     b = before.distribution.set_index("rung")["count"]
@@ -363,10 +421,10 @@ def test_migration_at_two_dates_adds_up():
     assert before.as_of == dt.date(2024, 3, 15) and after.as_of == AS_OF
     assert list(matrix.index) == [*RUNGS, "new"] and list(matrix.columns) == [*RUNGS, "left"]
     check_margins(before, after, matrix)
-    assert matrix.loc["prospect", "customer"] == 1   # "one": registered member, then bought
-    assert matrix.loc["new", "customer"] == 1        # "late" first bought after 15 March
-    assert matrix.loc["new", "regular"] == 1         # so did "new2"
-    assert matrix.loc["regular", "customer"] == 1    # "lapsed" slipped
+    assert matrix.loc["prospect", "customer"] == 1  # "one": registered member, then bought
+    assert matrix.loc["new", "customer"] == 1  # "late" first bought after 15 March
+    assert matrix.loc["new", "regular"] == 1  # so did "new2"
+    assert matrix.loc["regular", "customer"] == 1  # "lapsed" slipped
     summary = migration_summary(matrix).set_index("movement")["people"]
     assert summary.sum() == matrix.to_numpy().sum()
     assert summary["new"] == 2 and summary["left"] == 0
@@ -387,7 +445,10 @@ def test_migration_with_people_leaving():
 
 def test_migration_random_ladders_add_up():
     tx = simulated(n=40, seed=11)
-    before, after, matrix = ladder_at_two_dates(tx, "2024-06-30", "2023-09-30",
-                                                referrals=pd.DataFrame({"referrer_id": ["c01", "c02"],
-                                                                        "referred_id": ["zz", "c03"]}))
+    before, after, matrix = ladder_at_two_dates(
+        tx,
+        "2024-06-30",
+        "2023-09-30",
+        referrals=pd.DataFrame({"referrer_id": ["c01", "c02"], "referred_id": ["zz", "c03"]}),
+    )
     check_margins(before, after, matrix)

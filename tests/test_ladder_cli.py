@@ -16,16 +16,32 @@ EX = Path(__file__).resolve().parents[1] / "examples"
 
 def test_ladder_with_every_input_and_report(tmp_path):
     report = tmp_path / "ladder.xlsx"
-    result = runner.invoke(app, ["ladder", str(EX / "sales.csv"), "--survey", str(EX / "survey.csv"),
-                                 "--members", str(EX / "members.csv"), "--referrals", str(EX / "referrals.csv"),
-                                 "-f", "csv", "--report", str(report), "--lang", "zh"])
+    result = runner.invoke(
+        app,
+        [
+            "ladder",
+            str(EX / "sales.csv"),
+            "--survey",
+            str(EX / "survey.csv"),
+            "--members",
+            str(EX / "members.csv"),
+            "--referrals",
+            str(EX / "referrals.csv"),
+            "-f",
+            "csv",
+            "--report",
+            str(report),
+            "--lang",
+            "zh",
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     people = pd.read_csv(io.StringIO(result.stdout), dtype={"customer_id": str})
     assert {"customer_id", "rung", "rung_label", "lifecycle_stage", "reason", "next_action"} <= set(people.columns)
     assert people.columns[0] == "customer_id"
     assert set(people["rung"]) == {"suspect", "prospect", "customer", "regular", "supporter", "advocate"}
     members = pd.read_csv(EX / "members.csv", dtype=str)
-    assert len(people) == members["customer_id"].nunique()          # everyone on the list has a rung
+    assert len(people) == members["customer_id"].nunique()  # everyone on the list has a rung
     assert people["rung_label"].str.contains("顾客|常客|支持者|拥护者|潜在|可能").all()
     import openpyxl
 

@@ -36,12 +36,23 @@ def test_paths_and_frames_read_already_give_the_same_ladders(purchases, from_pat
     transactions, as_of = purchases
     frame, first_row = read_survey(str(INPUTS["survey"]))
     signals = survey_signals(frame, "ecsi", first_row=first_row, source=str(INPUTS["survey"]))
-    from_frames = compare_ladders(transactions, as_of, survey=signals, members=read_members(str(INPUTS["members"])),
-                                  referrals=read_referrals(str(INPUTS["referrals"])))
+    from_frames = compare_ladders(
+        transactions,
+        as_of,
+        survey=signals,
+        members=read_members(str(INPUTS["members"])),
+        referrals=read_referrals(str(INPUTS["referrals"])),
+    )
     # the monthly report hands over its survey analysis instead of having it redone
     result = analyse_survey(frame, "ecsi", first_row=first_row, source=str(INPUTS["survey"]))
-    reused = compare_ladders(transactions, as_of, survey=INPUTS["survey"], members=INPUTS["members"],
-                             referrals=INPUTS["referrals"], survey_result=result)
+    reused = compare_ladders(
+        transactions,
+        as_of,
+        survey=INPUTS["survey"],
+        members=INPUTS["members"],
+        referrals=INPUTS["referrals"],
+        survey_result=result,
+    )
     for other in (from_frames, reused):
         pd.testing.assert_frame_equal(other.after.people, from_paths.after.people)
         pd.testing.assert_frame_equal(other.before.people, from_paths.before.people)
@@ -94,8 +105,9 @@ def test_to_dict_is_json_ready(from_paths):
 
 
 def test_bad_dates_name_the_parameter():
-    tx = pd.DataFrame({"customer_id": ["a"], "date": pd.to_datetime(["2024-01-01"]), "amount": [1.0],
-                       "is_return": [False]})
+    tx = pd.DataFrame(
+        {"customer_id": ["a"], "date": pd.to_datetime(["2024-01-01"]), "amount": [1.0], "is_return": [False]}
+    )
     with pytest.raises(UsageError, match="compare_to"):
         compare_ladders(tx, "2024-02-01", "last spring")
     with pytest.raises(UsageError, match="as_of"):
@@ -106,8 +118,10 @@ def test_bad_dates_name_the_parameter():
 
 # --- the reason sentences -------------------------------------------------------------------------
 
-CHECKS = (Fact("p_alive", True, {"value": 0.8, "min": 0.5}), Fact("cycle", False, {"recency": 40.0, "k": 1.5,
-                                                                                  "gap": 20.0}))
+CHECKS = (
+    Fact("p_alive", True, {"value": 0.8, "min": 0.5}),
+    Fact("cycle", False, {"recency": 40.0, "k": 1.5, "gap": 20.0}),
+)
 # one fact per reason key, with values of the kind the placement records
 FACTS = {
     "suspect": Fact("suspect", None, {"source": "member"}),
@@ -132,8 +146,9 @@ FACTS = {
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_explain_renders_every_reason_key(lang):
-    templates = {key for key, text in REASONS[lang].items() if isinstance(text, str) and key not in
-                 ("and", "or", "sep", "list")}
+    templates = {
+        key for key, text in REASONS[lang].items() if isinstance(text, str) and key not in ("and", "or", "sep", "list")
+    }
     assert templates == set(FACTS)
     assert set(REASONS["en"]) == set(REASONS["zh"])
     for key, fact in FACTS.items():
@@ -146,13 +161,18 @@ def test_explain_renders_every_reason_key(lang):
 
 def test_reason_sentences_word_for_word():
     facts = [FACTS["active_yes"], FACTS["sat_yes"], FACTS["rec_no"]]
-    assert reason(facts) == ("6 purchase occasions and active: P(alive) 0.80 >= 0.50 or 40 days since last purchase "
-                             "> 1.5 x mean gap 20 days; satisfaction 80 >= 70 (survey); recommend - and 0 "
-                             "referral(s): not a recommender")
-    assert reason(facts, "zh") == ("购买 6 次且仍活跃：活跃概率 0.80 >= 0.50或距上次购买 40 天 > 1.5 × 平均间隔 20 天；"
-                                   "满意度 80 ≥ 70（调查）；推荐意愿 -，推荐 0 人：未达推荐标准")
-    assert reason([FACTS["active_no"]]) == ("3 purchase occasions but not active: 40 days since last purchase > 1.5 x "
-                                            "mean gap 20 days")
+    assert reason(facts) == (
+        "6 purchase occasions and active: P(alive) 0.80 >= 0.50 or 40 days since last purchase "
+        "> 1.5 x mean gap 20 days; satisfaction 80 >= 70 (survey); recommend - and 0 "
+        "referral(s): not a recommender"
+    )
+    assert reason(facts, "zh") == (
+        "购买 6 次且仍活跃：活跃概率 0.80 >= 0.50或距上次购买 40 天 > 1.5 × 平均间隔 20 天；"
+        "满意度 80 ≥ 70（调查）；推荐意愿 -，推荐 0 人：未达推荐标准"
+    )
+    assert reason([FACTS["active_no"]]) == (
+        "3 purchase occasions but not active: 40 days since last purchase > 1.5 x mean gap 20 days"
+    )
     assert reason([FACTS["prospect"]], "zh") == "尚未购买；有兴趣表示：已注册、已咨询、参与调查、推荐过他人"
     with pytest.raises(UsageError):
         reason([FACTS["one"]], "fr")

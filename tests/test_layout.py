@@ -66,7 +66,8 @@ def imported_modules(path: Path) -> list[tuple[int, str]]:
                 candidate = f"{base}.{alias.name}"
                 # `from crmkit import models` imports a module; `from crmkit.io import x` a name
                 is_module = (PACKAGE.parent / Path(*candidate.split("."))).with_suffix(".py").exists() or (
-                    PACKAGE.parent / Path(*candidate.split(".")) / "__init__.py").exists()
+                    PACKAGE.parent / Path(*candidate.split(".")) / "__init__.py"
+                ).exists()
                 found.append((node.lineno, candidate if is_module else base))
     return found
 
@@ -106,8 +107,18 @@ def test_the_checker_sees_a_violation(tmp_path):
 
 
 def test_only_the_cli_imports_typer():
-    users = [str(p.relative_to(PACKAGE)) for p in SOURCES
-             if any(isinstance(n, (ast.Import, ast.ImportFrom)) and "typer" in
-                    ([a.name.split(".")[0] for a in n.names] if isinstance(n, ast.Import) else [(n.module or "").split(".")[0]])
-                    for n in ast.walk(ast.parse(p.read_text(encoding="utf-8"))))]
+    users = [
+        str(p.relative_to(PACKAGE))
+        for p in SOURCES
+        if any(
+            isinstance(n, (ast.Import, ast.ImportFrom))
+            and "typer"
+            in (
+                [a.name.split(".")[0] for a in n.names]
+                if isinstance(n, ast.Import)
+                else [(n.module or "").split(".")[0]]
+            )
+            for n in ast.walk(ast.parse(p.read_text(encoding="utf-8")))
+        )
+    ]
     assert users == ["cli.py"]

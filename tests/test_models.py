@@ -55,8 +55,13 @@ def cdnow():
     repeat = calibration[calibration["date"] > calibration["first"]]
     mean_value = repeat.groupby("customer_id")["amount"].mean().reindex(x.index)
     holdout = days[days["date"] > end].groupby("customer_id").size().reindex(x.index).fillna(0)
-    return {"x": x.to_numpy(), "t_x": t_x.to_numpy(), "T": T.to_numpy(),
-            "mean_value": mean_value.to_numpy(), "holdout": holdout.to_numpy()}
+    return {
+        "x": x.to_numpy(),
+        "t_x": t_x.to_numpy(),
+        "T": T.to_numpy(),
+        "mean_value": mean_value.to_numpy(),
+        "holdout": holdout.to_numpy(),
+    }
 
 
 def assert_within(fitted: dict, published: dict, rel: float):
@@ -125,8 +130,9 @@ def test_bgnbd_holdout_conditional_expectations(cdnow):
     # in the right range and that both routes agree.
     assert expected.sum() == pytest.approx(1653.4, abs=1.0)
     assert abs(expected.sum() - actual) / actual < 0.15
-    cohort = (model.expected_purchases_population(cdnow["T"] + 39.0)
-              - model.expected_purchases_population(cdnow["T"])).sum()
+    cohort = (
+        model.expected_purchases_population(cdnow["T"] + 39.0) - model.expected_purchases_population(cdnow["T"])
+    ).sum()
     assert cohort == pytest.approx(expected.sum(), rel=0.02)
     # Per-customer conditional expectations track actual holdout purchases.
     assert np.corrcoef(expected, cdnow["holdout"])[0, 1] > 0.5
@@ -149,9 +155,27 @@ def test_mbgnbd_and_pnbd_cdnow_predictions_are_consistent(cdnow):
 # Fader, Hardie & Shang (2010), Table 1: 11,104 donors, n = 6 opportunities (1996-2001),
 # x repeat donations, t_x the year of the last; (x, t_x, donors).
 DONATIONS = [
-    (0, 0, 3464), (1, 1, 1091), (1, 2, 277), (1, 3, 129), (1, 4, 78), (1, 5, 119), (1, 6, 129),
-    (2, 2, 613), (2, 3, 255), (2, 4, 155), (2, 5, 173), (2, 6, 234), (3, 3, 322), (3, 4, 181),
-    (3, 5, 225), (3, 6, 357), (4, 4, 240), (4, 5, 284), (4, 6, 512), (5, 5, 335), (5, 6, 728),
+    (0, 0, 3464),
+    (1, 1, 1091),
+    (1, 2, 277),
+    (1, 3, 129),
+    (1, 4, 78),
+    (1, 5, 119),
+    (1, 6, 129),
+    (2, 2, 613),
+    (2, 3, 255),
+    (2, 4, 155),
+    (2, 5, 173),
+    (2, 6, 234),
+    (3, 3, 322),
+    (3, 4, 181),
+    (3, 5, 225),
+    (3, 6, 357),
+    (4, 4, 240),
+    (4, 5, 284),
+    (4, 6, 512),
+    (5, 5, 335),
+    (5, 6, 728),
     (6, 6, 1203),
 ]
 
@@ -160,8 +184,7 @@ def test_bgbb_reproduces_fader_hardie_shang_2010():
     x, t_x, donors = (np.array(col, dtype=float) for col in zip(*DONATIONS))
     assert donors.sum() == 11104
     model = fit_bgbb(x, t_x, np.full(x.size, 6.0), weights=donors)
-    assert_within(model.params_, {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783},
-                  0.005)
+    assert_within(model.params_, {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}, 0.005)
     assert model.log_likelihood_ == pytest.approx(-33225.6, abs=0.1)
     assert model.n_customers_ == 11104
     alive = model.p_alive(x, t_x, np.full(x.size, 6.0))
@@ -211,14 +234,17 @@ def test_degenerate_data_runs_a_parameter_to_the_edge():
         BetaGeoModel().fit(x, t_x, T)
 
 
-@pytest.mark.parametrize("args, message", [
-    (([1, 2], [3.0, 1.0], [2.0, 5.0]), "cannot exceed"),
-    (([1.5], [1.0], [2.0]), "whole numbers"),
-    (([-1], [0.0], [2.0]), "whole numbers"),
-    (([0], [1.0], [2.0]), "t_x = 0"),
-    (([1], [np.nan], [2.0]), "finite"),
-    (([1, 2], [1.0], [2.0, 3.0]), "one value per customer"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (([1, 2], [3.0, 1.0], [2.0, 5.0]), "cannot exceed"),
+        (([1.5], [1.0], [2.0]), "whole numbers"),
+        (([-1], [0.0], [2.0]), "whole numbers"),
+        (([0], [1.0], [2.0]), "t_x = 0"),
+        (([1], [np.nan], [2.0]), "finite"),
+        (([1, 2], [1.0], [2.0, 3.0]), "one value per customer"),
+    ],
+)
 def test_bad_summaries_raise_usage_errors(args, message):
     with pytest.raises(UsageError, match=message):
         fit_bgnbd(*args)
@@ -241,5 +267,5 @@ def test_init_params_are_used_as_the_first_start(cdnow):
     start = {"r": 0.3, "alpha": 5.0, "a": 0.9, "b": 2.0}
     model = BetaGeoModel(init_params=start).fit(cdnow["x"], cdnow["t_x"], cdnow["T"])
     assert model.log_likelihood_ == pytest.approx(-9582.4, abs=0.1)
-    assert model.init_params == start      # settings are stored, never changed by fit
+    assert model.init_params == start  # settings are stored, never changed by fit
     assert "BetaGeoModel(r=0.2426" in repr(model)

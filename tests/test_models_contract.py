@@ -49,8 +49,12 @@ def _survey():
     loyalty = 0.6 * quality + 0.8 * rng.normal(size=150)
     answers = {"q1": quality, "q2": quality, "l1": loyalty, "l2": loyalty}
     # Answers on a 1-10 scale, so that index() has something to scale.
-    return pd.DataFrame({item: np.clip(np.round(5.5 + 1.5 * (v + rng.normal(scale=0.6, size=150))), 1, 10)
-                         for item, v in answers.items()})
+    return pd.DataFrame(
+        {
+            item: np.clip(np.round(5.5 + 1.5 * (v + rng.normal(scale=0.6, size=150))), 1, 10)
+            for item, v in answers.items()
+        }
+    )
 
 
 _BG = _summary(simulate_bgnbd, r=0.25, alpha=4.0, a=0.8, b=2.5)
@@ -63,27 +67,52 @@ _SURVEY = _survey()
 
 
 def _pls(**settings):
-    return PLSPathModel({"Quality": ["q1", "q2"], "Loyalty": ["l1", "l2"]}, [("Quality", "Loyalty")],
-                        **settings)
+    return PLSPathModel({"Quality": ["q1", "q2"], "Loyalty": ["l1", "l2"]}, [("Quality", "Loyalty")], **settings)
 
 
 # name -> (make an estimator from settings, data for fit, {method: arguments}, a setting to change)
 CASES = {
-    "bgnbd": (BetaGeoModel, _BG, {
-        "log_likelihood": _BG, "p_alive": _BG, "expected_purchases": (4.0, *_BG),
-        "expected_purchases_population": (4.0,)}, {"max_iter": 50}),
-    "pnbd": (ParetoNBDModel, _PNBD, {
-        "log_likelihood": _PNBD, "p_alive": _PNBD, "expected_purchases": (4.0, *_PNBD),
-        "expected_purchases_population": (4.0,)}, {"max_iter": 50}),
-    "mbgnbd": (ModifiedBetaGeoModel, _MBG, {
-        "log_likelihood": _MBG, "p_alive": _MBG, "expected_purchases": (4.0, *_MBG)},
-        {"init_params": {"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 3.0}}),
-    "bgbb": (BetaGeoBetaBinomModel, _BGBB, {
-        "log_likelihood": _BGBB, "p_alive": _BGBB, "expected_purchases": (3, *_BGBB)}, {"max_iter": 50}),
+    "bgnbd": (
+        BetaGeoModel,
+        _BG,
+        {
+            "log_likelihood": _BG,
+            "p_alive": _BG,
+            "expected_purchases": (4.0, *_BG),
+            "expected_purchases_population": (4.0,),
+        },
+        {"max_iter": 50},
+    ),
+    "pnbd": (
+        ParetoNBDModel,
+        _PNBD,
+        {
+            "log_likelihood": _PNBD,
+            "p_alive": _PNBD,
+            "expected_purchases": (4.0, *_PNBD),
+            "expected_purchases_population": (4.0,),
+        },
+        {"max_iter": 50},
+    ),
+    "mbgnbd": (
+        ModifiedBetaGeoModel,
+        _MBG,
+        {"log_likelihood": _MBG, "p_alive": _MBG, "expected_purchases": (4.0, *_MBG)},
+        {"init_params": {"r": 1.0, "alpha": 1.0, "a": 1.0, "b": 3.0}},
+    ),
+    "bgbb": (
+        BetaGeoBetaBinomModel,
+        _BGBB,
+        {"log_likelihood": _BGBB, "p_alive": _BGBB, "expected_purchases": (3, *_BGBB)},
+        {"max_iter": 50},
+    ),
     "gammagamma": (GammaGammaModel, _GG, {"log_likelihood": _GG, "expected_spend": _GG}, {"max_iter": 50}),
-    "pls": (_pls, (_SURVEY,), {
-        "reliability": (), "htmt": (), "fornell_larcker": (), "index": (_SURVEY, (1, 10))},
-        {"scheme": "centroid"}),
+    "pls": (
+        _pls,
+        (_SURVEY,),
+        {"reliability": (), "htmt": (), "fornell_larcker": (), "index": (_SURVEY, (1, 10))},
+        {"scheme": "centroid"},
+    ),
 }
 # Methods that fit (or build a fitted model) rather than need a fit.
 NOT_PREDICTIONS = {"fit", "from_params", "bootstrap"}
@@ -101,9 +130,13 @@ def test_every_prediction_method_is_covered(case):
     make, _, calls, _ = CASES[case]
     cls = type(make())
     # What crmkit adds to scikit-learn's BaseEstimator (set_fit_request etc. come with it).
-    public = {name for name in set(dir(cls)) - set(dir(BaseEstimator))
-              if not name.startswith("_") and callable(getattr(cls, name))
-              and not (name.startswith("set_") and name.endswith("_request"))}
+    public = {
+        name
+        for name in set(dir(cls)) - set(dir(BaseEstimator))
+        if not name.startswith("_")
+        and callable(getattr(cls, name))
+        and not (name.startswith("set_") and name.endswith("_request"))
+    }
     assert public - NOT_PREDICTIONS == set(calls)
 
 

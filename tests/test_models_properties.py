@@ -29,11 +29,9 @@ scale = st.floats(0.1, 200.0)
 def transaction_model(draw):
     kind = draw(st.sampled_from(["bgnbd", "mbgnbd", "pnbd"]))
     if kind == "pnbd":
-        return ParetoNBDModel.from_params(r=draw(shape), alpha=draw(scale), s=draw(shape),
-                                          beta=draw(scale))
+        return ParetoNBDModel.from_params(r=draw(shape), alpha=draw(scale), s=draw(shape), beta=draw(scale))
     cls = BetaGeoModel if kind == "bgnbd" else ModifiedBetaGeoModel
-    return cls.from_params(r=draw(shape), alpha=draw(scale), a=draw(st.floats(0.1, 8.0)),
-                           b=draw(st.floats(0.1, 20.0)))
+    return cls.from_params(r=draw(shape), alpha=draw(scale), a=draw(st.floats(0.1, 8.0)), b=draw(st.floats(0.1, 20.0)))
 
 
 @st.composite
@@ -48,7 +46,7 @@ def customer(draw, max_x=60, max_T=200.0):
 @given(transaction_model(), customer(), st.lists(st.floats(0.0, 500.0), min_size=2, max_size=6))
 def test_p_alive_in_unit_interval_and_falls_with_time_since_last_purchase(model, row, later):
     x, t_x, T = row
-    ages = T + np.sort(np.asarray(later))           # same x and t_x, observed longer
+    ages = T + np.sort(np.asarray(later))  # same x and t_x, observed longer
     n = ages.size
     alive = model.p_alive(np.full(n, x), np.full(n, t_x), ages)
     assert np.all((alive >= 0) & (alive <= 1))
@@ -65,8 +63,9 @@ def test_expected_purchases_non_negative_and_non_decreasing_in_horizon(model, ro
     assert np.all(np.isfinite(expected)) and np.all(expected >= 0)
     assert np.all(np.diff(expected) >= -1e-9 * (1.0 + expected[1:]))
     # A scalar horizon applies to every customer.
-    assert model.expected_purchases(float(t[-1]), np.full(n, x), np.full(n, t_x),
-                                    np.full(n, T)) == pytest.approx(np.full(n, expected[-1]), rel=1e-12)
+    assert model.expected_purchases(float(t[-1]), np.full(n, x), np.full(n, t_x), np.full(n, T)) == pytest.approx(
+        np.full(n, expected[-1]), rel=1e-12
+    )
 
 
 @FAST
@@ -87,13 +86,19 @@ def test_heavy_buyer_pareto_nbd_stays_finite():
         ll = model.log_likelihood([200.0, 500.0], [99.0, 999.0], [100.0, 1000.0])
         assert np.all(np.isfinite(ll))
         alive = model.p_alive([200.0], [99.0], [100.0])[0]
-        assert 0.9 < alive <= 1.0                  # bought a week ago, 2 purchases a week
+        assert 0.9 < alive <= 1.0  # bought a week ago, 2 purchases a week
         assert np.isfinite(model.expected_purchases(52.0, [200.0], [99.0], [100.0])[0])
 
 
 @FAST
-@given(st.floats(0.1, 10.0), st.floats(0.1, 10.0), st.floats(0.1, 10.0), st.floats(0.1, 10.0),
-       st.integers(1, 40), st.data())
+@given(
+    st.floats(0.1, 10.0),
+    st.floats(0.1, 10.0),
+    st.floats(0.1, 10.0),
+    st.floats(0.1, 10.0),
+    st.integers(1, 40),
+    st.data(),
+)
 def test_bgbb_p_alive_in_unit_interval_and_expectations_grow(alpha, beta, gamma, delta, n, data):
     model = BetaGeoBetaBinomModel.from_params(alpha=alpha, beta=beta, gamma=gamma, delta=delta)
     x = data.draw(st.integers(0, n))

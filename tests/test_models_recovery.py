@@ -30,7 +30,7 @@ def assert_recovered(model, truth):
         estimate, se = model.params_[name], model.se_[name]
         assert np.isfinite(se) and se > 0, (name, se)
         assert abs(estimate - value) < Z * se, (name, estimate, value, se)
-        assert se < 0.35 * value, (name, se)          # 20,000 customers pin every parameter
+        assert se < 0.35 * value, (name, se)  # 20,000 customers pin every parameter
 
 
 def ages(rng):
@@ -73,14 +73,14 @@ def test_bgbb_recovers_its_parameters():
     truth = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
     x, t_x, n = simulate_bgbb(N, 6, rng=rng, **truth)
     model = fit_bgbb(x, t_x, n)
-    assert model.n_rows_ == 22                   # 6 opportunities: 22 distinct patterns
+    assert model.n_rows_ == 22  # 6 opportunities: 22 distinct patterns
     assert_recovered(model, truth)
 
 
 def test_gammagamma_recovers_its_parameters():
     rng = np.random.default_rng(106)
     truth = {"p": 6.25, "q": 3.74, "gamma": 15.44}
-    x = rng.geometric(0.35, N).astype(float)     # repeat purchases, all >= 1
+    x = rng.geometric(0.35, N).astype(float)  # repeat purchases, all >= 1
     mean_value = simulate_gammagamma(x, rng=rng, **truth)
     assert_recovered(fit_gammagamma(x, mean_value), truth)
 

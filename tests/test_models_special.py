@@ -29,9 +29,19 @@ mp = pytest.importorskip("mpmath")
 
 # (a, b, 1 - z): small and large a and b, z from 0 to 1 - 1e-12 (series, long series, quadrature).
 J_CASES = [
-    (1.16, 1.6, 0.97), (1.16, 0.6, 0.5), (0.3, 1.2, 1e-3), (0.05, 0.9, 1e-9), (3.0, 1.5, 0.2),
-    (201.2, 1.6, 0.9), (501.2, 1.6, 1e-6), (501.2, 501.0, 0.8), (60.0, 30.0, 1e-8),
-    (148.9, 9.0, 1.6e-6), (2.5, 3.4, 1e-12), (0.6, 0.2, 0.05), (12.0, 0.5, 1.0),
+    (1.16, 1.6, 0.97),
+    (1.16, 0.6, 0.5),
+    (0.3, 1.2, 1e-3),
+    (0.05, 0.9, 1e-9),
+    (3.0, 1.5, 0.2),
+    (201.2, 1.6, 0.9),
+    (501.2, 1.6, 1e-6),
+    (501.2, 501.0, 0.8),
+    (60.0, 30.0, 1e-8),
+    (148.9, 9.0, 1.6e-6),
+    (2.5, 3.4, 1e-12),
+    (0.6, 0.2, 0.05),
+    (12.0, 0.5, 1.0),
 ]
 
 
@@ -67,13 +77,23 @@ def _check_gradient(neg_log_lik, theta):
     value, grad = neg_log_lik(theta)
     assert np.isfinite(value)
     step = 1e-6
-    numeric = np.array([(neg_log_lik(theta + step * e)[0] - neg_log_lik(theta - step * e)[0])
-                        / (2 * step) for e in np.eye(theta.size)])
+    numeric = np.array(
+        [(neg_log_lik(theta + step * e)[0] - neg_log_lik(theta - step * e)[0]) / (2 * step) for e in np.eye(theta.size)]
+    )
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6 * (1 + abs(value)) ** 0.5)
 
 
-@pytest.mark.parametrize("params", [(0.25, 4.4, 0.8, 2.4), (2.0, 30.0, 0.4, 9.0), (0.5, 10.0, 0.6, 11.7),
-                                    (0.5, 40.0, 0.7, 2.0), (0.5, 2.0, 0.7, 40.0), (0.7, 6.0, 0.7, 6.0)])
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.25, 4.4, 0.8, 2.4),
+        (2.0, 30.0, 0.4, 9.0),
+        (0.5, 10.0, 0.6, 11.7),
+        (0.5, 40.0, 0.7, 2.0),
+        (0.5, 2.0, 0.7, 40.0),
+        (0.7, 6.0, 0.7, 6.0),
+    ],
+)
 def test_analytic_gradients_match_finite_differences(params):
     rng = np.random.default_rng(5)
     theta = np.log(np.asarray(params))
@@ -94,19 +114,28 @@ def _pnbd_log_lik_mpmath(r, alpha, s, beta, x, t_x, T):
     """Schmittlein et al. directly: alive at T, or died at tau in (t_x, T] (integral split at
     points so that mpmath resolves heavy buyers' sharply peaked integrand)."""
     r, alpha, s, beta, x, t_x, T = (mp.mpf(v) for v in (r, alpha, s, beta, x, t_x, T))
-    density = lambda tau: (alpha + tau) ** -(r + x) * (beta + tau) ** -(s + 1)
+
+    def density(tau):
+        return (alpha + tau) ** -(r + x) * (beta + tau) ** -(s + 1)
+
     cuts = sorted({t_x, T, *[t_x + mp.mpf(2) ** k / 64 for k in range(25) if t_x + mp.mpf(2) ** k / 64 < T]})
     bracket = (alpha + T) ** -(r + x) * (beta + T) ** -s + s * mp.quad(density, cuts)
-    return mp.log(mp.gamma(r + x) * alpha ** r * beta ** s / mp.gamma(r) * bracket)
+    return mp.log(mp.gamma(r + x) * alpha**r * beta**s / mp.gamma(r) * bracket)
 
 
-@pytest.mark.parametrize("params", [(0.553, 10.578, 0.606, 11.669), (0.553, 50.0, 0.606, 0.7),
-                                    (2.0, 1.0, 3.0, 80.0)])
+@pytest.mark.parametrize("params", [(0.553, 10.578, 0.606, 11.669), (0.553, 50.0, 0.606, 0.7), (2.0, 1.0, 3.0, 80.0)])
 def test_pnbd_log_likelihood_matches_direct_integration(params):
     mp.mp.dps = 30
     model = ParetoNBDModel.from_params(**dict(zip(("r", "alpha", "s", "beta"), params)))
-    rows = [(0, 0.0, 38.86), (2, 30.43, 38.86), (20, 35.0, 38.0), (200, 99.0, 100.0),
-            (500, 999.0, 1000.0), (500, 5.0, 1000.0), (3, 1.0, 1.0)]
+    rows = [
+        (0, 0.0, 38.86),
+        (2, 30.43, 38.86),
+        (20, 35.0, 38.0),
+        (200, 99.0, 100.0),
+        (500, 999.0, 1000.0),
+        (500, 5.0, 1000.0),
+        (3, 1.0, 1.0),
+    ]
     x, t_x, T = (np.array(col, dtype=float) for col in zip(*rows))
     got = model.log_likelihood(x, t_x, T)
     want = [float(_pnbd_log_lik_mpmath(*params, *row)) for row in rows]
@@ -114,8 +143,9 @@ def test_pnbd_log_likelihood_matches_direct_integration(params):
 
 
 @pytest.mark.parametrize("cls, shift", [(BetaGeoModel, 0.0), (ModifiedBetaGeoModel, 1.0)])
-@pytest.mark.parametrize("params", [(0.243, 4.414, 0.793, 2.426), (1.5, 2.0, 3.0, 0.7),
-                                    (0.5, 8.0, 1.0 + 1e-9, 1.0), (0.8, 1.0, 0.5, 0.5)])
+@pytest.mark.parametrize(
+    "params", [(0.243, 4.414, 0.793, 2.426), (1.5, 2.0, 3.0, 0.7), (0.5, 8.0, 1.0 + 1e-9, 1.0), (0.8, 1.0, 0.5, 0.5)]
+)
 def test_conditional_expectation_matches_direct_integration(cls, shift, params):
     from scipy import integrate, special
 
@@ -137,8 +167,7 @@ def test_compress_groups_identical_rows_with_weights_and_inverse():
     x = np.array([0, 1, 0, 2, 1, 0], dtype=float)
     t_x = np.array([0, 2.5, 0, 3, 2.5, -0.0])
     (ux, ut), counts, inverse = compress(x, t_x)
-    assert sorted(zip(ux.tolist(), ut.tolist(), counts.tolist())) == [
-        (0.0, 0.0, 3.0), (1.0, 2.5, 2.0), (2.0, 3.0, 1.0)]
+    assert sorted(zip(ux.tolist(), ut.tolist(), counts.tolist())) == [(0.0, 0.0, 3.0), (1.0, 2.5, 2.0), (2.0, 3.0, 1.0)]
     np.testing.assert_array_equal(ux[inverse], x)
     np.testing.assert_array_equal(ut[inverse], t_x)
     (_, _), weighted, _ = compress(x, t_x, weights=[1, 0, 2, 1, 0.5, 1])
@@ -160,8 +189,7 @@ def test_compress_survives_hash_collisions(monkeypatch):
 
 def test_pnbd_fit_is_unchanged_by_row_order_and_duplication():
     rng = np.random.default_rng(9)
-    x, t_x, T = simulate_pnbd(3000, np.round(rng.uniform(1, 52, 3000)), r=0.55, alpha=10.6, s=0.6,
-                              beta=11.7, rng=rng)
+    x, t_x, T = simulate_pnbd(3000, np.round(rng.uniform(1, 52, 3000)), r=0.55, alpha=10.6, s=0.6, beta=11.7, rng=rng)
     once = pnbd.fit_pnbd(x, t_x, T)
     order = rng.permutation(x.size)
     shuffled = pnbd.fit_pnbd(x[order], t_x[order], T[order])

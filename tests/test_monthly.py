@@ -33,9 +33,11 @@ def test_cron_dates_and_paths():
 
 def _config(tmp_path, extra=""):
     path = tmp_path / "crmkit.toml"
-    path.write_text(f'sales = "{EX / "sales.csv"}"\nsurvey = "{EX / "survey.csv"}"\n'
-                    f'members = "{EX / "members.csv"}"\nreferrals = "{EX / "referrals.csv"}"\n'
-                    f'output = "out/crm-{{yyyy}}-{{mm}}.xlsx"\n{extra}\n[clv]\nmargin = 0.3\n')
+    path.write_text(
+        f'sales = "{EX / "sales.csv"}"\nsurvey = "{EX / "survey.csv"}"\n'
+        f'members = "{EX / "members.csv"}"\nreferrals = "{EX / "referrals.csv"}"\n'
+        f'output = "out/crm-{{yyyy}}-{{mm}}.xlsx"\n{extra}\n[clv]\nmargin = 0.3\n'
+    )
     return path
 
 
@@ -59,13 +61,15 @@ def test_full_report_history_and_idempotence(tmp_path):
     config = _config(tmp_path)
     first = runner.invoke(app, ["report", "--config", str(config), "--as-of", "2024-11-30", "-q"])
     assert first.exit_code == 0, first.stderr
-    assert first.stdout == ""                                     # cron: nothing on stdout
-    for _ in range(2):                                            # the same month twice: one row
+    assert first.stdout == ""  # cron: nothing on stdout
+    for _ in range(2):  # the same month twice: one row
         again = runner.invoke(app, ["report", "--config", str(config), "--as-of", "2024-12-31", "-q"])
         assert again.exit_code == 0, again.stderr
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == ["crm-2024-11.xlsx", "crm-2024-12.xlsx", "crmkit-history.sqlite"]
-    rows = sqlite3.connect(out / "crmkit-history.sqlite").execute("SELECT month FROM headline ORDER BY month").fetchall()
+    rows = (
+        sqlite3.connect(out / "crmkit-history.sqlite").execute("SELECT month FROM headline ORDER BY month").fetchall()
+    )
     assert rows == [("2024-11",), ("2024-12",)]
     import openpyxl
 
@@ -76,7 +80,7 @@ def test_full_report_history_and_idempotence(tmp_path):
     overview = wb["Overview"]
     assert len(overview._charts) >= 3
     months = [c.value for c in overview["A"] if c.value in ("2024-11", "2024-12")]
-    assert months == ["2024-11", "2024-12"]                       # the trend holds both months, in order
+    assert months == ["2024-11", "2024-12"]  # the trend holds both months, in order
 
 
 def test_check_writes_nothing_and_failed_run_keeps_last_report(tmp_path):

@@ -12,16 +12,16 @@ from crmkit.pareto import abc_classes, gini, lorenz_points, pareto_analysis, top
 
 def test_gini_hand_cases():
     assert gini([5, 5, 5, 5]) == pytest.approx(0.0)
-    assert gini([0, 0, 0, 10]) == pytest.approx(0.75)   # (n-1)/n for one holder of everything
+    assert gini([0, 0, 0, 10]) == pytest.approx(0.75)  # (n-1)/n for one holder of everything
     # x = 1, 2, 3: G = 2*(1*1 + 2*2 + 3*3)/(3*6) - 4/3 = 28/18 - 24/18 = 2/9
     assert gini([3, 1, 2]) == pytest.approx(2 / 9)
     assert gini([]) == 0.0 and gini([0, 0]) == 0.0
-    assert gini([-5, 5]) == pytest.approx(0.5)            # negatives count as zero
+    assert gini([-5, 5]) == pytest.approx(0.5)  # negatives count as zero
 
 
 def test_top_share_and_abc_hand_case():
     values = [100, 50, 30, 10, 10]
-    assert top_share(values, 0.2) == pytest.approx(0.5)    # top 1 of 5
+    assert top_share(values, 0.2) == pytest.approx(0.5)  # top 1 of 5
     assert top_share(values, 0.4) == pytest.approx(0.75)
     assert abc_classes(values).tolist() == ["A", "A", "A", "B", "B"]
     # a single whale holding 90% is still class A
@@ -56,11 +56,11 @@ def test_invariants(values):
     lor = lorenz_points(values)
     curve = np.asarray(lor["revenue_share"])
     assert curve[0] == pytest.approx(0) and curve[-1] == pytest.approx(1)
-    assert np.all(np.diff(curve) >= -1e-12)                       # monotone
+    assert np.all(np.diff(curve) >= -1e-12)  # monotone
     assert np.all(curve <= lor["customer_share"] + 1e-9)  # below the diagonal
     assert 0 <= top_share(values) <= 1
     cls = abc_classes(values)
     v = np.clip(np.asarray(values), 0, None)
     rank = {"A": 0, "B": 1, "C": 2}
     order = np.argsort(-v, kind="stable")
-    assert np.all(np.diff([rank[c] for c in cls[order]]) >= 0)    # classes never go back up
+    assert np.all(np.diff([rank[c] for c in cls[order]]) >= 0)  # classes never go back up

@@ -38,58 +38,107 @@ ECSI_PATHS = _ECSI.paths
 
 # ../shared/datasets/README.md, "mobi.csv" (seminr; Mode A, path weighting).
 PUBLISHED_PATHS = {
-    ("Image", "Expectation"): 0.5049, ("Image", "Satisfaction"): 0.1787, ("Image", "Loyalty"): 0.1958,
-    ("Expectation", "Quality"): 0.5567, ("Expectation", "Value"): 0.0500,
-    ("Expectation", "Satisfaction"): 0.0625, ("Quality", "Value"): 0.5583,
-    ("Quality", "Satisfaction"): 0.5120, ("Value", "Satisfaction"): 0.1948,
-    ("Satisfaction", "Complaints"): 0.5281, ("Satisfaction", "Loyalty"): 0.4855,
+    ("Image", "Expectation"): 0.5049,
+    ("Image", "Satisfaction"): 0.1787,
+    ("Image", "Loyalty"): 0.1958,
+    ("Expectation", "Quality"): 0.5567,
+    ("Expectation", "Value"): 0.0500,
+    ("Expectation", "Satisfaction"): 0.0625,
+    ("Quality", "Value"): 0.5583,
+    ("Quality", "Satisfaction"): 0.5120,
+    ("Value", "Satisfaction"): 0.1948,
+    ("Satisfaction", "Complaints"): 0.5281,
+    ("Satisfaction", "Loyalty"): 0.4855,
     ("Complaints", "Loyalty"): 0.0669,
 }
-PUBLISHED_R2 = {"Expectation": 0.2549, "Quality": 0.3100, "Value": 0.3453, "Satisfaction": 0.6811,
-                "Complaints": 0.2789, "Loyalty": 0.4569}
+PUBLISHED_R2 = {
+    "Expectation": 0.2549,
+    "Quality": 0.3100,
+    "Value": 0.3453,
+    "Satisfaction": 0.6811,
+    "Complaints": 0.2789,
+    "Loyalty": 0.4569,
+}
 PUBLISHED_SATISFACTION_WEIGHTS = {"CUSA1": 0.3649, "CUSA2": 0.3832, "CUSA3": 0.4510}
 
 # SmartPLS 2.0.M3 (semPLS regression tests), same model and data.
 SMARTPLS_CENTROID = {
-    ("Image", "Expectation"): 0.50470564, ("Image", "Satisfaction"): 0.17883348,
-    ("Image", "Loyalty"): 0.19535971, ("Expectation", "Quality"): 0.55724786,
-    ("Expectation", "Value"): 0.05078755, ("Expectation", "Satisfaction"): 0.06442534,
-    ("Quality", "Value"): 0.55721686, ("Quality", "Satisfaction"): 0.51254524,
-    ("Value", "Satisfaction"): 0.19181566, ("Satisfaction", "Complaints"): 0.52609731,
-    ("Satisfaction", "Loyalty"): 0.48347472, ("Complaints", "Loyalty"): 0.07123241,
+    ("Image", "Expectation"): 0.50470564,
+    ("Image", "Satisfaction"): 0.17883348,
+    ("Image", "Loyalty"): 0.19535971,
+    ("Expectation", "Quality"): 0.55724786,
+    ("Expectation", "Value"): 0.05078755,
+    ("Expectation", "Satisfaction"): 0.06442534,
+    ("Quality", "Value"): 0.55721686,
+    ("Quality", "Satisfaction"): 0.51254524,
+    ("Value", "Satisfaction"): 0.19181566,
+    ("Satisfaction", "Complaints"): 0.52609731,
+    ("Satisfaction", "Loyalty"): 0.48347472,
+    ("Complaints", "Loyalty"): 0.07123241,
 }
 SMARTPLS_CENTROID_SATISFACTION_WEIGHTS = {"CUSA1": 0.37718684, "CUSA2": 0.38156707, "CUSA3": 0.44105872}
 SMARTPLS_FACTORIAL = {
-    ("Image", "Expectation"): 0.50494314, ("Image", "Satisfaction"): 0.17859267,
-    ("Image", "Loyalty"): 0.19581962, ("Expectation", "Quality"): 0.55675903,
-    ("Expectation", "Value"): 0.05017810, ("Expectation", "Satisfaction"): 0.06494365,
-    ("Quality", "Value"): 0.55776245, ("Quality", "Satisfaction"): 0.51297470,
-    ("Value", "Satisfaction"): 0.19144526, ("Satisfaction", "Complaints"): 0.52585655,
-    ("Satisfaction", "Loyalty"): 0.48305917, ("Complaints", "Loyalty"): 0.07031057,
+    ("Image", "Expectation"): 0.50494314,
+    ("Image", "Satisfaction"): 0.17859267,
+    ("Image", "Loyalty"): 0.19581962,
+    ("Expectation", "Quality"): 0.55675903,
+    ("Expectation", "Value"): 0.05017810,
+    ("Expectation", "Satisfaction"): 0.06494365,
+    ("Quality", "Value"): 0.55776245,
+    ("Quality", "Satisfaction"): 0.51297470,
+    ("Value", "Satisfaction"): 0.19144526,
+    ("Satisfaction", "Complaints"): 0.52585655,
+    ("Satisfaction", "Loyalty"): 0.48305917,
+    ("Complaints", "Loyalty"): 0.07031057,
 }
 # seminr 0.2.1 (Python port): Image in Mode B, the rest Mode A, path weighting.
 SEMINR_IMAGE_MODE_B = {
-    ("Image", "Expectation"): 0.504839, ("Image", "Satisfaction"): 0.183927, ("Image", "Loyalty"): 0.209518,
-    ("Expectation", "Quality"): 0.556754, ("Expectation", "Value"): 0.049990,
-    ("Expectation", "Satisfaction"): 0.062112, ("Quality", "Value"): 0.558302,
-    ("Quality", "Satisfaction"): 0.506530, ("Value", "Satisfaction"): 0.197350,
-    ("Satisfaction", "Complaints"): 0.528045, ("Satisfaction", "Loyalty"): 0.476524,
+    ("Image", "Expectation"): 0.504839,
+    ("Image", "Satisfaction"): 0.183927,
+    ("Image", "Loyalty"): 0.209518,
+    ("Expectation", "Quality"): 0.556754,
+    ("Expectation", "Value"): 0.049990,
+    ("Expectation", "Satisfaction"): 0.062112,
+    ("Quality", "Value"): 0.558302,
+    ("Quality", "Satisfaction"): 0.506530,
+    ("Value", "Satisfaction"): 0.197350,
+    ("Satisfaction", "Complaints"): 0.528045,
+    ("Satisfaction", "Loyalty"): 0.476524,
     ("Complaints", "Loyalty"): 0.065006,
 }
-SEMINR_IMAGE_MODE_B_WEIGHTS = {"IMAG1": 0.241841, "IMAG2": 0.282034, "IMAG3": 0.135895,
-                               "IMAG4": 0.370155, "IMAG5": 0.380692}
+SEMINR_IMAGE_MODE_B_WEIGHTS = {
+    "IMAG1": 0.241841,
+    "IMAG2": 0.282034,
+    "IMAG3": 0.135895,
+    "IMAG4": 0.370155,
+    "IMAG5": 0.380692,
+}
 # seminr 0.2.1: rho_A, rho_C, AVE, alpha (Mode A, path weighting).
 SEMINR_RELIABILITY = {
-    "Image": (0.7228, 0.7403, 0.8189, 0.4784), "Expectation": (0.4519, 0.4621, 0.7332, 0.4804),
-    "Quality": (0.8770, 0.8842, 0.9047, 0.5767), "Value": (0.8236, 0.8550, 0.9180, 0.8484),
-    "Satisfaction": (0.7792, 0.7891, 0.8713, 0.6931), "Complaints": (1.0, 1.0, 1.0, 1.0),
+    "Image": (0.7228, 0.7403, 0.8189, 0.4784),
+    "Expectation": (0.4519, 0.4621, 0.7332, 0.4804),
+    "Quality": (0.8770, 0.8842, 0.9047, 0.5767),
+    "Value": (0.8236, 0.8550, 0.9180, 0.8484),
+    "Satisfaction": (0.7792, 0.7891, 0.8713, 0.6931),
+    "Complaints": (1.0, 1.0, 1.0, 1.0),
     "Loyalty": (0.4724, 0.7457, 0.7217, 0.5173),
 }
-SEMINR_HTMT = {("Image", "Expectation"): 0.8880, ("Quality", "Satisfaction"): 0.9536,
-               ("Satisfaction", "Loyalty"): 0.9566, ("Complaints", "Loyalty"): 0.5613}
+SEMINR_HTMT = {
+    ("Image", "Expectation"): 0.8880,
+    ("Quality", "Satisfaction"): 0.9536,
+    ("Satisfaction", "Loyalty"): 0.9566,
+    ("Complaints", "Loyalty"): 0.5613,
+}
 # ACSI-style indices on the 1-10 scale (README formula); see test_mobi_indices_readme_formula.
-MOBI_INDICES = {"Image": 73.53, "Expectation": 72.47, "Quality": 74.98, "Value": 62.35,
-                "Satisfaction": 72.45, "Complaints": 67.42, "Loyalty": 70.91}
+MOBI_INDICES = {
+    "Image": 73.53,
+    "Expectation": 72.47,
+    "Quality": 74.98,
+    "Value": 62.35,
+    "Satisfaction": 72.45,
+    "Complaints": 67.42,
+    "Loyalty": 70.91,
+}
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +241,7 @@ def test_mobi_indices_readme_formula(mobi, ecsi):
     assert result.weights.groupby("construct")["weight"].sum().to_numpy() == pytest.approx(np.ones(7))
     with pytest.raises(UsageError, match="scale must be"):
         ecsi.index(mobi, scale=(1,))
-    with pytest.raises(DataError, match="outside the scale 1-5"):   # a 1-10 survey read as 1-5
+    with pytest.raises(DataError, match="outside the scale 1-5"):  # a 1-10 survey read as 1-5
         ecsi.index(mobi, scale=(1, 5))
 
 
@@ -221,8 +270,9 @@ def test_mode_b_matches_seminr_port(mobi):
     assert not np.allclose(model.weights_["Image"], mode_a.weights_["Image"], atol=1e-3)
     # every scheme x mode combination runs and gives plausible numbers
     for scheme in ("path", "centroid", "factorial"):
-        m = PLSPathModel(ECSI_CONSTRUCTS, ECSI_PATHS, scheme=scheme,
-                         modes={"Image": "b", "Value": "B", "Quality": "B"}).fit(mobi)
+        m = PLSPathModel(
+            ECSI_CONSTRUCTS, ECSI_PATHS, scheme=scheme, modes={"Image": "b", "Value": "B", "Quality": "B"}
+        ).fit(mobi)
         assert m.converged_
         assert (m.r_squared_.between(0.2, 0.75)).all()
         assert np.allclose(m.scores_.std(ddof=1), 1)
@@ -244,8 +294,8 @@ def test_single_item_constructs_path_is_correlation():
     model = pls_path_model(X, {"A": ["a"], "B": ["b"]}, [("A", "B")])
     r = np.corrcoef(X["a"], X["b"])[0, 1]
     assert model.path_coefficients_["estimate"].iloc[0] == pytest.approx(r)
-    assert model.r_squared_["B"] == pytest.approx(r ** 2)
-    assert model.adjusted_r_squared_["B"] == pytest.approx(1 - (1 - r ** 2) * 39 / 38)
+    assert model.r_squared_["B"] == pytest.approx(r**2)
+    assert model.adjusted_r_squared_["B"] == pytest.approx(1 - (1 - r**2) * 39 / 38)
     assert model.weights_.loc["a", "A"] == pytest.approx(1.0)
     assert model.reliability().to_numpy() == pytest.approx(np.ones((2, 4)))
     assert model.htmt().loc["A", "B"] == pytest.approx(abs(r))
@@ -258,8 +308,8 @@ def test_two_predecessors_standardized_ols():
     R = X.corr().to_numpy()
     rab, rac, rbc = R[0, 1], R[0, 2], R[1, 2]
     paths = _paths(model)
-    assert paths[("A", "C")] == pytest.approx((rac - rab * rbc) / (1 - rab ** 2))
-    assert paths[("B", "C")] == pytest.approx((rbc - rab * rac) / (1 - rab ** 2))
+    assert paths[("A", "C")] == pytest.approx((rac - rab * rbc) / (1 - rab**2))
+    assert paths[("B", "C")] == pytest.approx((rbc - rab * rac) / (1 - rab**2))
 
 
 def test_two_item_block_mode_a_and_mode_b_closed_forms():
@@ -284,8 +334,7 @@ def test_index_equal_weights_is_rescaled_mean():
     result = construct_index(X, weights, {"q1": 1.7, "q2": 1.7, "q3": 1.7}, 1, 7)
     mean = X.to_numpy().mean()
     assert result.constructs["Satisfaction"] == pytest.approx(100 * (mean - 1) / 6)
-    assert result.respondents["Satisfaction"].tolist() == pytest.approx(
-        (100 * (X.mean(axis=1) - 1) / 6).tolist())
+    assert result.respondents["Satisfaction"].tolist() == pytest.approx((100 * (X.mean(axis=1) - 1) / 6).tolist())
     assert result.weights["weight"].tolist() == pytest.approx([1 / 3] * 3)
 
 
@@ -295,7 +344,7 @@ def test_index_known_weights_by_hand():
     weights = pd.DataFrame({"Value": [0.6, 0.4]}, index=["a", "b"])
     result = construct_index(X, weights, pd.Series({"a": 1.0, "b": 2.0}), 1, 10)
     assert result.weights["weight"].tolist() == pytest.approx([0.75, 0.25])
-    assert result.constructs["Value"] == pytest.approx(100 * (0.75 * 2 + 0.25 * 7) / 9)   # 36.11
+    assert result.constructs["Value"] == pytest.approx(100 * (0.75 * 2 + 0.25 * 7) / 9)  # 36.11
     assert result.respondents["Value"].tolist() == pytest.approx([100 * 2 / 9, 50.0])
     assert not result.has_negative_weights
 
@@ -308,7 +357,7 @@ def test_index_negative_weight_is_flagged_and_kept():
     assert result.negative_weights["item"].tolist() == ["b"]
     # computed with the negative weight included: w = (0.9, -0.2) / 0.7
     w = np.array([0.9, -0.2]) / 0.7
-    assert result.respondents["Quality"].iloc[0] == pytest.approx(100 * (w @ [0, 1]))   # < 0
+    assert result.respondents["Quality"].iloc[0] == pytest.approx(100 * (w @ [0, 1]))  # < 0
     assert result.respondents["Quality"].iloc[0] < 0
     # weights summing to <= 0 cannot be normalized: NaN and flagged
     bad = construct_index(X, pd.Series({"a": 0.1, "b": -0.2}, name="Q"), {"a": 1.0, "b": 1.0}, 1, 10)
@@ -345,14 +394,18 @@ def test_index_within_0_100_for_positive_weights(answers, std_weights, sds):
 
 
 @settings(max_examples=15, deadline=None)
-@given(item=st.sampled_from([i for items in ECSI_CONSTRUCTS.values() for i in items]),
-       shift=st.floats(-50, 50), stretch=st.floats(0.1, 10))
+@given(
+    item=st.sampled_from([i for items in ECSI_CONSTRUCTS.values() for i in items]),
+    shift=st.floats(-50, 50),
+    stretch=st.floats(0.1, 10),
+)
 def test_paths_invariant_to_affine_item_rescaling(mobi, ecsi, item, shift, stretch):
     X = mobi.copy()
     X[item] = X[item] * stretch + shift
     model = PLSPathModel(ECSI_CONSTRUCTS, ECSI_PATHS).fit(X)
     assert model.path_coefficients_["estimate"].to_numpy() == pytest.approx(
-        ecsi.path_coefficients_["estimate"].to_numpy(), abs=1e-9)
+        ecsi.path_coefficients_["estimate"].to_numpy(), abs=1e-9
+    )
     assert model.weights_.to_numpy() == pytest.approx(ecsi.weights_.to_numpy(), abs=1e-9)
 
 
@@ -492,14 +545,15 @@ def test_bootstrap_equals_refitting_each_resample(mobi):
         refit = PLSPathModel(ECSI_CONSTRUCTS, ECSI_PATHS).fit(sample)
         assert boot.samples["paths"][b] == pytest.approx(refit.path_coefficients_["estimate"].to_numpy(), abs=1e-6)
         assert boot.samples["indices"][b] == pytest.approx(
-            refit.index(sample, scale=(1, 10)).constructs.to_numpy(), abs=1e-5)
+            refit.index(sample, scale=(1, 10)).constructs.to_numpy(), abs=1e-5
+        )
 
 
 def test_bootstrap_leaves_out_degenerate_resamples():
     rng = np.random.default_rng(5)
     X = _correlated(30, 6, ["a1", "a2", "b"])
     X["rare"] = 0.0
-    X.loc[0, "rare"] = 1.0      # constant in every resample that misses respondent 0
+    X.loc[0, "rare"] = 1.0  # constant in every resample that misses respondent 0
     X["a2"] = X["a2"] + 0.1 * rng.normal(size=30)
     model = PLSPathModel({"A": ["a1", "a2", "rare"], "B": ["b"]}, [("A", "B")])
     boot = model.bootstrap(X, n=200, seed=3)

@@ -20,17 +20,46 @@ from crmkit.segment import SegmentResult
 
 AS_OF = dt.date(2024, 6, 30)
 CUSTOMER_COLUMNS = [
-    "customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score",
-    "segment", "pareto_class", "rfm_score", "segment_label", "action", "first_purchase",
-    "last_purchase", "tenure_days", "avg_order_value", "gross_revenue", "returns",
+    "customer_id",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r_score",
+    "f_score",
+    "m_score",
+    "segment",
+    "pareto_class",
+    "rfm_score",
+    "segment_label",
+    "action",
+    "first_purchase",
+    "last_purchase",
+    "tenure_days",
+    "avg_order_value",
+    "gross_revenue",
+    "returns",
 ]
 SEGMENT_COLUMNS = [
-    "segment", "segment_label", "customers", "customer_share", "revenue", "revenue_share",
-    "mean_recency_days", "mean_frequency", "mean_monetary", "action",
+    "segment",
+    "segment_label",
+    "customers",
+    "customer_share",
+    "revenue",
+    "revenue_share",
+    "mean_recency_days",
+    "mean_frequency",
+    "mean_monetary",
+    "action",
 ]
 CLUSTER_COLUMNS = [
-    "cluster", "customers", "customer_share", "revenue", "revenue_share", "mean_recency_days",
-    "mean_frequency", "mean_monetary",
+    "cluster",
+    "customers",
+    "customer_share",
+    "revenue",
+    "revenue_share",
+    "mean_recency_days",
+    "mean_frequency",
+    "mean_monetary",
 ]
 
 
@@ -38,68 +67,104 @@ def make_result(*, clusters: bool = False, lang: str = "en") -> SegmentResult:
     """Five customers in three segments, numbers small enough to check by hand."""
     monetary = [1200.0, 800.0, 450.5, 100.0, 0.0]
     pareto, classes = pareto_analysis(monetary)
-    customers = pd.DataFrame({
-        "customer_id": ["=1+1", "@SUM(A1)", "C003", "C004", "-5"],
-        "recency_days": [5, 20, 40, 200, 400],
-        "frequency": [12, 8, 3, 1, 1],
-        "monetary": monetary,
-        "r_score": [5, 5, 4, 2, 1],
-        "f_score": [5, 4, 3, 1, 1],
-        "m_score": [5, 5, 4, 2, 1],
-        "segment": ["champions", "champions", "loyal", "lost", "lost"],
-        "pareto_class": classes,
-        "rfm_score": ["555", "545", "434", "212", "111"],
-        "segment_label": ["Champions", "Champions", "Loyal", "Lost", "Lost"],
-        "action": ["Reward", "Reward", "Upsell", "Win back", "Win back"],
-        "first_purchase": pd.to_datetime(["2023-01-05", "2023-03-01", "2023-06-10", "2023-09-01", "2022-12-01"]),
-        "last_purchase": pd.to_datetime(["2024-06-25", "2024-06-10", "2024-05-21", "2023-12-13", "2023-05-27"]),
-        "tenure_days": [537, 467, 386, 303, 577],
-        "avg_order_value": [100.0, 100.0, 150.1667, 100.0, 0.0],
-        "gross_revenue": [1250.0, 800.0, 450.5, 100.0, 20.0],
-        "returns": [50.0, 0.0, 0.0, 0.0, 20.0],
-    })
-    segments = pd.DataFrame({
-        "segment": ["champions", "loyal", "lost"],
-        "segment_label": ["Champions", "Loyal", "Lost"],
-        "customers": [2, 1, 2],
-        "customer_share": [0.4, 0.2, 0.4],
-        "revenue": [2000.0, 450.5, 100.0],
-        "revenue_share": [2000.0 / 2550.5, 450.5 / 2550.5, 100.0 / 2550.5],
-        "mean_recency_days": [12.5, 40.0, 300.0],
-        "mean_frequency": [10.0, 3.0, 1.0],
-        "mean_monetary": [1000.0, 450.5, 50.0],
-        "action": ["Reward", "Upsell", "Win back"],
-    })
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["=1+1", "@SUM(A1)", "C003", "C004", "-5"],
+            "recency_days": [5, 20, 40, 200, 400],
+            "frequency": [12, 8, 3, 1, 1],
+            "monetary": monetary,
+            "r_score": [5, 5, 4, 2, 1],
+            "f_score": [5, 4, 3, 1, 1],
+            "m_score": [5, 5, 4, 2, 1],
+            "segment": ["champions", "champions", "loyal", "lost", "lost"],
+            "pareto_class": classes,
+            "rfm_score": ["555", "545", "434", "212", "111"],
+            "segment_label": ["Champions", "Champions", "Loyal", "Lost", "Lost"],
+            "action": ["Reward", "Reward", "Upsell", "Win back", "Win back"],
+            "first_purchase": pd.to_datetime(["2023-01-05", "2023-03-01", "2023-06-10", "2023-09-01", "2022-12-01"]),
+            "last_purchase": pd.to_datetime(["2024-06-25", "2024-06-10", "2024-05-21", "2023-12-13", "2023-05-27"]),
+            "tenure_days": [537, 467, 386, 303, 577],
+            "avg_order_value": [100.0, 100.0, 150.1667, 100.0, 0.0],
+            "gross_revenue": [1250.0, 800.0, 450.5, 100.0, 20.0],
+            "returns": [50.0, 0.0, 0.0, 0.0, 20.0],
+        }
+    )
+    segments = pd.DataFrame(
+        {
+            "segment": ["champions", "loyal", "lost"],
+            "segment_label": ["Champions", "Loyal", "Lost"],
+            "customers": [2, 1, 2],
+            "customer_share": [0.4, 0.2, 0.4],
+            "revenue": [2000.0, 450.5, 100.0],
+            "revenue_share": [2000.0 / 2550.5, 450.5 / 2550.5, 100.0 / 2550.5],
+            "mean_recency_days": [12.5, 40.0, 300.0],
+            "mean_frequency": [10.0, 3.0, 1.0],
+            "mean_monetary": [1000.0, 450.5, 50.0],
+            "action": ["Reward", "Upsell", "Win back"],
+        }
+    )
     cluster_table = None
     if clusters:
         customers["cluster"] = [0, 0, 1, 1, 1]
-        cluster_table = pd.DataFrame({
-            "cluster": [0, 1], "customers": [2, 3], "customer_share": [0.4, 0.6],
-            "revenue": [2000.0, 550.5], "revenue_share": [2000.0 / 2550.5, 550.5 / 2550.5],
-            "mean_recency_days": [12.5, 213.3], "mean_frequency": [10.0, 1.67], "mean_monetary": [1000.0, 183.5],
-        })
+        cluster_table = pd.DataFrame(
+            {
+                "cluster": [0, 1],
+                "customers": [2, 3],
+                "customer_share": [0.4, 0.6],
+                "revenue": [2000.0, 550.5],
+                "revenue_share": [2000.0 / 2550.5, 550.5 / 2550.5],
+                "mean_recency_days": [12.5, 213.3],
+                "mean_frequency": [10.0, 1.67],
+                "mean_monetary": [1000.0, 183.5],
+            }
+        )
     return SegmentResult(
-        customers=customers, segments=segments, pareto=pareto, as_of=AS_OF, scheme="rfm11", bins=5,
-        lang=lang, clusters=cluster_table, silhouette=0.61 if clusters else None,
-        headline={"customers": 5, "revenue": 2550.5, "repeat_customer_rate": 0.6,
-                  "top20_share": pareto.top_share, "gini": pareto.gini, "as_of": AS_OF},
+        customers=customers,
+        segments=segments,
+        pareto=pareto,
+        as_of=AS_OF,
+        scheme="rfm11",
+        bins=5,
+        lang=lang,
+        clusters=cluster_table,
+        silhouette=0.61 if clusters else None,
+        headline={
+            "customers": 5,
+            "revenue": 2550.5,
+            "repeat_customer_rate": 0.6,
+            "top20_share": pareto.top_share,
+            "gini": pareto.gini,
+            "as_of": AS_OF,
+        },
     )
 
 
 def make_quality() -> DataQuality:
     return DataQuality(
-        source="sales.csv", encoding="gb18030", delimiter="\t",
+        source="sales.csv",
+        encoding="gb18030",
+        delimiter="\t",
         columns={"customer_id": "会员号", "date": "日期", "amount": "金额"},
-        rows_read=1520, rows_used=1500, dropped={"missing_customer_id": 12, "total_row": 8},
-        return_rows=3, return_amount=1234.5, first_date=dt.date(2022, 12, 1),
-        last_date=AS_OF, as_of=AS_OF, customers=5, notes=["dates read as day-first"],
+        rows_read=1520,
+        rows_used=1500,
+        dropped={"missing_customer_id": 12, "total_row": 8},
+        return_rows=3,
+        return_amount=1234.5,
+        first_date=dt.date(2022, 12, 1),
+        last_date=AS_OF,
+        as_of=AS_OF,
+        customers=5,
+        notes=["dates read as day-first"],
     )
 
 
 def key_values(ws) -> dict:
     """Label -> value cell of a two-column sheet."""
-    return {row[0].value: row[1] for row in ws.iter_rows(max_col=2) if row[0].value is not None
-            and len(row) > 1 and row[1].value is not None}
+    return {
+        row[0].value: row[1]
+        for row in ws.iter_rows(max_col=2)
+        if row[0].value is not None and len(row) > 1 and row[1].value is not None
+    }
 
 
 @pytest.fixture
@@ -148,19 +213,25 @@ def test_summary_headline_values_and_formats(report_en):
     assert cells["Score levels (bins)"].value == 5
     # the headline order is the documented one
     labels = [row[0].value for row in ws.iter_rows(min_row=2, max_col=1)]
-    assert labels[:6] == ["Customers", "Revenue", "Repeat-customer rate", "Revenue share of top 20% customers",
-                          "Gini coefficient", "Analysis date (as of)"]
+    assert labels[:6] == [
+        "Customers",
+        "Revenue",
+        "Repeat-customer rate",
+        "Revenue share of top 20% customers",
+        "Gini coefficient",
+        "Analysis date (as of)",
+    ]
 
 
 def test_segments_table_and_charts(report_en):
     ws = report_en["Segments"]
-    assert [c.value for c in ws[1]][:len(SEGMENT_COLUMNS)] == [i18n.label(c, "en") for c in SEGMENT_COLUMNS]
-    row = [c for c in ws[2]]
+    assert [c.value for c in ws[1]][: len(SEGMENT_COLUMNS)] == [i18n.label(c, "en") for c in SEGMENT_COLUMNS]
+    row = list(ws[2])
     assert [c.value for c in row[:3]] == ["champions", "Champions", 2]
-    assert row[3].value == pytest.approx(0.4) and row[3].number_format == "0.0%"      # customer_share
+    assert row[3].value == pytest.approx(0.4) and row[3].number_format == "0.0%"  # customer_share
     assert row[4].value == pytest.approx(2000.0) and row[4].number_format == "#,##0.00"  # revenue
-    assert row[5].number_format == "0.0%"                                               # revenue_share
-    assert row[2].number_format == "#,##0"                                              # customers
+    assert row[5].number_format == "0.0%"  # revenue_share
+    assert row[2].number_format == "#,##0"  # customers
     assert ws.max_row == 4
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == "A1:J4"
@@ -179,7 +250,12 @@ def test_pareto_sheet(report_en):
     # ABC classes table: find its header row
     header_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "ABC class")
     assert [ws.cell(header_row, c).value for c in range(1, 6)] == [
-        "ABC class", "Customers", "Share of customers", "Revenue", "Share of revenue"]
+        "ABC class",
+        "Customers",
+        "Share of customers",
+        "Revenue",
+        "Share of revenue",
+    ]
     classes = pareto.classes
     for offset, record in enumerate(classes.itertuples(index=False), start=1):
         assert ws.cell(header_row + offset, 1).value == record.pareto_class
@@ -187,8 +263,9 @@ def test_pareto_sheet(report_en):
         assert ws.cell(header_row + offset, 5).value == pytest.approx(record.revenue_share)
         assert ws.cell(header_row + offset, 5).number_format == "0.0%"
     # Lorenz points: 101 rows from (0, 0) to (1, 1)
-    lorenz_header = next(r for r in range(1, ws.max_row + 1)
-                         if ws.cell(r, 1).value == "Cumulative share of customers (smallest first)")
+    lorenz_header = next(
+        r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Cumulative share of customers (smallest first)"
+    )
     assert ws.cell(lorenz_header + 1, 1).value == 0 and ws.cell(lorenz_header + 1, 2).value == 0
     assert ws.cell(lorenz_header + 101, 1).value == 1
     assert ws.cell(lorenz_header + 101, 2).value == pytest.approx(1.0)
@@ -208,7 +285,7 @@ def test_customers_sheet(report_en):
     assert ws.max_row == 1 + len(result.customers)
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == "A1:S6"
-    third = {name: cell for name, cell in zip(columns, ws[4])}
+    third = dict(zip(columns, ws[4]))
     assert third["customer_id"].value == "C003"
     assert third["recency_days"].value == 40 and third["recency_days"].number_format == "#,##0"
     assert third["monetary"].value == pytest.approx(450.5)
@@ -292,7 +369,13 @@ def test_sheets_join_an_existing_workbook(tmp_path):
     book.add_key_values("last sheet", [("note", "after")])
     book.save(tmp_path / "r.xlsx")
     assert openpyxl.load_workbook(tmp_path / "r.xlsx").sheetnames == [
-        "other sheet", "Summary", "Segments", "Pareto", "Customers", "last sheet"]
+        "other sheet",
+        "Summary",
+        "Segments",
+        "Pareto",
+        "Customers",
+        "last sheet",
+    ]
 
 
 def test_atomic_save_keeps_previous_report(tmp_path, monkeypatch):
@@ -347,8 +430,13 @@ def make_retention():
     """Two customers of the January 2024 cohort; one of them buys again in February."""
     from crmkit.retention import cohort_retention
 
-    sales = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [10.0, 5.0, 7.0],
-                          "date": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-01-20"])})
+    sales = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b"],
+            "amount": [10.0, 5.0, 7.0],
+            "date": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-01-20"]),
+        }
+    )
     return cohort_retention(sales, dt.date(2024, 3, 31))
 
 
@@ -369,8 +457,14 @@ def test_write_report_takes_a_ladder_as_tuple_or_comparison(tmp_path):
 
     from crmkit.ladder import ladder_at_two_dates
 
-    sales = pd.DataFrame({"customer_id": ["a", "a", "b"], "amount": [10.0, 5.0, 7.0], "is_return": [False] * 3,
-                          "date": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-01-20"])})
+    sales = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b"],
+            "amount": [10.0, 5.0, 7.0],
+            "is_return": [False] * 3,
+            "date": pd.to_datetime(["2024-01-05", "2024-02-03", "2024-01-20"]),
+        }
+    )
     before, after, matrix = ladder_at_two_dates(sales, dt.date(2024, 3, 31), dt.date(2024, 2, 29))
     as_tuple = write_report(tmp_path / "tuple.xlsx", (before, after, matrix))
     as_object = write_report(tmp_path / "object.xlsx", SimpleNamespace(before=before, after=after, matrix=matrix))
@@ -405,12 +499,22 @@ def test_every_result_column_has_both_languages():
 
 
 def test_every_data_quality_key_has_both_languages():
-    roles = ["customer_id", "date", "amount", "order_id", "quantity", "unit_price", "product", "channel",
-             "margin", "status"]
-    reasons = ["missing_customer_id", "missing_date", "missing_amount", "total_row", "invalid_value",
-               "after_as_of"]
-    quality = DataQuality(source="x", columns={role: role for role in roles},
-                          dropped={reason: 1 for reason in reasons}, notes=["n"])
+    roles = [
+        "customer_id",
+        "date",
+        "amount",
+        "order_id",
+        "quantity",
+        "unit_price",
+        "product",
+        "channel",
+        "margin",
+        "status",
+    ]
+    reasons = ["missing_customer_id", "missing_date", "missing_amount", "total_row", "invalid_value", "after_as_of"]
+    quality = DataQuality(
+        source="x", columns={role: role for role in roles}, dropped=dict.fromkeys(reasons, 1), notes=["n"]
+    )
     for key, _ in quality.as_rows():
         entry = i18n.LABELS.get(key)
         assert entry and entry.get("en") and entry.get("zh"), key

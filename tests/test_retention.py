@@ -33,20 +33,30 @@ def transactions(rows):
 #    a purchase in the partial April.
 # c: February and March purchases, and one in May, after as_of (ignored).
 # d: one purchase in February.
-TINY = transactions([
-    ("a", "2024-01-05", 10), ("a", "2024-01-20", 5), ("a", "2024-03-02", 20), ("a", "2024-03-10", -5),
-    ("b", "2024-01-15", 30), ("b", "2024-02-01", -10), ("b", "2024-04-05", 7),
-    ("c", "2024-02-10", 12), ("c", "2024-03-15", 8), ("c", "2024-05-01", 100),
-    ("d", "2024-02-28", 4),
-])
+TINY = transactions(
+    [
+        ("a", "2024-01-05", 10),
+        ("a", "2024-01-20", 5),
+        ("a", "2024-03-02", 20),
+        ("a", "2024-03-10", -5),
+        ("b", "2024-01-15", 30),
+        ("b", "2024-02-01", -10),
+        ("b", "2024-04-05", 7),
+        ("c", "2024-02-10", 12),
+        ("c", "2024-03-15", 8),
+        ("c", "2024-05-01", 100),
+        ("d", "2024-02-28", 4),
+    ]
+)
 AS_OF = date(2024, 4, 15)
 
 
 def expect(table, rows, columns=None):
     """Compare a result table with hand-computed rows (NaN where blank)."""
     columns = list(range(len(next(iter(rows.values()))))) if columns is None else columns
-    expected = pd.DataFrame(list(rows.values()), index=pd.Index(list(rows), name="cohort"),
-                            columns=pd.Index(columns, name="k"), dtype=float)
+    expected = pd.DataFrame(
+        list(rows.values()), index=pd.Index(list(rows), name="cohort"), columns=pd.Index(columns, name="k"), dtype=float
+    )
     pd.testing.assert_frame_equal(table, expected, check_index_type=False, check_column_type=False)
 
 
@@ -84,8 +94,14 @@ def test_tiny_churn_rate(tiny):
 
 
 def test_tiny_summary(tiny):
-    assert tiny.summary == {"customers": 4, "cohorts": 2, "retention_1": 0.25,
-                            "retention_3": None, "retention_6": None, "retention_12": None}
+    assert tiny.summary == {
+        "customers": 4,
+        "cohorts": 2,
+        "retention_1": 0.25,
+        "retention_3": None,
+        "retention_6": None,
+        "retention_12": None,
+    }
     assert (tiny.period, tiny.occasion, tiny.as_of, tiny.include_partial) == ("month", "day", AS_OF, False)
 
 
@@ -157,13 +173,15 @@ def test_order_occasions_count_two_orders_on_one_day_as_a_repeat():
 
 
 def test_week_labels_are_iso_weeks_starting_monday():
-    frame = transactions([
-        ("a", "2024-01-29", 1),   # Monday of ISO week 5
-        ("b", "2024-02-04", 1),   # Sunday: still week 5
-        ("c", "2024-02-05", 1),   # Monday: week 6
-        ("d", "2024-12-30", 1),   # ISO week 1 of 2025
-        ("a", "2024-02-06", 1),
-    ])
+    frame = transactions(
+        [
+            ("a", "2024-01-29", 1),  # Monday of ISO week 5
+            ("b", "2024-02-04", 1),  # Sunday: still week 5
+            ("c", "2024-02-05", 1),  # Monday: week 6
+            ("d", "2024-12-30", 1),  # ISO week 1 of 2025
+            ("a", "2024-02-06", 1),
+        ]
+    )
     result = cohort_retention(frame, date(2025, 1, 5), period="week")  # a Sunday: the 2025-W01 week is complete
     assert result.cohort_size.to_dict() == {"2024-W05": 2, "2024-W06": 1, "2025-W01": 1}
     assert result.customers.loc["2024-W05", 1] == 1.0
@@ -199,9 +217,13 @@ def test_as_of_accepts_timestamp_and_iso_text(tiny):
 def test_purchase_data_input(write):
     from crmkit.io.purchases import read_purchases
 
-    path = write("sales.csv", "customer_id,date,amount\n"
-                              + "".join(f"{c},{d},{a}\n" for c, d, a in
-                                        zip(TINY.customer_id, TINY.date.dt.strftime("%Y-%m-%d"), TINY.amount)))
+    path = write(
+        "sales.csv",
+        "customer_id,date,amount\n"
+        + "".join(
+            f"{c},{d},{a}\n" for c, d, a in zip(TINY.customer_id, TINY.date.dt.strftime("%Y-%m-%d"), TINY.amount)
+        ),
+    )
     result = cohort_retention(read_purchases(path), AS_OF)
     expect(result.retention, {"2024-01": [1.0, 0.0, 0.5], "2024-02": [1.0, 0.5, NAN]})
 
@@ -215,16 +237,19 @@ def test_docstring_example_runs():
 
 _START = date(2023, 1, 1)
 _rows = st.lists(
-    st.tuples(st.integers(0, 7), st.integers(0, 400), st.floats(0.5, 500), st.booleans()),
-    min_size=1, max_size=40)
+    st.tuples(st.integers(0, 7), st.integers(0, 400), st.floats(0.5, 500), st.booleans()), min_size=1, max_size=40
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(rows=_rows, as_of_day=st.integers(0, 450), period=st.sampled_from(["week", "month", "quarter"]),
-       include_partial=st.booleans())
+@given(
+    rows=_rows,
+    as_of_day=st.integers(0, 450),
+    period=st.sampled_from(["week", "month", "quarter"]),
+    include_partial=st.booleans(),
+)
 def test_invariants(rows, as_of_day, period, include_partial):
-    frame = transactions([(f"c{c}", (_START + timedelta(days=d)).isoformat(), -a if r else a)
-                          for c, d, a, r in rows])
+    frame = transactions([(f"c{c}", (_START + timedelta(days=d)).isoformat(), -a if r else a) for c, d, a, r in rows])
     as_of = _START + timedelta(days=as_of_day)
     result = cohort_retention(frame, as_of, period=period, include_partial=include_partial)
 

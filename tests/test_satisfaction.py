@@ -20,14 +20,28 @@ ROOT = Path(__file__).resolve().parents[1]
 SURVEY = ROOT / "examples" / "survey.csv"
 runner = CliRunner()
 
-ECSI_PATHS = {("Image", "Expectation"): 0.5049, ("Image", "Satisfaction"): 0.1787, ("Image", "Loyalty"): 0.1958,
-              ("Expectation", "Quality"): 0.5567, ("Expectation", "Value"): 0.0500,
-              ("Expectation", "Satisfaction"): 0.0625, ("Quality", "Value"): 0.5583,
-              ("Quality", "Satisfaction"): 0.5120, ("Value", "Satisfaction"): 0.1948,
-              ("Satisfaction", "Complaints"): 0.5281, ("Satisfaction", "Loyalty"): 0.4855,
-              ("Complaints", "Loyalty"): 0.0669}
-ECSI_R2 = {"Expectation": 0.2549, "Quality": 0.3100, "Value": 0.3453, "Satisfaction": 0.6811,
-           "Complaints": 0.2789, "Loyalty": 0.4569}
+ECSI_PATHS = {
+    ("Image", "Expectation"): 0.5049,
+    ("Image", "Satisfaction"): 0.1787,
+    ("Image", "Loyalty"): 0.1958,
+    ("Expectation", "Quality"): 0.5567,
+    ("Expectation", "Value"): 0.0500,
+    ("Expectation", "Satisfaction"): 0.0625,
+    ("Quality", "Value"): 0.5583,
+    ("Quality", "Satisfaction"): 0.5120,
+    ("Value", "Satisfaction"): 0.1948,
+    ("Satisfaction", "Complaints"): 0.5281,
+    ("Satisfaction", "Loyalty"): 0.4855,
+    ("Complaints", "Loyalty"): 0.0669,
+}
+ECSI_R2 = {
+    "Expectation": 0.2549,
+    "Quality": 0.3100,
+    "Value": 0.3453,
+    "Satisfaction": 0.6811,
+    "Complaints": 0.2789,
+    "Loyalty": 0.4569,
+}
 
 
 def test_presets_load():
@@ -66,15 +80,23 @@ def _tiny_survey(rows=60, seed=0):
     q = rng.normal(size=rows)
     s = 0.7 * q + 0.5 * rng.normal(size=rows)
     to_scale = lambda z: np.clip(np.rint(4 + 1.2 * z), 1, 7)  # noqa: E731
-    return pd.DataFrame({"id": [f"r{i:03d}" for i in range(rows)], "Q1": to_scale(q + 0.3 * rng.normal(size=rows)),
-                         "Q2": to_scale(q + 0.3 * rng.normal(size=rows)), "S1": to_scale(s),
-                         "S2": to_scale(s + 0.3 * rng.normal(size=rows))})
+    return pd.DataFrame(
+        {
+            "id": [f"r{i:03d}" for i in range(rows)],
+            "Q1": to_scale(q + 0.3 * rng.normal(size=rows)),
+            "Q2": to_scale(q + 0.3 * rng.normal(size=rows)),
+            "S1": to_scale(s),
+            "S2": to_scale(s + 0.3 * rng.normal(size=rows)),
+        }
+    )
 
 
 def test_equal_answers_give_the_scale_position(tmp_path):
     model = tmp_path / "m.toml"
-    model.write_text('scale = [1, 7]\ntarget = "Sat"\npaths = [["Qual", "Sat"]]\n'
-                     '[constructs]\nQual = ["Q1", "Q2"]\nSat = ["S1", "S2"]\n')
+    model.write_text(
+        'scale = [1, 7]\ntarget = "Sat"\npaths = [["Qual", "Sat"]]\n'
+        '[constructs]\nQual = ["Q1", "Q2"]\nSat = ["S1", "S2"]\n'
+    )
     survey = _tiny_survey()
     result = analyse_survey(survey.astype(str), str(model))
     # every index is a weighted mean of item means on 1-7, so it lies between the lowest and
@@ -88,8 +110,10 @@ def test_equal_answers_give_the_scale_position(tmp_path):
 
 def test_out_of_scale_and_non_numeric_answers_name_row_and_column(tmp_path):
     model = tmp_path / "m.toml"
-    model.write_text('scale = [1, 7]\ntarget = "Sat"\npaths = [["Qual", "Sat"]]\n'
-                     '[constructs]\nQual = ["Q1", "Q2"]\nSat = ["S1", "S2"]\n')
+    model.write_text(
+        'scale = [1, 7]\ntarget = "Sat"\npaths = [["Qual", "Sat"]]\n'
+        '[constructs]\nQual = ["Q1", "Q2"]\nSat = ["S1", "S2"]\n'
+    )
     survey = _tiny_survey().astype(str)
     survey.loc[4, "S1"] = "9"
     with pytest.raises(DataError, match=r"row 6, column 'S1': answer 9 is outside the scale 1-7"):
@@ -103,8 +127,10 @@ def test_out_of_scale_and_non_numeric_answers_name_row_and_column(tmp_path):
 
 def test_missing_answers_mean_and_listwise(tmp_path):
     model = tmp_path / "m.toml"
-    model.write_text('scale = [1, 7]\ntarget = "Sat"\npaths = [["Qual", "Sat"]]\n'
-                     '[constructs]\nQual = ["Q1", "Q2"]\nSat = ["S1", "S2"]\n')
+    model.write_text(
+        'scale = [1, 7]\ntarget = "Sat"\npaths = [["Qual", "Sat"]]\n'
+        '[constructs]\nQual = ["Q1", "Q2"]\nSat = ["S1", "S2"]\n'
+    )
     survey = _tiny_survey().astype(object)
     survey.loc[[1, 2], "Q1"] = None
     mean = analyse_survey(survey, str(model))
@@ -132,21 +158,42 @@ def test_cli_example_survey_all_formats(tmp_path):
     table = runner.invoke(app, ["satisfaction", str(SURVEY), "-f", "table"])
     assert table.exit_code == 0, table.stderr
     assert "Satisfaction" in table.stdout and "NPS" in table.stdout
-    js = runner.invoke(app, ["satisfaction", str(SURVEY), "-f", "json", "-q", "--bootstrap", "100", "--seed", "3",
-                             "--by", "channel"])
+    js = runner.invoke(
+        app, ["satisfaction", str(SURVEY), "-f", "json", "-q", "--bootstrap", "100", "--seed", "3", "--by", "channel"]
+    )
     doc = json.loads(js.stdout)
     assert set(doc) >= {"index", "paths", "r_squared", "reliability", "weights", "drivers", "nps", "csat", "groups"}
     assert all({"from", "to", "estimate", "ci_low", "ci_high"} <= set(p) for p in doc["paths"])
     assert all(p["ci_low"] <= p["estimate"] <= p["ci_high"] for p in doc["paths"])
-    again = json.loads(runner.invoke(app, ["satisfaction", str(SURVEY), "-f", "json", "-q", "--bootstrap", "100",
-                                           "--seed", "3", "--by", "channel"]).stdout)
-    assert again["paths"] == doc["paths"]                                  # reproducible with a seed
+    again = json.loads(
+        runner.invoke(
+            app,
+            ["satisfaction", str(SURVEY), "-f", "json", "-q", "--bootstrap", "100", "--seed", "3", "--by", "channel"],
+        ).stdout
+    )
+    assert again["paths"] == doc["paths"]  # reproducible with a seed
     rows = runner.invoke(app, ["satisfaction", str(SURVEY), "-f", "csv", "-q"])
     frame = pd.read_csv(io.StringIO(rows.stdout), dtype={"customer_id": str})
     assert frame["customer_id"].str.len().eq(6).all() and set(frame["gap_class"]) <= {"below", "meets", "exceeds"}
     report = tmp_path / "sat.xlsx"
-    result = runner.invoke(app, ["satisfaction", str(SURVEY), "-f", "csv", "-o", str(tmp_path / "r.csv"), "-q",
-                                 "--report", str(report), "--lang", "zh", "--by", "channel"])
+    result = runner.invoke(
+        app,
+        [
+            "satisfaction",
+            str(SURVEY),
+            "-f",
+            "csv",
+            "-o",
+            str(tmp_path / "r.csv"),
+            "-q",
+            "--report",
+            str(report),
+            "--lang",
+            "zh",
+            "--by",
+            "channel",
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     import openpyxl
 
@@ -155,14 +202,17 @@ def test_cli_example_survey_all_formats(tmp_path):
     assert len(wb["关键驱动因素"]._charts) == 1 and len(wb["满意度指数"]._charts) == 1
 
 
-@pytest.mark.parametrize("args, code, message", [
-    (["--model", "nope"], 2, "--model must be acsi"),
-    (["--scale", "ten"], 2, "--scale looks like"),
-    (["--scale", "1-5"], 5, "outside the scale 1-5"),
-    (["--missing", "drop"], 2, "--missing must be"),
-    (["--by", "region"], 4, "--by names column 'region'"),
-    (["--model", "acsi", "--scheme", "magic"], 2, "scheme"),
-])
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["--model", "nope"], 2, "--model must be acsi"),
+        (["--scale", "ten"], 2, "--scale looks like"),
+        (["--scale", "1-5"], 5, "outside the scale 1-5"),
+        (["--missing", "drop"], 2, "--missing must be"),
+        (["--by", "region"], 4, "--by names column 'region'"),
+        (["--model", "acsi", "--scheme", "magic"], 2, "scheme"),
+    ],
+)
 def test_cli_failures(args, code, message):
     result = runner.invoke(app, ["satisfaction", str(SURVEY), "-f", "csv", *args])
     assert result.exit_code == code, (result.stdout, result.stderr)

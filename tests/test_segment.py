@@ -23,16 +23,21 @@ def tx(rows):
 
 
 def test_summary_hand_computed():
-    t = tx([
-        ("a", "2024-01-01", 10.0), ("a", "2024-01-01", 5.0), ("a", "2024-01-10", 20.0), ("a", "2024-01-12", -5.0),
-        ("b", "2024-01-05", 7.0),
-        ("c", "2024-01-06", -3.0),                      # returns only: not a customer
-        ("d", "2024-02-01", 9.0),                       # after as-of: left out
-    ])
+    t = tx(
+        [
+            ("a", "2024-01-01", 10.0),
+            ("a", "2024-01-01", 5.0),
+            ("a", "2024-01-10", 20.0),
+            ("a", "2024-01-12", -5.0),
+            ("b", "2024-01-05", 7.0),
+            ("c", "2024-01-06", -3.0),  # returns only: not a customer
+            ("d", "2024-02-01", 9.0),  # after as-of: left out
+        ]
+    )
     s = customer_summary(t, date(2024, 1, 31)).set_index("customer_id")
     assert list(s.index) == ["a", "b"]
     a = s.loc["a"]
-    assert a.frequency == 2                               # two purchase days; the return day is not one
+    assert a.frequency == 2  # two purchase days; the return day is not one
     assert a.monetary == 30.0 and a.gross_revenue == 35.0 and a.returns == 5.0
     assert a.avg_order_value == 17.5
     assert a.recency_days == 21 and a.tenure_days == 30
@@ -58,8 +63,11 @@ def test_quantile_scores_hand_cases():
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=200), st.sampled_from([3, 4, 5]),
-       st.booleans())
+@given(
+    st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=200),
+    st.sampled_from([3, 4, 5]),
+    st.booleans(),
+)
 def test_quantile_scores_invariants(values, bins, higher):
     scores = quantile_scores(values, bins, higher_is_better=higher)
     v = np.asarray(values)
@@ -100,28 +108,51 @@ def test_standard_scheme_cells():
     f = np.array([5, 1, 3, 1, 3, 1, 4, 5, 1, 1])
     m = np.array([4, 1, 2, 1, 3, 2, 3, 5, 2, 1])
     assert scheme.assign(r, f, m).tolist() == [
-        "champions", "new_customers", "potential_loyalist", "promising", "need_attention", "about_to_sleep",
-        "at_risk", "cant_lose_them", "hibernating", "lost"]
+        "champions",
+        "new_customers",
+        "potential_loyalist",
+        "promising",
+        "need_attention",
+        "about_to_sleep",
+        "at_risk",
+        "cant_lose_them",
+        "hibernating",
+        "lost",
+    ]
 
 
 def test_cn8_against_means():
     # means: recency 40, frequency 2.5, monetary 250
-    s = pd.DataFrame({
-        "customer_id": ["hi_hi_hi", "hi_lo_hi", "lo_hi_lo", "lo_lo_lo"],
-        "recency_days": [10, 20, 60, 70], "frequency": [4, 1, 4, 1], "monetary": [400.0, 500.0, 50.0, 50.0],
-        "first_purchase": pd.to_datetime(["2024-01-01"] * 4), "last_purchase": pd.to_datetime(["2024-01-01"] * 4),
-        "tenure_days": [1] * 4, "avg_order_value": [1.0] * 4, "gross_revenue": [1.0] * 4, "returns": [0.0] * 4,
-    })
+    s = pd.DataFrame(
+        {
+            "customer_id": ["hi_hi_hi", "hi_lo_hi", "lo_hi_lo", "lo_lo_lo"],
+            "recency_days": [10, 20, 60, 70],
+            "frequency": [4, 1, 4, 1],
+            "monetary": [400.0, 500.0, 50.0, 50.0],
+            "first_purchase": pd.to_datetime(["2024-01-01"] * 4),
+            "last_purchase": pd.to_datetime(["2024-01-01"] * 4),
+            "tenure_days": [1] * 4,
+            "avg_order_value": [1.0] * 4,
+            "gross_revenue": [1.0] * 4,
+            "returns": [0.0] * 4,
+        }
+    )
     result = segment_customers(s, date(2024, 3, 1), scheme="cn8", lang="zh")
     assert result.customers["segment"].tolist() == [
-        "important_value", "important_develop", "general_retain", "general_winback"]
+        "important_value",
+        "important_develop",
+        "general_retain",
+        "general_winback",
+    ]
     assert result.customers["segment_label"].tolist()[0] == "重要价值客户"
 
 
 def test_user_scheme_gap_and_overlap(tmp_path):
     gap = tmp_path / "gap.toml"
     gap.write_text('[[segment]]\nkey = "recent"\nr = [4, 5]\n[[segment]]\nkey = "old"\nr = [1, 2]\n')
-    with pytest.raises(ConfigError, match=r"gap.toml: rules leave 25 score combination\(s\) without a segment, e\.g\. r=3"):
+    with pytest.raises(
+        ConfigError, match=r"gap.toml: rules leave 25 score combination\(s\) without a segment, e\.g\. r=3"
+    ):
         load_scheme(str(gap))
     over = tmp_path / "over.toml"
     over.write_text('[[segment]]\nkey = "recent"\nr = [3, 5]\n[[segment]]\nkey = "old"\nr = [1, 3]\n')
@@ -132,8 +163,9 @@ def test_user_scheme_gap_and_overlap(tmp_path):
     with pytest.raises(ConfigError, match="unknown key"):
         load_scheme(str(bad))
     good = tmp_path / "good.toml"
-    good.write_text('[[segment]]\nkey = "recent"\nlabel_zh = "近期"\nr = [3, 5]\n'
-                    '[[segment]]\nkey = "old"\nr = [1, 2]\n')
+    good.write_text(
+        '[[segment]]\nkey = "recent"\nlabel_zh = "近期"\nr = [3, 5]\n[[segment]]\nkey = "old"\nr = [1, 2]\n'
+    )
     assert [r.key for r in load_scheme(str(good)).rules] == ["recent", "old"]
     with pytest.raises(UsageError, match="neither"):
         load_scheme(str(tmp_path / "missing.toml"))
@@ -150,8 +182,7 @@ def _sample_transactions(n=300, seed=1):
         k = rng.geometric(0.4)
         days = rng.integers(0, 365, size=k)
         for d in days:
-            rows.append((f"{i:05d}", pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(d)),
-                         float(rng.gamma(2, 30))))
+            rows.append((f"{i:05d}", pd.Timestamp("2024-01-01") + pd.Timedelta(days=int(d)), float(rng.gamma(2, 30))))
     return tx(rows)
 
 
@@ -159,8 +190,17 @@ def test_segment_end_to_end_tables_add_up():
     t = _sample_transactions()
     result = segment(t, date(2024, 12, 31), clusters=3, seed=7)
     c = result.customers
-    assert list(c.columns[:9]) == ["customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score",
-                                    "m_score", "segment", "pareto_class"]
+    assert list(c.columns[:9]) == [
+        "customer_id",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "r_score",
+        "f_score",
+        "m_score",
+        "segment",
+        "pareto_class",
+    ]
     assert c["customer_id"].str.len().eq(5).all()
     seg = result.segments
     assert seg["customers"].sum() == len(c) == result.headline["customers"]

@@ -11,8 +11,7 @@ import pytest
 
 from crmkit.errors import UsageError
 from crmkit.pareto import top_share
-from crmkit.synth import (CDNOW_PARAMS, COLUMNS, generate_sales, main, write_large_sales,
-                          write_sales)
+from crmkit.synth import CDNOW_PARAMS, COLUMNS, generate_sales, main, write_large_sales, write_sales
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sales.csv"
 
@@ -30,8 +29,7 @@ def test_same_seed_same_frame_other_seed_other_frame():
 
 
 def test_defaults_are_the_published_cdnow_estimates():
-    defaults = {name: param.default
-                for name, param in inspect.signature(generate_sales).parameters.items()}
+    defaults = {name: param.default for name, param in inspect.signature(generate_sales).parameters.items()}
     assert {key: defaults[key] for key in CDNOW_PARAMS} == CDNOW_PARAMS
     assert defaults["seed"] == 20261123 and defaults["n_customers"] == 5000
 
@@ -43,7 +41,7 @@ def test_columns_and_types(sales):
     assert pd.api.types.is_integer_dtype(sales["quantity"])
     assert pd.api.types.is_float_dtype(sales["amount"])
     assert sales["customer_id"].str.fullmatch(r"\d{6}").all()
-    assert sales["customer_id"].str.startswith("0").any()       # leading zeros kept
+    assert sales["customer_id"].str.startswith("0").any()  # leading zeros kept
     assert sales["order_id"].str.fullmatch(r"SO\d{7}").all()
     assert sales["order_date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
     assert set(sales["channel"]) == {"online", "store", "app", "wechat"}
@@ -79,7 +77,7 @@ def test_completed_orders_are_positive_and_unique(sales):
 def test_returns_follow_their_order_and_stay_in_window(sales):
     completed = sales[sales["status"] == "completed"].set_index("order_id")
     returns = sales[sales["status"] == "returned"]
-    assert 0.02 < len(returns) / len(completed) < 0.04           # return_rate = 0.03
+    assert 0.02 < len(returns) / len(completed) < 0.04  # return_rate = 0.03
     assert (returns["quantity"] < 0).all() and (returns["amount"] < 0).all()
     assert returns["order_id"].is_unique
     bought = completed.loc[returns["order_id"]]
@@ -107,13 +105,21 @@ def test_repeat_buying_and_revenue_concentration_are_plausible(sales):
 
 def test_customers_are_acquired_across_the_window(sales):
     first = sales.groupby("customer_id")["order_date"].min()
-    assert (first < "2024-01-01").mean() > 0.55                 # more early than late
+    assert (first < "2024-01-01").mean() > 0.55  # more early than late
     assert (first >= "2024-07-01").any()
 
 
-@pytest.mark.parametrize("bad", [dict(n_customers=0), dict(return_rate=1.5), dict(q=1.0),
-                                 dict(r=0), dict(start="2024-13-01"),
-                                 dict(start="2024-01-02", end="2024-01-01")])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(n_customers=0),
+        dict(return_rate=1.5),
+        dict(q=1.0),
+        dict(r=0),
+        dict(start="2024-13-01"),
+        dict(start="2024-01-02", end="2024-01-01"),
+    ],
+)
 def test_bad_arguments_raise_usage_error(bad):
     with pytest.raises(UsageError):
         generate_sales(**bad)
@@ -129,11 +135,11 @@ def test_write_large_sales_exact_rows_unique_ids(tmp_path):
     # Each chunk is date-sorted, so a chunk starts where the date goes back; ids of a
     # later chunk must all be above those of the one before (offset, never reused).
     chunk = (large["order_date"] < large["order_date"].shift()).cumsum()
-    assert chunk.max() >= 3                                      # 2,500 rows / 700
+    assert chunk.max() >= 3  # 2,500 rows / 700
     ids = large["customer_id"].astype(int).groupby(chunk).agg(["min", "max"])
     assert (ids["min"].iloc[1:].to_numpy() > ids["max"].iloc[:-1].to_numpy()).all()
     assert 4 <= len(large) / large["customer_id"].nunique() <= 10
-    assert path.read_text(encoding="utf-8").count("order_id") == 1   # header once
+    assert path.read_text(encoding="utf-8").count("order_id") == 1  # header once
 
 
 def test_write_large_sales_is_deterministic(tmp_path):

@@ -11,9 +11,14 @@ from __future__ import annotations
 import importlib
 
 _NAMES = {
-    "PurchaseData": "crmkit.io.purchases", "read_purchases": "crmkit.io.purchases",
-    "as_purchases": "crmkit.io.purchases", "ReadOptions": "crmkit.io.options", "as_date": "crmkit.io.options",
-    "read_members": "crmkit.io.inputs", "read_referrals": "crmkit.io.inputs", "read_survey": "crmkit.io.inputs",
+    "PurchaseData": "crmkit.io.purchases",
+    "read_purchases": "crmkit.io.purchases",
+    "as_purchases": "crmkit.io.purchases",
+    "ReadOptions": "crmkit.io.options",
+    "as_date": "crmkit.io.options",
+    "read_members": "crmkit.io.inputs",
+    "read_referrals": "crmkit.io.inputs",
+    "read_survey": "crmkit.io.inputs",
 }
 
 __all__ = sorted(_NAMES)

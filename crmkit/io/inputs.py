@@ -13,10 +13,35 @@ from crmkit.io.engine import connect, quote
 from crmkit.io.purchases import _clean_text, _scan_error, id_expr
 from crmkit.io.readers import open_source
 
-_REFERRER = ("referrerid", "referrer", "referredby", "referrercustomerid", "inviter", "inviterid", "推荐人",
-             "推荐人编号", "推荐人id", "推荐客户", "邀请人", "邀请人编号")
-_REFERRED = ("referredid", "referred", "referredcustomerid", "newcustomerid", "customerid", "invitee", "inviteeid",
-             "被推荐人", "被推荐人编号", "被推荐客户", "新客户编号", "被邀请人", "客户编号")
+_REFERRER = (
+    "referrerid",
+    "referrer",
+    "referredby",
+    "referrercustomerid",
+    "inviter",
+    "inviterid",
+    "推荐人",
+    "推荐人编号",
+    "推荐人id",
+    "推荐客户",
+    "邀请人",
+    "邀请人编号",
+)
+_REFERRED = (
+    "referredid",
+    "referred",
+    "referredcustomerid",
+    "newcustomerid",
+    "customerid",
+    "invitee",
+    "inviteeid",
+    "被推荐人",
+    "被推荐人编号",
+    "被推荐客户",
+    "新客户编号",
+    "被邀请人",
+    "客户编号",
+)
 
 
 def read_referrals(source: str, *, encoding: str | None = None, sheet: str | None = None):
@@ -33,8 +58,8 @@ def read_referrals(source: str, *, encoding: str | None = None, sheet: str | Non
     """
     import duckdb
 
-    from crmkit.io.columns import normalise_header
     from crmkit.errors import ColumnError
+    from crmkit.io.columns import normalise_header
 
     with tempfile.TemporaryDirectory(prefix="crmkit-") as workdir:
         src = open_source(source, workdir, sheet=sheet, encoding=encoding)
@@ -46,9 +71,13 @@ def read_referrals(source: str, *, encoding: str | None = None, sheet: str | Non
             for role, aliases in (("referrer_id", _REFERRER), ("referred_id", _REFERRED)):
                 header = next((norm[a] for a in aliases if a in norm and norm[a] not in found.values()), None)
                 if header is None:
-                    raise ColumnError(f"cannot find the {role.replace('_', ' ')} column", file=src.display,
-                                      hint="columns found: " + ", ".join(src.headers)
-                                      + "; expected e.g. referrer_id and referred_id (推荐人, 被推荐人)")
+                    raise ColumnError(
+                        f"cannot find the {role.replace('_', ' ')} column",
+                        file=src.display,
+                        hint="columns found: "
+                        + ", ".join(src.headers)
+                        + "; expected e.g. referrer_id and referred_id (推荐人, 被推荐人)",
+                    )
                 found[role] = header
             r, d = (id_expr(_clean_text(f"CAST({quote(found[k])} AS VARCHAR)")) for k in ("referrer_id", "referred_id"))
             frame = con.sql(f"""
@@ -64,8 +93,7 @@ def read_referrals(source: str, *, encoding: str | None = None, sheet: str | Non
     return frame
 
 
-def read_survey(source: str, *, encoding: str | None = None, sheet: str | None = None,
-                delimiter: str | None = None):
+def read_survey(source: str, *, encoding: str | None = None, sheet: str | None = None, delimiter: str | None = None):
     """Read a survey export as text columns (one row per respondent), formats as for purchases.
 
     Returns
@@ -105,19 +133,24 @@ def read_members(source: str, *, encoding: str | None = None, sheet: str | None 
     """
     import pandas as pd
 
-    from crmkit.io.columns import ALIASES, normalise_header
     from crmkit.errors import ColumnError
+    from crmkit.io.columns import ALIASES, normalise_header
 
     frame, _ = read_survey(source, encoding=encoding, sheet=sheet)
     headers = [str(c) for c in frame.columns]
     by_norm = {normalise_header(h): h for h in headers}
     id_column = next((by_norm[a] for a in ALIASES["customer_id"] if a in by_norm), None)
     if id_column is None:
-        raise ColumnError("cannot find the customer id column of the member list", file=source,
-                          hint="columns found: " + ", ".join(headers))
+        raise ColumnError(
+            "cannot find the customer id column of the member list",
+            file=source,
+            hint="columns found: " + ", ".join(headers),
+        )
     out = pd.DataFrame({"customer_id": frame[id_column].to_numpy()})
-    for flag, aliases in (("registered", ("registered", "isregistered", "member", "注册", "是否注册", "已注册")),
-                          ("enquired", ("enquired", "inquired", "enquiry", "inquiry", "咨询", "是否咨询"))):
+    for flag, aliases in (
+        ("registered", ("registered", "isregistered", "member", "注册", "是否注册", "已注册")),
+        ("enquired", ("enquired", "inquired", "enquiry", "inquiry", "咨询", "是否咨询")),
+    ):
         column = next((by_norm[a] for a in aliases if a in by_norm and by_norm[a] != id_column), None)
         if column is not None:
             out[flag] = frame[column].fillna("").astype(str).str.strip().str.lower().isin(_TRUE).to_numpy()

@@ -92,8 +92,9 @@ def as_date(value: Any, name: str = "as_of") -> date:
             return datetime.fromisoformat(text).date()
         except ValueError:
             pass
-    raise UsageError(f"{name} must be a date such as 2024-12-31 (a date, datetime, Timestamp or ISO string), "
-                     f"not {value!r}")
+    raise UsageError(
+        f"{name} must be a date such as 2024-12-31 (a date, datetime, Timestamp or ISO string), not {value!r}"
+    )
 
 
 @dataclass

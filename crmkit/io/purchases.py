@@ -24,11 +24,11 @@ import re
 import tempfile
 from datetime import date
 
+from crmkit.errors import DataError, InputError
 from crmkit.io.columns import ColumnMap, detect_columns
 from crmkit.io.engine import connect, quote, sql_literal
-from crmkit.errors import DataError, InputError
-from crmkit.io.quality import DataQuality
 from crmkit.io.options import ReadOptions
+from crmkit.io.quality import DataQuality
 from crmkit.io.readers import Source, open_source
 
 #: Optional columns a command may ask :func:`read_purchases` to carry along.
@@ -36,25 +36,36 @@ OPTIONAL_ROLES = ("order_id", "quantity", "product", "channel", "margin")
 
 #: Values that mean "nothing here" in exports.
 _NULLS = "['', 'nan', 'NaN', 'NAN', 'null', 'NULL', 'None', 'none', 'N/A', 'n/a', 'NA', '#N/A', '-', '--', '—']"
-_TOTAL_WORDS = ("['合计', '总计', '小计', '总额', '合计金额', '总合计', 'total', 'totals', 'grand total', "
-                "'grandtotal', 'subtotal', 'sub total', 'sum', 'summe', 'gesamt']")
-_RETURN_STATUS = re.compile(r"(退货|退款|退单|取消|作废|撤销|交易关闭|cancel|return|refund|void|revers|chargeback|storno)")
-_AMOUNT_SHAPE = (r"^[(（]?\s*[-+−]?\s*(¥|￥|\$|€|£|rmb|cny|usd|eur|us\$|hk\$)?\s*[-+−]?\s*"
-                 "[0-9][0-9.,'' \u00a0]*" r"\s*(元|块|¥|￥|\$|€|£|rmb|cny|usd|eur)?\s*-?\s*[)）]?$")
+_TOTAL_WORDS = (
+    "['合计', '总计', '小计', '总额', '合计金额', '总合计', 'total', 'totals', 'grand total', "
+    "'grandtotal', 'subtotal', 'sub total', 'sum', 'summe', 'gesamt']"
+)
+_RETURN_STATUS = re.compile(
+    r"(退货|退款|退单|取消|作废|撤销|交易关闭|cancel|return|refund|void|revers|chargeback|storno)"
+)
+_AMOUNT_SHAPE = (
+    r"^[(（]?\s*[-+−]?\s*(¥|￥|\$|€|£|rmb|cny|usd|eur|us\$|hk\$)?\s*[-+−]?\s*"
+    "[0-9][0-9.,'' \u00a0]*"
+    r"\s*(元|块|¥|￥|\$|€|£|rmb|cny|usd|eur)?\s*-?\s*[)）]?$"
+)
 
 
 def _clean_text(col: str) -> str:
     """Trimmed text, NULL for the usual spellings of nothing."""
     # Most cells are longer than any null word and carry no padding: they pass untouched,
     # which saves a string copy per cell on large files.
-    return (f"(CASE WHEN length({col}) > 4 AND NOT starts_with({col}, ' ') AND NOT ends_with({col}, ' ') "
-            f"THEN {col} WHEN list_contains({_NULLS}, trim({col})) THEN NULL ELSE trim({col}) END)")
+    return (
+        f"(CASE WHEN length({col}) > 4 AND NOT starts_with({col}, ' ') AND NOT ends_with({col}, ' ') "
+        f"THEN {col} WHEN list_contains({_NULLS}, trim({col})) THEN NULL ELSE trim({col}) END)"
+    )
 
 
 def _total_check(col: str) -> str:
     """True for a cleaned cell that says 合计 / Total; ids starting with a digit skip the test."""
-    return (f"(CASE WHEN {col} IS NULL OR substr({col}, 1, 1) BETWEEN '0' AND '9' THEN false "
-            f"ELSE list_contains({_TOTAL_WORDS}, rtrim(lower({col}), ':：')) END)")
+    return (
+        f"(CASE WHEN {col} IS NULL OR substr({col}, 1, 1) BETWEEN '0' AND '9' THEN false "
+        f"ELSE list_contains({_TOTAL_WORDS}, rtrim(lower({col}), ':：')) END)"
+    )
 
 
 def id_expr(col: str) -> str:
@@ -75,11 +86,15 @@ def amount_expr(col: str, decimal_comma: bool) -> str:
         number = f"replace(replace({digits}, '.', ''), ',', '.')"
     else:
         number = f"replace({digits}, ',', '')"
-    negative = (f"(regexp_matches({t}, '^[(（].*[)）]$') OR regexp_matches({t}, '^[(（]?\\s*[-−]') "
-                f"OR regexp_matches({t}, '^[^-−]*[0-9][^-−]*-\\s*[)）]?$') "
-                f"OR regexp_matches({t}, '^[(（]?\\s*[^0-9]*[-−]\\s*[0-9]'))")
-    slow = (f"CASE WHEN regexp_matches({t}, '{_AMOUNT_SHAPE}') THEN "
-            f"TRY_CAST({number} AS DOUBLE) * (CASE WHEN {negative} THEN -1 ELSE 1 END) END")
+    negative = (
+        f"(regexp_matches({t}, '^[(（].*[)）]$') OR regexp_matches({t}, '^[(（]?\\s*[-−]') "
+        f"OR regexp_matches({t}, '^[^-−]*[0-9][^-−]*-\\s*[)）]?$') "
+        f"OR regexp_matches({t}, '^[(（]?\\s*[^0-9]*[-−]\\s*[0-9]'))"
+    )
+    slow = (
+        f"CASE WHEN regexp_matches({t}, '{_AMOUNT_SHAPE}') THEN "
+        f"TRY_CAST({number} AS DOUBLE) * (CASE WHEN {negative} THEN -1 ELSE 1 END) END"
+    )
     if decimal_comma:
         return slow
     return f"COALESCE(TRY_CAST({col} AS DOUBLE), {slow})"
@@ -92,20 +107,30 @@ def date_expr(col: str, dayfirst: bool) -> str:
     Excel serial numbers are days since 1899-12-30 (the 1900 leap-year bug included).
     """
     t = col
-    ymd = (f"try_strptime(regexp_replace({t}, '^(\\d{{4}})\\s*[-/.年]\\s*(\\d{{1,2}})\\s*[-/.月]\\s*(\\d{{1,2}}).*$', "
-           f"'\\1-\\2-\\3'), '%Y-%m-%d')")
+    ymd = (
+        f"try_strptime(regexp_replace({t}, '^(\\d{{4}})\\s*[-/.年]\\s*(\\d{{1,2}})\\s*[-/.月]\\s*(\\d{{1,2}}).*$', "
+        f"'\\1-\\2-\\3'), '%Y-%m-%d')"
+    )
     order = "'\\3-\\2-\\1'" if dayfirst else "'\\3-\\1-\\2'"
-    dmy = (f"try_strptime(regexp_replace({t}, '^(\\d{{1,2}})[-/.](\\d{{1,2}})[-/.](\\d{{4}})(\\D.*)?$', {order}), "
-           f"'%Y-%m-%d')")
+    dmy = (
+        f"try_strptime(regexp_replace({t}, '^(\\d{{1,2}})[-/.](\\d{{1,2}})[-/.](\\d{{4}})(\\D.*)?$', {order}), "
+        f"'%Y-%m-%d')"
+    )
     order2 = "'20\\3-\\2-\\1'" if dayfirst else "'20\\3-\\1-\\2'"
-    dmy2 = (f"try_strptime(regexp_replace({t}, '^(\\d{{1,2}})[-/.](\\d{{1,2}})[-/.](\\d{{2}})(\\s.*)?$', {order2}), "
-            f"'%Y-%m-%d')")
+    dmy2 = (
+        f"try_strptime(regexp_replace({t}, '^(\\d{{1,2}})[-/.](\\d{{1,2}})[-/.](\\d{{2}})(\\s.*)?$', {order2}), "
+        f"'%Y-%m-%d')"
+    )
     compact = f"try_strptime(regexp_extract({t}, '^(\\d{{8}})(\\D.*)?$', 1), '%Y%m%d')"
-    serial = (f"(CASE WHEN regexp_matches({t}, '^\\d{{5}}(\\.\\d+)?$') "
-              f"THEN DATE '1899-12-30' + CAST(floor(CAST({t} AS DOUBLE)) AS INTEGER) END)")
-    named = (f"try_strptime({t}, ['%d %b %Y', '%d-%b-%Y', '%d %B %Y', '%b %d, %Y', '%B %d, %Y', "
-             f"'%b %d %Y', '%d-%b-%y', '%d %b %Y %H:%M', '%d %b %Y %H:%M:%S'])")
-    return (f"CAST(COALESCE(TRY_CAST({t} AS TIMESTAMP), {ymd}, {dmy}, {dmy2}, {serial}, {compact}, {named}) AS DATE)")
+    serial = (
+        f"(CASE WHEN regexp_matches({t}, '^\\d{{5}}(\\.\\d+)?$') "
+        f"THEN DATE '1899-12-30' + CAST(floor(CAST({t} AS DOUBLE)) AS INTEGER) END)"
+    )
+    named = (
+        f"try_strptime({t}, ['%d %b %Y', '%d-%b-%Y', '%d %B %Y', '%b %d, %Y', '%B %d, %Y', "
+        f"'%b %d %Y', '%d-%b-%y', '%d %b %Y %H:%M', '%d %b %Y %H:%M:%S'])"
+    )
+    return f"CAST(COALESCE(TRY_CAST({t} AS TIMESTAMP), {ymd}, {dmy}, {dmy2}, {serial}, {compact}, {named}) AS DATE)"
 
 
 class PurchaseData:
@@ -156,7 +181,8 @@ class PurchaseData:
             as_of = self.quality.last_date
         self.quality.as_of = as_of
         self.quality.after_as_of = self.con.sql(
-            f"SELECT count(*) FROM tx WHERE date > DATE '{as_of.isoformat()}'").fetchall()[0][0]
+            f"SELECT count(*) FROM tx WHERE date > DATE '{as_of.isoformat()}'"
+        ).fetchall()[0][0]
         return as_of
 
 
@@ -195,9 +221,11 @@ def _returns_as_status(con, src: Source, overrides):
     flag = "coalesce(TRY_CAST(is_return AS BOOLEAN), false)"
     other = f"CAST({quote(status)} AS VARCHAR)" if status else "NULL"
     keep = ", ".join(quote(h) for h in src.headers if h not in ("is_return", status))
-    con.execute(f"CREATE TEMP VIEW flagged_frame AS SELECT {keep}, "
-                f"CASE WHEN {flag} THEN 'return (is_return)' ELSE {other} END AS {quote(status or 'status')} "
-                f"FROM {src.sql}")
+    con.execute(
+        f"CREATE TEMP VIEW flagged_frame AS SELECT {keep}, "
+        f"CASE WHEN {flag} THEN 'return (is_return)' ELSE {other} END AS {quote(status or 'status')} "
+        f"FROM {src.sql}"
+    )
     src.sql = "flagged_frame"
     src.headers = [h for h in src.headers if h not in ("is_return", status)] + [status or "status"]
     return {**(overrides or {}), "status": status or "status"}
@@ -222,10 +250,19 @@ def _scan_error(exc: Exception, src: Source) -> InputError:
     return InputError(f"malformed table: {detail}", file=src.display, row=row)
 
 
-def read_purchases(source, *, options: ReadOptions | None = None, columns: dict[str, str | None] | None = None,
-                   sheet: str | None = None, encoding: str | None = None, delimiter: str | None = None,
-                   dayfirst: bool | None = None, decimal: str | None = None, skip_bad_rows: bool = False,
-                   keep: tuple[str, ...] = OPTIONAL_ROLES) -> PurchaseData:
+def read_purchases(
+    source,
+    *,
+    options: ReadOptions | None = None,
+    columns: dict[str, str | None] | None = None,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    dayfirst: bool | None = None,
+    decimal: str | None = None,
+    skip_bad_rows: bool = False,
+    keep: tuple[str, ...] = OPTIONAL_ROLES,
+) -> PurchaseData:
     """Read and clean a purchase export (CSV/TSV/;/|, .gz, XLSX, Parquet, ``-`` for stdin, or a table).
 
     Parameters
@@ -266,7 +303,11 @@ def read_purchases(source, *, options: ReadOptions | None = None, columns: dict[
     """
     if options is not None:
         columns = {**options.columns, **(columns or {})}
-        sheet, encoding, delimiter = sheet or options.sheet, encoding or options.encoding, delimiter or options.delimiter
+        sheet, encoding, delimiter = (
+            sheet or options.sheet,
+            encoding or options.encoding,
+            delimiter or options.delimiter,
+        )
         dayfirst = options.dayfirst if dayfirst is None else dayfirst
         decimal = decimal or options.decimal
         skip_bad_rows = skip_bad_rows or options.skip_bad_rows
@@ -287,10 +328,14 @@ def _conventions(con, src_sql: str, c: dict, amount_cols: list[str]) -> tuple[bo
     for col in amount_cols:
         a = f"trim(CAST({col} AS VARCHAR))"
         # comma votes: "12,50", "1.234,50"; point votes: "12.50" with no comma, "1,234.50"
-        votes.append(f"count(CASE WHEN contains({a}, ',') AND (regexp_matches({a}, '^[^.]*[0-9],[0-9]{{1,2}}$') "
-                     f"OR regexp_matches({a}, '[0-9]\\.[0-9]{{3}},[0-9]+$')) THEN 1 END)")
-        votes.append(f"count(CASE WHEN contains({a}, '.') AND NOT contains({a}, ',') THEN 1 "
-                     f"WHEN contains({a}, ',') AND regexp_matches({a}, '[0-9],[0-9]{{3}}(\\.[0-9]+)?$') THEN 1 END)")
+        votes.append(
+            f"count(CASE WHEN contains({a}, ',') AND (regexp_matches({a}, '^[^.]*[0-9],[0-9]{{1,2}}$') "
+            f"OR regexp_matches({a}, '[0-9]\\.[0-9]{{3}},[0-9]+$')) THEN 1 END)"
+        )
+        votes.append(
+            f"count(CASE WHEN contains({a}, '.') AND NOT contains({a}, ',') THEN 1 "
+            f"WHEN contains({a}, ',') AND regexp_matches({a}, '[0-9],[0-9]{{3}}(\\.[0-9]+)?$') THEN 1 END)"
+        )
     if "order_id" in c:
         o = f"trim(CAST({c['order_id']} AS VARCHAR))"
         votes.append(f"count(TRY_CAST({o} AS BIGINT))")
@@ -306,8 +351,17 @@ def _conventions(con, src_sql: str, c: dict, amount_cols: list[str]) -> tuple[bo
     return comma > point, c_cancel
 
 
-def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayfirst: bool,
-                 decimal_comma: bool, c_cancel: bool, keep: tuple[str, ...]) -> tuple[str, list[str]]:
+def _staging_sql(
+    src_sql: str,
+    c: dict,
+    cmap: ColumnMap,
+    first_col: str,
+    *,
+    dayfirst: bool,
+    decimal_comma: bool,
+    c_cancel: bool,
+    keep: tuple[str, ...],
+) -> tuple[str, list[str]]:
     """The single cleaning query: raw text in, typed and classified rows out (file order kept)."""
     # The inner SELECT trims and nulls each text column once; the outer one parses. DuckDB does
     # not share sub-expressions across CASE branches, so this halves the work on large files.
@@ -321,8 +375,9 @@ def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayf
             text_cols[role] = c[role]
     if quote(first_col) not in text_cols.values():
         text_cols["_first"] = quote(first_col)
-    inner = ", ".join(f"{_clean_text(f'CAST({col} AS VARCHAR)')} AS {quote('_t_' + role)}"
-                      for role, col in text_cols.items())
+    inner = ", ".join(
+        f"{_clean_text(f'CAST({col} AS VARCHAR)')} AS {quote('_t_' + role)}" for role, col in text_cols.items()
+    )
     t = {role: quote("_t_" + role) for role in text_cols}
     if cmap.amount_from_price:
         amount_missing = f"({t['quantity']} IS NULL OR {t['unit_price']} IS NULL)"
@@ -334,8 +389,10 @@ def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayf
     # Return statuses are flagged after staging (from every distinct status); C-invoices here.
     flagged = "false"
     if c_cancel:
-        flagged = (f"coalesce(lower(substr({t['order_id']}, 1, 1)) = 'c' "
-                   f"AND regexp_matches({t['order_id']}, '^[Cc][0-9]+$'), false)")
+        flagged = (
+            f"coalesce(lower(substr({t['order_id']}, 1, 1)) = 'c' "
+            f"AND regexp_matches({t['order_id']}, '^[Cc][0-9]+$'), false)"
+        )
     status = f", {t['status']} AS _status" if "status" in t else ""
     extra = {}
     for role in ("order_id", "product", "channel"):
@@ -346,7 +403,9 @@ def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayf
             extra[role] = amount_expr(t[role], decimal_comma)
     extra_sql = "".join(f", {expr} AS {role}" for role, expr in extra.items())
     d = t["date"]
-    slash_guard = f"(list_contains(['/', '-', '.'], substr({d}, 2, 1)) OR list_contains(['/', '-', '.'], substr({d}, 3, 1)))"
+    slash_guard = (
+        f"(list_contains(['/', '-', '.'], substr({d}, 2, 1)) OR list_contains(['/', '-', '.'], substr({d}, 3, 1)))"
+    )
     slash_re = "'^(\\d{1,2})[-/.](\\d{1,2})[-/.]\\d{2,4}'"
     sql = f"""
         SELECT * EXCLUDE (_total, _no_id, _no_date, _no_amount),
@@ -358,11 +417,11 @@ def _staging_sql(src_sql: str, c: dict, cmap: ColumnMap, first_col: str, *, dayf
                     WHEN amount IS NULL THEN 'bad_amount'
                END AS _drop
         FROM (
-            SELECT {id_expr(t['customer_id'])} AS customer_id,
+            SELECT {id_expr(t["customer_id"])} AS customer_id,
                    {date_expr(d, dayfirst)} AS date,
                    {amount_val} AS amount,
-                   ({' OR '.join(total_checks)}) AS _total,
-                   ({t['customer_id']} IS NULL) AS _no_id,
+                   ({" OR ".join(total_checks)}) AS _total,
+                   ({t["customer_id"]} IS NULL) AS _no_id,
                    ({d} IS NULL) AS _no_date,
                    {amount_missing} AS _no_amount,
                    {flagged} AS _flagged {status},
@@ -397,8 +456,14 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
     cmap = detect_columns(src.headers, overrides, source=src.display)
     roles = cmap.roles
     c = {role: quote(h) for role, h in roles.items()}
-    quality = DataQuality(source=src.display, file_format=src.file_format, encoding=src.encoding,
-                          delimiter=src.delimiter, header_row=src.first_data_row - 1, columns=dict(roles))
+    quality = DataQuality(
+        source=src.display,
+        file_format=src.file_format,
+        encoding=src.encoding,
+        delimiter=src.delimiter,
+        header_row=src.first_data_row - 1,
+        columns=dict(roles),
+    )
     if cmap.amount_from_price:
         quality.notes.append(f"amount computed as {roles['quantity']} x {roles['unit_price']}")
 
@@ -410,14 +475,23 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
         quality.notes.append("amounts read with a decimal comma (1.234,50 = 1234.50); force with --decimal .")
 
     def stage(first_day: bool) -> list[str]:
-        sql, extra_cols = _staging_sql(src.sql, c, cmap, src.headers[0], dayfirst=first_day,
-                                       decimal_comma=decimal_comma, c_cancel=c_cancel, keep=keep)
+        sql, extra_cols = _staging_sql(
+            src.sql,
+            c,
+            cmap,
+            src.headers[0],
+            dayfirst=first_day,
+            decimal_comma=decimal_comma,
+            c_cancel=c_cancel,
+            keep=keep,
+        )
         con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {sql}")
         return extra_cols
 
     extra = stage(bool(dayfirst))
-    rows_read, p1, p2, slash_dates = con.sql(
-        "SELECT count(*), max(_p1), max(_p2), count(_p1) FROM staged").fetchall()[0]
+    rows_read, p1, p2, slash_dates = con.sql("SELECT count(*), max(_p1), max(_p2), count(_p1) FROM staged").fetchall()[
+        0
+    ]
     if rows_read == 0:
         raise InputError("file has a header but no data rows", file=src.display)
     if dayfirst is None and slash_dates:
@@ -425,22 +499,28 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
         if (p1 or 0) > 12 and (p2 or 0) <= 12:
             stage(True)
         elif (p1 or 0) <= 12 and (p2 or 0) <= 12:
-            quality.notes.append("dates like 01/02/2024 read as month/day/year (no value tells); "
-                                 "use --dayfirst for day/month/year")
+            quality.notes.append(
+                "dates like 01/02/2024 read as month/day/year (no value tells); use --dayfirst for day/month/year"
+            )
 
     returned = []
     if "status" in c:
         # Statuses are few distinct values: classify each once in Python, flag the rows in place.
-        statuses = [r[0] for r in con.sql("SELECT DISTINCT _status FROM staged WHERE _status IS NOT NULL "
-                                          "LIMIT 100000").fetchall()]
+        statuses = [
+            r[0]
+            for r in con.sql("SELECT DISTINCT _status FROM staged WHERE _status IS NOT NULL LIMIT 100000").fetchall()
+        ]
         returned = sorted(v for v in statuses if _RETURN_STATUS.search(v.lower()))
         if returned:
             quality.notes.append("statuses read as returns/cancellations: " + ", ".join(returned[:10]))
-            con.execute(f"UPDATE staged SET _flagged = true "
-                        f"WHERE list_contains([{', '.join(sql_literal(v) for v in returned)}], _status)")
+            con.execute(
+                f"UPDATE staged SET _flagged = true "
+                f"WHERE list_contains([{', '.join(sql_literal(v) for v in returned)}], _status)"
+            )
 
-    bad = con.sql("SELECT _drop, count(*), min(rowid) FROM staged WHERE _drop IN ('bad_date', 'bad_amount') "
-                  "GROUP BY 1 ORDER BY 3").fetchall()
+    bad = con.sql(
+        "SELECT _drop, count(*), min(rowid) FROM staged WHERE _drop IN ('bad_date', 'bad_amount') GROUP BY 1 ORDER BY 3"
+    ).fetchall()
     if bad and not skip_bad_rows:
         kind, _, first = bad[0]
         if kind == "bad_date":
@@ -454,9 +534,13 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
         total_bad = sum(b[1] for b in bad)
         what = "date" if kind == "bad_date" else "amount"
         more = f"; {total_bad - 1:,} more row(s) with unreadable values" if total_bad > 1 else ""
-        raise DataError(f"cannot read {what} {' x '.join(map(str, values))!r}{more}", file=src.display,
-                        row=src.first_data_row + first, column=" x ".join(headers),
-                        hint="fix the file, set the format (--dayfirst, --decimal), or drop such rows with --skip-bad-rows")
+        raise DataError(
+            f"cannot read {what} {' x '.join(map(str, values))!r}{more}",
+            file=src.display,
+            row=src.first_data_row + first,
+            column=" x ".join(headers),
+            hint="fix the file, set the format (--dayfirst, --decimal), or drop such rows with --skip-bad-rows",
+        )
 
     drops = dict(con.sql("SELECT _drop, count(*) FROM staged WHERE _drop IS NOT NULL GROUP BY 1").fetchall())
     invalid = drops.pop("bad_date", 0) + drops.pop("bad_amount", 0)
@@ -470,8 +554,9 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
     kept = "_drop IS NULL"
     positive_flagged = 0
     if "order_id" in c and (returned or c_cancel):
-        positive_flagged = con.sql("SELECT count(*) FROM staged WHERE _drop IS NULL AND _flagged AND amount > 0"
-                                   ).fetchall()[0][0]
+        positive_flagged = con.sql(
+            "SELECT count(*) FROM staged WHERE _drop IS NULL AND _flagged AND amount > 0"
+        ).fetchall()[0][0]
     if positive_flagged:
         con.execute("""
             CREATE TEMP TABLE cancelled AS
@@ -495,12 +580,16 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
     quality.rows_used, quality.return_rows, quality.return_amount = agg[0], agg[1], float(agg[2])
     quality.first_date, quality.last_date = agg[3], agg[4]
     if quality.rows_used == 0:
-        raise DataError("no usable purchase rows (" + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in
-                                                               quality.dropped.items()) + ")", file=src.display)
+        raise DataError(
+            "no usable purchase rows ("
+            + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in quality.dropped.items())
+            + ")",
+            file=src.display,
+        )
     con.execute(f"""
         CREATE TEMP VIEW tx AS
         SELECT customer_id, date, CASE WHEN {is_return} THEN -abs(amount) ELSE amount END AS amount,
-               {is_return} AS is_return {''.join(', ' + role for role in extra if role in keep)}
+               {is_return} AS is_return {"".join(", " + role for role in extra if role in keep)}
         FROM staged WHERE {kept}
     """)
     return PurchaseData(con, quality)

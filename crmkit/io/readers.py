@@ -88,7 +88,7 @@ def detect_encoding(sample: bytes, complete: bool) -> str:
     """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    if sample.startswith(codecs.BOM_UTF16_LE) or sample.startswith(codecs.BOM_UTF16_BE):
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     for enc in ("utf-8", "gb18030"):
         decoder = codecs.getincrementaldecoder(enc)()
@@ -116,8 +116,12 @@ def transcode_to_utf8(path: str, encoding: str, workdir: str, *, gz: bool, displ
                 line += chunk.count("\n")
     except UnicodeDecodeError as exc:
         os.unlink(out_path)
-        raise InputError(f"cannot decode as {encoding} ({exc.reason})", file=display, row=line,
-                         hint="force the encoding with --encoding, e.g. --encoding gb18030") from None
+        raise InputError(
+            f"cannot decode as {encoding} ({exc.reason})",
+            file=display,
+            row=line,
+            hint="force the encoding with --encoding, e.g. --encoding gb18030",
+        ) from None
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         os.unlink(out_path)
         raise InputError(f"cannot read file: {exc}", file=display) from None
@@ -135,7 +139,7 @@ def sniff_layout(text: str, delimiter: str | None = None) -> tuple[str, int, lis
     if not lines:
         raise InputError("file is empty")
     best = None
-    for cand in ([delimiter] if delimiter else DELIMITERS):
+    for cand in [delimiter] if delimiter else DELIMITERS:
         # Each line on its own: a stray quote must not swallow the sample (DuckDB reports it later,
         # with its line number).
         rows = [next(csv.reader([line], delimiter=cand), []) for line in lines]
@@ -170,8 +174,9 @@ def _dedupe(headers: list[str]) -> list[str]:
     return out
 
 
-def open_text(path: str, display: str, workdir: str, *, gz: bool, encoding: str | None,
-              delimiter: str | None) -> Source:
+def open_text(
+    path: str, display: str, workdir: str, *, gz: bool, encoding: str | None, delimiter: str | None
+) -> Source:
     """A delimited text file (optionally gzip-compressed) as a DuckDB ``read_csv`` expression."""
     opener = gzip.open if gz else open
     try:
@@ -190,8 +195,9 @@ def open_text(path: str, display: str, workdir: str, *, gz: bool, encoding: str 
     try:
         text = codecs.getincrementaldecoder(enc)(errors="strict").decode(sample, final=complete)
     except UnicodeDecodeError as exc:
-        raise InputError(f"cannot decode as {enc} ({exc.reason})", file=display,
-                         hint="force the encoding with --encoding") from None
+        raise InputError(
+            f"cannot decode as {enc} ({exc.reason})", file=display, hint="force the encoding with --encoding"
+        ) from None
     text = text.lstrip("\ufeff")
     if not complete:
         text = text[: text.rfind("\n") + 1] or text
@@ -208,16 +214,29 @@ def open_text(path: str, display: str, workdir: str, *, gz: bool, encoding: str 
         gz = False
     headers = _dedupe(headers)
     options = [
-        f"delim={_sql_str(delim)}", "header=false", f"skip={header_idx + 1}", "all_varchar=true",
-        "quote='\"'", "escape='\"'", "null_padding=true", "auto_detect=false",
+        f"delim={_sql_str(delim)}",
+        "header=false",
+        f"skip={header_idx + 1}",
+        "all_varchar=true",
+        "quote='\"'",
+        "escape='\"'",
+        "null_padding=true",
+        "auto_detect=false",
         "columns={" + ", ".join(f"{_sql_str(h)}: 'VARCHAR'" for h in headers) + "}",
         "compression=" + ("'gzip'" if gz else "'none'"),
         "strict_mode=true",
     ]
     sql = f"read_csv({_sql_str(scan_path)}, {', '.join(options)})"
-    return Source(display=display, file_format="csv.gz" if opener is gzip.open else "csv", sql=sql,
-                  headers=headers, first_data_row=header_idx + 2, encoding=enc, delimiter=delim,
-                  temp_files=temp_files)
+    return Source(
+        display=display,
+        file_format="csv.gz" if opener is gzip.open else "csv",
+        sql=sql,
+        headers=headers,
+        first_data_row=header_idx + 2,
+        encoding=enc,
+        delimiter=delim,
+        temp_files=temp_files,
+    )
 
 
 def _cell_text(value) -> str | None:
@@ -272,18 +291,23 @@ def open_xlsx(path: str, display: str, sheet: str | None) -> Source:
         raise InputError("sheet is empty", file=display)
     width = max(len(r) for r in rows)
     counts = [sum(1 for c in r if c) for r in rows[:200]]
-    mode = max(sorted(set(c for c in counts if c)), key=counts.count, default=0)
+    mode = max(sorted({c for c in counts if c}), key=counts.count, default=0)
     header_idx = next((i for i, c in enumerate(counts) if c >= max(2, mode) or (mode == 1 and c == 1)), 0)
     headers = _dedupe([(c or "") for c in rows[header_idx]] + [""] * (width - len(rows[header_idx])))
-    body = [r + [None] * (width - len(r)) for r in rows[header_idx + 1:]]
+    body = [r + [None] * (width - len(r)) for r in rows[header_idx + 1 :]]
     frame = pd.DataFrame(body, columns=headers, dtype=object)
-    return Source(display=display, file_format="xlsx", sql="", headers=headers,
-                  first_data_row=header_idx + 2, frame=frame)
+    return Source(
+        display=display, file_format="xlsx", sql="", headers=headers, first_data_row=header_idx + 2, frame=frame
+    )
 
 
 #: Table types a caller may hand the library instead of a file: (module, class) as type(...) reports them.
-TABLE_TYPES = {("pandas", "DataFrame"): "pandas DataFrame", ("pandas.core.frame", "DataFrame"): "pandas DataFrame", ("polars.dataframe.frame", "DataFrame"):
-               "polars DataFrame", ("pyarrow.lib", "Table"): "pyarrow Table"}
+TABLE_TYPES = {
+    ("pandas", "DataFrame"): "pandas DataFrame",
+    ("pandas.core.frame", "DataFrame"): "pandas DataFrame",
+    ("polars.dataframe.frame", "DataFrame"): "polars DataFrame",
+    ("pyarrow.lib", "Table"): "pyarrow Table",
+}
 
 
 def table_kind(value) -> str | None:
@@ -310,8 +334,9 @@ def open_table(table, kind: str) -> Source:
     return Source(display=f"<{kind}>", file_format="table", sql="", headers=unique, first_data_row=1, frame=table)
 
 
-def open_source(source, workdir: str, *, sheet: str | None = None, encoding: str | None = None,
-                delimiter: str | None = None) -> Source:
+def open_source(
+    source, workdir: str, *, sheet: str | None = None, encoding: str | None = None, delimiter: str | None = None
+) -> Source:
     """Open a path (or ``-`` for standard input) as a :class:`Source`, whatever its format.
 
     The format is decided by the file's first bytes, not its name, because exports are often
@@ -324,8 +349,10 @@ def open_source(source, workdir: str, *, sheet: str | None = None, encoding: str
     if isinstance(source, os.PathLike):
         source = os.fspath(source)
     if not isinstance(source, str):
-        raise InputError(f"cannot read a {type(source).__name__}: give a file path, '-' for standard input, "
-                         "or a pandas/polars DataFrame or pyarrow Table")
+        raise InputError(
+            f"cannot read a {type(source).__name__}: give a file path, '-' for standard input, "
+            "or a pandas/polars DataFrame or pyarrow Table"
+        )
     display = "<stdin>" if source == "-" else source
     if source == "-":
         path = spool_stdin(workdir)
@@ -343,14 +370,13 @@ def open_source(source, workdir: str, *, sheet: str | None = None, encoding: str
     if head.startswith(b"PK\x03\x04"):
         src = open_xlsx(path, display, sheet)
     elif head.startswith(b"PAR1"):
-        src = Source(display=display, file_format="parquet", sql=f"read_parquet({_sql_str(path)})",
-                     headers=[], first_data_row=1)
+        src = Source(
+            display=display, file_format="parquet", sql=f"read_parquet({_sql_str(path)})", headers=[], first_data_row=1
+        )
     elif head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError("old binary .xls workbooks are not supported", file=display,
-                         hint="save it as .xlsx or CSV")
+        raise InputError("old binary .xls workbooks are not supported", file=display, hint="save it as .xlsx or CSV")
     else:
-        src = open_text(path, display, workdir, gz=head.startswith(b"\x1f\x8b"),
-                        encoding=encoding, delimiter=delimiter)
+        src = open_text(path, display, workdir, gz=head.startswith(b"\x1f\x8b"), encoding=encoding, delimiter=delimiter)
     if source == "-":
         src.temp_files.append(path)
     return src

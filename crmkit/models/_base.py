@@ -82,9 +82,11 @@ class FittedModel(Estimator):
         missing = [name for name in cls._names if name not in params]
         extra = [name for name in params if name not in cls._names]
         if missing or extra:
-            raise UsageError(f"{cls._model} parameters are {', '.join(cls._names)}"
-                             + (f"; missing {', '.join(missing)}" if missing else "")
-                             + (f"; unknown {', '.join(extra)}" if extra else ""))
+            raise UsageError(
+                f"{cls._model} parameters are {', '.join(cls._names)}"
+                + (f"; missing {', '.join(missing)}" if missing else "")
+                + (f"; unknown {', '.join(extra)}" if extra else "")
+            )
         values = {}
         for name in cls._names:
             value = float(params[name])
@@ -93,8 +95,7 @@ class FittedModel(Estimator):
             values[name] = value
         model = cls()
         model.params_ = values
-        for attr in ("log_likelihood_", "aic_", "bic_", "se_", "n_iter_", "converged_", "n_customers_",
-                     "n_rows_"):
+        for attr in ("log_likelihood_", "aic_", "bic_", "se_", "n_iter_", "converged_", "n_customers_", "n_rows_"):
             setattr(model, attr, None)
         return model
 
@@ -109,8 +110,16 @@ class FittedModel(Estimator):
     def _maximise(self, neg_log_lik, starts, counts, hint: str):
         """Fit ``neg_log_lik`` (built on the compressed rows with weights ``counts``) from
         ``starts`` and store what it learned; returns ``self``."""
-        result = maximise(neg_log_lik, starts, self._names, n_customers=float(counts.sum()),
-                          n_rows=counts.size, model=self._model, hint=hint, max_iter=self.max_iter)
+        result = maximise(
+            neg_log_lik,
+            starts,
+            self._names,
+            n_customers=float(counts.sum()),
+            n_rows=counts.size,
+            model=self._model,
+            hint=hint,
+            max_iter=self.max_iter,
+        )
         return self._store(result)
 
     def _store(self, result: FitResult):
@@ -170,9 +179,11 @@ class RepeatBuyingModel(FittedModel):
         w = check_weights(weights, x.size)
         (ux, ut, uT), counts, _ = compress(x, t_x, T, weights=w)
         if not np.any(ux > 0):
-            raise FitError(f"the {self._model} model cannot be fitted: no customer made a repeat purchase "
-                           f"(all x = 0), so {self._unidentified} are not identified",
-                           hint="lengthen the calibration period or check how x was counted")
+            raise FitError(
+                f"the {self._model} model cannot be fitted: no customer made a repeat purchase "
+                f"(all x = 0), so {self._unidentified} are not identified",
+                hint="lengthen the calibration period or check how x was counted",
+            )
         mean_rate = max(float(np.sum(counts * ux) / max(np.sum(counts * uT), 1e-12)), 1e-9)
         mean_age = max(float(np.sum(counts * uT) / counts.sum()), 1e-6)
         neg_log_lik = type(self)._neg_log_lik

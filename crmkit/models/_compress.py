@@ -14,8 +14,12 @@ __all__ = ["compress"]
 
 
 # Odd 64-bit multipliers (splitmix64 constants) for hashing rows of float64 bit patterns.
-_HASH_KEYS = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9),
-              np.uint64(0x94D049BB133111EB), np.uint64(0xD6E8FEB86659FD93))
+_HASH_KEYS = (
+    np.uint64(0x9E3779B97F4A7C15),
+    np.uint64(0xBF58476D1CE4E5B9),
+    np.uint64(0x94D049BB133111EB),
+    np.uint64(0xD6E8FEB86659FD93),
+)
 
 
 def compress(*columns, weights=None):
@@ -70,8 +74,7 @@ def compress(*columns, weights=None):
     if weights is None:
         counts = np.diff(np.append(np.flatnonzero(change), n)).astype(np.float64)
     else:
-        counts = np.bincount(inverse, weights=np.asarray(weights, dtype=np.float64),
-                             minlength=int(change.sum()))
+        counts = np.bincount(inverse, weights=np.asarray(weights, dtype=np.float64), minlength=int(change.sum()))
     unique = [sc[change] for sc in sorted_cols]
     keep = counts > 0
     if not keep.all():

@@ -41,10 +41,10 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import hyp2f1
 
-MAX_TERMS = 400          # series terms before switching to quadrature
-_TOL = 1e-17             # relative tail bound at which a series stops
+MAX_TERMS = 400  # series terms before switching to quadrature
+_TOL = 1e-17  # relative tail bound at which a series stops
 _LOG_TOL = np.log(1e-16)  # the same for the series whose length is fixed in advance
-_CHECK_EVERY = 6         # iterations between convergence checks (each check compacts arrays)
+_CHECK_EVERY = 6  # iterations between convergence checks (each check compacts arrays)
 
 
 def log_beta_integral(a, b, z, eps, *, grad: bool = True):
@@ -133,15 +133,15 @@ def _series_fixed(a, c, z, needed, out, rows):
         ic, idd, t, tz, tm = inv_c[:m], inv_d[:m], term[:m], term_over_z[:m], tmp[:m]
         np.add(c[:m], k, out=ic)
         np.add(d[:m], k, out=idd)
-        np.divide(ic, idd, out=tm)                      # (c+k)/(d+k)
-        np.multiply(t, tm, out=tz)                      # T_{k+1} / z
+        np.divide(ic, idd, out=tm)  # (c+k)/(d+k)
+        np.multiply(t, tm, out=tz)  # T_{k+1} / z
         np.reciprocal(ic, out=ic)
         np.reciprocal(idd, out=idd)
         h_c[:m] += ic
         h_d[:m] += idd
         np.multiply(tz, k + 1.0, out=tm)
         s_z[:m] += tm
-        np.multiply(tz, z[:m], out=t)                   # T_{k+1}
+        np.multiply(tz, z[:m], out=t)  # T_{k+1}
         total[:m] += t
         np.multiply(t, h_c[:m], out=tm)
         s_c[:m] += tm
@@ -162,7 +162,7 @@ def _series(a, b, z, eps, out, rows):
     c = a + 1.0 - b
     d = a + 1.0
     zz = z.copy()
-    geo = np.divide(z, eps)                       # sum_{m>n} T_m <= T_n z / (1 - z)
+    geo = np.divide(z, eps)  # sum_{m>n} T_m <= T_n z / (1 - z)
     # For b > 1 (b > 2) the ratios (c+k)/(a+1+k) alone bound the tail polynomially, which is far
     # tighter than the geometric bound when z is close to 1:
     #   sum_{m>n} T_m <= T_n (c+n) / (b-1),   sum_{m>n} m T_m <= T_n (c+n)(c+n+1) / (b-2)
@@ -181,7 +181,7 @@ def _series(a, b, z, eps, out, rows):
         for k in range(MAX_TERMS):
             ck = c + k
             dk = d + k
-            term_over_z = term * (ck / dk)            # T_{k+1} / z: the z-derivative without 0/0
+            term_over_z = term * (ck / dk)  # T_{k+1} / z: the z-derivative without 0/0
             h_c += 1.0 / ck
             h_d += 1.0 / dk
             term = term_over_z * zz
@@ -193,13 +193,16 @@ def _series(a, b, z, eps, out, rows):
                 nn = k + 1.0
                 cn = c + nn
                 tail_s = term * np.minimum(geo, np.where(bm1 > 0, cn / bm1, np.inf))
-                tail_z = term_over_z * np.minimum(geo * (nn + inv_eps),
-                                                  np.where(bm2 > 0, cn * (cn + 1.0) / bm2, np.inf))
+                tail_z = term_over_z * np.minimum(
+                    geo * (nn + inv_eps), np.where(bm2 > 0, cn * (cn + 1.0) / bm2, np.inf)
+                )
                 # Harmonic sums grow by at most 1/(c+n) per further term.
                 tail_h = tail_s * (h_c + h_d) + tail_z * zz * (1.0 / cn + 1.0 / (d + nn))
-                done = ((tail_s <= _TOL * total)
-                        & (tail_h <= _TOL * (total + np.abs(s_c) + np.abs(s_d)))
-                        & (tail_z <= _TOL * (s_z + total * inv_eps)))
+                done = (
+                    (tail_s <= _TOL * total)
+                    & (tail_h <= _TOL * (total + np.abs(s_c) + np.abs(s_d)))
+                    & (tail_z <= _TOL * (s_z + total * inv_eps))
+                )
                 if done.any():
                     target = rows[idx[done]]
                     out[0, target] = np.log(total[done])
@@ -210,9 +213,9 @@ def _series(a, b, z, eps, out, rows):
                     idx = idx[keep]
                     if idx.size == 0:
                         break
-                    (c, d, zz, geo, bm1, bm2, inv_eps, total, s_c, s_d, s_z, term, h_c,
-                     h_d) = (v[keep] for v in (c, d, zz, geo, bm1, bm2, inv_eps, total, s_c, s_d,
-                                               s_z, term, h_c, h_d))
+                    (c, d, zz, geo, bm1, bm2, inv_eps, total, s_c, s_d, s_z, term, h_c, h_d) = (
+                        v[keep] for v in (c, d, zz, geo, bm1, bm2, inv_eps, total, s_c, s_d, s_z, term, h_c, h_d)
+                    )
     return rows[idx]
 
 
@@ -226,7 +229,7 @@ def _quadrature(a, b, z, eps, out, rows):
     log_ae = np.log(a * eps)
     hi = np.maximum(np.maximum(-log_ae, -b * np.log(eps)), 0.0) + 38.0
     lo = np.full_like(hi, -38.0)
-    step_max = np.pi ** 2 / (40.0 + 0.35 * b)
+    step_max = np.pi**2 / (40.0 + 0.35 * b)
     nodes = np.ceil((hi - lo) / step_max).astype(np.int64) + 1
     order = np.argsort(nodes, kind="stable")
     start = 0
@@ -234,13 +237,15 @@ def _quadrature(a, b, z, eps, out, rows):
         # Rows with similar node counts together, at most ~4M evaluations per block.
         n_nodes = int(nodes[order[start]])
         stop = start + 1
-        while stop < order.size and nodes[order[stop]] <= 1.25 * n_nodes \
-                and (stop - start + 1) * nodes[order[stop]] <= 4_000_000:
+        while (
+            stop < order.size
+            and nodes[order[stop]] <= 1.25 * n_nodes
+            and (stop - start + 1) * nodes[order[stop]] <= 4_000_000
+        ):
             stop += 1
         block = order[start:stop]
         n_nodes = int(nodes[block].max())
-        _quadrature_block(a[block], b[block], z[block], eps[block], lo[block], hi[block],
-                          n_nodes, out, rows[block])
+        _quadrature_block(a[block], b[block], z[block], eps[block], lo[block], hi[block], n_nodes, out, rows[block])
         start = stop
 
 
@@ -250,17 +255,17 @@ def _quadrature_block(a, b, z, eps, lo, hi, n_nodes, out, rows):
     xi = lo[:, None] + step * np.arange(n_nodes, dtype=np.float64)
     log_y = -np.logaddexp(0.0, -xi)
     log_1my = -np.logaddexp(0.0, xi)
-    log_u = log_y / aa                                    # u = y^(1/a)
+    log_u = log_y / aa  # u = y^(1/a)
     u = np.exp(log_u)
-    one_m_zu = -np.expm1(log_u) + ee * u                  # 1 - z u = (1 - u) + (1 - z) u
+    one_m_zu = -np.expm1(log_u) + ee * u  # 1 - z u = (1 - u) + (1 - z) u
     log_base = np.log(one_m_zu)
-    log_f = -bb * log_base + log_y + log_1my              # f(y) dy/dxi
+    log_f = -bb * log_base + log_y + log_1my  # f(y) dy/dxi
     top = log_f.max(axis=1, keepdims=True)
     weight = np.exp(log_f - top)
     total = weight.sum(axis=1)
     log_int = np.log(total) + top[:, 0] + np.log(step[:, 0])
     # d/da of y^(1/a) is -y^(1/a) log(y) / a^2; J = (1/a) * integral.
-    d_a = (weight * (u * log_y / one_m_zu)).sum(axis=1) / total * (-b * z / a ** 2)
+    d_a = (weight * (u * log_y / one_m_zu)).sum(axis=1) / total * (-b * z / a**2)
     d_b = -(weight * log_base).sum(axis=1) / total
     d_z = b * (weight * (u / one_m_zu)).sum(axis=1) / total
     out[0, rows] = log_int - np.log(a)
@@ -328,9 +333,8 @@ def _log_series_positive(A, B, C, z, max_terms):
         if done.any():
             result[idx[done]] = np.log(total[done]) + log_scale[done]
             keep = ~done
-            idx, A, B, C, z, total, term, log_scale = (
-                v[keep] for v in (idx, A, B, C, z, total, term, log_scale))
+            idx, A, B, C, z, total, term, log_scale = (v[keep] for v in (idx, A, B, C, z, total, term, log_scale))
             if idx.size == 0:
                 return result
-    result[idx] = np.nan        # not converged: NaN, never a truncated sum
+    result[idx] = np.nan  # not converged: NaN, never a truncated sum
     return result

@@ -54,8 +54,9 @@ class FitResult:
     attempts: list = field(default_factory=list)
 
 
-def maximise(neg_log_lik, starts, names, *, n_customers: float, n_rows: int, model: str,
-             hint: str, max_iter: int = 1000) -> FitResult:
+def maximise(
+    neg_log_lik, starts, names, *, n_customers: float, n_rows: int, model: str, hint: str, max_iter: int = 1000
+) -> FitResult:
     """Minimise a negative log-likelihood over log-parameters; see the module docstring.
 
     Parameters
@@ -101,11 +102,15 @@ def maximise(neg_log_lik, starts, names, *, n_customers: float, n_rows: int, mod
         newton_steps = 0
         if hess is not None:
             start, newton_steps = _newton(objective, start, hess)
-        result = minimize(objective, start, jac=True, method="L-BFGS-B", bounds=bounds,
-                          options={"maxiter": max_iter, "maxfun": 3 * max_iter,
-                                   "ftol": 1e-14, "gtol": 1e-9, "maxcor": 20})
-        usable = bool(np.all(np.isfinite(result.x)) and math.isfinite(result.fun)
-                      and result.fun < 1e299)
+        result = minimize(
+            objective,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": max_iter, "maxfun": 3 * max_iter, "ftol": 1e-14, "gtol": 1e-9, "maxcor": 20},
+        )
+        usable = bool(np.all(np.isfinite(result.x)) and math.isfinite(result.fun) and result.fun < 1e299)
         result.nit = int(result.nit) + newton_steps
         return result, usable
 
@@ -116,23 +121,26 @@ def maximise(neg_log_lik, starts, names, *, n_customers: float, n_rows: int, mod
     retry = len(starts) > 1 and (not usable or not first.success)
     if not retry and len(starts) > 1:
         # "Lands worse": the alternative start is already better than where we stopped.
-        retry = objective(np.clip(np.asarray(starts[1], float), -LOG_BOUND + 1, LOG_BOUND - 1))[0] \
-            < first.fun - 1e-10
+        retry = objective(np.clip(np.asarray(starts[1], float), -LOG_BOUND + 1, LOG_BOUND - 1))[0] < first.fun - 1e-10
     if retry:
         second, usable2 = attempt(starts[1])
         attempts.append(second)
         if usable2 and (best is None or second.fun < best.fun - 1e-12 or not best.success):
             best = second
     if best is None:
-        raise FitError(f"the {model} fit failed: the log-likelihood could not be evaluated "
-                       f"({attempts[-1].message})", hint=hint)
+        raise FitError(
+            f"the {model} fit failed: the log-likelihood could not be evaluated ({attempts[-1].message})", hint=hint
+        )
     theta = np.asarray(best.x, dtype=np.float64)
     edge = np.abs(theta) > LOG_BOUND - _EDGE * LOG_BOUND
     if edge.any():
         name = names[int(np.flatnonzero(edge)[0])]
         direction = "infinity" if theta[edge][0] > 0 else "zero"
-        raise FitError(f"the {model} fit did not find a finite optimum: parameter {name} runs to "
-                       f"{direction} (the likelihood keeps rising towards the edge)", hint=hint)
+        raise FitError(
+            f"the {model} fit did not find a finite optimum: parameter {name} runs to "
+            f"{direction} (the likelihood keeps rising towards the edge)",
+            hint=hint,
+        )
     converged = bool(best.success)
     if not converged:
         # L-BFGS-B sometimes stops on a line-search failure at the optimum, where rounding noise
@@ -141,24 +149,37 @@ def maximise(neg_log_lik, starts, names, *, n_customers: float, n_rows: int, mod
         converged = bool(np.max(np.abs(grad)) < 1e-6)
     if not converged:
         where = ", ".join(f"{k}={v:.3g}" for k, v in zip(names, np.exp(theta)))
-        raise FitError(f"the {model} fit did not converge after {best.nit} iterations: the "
-                       f"optimiser stopped at {where} with the gradient not yet zero "
-                       f"({str(best.message).strip() or 'line search failed'})", hint=hint)
+        raise FitError(
+            f"the {model} fit did not converge after {best.nit} iterations: the "
+            f"optimiser stopped at {where} with the gradient not yet zero "
+            f"({str(best.message).strip() or 'line search failed'})",
+            hint=hint,
+        )
     params = dict(zip(names, np.exp(theta).tolist()))
     log_lik = -float(best.fun) / scale
     k = len(names)
     se = standard_errors(neg_log_lik, theta, names, grad=np.asarray(best.jac) / scale)
     flat = [name for name, value in se.items() if not math.isfinite(value)]
     if flat:
-        raise FitError(f"the {model} fit has no well-defined optimum: the likelihood is flat "
-                       f"along {', '.join(flat)} (the information matrix is not positive "
-                       f"definite), so the parameters are not identified by these data "
-                       f"(stopped at {', '.join(f'{k}={v:.3g}' for k, v in params.items())})",
-                       hint=hint)
-    return FitResult(params=params, log_likelihood=log_lik,
-                     aic=2 * k - 2 * log_lik, bic=k * math.log(n_customers) - 2 * log_lik,
-                     se=se, n_iter=int(sum(a.nit for a in attempts)), converged=converged,
-                     n_customers=float(n_customers), n_rows=int(n_rows), attempts=attempts)
+        raise FitError(
+            f"the {model} fit has no well-defined optimum: the likelihood is flat "
+            f"along {', '.join(flat)} (the information matrix is not positive "
+            f"definite), so the parameters are not identified by these data "
+            f"(stopped at {', '.join(f'{k}={v:.3g}' for k, v in params.items())})",
+            hint=hint,
+        )
+    return FitResult(
+        params=params,
+        log_likelihood=log_lik,
+        aic=2 * k - 2 * log_lik,
+        bic=k * math.log(n_customers) - 2 * log_lik,
+        se=se,
+        n_iter=int(sum(a.nit for a in attempts)),
+        converged=converged,
+        n_customers=float(n_customers),
+        n_rows=int(n_rows),
+        attempts=attempts,
+    )
 
 
 def presolve(make_neg_log_lik, columns, counts, starts, *, max_rows: int = 20_000) -> list:
@@ -187,13 +208,17 @@ def presolve(make_neg_log_lik, columns, counts, starts, *, max_rows: int = 20_00
             return float(value) * scale, np.asarray(grad, dtype=np.float64) * scale
 
         start = np.clip(np.asarray(starts[0], dtype=np.float64), -LOG_BOUND + 1, LOG_BOUND - 1)
-        result = minimize(objective, start, jac=True, method="L-BFGS-B",
-                          bounds=[(-LOG_BOUND, LOG_BOUND)] * start.size,
-                          options={"maxiter": 500, "ftol": 1e-10, "gtol": 1e-6})
+        result = minimize(
+            objective,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-LOG_BOUND, LOG_BOUND)] * start.size,
+            options={"maxiter": 500, "ftol": 1e-10, "gtol": 1e-6},
+        )
     except (FloatingPointError, ValueError, ZeroDivisionError):
         return starts
-    if not (np.all(np.isfinite(result.x)) and result.fun < 1e299
-            and np.all(np.abs(result.x) < LOG_BOUND - 1)):
+    if not (np.all(np.isfinite(result.x)) and result.fun < 1e299 and np.all(np.abs(result.x) < LOG_BOUND - 1)):
         return starts
     # Curvature of the mean log-likelihood at the subset optimum (forward differences of the
     # analytic gradient): per customer it is nearly the same on the full data, so it serves as
@@ -257,8 +282,9 @@ def standard_errors(neg_log_lik, theta, names, grad=None) -> dict:
     k = theta.size
     hess = np.empty((k, k))
     with np.errstate(all="ignore"):
-        neg_grad0 = (np.asarray(neg_log_lik(theta)[1], dtype=np.float64) if grad is None
-                     else np.asarray(grad, dtype=np.float64))
+        neg_grad0 = (
+            np.asarray(neg_log_lik(theta)[1], dtype=np.float64) if grad is None else np.asarray(grad, dtype=np.float64)
+        )
         grad0 = -neg_grad0
         for i in range(k):
             step = 1e-6 * max(1.0, abs(theta[i]))
@@ -277,7 +303,6 @@ def standard_errors(neg_log_lik, theta, names, grad=None) -> dict:
         # Not a proper maximum: name the parameters that move along the flat directions.
         loading = np.max(np.abs(eigenvectors[:, flat]), axis=1)
         cov_ok = dict.fromkeys(names, float("nan"))
-        return {name: (float("nan") if loading[i] > 0.3 else cov_ok[name])
-                for i, name in enumerate(names)}
+        return {name: (float("nan") if loading[i] > 0.3 else cov_ok[name]) for i, name in enumerate(names)}
     var = np.diag(np.linalg.inv(information))
     return {name: float(math.sqrt(v)) if v > 0 else float("nan") for name, v in zip(names, var)}

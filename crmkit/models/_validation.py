@@ -38,8 +38,7 @@ def check_counts(x, name: str = "x") -> np.ndarray:
     bad = ~np.isfinite(x) | (x < 0) | (x != np.round(x))
     if bad.any():
         i = _first_bad(bad)
-        raise UsageError(f"{name} must be non-negative whole numbers (repeat purchases); "
-                         f"customer {i} has {x[i]!r}")
+        raise UsageError(f"{name} must be non-negative whole numbers (repeat purchases); customer {i} has {x[i]!r}")
     return x
 
 
@@ -54,8 +53,9 @@ def check_summary(x, t_x, T, *, age_name: str = "T") -> tuple[np.ndarray, np.nda
     t_x = as_float_array(t_x, "t_x")
     T = as_float_array(T, age_name)
     if not (x.size == t_x.size == T.size):
-        raise UsageError(f"x, t_x and {age_name} must have one value per customer "
-                         f"(got {x.size}, {t_x.size} and {T.size})")
+        raise UsageError(
+            f"x, t_x and {age_name} must have one value per customer (got {x.size}, {t_x.size} and {T.size})"
+        )
     if x.size == 0:
         raise UsageError("no customers: x, t_x and T are empty")
     for values, name in ((t_x, "t_x"), (T, age_name)):
@@ -67,15 +67,18 @@ def check_summary(x, t_x, T, *, age_name: str = "T") -> tuple[np.ndarray, np.nda
     bad = t_x > T * (1 + 1e-9) + 1e-12
     if bad.any():
         i = _first_bad(bad)
-        raise UsageError(f"t_x (time of the last purchase) cannot exceed {age_name} (time observed); "
-                         f"customer {i} has t_x = {t_x[i]!r} > {age_name} = {T[i]!r}",
-                         hint="both are measured from the customer's first purchase, in one unit")
+        raise UsageError(
+            f"t_x (time of the last purchase) cannot exceed {age_name} (time observed); "
+            f"customer {i} has t_x = {t_x[i]!r} > {age_name} = {T[i]!r}",
+            hint="both are measured from the customer's first purchase, in one unit",
+        )
     bad = (x == 0) & (t_x != 0)
     if bad.any():
         i = _first_bad(bad)
-        raise UsageError(f"a customer with x = 0 repeat purchases must have t_x = 0; "
-                         f"customer {i} has t_x = {t_x[i]!r}",
-                         hint="t_x is the time of the last repeat purchase after the first one")
+        raise UsageError(
+            f"a customer with x = 0 repeat purchases must have t_x = 0; customer {i} has t_x = {t_x[i]!r}",
+            hint="t_x is the time of the last repeat purchase after the first one",
+        )
     return x, np.minimum(t_x, T), T
 
 

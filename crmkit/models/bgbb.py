@@ -23,8 +23,10 @@ from crmkit.models._validation import as_float_array, check_counts, check_weight
 
 __all__ = ["BetaGeoBetaBinomModel", "fit_bgbb", "simulate_bgbb"]
 
-_HINT = ("check that x counts repeat transactions, t_x is the opportunity of the last one "
-         "(0 without any) and n the opportunities observed after the first transaction")
+_HINT = (
+    "check that x counts repeat transactions, t_x is the opportunity of the last one "
+    "(0 without any) and n the opportunities observed after the first transaction"
+)
 
 
 class BetaGeoBetaBinomModel(FittedModel):
@@ -73,13 +75,18 @@ class BetaGeoBetaBinomModel(FittedModel):
         w = check_weights(weights, x.size)
         (ux, ut, un), counts, _ = compress(x, t_x, n, weights=w)
         if not np.any(ux > 0):
-            raise FitError("the BG/BB model cannot be fitted: no customer made a repeat "
-                           "transaction (all x = 0), so transaction and dropout probabilities "
-                           "are not identified", hint=_HINT)
+            raise FitError(
+                "the BG/BB model cannot be fitted: no customer made a repeat "
+                "transaction (all x = 0), so transaction and dropout probabilities "
+                "are not identified",
+                hint=_HINT,
+            )
         if np.all(ux == un):
-            raise FitError("the BG/BB model cannot be fitted: every customer transacted at every "
-                           "opportunity (x = n), so nobody shows a sign of dropping out",
-                           hint=_HINT)
+            raise FitError(
+                "the BG/BB model cannot be fitted: every customer transacted at every "
+                "opportunity (x = n), so nobody shows a sign of dropping out",
+                hint=_HINT,
+            )
         guesses = [[1.0, 1.0, 1.0, 3.0], [0.5, 0.5, 0.5, 1.0]]
         return self._maximise(_NegLogLik(ux, ut, un, counts), self._starts(guesses), counts, _HINT)
 
@@ -96,8 +103,9 @@ class BetaGeoBetaBinomModel(FittedModel):
         alpha, beta, gamma, delta = self._values()
         x, t_x, n = _check_bgbb(x, t_x, n)
         log_lik = _logsumexp_rows(_log_terms(alpha, beta, gamma, delta, x, t_x, n))
-        log_alive = (betaln(alpha + x, beta + n - x) - betaln(alpha, beta)
-                     + betaln(gamma, delta + n + 1) - betaln(gamma, delta))
+        log_alive = (
+            betaln(alpha + x, beta + n - x) - betaln(alpha, beta) + betaln(gamma, delta + n + 1) - betaln(gamma, delta)
+        )
         return np.minimum(np.exp(log_alive - log_lik), 1.0)
 
     def expected_purchases(self, n_star, x, t_x, n) -> np.ndarray:
@@ -115,8 +123,14 @@ class BetaGeoBetaBinomModel(FittedModel):
         if n_star.size != x.size or np.any(~np.isfinite(n_star) | (n_star < 0)):
             raise UsageError("n_star must be one number >= 0, or one per customer")
         log_lik = _logsumexp_rows(_log_terms(alpha, beta, gamma, delta, x, t_x, n))
-        log_front = (betaln(alpha + x + 1, beta + n - x) - betaln(alpha, beta) - log_lik
-                     + np.log(delta) + gammaln(gamma + delta) - gammaln(1 + delta))
+        log_front = (
+            betaln(alpha + x + 1, beta + n - x)
+            - betaln(alpha, beta)
+            - log_lik
+            + np.log(delta)
+            + gammaln(gamma + delta)
+            - gammaln(1 + delta)
+        )
         g_now = gammaln(1 + delta + n) - gammaln(gamma + delta + n)
         g_later = gammaln(1 + delta + n + n_star) - gammaln(gamma + delta + n + n_star)
         if abs(gamma - 1.0) < 1e-8:
@@ -143,15 +157,16 @@ def _check_bgbb(x, t_x, n):
     t_x = check_counts(t_x, "t_x")
     n = check_counts(n, "n")
     if not (x.size == t_x.size == n.size):
-        raise UsageError(f"x, t_x and n must have one value per customer "
-                         f"(got {x.size}, {t_x.size} and {n.size})")
+        raise UsageError(f"x, t_x and n must have one value per customer (got {x.size}, {t_x.size} and {n.size})")
     if x.size == 0:
         raise UsageError("no customers: x, t_x and n are empty")
     bad = (x > t_x) | (t_x > n) | ((x == 0) != (t_x == 0))
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise UsageError(f"BG/BB inputs need 0 <= x <= t_x <= n and t_x = 0 exactly when x = 0; "
-                         f"customer {i} has x = {x[i]:g}, t_x = {t_x[i]:g}, n = {n[i]:g}")
+        raise UsageError(
+            f"BG/BB inputs need 0 <= x <= t_x <= n and t_x = 0 exactly when x = 0; "
+            f"customer {i} has x = {x[i]:g}, t_x = {t_x[i]:g}, n = {n[i]:g}"
+        )
     return x, t_x, n
 
 
@@ -161,13 +176,12 @@ def _log_terms(alpha, beta, gamma, delta, x, t_x, n):
     Columns past a customer's own n - t_x terms are -inf."""
     width = int(np.max(n - t_x)) if x.size else 0
     i = np.arange(width)[None, :]
-    alive = t_x[:, None] + i                                   # opportunities survived
+    alive = t_x[:, None] + i  # opportunities survived
     valid = i < (n - t_x)[:, None]
     base = -betaln(alpha, beta) - betaln(gamma, delta)
     first = betaln(alpha + x, beta + n - x) + betaln(gamma, delta + n) + base
     with np.errstate(invalid="ignore"):
-        rest = (betaln(alpha + x[:, None], beta + alive - x[:, None])
-                + betaln(gamma + 1, delta + alive) + base)
+        rest = betaln(alpha + x[:, None], beta + alive - x[:, None]) + betaln(gamma + 1, delta + alive) + base
     rest = np.where(valid, rest, -np.inf)
     return np.concatenate([first[:, None], rest], axis=1)
 
@@ -193,29 +207,32 @@ class _NegLogLik:
     def __call__(self, theta):
         alpha, beta, gamma, delta = np.exp(theta)
         x = self.x[:, None]
-        m = np.where(self.valid, self.alive, 0.0)               # opportunities alive
+        m = np.where(self.valid, self.alive, 0.0)  # opportunities alive
         # Alive through n: gamma-part B(gamma, delta + n); gone after m: B(gamma + 1, delta + m).
         g_shift = np.where(self.is_first, 0.0, 1.0)
-        log_terms = (betaln(alpha + x, beta + m - x) - betaln(alpha, beta)
-                     + betaln(gamma + g_shift, delta + m) - betaln(gamma, delta))
+        log_terms = (
+            betaln(alpha + x, beta + m - x)
+            - betaln(alpha, beta)
+            + betaln(gamma + g_shift, delta + m)
+            - betaln(gamma, delta)
+        )
         log_terms = np.where(self.valid, log_terms, -np.inf)
         log_lik = _logsumexp_rows(log_terms)
         share = np.where(self.valid, np.exp(log_terms - log_lik[:, None]), 0.0)
         psi_ab, psi_gd = digamma(alpha + beta), digamma(gamma + delta)
         d_alpha = digamma(alpha + x) - digamma(alpha + beta + m) - digamma(alpha) + psi_ab
         d_beta = digamma(beta + m - x) - digamma(alpha + beta + m) - digamma(beta) + psi_ab
-        d_gamma = (digamma(gamma + g_shift) - digamma(gamma + delta + g_shift + m)
-                   - digamma(gamma) + psi_gd)
+        d_gamma = digamma(gamma + g_shift) - digamma(gamma + delta + g_shift + m) - digamma(gamma) + psi_gd
         d_delta = digamma(delta + m) - digamma(gamma + delta + g_shift + m) - digamma(delta) + psi_gd
         weighted = share * self.w[:, None]
-        grad = np.array([np.sum(weighted * np.where(self.valid, d, 0.0))
-                         for d in (d_alpha, d_beta, d_gamma, d_delta)])
+        grad = np.array([np.sum(weighted * np.where(self.valid, d, 0.0)) for d in (d_alpha, d_beta, d_gamma, d_delta)])
         value = self.w @ log_lik
         return -value, -grad * np.array([alpha, beta, gamma, delta])
 
 
-def simulate_bgbb(n_customers: int, n, *, alpha: float, beta: float, gamma: float, delta: float,
-                  rng: np.random.Generator):
+def simulate_bgbb(
+    n_customers: int, n, *, alpha: float, beta: float, gamma: float, delta: float, rng: np.random.Generator
+):
     """Draw ``(x, t_x, n)`` from the BG/BB model over ``n`` opportunities (scalar or per customer).
 
     Parameters

@@ -22,9 +22,11 @@ from crmkit.models._validation import as_float_array, check_horizon, check_summa
 
 __all__ = ["BetaGeoModel", "fit_bgnbd", "simulate_bgnbd"]
 
-_HINT = ("check that t_x and T are in one time unit and measured from each customer's first "
-         "purchase; a calibration period with few repeat purchases cannot separate buying from "
-         "dropping out: lengthen it, or try the Pareto/NBD model")
+_HINT = (
+    "check that t_x and T are in one time unit and measured from each customer's first "
+    "purchase; a calibration period with few repeat purchases cannot separate buying from "
+    "dropping out: lengthen it, or try the Pareto/NBD model"
+)
 
 
 class BetaGeoModel(RepeatBuyingModel):
@@ -148,8 +150,9 @@ def _log_lik(r, alpha, a, b, x, t_x, T):
     term1 = betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T)
     pos = x > 0
     with np.errstate(invalid="ignore", divide="ignore"):
-        term2 = np.where(pos, betaln(a + 1, b + np.maximum(x, 1) - 1) - betaln(a, b)
-                         - (r + x) * np.log(alpha + t_x), -np.inf)
+        term2 = np.where(
+            pos, betaln(a + 1, b + np.maximum(x, 1) - 1) - betaln(a, b) - (r + x) * np.log(alpha + t_x), -np.inf
+        )
     return common + np.logaddexp(term1, term2)
 
 
@@ -189,7 +192,7 @@ class _NegLogLik:
         inv0 = np.add(self.T0, alpha, out=self._buf0)
         np.reciprocal(inv0, out=inv0)
         sum_inv0 = self.w0 @ inv0
-        nlog0 = np.log(inv0, out=inv0)                      # -log(alpha + T)
+        nlog0 = np.log(inv0, out=inv0)  # -log(alpha + T)
         g_r = self.W0 * log_alpha + self.w0 @ nlog0
         value = r * g_r
         g_alpha = r * (self.W0 / alpha - sum_inv0)
@@ -201,8 +204,8 @@ class _NegLogLik:
             np.reciprocal(inv_t, out=inv_t)
             np.add(self.t_x, alpha, out=inv_tx)
             np.reciprocal(inv_tx, out=inv_tx)
-            np.log(inv_t, out=nlog_t)                       # -log(alpha + T)
-            np.log(inv_tx, out=nlog_tx)                     # -log(alpha + t_x)
+            np.log(inv_t, out=nlog_t)  # -log(alpha + T)
+            np.log(inv_tx, out=nlog_tx)  # -log(alpha + t_x)
             beta_ab = betaln(a, b)
             common = gammaln(r + ux) - gammaln(r) + r * log_alpha
             beta1 = betaln(a, b + ux) - beta_ab
@@ -210,7 +213,7 @@ class _NegLogLik:
             # log L = common + term2 + softplus(term1 - term2), with
             # term2 = beta2 - (r + x) log(alpha + t_x) and
             # term1 - term2 = (beta1 - beta2) - (r + x) (log(alpha + T) - log(alpha + t_x)).
-            log_ratio = np.subtract(nlog_tx, nlog_t, out=nlog_t)   # log((alpha+T)/(alpha+t_x))
+            log_ratio = np.subtract(nlog_tx, nlog_t, out=nlog_t)  # log((alpha+T)/(alpha+t_x))
             np.take(beta1 - beta2, xi, out=diff)
             np.add(self.x, r, out=tmp)
             tmp *= log_ratio
@@ -218,9 +221,8 @@ class _NegLogLik:
             sum_wx_nlog_tx = self.wx @ nlog_tx
             sum_w_nlog_tx = w @ nlog_tx
             softplus = np.logaddexp(0.0, diff, out=tmp)
-            value += (self.w_by_x @ (common + beta2) + r * sum_w_nlog_tx + sum_wx_nlog_tx
-                      + w @ softplus)
-            share1 = expit(diff, out=diff)                  # weight of the "still alive" term
+            value += self.w_by_x @ (common + beta2) + r * sum_w_nlog_tx + sum_wx_nlog_tx + w @ softplus
+            share1 = expit(diff, out=diff)  # weight of the "still alive" term
             ws1 = np.multiply(w, share1, out=tmp)
             w1_by_x = np.bincount(xi, weights=ws1, minlength=ux.size)
             w2_by_x = self.w_by_x - w1_by_x
@@ -234,10 +236,8 @@ class _NegLogLik:
             d1_b = digamma(b + ux) - psi_abx - digamma(b) + psi_ab
             d2_a = digamma(a + 1) - psi_abx - digamma(a) + psi_ab
             d2_b = digamma(b + ux - 1) - psi_abx - digamma(b) + psi_ab
-            g_r += (self.w_by_x @ (digamma(r + ux) - digamma(r) + log_alpha)
-                    + sum_w_nlog_tx - sum_ws1_ratio)
-            g_alpha += ((r / alpha) * self.W1 - r * (w @ inv_tx) - self.wx @ inv_tx
-                        - r * sum_ws1_dinv - sum_wxs1_dinv)
+            g_r += self.w_by_x @ (digamma(r + ux) - digamma(r) + log_alpha) + sum_w_nlog_tx - sum_ws1_ratio
+            g_alpha += (r / alpha) * self.W1 - r * (w @ inv_tx) - self.wx @ inv_tx - r * sum_ws1_dinv - sum_wxs1_dinv
             g_a = w1_by_x @ d1_a + w2_by_x @ d2_a
             g_b = w1_by_x @ d1_b + w2_by_x @ d2_b
         grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
@@ -249,8 +249,9 @@ class _NegLogLik:
 
 def _p_alive(r, alpha, a, b, x, t_x, T):
     with np.errstate(divide="ignore", invalid="ignore"):
-        log_odds = (np.log(a) - np.log(np.maximum(b + x - 1, 1e-300))
-                    + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)))
+        log_odds = (
+            np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+        )
     return np.where(x > 0, expit(-log_odds), 1.0)
 
 
@@ -262,10 +263,12 @@ def _expected_if_alive(t, r, alpha, a, b_post, x, T):
     t, x, T, b_post = np.broadcast_arrays(t, x, T, b_post)
     if abs(a - 1.0) < 1e-7:
         # Removable singularity at a = 1: the closed form is 0/0 there; average both sides.
-        return 0.5 * (_expected_if_alive(t, r, alpha, 1.0 - 2e-7, b_post, x, T)
-                      + _expected_if_alive(t, r, alpha, 1.0 + 2e-7, b_post, x, T))
+        return 0.5 * (
+            _expected_if_alive(t, r, alpha, 1.0 - 2e-7, b_post, x, T)
+            + _expected_if_alive(t, r, alpha, 1.0 + 2e-7, b_post, x, T)
+        )
     c = a + b_post - 1.0
-    log_1mz = np.log(alpha + T) - np.log(alpha + T + t)     # log(1 - z), exact for small t
+    log_1mz = np.log(alpha + T) - np.log(alpha + T + t)  # log(1 - z), exact for small t
     z = t / (alpha + T + t)
     # Euler: (1-z)^(r+x) 2F1(r+x, b_post; c; z) = (1-z)^(a-1) 2F1(c-r-x, a-1; c; z).
     with np.errstate(all="ignore"):
@@ -292,7 +295,7 @@ def _expected_if_alive_quadrature(t, r, alpha, a, b_post, x, T, nodes: int = 200
     tau = t / (alpha + T)
     for b_value in np.unique(b_post):
         rows = b_post == b_value
-        y, weight = roots_jacobi(nodes, b_value - 1.0, a - 1.0)   # (1-y)^(b-1) (1+y)^(a-1)
+        y, weight = roots_jacobi(nodes, b_value - 1.0, a - 1.0)  # (1-y)^(b-1) (1+y)^(a-1)
         p = 0.5 * (1.0 + y)
         k = (r + x[rows])[:, None]
         g = -np.expm1(-k * np.log1p(p[None, :] * tau[rows][:, None])) / p[None, :]
@@ -303,8 +306,7 @@ def _expected_if_alive_quadrature(t, r, alpha, a, b_post, x, T, nodes: int = 200
 # --------------------------------------------------------------------------- simulation
 
 
-def simulate_bgnbd(n_customers: int, T, *, r: float, alpha: float, a: float, b: float,
-                   rng: np.random.Generator):
+def simulate_bgnbd(n_customers: int, T, *, r: float, alpha: float, a: float, b: float, rng: np.random.Generator):
     """Draw ``(x, t_x, T)`` summaries from the BG/NBD model.
 
     Parameters

@@ -32,8 +32,10 @@ __all__ = [
     "spend_frequency_correlation",
 ]
 
-_HINT = ("fit on customers with at least one repeat transaction, using the mean value of those "
-         "transactions (not their total); values must be positive amounts in one currency")
+_HINT = (
+    "fit on customers with at least one repeat transaction, using the mean value of those "
+    "transactions (not their total); values must be positive amounts in one currency"
+)
 NOTABLE_CORRELATION = 0.3
 
 
@@ -86,18 +88,21 @@ class GammaGammaModel(FittedModel):
         if w is not None:
             keep &= w > 0
         if not keep.any():
-            raise FitError("the Gamma-Gamma model cannot be fitted: no customer has a repeat "
-                           "transaction (x > 0)", hint=_HINT)
+            raise FitError(
+                "the Gamma-Gamma model cannot be fitted: no customer has a repeat transaction (x > 0)", hint=_HINT
+            )
         bad = keep & ~(mean_value > 0)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise UsageError(f"mean_value must be > 0 for customers with x > 0; customer {i} "
-                             f"has {mean_value[i]!r}", hint=_HINT)
-        (ux, um), counts, _ = compress(x[keep], mean_value[keep],
-                                       weights=None if w is None else w[keep])
+            raise UsageError(
+                f"mean_value must be > 0 for customers with x > 0; customer {i} has {mean_value[i]!r}", hint=_HINT
+            )
+        (ux, um), counts, _ = compress(x[keep], mean_value[keep], weights=None if w is None else w[keep])
         if np.unique(um).size < 2:
-            raise FitError("the Gamma-Gamma model cannot be fitted: all mean values are equal, so "
-                           "there is no spread to fit", hint=_HINT)
+            raise FitError(
+                "the Gamma-Gamma model cannot be fitted: all mean values are equal, so there is no spread to fit",
+                hint=_HINT,
+            )
         mean = float(counts @ um / counts.sum())
         guesses = [[1.0, 2.0, mean], [5.0, 3.0, mean * 2.0 / 5.0]]
         return self._maximise(_NegLogLik(ux, um, counts), self._starts(guesses), counts, _HINT)
@@ -121,8 +126,10 @@ class GammaGammaModel(FittedModel):
         p, q, gamma = self._values()
         x, mean_value = _check_spend(x, mean_value)
         if np.any(p * x + q <= 1.0):
-            raise UsageError(f"expected spend is infinite when p x + q <= 1 (q = {q:.3g}): the "
-                             "fitted spend distribution has no mean for these customers")
+            raise UsageError(
+                f"expected spend is infinite when p x + q <= 1 (q = {q:.3g}): the "
+                "fitted spend distribution has no mean for these customers"
+            )
         m = np.where(x > 0, mean_value, 0.0)
         return p * (gamma + x * m) / (p * x + q - 1.0)
 
@@ -180,20 +187,27 @@ def spend_frequency_correlation(x, mean_value) -> SpendFrequencyCheck:
     keep = (x > 0) & np.isfinite(mean_value)
     xs, ms = x[keep], mean_value[keep]
     if xs.size < 3 or np.std(xs) == 0 or np.std(ms) == 0:
-        return SpendFrequencyCheck(float("nan"), int(xs.size), False,
-                                   "frequency-spend correlation undefined (fewer than 3 repeat "
-                                   "buyers, or no spread in frequency or spend)")
+        return SpendFrequencyCheck(
+            float("nan"),
+            int(xs.size),
+            False,
+            "frequency-spend correlation undefined (fewer than 3 repeat buyers, or no spread in frequency or spend)",
+        )
     r = float(np.corrcoef(xs, ms)[0, 1])
     notable = abs(r) >= NOTABLE_CORRELATION
     if notable:
         direction = "more" if r > 0 else "less"
-        message = (f"frequency and mean spend are correlated (r = {r:.2f} over {xs.size} repeat "
-                   f"buyers): frequent buyers spend {direction} per purchase, while the Gamma-Gamma "
-                   "model assumes spend is independent of frequency, so CLV = expected purchases x "
-                   "expected spend will be biased; treat its monetary part with caution")
+        message = (
+            f"frequency and mean spend are correlated (r = {r:.2f} over {xs.size} repeat "
+            f"buyers): frequent buyers spend {direction} per purchase, while the Gamma-Gamma "
+            "model assumes spend is independent of frequency, so CLV = expected purchases x "
+            "expected spend will be biased; treat its monetary part with caution"
+        )
     else:
-        message = (f"frequency and mean spend are nearly uncorrelated (r = {r:.2f} over {xs.size} "
-                   "repeat buyers), as the Gamma-Gamma model assumes")
+        message = (
+            f"frequency and mean spend are nearly uncorrelated (r = {r:.2f} over {xs.size} "
+            "repeat buyers), as the Gamma-Gamma model assumes"
+        )
     return SpendFrequencyCheck(r, int(xs.size), notable, message)
 
 
@@ -201,23 +215,28 @@ def _check_spend(x, mean_value):
     x = check_counts(x, "x")
     mean_value = as_float_array(mean_value, "mean_value")
     if x.size != mean_value.size:
-        raise UsageError(f"x and mean_value must have one value per customer "
-                         f"(got {x.size} and {mean_value.size})")
+        raise UsageError(f"x and mean_value must have one value per customer (got {x.size} and {mean_value.size})")
     if x.size == 0:
         raise UsageError("no customers: x and mean_value are empty")
     bad = (x > 0) & ~np.isfinite(mean_value)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise UsageError(f"mean_value must be finite for customers with x > 0; customer {i} "
-                         f"has {mean_value[i]!r}")
+        raise UsageError(f"mean_value must be finite for customers with x > 0; customer {i} has {mean_value[i]!r}")
     return x, mean_value
 
 
 def _log_lik(p, q, gamma, x, m):
     """FH 2013: G(px+q)/(G(px)G(q)) gamma^q m^(px-1) x^(px) / (gamma + x m)^(px+q)."""
     px = p * x
-    return (gammaln(px + q) - gammaln(px) - gammaln(q) + q * math.log(gamma)
-            + (px - 1.0) * np.log(m) + px * np.log(x) - (px + q) * np.log(gamma + x * m))
+    return (
+        gammaln(px + q)
+        - gammaln(px)
+        - gammaln(q)
+        + q * math.log(gamma)
+        + (px - 1.0) * np.log(m)
+        + px * np.log(x)
+        - (px + q) * np.log(gamma + x * m)
+    )
 
 
 class _NegLogLik:

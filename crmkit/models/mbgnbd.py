@@ -21,9 +21,11 @@ from crmkit.models.bgnbd import _expected_if_alive, _simulate_bg
 
 __all__ = ["ModifiedBetaGeoModel", "fit_mbgnbd", "simulate_mbgnbd"]
 
-_HINT = ("check that t_x and T are in one time unit and measured from each customer's first "
-         "purchase; with few repeat purchases dropout is barely identified: lengthen the "
-         "calibration period, or try the BG/NBD or Pareto/NBD model")
+_HINT = (
+    "check that t_x and T are in one time unit and measured from each customer's first "
+    "purchase; with few repeat purchases dropout is barely identified: lengthen the "
+    "calibration period, or try the BG/NBD or Pareto/NBD model"
+)
 
 
 class ModifiedBetaGeoModel(RepeatBuyingModel):
@@ -82,8 +84,7 @@ class ModifiedBetaGeoModel(RepeatBuyingModel):
         r, alpha, a, b = self._values()
         x, t_x, T = check_summary(x, t_x, T)
         t = check_horizon(t, x.size)
-        return (_expected_if_alive(t, r, alpha, a, b + x + 1.0, x, T)
-                * _p_alive(r, alpha, a, b, x, t_x, T))
+        return _expected_if_alive(t, r, alpha, a, b + x + 1.0, x, T) * _p_alive(r, alpha, a, b, x, t_x, T)
 
 
 def fit_mbgnbd(x, t_x, T, weights=None, **settings) -> ModifiedBetaGeoModel:
@@ -145,8 +146,7 @@ class _NegLogLik:
         d1_b = digamma(b + ux + 1) - psi_abx - digamma(b) + psi_ab
         d2_a = digamma(a + 1) - psi_abx - digamma(a) + psi_ab
         d2_b = digamma(b + ux) - psi_abx - digamma(b) + psi_ab
-        g_r = (self.w_by_x @ (digamma(r + ux) - digamma(r) + np.log(alpha))
-               - w @ log_tx - ws1 @ (log_t - log_tx))
+        g_r = self.w_by_x @ (digamma(r + ux) - digamma(r) + np.log(alpha)) - w @ log_tx - ws1 @ (log_t - log_tx)
         inv_t = 1.0 / (alpha + self.T)
         inv_tx = 1.0 / (alpha + self.t_x)
         g_alpha = (r / alpha) * self.w_by_x.sum() - (w * rx) @ (inv_tx + share1 * (inv_t - inv_tx))
@@ -156,8 +156,7 @@ class _NegLogLik:
         return -value, -grad
 
 
-def simulate_mbgnbd(n_customers: int, T, *, r: float, alpha: float, a: float, b: float,
-                    rng: np.random.Generator):
+def simulate_mbgnbd(n_customers: int, T, *, r: float, alpha: float, a: float, b: float, rng: np.random.Generator):
     """Draw ``(x, t_x, T)`` summaries from the MBG/NBD model (see
     :func:`~crmkit.models.bgnbd.simulate_bgnbd` for the arguments)."""
     # As the BG/NBD's, with the coin also tossed at the first purchase.

@@ -35,9 +35,11 @@ from crmkit.models._validation import as_float_array, check_horizon, check_summa
 
 __all__ = ["ParetoNBDModel", "fit_pnbd", "simulate_pnbd"]
 
-_HINT = ("check that t_x and T are in one time unit and measured from each customer's first "
-         "purchase; with few repeat purchases the lifetime process is barely identified: "
-         "lengthen the calibration period, or try the BG/NBD model")
+_HINT = (
+    "check that t_x and T are in one time unit and measured from each customer's first "
+    "purchase; with few repeat purchases the lifetime process is barely identified: "
+    "lengthen the calibration period, or try the BG/NBD model"
+)
 
 
 class ParetoNBDModel(RepeatBuyingModel):
@@ -215,8 +217,7 @@ class _NegLogLik:
         db_s = -logmt_b + ja_b + (0.0 if b_from_r else jb_b)
         db_m = (-a_b + jz_b * eps_b) / mt_b
         db_o = -jz_b / mt_b
-        g_r = self.w_by_x @ (digamma(r + ux) - digamma(r)) + self.W * np.log(alpha) \
-            + wa_pair @ da_r + wb @ db_r
+        g_r = self.w_by_x @ (digamma(r + ux) - digamma(r)) + self.W * np.log(alpha) + wa_pair @ da_r + wb @ db_r
         g_s = self.W * np.log(beta) + wa_pair @ da_s + wb @ db_s
         g_m = wa_pair @ da_m + wb @ db_m
         g_o = wa_pair @ da_o + wb @ db_o
@@ -230,8 +231,7 @@ class _NegLogLik:
 # --------------------------------------------------------------------------- simulation
 
 
-def simulate_pnbd(n_customers: int, T, *, r: float, alpha: float, s: float, beta: float,
-                  rng: np.random.Generator):
+def simulate_pnbd(n_customers: int, T, *, r: float, alpha: float, s: float, beta: float, rng: np.random.Generator):
     """Draw ``(x, t_x, T)`` summaries from the Pareto/NBD model.
 
     Parameters

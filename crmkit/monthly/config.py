@@ -23,6 +23,7 @@ SECTION_KEYS: dict[str, tuple[str, ...]] = {
 _SECTIONS = set(SECTION_KEYS)
 _TOP = {"sales", "survey", "members", "referrals", "output", "history", "as_of", "lang"}
 
+
 @dataclass
 class ReportConfig:
     """What the monthly report reads and how each analysis is set (``crmkit.toml``)."""
@@ -65,8 +66,11 @@ def load_config(path: str) -> ReportConfig:
     file = Path(path)
     unknown = set(data) - _TOP - _SECTIONS
     if unknown:
-        raise ConfigError(f"unknown key(s) {', '.join(sorted(unknown))}", file=path,
-                          hint="allowed: " + ", ".join(sorted(_TOP | _SECTIONS)))
+        raise ConfigError(
+            f"unknown key(s) {', '.join(sorted(unknown))}",
+            file=path,
+            hint="allowed: " + ", ".join(sorted(_TOP | _SECTIONS)),
+        )
     for key in ("sales", "output"):
         if not data.get(key):
             raise ConfigError(f"'{key}' is required", file=path)
@@ -76,18 +80,27 @@ def load_config(path: str) -> ReportConfig:
         # a misspelt setting ([clv] horizont = "2y") would otherwise be ignored without a word
         stray = sorted(set(data.get(key, {})) - set(SECTION_KEYS[key]))
         if stray:
-            raise ConfigError(f"unknown key(s) {', '.join(f'{key}.{s}' for s in stray)}", file=path,
-                              hint=f"[{key}] takes " + ", ".join(SECTION_KEYS[key]))
+            raise ConfigError(
+                f"unknown key(s) {', '.join(f'{key}.{s}' for s in stray)}",
+                file=path,
+                hint=f"[{key}] takes " + ", ".join(SECTION_KEYS[key]),
+            )
     base = file.resolve().parent
 
     def resolve(value):
         return None if value is None else str(value if Path(value).is_absolute() else base / value)
 
     return ReportConfig(
-        sales=resolve(data["sales"]), output=resolve(data["output"]), survey=resolve(data.get("survey")),
-        members=resolve(data.get("members")), referrals=resolve(data.get("referrals")),
-        history=resolve(data.get("history")), as_of=data.get("as_of"), lang=data.get("lang", "en"),
-        **{key: dict(data.get(key, {})) for key in _SECTIONS})
+        sales=resolve(data["sales"]),
+        output=resolve(data["output"]),
+        survey=resolve(data.get("survey")),
+        members=resolve(data.get("members")),
+        referrals=resolve(data.get("referrals")),
+        history=resolve(data.get("history")),
+        as_of=data.get("as_of"),
+        lang=data.get("lang", "en"),
+        **{key: dict(data.get(key, {})) for key in _SECTIONS},
+    )
 
 
 def resolve_date(text: str | None, today: date | None, last_purchase: date) -> date:
@@ -97,7 +110,9 @@ def resolve_date(text: str | None, today: date | None, last_purchase: date) -> d
         return last_purchase
     word = str(text).strip().lower()
     if today is None and word in ("today", "yesterday", "last-month-end", "month-end"):
-        raise UsageError(f"as-of {text!r} counts from today: pass today=date.today() (the library never reads the clock)")
+        raise UsageError(
+            f"as-of {text!r} counts from today: pass today=date.today() (the library never reads the clock)"
+        )
     if word == "today":
         return today
     if word == "yesterday":
@@ -109,18 +124,26 @@ def resolve_date(text: str | None, today: date | None, last_purchase: date) -> d
     try:
         return date.fromisoformat(word)
     except ValueError:
-        raise UsageError(f"as-of must be a date YYYY-MM-DD, last-month-end, month-end, today, yesterday or "
-                         f"last-purchase, not {text!r}") from None
+        raise UsageError(
+            f"as-of must be a date YYYY-MM-DD, last-month-end, month-end, today, yesterday or "
+            f"last-purchase, not {text!r}"
+        ) from None
 
 
 def render_path(template: str, as_of: date) -> str:
     """``{yyyy}``, ``{mm}``, ``{dd}`` and ``{date}`` in an output path, from the as-of date."""
-    values = {"yyyy": f"{as_of.year:04d}", "mm": f"{as_of.month:02d}", "dd": f"{as_of.day:02d}",
-              "date": as_of.isoformat()}
+    values = {
+        "yyyy": f"{as_of.year:04d}",
+        "mm": f"{as_of.month:02d}",
+        "dd": f"{as_of.day:02d}",
+        "date": as_of.isoformat(),
+    }
     unknown = set(re.findall(r"\{(\w+)\}", template)) - set(values)
     if unknown:
-        raise UsageError(f"unknown placeholder(s) {', '.join(sorted(unknown))} in {template}",
-                         hint="use {yyyy}, {mm}, {dd} or {date}")
+        raise UsageError(
+            f"unknown placeholder(s) {', '.join(sorted(unknown))} in {template}",
+            hint="use {yyyy}, {mm}, {dd} or {date}",
+        )
     return re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)
 
 

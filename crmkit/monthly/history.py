@@ -8,19 +8,36 @@ from pathlib import Path
 
 from crmkit.errors import OutputError
 
-HISTORY_COLUMNS = ("customers", "revenue", "top20_share", "gini", "repeat_customer_rate", "total_clv",
-                   "mean_p_alive", "retention_1", "regular_or_above", "net_upgrades", "satisfaction_index", "nps")
+HISTORY_COLUMNS = (
+    "customers",
+    "revenue",
+    "top20_share",
+    "gini",
+    "repeat_customer_rate",
+    "total_clv",
+    "mean_p_alive",
+    "retention_1",
+    "regular_or_above",
+    "net_upgrades",
+    "satisfaction_index",
+    "nps",
+)
 
 
 def record_history(path: str, as_of: date, headline: dict) -> None:
     """Store a run's headline numbers; running the same month again replaces that month's row."""
     try:
         with sqlite3.connect(path) as db:
-            db.execute("CREATE TABLE IF NOT EXISTS headline (month TEXT PRIMARY KEY, as_of TEXT, recorded_at TEXT, "
-                       + ", ".join(f"{c} REAL" for c in HISTORY_COLUMNS) + ")")
-            db.execute(f"INSERT OR REPLACE INTO headline VALUES ({', '.join('?' * (3 + len(HISTORY_COLUMNS)))})",
-                       [as_of.strftime("%Y-%m"), as_of.isoformat(), datetime.now().isoformat(timespec="seconds")]
-                       + [headline.get(c) for c in HISTORY_COLUMNS])
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS headline (month TEXT PRIMARY KEY, as_of TEXT, recorded_at TEXT, "
+                + ", ".join(f"{c} REAL" for c in HISTORY_COLUMNS)
+                + ")"
+            )
+            db.execute(
+                f"INSERT OR REPLACE INTO headline VALUES ({', '.join('?' * (3 + len(HISTORY_COLUMNS)))})",
+                [as_of.strftime("%Y-%m"), as_of.isoformat(), datetime.now().isoformat(timespec="seconds")]
+                + [headline.get(c) for c in HISTORY_COLUMNS],
+            )
     except sqlite3.Error as exc:
         raise OutputError(f"cannot write the history database: {exc}", file=path) from None
 
@@ -33,8 +50,9 @@ def read_history(path: str, months: int = 12):
         return pd.DataFrame(columns=["month", *HISTORY_COLUMNS])
     try:
         with sqlite3.connect(path) as db:
-            frame = pd.read_sql_query(f"SELECT month, {', '.join(HISTORY_COLUMNS)} FROM headline "
-                                      f"ORDER BY month DESC LIMIT {int(months)}", db)
+            frame = pd.read_sql_query(
+                f"SELECT month, {', '.join(HISTORY_COLUMNS)} FROM headline ORDER BY month DESC LIMIT {int(months)}", db
+            )
     except (sqlite3.Error, pd.errors.DatabaseError) as exc:
         raise OutputError(f"cannot read the history database: {exc}", file=path) from None
     return frame.iloc[::-1].reset_index(drop=True)

@@ -11,63 +11,121 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crmkit.monthly.config import ReportConfig, history_path, load_config, render_path, resolve_date
 from crmkit.monthly.history import HISTORY_COLUMNS, read_history, record_history
 
-__all__ = ["HISTORY_COLUMNS", "MonthlyReport", "ReportConfig", "load_config", "read_history", "record_history",
-           "render_path", "report", "resolve_date", "run_monthly", "write_monthly_report"]
+__all__ = [
+    "HISTORY_COLUMNS",
+    "MonthlyReport",
+    "ReportConfig",
+    "load_config",
+    "read_history",
+    "record_history",
+    "render_path",
+    "report",
+    "resolve_date",
+    "run_monthly",
+    "write_monthly_report",
+]
+
+if TYPE_CHECKING:
+    from crmkit.clv import ClvResult
+    from crmkit.io.quality import DataQuality
+    from crmkit.ladder import LadderComparison
+    from crmkit.retention import RetentionResult
+    from crmkit.satisfaction import SatisfactionResult
+    from crmkit.segment import SegmentResult
+
 
 @dataclass
 class MonthlyReport:
-    """The analyses of one run, its headline numbers and where it goes."""
+    """The analyses of one run, its headline numbers and where it goes.
+
+    Attributes
+    ----------
+    as_of : datetime.date
+    output, history : str
+        The workbook and the history database (written by :func:`write_monthly_report`).
+    headline : dict
+        The numbers the Overview shows and the history keeps (:data:`HISTORY_COLUMNS`).
+    segment, clv, ladder, retention, satisfaction
+        Each analysis' result (``satisfaction`` is None without a survey).
+    quality : DataQuality
+        What the reader did with the purchase export.
+    """
 
     as_of: date
     output: str
     history: str
     headline: dict
-    segment: object
-    clv: object
-    ladder: tuple
-    retention: object
-    satisfaction: object = None
-    quality: object = None
+    segment: SegmentResult
+    clv: ClvResult
+    ladder: LadderComparison
+    retention: RetentionResult
+    quality: DataQuality
+    satisfaction: SatisfactionResult | None = None
 
 
 def run_monthly(config: ReportConfig, *, today: date | None = None, read_options: dict | None = None) -> MonthlyReport:
     """Read every configured input and run every analysis (nothing is written here)."""
     from crmkit.clv import customer_lifetime_value
-    from crmkit.io.purchases import read_purchases
     from crmkit.io.inputs import read_referrals, read_survey
+    from crmkit.io.purchases import read_purchases
     from crmkit.ladder import compare_ladders
     from crmkit.retention import cohort_retention
     from crmkit.segment import segment
 
-    columns = {"customer_id": config.columns.get("customer"), "date": config.columns.get("date"),
-               "amount": config.columns.get("amount"), "order_id": config.columns.get("order_id")}
+    columns = {
+        "customer_id": config.columns.get("customer"),
+        "date": config.columns.get("date"),
+        "amount": config.columns.get("amount"),
+        "order_id": config.columns.get("order_id"),
+    }
     data = read_purchases(config.sales, columns=columns, **(read_options or {}))
     as_of = resolve_date(config.as_of, today, data.quality.last_date)
     data.resolve_as_of(as_of)
     output = render_path(config.output, as_of)
-    seg = segment(data, as_of, bins=int(config.segment.get("bins", 5)),
-                  scheme=config.segment.get("scheme", "standard"), lang=config.lang)
+    seg = segment(
+        data,
+        as_of,
+        bins=int(config.segment.get("bins", 5)),
+        scheme=config.segment.get("scheme", "standard"),
+        lang=config.lang,
+    )
     referrals = read_referrals(config.referrals) if config.referrals else None
-    clv = customer_lifetime_value(data, as_of, model=config.clv.get("model", "bgnbd"),
-                                  unit=config.clv.get("unit", "week"), horizon=config.clv.get("horizon", "52w"),
-                                  discount=float(config.clv.get("discount", 0.10)), margin=config.clv.get("margin"),
-                                  referrals=referrals)
-    sat = None
+    clv = customer_lifetime_value(
+        data,
+        as_of,
+        model=config.clv.get("model", "bgnbd"),
+        unit=config.clv.get("unit", "week"),
+        horizon=config.clv.get("horizon", "52w"),
+        discount=float(config.clv.get("discount", 0.10)),
+        margin=config.clv.get("margin"),
+        referrals=referrals,
+    )
+    sat = signals = None
     survey_model = config.satisfaction.get("model", "ecsi")
     if config.survey:
-        from crmkit.satisfaction import analyse_survey
+        from crmkit.satisfaction import analyse_survey, survey_signals
 
+        # read and estimate once: the ladder takes its satisfaction and recommend from this result
         frame, first_row = read_survey(config.survey)
-        sat = analyse_survey(frame, survey_model, scale=config.satisfaction.get("scale"), first_row=first_row,
-                             source=config.survey)
-    ladders = compare_ladders(data.transactions, as_of, survey=config.survey or None, survey_model=survey_model,
-                              members=config.members or None, referrals=referrals,
-                              rules=config.ladder.get("rules") or None, lang=config.lang, survey_result=sat)
-    before, after, matrix = ladders.before, ladders.after, ladders.matrix
+        sat = analyse_survey(
+            frame, survey_model, scale=config.satisfaction.get("scale"), first_row=first_row, source=config.survey
+        )
+        signals = survey_signals(frame, survey_model, source=config.survey, result=sat)
+    ladders = compare_ladders(
+        data.transactions,
+        as_of,
+        survey=signals,
+        members=config.members or None,
+        referrals=referrals,
+        rules=config.ladder.get("rules") or None,
+        lang=config.lang,
+    )
+    after = ladders.after
     ret = cohort_retention(data, as_of, period=config.retention.get("period", "month"))
     moves = ladders.summary.set_index("movement")["people"]
     dist = after.distribution.set_index("rung")["share"]
@@ -81,9 +139,18 @@ def run_monthly(config: ReportConfig, *, today: date | None = None, read_options
         "satisfaction_index": sat.index.get(sat.model.target) if sat else None,
         "nps": sat.nps["nps"] if sat and sat.nps else None,
     }
-    return MonthlyReport(as_of=as_of, output=output, history=history_path(config, output), headline=headline,
-                         segment=seg, clv=clv, ladder=(before, after, matrix), retention=ret, satisfaction=sat,
-                         quality=data.quality)
+    return MonthlyReport(
+        as_of=as_of,
+        output=output,
+        history=history_path(config, output),
+        headline=headline,
+        segment=seg,
+        clv=clv,
+        ladder=ladders,
+        retention=ret,
+        satisfaction=sat,
+        quality=data.quality,
+    )
 
 
 def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=()) -> str:
@@ -95,22 +162,29 @@ def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=())
     import pandas as pd
 
     from crmkit.report.excel import ReportWorkbook
-    from crmkit.report.sheets import (add_clv_sheets, add_ladder_sheets, add_overview_sheet, add_retention_sheets,
-                                      add_satisfaction_sheets, add_segment_sheets)
+    from crmkit.report.sheets import (
+        add_clv_sheets,
+        add_ladder_sheets,
+        add_overview_sheet,
+        add_retention_sheets,
+        add_satisfaction_sheets,
+        add_segment_sheets,
+    )
 
     folder = Path(report.output).parent
     if not folder.is_dir():
         folder.mkdir(parents=True, exist_ok=True)
     book = ReportWorkbook(lang)
     history = read_history(report.history, 12)
-    current = pd.DataFrame([{"month": report.as_of.strftime("%Y-%m"),
-                             **{c: report.headline.get(c) for c in HISTORY_COLUMNS}}])
+    current = pd.DataFrame(
+        [{"month": report.as_of.strftime("%Y-%m"), **{c: report.headline.get(c) for c in HISTORY_COLUMNS}}]
+    )
     trend = pd.concat([history[history["month"] != current["month"].iloc[0]], current], ignore_index=True)
     trend = trend.tail(12).reset_index(drop=True)
-    add_overview_sheet(book, report.as_of, report.headline, report.ladder[1].distribution, trend)
+    add_overview_sheet(book, report.as_of, report.headline, report.ladder.after.distribution, trend)
     add_segment_sheets(book, report.segment, report.quality)
     add_clv_sheets(book, report.clv)
-    add_ladder_sheets(book, *report.ladder)
+    add_ladder_sheets(book, report.ladder.before, report.ladder.after, report.ladder.matrix)
     add_retention_sheets(book, report.retention)
     if report.satisfaction is not None:
         add_satisfaction_sheets(book, report.satisfaction)
@@ -119,9 +193,20 @@ def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=())
     return report.output
 
 
-def report(sales=None, output: str | None = None, *, config: str | None = None, survey: str | None = None,
-           members: str | None = None, referrals: str | None = None, as_of=None, history: str | None = None,
-           lang: str | None = None, today: date | None = None, check: bool = False) -> MonthlyReport:
+def report(
+    sales=None,
+    output: str | None = None,
+    *,
+    config: str | None = None,
+    survey: str | None = None,
+    members: str | None = None,
+    referrals: str | None = None,
+    as_of=None,
+    history: str | None = None,
+    lang: str | None = None,
+    today: date | None = None,
+    check: bool = False,
+) -> MonthlyReport:
     """Run the monthly job and write its workbook, then its history: ``crmkit.report(...)``.
 
     Parameters
@@ -165,13 +250,21 @@ def report(sales=None, output: str | None = None, *, config: str | None = None, 
         settings = ReportConfig(sales=sales, output=output)
     else:
         raise UsageError("give --config crmkit.toml, or a purchase export and -o FILE.xlsx")
-    for key, value in (("survey", survey), ("members", members), ("referrals", referrals), ("output", output),
-                       ("as_of", as_of), ("history", history), ("lang", lang)):
+    for key, value in (
+        ("survey", survey),
+        ("members", members),
+        ("referrals", referrals),
+        ("output", output),
+        ("as_of", as_of),
+        ("history", history),
+        ("lang", lang),
+    ):
         if value is not None:
             setattr(settings, key, value.isoformat() if isinstance(value, date) else value)
     check_lang(settings.lang)
     result = run_monthly(settings, today=today)
     if not check:
-        write_monthly_report(result, lang=settings.lang,
-                             protect=[settings.sales, settings.survey, settings.members, settings.referrals])
+        write_monthly_report(
+            result, lang=settings.lang, protect=[settings.sales, settings.survey, settings.members, settings.referrals]
+        )
     return result

@@ -50,8 +50,9 @@ def atomic_path(path, protect=()):
     target = Path(os.fspath(path))
     for protected in protect:
         if protected not in (None, "-") and same_file(target, protected):
-            raise OutputError("refusing to overwrite an input file", file=str(target),
-                              hint="choose another output path")
+            raise OutputError(
+                "refusing to overwrite an input file", file=str(target), hint="choose another output path"
+            )
     if target.is_dir():
         raise OutputError("is a folder, not a file", file=str(target))
     folder = target.parent
@@ -61,8 +62,7 @@ def atomic_path(path, protect=()):
         fd, temp_path = tempfile.mkstemp(dir=folder, suffix=target.suffix, prefix=f".{target.stem}.")
         os.close(fd)
     except OSError as exc:
-        raise OutputError(f"cannot create a file in {str(folder)!r}: {exc.strerror or exc}",
-                          file=str(target)) from None
+        raise OutputError(f"cannot create a file in {str(folder)!r}: {exc.strerror or exc}", file=str(target)) from None
     try:
         yield temp_path
         os.chmod(temp_path, _file_mode(target))

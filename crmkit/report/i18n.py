@@ -35,16 +35,13 @@ LABELS: dict[str, dict[str, str]] = {
     "sheet:customers": {"en": "Customers", "zh": "客户明细"},
     "sheet:data_quality": {"en": "Data quality", "zh": "数据质量"},
     "sheet:clusters": {"en": "Clusters", "zh": "聚类"},
-
     # --- block titles ----------------------------------------------------------------------
     "title:segment_report": {"en": "Customer segmentation (RFM)", "zh": "客户分群(RFM)"},
     "title:concentration": {"en": "Revenue concentration", "zh": "销售额集中度"},
-    "title:abc_classes": {"en": "ABC classes by cumulative revenue share",
-                          "zh": "按累计销售额占比的ABC分类"},
+    "title:abc_classes": {"en": "ABC classes by cumulative revenue share", "zh": "按累计销售额占比的ABC分类"},
     "title:lorenz": {"en": "Lorenz curve and cumulative share", "zh": "洛伦兹曲线与累计占比"},
     "title:clusters": {"en": "K-means clusters on RFM scores", "zh": "基于RFM的K均值聚类"},
     "title:data_quality": {"en": "What was read from the input", "zh": "输入数据读取情况"},
-
     # --- headline numbers (SegmentResult.headline, ParetoResult) ---------------------------
     "customers": {"en": "Customers", "zh": "客户数"},
     "revenue": {"en": "Revenue", "zh": "销售额"},
@@ -62,7 +59,6 @@ LABELS: dict[str, dict[str, str]] = {
     "pareto_statement": {"en": "In words", "zh": "解读"},
     "silhouette": {"en": "Silhouette score", "zh": "轮廓系数"},
     "n_clusters": {"en": "Number of clusters", "zh": "聚类数"},
-
     # --- SegmentResult.customers columns ---------------------------------------------------
     "customer_id": {"en": "Customer ID", "zh": "客户编号"},
     "recency_days": {"en": "Recency (days)", "zh": "最近购买间隔(天)"},
@@ -83,26 +79,20 @@ LABELS: dict[str, dict[str, str]] = {
     "gross_revenue": {"en": "Gross revenue (before returns)", "zh": "总销售额(未扣退货)"},
     "returns": {"en": "Returns", "zh": "退货金额"},
     "cluster": {"en": "Cluster", "zh": "聚类"},
-
     # --- SegmentResult.segments / .clusters and ParetoResult.classes columns ----------------
     "customer_share": {"en": "Share of customers", "zh": "客户占比"},
     "revenue_share": {"en": "Share of revenue", "zh": "销售额占比"},
     "mean_recency_days": {"en": "Mean recency (days)", "zh": "平均最近购买间隔(天)"},
     "mean_frequency": {"en": "Mean frequency (orders)", "zh": "平均购买次数"},
     "mean_monetary": {"en": "Mean monetary", "zh": "平均消费金额"},
-
     # --- ParetoResult.lorenz columns --------------------------------------------------------
     # the plain keys are the generic names; the lorenz: keys say which way the curve is read
     "top_customer_share": {"en": "Top customers (share)", "zh": "头部客户占比"},
     "top_revenue_share": {"en": "Their share of revenue", "zh": "头部客户销售额占比"},
-    "lorenz:customer_share": {"en": "Cumulative share of customers (smallest first)",
-                              "zh": "累计客户占比(由小到大)"},
-    "lorenz:revenue_share": {"en": "Cumulative share of revenue (Lorenz)",
-                             "zh": "累计销售额占比(洛伦兹)"},
-    "lorenz:top_customer_share": {"en": "Top x% of customers (largest first)",
-                                  "zh": "前x%客户(由大到小)"},
+    "lorenz:customer_share": {"en": "Cumulative share of customers (smallest first)", "zh": "累计客户占比(由小到大)"},
+    "lorenz:revenue_share": {"en": "Cumulative share of revenue (Lorenz)", "zh": "累计销售额占比(洛伦兹)"},
+    "lorenz:top_customer_share": {"en": "Top x% of customers (largest first)", "zh": "前x%客户(由大到小)"},
     "lorenz:top_revenue_share": {"en": "hold y% of revenue", "zh": "贡献y%销售额"},
-
     # --- DataQuality.as_rows() -------------------------------------------------------------
     "source": {"en": "Source file", "zh": "数据文件"},
     "file_format": {"en": "File format", "zh": "文件格式"},
@@ -121,31 +111,30 @@ LABELS: dict[str, dict[str, str]] = {
     "column:status": {"en": "Column used for order status", "zh": "订单状态列"},
     "rows_read": {"en": "Rows read", "zh": "读取行数"},
     "rows_used": {"en": "Rows used", "zh": "使用行数"},
-    "dropped:missing_customer_id": {"en": "Rows dropped: no customer ID",
-                                    "zh": "剔除行数:缺少客户编号"},
+    "dropped:missing_customer_id": {"en": "Rows dropped: no customer ID", "zh": "剔除行数:缺少客户编号"},
     "dropped:missing_date": {"en": "Rows dropped: no date", "zh": "剔除行数:缺少日期"},
     "dropped:missing_amount": {"en": "Rows dropped: no amount", "zh": "剔除行数:缺少金额"},
     "dropped:total_row": {"en": "Rows dropped: total or subtotal rows", "zh": "剔除行数:合计行"},
     "dropped:invalid_value": {"en": "Rows dropped: unreadable value", "zh": "剔除行数:无效数值"},
-    "dropped:after_as_of": {"en": "Rows dropped: after the analysis date",
-                            "zh": "剔除行数:晚于分析日期"},
+    "dropped:after_as_of": {"en": "Rows dropped: after the analysis date", "zh": "剔除行数:晚于分析日期"},
     "return_rows": {"en": "Return or cancellation rows", "zh": "退货/取消行数"},
     "return_amount": {"en": "Revenue removed by returns", "zh": "退货冲减金额"},
     "first_date": {"en": "First date in data", "zh": "数据最早日期"},
     "last_date": {"en": "Last date in data", "zh": "数据最晚日期"},
-    "after_as_of": {"en": "Rows after the analysis date (left out)",
-                    "zh": "晚于分析日期的行数(未纳入分析)"},
+    "after_as_of": {"en": "Rows after the analysis date (left out)", "zh": "晚于分析日期的行数(未纳入分析)"},
     "note": {"en": "Note", "zh": "说明"},
-
     # --- charts ----------------------------------------------------------------------------
     "chart:customers_per_segment": {"en": "Customers per segment", "zh": "各分群客户数"},
-    "chart:segment_shares": {"en": "Share of customers and share of revenue by segment",
-                             "zh": "各分群客户占比与销售额占比"},
-    "chart:customers_per_cluster": {"en": "Share of customers and revenue by cluster",
-                                    "zh": "各聚类客户占比与销售额占比"},
+    "chart:segment_shares": {
+        "en": "Share of customers and share of revenue by segment",
+        "zh": "各分群客户占比与销售额占比",
+    },
+    "chart:customers_per_cluster": {
+        "en": "Share of customers and revenue by cluster",
+        "zh": "各聚类客户占比与销售额占比",
+    },
     "chart:lorenz": {"en": "Lorenz curve of revenue", "zh": "销售额洛伦兹曲线"},
-    "chart:cumulative_share": {"en": "Top x% of customers hold y% of revenue",
-                               "zh": "前x%的客户贡献y%的销售额"},
+    "chart:cumulative_share": {"en": "Top x% of customers hold y% of revenue", "zh": "前x%的客户贡献y%的销售额"},
     "axis:customers": {"en": "Customers", "zh": "客户数"},
     "axis:share": {"en": "Share", "zh": "占比"},
     "axis:customer_share": {"en": "Share of customers", "zh": "客户累计占比"},
@@ -153,7 +142,6 @@ LABELS: dict[str, dict[str, str]] = {
     "series:lorenz": {"en": "Lorenz curve", "zh": "洛伦兹曲线"},
     "series:equality": {"en": "Perfect equality", "zh": "绝对平均线"},
     "series:top_share": {"en": "Revenue held by the top customers", "zh": "头部客户累计销售额占比"},
-
     # --- crmkit clv ------------------------------------------------------------------------
     "sheet:clv_model": {"en": "CLV model", "zh": "CLV模型"},
     "sheet:clv_deciles": {"en": "CLV deciles", "zh": "CLV十分位"},
@@ -215,7 +203,6 @@ LABELS: dict[str, dict[str, str]] = {
     "chart:tracking": {"en": "Cumulative repeat purchases: actual vs expected", "zh": "累计复购：实际与预期"},
     "axis:clv": {"en": "CLV", "zh": "客户终身价值"},
     "axis:purchases": {"en": "Purchases", "zh": "购买次数"},
-
     # --- crmkit satisfaction -----------------------------------------------------------------
     "sheet:index": {"en": "Index", "zh": "满意度指数"},
     "sheet:paths": {"en": "Paths", "zh": "路径系数"},
@@ -266,11 +253,12 @@ LABELS: dict[str, dict[str, str]] = {
     "axis:index": {"en": "Index (0-100)", "zh": "指数（0-100）"},
     "axis:importance": {"en": "Importance", "zh": "重要性"},
     "axis:performance": {"en": "Performance", "zh": "表现"},
-
     # --- crmkit retention --------------------------------------------------------------------
     "sheet:retention": {"en": "Retention", "zh": "留存分析"},
-    "title:retention": {"en": "Cohort retention (rows: acquisition cohort; columns: periods since)",
-                        "zh": "同期群留存（行：获客批次；列：获客后期数）"},
+    "title:retention": {
+        "en": "Cohort retention (rows: acquisition cohort; columns: periods since)",
+        "zh": "同期群留存（行：获客批次；列：获客后期数）",
+    },
     "title:customers": {"en": "Active customers", "zh": "活跃客户数"},
     "title:revenue_retention": {"en": "Revenue retention", "zh": "收入留存率"},
     "title:repeat_rate": {"en": "Repeat-purchase rate (cumulative)", "zh": "累计复购率"},
@@ -283,15 +271,16 @@ LABELS: dict[str, dict[str, str]] = {
     "retention_3": {"en": "Retention after 3 periods", "zh": "3期后留存率"},
     "retention_6": {"en": "Retention after 6 periods", "zh": "6期后留存率"},
     "retention_12": {"en": "Retention after 12 periods", "zh": "12期后留存率"},
-
     # --- crmkit ladder -----------------------------------------------------------------------
     "sheet:ladder": {"en": "Ladder", "zh": "忠诚度阶梯"},
     "sheet:migration": {"en": "Migration", "zh": "阶梯迁移"},
     "sheet:ladder_people": {"en": "Ladder people", "zh": "阶梯明细"},
     "title:ladder": {"en": "People on each rung", "zh": "各阶梯人数"},
     "title:lifecycle": {"en": "Lifecycle stages", "zh": "生命周期阶段"},
-    "title:migration": {"en": "Migration between the two dates (rows: before; columns: after)",
-                        "zh": "两个日期之间的迁移（行：之前；列：之后）"},
+    "title:migration": {
+        "en": "Migration between the two dates (rows: before; columns: after)",
+        "zh": "两个日期之间的迁移（行：之前；列：之后）",
+    },
     "chart:ladder": {"en": "The loyalty ladder", "zh": "忠诚度阶梯"},
     "rung": {"en": "Rung", "zh": "阶梯"},
     "rung_label": {"en": "Rung", "zh": "阶梯"},
@@ -315,10 +304,12 @@ LABELS: dict[str, dict[str, str]] = {
     "movement:slipped_down": {"en": "Slipped down", "zh": "下降"},
     "movement:new": {"en": "New", "zh": "新增"},
     "movement:left": {"en": "Left", "zh": "离开"},
-
     # --- crmkit report -----------------------------------------------------------------------
     "sheet:overview": {"en": "Overview", "zh": "总览"},
-    "title:overview": {"en": "This month: value, loyalty, retention, satisfaction", "zh": "本期：价值、忠诚、留存、满意"},
+    "title:overview": {
+        "en": "This month: value, loyalty, retention, satisfaction",
+        "zh": "本期：价值、忠诚、留存、满意",
+    },
     "title:trend": {"en": "The last 12 months", "zh": "近12个月趋势"},
     "month": {"en": "Month", "zh": "月份"},
     "total_clv": {"en": "Total CLV", "zh": "客户终身价值合计"},
@@ -330,10 +321,8 @@ LABELS: dict[str, dict[str, str]] = {
     "chart:trend_clv": {"en": "Total CLV", "zh": "客户终身价值合计"},
     "chart:trend_loyalty": {"en": "Repeat-customer rate", "zh": "复购客户占比"},
     "chart:trend_satisfaction": {"en": "Satisfaction index", "zh": "满意度指数"},
-
     # --- sentence templates ----------------------------------------------------------------
-    "fmt:top_hold": {"en": "The top {x} of customers hold {y} of revenue",
-                     "zh": "前{x}的客户贡献了{y}的销售额"},
+    "fmt:top_hold": {"en": "The top {x} of customers hold {y} of revenue", "zh": "前{x}的客户贡献了{y}的销售额"},
 }
 
 

@@ -43,7 +43,7 @@ def neutralise_text(value):
 def _is_text_dtype(dtype) -> bool:
     import pandas as pd
 
-    return dtype == object or isinstance(dtype, pd.StringDtype)
+    return dtype == "object" or isinstance(dtype, pd.StringDtype)
 
 
 def neutralise_series(series):

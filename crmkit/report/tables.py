@@ -12,8 +12,7 @@ from crmkit.report.files import atomic_path
 
 FORMATS = ("table", "csv", "json", "parquet", "xlsx")
 BINARY_FORMATS = ("parquet", "xlsx")
-_EXTENSIONS = {".csv": "csv", ".txt": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet",
-               ".xlsx": "xlsx"}
+_EXTENSIONS = {".csv": "csv", ".txt": "csv", ".json": "json", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
 
 
 def format_for(path: str | None, fmt: str | None, stdout_is_tty: bool) -> str:
@@ -51,8 +50,7 @@ def _copy(rows, path: str, fmt: str) -> None:
     con.execute(f"COPY (SELECT {', '.join(select)} FROM {source}) TO {sql_literal(path)} ({options})")
 
 
-def write_frame(rows, fmt: str, output: str | None, *, protect=(), sheet: str = "customers",
-                lang: str = "en") -> None:
+def write_frame(rows, fmt: str, output: str | None, *, protect=(), sheet: str = "customers", lang: str = "en") -> None:
     """Write per-row data in ``fmt`` to ``output`` (a path) or standard output (``None`` or ``-``).
 
     ``rows`` is a pandas DataFrame or a DuckDB-backed :class:`crmkit.io.engine.Frame` (streamed to

@@ -26,15 +26,32 @@ def render_segments(result) -> None:
     lang = result.lang
     console = _console()
     table = Table(title=label("sheet:segments", lang))
-    for key in ("segment_label", "customers", "customer_share", "revenue", "revenue_share",
-                "mean_recency_days", "mean_frequency", "mean_monetary"):
+    for key in (
+        "segment_label",
+        "customers",
+        "customer_share",
+        "revenue",
+        "revenue_share",
+        "mean_recency_days",
+        "mean_frequency",
+        "mean_monetary",
+    ):
         table.add_column(label(key, lang), justify="left" if key == "segment_label" else "right")
     for row in result.segments.itertuples():
+
         def num(v, spec):
             return "" if v != v else format(v, spec)
-        table.add_row(row.segment_label, f"{row.customers:,}", f"{row.customer_share:.1%}", f"{row.revenue:,.2f}",
-                      f"{row.revenue_share:.1%}", num(row.mean_recency_days, ",.0f"), num(row.mean_frequency, ".2f"),
-                      num(row.mean_monetary, ",.2f"))
+
+        table.add_row(
+            row.segment_label,
+            f"{row.customers:,}",
+            f"{row.customer_share:.1%}",
+            f"{row.revenue:,.2f}",
+            f"{row.revenue_share:.1%}",
+            num(row.mean_recency_days, ",.0f"),
+            num(row.mean_frequency, ".2f"),
+            num(row.mean_monetary, ",.2f"),
+        )
     console.print(table)
     h = result.headline
     console.print(
@@ -42,7 +59,8 @@ def render_segments(result) -> None:
         f"{label('repeat_customer_rate', lang)} {h['repeat_customer_rate']:.1%} · "
         f"{label('top20_share', lang)} {h['top20_share']:.1%} · {label('gini', lang)} {h['gini']:.3f} · "
         f"{label('as_of', lang)} {h['as_of']}"
-        + (f" · silhouette {result.silhouette:.3f}" if result.silhouette is not None else ""))
+        + (f" · silhouette {result.silhouette:.3f}" if result.silhouette is not None else "")
+    )
 
 
 def render_clv(result, lang: str) -> None:
@@ -52,27 +70,41 @@ def render_clv(result, lang: str) -> None:
     model = result.model
     if "params" in model:
         params = ", ".join(f"{k} = {v:.4g}" for k, v in model["params"].items())
-        console.print(f"{model['model']}: {params}; log-likelihood {model['log_likelihood']:,.1f}; "
-                      f"{'converged' if model['converged'] else 'NOT converged'}")
+        console.print(
+            f"{model['model']}: {params}; log-likelihood {model['log_likelihood']:,.1f}; "
+            f"{'converged' if model['converged'] else 'NOT converged'}"
+        )
     table = Table(title=label("sheet:clv_deciles", lang))
     for key in ("clv_decile", "customers", "clv_total", "clv_mean", "clv_share"):
         table.add_column(label(key, lang), justify="right")
     for row in result.deciles.itertuples():
-        table.add_row(str(row.clv_decile), f"{row.customers:,}", f"{row.clv_total:,.2f}", f"{row.clv_mean:,.2f}",
-                      f"{row.clv_share:.1%}")
+        table.add_row(
+            str(row.clv_decile),
+            f"{row.customers:,}",
+            f"{row.clv_total:,.2f}",
+            f"{row.clv_mean:,.2f}",
+            f"{row.clv_share:.1%}",
+        )
     console.print(table)
     if result.holdout is not None:
         h = result.holdout
         groups = Table(title=f"{label('title:holdout', lang)} {h.calibration_end}..{h.end}")
-        for key in ("frequency_group", "customers", "actual_mean", "expected_mean", "actual_total",
-                    "expected_total"):
+        for key in ("frequency_group", "customers", "actual_mean", "expected_mean", "actual_total", "expected_total"):
             groups.add_column(label(key, lang), justify="right")
         for row in h.by_frequency.itertuples():
-            groups.add_row(str(row.frequency_group), f"{row.customers:,}", f"{row.actual_mean:.3f}",
-                           f"{row.expected_mean:.3f}", f"{row.actual_total:,.0f}", f"{row.expected_total:,.1f}")
+            groups.add_row(
+                str(row.frequency_group),
+                f"{row.customers:,}",
+                f"{row.actual_mean:.3f}",
+                f"{row.expected_mean:.3f}",
+                f"{row.actual_total:,.0f}",
+                f"{row.expected_total:,.1f}",
+            )
         console.print(groups)
-        console.print(f"{label('total_actual', lang)} {h.total_actual:,.0f} · {label('total_expected', lang)} "
-                      f"{h.total_expected:,.1f} · {label('holdout_error', lang)} {h.error:+.1%}")
+        console.print(
+            f"{label('total_actual', lang)} {h.total_actual:,.0f} · {label('total_expected', lang)} "
+            f"{h.total_expected:,.1f} · {label('holdout_error', lang)} {h.error:+.1%}"
+        )
 
 
 def render_satisfaction(result, lang: str) -> None:
@@ -98,8 +130,12 @@ def render_satisfaction(result, lang: str) -> None:
     for key in ("construct", "importance", "performance", "quadrant"):
         drivers.add_column(label(key, lang))
     for row in result.drivers.itertuples():
-        drivers.add_row(spec.label(row.construct, lang), f"{row.importance:.3f}", f"{row.performance:.1f}",
-                        label(f"quadrant:{row.quadrant}", lang))
+        drivers.add_row(
+            spec.label(row.construct, lang),
+            f"{row.importance:.3f}",
+            f"{row.performance:.1f}",
+            label(f"quadrant:{row.quadrant}", lang),
+        )
     console.print(drivers)
     extras = []
     if result.nps:

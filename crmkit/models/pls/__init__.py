@@ -50,6 +50,13 @@ from crmkit.models.pls.index import ConstructIndex, construct_index
 from crmkit.models.pls.specification import MODES, PLSSpecification, check_specification
 
 __all__ = [
-    "MODES", "SCHEMES", "ConstructIndex", "PLSBootstrap", "PLSPathModel", "PLSSpecification",
-    "check_specification", "construct_index", "pls_path_model",
+    "MODES",
+    "SCHEMES",
+    "ConstructIndex",
+    "PLSBootstrap",
+    "PLSPathModel",
+    "PLSSpecification",
+    "check_specification",
+    "construct_index",
+    "pls_path_model",
 ]

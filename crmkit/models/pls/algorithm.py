@@ -27,8 +27,7 @@ class _Design:
         self.names = list(spec.constructs)
         self.items = spec.items
         position = {name: j for j, name in enumerate(self.names)}
-        self.item_construct = np.array([position[name] for name, items in spec.constructs.items()
-                                        for _ in items])
+        self.item_construct = np.array([position[name] for name, items in spec.constructs.items() for _ in items])
         p, J = len(self.items), len(self.names)
         self.rows = np.arange(p)
         self.membership = np.zeros((p, J))
@@ -39,8 +38,9 @@ class _Design:
             self.adjacency[position[frm], position[to]] = 1.0
         self.neighbours = self.adjacency + self.adjacency.T
         self.endogenous = [position[name] for name in spec.endogenous]
-        self.predecessors = {j: np.array([position[n] for n in spec.predecessors(self.names[j])])
-                             for j in self.endogenous}
+        self.predecessors = {
+            j: np.array([position[n] for n in spec.predecessors(self.names[j])]) for j in self.endogenous
+        }
         self.path_index = [(position[frm], position[to]) for frm, to in spec.paths]
         self.mode_b = [j for j, name in enumerate(self.names) if spec.modes[name] == "B"]
 
@@ -86,8 +86,11 @@ def _standardize(data: np.ndarray, items: list[str]):
     sd = data.std(axis=0, ddof=1)
     for item, s, m in zip(items, sd, mean):
         if not s > 1e-12 * max(1.0, abs(m)):
-            raise DataError("the item has zero variance (every answer is the same)", column=item,
-                            hint="drop the item or the construct")
+            raise DataError(
+                "the item has zero variance (every answer is the same)",
+                column=item,
+                hint="drop the item or the construct",
+            )
     return mean, sd, (data - mean) / sd
 
 
@@ -182,7 +185,7 @@ def _inner_weights_one_by_one(C, design: _Design, scheme: str):
     E = np.full_like(C, np.nan)
     for b in range(C.shape[0]):
         try:
-            E[b:b + 1] = _inner_weights(C[b:b + 1], design, scheme)
+            E[b : b + 1] = _inner_weights(C[b : b + 1], design, scheme)
         except np.linalg.LinAlgError:
             pass
     return E
@@ -195,7 +198,7 @@ def _iterate_one_by_one(R, design: _Design, w0, scheme: str, tol: float, max_ite
     converged = np.zeros(R.shape[0], dtype=bool)
     for b in range(R.shape[0]):
         try:
-            wb, _, cb = _iterate(R[b:b + 1], design, w0[b:b + 1], scheme, tol, max_iter)
+            wb, _, cb = _iterate(R[b : b + 1], design, w0[b : b + 1], scheme, tol, max_iter)
         except np.linalg.LinAlgError:
             continue
         w[b], converged[b] = wb[0], cb[0]
@@ -263,6 +266,10 @@ def _effects_table(names, adjacency, paths, total):
     """
     J = len(names)
     reach = _route_sum(adjacency)
-    rows = [(names[i], names[j], float(paths[i, j]), float(total[i, j] - paths[i, j]), float(total[i, j]))
-            for i in range(J) for j in range(J) if reach[i, j] > 0]
+    rows = [
+        (names[i], names[j], float(paths[i, j]), float(total[i, j] - paths[i, j]), float(total[i, j]))
+        for i in range(J)
+        for j in range(J)
+        if reach[i, j] > 0
+    ]
     return pd.DataFrame(rows, columns=["from", "to", "direct", "indirect", "total"])

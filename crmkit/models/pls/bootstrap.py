@@ -85,8 +85,7 @@ def bootstrap(model, X, n=1000, *, seed=0, level=0.95, scale=None) -> PLSBootstr
     Z = (data - mean) / sd
     rng = np.random.default_rng(seed)
     R, boot_mean, boot_sd = _resample_correlations(Z, n, rng)
-    w0 = np.broadcast_to(model.weights_.to_numpy()[design.rows, design.item_construct],
-                         (n, len(design.items)))
+    w0 = np.broadcast_to(model.weights_.to_numpy()[design.rows, design.item_construct], (n, len(design.items)))
     with np.errstate(invalid="ignore", divide="ignore"):
         try:
             w, _, converged = _iterate(R, design, w0, model.scheme, model.tol, model.max_iter)
@@ -105,9 +104,11 @@ def bootstrap(model, X, n=1000, *, seed=0, level=0.95, scale=None) -> PLSBootstr
     }
     effects = model.total_effects_
     position = {name: j for j, name in enumerate(names)}
-    samples["total_effects"] = np.stack(
-        [total[:, position[a], position[b]] for a, b in zip(effects["from"], effects["to"])], axis=1
-    ) if len(effects) else np.empty((n, 0))
+    samples["total_effects"] = (
+        np.stack([total[:, position[a], position[b]] for a, b in zip(effects["from"], effects["to"])], axis=1)
+        if len(effects)
+        else np.empty((n, 0))
+    )
     point = {
         "paths": model.path_coefficients_["estimate"].to_numpy(),
         "r_squared": model.r_squared_.to_numpy(),
@@ -136,10 +137,19 @@ def bootstrap(model, X, n=1000, *, seed=0, level=0.95, scale=None) -> PLSBootstr
     kept = {key: value[ok] for key, value in samples.items()}
     for key, draws in kept.items():
         tables[key] = _interval_table(labels[key], point[key], draws, level)
-    return PLSBootstrap(paths=tables["paths"], r_squared=tables["r_squared"], weights=tables["weights"],
-                        loadings=tables["loadings"], total_effects=tables["total_effects"],
-                        indices=tables.get("indices"), samples=kept, n_resamples=int(n),
-                        n_failed=int((~ok).sum()), level=float(level), seed=seed)
+    return PLSBootstrap(
+        paths=tables["paths"],
+        r_squared=tables["r_squared"],
+        weights=tables["weights"],
+        loadings=tables["loadings"],
+        total_effects=tables["total_effects"],
+        indices=tables.get("indices"),
+        samples=kept,
+        n_resamples=int(n),
+        n_failed=int((~ok).sum()),
+        level=float(level),
+        seed=seed,
+    )
 
 
 def _resample_correlations(Z, n_boot, rng):
@@ -169,8 +179,8 @@ def _resample_correlations(Z, n_boot, rng):
         m = counts @ Z / n
         M = np.zeros((size, p * p))
         for r0 in range(0, n, row_chunk):
-            rows = Z[r0:r0 + row_chunk]
-            M += counts[:, r0:r0 + row_chunk] @ (rows[:, :, None] * rows[:, None, :]).reshape(len(rows), p * p)
+            rows = Z[r0 : r0 + row_chunk]
+            M += counts[:, r0 : r0 + row_chunk] @ (rows[:, :, None] * rows[:, None, :]).reshape(len(rows), p * p)
         cov = (M.reshape(size, p, p) / n - m[:, :, None] * m[:, None, :]) * (n / (n - 1))
         sd = np.sqrt(np.clip(np.einsum("bii->bi", cov), 0.0, None))
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -180,7 +190,7 @@ def _resample_correlations(Z, n_boot, rng):
         corr[degenerate] = np.nan
         idx = np.arange(p)
         corr[:, idx, idx] = np.where(degenerate[:, None], np.nan, 1.0)
-        R[start:start + size], means[start:start + size], sds[start:start + size] = corr, m, sd
+        R[start : start + size], means[start : start + size], sds[start : start + size] = corr, m, sd
     return R, means, sds
 
 

@@ -90,8 +90,8 @@ class PLSPathModel(Estimator):
     Notes
     -----
     Standardize items with the sample SD; start from unit weights; iterate (see
-    :func:`~crmkit.models.pls.algorithm._iterate`) until the largest weight change is below ``tol``; scale weights to unit
-    score variance; turn each construct so its dominant indicator loads positively; then OLS
+    :func:`~crmkit.models.pls.algorithm._iterate`) until the largest weight change is below ``tol``;
+    scale weights to unit score variance; turn each construct so its dominant indicator loads positively; then OLS
     on the scores for the paths. On the mobi data with the ECSI model this reproduces seminr
     to four decimals. :meth:`reliability`, :meth:`htmt`, :meth:`fornell_larcker` and
     :meth:`index` need a fit: before it they raise :class:`~crmkit.errors.NotFittedError`.
@@ -157,31 +157,55 @@ class PLSPathModel(Estimator):
         R = (Z.T @ Z) / (n - 1)
         np.fill_diagonal(R, 1.0)
         try:
-            w, n_iter, converged = _iterate(R[None], design, np.ones((1, len(design.items))),
-                                            self.scheme, self.tol, self.max_iter)
+            w, n_iter, converged = _iterate(
+                R[None], design, np.ones((1, len(design.items))), self.scheme, self.tol, self.max_iter
+            )
         except np.linalg.LinAlgError as exc:
-            raise FitError(f"a singular correlation matrix stopped the PLS iterations ({exc})",
-                           hint="look for items or constructs that are exact copies or sums of others") from None
+            raise FitError(
+                f"a singular correlation matrix stopped the PLS iterations ({exc})",
+                hint="look for items or constructs that are exact copies or sums of others",
+            ) from None
         if not np.isfinite(w).all():
-            raise FitError("the PLS iterations broke down (a construct proxy vanished)",
-                           hint="try scheme='path' or check for constructs unrelated to all their neighbours")
+            raise FitError(
+                "the PLS iterations broke down (a construct proxy vanished)",
+                hint="try scheme='path' or check for constructs unrelated to all their neighbours",
+            )
         if not converged[0]:
-            raise FitError(f"the PLS iterations did not converge in {self.max_iter} iterations "
-                           f"(tol={self.tol:g})", hint="raise max_iter or tol")
+            raise FitError(
+                f"the PLS iterations did not converge in {self.max_iter} iterations (tol={self.tol:g})",
+                hint="raise max_iter or tol",
+            )
 
         # Sign convention: the item with the largest absolute loading loads positively.
         loadings0 = (R @ (w[0][:, None] * design.membership))[design.rows, design.item_construct]
         reference = np.array([block[np.argmax(np.abs(loadings0[block]))] for block in design.blocks])
         w, loadings, C, paths, r2, total = _derive(R[None], design, w, reference)
         if not (np.isfinite(paths).all() and np.isfinite(r2).all()):
-            raise FitError("a singular construct correlation matrix: path coefficients are not identified",
-                           hint="two predecessors of a construct have (almost) identical scores")
-        self._store(X, spec, design, mean, sd, Z, R, w[0], loadings[0], C[0], paths[0], r2[0], total[0],
-                    reference, int(n_iter[0]), bool(converged[0]))
+            raise FitError(
+                "a singular construct correlation matrix: path coefficients are not identified",
+                hint="two predecessors of a construct have (almost) identical scores",
+            )
+        self._store(
+            X,
+            spec,
+            design,
+            mean,
+            sd,
+            Z,
+            R,
+            w[0],
+            loadings[0],
+            C[0],
+            paths[0],
+            r2[0],
+            total[0],
+            reference,
+            int(n_iter[0]),
+            bool(converged[0]),
+        )
         return self
 
-    def _store(self, X, spec, design, mean, sd, Z, R, w, loadings, C, paths, r2, total, reference,
-               n_iter, converged):
+    def _store(self, X, spec, design, mean, sd, Z, R, w, loadings, C, paths, r2, total, reference, n_iter, converged):
         names, items = design.names, design.items
         n = Z.shape[0]
         W = w[:, None] * design.membership
@@ -200,15 +224,16 @@ class PLSPathModel(Estimator):
         self.construct_correlations_ = pd.DataFrame(C, index=names, columns=names)
         self.dominant_items_ = pd.Series([items[i] for i in reference], index=names, name="dominant_item")
         self.path_coefficients_ = pd.DataFrame(
-            [(names[i], names[j], float(paths[i, j])) for i, j in design.path_index],
-            columns=["from", "to", "estimate"])
+            [(names[i], names[j], float(paths[i, j])) for i, j in design.path_index], columns=["from", "to", "estimate"]
+        )
         endogenous = [names[j] for j in design.endogenous]
         self.r_squared_ = pd.Series(r2, index=endogenous, name="r_squared")
         k = np.array([len(design.predecessors[j]) for j in design.endogenous])
         with np.errstate(divide="ignore", invalid="ignore"):
             adjusted = 1 - (1 - r2) * (n - 1) / (n - k - 1)
-        self.adjusted_r_squared_ = pd.Series(np.where(n - k - 1 > 0, adjusted, np.nan),
-                                             index=endogenous, name="adjusted_r_squared")
+        self.adjusted_r_squared_ = pd.Series(
+            np.where(n - k - 1 > 0, adjusted, np.nan), index=endogenous, name="adjusted_r_squared"
+        )
         self.total_effects_ = _effects_table(names, design.adjacency, paths, total)
 
     # -- quality criteria -----------------------------------------------------------------
@@ -250,8 +275,8 @@ class PLSPathModel(Estimator):
             off = Rjj - np.diag(np.diag(Rjj))
             ww = np.outer(w, w)
             rho_a = (w @ w) ** 2 * (w @ off @ w) / (w @ (ww - np.diag(np.diag(ww))) @ w)
-            rho_c = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam ** 2).sum())
-            rows.append((alpha, rho_a, rho_c, float(np.mean(lam ** 2))))
+            rho_c = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+            rows.append((alpha, rho_a, rho_c, float(np.mean(lam**2))))
         return pd.DataFrame(rows, index=design.names, columns=["alpha", "rho_a", "rho_c", "ave"])
 
     def htmt(self):
@@ -300,8 +325,9 @@ class PLSPathModel(Estimator):
         self._check_fitted()
         table = self.construct_correlations_.to_numpy().copy()
         np.fill_diagonal(table, np.sqrt(self.reliability()["ave"].to_numpy()))
-        return pd.DataFrame(table, index=self.construct_correlations_.index,
-                            columns=self.construct_correlations_.columns)
+        return pd.DataFrame(
+            table, index=self.construct_correlations_.index, columns=self.construct_correlations_.columns
+        )
 
     # -- indices ----------------------------------------------------------------------------
 

@@ -151,19 +151,23 @@ def construct_index(X_raw, weights_standardized, item_sd, scale_min, scale_max) 
     weights = pd.DataFrame(weight_rows, columns=["construct", "item", "standardized_weight", "item_sd", "weight"])
     respondents = pd.DataFrame(index_rows, index=X_raw.index, columns=names)
     # Index of the means = mean of the per-respondent indices (the index is linear in answers).
-    constructs = pd.Series({name: float(np.mean(index_rows[name])) if len(X_raw) else np.nan for name in names},
-                           name="index", dtype=float)
+    constructs = pd.Series(
+        {name: float(np.mean(index_rows[name])) if len(X_raw) else np.nan for name in names}, name="index", dtype=float
+    )
     negative = weights[(weights["standardized_weight"] < 0) | weights["weight"].isna()].reset_index(drop=True)
-    return ConstructIndex(constructs=constructs, respondents=respondents, weights=weights,
-                          negative_weights=negative, scale=(lo, hi))
+    return ConstructIndex(
+        constructs=constructs, respondents=respondents, weights=weights, negative_weights=negative, scale=(lo, hi)
+    )
 
 
 def _scale_column(X_raw, item, lo, hi):
     values = _item_answers(X_raw, item, "treat missing answers before computing an index")
     outside = (values < lo) | (values > hi)
     if outside.any():
-        raise DataError(f"{int(outside.sum())} answer(s) outside the scale {lo:g}-{hi:g} "
-                        f"(first: {values[outside][0]:g})", column=item)
+        raise DataError(
+            f"{int(outside.sum())} answer(s) outside the scale {lo:g}-{hi:g} (first: {values[outside][0]:g})",
+            column=item,
+        )
     return values
 
 

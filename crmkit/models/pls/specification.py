@@ -102,10 +102,10 @@ def check_specification(constructs, paths, modes=None) -> PLSSpecification:
             if not isinstance(item, str) or not item:
                 raise ConfigError(f"construct '{name}': item names must be non-empty text, got {item!r}")
             if item in owner:
-                where = ("twice in construct" if owner[item] == name
-                         else f"in both constructs '{owner[item]}' and")
-                raise ConfigError(f"item '{item}' is listed {where} '{name}'",
-                                  hint="each item measures exactly one construct")
+                where = "twice in construct" if owner[item] == name else f"in both constructs '{owner[item]}' and"
+                raise ConfigError(
+                    f"item '{item}' is listed {where} '{name}'", hint="each item measures exactly one construct"
+                )
             owner[item] = name
         blocks[name] = tuple(items)
 
@@ -116,11 +116,12 @@ def check_specification(constructs, paths, modes=None) -> PLSSpecification:
         frm, to = path
         for end in (frm, to):
             if end not in blocks:
-                raise ConfigError(f"path '{frm}' -> '{to}' names an unknown construct '{end}'",
-                                  hint="known constructs: " + ", ".join(blocks))
+                raise ConfigError(
+                    f"path '{frm}' -> '{to}' names an unknown construct '{end}'",
+                    hint="known constructs: " + ", ".join(blocks),
+                )
         if frm == to:
-            raise ConfigError(f"path '{frm}' -> '{to}' is a self-loop",
-                              hint="PLS path models must be recursive")
+            raise ConfigError(f"path '{frm}' -> '{to}' is a self-loop", hint="PLS path models must be recursive")
         if (frm, to) in arrows:
             raise ConfigError(f"path '{frm}' -> '{to}' is listed twice")
         arrows.append((frm, to))
@@ -129,19 +130,21 @@ def check_specification(constructs, paths, modes=None) -> PLSSpecification:
     connected = {end for arrow in arrows for end in arrow}
     for name in blocks:
         if name not in connected:
-            raise ConfigError(f"construct '{name}' is in no path",
-                              hint="every construct needs at least one path to take part in the estimation")
+            raise ConfigError(
+                f"construct '{name}' is in no path",
+                hint="every construct needs at least one path to take part in the estimation",
+            )
     order = _topological_order(list(blocks), arrows)
 
-    mode_of = {name: "A" for name in blocks}
+    mode_of = dict.fromkeys(blocks, "A")
     for name, mode in (modes or {}).items():
         if name not in blocks:
-            raise ConfigError(f"modes names an unknown construct '{name}'",
-                              hint="known constructs: " + ", ".join(blocks))
+            raise ConfigError(
+                f"modes names an unknown construct '{name}'", hint="known constructs: " + ", ".join(blocks)
+            )
         text = str(mode).strip().upper()
         if text not in MODES:
-            raise ConfigError(f"construct '{name}': mode must be 'A' (reflective) or 'B' (formative), "
-                              f"got {mode!r}")
+            raise ConfigError(f"construct '{name}': mode must be 'A' (reflective) or 'B' (formative), got {mode!r}")
         mode_of[name] = text
     return PLSSpecification(constructs=blocks, paths=tuple(arrows), modes=mode_of, order=order)
 
@@ -149,7 +152,7 @@ def check_specification(constructs, paths, modes=None) -> PLSSpecification:
 def _topological_order(names: list[str], arrows: list[tuple[str, str]]) -> tuple[str, ...]:
     """Causes before effects (Kahn's algorithm); a cycle raises ConfigError naming it."""
     successors = {name: [to for frm, to in arrows if frm == name] for name in names}
-    indegree = {name: 0 for name in names}
+    indegree = dict.fromkeys(names, 0)
     for _, to in arrows:
         indegree[to] += 1
     ready = [name for name in names if indegree[name] == 0]
@@ -170,9 +173,10 @@ def _topological_order(names: list[str], arrows: list[tuple[str, str]]) -> tuple
     while True:
         prev = next(frm for frm, to in arrows if to == walk[-1] and frm in left)
         if prev in walk:
-            loop = walk[walk.index(prev):] + [prev]
+            loop = walk[walk.index(prev) :] + [prev]
             break
         walk.append(prev)
     cycle = " -> ".join(reversed(loop))
-    raise ConfigError(f"the inner model has a cycle: {cycle}",
-                      hint="PLS path models must be recursive; remove one of these paths")
+    raise ConfigError(
+        f"the inner model has a cycle: {cycle}", hint="PLS path models must be recursive; remove one of these paths"
+    )

@@ -19,8 +19,15 @@ import pandas as pd
 from crmkit.report.safety import neutralise_series, neutralise_text
 
 __all__ = [
-    "EXCEL_MAX_TEXT", "FMT_COUNT", "FMT_DATE", "FMT_DECIMAL", "FMT_GENERAL", "FMT_MONEY", "FMT_RATIO",
-    "FMT_SHARE", "number_format_for",
+    "EXCEL_MAX_TEXT",
+    "FMT_COUNT",
+    "FMT_DATE",
+    "FMT_DECIMAL",
+    "FMT_GENERAL",
+    "FMT_MONEY",
+    "FMT_RATIO",
+    "FMT_SHARE",
+    "number_format_for",
 ]
 
 # Excel specifications and limits (Microsoft 365)
@@ -42,8 +49,9 @@ _SHARE_NAMES = frozenset({"share", "rate"})
 _RATIO_NAMES = frozenset({"gini", "silhouette"})
 _CODE_SUFFIXES = ("_id", "_score", "_code")
 _CODE_NAMES = frozenset({"id", "cluster", "bins", "header_row", "year", "month", "rfm_score"})
-_MONEY_WORDS = frozenset({"revenue", "monetary", "amount", "value", "clv", "margin", "price",
-                          "spend", "profit", "cost", "sales", "returns"})
+_MONEY_WORDS = frozenset(
+    {"revenue", "monetary", "amount", "value", "clv", "margin", "price", "spend", "profit", "cost", "sales", "returns"}
+)
 
 
 def _kind_of_dtype(dtype) -> str:

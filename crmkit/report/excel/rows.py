@@ -111,8 +111,7 @@ class _CellRowWriter:
             for offset, (value, style) in enumerate(zip(values, styles)):
                 if type(value) not in (str, int, float):
                     value = _excel_scalar(value)
-                if (value is None or value == ""
-                        or (isinstance(value, float) and not math.isfinite(value))):
+                if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
                     continue
                 if style == _PLAIN_STYLE:
                     cells[first_col - 1 + offset] = value

@@ -171,13 +171,19 @@ class ReportWorkbook:
             raise OutputError(
                 f"{last_row - first_row:,} rows x {last_col - first_col + 1:,} columns do not fit on "
                 f"the Excel sheet '{plan.title}' (limit {EXCEL_MAX_ROWS:,} rows, {EXCEL_MAX_COLS:,} columns)",
-                hint="write CSV output instead")
+                hint="write CSV output instead",
+            )
         for other in plan.blocks:
-            if (first_row <= other.last_row and other.first_row <= last_row
-                    and first_col <= other.last_col and other.first_col <= last_col):
+            if (
+                first_row <= other.last_row
+                and other.first_row <= last_row
+                and first_col <= other.last_col
+                and other.first_col <= last_col
+            ):
                 raise ValueError(
                     f"block at {cell_name(first_row, first_col)} overlaps the block at "
-                    f"{cell_name(other.first_row, other.first_col)} on sheet {plan.key!r}")
+                    f"{cell_name(other.first_row, other.first_col)} on sheet {plan.key!r}"
+                )
 
     @staticmethod
     def _widen(plan: _SheetPlan, widths: Mapping[int, float]) -> None:
@@ -185,9 +191,16 @@ class ReportWorkbook:
             plan.widths[col] = min(max(plan.widths.get(col, 0.0), width), 60.0)
 
     # -- blocks -----------------------------------------------------------------------------
-    def add_key_values(self, sheet_key: str, rows, title: str | None = None, *,
-                       number_formats: Mapping[str, str] | None = None,
-                       start_row: int = 1, start_col: int = 1) -> Span:
+    def add_key_values(
+        self,
+        sheet_key: str,
+        rows,
+        title: str | None = None,
+        *,
+        number_formats: Mapping[str, str] | None = None,
+        start_row: int = 1,
+        start_col: int = 1,
+    ) -> Span:
         """Add a two-column block: a label (the key translated) and a formatted value per row.
 
         Values are formatted by :func:`number_format_for` from the key and the value's type
@@ -234,12 +247,19 @@ class ReportWorkbook:
         self._widen(plan, {start_col: label_width, start_col + 1: value_width})
         return Span(first_row, last_row, start_col, start_col + 1)
 
-    def add_table(self, sheet_key: str, df: pd.DataFrame, *,
-                  number_formats: Mapping[str, str] | None = None,
-                  labels: Mapping[str, str] | None = None,
-                  title: str | None = None,
-                  freeze_header: bool = True, autofilter: bool = True,
-                  start_row: int = 1, start_col: int = 1) -> Span:
+    def add_table(
+        self,
+        sheet_key: str,
+        df: pd.DataFrame,
+        *,
+        number_formats: Mapping[str, str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        title: str | None = None,
+        freeze_header: bool = True,
+        autofilter: bool = True,
+        start_row: int = 1,
+        start_col: int = 1,
+    ) -> Span:
         """Add a table: a bold header of translated column names and one row per frame row.
 
         Formats per column come from :func:`number_format_for` (dates ``yyyy-mm-dd``, shares
@@ -312,7 +332,7 @@ class ReportWorkbook:
             # objects would otherwise hold ~200 MB until the save ends
             row = header_row + 1
             for begin in range(0, n_rows, 20_000):
-                chunk = [_python_values(column.iloc[begin:begin + 20_000]) for column in columns]
+                chunk = [_python_values(column.iloc[begin : begin + 20_000]) for column in columns]
                 for values in zip(*chunk):
                     yield row, values, data_styles
                     row += 1
@@ -340,7 +360,7 @@ class ReportWorkbook:
             key = sheet_key if part == 1 else f"{sheet_key}#{part}"
             if part > 1 and key not in self._sheets:
                 self._sheets[key] = _SheetPlan(key, self._unique_title(f"{self.label(sheet_key)} ({part})"))
-            spans.append(self.add_table(key, df.iloc[start:start + per_sheet], **options))
+            spans.append(self.add_table(key, df.iloc[start : start + per_sheet], **options))
         return spans
 
     def add_heat_map(self, sheet_key: str, ref: tuple[int, int, int, int]) -> None:
@@ -349,12 +369,22 @@ class ReportWorkbook:
         first_row, last_row, first_col, last_col = ref
         self._sheet(sheet_key).heat_maps.append(f"{cell_name(first_row, first_col)}:{cell_name(last_row, last_col)}")
 
-    def add_bar_chart(self, sheet_key: str, *, data_ref,
-                      categories_ref: tuple[int, int, int, int], anchor: str,
-                      title: str | None = None, y_title: str | None = None,
-                      x_title: str | None = None, percent: bool = False,
-                      horizontal: bool = False, titles_from_data: bool = True,
-                      width: float = 16.0, height: float = 8.0) -> None:
+    def add_bar_chart(
+        self,
+        sheet_key: str,
+        *,
+        data_ref,
+        categories_ref: tuple[int, int, int, int],
+        anchor: str,
+        title: str | None = None,
+        y_title: str | None = None,
+        x_title: str | None = None,
+        percent: bool = False,
+        horizontal: bool = False,
+        titles_from_data: bool = True,
+        width: float = 16.0,
+        height: float = 8.0,
+    ) -> None:
         """Add a native clustered bar chart over cells of the sheet.
 
         Parameters
@@ -376,30 +406,72 @@ class ReportWorkbook:
         width, height : float
             Size in centimetres.
         """
-        self._sheet(sheet_key).charts.append(_ChartSpec(
-            "bar", anchor, title, x_title, y_title, data_refs=_refs(data_ref), categories_ref=categories_ref,
-            percent=percent, horizontal=horizontal, titles_from_data=titles_from_data,
-            width=width, height=height))
+        self._sheet(sheet_key).charts.append(
+            _ChartSpec(
+                "bar",
+                anchor,
+                title,
+                x_title,
+                y_title,
+                data_refs=_refs(data_ref),
+                categories_ref=categories_ref,
+                percent=percent,
+                horizontal=horizontal,
+                titles_from_data=titles_from_data,
+                width=width,
+                height=height,
+            )
+        )
 
-    def add_line_chart(self, sheet_key: str, *, data_ref,
-                       categories_ref: tuple[int, int, int, int], anchor: str,
-                       title: str | None = None, y_title: str | None = None,
-                       x_title: str | None = None, percent: bool = False,
-                       titles_from_data: bool = True,
-                       width: float = 16.0, height: float = 8.0) -> None:
+    def add_line_chart(
+        self,
+        sheet_key: str,
+        *,
+        data_ref,
+        categories_ref: tuple[int, int, int, int],
+        anchor: str,
+        title: str | None = None,
+        y_title: str | None = None,
+        x_title: str | None = None,
+        percent: bool = False,
+        titles_from_data: bool = True,
+        width: float = 16.0,
+        height: float = 8.0,
+    ) -> None:
         """Add a native line chart with categories on the x axis (months, cohorts).
 
         Parameters are those of :meth:`add_bar_chart`.
         """
-        self._sheet(sheet_key).charts.append(_ChartSpec(
-            "line", anchor, title, x_title, y_title, data_refs=_refs(data_ref), categories_ref=categories_ref,
-            percent=percent, titles_from_data=titles_from_data, width=width, height=height))
+        self._sheet(sheet_key).charts.append(
+            _ChartSpec(
+                "line",
+                anchor,
+                title,
+                x_title,
+                y_title,
+                data_refs=_refs(data_ref),
+                categories_ref=categories_ref,
+                percent=percent,
+                titles_from_data=titles_from_data,
+                width=width,
+                height=height,
+            )
+        )
 
-    def add_scatter_chart(self, sheet_key: str, *, series: Sequence[ScatterSeries], anchor: str,
-                          title: str | None = None, x_title: str | None = None,
-                          y_title: str | None = None, percent: bool = False,
-                          percent_x: bool = False,
-                          width: float = 16.0, height: float = 10.0) -> None:
+    def add_scatter_chart(
+        self,
+        sheet_key: str,
+        *,
+        series: Sequence[ScatterSeries],
+        anchor: str,
+        title: str | None = None,
+        x_title: str | None = None,
+        y_title: str | None = None,
+        percent: bool = False,
+        percent_x: bool = False,
+        width: float = 16.0,
+        height: float = 10.0,
+    ) -> None:
         """Add a native scatter chart drawn with straight lines and no markers (curves).
 
         Parameters
@@ -416,9 +488,20 @@ class ReportWorkbook:
         width, height : float
             Size in centimetres.
         """
-        self._sheet(sheet_key).charts.append(_ChartSpec(
-            "scatter", anchor, title, x_title, y_title, series=tuple(series), percent=percent,
-            percent_x=percent_x, width=width, height=height))
+        self._sheet(sheet_key).charts.append(
+            _ChartSpec(
+                "scatter",
+                anchor,
+                title,
+                x_title,
+                y_title,
+                series=tuple(series),
+                percent=percent,
+                percent_x=percent_x,
+                width=width,
+                height=height,
+            )
+        )
 
     # -- writing ----------------------------------------------------------------------------
     def save(self, path, *, protect: Iterable = ()) -> Path:
@@ -473,7 +556,16 @@ class ReportWorkbook:
             for ref in plan.heat_maps:
                 from openpyxl.formatting.rule import ColorScaleRule
 
-                worksheet.conditional_formatting.add(ref, ColorScaleRule(
-                    start_type="min", start_color="F8696B", mid_type="percentile", mid_value=50,
-                    mid_color="FFEB84", end_type="max", end_color="63BE7B"))
+                worksheet.conditional_formatting.add(
+                    ref,
+                    ColorScaleRule(
+                        start_type="min",
+                        start_color="F8696B",
+                        mid_type="percentile",
+                        mid_value=50,
+                        mid_color="FFEB84",
+                        end_type="max",
+                        end_color="63BE7B",
+                    ),
+                )
         return workbook

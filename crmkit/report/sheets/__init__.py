@@ -47,8 +47,15 @@ if TYPE_CHECKING:
     from crmkit.io.quality import DataQuality
 
 __all__ = [
-    "HEADLINE_KEYS", "add_clv_sheets", "add_data_quality_sheet", "add_ladder_sheets", "add_overview_sheet",
-    "add_retention_sheets", "add_satisfaction_sheets", "add_segment_sheets", "write_report",
+    "HEADLINE_KEYS",
+    "add_clv_sheets",
+    "add_data_quality_sheet",
+    "add_ladder_sheets",
+    "add_overview_sheet",
+    "add_retention_sheets",
+    "add_satisfaction_sheets",
+    "add_segment_sheets",
+    "write_report",
 ]
 
 # A result exists only once its class's module is imported, so classes are looked up in
@@ -62,8 +69,13 @@ _RESULT_SHEETS: tuple[tuple[str, str, Callable[[ReportWorkbook, object], None]],
 _LADDER_PARTS = ("before", "after", "matrix")
 
 
-def write_report(path: str | os.PathLike, *results: object, quality: DataQuality | None = None,
-                 lang: str | None = None, protect: Iterable = ()) -> Path:
+def write_report(
+    path: str | os.PathLike,
+    *results: object,
+    quality: DataQuality | None = None,
+    lang: str | None = None,
+    protect: Iterable = (),
+) -> Path:
     """Write the sheets of one or more analysis results into one workbook, atomically.
 
     Each result adds its sheets, in the order given, by its type:
@@ -140,6 +152,8 @@ def _sheets_of(result: object) -> Callable[[ReportWorkbook], None]:
         return lambda book: add_ladder_sheets(book, *result)
     if all(hasattr(result, name) for name in _LADDER_PARTS):
         return lambda book: add_ladder_sheets(book, *(getattr(result, name) for name in _LADDER_PARTS))
-    raise UsageError(f"cannot write a report of a {type(result).__name__}",
-                     hint="pass a SegmentResult, ClvResult, SatisfactionResult, RetentionResult or a ladder "
-                          "comparison (before, after, matrix)")
+    raise UsageError(
+        f"cannot write a report of a {type(result).__name__}",
+        hint="pass a SegmentResult, ClvResult, SatisfactionResult, RetentionResult or a ladder "
+        "comparison (before, after, matrix)",
+    )

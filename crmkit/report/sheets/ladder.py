@@ -15,8 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["add_ladder_sheets"]
 
 
-def add_ladder_sheets(book: ReportWorkbook, before: LadderResult, after: LadderResult,
-                      matrix: pd.DataFrame) -> None:
+def add_ladder_sheets(book: ReportWorkbook, before: LadderResult, after: LadderResult, matrix: pd.DataFrame) -> None:
     """Add the Ladder (distribution with a bar chart, lifecycle stages), Migration (matrix and
     movement summary) and Ladder people sheets.
 
@@ -36,13 +35,16 @@ def add_ladder_sheets(book: ReportWorkbook, before: LadderResult, after: LadderR
     sheet = "sheet:ladder"
     dist = after.distribution
     span = book.add_table(sheet, dist, title="title:ladder")
-    _bar_chart_beside(book, sheet, span, dist, "count", "rung_label", title="chart:ladder", y_title="axis:customers",
-                      horizontal=True)
-    book.add_table(sheet, after.stages, title="title:lifecycle", start_row=span.last_row + 3,
-                   freeze_header=False, autofilter=False)
+    _bar_chart_beside(
+        book, sheet, span, dist, "count", "rung_label", title="chart:ladder", y_title="axis:customers", horizontal=True
+    )
+    book.add_table(
+        sheet, after.stages, title="title:lifecycle", start_row=span.last_row + 3, freeze_header=False, autofilter=False
+    )
     grid = matrix.rename_axis("from_rung").reset_index()
     grid.columns = [str(c) for c in grid.columns]
     span = book.add_table("sheet:migration", grid, title="title:migration", freeze_header=False, autofilter=False)
-    book.add_table("sheet:migration", migration_summary(matrix), start_row=span.last_row + 3,
-                   freeze_header=False, autofilter=False)
+    book.add_table(
+        "sheet:migration", migration_summary(matrix), start_row=span.last_row + 3, freeze_header=False, autofilter=False
+    )
     book.add_long_table("sheet:ladder_people", after.people)

@@ -19,21 +19,37 @@ if TYPE_CHECKING:
 
 __all__ = ["add_overview_sheet"]
 
-_HEADLINE_FORMATS = {"top20_share": "0.0%", "repeat_customer_rate": "0.0%", "retention_1": "0.0%",
-                     "regular_or_above": "0.0%", "mean_p_alive": "0.0%", "gini": "0.000", "nps": "0.0",
-                     "satisfaction_index": "0.0", "net_upgrades": "#,##0"}
+_HEADLINE_FORMATS = {
+    "top20_share": "0.0%",
+    "repeat_customer_rate": "0.0%",
+    "retention_1": "0.0%",
+    "regular_or_above": "0.0%",
+    "mean_p_alive": "0.0%",
+    "gini": "0.000",
+    "nps": "0.0",
+    "satisfaction_index": "0.0",
+    "net_upgrades": "#,##0",
+}
 
-_TREND_CHARTS = (("revenue", "chart:trend_revenue"), ("total_clv", "chart:trend_clv"),
-                 ("repeat_customer_rate", "chart:trend_loyalty"),
-                 ("satisfaction_index", "chart:trend_satisfaction"))
+_TREND_CHARTS = (
+    ("revenue", "chart:trend_revenue"),
+    ("total_clv", "chart:trend_clv"),
+    ("repeat_customer_rate", "chart:trend_loyalty"),
+    ("satisfaction_index", "chart:trend_satisfaction"),
+)
 """Trend columns drawn as line charts (stacked below each other), with their chart titles."""
 
 # an 8 cm chart covers about 15 rows of Excel's default height: 18 leaves a gap before the next
 _CHART_ROWS = 18
 
 
-def add_overview_sheet(book: ReportWorkbook, as_of: dt.date, headline: Mapping[str, object],
-                       distribution: pd.DataFrame, trend: pd.DataFrame) -> None:
+def add_overview_sheet(
+    book: ReportWorkbook,
+    as_of: dt.date,
+    headline: Mapping[str, object],
+    distribution: pd.DataFrame,
+    trend: pd.DataFrame,
+) -> None:
     """Add the Overview sheet: key values, the trend table and a line chart per trend series.
 
     Parameters
@@ -71,12 +87,17 @@ def add_overview_sheet(book: ReportWorkbook, as_of: dt.date, headline: Mapping[s
     rows += [(row.rung_label, row.share) for row in distribution.iloc[::-1].itertuples()]
     formats = {**_HEADLINE_FORMATS, **{row.rung_label: "0.0%" for row in distribution.itertuples()}}
     overview = book.add_key_values(sheet, rows, title="title:overview", number_formats=formats)
-    span = book.add_table(sheet, trend, title="title:trend", start_row=overview.last_row + 3,
-                          freeze_header=False, autofilter=False)
+    span = book.add_table(
+        sheet, trend, title="title:trend", start_row=overview.last_row + 3, freeze_header=False, autofilter=False
+    )
     columns = list(trend.columns)
     anchor_col = max(overview.last_col, span.last_col) + _CHART_GAP
     for n, (series, title) in enumerate(_TREND_CHARTS):
         if trend[series].notna().any():
-            book.add_line_chart(sheet, data_ref=column_ref(span, columns, series),
-                                categories_ref=column_ref(span, columns, "month", header=False),
-                                anchor=cell_name(1 + _CHART_ROWS * n, anchor_col), title=title)
+            book.add_line_chart(
+                sheet,
+                data_ref=column_ref(span, columns, series),
+                categories_ref=column_ref(span, columns, "month", header=False),
+                anchor=cell_name(1 + _CHART_ROWS * n, anchor_col),
+                title=title,
+            )

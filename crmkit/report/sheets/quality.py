@@ -21,8 +21,7 @@ def add_data_quality_sheet(book: ReportWorkbook, quality: DataQuality) -> None:
     quality : crmkit.io.quality.DataQuality
         What the read did (encoding, delimiter, rows dropped per reason, date range).
     """
-    rows = [(key, _readable_delimiter(value) if key == "delimiter" else value)
-            for key, value in quality.as_rows()]
+    rows = [(key, _readable_delimiter(value) if key == "delimiter" else value) for key, value in quality.as_rows()]
     # "dropped:missing_customer_id" ends like an identifier but counts rows
     formats = {key: FMT_COUNT for key, _ in rows if key.startswith("dropped:")}
     book.add_key_values("sheet:data_quality", rows, title="title:data_quality", number_formats=formats)

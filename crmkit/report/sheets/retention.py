@@ -22,20 +22,35 @@ def add_retention_sheets(book: ReportWorkbook, result: RetentionResult) -> None:
     result : crmkit.retention.RetentionResult
     """
     sheet = "sheet:retention"
-    summary = book.add_key_values(sheet, [("period", result.period), ("as_of", result.as_of)]
-                                  + [(k, v) for k, v in result.summary.items()], title="title:retention",
-                                  number_formats={k: "0.0%" for k in result.summary if k.startswith("retention_")})
+    summary = book.add_key_values(
+        sheet,
+        [("period", result.period), ("as_of", result.as_of)] + [(k, v) for k, v in result.summary.items()],
+        title="title:retention",
+        number_formats={k: "0.0%" for k in result.summary if k.startswith("retention_")},
+    )
     row = summary.last_row + 2
-    for name, share in (("retention", True), ("customers", False), ("revenue_retention", True),
-                        ("repeat_rate", True), ("churn_rate", True)):
+    for name, share in (
+        ("retention", True),
+        ("customers", False),
+        ("revenue_retention", True),
+        ("repeat_rate", True),
+        ("churn_rate", True),
+    ):
         table = getattr(result, name)
         frame = table.copy()
         frame.columns = [f"k{c}" for c in frame.columns]
         frame.insert(0, "cohort_size", result.cohort_size.reindex(frame.index).to_numpy())
         frame = frame.rename_axis("cohort").reset_index()
         formats = {c: ("0.0%" if share else "#,##0") for c in frame.columns if c.startswith("k")}
-        span = book.add_table(sheet, frame, title=f"title:{name}", start_row=row, number_formats=formats,
-                              freeze_header=False, autofilter=False)
+        span = book.add_table(
+            sheet,
+            frame,
+            title=f"title:{name}",
+            start_row=row,
+            number_formats=formats,
+            freeze_header=False,
+            autofilter=False,
+        )
         if name == "retention" and len(frame) and frame.shape[1] > 2:
             book.add_heat_map(sheet, (span.first_row + 1, span.last_row, span.first_col + 2, span.last_col))
         row = span.last_row + 3

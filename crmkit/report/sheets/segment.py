@@ -19,13 +19,11 @@ if TYPE_CHECKING:
 
 __all__ = ["HEADLINE_KEYS", "add_segment_sheets"]
 
-HEADLINE_KEYS: tuple[str, ...] = (
-    "customers", "revenue", "repeat_customer_rate", "top20_share", "gini", "as_of")
+HEADLINE_KEYS: tuple[str, ...] = ("customers", "revenue", "repeat_customer_rate", "top20_share", "gini", "as_of")
 """Headline numbers in the order the Summary sheet shows them (others follow in dict order)."""
 
 
-def add_segment_sheets(book: ReportWorkbook, result: SegmentResult,
-                       quality: DataQuality | None = None) -> None:
+def add_segment_sheets(book: ReportWorkbook, result: SegmentResult, quality: DataQuality | None = None) -> None:
     """Add the segmentation sheets to a workbook.
 
     Parameters
@@ -72,8 +70,11 @@ def _add_summary(book: ReportWorkbook, result: SegmentResult) -> None:
     headline.setdefault("as_of", result.as_of)
     rows = [(key, headline[key]) for key in HEADLINE_KEYS if key in headline]
     rows += [(key, value) for key, value in headline.items() if key not in HEADLINE_KEYS]
-    rows += [("scheme", result.scheme), ("bins", result.bins),
-             ("pareto_statement", _top_hold_sentence(book, result.pareto))]
+    rows += [
+        ("scheme", result.scheme),
+        ("bins", result.bins),
+        ("pareto_statement", _top_hold_sentence(book, result.pareto)),
+    ]
     book.add_key_values("sheet:summary", rows, title="title:segment_report")
 
 
@@ -86,34 +87,64 @@ def _add_segments(book: ReportWorkbook, result: SegmentResult) -> None:
         return
     categories = column_ref(span, columns, category, header=False)
     if "customers" in columns:
-        _bar_chart_beside(book, "sheet:segments", span, segments, "customers", category,
-                          title="chart:customers_per_segment", y_title="axis:customers", horizontal=True)
-    shares = [column_ref(span, columns, name) for name in ("customer_share", "revenue_share")
-              if name in columns]
+        _bar_chart_beside(
+            book,
+            "sheet:segments",
+            span,
+            segments,
+            "customers",
+            category,
+            title="chart:customers_per_segment",
+            y_title="axis:customers",
+            horizontal=True,
+        )
+    shares = [column_ref(span, columns, name) for name in ("customer_share", "revenue_share") if name in columns]
     if shares:
-        book.add_bar_chart("sheet:segments", data_ref=shares, categories_ref=categories,
-                           anchor=_anchor_right_of(span, row=18), title="chart:segment_shares",
-                           y_title="axis:share", percent=True, horizontal=True)
+        book.add_bar_chart(
+            "sheet:segments",
+            data_ref=shares,
+            categories_ref=categories,
+            anchor=_anchor_right_of(span, row=18),
+            title="chart:segment_shares",
+            y_title="axis:share",
+            percent=True,
+            horizontal=True,
+        )
 
 
 def _add_pareto(book: ReportWorkbook, pareto: ParetoResult) -> None:
     sheet = "sheet:pareto"
-    summary = book.add_key_values(sheet, [
-        ("top_fraction", pareto.top_fraction),
-        ("top_share", pareto.top_share),
-        ("gini", pareto.gini),
-        ("threshold_a", pareto.thresholds[0]),
-        ("threshold_b", pareto.thresholds[1]),
-        ("pareto_statement", _top_hold_sentence(book, pareto)),
-    ], title="title:concentration",
-        number_formats={"top_fraction": "0%", "threshold_a": "0%", "threshold_b": "0%"})
-    classes = book.add_table(sheet, pareto.classes, title="title:abc_classes",
-                             start_row=summary.last_row + 2, freeze_header=False, autofilter=False)
+    summary = book.add_key_values(
+        sheet,
+        [
+            ("top_fraction", pareto.top_fraction),
+            ("top_share", pareto.top_share),
+            ("gini", pareto.gini),
+            ("threshold_a", pareto.thresholds[0]),
+            ("threshold_b", pareto.thresholds[1]),
+            ("pareto_statement", _top_hold_sentence(book, pareto)),
+        ],
+        title="title:concentration",
+        number_formats={"top_fraction": "0%", "threshold_a": "0%", "threshold_b": "0%"},
+    )
+    classes = book.add_table(
+        sheet,
+        pareto.classes,
+        title="title:abc_classes",
+        start_row=summary.last_row + 2,
+        freeze_header=False,
+        autofilter=False,
+    )
     lorenz_frame = pareto.lorenz
     lorenz = book.add_table(
-        sheet, lorenz_frame, title="title:lorenz", start_row=classes.last_row + 2,
+        sheet,
+        lorenz_frame,
+        title="title:lorenz",
+        start_row=classes.last_row + 2,
         labels={name: f"lorenz:{name}" for name in lorenz_frame.columns},
-        freeze_header=False, autofilter=False)
+        freeze_header=False,
+        autofilter=False,
+    )
     if len(lorenz_frame) == 0:
         return
     columns = list(lorenz_frame.columns)
@@ -123,27 +154,44 @@ def _add_pareto(book: ReportWorkbook, pareto: ParetoResult) -> None:
 
     anchor_col = max(summary.last_col, classes.last_col, lorenz.last_col) + _CHART_GAP
     equality = ScatterSeries(ref("customer_share"), ref("customer_share"), "series:equality")
-    book.add_scatter_chart(sheet, series=[
-        ScatterSeries(ref("customer_share"), ref("revenue_share"), "series:lorenz"), equality],
-        anchor=cell_name(1, anchor_col), title="chart:lorenz",
-        x_title="axis:customer_share", y_title="axis:revenue_share", percent=True, percent_x=True)
-    book.add_scatter_chart(sheet, series=[
-        ScatterSeries(ref("top_customer_share"), ref("top_revenue_share"), "series:top_share"), equality],
-        anchor=cell_name(22, anchor_col), title="chart:cumulative_share",
-        x_title="axis:customer_share", y_title="axis:revenue_share", percent=True, percent_x=True)
+    book.add_scatter_chart(
+        sheet,
+        series=[ScatterSeries(ref("customer_share"), ref("revenue_share"), "series:lorenz"), equality],
+        anchor=cell_name(1, anchor_col),
+        title="chart:lorenz",
+        x_title="axis:customer_share",
+        y_title="axis:revenue_share",
+        percent=True,
+        percent_x=True,
+    )
+    book.add_scatter_chart(
+        sheet,
+        series=[ScatterSeries(ref("top_customer_share"), ref("top_revenue_share"), "series:top_share"), equality],
+        anchor=cell_name(22, anchor_col),
+        title="chart:cumulative_share",
+        x_title="axis:customer_share",
+        y_title="axis:revenue_share",
+        percent=True,
+        percent_x=True,
+    )
 
 
 def _add_clusters(book: ReportWorkbook, result: SegmentResult) -> None:
     sheet = "sheet:clusters"
     clusters = result.clusters
-    summary = book.add_key_values(sheet, [("n_clusters", len(clusters)), ("silhouette", result.silhouette)],
-                                  title="title:clusters")
+    summary = book.add_key_values(
+        sheet, [("n_clusters", len(clusters)), ("silhouette", result.silhouette)], title="title:clusters"
+    )
     span = book.add_table(sheet, clusters, start_row=summary.last_row + 2, freeze_header=False)
     columns = list(clusters.columns)
-    shares = [column_ref(span, columns, name) for name in ("customer_share", "revenue_share")
-              if name in columns]
+    shares = [column_ref(span, columns, name) for name in ("customer_share", "revenue_share") if name in columns]
     if len(clusters) and shares and "cluster" in columns:
-        book.add_bar_chart(sheet, data_ref=shares,
-                           categories_ref=column_ref(span, columns, "cluster", header=False),
-                           anchor=_anchor_right_of(span), title="chart:customers_per_cluster",
-                           y_title="axis:share", percent=True)
+        book.add_bar_chart(
+            sheet,
+            data_ref=shares,
+            categories_ref=column_ref(span, columns, "cluster", header=False),
+            anchor=_anchor_right_of(span),
+            title="chart:customers_per_cluster",
+            y_title="axis:share",
+            percent=True,
+        )
