@@ -13,14 +13,17 @@ import functools
 import inspect
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 from crmkit import __version__
 from crmkit.errors import CrmkitError, UsageError
 from crmkit.io.options import ReadOptions
+from crmkit.report.messages import say, say_read, status
 
 app = typer.Typer(
     name="crmkit",
@@ -55,57 +58,58 @@ def _root(
 InputArg = Annotated[
     str, typer.Argument(help="Purchase export (CSV/TSV/.gz/XLSX/Parquet), or - for stdin.", show_default=False)
 ]
-CustomerOpt = Annotated[
-    Optional[str], typer.Option("--customer", help="Customer id column.", rich_help_panel=INPUT_PANEL)
-]
-DateOpt = Annotated[Optional[str], typer.Option("--date", help="Purchase date column.", rich_help_panel=INPUT_PANEL)]
-AmountOpt = Annotated[Optional[str], typer.Option("--amount", help="Amount column.", rich_help_panel=INPUT_PANEL)]
-OrderOpt = Annotated[
-    Optional[str], typer.Option("--order-id", help="Order/invoice id column.", rich_help_panel=INPUT_PANEL)
-]
-QuantityOpt = Annotated[Optional[str], typer.Option("--quantity", help="Quantity column.", rich_help_panel=INPUT_PANEL)]
-PriceOpt = Annotated[
-    Optional[str],
-    typer.Option("--price", help="Unit price column (amount = quantity x price).", rich_help_panel=INPUT_PANEL),
-]
-StatusOpt = Annotated[
-    Optional[str],
-    typer.Option("--status", help="Order status column (退货/cancelled mark returns).", rich_help_panel=INPUT_PANEL),
-]
-SheetOpt = Annotated[
-    Optional[str],
-    typer.Option("--sheet", help="XLSX sheet name or number (default: first).", rich_help_panel=INPUT_PANEL),
-]
-EncodingOpt = Annotated[
-    Optional[str],
-    typer.Option("--encoding", help="Force the encoding (utf-8, gb18030, ...).", rich_help_panel=INPUT_PANEL),
-]
-DelimiterOpt = Annotated[
-    Optional[str], typer.Option("--delimiter", help="Force the field delimiter.", rich_help_panel=INPUT_PANEL)
-]
-DayfirstOpt = Annotated[
-    Optional[bool],
-    typer.Option(
-        "--dayfirst/--monthfirst",
-        help="Read 01/02/2024 as 1 Feb / 2 Jan (default: from the data).",
-        rich_help_panel=INPUT_PANEL,
-        show_default=False,
+
+
+_in_input_panel = functools.partial(typer.Option, rich_help_panel=INPUT_PANEL)
+
+
+def _input_option(flag: str, help: str, kind: Any = Optional[str], **extra: Any) -> Any:
+    """An option of the "Reading the export" panel."""
+    return Annotated[kind, _in_input_panel(flag, help=help, **extra)]
+
+
+SheetOpt = Annotated[Optional[str], _in_input_panel("--sheet", help="XLSX sheet name or number (default: first).")]
+EncodingOpt = Annotated[Optional[str], _in_input_panel("--encoding", help="Force the encoding (utf-8, gb18030, ...).")]
+DelimiterOpt = Annotated[Optional[str], _in_input_panel("--delimiter", help="Force the field delimiter.")]
+
+#: The reading options of every command that reads purchases: parameter, declaration, default, column role.
+_READING = (
+    ("customer", _input_option("--customer", "Customer id column."), None, "customer_id"),
+    ("date_col", _input_option("--date", "Purchase date column."), None, "date"),
+    ("amount", _input_option("--amount", "Amount column."), None, "amount"),
+    ("order_id", _input_option("--order-id", "Order/invoice id column."), None, "order_id"),
+    ("quantity", _input_option("--quantity", "Quantity column."), None, "quantity"),
+    ("price", _input_option("--price", "Unit price column (amount = quantity x price)."), None, "unit_price"),
+    ("status", _input_option("--status", "Order status column (退货/cancelled mark returns)."), None, "status"),
+    ("sheet", SheetOpt, None, None),
+    ("encoding", EncodingOpt, None, None),
+    ("delimiter", DelimiterOpt, None, None),
+    (
+        "dayfirst",
+        _input_option(
+            "--dayfirst/--monthfirst",
+            "Read 01/02/2024 as 1 Feb / 2 Jan (default: from the data).",
+            Optional[bool],
+            show_default=False,
+        ),
+        None,
+        None,
     ),
-]
-DecimalOpt = Annotated[
-    Optional[str],
-    typer.Option(
-        "--decimal", help="Decimal separator of amounts: . or , (default: from the data).", rich_help_panel=INPUT_PANEL
+    (
+        "decimal",
+        _input_option("--decimal", "Decimal separator of amounts: . or , (default: from the data)."),
+        None,
+        None,
     ),
-]
-SkipBadOpt = Annotated[
-    bool,
-    typer.Option(
-        "--skip-bad-rows",
-        help="Drop and count rows with an unreadable date or amount instead of stopping.",
-        rich_help_panel=INPUT_PANEL,
+    (
+        "skip_bad_rows",
+        _input_option(
+            "--skip-bad-rows", "Drop and count rows with an unreadable date or amount instead of stopping.", bool
+        ),
+        False,
+        None,
     ),
-]
+)
 AsOfOpt = Annotated[
     Optional[str],
     typer.Option(
@@ -147,10 +151,6 @@ DebugOpt = Annotated[
 ]
 
 
-def _err(message: str) -> None:
-    sys.stderr.write(message.rstrip("\n") + "\n")
-
-
 @contextlib.contextmanager
 def _errors(debug: bool):
     """Turn library errors into one stderr line and the documented exit code (traceback with --debug)."""
@@ -159,10 +159,10 @@ def _errors(debug: bool):
     except CrmkitError as exc:
         if debug:
             raise
-        _err(f"crmkit: error: {exc}")
+        say(f"crmkit: error: {exc}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        _err("crmkit: interrupted")
+        say("crmkit: interrupted")
         raise typer.Exit(130) from None
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as line-oriented Unix tools do.
@@ -173,29 +173,15 @@ def _errors(debug: bool):
     except MemoryError:
         if debug:
             raise
-        _err("crmkit: error: out of memory (try a Parquet input or a machine with more memory)")
+        say("crmkit: error: out of memory (try a Parquet input or a machine with more memory)")
         raise typer.Exit(1) from None
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:
         if debug:
             raise
-        _err(
-            f"crmkit: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback and report it)"
-        )
+        say(f"crmkit: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback and report it)")
         raise typer.Exit(1) from None
-
-
-@contextlib.contextmanager
-def _status(message: str, quiet: bool):
-    """A spinner on stderr, only when stderr is a terminal (pipes and cron logs stay clean)."""
-    if quiet or not sys.stderr.isatty():
-        yield
-        return
-    from rich.console import Console
-
-    with Console(stderr=True).status(message):
-        yield
 
 
 def _parse_date(text: str, flag: str) -> date:
@@ -205,60 +191,77 @@ def _parse_date(text: str, flag: str) -> date:
         raise UsageError(f"{flag} must be a date YYYY-MM-DD, not {text!r}") from None
 
 
-def _parse_thresholds(text: str) -> tuple[float, float]:
-    try:
-        a, b = (float(x) for x in text.split(","))
-    except ValueError:
-        raise UsageError(f"--abc must be two shares like 0.8,0.95, not {text!r}") from None
-    if not 0 < a < b <= 1:
-        raise UsageError(f"--abc needs 0 < A < B <= 1, got {text!r}")
-    return a, b
+@dataclass
+class Output:
+    """The output options: ``--format``, ``--output``, ``--report``, ``--lang``."""
+
+    format: str | None = None
+    output: str | None = None
+    report: str | None = None
+    lang: str = "en"
 
 
-#: The shared reading options: parameter name, declaration, default, and the ReadOptions column role.
-_READING = (
-    ("customer", CustomerOpt, None, "customer_id"),
-    ("date_col", DateOpt, None, "date"),
-    ("amount", AmountOpt, None, "amount"),
-    ("order_id", OrderOpt, None, "order_id"),
-    ("quantity", QuantityOpt, None, "quantity"),
-    ("price", PriceOpt, None, "unit_price"),
-    ("status", StatusOpt, None, "status"),
-    ("sheet", SheetOpt, None, None),
-    ("encoding", EncodingOpt, None, None),
-    ("delimiter", DelimiterOpt, None, None),
-    ("dayfirst", DayfirstOpt, None, None),
-    ("decimal", DecimalOpt, None, None),
-    ("skip_bad_rows", SkipBadOpt, False, None),
-)
+@dataclass
+class Run:
+    """How to run: ``--quiet`` (no messages on stderr) and ``--debug`` (a traceback instead of one error line)."""
+
+    quiet: bool = False
+    debug: bool = False
 
 
-def _reads_purchases(command):
-    """Give a command the reading options (``--customer`` … ``--skip-bad-rows``) as one ``read: ReadOptions``.
+#: Option groups a command declares as one parameter: the parameters typer shows in its place
+#: (name, declaration, default) and how they become the object the command receives.
+_GROUPS: dict[str, tuple[tuple[tuple[str, Any, Any], ...], Callable[..., Any]]] = {
+    "out": (
+        (
+            ("format", FormatOpt, None),
+            ("output", OutputOpt, None),
+            ("report", ReportOpt, None),
+            ("lang", LangOpt, "en"),
+        ),
+        Output,
+    ),
+    "read": (
+        tuple((name, kind, default) for name, kind, default, _ in _READING),
+        lambda **given: ReadOptions(
+            columns={role: given[name] for name, _, _, role in _READING if role},
+            **{name: given[name] for name, _, _, role in _READING if not role},
+        ),
+    ),
+    "run": ((("quiet", QuietOpt, False), ("debug", DebugOpt, False)), Run),
+}
 
-    The options are declared once, here, and typer shows them where the command's ``read``
-    parameter stands; the command receives them checked, as the dataclass the library takes.
+
+def _options(command):
+    """Expand a command's ``out``, ``read`` and ``run`` parameters into their options, and run it guarded.
+
+    Shared options are declared once, in :data:`_GROUPS`; typer shows them where the group's
+    parameter stands, and the command receives them as one checked object (``read`` is the
+    :class:`~crmkit.io.options.ReadOptions` the library takes). The command body runs inside
+    :func:`_errors`, so a library error is one stderr line and its exit code.
     """
     signature = inspect.signature(command, eval_str=True)
-    params = list(signature.parameters.values())
-    at = [p.name for p in params].index("read")
-    declared = [
-        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=kind)
-        for name, kind, default, _ in _READING
-    ]
+    params, groups = [], []
+    for param in signature.parameters.values():
+        if param.name in _GROUPS:
+            groups.append(param.name)
+            params += [
+                inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=kind)
+                for name, kind, default in _GROUPS[param.name][0]
+            ]
+        else:
+            params.append(param)
 
     @functools.wraps(command)
-    def run(**kwargs):
-        given = {name: kwargs.pop(name) for name, *_ in _READING}
-        with _errors(kwargs["debug"]):
-            kwargs["read"] = ReadOptions(
-                columns={role: given[name] for name, _, _, role in _READING if role},
-                **{name: given[name] for name, _, _, role in _READING if not role},
-            )
-        return command(**kwargs)
+    def guarded(**kwargs):
+        with _errors(kwargs.get("debug", False)):
+            for group in groups:
+                fields, build = _GROUPS[group]
+                kwargs[group] = build(**{name: kwargs.pop(name) for name, _, _ in fields})
+            return command(**kwargs)
 
-    run.__signature__ = signature.replace(parameters=params[:at] + declared + params[at + 1 :])  # type: ignore[attr-defined]
-    return run
+    guarded.__signature__ = signature.replace(parameters=params)
+    return guarded
 
 
 def _read(source: str, read: ReadOptions, as_of: str | None, quiet: bool, *, keep=None):
@@ -266,7 +269,7 @@ def _read(source: str, read: ReadOptions, as_of: str | None, quiet: bool, *, kee
     from crmkit.io.purchases import read_purchases
 
     as_of_date = _parse_date(as_of, "--as-of") if as_of else None
-    with _status(f"Reading {source}…", quiet):
+    with status(f"Reading {source}…", quiet):
         data = read_purchases(source, options=read, **({} if keep is None else {"keep": keep}))
     return data, data.resolve_as_of(as_of_date)
 
@@ -285,31 +288,20 @@ def _table_to_terminal(output: str | None) -> None:
         raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
 
 
-def _say_read(quality, as_of: str | None, quiet: bool, *, notes=(), warnings=()) -> None:
-    """What was read and used (one line), then notes and warnings, on stderr unless ``--quiet``."""
-    if quiet:
-        return
-    _err("crmkit: " + quality.one_line() + ("" if as_of else " (last purchase date in the data)"))
-    for note in notes:
-        _err(f"crmkit: note: {note}")
-    for warning in warnings:
-        _err(f"crmkit: warning: {warning}")
-
-
 def _write_report(path: str | None, *results, lang: str, protect, quiet: bool, quality=None) -> None:
     """``--report FILE.xlsx``: the results' sheets in one workbook, written atomically."""
     if not path:
         return
     from crmkit.report.sheets import write_report
 
-    with _status("Writing the report…", quiet):
+    with status("Writing the report…", quiet):
         write_report(path, *results, quality=quality, lang=lang, protect=protect)
     if not quiet:
-        _err(f"crmkit: report written to {path}")
+        say(f"crmkit: report written to {path}")
 
 
 @app.command()
-@_reads_purchases
+@_options
 def segment(
     input: InputArg,
     as_of: AsOfOpt = None,
@@ -323,51 +315,47 @@ def segment(
     abc: Annotated[str, typer.Option("--abc", help="Cumulative revenue shares closing classes A and B.")] = "0.8,0.95",
     clusters: Annotated[Optional[int], typer.Option("--clusters", help="Add k-means clusters on log R, F, M.")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed for --clusters.")] = 0,
-    format: FormatOpt = None,
-    output: OutputOpt = None,
-    report: ReportOpt = None,
-    lang: LangOpt = "en",
+    out: Output = Output(),
     read: ReadOptions = ReadOptions(),
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    run: Run = Run(),
 ):
     """RFM scores, named segments, Pareto/ABC classes and clusters per customer.
 
     Example: crmkit segment sales.csv --format csv -o customers.csv --report report.xlsx
     """
-    with _errors(debug):
-        from crmkit.report.tables import write_frame
-        from crmkit.report.terminal import render_segments
-        from crmkit.segment import segment as run_segment
+    from crmkit.report.tables import write_frame
+    from crmkit.report.terminal import render_segments
+    from crmkit.segment import parse_thresholds
+    from crmkit.segment import segment as run_segment
 
-        fmt = _output_format(lang, output, format)
-        thresholds = _parse_thresholds(abc)
-        data, as_of_date = _read(input, read, as_of, quiet, keep=("order_id",) if occasion == "order" else ())
-        with _status("Segmenting…", quiet):
-            result = run_segment(
-                data,
-                as_of_date,
-                occasion=occasion,
-                bins=bins,
-                scheme=scheme,
-                thresholds=thresholds,
-                clusters=clusters,
-                seed=seed,
-                lang=lang,
-            )
-        data.release()  # the rows are summarised: free them before rendering large outputs
-        data.quality.customers = result.headline["customers"]
-        _say_read(data.quality, as_of, quiet, notes=data.quality.notes, warnings=result.warnings)
-        if fmt == "table":
-            _table_to_terminal(output)
-            render_segments(result)
-        else:
-            write_frame(result.customer_rows, fmt, output, protect=[input], lang=lang)
-        _write_report(report, result, quality=data.quality, lang=lang, protect=[input], quiet=quiet)
+    fmt = _output_format(out.lang, out.output, out.format)
+    thresholds = parse_thresholds(abc)  # before the export is read: a typo fails at once
+    data, as_of_date = _read(input, read, as_of, run.quiet, keep=("order_id",) if occasion == "order" else ())
+    with status("Segmenting…", run.quiet):
+        result = run_segment(
+            data,
+            as_of_date,
+            occasion=occasion,
+            bins=bins,
+            scheme=scheme,
+            thresholds=thresholds,
+            clusters=clusters,
+            seed=seed,
+            lang=out.lang,
+        )
+    data.release()  # the rows are summarised: free them before rendering large outputs
+    data.quality.customers = result.headline["customers"]
+    say_read(data.quality, as_of, run.quiet, notes=data.quality.notes, warnings=result.warnings)
+    if fmt == "table":
+        _table_to_terminal(out.output)
+        render_segments(result)
+    else:
+        write_frame(result.customer_rows, fmt, out.output, protect=[input], lang=out.lang)
+    _write_report(out.report, result, quality=data.quality, lang=out.lang, protect=[input], quiet=run.quiet)
 
 
 @app.command()
-@_reads_purchases
+@_options
 def clv(
     input: InputArg,
     as_of: AsOfOpt = None,
@@ -393,62 +381,58 @@ def clv(
         Optional[str],
         typer.Option("--params-out", help="Write fitted parameters to FILE.json.", rich_help_panel=OUTPUT_PANEL),
     ] = None,
-    format: FormatOpt = None,
-    output: OutputOpt = None,
-    report: ReportOpt = None,
-    lang: LangOpt = "en",
+    out: Output = Output(),
     read: ReadOptions = ReadOptions(),
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    run: Run = Run(),
 ):
     """Customer lifetime value, P(alive), churn risk and expected purchases per customer.
 
     Example: crmkit clv sales.csv --horizon 12m --margin 0.3 --holdout 26w --report clv.xlsx
     """
-    with _errors(debug):
-        from crmkit.clv import customer_lifetime_value
-        from crmkit.report.tables import write_frame, write_json_file
-        from crmkit.report.terminal import render_clv
+    from crmkit.clv import customer_lifetime_value
+    from crmkit.report.tables import write_frame, write_json_file
+    from crmkit.report.terminal import render_clv
 
-        fmt = _output_format(lang, output, format)
-        data, as_of_date = _read(input, read, as_of, quiet, keep=("order_id", "margin"))
-        referral_rows = None
-        if referrals:
-            from crmkit.io.inputs import read_referrals
+    fmt = _output_format(out.lang, out.output, out.format)
+    data, as_of_date = _read(input, read, as_of, run.quiet, keep=("order_id", "margin"))
+    referral_rows = None
+    if referrals:
+        from crmkit.io.inputs import read_referrals
 
-            referral_rows = read_referrals(referrals, encoding=read.encoding)
-        with _status("Fitting…", quiet):
-            result = customer_lifetime_value(
-                data,
-                as_of_date,
-                model=model,
-                unit=unit,
-                horizon=horizon,
-                discount=discount,
-                margin=margin,
-                occasion=occasion,
-                holdout=holdout,
-                calibration_end=_parse_date(calibration_end, "--calibration-end") if calibration_end else None,
-                referrals=referral_rows,
-                credit_share=credit_share,
-            )
-        data.quality.customers = len(result.customers)
-        _say_read(data.quality, as_of, quiet, notes=data.quality.notes, warnings=result.warnings)
-        inputs = [input, referrals]
-        if fmt == "table":
-            _table_to_terminal(output)
-            render_clv(result, lang)
-        else:
-            write_frame(result.customers, fmt, output, protect=inputs, lang=lang)
-        if params_out:
-            parameters = result.to_dict()
-            write_json_file(
-                params_out, {"model": parameters["model"], "spend_model": parameters["spend_model"]}, protect=inputs
-            )
-        _write_report(report, result, quality=data.quality, lang=lang, protect=inputs, quiet=quiet)
+        referral_rows = read_referrals(referrals, encoding=read.encoding)
+    with status("Fitting…", run.quiet):
+        result = customer_lifetime_value(
+            data,
+            as_of_date,
+            model=model,
+            unit=unit,
+            horizon=horizon,
+            discount=discount,
+            margin=margin,
+            occasion=occasion,
+            holdout=holdout,
+            calibration_end=_parse_date(calibration_end, "--calibration-end") if calibration_end else None,
+            referrals=referral_rows,
+            credit_share=credit_share,
+        )
+    data.quality.customers = len(result.customers)
+    say_read(data.quality, as_of, run.quiet, notes=data.quality.notes, warnings=result.warnings)
+    inputs = [input, referrals]
+    if fmt == "table":
+        _table_to_terminal(out.output)
+        render_clv(result, out.lang)
+    else:
+        write_frame(result.customers, fmt, out.output, protect=inputs, lang=out.lang)
+    if params_out:
+        parameters = result.to_dict()
+        write_json_file(
+            params_out, {"model": parameters["model"], "spend_model": parameters["spend_model"]}, protect=inputs
+        )
+    _write_report(out.report, result, quality=data.quality, lang=out.lang, protect=inputs, quiet=run.quiet)
 
 
 @app.command()
+@_options
 def satisfaction(
     input: Annotated[
         str, typer.Argument(help="Survey export (CSV/TSV/.gz/XLSX/Parquet), or - for stdin.", show_default=False)
@@ -472,75 +456,61 @@ def satisfaction(
     gap_tolerance: Annotated[
         float, typer.Option("--gap-tolerance", help="Index points within which quality meets expectation.")
     ] = 5.0,
-    format: FormatOpt = None,
-    output: OutputOpt = None,
-    report: ReportOpt = None,
-    lang: LangOpt = "en",
+    out: Output = Output(),
     sheet: SheetOpt = None,
     encoding: EncodingOpt = None,
     delimiter: DelimiterOpt = None,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    run: Run = Run(),
 ):
     """Satisfaction index (ACSI-style, 0-100), key drivers, NPS and CSAT from a survey export.
 
     Example: crmkit satisfaction survey.csv --model ecsi --bootstrap 1000 --seed 1 --report satisfaction.xlsx
     """
-    with _errors(debug):
-        from crmkit.io.inputs import read_survey
-        from crmkit.report.tables import write_frame, write_json_file
-        from crmkit.report.terminal import render_satisfaction
-        from crmkit.satisfaction import analyse_survey
+    from crmkit.io.inputs import read_survey
+    from crmkit.report.tables import write_frame, write_json_file
+    from crmkit.report.terminal import render_satisfaction
+    from crmkit.satisfaction import analyse_survey
 
-        fmt = _output_format(lang, output, format)
-        with _status(f"Reading {input}…", quiet):
-            frame, first_row = read_survey(input, encoding=encoding, sheet=sheet, delimiter=delimiter)
-        with _status("Estimating…", quiet):
-            result = analyse_survey(
-                frame,
-                model,
-                scale=scale,
-                missing=missing,
-                scheme=scheme,
-                bootstrap=bootstrap,
-                seed=seed,
-                by=by,
-                nps_column=nps_col,
-                csat_column=csat_col,
-                ces_column=ces_col,
-                gap_tolerance=gap_tolerance,
-                first_row=first_row,
-                source="<stdin>" if input == "-" else input,
-            )
-        if not quiet:
-            t = result.treatment
-            handled = (
-                f"{t['answers_replaced']:,} missing answers replaced by item means"
-                if t["method"] == "mean"
-                else f"{t['respondents_dropped']:,} respondents with missing answers left out"
-            )
-            _err(
-                f"crmkit: {result.fit['respondents']:,} respondents, {result.model.name['en']}, scale "
-                f"{result.scale[0]:g}-{result.scale[1]:g}; {handled}"
-            )
-            for warning in result.warnings:
-                _err(f"crmkit: warning: {warning}")
-        if fmt == "table":
-            _table_to_terminal(output)
-            render_satisfaction(result, lang)
-        elif fmt == "json":
-            write_json_file(output, result.to_dict(), protect=[input])
-        elif fmt == "xlsx":
-            if not output or output == "-":
-                raise UsageError("--format xlsx needs -o FILE.xlsx")
-            _write_report(output, result, lang=lang, protect=[input], quiet=True)
-        else:
-            write_frame(result.respondents, fmt, output, protect=[input], lang=lang)
-        _write_report(report, result, lang=lang, protect=[input], quiet=quiet)
+    fmt = _output_format(out.lang, out.output, out.format)
+    with status(f"Reading {input}…", run.quiet):
+        frame, first_row = read_survey(input, encoding=encoding, sheet=sheet, delimiter=delimiter)
+    with status("Estimating…", run.quiet):
+        result = analyse_survey(
+            frame,
+            model,
+            scale=scale,
+            missing=missing,
+            scheme=scheme,
+            bootstrap=bootstrap,
+            seed=seed,
+            by=by,
+            nps_column=nps_col,
+            csat_column=csat_col,
+            ces_column=ces_col,
+            gap_tolerance=gap_tolerance,
+            first_row=first_row,
+            source="<stdin>" if input == "-" else input,
+        )
+    if not run.quiet:
+        say(f"crmkit: {result.one_line()}")
+        for warning in result.warnings:
+            say(f"crmkit: warning: {warning}")
+    if fmt == "table":
+        _table_to_terminal(out.output)
+        render_satisfaction(result, out.lang)
+    elif fmt == "json":
+        write_json_file(out.output, result.to_dict(), protect=[input])
+    elif fmt == "xlsx":
+        if not out.output or out.output == "-":
+            raise UsageError("--format xlsx needs -o FILE.xlsx")
+        _write_report(out.output, result, lang=out.lang, protect=[input], quiet=True)
+    else:
+        write_frame(result.respondents, fmt, out.output, protect=[input], lang=out.lang)
+    _write_report(out.report, result, lang=out.lang, protect=[input], quiet=run.quiet)
 
 
 @app.command()
-@_reads_purchases
+@_options
 def retention(
     input: InputArg,
     as_of: AsOfOpt = None,
@@ -553,39 +523,34 @@ def retention(
             help="Also show the period the as-of date falls in (otherwise blank: not yet observable).",
         ),
     ] = False,
-    format: FormatOpt = None,
-    output: OutputOpt = None,
-    report: ReportOpt = None,
-    lang: LangOpt = "en",
+    out: Output = Output(),
     read: ReadOptions = ReadOptions(),
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    run: Run = Run(),
 ):
     """Acquisition cohorts x periods since the first purchase: retention, revenue retention, churn.
 
     Example: crmkit retention sales.csv --period quarter --report retention.xlsx
     """
-    with _errors(debug):
-        from crmkit.report.tables import write_frame, write_json_file
-        from crmkit.report.terminal import render_retention
-        from crmkit.retention import cohort_retention
+    from crmkit.report.tables import write_frame, write_json_file
+    from crmkit.report.terminal import render_retention
+    from crmkit.retention import cohort_retention
 
-        fmt = _output_format(lang, output, format)
-        data, as_of_date = _read(input, read, as_of, quiet, keep=("order_id",) if occasion == "order" else ())
-        result = cohort_retention(data, as_of_date, period=period, occasion=occasion, include_partial=include_partial)
-        _say_read(data.quality, as_of, quiet)
-        if fmt == "table":
-            _table_to_terminal(output)
-            render_retention(result, lang)
-        elif fmt == "json":
-            write_json_file(output, result.to_dict(), protect=[input])
-        else:
-            write_frame(result.wide("retention"), fmt, output, protect=[input], sheet="sheet:retention", lang=lang)
-        _write_report(report, result, lang=lang, protect=[input], quiet=quiet)
+    fmt = _output_format(out.lang, out.output, out.format)
+    data, as_of_date = _read(input, read, as_of, run.quiet, keep=("order_id",) if occasion == "order" else ())
+    result = cohort_retention(data, as_of_date, period=period, occasion=occasion, include_partial=include_partial)
+    say_read(data.quality, as_of, run.quiet)
+    if fmt == "table":
+        _table_to_terminal(out.output)
+        render_retention(result, out.lang)
+    elif fmt == "json":
+        write_json_file(out.output, result.to_dict(), protect=[input])
+    else:
+        write_frame(result.wide("retention"), fmt, out.output, protect=[input], sheet="sheet:retention", lang=out.lang)
+    _write_report(out.report, result, lang=out.lang, protect=[input], quiet=run.quiet)
 
 
 @app.command()
-@_reads_purchases
+@_options
 def ladder(
     input: InputArg,
     as_of: AsOfOpt = None,
@@ -606,51 +571,47 @@ def ladder(
     ] = None,
     referrals: Annotated[Optional[str], typer.Option("--referrals", help="Referrer id, referred customer id.")] = None,
     rules: Annotated[Optional[str], typer.Option("--rules", help="Ladder thresholds and rules (FILE.toml).")] = None,
-    format: FormatOpt = None,
-    output: OutputOpt = None,
-    report: ReportOpt = None,
-    lang: LangOpt = "en",
+    out: Output = Output(),
     read: ReadOptions = ReadOptions(),
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    run: Run = Run(),
 ):
     """The loyalty ladder: each person's rung, lifecycle stage, reason and next step; migration between two dates.
 
     Example: crmkit ladder sales.csv --survey survey.csv --members members.csv --referrals referrals.csv
     """
-    with _errors(debug):
-        from crmkit.ladder import compare_ladders, load_rules
-        from crmkit.report.tables import write_frame
-        from crmkit.report.terminal import render_ladder
+    from crmkit.ladder import compare_ladders, load_rules
+    from crmkit.report.tables import write_frame
+    from crmkit.report.terminal import render_ladder
 
-        fmt = _output_format(lang, output, format)
-        rule_set = load_rules(rules) if rules else None  # a bad rules file fails before the export is read
-        data, as_of_date = _read(input, read, as_of, quiet, keep=())
-        earlier = _parse_date(compare_to, "--compare-to") if compare_to else None
-        with _status("Placing customers on the ladder…", quiet):
-            ladders = compare_ladders(
-                data.transactions,
-                as_of_date,
-                earlier,
-                survey=survey or None,
-                survey_model=survey_model,
-                members=members or None,
-                referrals=referrals or None,
-                rules=rule_set,
-                lang=lang,
-                encoding=read.encoding,
-            )
-        _say_read(data.quality, as_of, quiet, notes=ladders.notes)
-        inputs = [input, survey, members, referrals]
-        if fmt == "table":
-            _table_to_terminal(output)
-            render_ladder(ladders.before, ladders.after, ladders.matrix, lang)
-        else:
-            write_frame(ladders.after.people, fmt, output, protect=inputs, lang=lang)
-        _write_report(report, ladders, lang=lang, protect=inputs, quiet=quiet)
+    fmt = _output_format(out.lang, out.output, out.format)
+    rule_set = load_rules(rules) if rules else None  # a bad rules file fails before the export is read
+    data, as_of_date = _read(input, read, as_of, run.quiet, keep=())
+    earlier = _parse_date(compare_to, "--compare-to") if compare_to else None
+    with status("Placing customers on the ladder…", run.quiet):
+        ladders = compare_ladders(
+            data.transactions,
+            as_of_date,
+            earlier,
+            survey=survey or None,
+            survey_model=survey_model,
+            members=members or None,
+            referrals=referrals or None,
+            rules=rule_set,
+            lang=out.lang,
+            encoding=read.encoding,
+        )
+    say_read(data.quality, as_of, run.quiet, notes=ladders.notes)
+    inputs = [input, survey, members, referrals]
+    if fmt == "table":
+        _table_to_terminal(out.output)
+        render_ladder(ladders.before, ladders.after, ladders.matrix, out.lang)
+    else:
+        write_frame(ladders.after.people, fmt, out.output, protect=inputs, lang=out.lang)
+    _write_report(out.report, ladders, lang=out.lang, protect=inputs, quiet=run.quiet)
 
 
 @app.command("report")
+@_options
 def monthly_report(
     input: Annotated[
         Optional[str], typer.Argument(help="Purchase export (instead of --config).", show_default=False)
@@ -681,37 +642,35 @@ def monthly_report(
     lang: Annotated[
         Optional[str], typer.Option("--lang", help="en or zh (default: the config's, else en).", envvar="CRMKIT_LANG")
     ] = None,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    run: Run = Run(),
 ):
     """The monthly CRM workbook: overview and trend, segments, CLV, ladder, retention, satisfaction.
 
     Example: crmkit report --config crmkit.toml --as-of last-month-end
     """
-    with _errors(debug):
-        from crmkit.monthly.run import report as run_report
+    from crmkit.monthly.run import report as run_report
 
-        with _status("Running the analyses and writing the report…", quiet):
-            result = run_report(
-                input,
-                output,
-                config=config,
-                survey=survey,
-                members=members,
-                referrals=referrals,
-                as_of=as_of,
-                history=history,
-                lang=lang,
-                today=date.today(),
-                check=check,
-            )
-        if quiet:
-            return
-        if check:
-            _err(f"crmkit: check passed: {result.quality.one_line()}; would write {result.output} and {result.history}")
-            return
-        _err(f"crmkit: {result.quality.one_line()}")
-        _err(f"crmkit: report written to {result.output}; history {result.history}")
+    with status("Running the analyses and writing the report…", run.quiet):
+        result = run_report(
+            input,
+            output,
+            config=config,
+            survey=survey,
+            members=members,
+            referrals=referrals,
+            as_of=as_of,
+            history=history,
+            lang=lang,
+            today=date.today(),
+            check=check,
+        )
+    if run.quiet:
+        return
+    if check:
+        say(f"crmkit: check passed: {result.quality.one_line()}; would write {result.output} and {result.history}")
+        return
+    say(f"crmkit: {result.quality.one_line()}")
+    say(f"crmkit: report written to {result.output}; history {result.history}")
 
 
 def main() -> None:

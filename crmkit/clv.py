@@ -15,9 +15,11 @@ Customer value = CLV + referral value (the value of the customers they brought).
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +28,10 @@ from crmkit.io.engine import Frame, attach, columns_of, records
 from crmkit.io.options import as_date
 from crmkit.io.purchases import as_purchases
 from crmkit.summary import UNIT_DAYS, occasions_sql, quantile_scores, repeat_summary
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 _DURATION = re.compile(
     r"^\s*(\d+(?:\.\d+)?)\s*(d|day|days|w|wk|week|weeks|m|mo|month|months|q|quarter|quarters|"
@@ -94,13 +100,13 @@ class ClvResult:
     warnings : list of str
     """
 
-    customers: object
+    customers: pd.DataFrame
     model: dict
     spend_model: dict | None
-    deciles: object
-    p_alive_bins: object
+    deciles: pd.DataFrame
+    p_alive_bins: pd.DataFrame
     as_of: date
-    holdout: object = None
+    holdout: HoldoutResult | None = None
     warnings: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -182,8 +188,8 @@ class HoldoutResult:
 
     calibration_end: date
     end: date
-    by_frequency: object
-    tracking: object
+    by_frequency: pd.DataFrame
+    tracking: pd.DataFrame
     total_actual: float
     total_expected: float
     error: float
@@ -399,9 +405,10 @@ def customer_lifetime_value(
     holdout : str, optional
         Validate on the last part of the data (``26w``): fit up to ``as_of - holdout`` and compare
         forecasts with what happened. ``calibration_end`` gives the split date instead.
-    referrals : pandas.DataFrame, optional
-        ``referrer_id, referred_id``: each referrer's referral value is ``credit_share`` x the
-        referred customers' net revenue to date plus their CLV.
+    referrals : str, os.PathLike or pandas.DataFrame, optional
+        ``referrer_id, referred_id`` (or a referrals export to read with
+        :func:`crmkit.io.inputs.read_referrals`): each referrer's referral value is ``credit_share``
+        x the referred customers' net revenue to date plus their CLV.
 
     Returns
     -------
@@ -427,8 +434,10 @@ def customer_lifetime_value(
     con_source = attach(transactions)
 
     holdout_result = None
-    if holdout or calibration_end:
-        split = calibration_end or (as_of - timedelta(days=round(parse_duration(holdout))))
+    split = calibration_end
+    if split is None and holdout:
+        split = as_of - timedelta(days=round(parse_duration(holdout)))
+    if split is not None:
         if split >= as_of:
             raise UsageError(f"the calibration end {split} must be before the as-of date {as_of}")
         holdout_result = _holdout(transactions, con_source, model, unit, occasion, split, as_of)
@@ -483,6 +492,10 @@ def customer_lifetime_value(
     customers["last_purchase"] = summary["last_purchase"]
     customers["value_method"] = method
     value = clv
+    if isinstance(referrals, (str, os.PathLike)):
+        from crmkit.io.inputs import read_referrals
+
+        referrals = read_referrals(os.fspath(referrals))
     if referrals is not None:
         customers["referral_value"] = referral_values(customers, referrals, credit_share)
         customers["customer_value"] = customers["clv"] + customers["referral_value"]

@@ -124,13 +124,13 @@ def abc_table_sql(source: str, value: str, thresholds: tuple[float, float] = (0.
 
 def abc_classes(values, thresholds: tuple[float, float] = (0.80, 0.95)) -> np.ndarray:
     """ABC class per value ("A", "B" or "C"), aligned with ``values``; see :func:`abc_table_sql`."""
-    from crmkit.io.engine import connect
+    from crmkit.io.engine import scratch
 
     x = _non_negative(values)
     if x.size == 0:
         return np.empty(0, dtype=object)
     table = abc_table_sql("rows", "v", thresholds)
-    con = connect()
+    con = scratch()
     try:
         con.register("rows", {"v": x, "i": np.arange(x.size)})
         out = con.sql(f"SELECT t.pareto_class FROM rows JOIN {table} t USING (v) ORDER BY i").fetchnumpy()

@@ -15,12 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from crmkit.errors import UsageError
 from crmkit.io.engine import attach, columns_of
 from crmkit.io.options import as_date
 from crmkit.io.purchases import as_purchases
 from crmkit.summary import occasions_sql
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 PERIODS = ("week", "month", "quarter")
 
@@ -77,13 +82,13 @@ class RetentionResult:
     occasion: str
     as_of: date
     include_partial: bool
-    cohort_size: object
-    customers: object
-    retention: object
-    revenue: object
-    revenue_retention: object
-    repeat_rate: object
-    churn_rate: object
+    cohort_size: pd.Series
+    customers: pd.DataFrame
+    retention: pd.DataFrame
+    revenue: pd.DataFrame
+    revenue_retention: pd.DataFrame
+    repeat_rate: pd.DataFrame
+    churn_rate: pd.DataFrame
     summary: dict = field(default_factory=dict)
 
     #: The cohort x period tables, in the order the CLI and the report show them.

@@ -15,12 +15,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from crmkit.errors import ColumnError, ConfigError, DataError, UsageError
 from crmkit.io.columns import normalise_header
 from crmkit.io.toml import read_toml
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 PRESETS = ("acsi", "ecsi", "scsb", "ccsi")
 _MODEL_KEYS = {
@@ -60,7 +65,7 @@ class SurveyModel:
     constructs: dict
     paths: list
     modes: dict = field(default_factory=dict)
-    scale: tuple | None = None
+    scale: tuple[float, float] | None = None
     target: str = "Satisfaction"
     gap: tuple | None = None
     reverse: list = field(default_factory=list)
@@ -138,7 +143,7 @@ def load_model(name: str) -> SurveyModel:
         constructs=dict(data.get("constructs", {})),
         paths=[tuple(p) for p in data.get("paths", [])],
         modes=dict(data.get("modes", {})),
-        scale=tuple(scale) if scale else None,
+        scale=(scale[0], scale[1]) if scale else None,
         target=data.get("target", "Satisfaction"),
         gap=tuple(data["gap"]) if data.get("gap") else None,
         reverse=list(data.get("reverse", [])),
@@ -249,24 +254,37 @@ class SatisfactionResult:
     """
 
     model: SurveyModel
-    scale: tuple
+    scale: tuple[float, float]
     index: dict
-    paths: object
+    paths: pd.DataFrame
     r_squared: dict
-    reliability: object
-    htmt: object
-    fornell_larcker: object
-    weights: object
-    drivers: object
-    respondents: object
+    reliability: pd.DataFrame
+    htmt: pd.DataFrame
+    fornell_larcker: pd.DataFrame
+    weights: pd.DataFrame
+    drivers: pd.DataFrame
+    respondents: pd.DataFrame
     treatment: dict
     fit: dict
     nps: dict | None = None
     csat: dict | None = None
     ces: dict | None = None
-    groups: object = None
-    negative_weights: object = None
+    groups: pd.DataFrame | None = None
+    negative_weights: pd.DataFrame | None = None
     warnings: list = field(default_factory=list)
+
+    def one_line(self) -> str:
+        """Who was analysed and how missing answers were treated, in one line (the CLI's stderr message)."""
+        t = self.treatment
+        handled = (
+            f"{t['answers_replaced']:,} missing answers replaced by item means"
+            if t["method"] == "mean"
+            else f"{t['respondents_dropped']:,} respondents with missing answers left out"
+        )
+        return (
+            f"{self.fit['respondents']:,} respondents, {self.model.name['en']}, scale "
+            f"{self.scale[0]:g}-{self.scale[1]:g}; {handled}"
+        )
 
     def to_dict(self) -> dict:
         """The JSON contract (what ``crmkit satisfaction -f json`` writes).
@@ -422,7 +440,7 @@ def analyse_survey(
     if scale:
         bounds = parse_scale(scale)
     elif spec.scale:
-        bounds = tuple(float(v) for v in spec.scale)
+        bounds = (float(spec.scale[0]), float(spec.scale[1]))
     else:
         raise UsageError("the answer scale is not known: give --scale, e.g. --scale 1-10")
     if missing not in ("mean", "listwise"):

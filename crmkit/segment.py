@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from crmkit.errors import ConfigError, UsageError
-from crmkit.io.engine import Frame, attach, columns_of, connect, quote, records, sql_literal, unique_name
-from crmkit.io.options import as_date
+from crmkit.io.engine import Frame, attach, columns_of, quote, records, scratch, sql_literal, unique_name
+from crmkit.io.options import as_date, check_lang
 from crmkit.io.purchases import as_purchases
 from crmkit.io.toml import read_toml
 from crmkit.pareto import ParetoResult, abc_table_sql
@@ -218,7 +218,7 @@ class Scheme:
         fm = ", (f + m + 1) // 2 AS fm" if "r" in names else ""
         hits = ", ".join(f"{r.condition_sql()}::INTEGER AS h{i}" for i, r in enumerate(self.rules))
         order = ", ".join(n if n in ("r", "f", "m") else f"{n} DESC" for n in names)
-        con = connect()
+        con = scratch()
         try:
             grid = con.sql(
                 f"SELECT {', '.join(names)}, {hits} FROM (SELECT *{fm} FROM {', '.join(tables)}) ORDER BY {order}"
@@ -250,7 +250,7 @@ class Scheme:
         cols = {"r": np.asarray(r), "f": np.asarray(f), "m": np.asarray(m)}
         cols.update({k: np.asarray(v, dtype=bool) for k, v in (levels or {}).items()})
         cols["i"] = np.arange(cols["r"].size)
-        con = connect()
+        con = scratch()
         try:
             con.register("cells", cols)
             out = con.sql(
@@ -407,6 +407,24 @@ _GROUP_STATS = (
 )
 
 
+def parse_thresholds(value: str | tuple[float, float] | list[float]) -> tuple[float, float]:
+    """The ABC class limits from ``"0.8,0.95"`` or ``(0.8, 0.95)``: cumulative revenue shares closing A and B.
+
+    Examples
+    --------
+    >>> parse_thresholds("0.7,0.9")
+    (0.7, 0.9)
+    """
+    try:
+        parts = value.split(",") if isinstance(value, str) else list(value)
+        a, b = (float(x) for x in parts)
+    except (TypeError, ValueError):
+        raise UsageError(f"--abc must be two shares like 0.8,0.95, not {value!r}") from None
+    if not 0 < a < b <= 1:
+        raise UsageError(f"--abc needs 0 < A < B <= 1, got {value!r}")
+    return a, b
+
+
 def segment_sql(
     summary: str, rules: Scheme, *, bins: int, thresholds: tuple[float, float], lang: str, extra_columns=()
 ) -> str:
@@ -454,8 +472,8 @@ def segment_sql(
 def _segment_table(
     con, summary: str, as_of: date, *, bins: int, scheme: str, thresholds, clusters, seed, lang
 ) -> SegmentResult:
-    if lang not in ("en", "zh"):
-        raise UsageError(f"--lang must be en or zh, not {lang!r}")
+    check_lang(lang)
+    thresholds = parse_thresholds(thresholds)
     if bins not in (3, 4, 5):
         raise UsageError(f"--bins must be 3, 4 or 5, not {bins}")
     rules = load_scheme(scheme)

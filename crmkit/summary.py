@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 
 from crmkit.errors import UsageError
-from crmkit.io.engine import Frame, attach, columns_of, connect
+from crmkit.io.engine import Frame, attach, columns_of, scratch
 
 #: Length of one model-clock period in days.
 UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4, "year": 365.25}
@@ -242,7 +242,7 @@ def quantile_scores(values, bins: int = 5, *, higher_is_better: bool = True) -> 
     v = np.asarray(values, dtype=float)
     if v.size == 0:
         return np.zeros(0, dtype=np.int64)
-    con = connect()
+    con = scratch()
     try:
         con.register("vals", {"v": v, "i": np.arange(v.size)})
         table = score_table_sql("vals", "v", bins, higher_is_better=higher_is_better)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -298,7 +299,7 @@ def generate_sales(
     )
 
 
-def write_sales(sales: pd.DataFrame, path, *, header: bool = True, mode: str = "w") -> None:
+def write_sales(sales: pd.DataFrame, path, *, header: bool = True, mode: Literal["w", "a"] = "w") -> None:
     """Write a frame from :func:`generate_sales` as UTF-8 CSV with cents to 2 decimals."""
     sales.to_csv(
         path, index=False, header=header, mode=mode, encoding="utf-8", float_format="%.2f", lineterminator="\n"

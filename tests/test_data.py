@@ -287,6 +287,7 @@ def test_cdnow_ids_intact(shared_dataset):
     assert data.quality.rows_read == data.quality.rows_used == 6919
 
 
+@pytest.mark.slow
 def test_file_order_and_row_numbers_survive_parallel_scans(tmp_path):
     # Large enough for DuckDB to split the scan across threads; a bad value near the end must
     # still be reported at its own line, and rows must come back in file order.

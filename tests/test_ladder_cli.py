@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from crmkit.cli import app
@@ -14,6 +15,7 @@ runner = CliRunner()
 EX = Path(__file__).resolve().parents[1] / "examples"
 
 
+@pytest.mark.slow
 def test_ladder_with_every_input_and_report(tmp_path):
     report = tmp_path / "ladder.xlsx"
     result = runner.invoke(

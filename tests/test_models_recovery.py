@@ -75,6 +75,8 @@ def test_bgbb_recovers_its_parameters():
     model = fit_bgbb(x, t_x, n)
     assert model.n_rows_ == 22  # 6 opportunities: 22 distinct patterns
     assert_recovered(model, truth)
+    # the per-customer log-likelihoods add up to the fitted total (computed on compressed rows)
+    assert model.log_likelihood(x, t_x, n).sum() == pytest.approx(model.log_likelihood_, abs=1e-6)
 
 
 def test_gammagamma_recovers_its_parameters():

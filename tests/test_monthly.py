@@ -57,6 +57,7 @@ def test_config_errors(tmp_path):
     assert load_config(str(bad)).columns == {"customer": "会员卡号"}
 
 
+@pytest.mark.slow
 def test_full_report_history_and_idempotence(tmp_path):
     config = _config(tmp_path)
     first = runner.invoke(app, ["report", "--config", str(config), "--as-of", "2024-11-30", "-q"])
@@ -83,6 +84,7 @@ def test_full_report_history_and_idempotence(tmp_path):
     assert months == ["2024-11", "2024-12"]  # the trend holds both months, in order
 
 
+@pytest.mark.slow
 def test_check_writes_nothing_and_failed_run_keeps_last_report(tmp_path):
     config = _config(tmp_path)
     result = runner.invoke(app, ["report", "--config", str(config), "--check"])
@@ -98,6 +100,7 @@ def test_check_writes_nothing_and_failed_run_keeps_last_report(tmp_path):
     assert report.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_flag_form(tmp_path):
     out = tmp_path / "r-{yyyy}{mm}.xlsx"
     result = runner.invoke(app, ["report", str(EX / "sales.csv"), "-o", str(out), "-q", "--lang", "zh"])

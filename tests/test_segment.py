@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmkit.errors import ConfigError, UsageError
-from crmkit.segment import five_point_sql, load_scheme, quantile_scores, segment, segment_customers
-from crmkit.summary import customer_summary
+from crmkit.segment import five_point_sql, load_scheme, segment, segment_customers
+from crmkit.summary import customer_summary, quantile_scores
 
 
 def tx(rows):

@@ -289,10 +289,10 @@ def detect_columns(
         When a required role (customer id, date, and amount or quantity x price) is not found,
         listing the columns that were found and the flag to name the column.
     """
-    overrides = {k: v for k, v in (overrides or {}).items() if v}
+    given: dict[str, str] = {k: v for k, v in (overrides or {}).items() if v}
     cmap = ColumnMap()
     taken: set[str] = set()
-    for role, wanted in overrides.items():
+    for role, wanted in given.items():
         header = _resolve_override(role, wanted, headers, source)
         cmap.roles[role] = header
         taken.add(header)

@@ -67,7 +67,7 @@ def read_referrals(source: str, *, encoding: str | None = None, sheet: str | Non
         try:
             src.attach(con)
             norm = {normalise_header(h): h for h in reversed(src.headers)}
-            found = {}
+            found: dict[str, str] = {}
             for role, aliases in (("referrer_id", _REFERRER), ("referred_id", _REFERRED)):
                 header = next((norm[a] for a in aliases if a in norm and norm[a] not in found.values()), None)
                 if header is None:

@@ -179,6 +179,8 @@ class PurchaseData:
         number of rows after it, which the analysis leaves out."""
         if as_of is None:
             as_of = self.quality.last_date
+            # read_purchases raises DataError when no row is usable, so a PurchaseData has a last date
+            assert as_of is not None, "PurchaseData without a last purchase date"
         self.quality.as_of = as_of
         self.quality.after_as_of = self.con.sql(
             f"SELECT count(*) FROM tx WHERE date > DATE '{as_of.isoformat()}'"
@@ -216,7 +218,7 @@ def _returns_as_status(con, src: Source, overrides):
     """Read a table's boolean ``is_return`` column as a return status (merged into any status column)."""
     from crmkit.io.columns import detect_columns as _detect
 
-    roles = _detect([h for h in src.headers if h != "is_return"], overrides, source=src.display).roles
+    roles = _detect(src.headers, overrides, source=src.display).roles
     status = roles.get("status")
     flag = "coalesce(TRY_CAST(is_return AS BOOLEAN), false)"
     other = f"CAST({quote(status)} AS VARCHAR)" if status else "NULL"

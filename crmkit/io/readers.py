@@ -107,7 +107,7 @@ def transcode_to_utf8(path: str, encoding: str, workdir: str, *, gz: bool, displ
     line = 1
     try:
         with opener(path, "rb") as raw, os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            reader = codecs.getreader(encoding)(raw, errors="strict")
+            reader = codecs.getreader(encoding)(raw, "strict")  # errors: raise on undecodable bytes
             while True:
                 chunk = reader.read(1 << 22)
                 if not chunk:

@@ -27,6 +27,7 @@ def read_toml(name: str, *, flag: str, what: str, package: str | None = None, bu
         The file cannot be read or is not valid TOML (the message carries TOML's line and column).
     """
     if name in builtins:
+        assert package is not None, "read_toml: built-in names need the package they are read from"
         text = resources.files(package).joinpath(f"{name}.toml").read_text(encoding="utf-8")
         source = f"{name}.toml"
     else:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from crmkit.io.engine import records
 from crmkit.io.options import as_date, check_lang
 from crmkit.ladder.placement import LadderResult, ladder, transactions_frame
 from crmkit.ladder.rules import RANK, RUNGS, load_rules
@@ -193,33 +194,15 @@ class LadderComparison:
         return {
             "as_of": self.as_of.isoformat(),
             "compare_to": self.compare_to.isoformat(),
-            "distribution": _records(self.after.distribution),
-            "stages": _records(self.after.stages),
+            "distribution": records(self.after.distribution),
+            "stages": records(self.after.stages),
             "migration": {
                 str(rung): {str(col): int(n) for col, n in row.items()} for rung, row in self.matrix.iterrows()
             },
-            "movements": _records(self.summary),
+            "movements": records(self.summary),
             "notes": list(self.notes),
-            "people": _records(self.after.people),
+            "people": records(self.after.people),
         }
-
-
-def _plain(value: Any) -> Any:
-    """A cell as a JSON value: None for NaN / NA / NaT, ISO text for dates, Python numbers for numpy ones."""
-    import pandas as pd
-
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
-def _records(frame) -> list[dict[str, Any]]:
-    columns = [str(c) for c in frame.columns]
-    return [dict(zip(columns, map(_plain, row))) for row in frame.itertuples(index=False, name=None)]
 
 
 def _is_path(value: Any) -> bool:

@@ -416,6 +416,20 @@ class LadderResult:
     lang: str = "en"
     model: dict | None = None
 
+    def to_dict(self) -> dict:
+        """Everything as JSON-ready values; ``people`` is what ``crmkit ladder -f json`` writes."""
+        from crmkit.io.engine import records
+
+        return {
+            "as_of": self.as_of.isoformat(),
+            "lang": self.lang,
+            "model": self.model,
+            "notes": list(self.notes),
+            "distribution": records(self.distribution),
+            "stages": records(self.stages),
+            "people": records(self.people),
+        }
+
 
 def transactions_frame(transactions):
     """Purchases as the cleaned pandas frame the ladder works on, and the last purchase date.

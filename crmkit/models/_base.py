@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import ClassVar, Protocol
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -149,6 +151,16 @@ class FittedModel(Estimator):
         return f"{type(self).__name__}({text})"
 
 
+class NegLogLik(Protocol):
+    """A negative log-likelihood over the log-parameters: ``theta -> (value, gradient)``."""
+
+    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]: ...
+
+
+#: Builds a :class:`NegLogLik` from the compressed rows ``(x, t_x, T)`` and their counts.
+NegLogLikFactory = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], NegLogLik]
+
+
 class RepeatBuyingModel(FittedModel):
     """Base of the continuous-time models fitted on (x, t_x, T): BG/NBD, MBG/NBD, Pareto/NBD.
 
@@ -158,7 +170,7 @@ class RepeatBuyingModel(FittedModel):
     its two starting guesses (:meth:`_guesses`).
     """
 
-    _neg_log_lik = None
+    _neg_log_lik: ClassVar[NegLogLikFactory | None] = None
     _unidentified = "purchase rate and dropout"
     _hint = ""
 

@@ -92,10 +92,9 @@ class BetaGeoBetaBinomModel(FittedModel):
 
     def log_likelihood(self, x, t_x, n) -> np.ndarray:
         """Each customer's log-likelihood (FHS 2010, the likelihood of section 2, in log space)."""
-        params = self._values()
+        alpha, beta, gamma, delta = self._values()
         x, t_x, n = _check_bgbb(x, t_x, n)
-        log_terms = _log_terms(*params, x, t_x, n)
-        return _logsumexp_rows(log_terms)
+        return _logsumexp_rows(_log_terms(alpha, beta, gamma, delta, x, t_x, n))
 
     def p_alive(self, x, t_x, n) -> np.ndarray:
         """Probability each customer is still active at opportunity ``n + 1`` (FHS 2010, appendix):

@@ -109,18 +109,18 @@ def resolve_date(text: str | None, today: date | None, last_purchase: date) -> d
     if text is None or text == "last-purchase":
         return last_purchase
     word = str(text).strip().lower()
-    if today is None and word in ("today", "yesterday", "last-month-end", "month-end"):
-        raise UsageError(
-            f"as-of {text!r} counts from today: pass today=date.today() (the library never reads the clock)"
-        )
-    if word == "today":
-        return today
-    if word == "yesterday":
-        return today - timedelta(days=1)
-    if word == "last-month-end":
-        return today.replace(day=1) - timedelta(days=1)
-    if word == "month-end":
-        return today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    if word in ("today", "yesterday", "last-month-end", "month-end"):
+        if today is None:
+            raise UsageError(
+                f"as-of {text!r} counts from today: pass today=date.today() (the library never reads the clock)"
+            )
+        if word == "today":
+            return today
+        if word == "yesterday":
+            return today - timedelta(days=1)
+        if word == "last-month-end":
+            return today.replace(day=1) - timedelta(days=1)
+        return today.replace(day=calendar.monthrange(today.year, today.month)[1])  # month-end
     try:
         return date.fromisoformat(word)
     except ValueError:

@@ -8,6 +8,7 @@ headline numbers in a SQLite history next to the report, so the Overview can sho
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -84,7 +85,9 @@ def run_monthly(config: ReportConfig, *, today: date | None = None, read_options
         "order_id": config.columns.get("order_id"),
     }
     data = read_purchases(config.sales, columns=columns, **(read_options or {}))
-    as_of = resolve_date(config.as_of, today, data.quality.last_date)
+    last_purchase = data.quality.last_date
+    assert last_purchase is not None, "read_purchases raises DataError when no row is usable"
+    as_of = resolve_date(config.as_of, today, last_purchase)
     data.resolve_as_of(as_of)
     output = render_path(config.output, as_of)
     seg = segment(
@@ -246,7 +249,7 @@ def report(
 
     if config:
         settings = load_config(config)
-    elif sales and output:
+    elif sales is not None and output:
         settings = ReportConfig(sales=sales, output=output)
     else:
         raise UsageError("give --config crmkit.toml, or a purchase export and -o FILE.xlsx")
@@ -264,7 +267,8 @@ def report(
     check_lang(settings.lang)
     result = run_monthly(settings, today=today)
     if not check:
-        write_monthly_report(
-            result, lang=settings.lang, protect=[settings.sales, settings.survey, settings.members, settings.referrals]
-        )
+        inputs = (settings.sales, settings.survey, settings.members, settings.referrals)
+        # a table handed in as `sales` is no file to protect
+        protect = [path for path in inputs if isinstance(path, (str, os.PathLike))]
+        write_monthly_report(result, lang=settings.lang, protect=protect)
     return result

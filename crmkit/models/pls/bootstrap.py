@@ -85,7 +85,7 @@ def bootstrap(model, X, n=1000, *, seed=0, level=0.95, scale=None) -> PLSBootstr
     Z = (data - mean) / sd
     rng = np.random.default_rng(seed)
     R, boot_mean, boot_sd = _resample_correlations(Z, n, rng)
-    w0 = np.broadcast_to(model.weights_.to_numpy()[design.rows, design.item_construct], (n, len(design.items)))
+    w0 = np.broadcast_to(model.weights_.to_numpy()[design.rows, design.item_construct], (int(n), len(design.items)))
     with np.errstate(invalid="ignore", divide="ignore"):
         try:
             w, _, converged = _iterate(R, design, w0, model.scheme, model.tol, model.max_iter)

@@ -37,11 +37,17 @@ class _ChartSpec:
     height: float = 8.0
 
 
+def _ref(ref) -> tuple[int, int, int, int]:
+    """One reference ``(min_col, min_row, max_col, max_row)`` as plain ints."""
+    min_col, min_row, max_col, max_row = ref
+    return int(min_col), int(min_row), int(max_col), int(max_row)
+
+
 def _refs(data_ref) -> tuple[tuple[int, int, int, int], ...]:
     """One reference or a sequence of them, as a tuple of references."""
     if len(data_ref) == 4 and all(isinstance(n, (int, np.integer)) for n in data_ref):
-        return (tuple(int(n) for n in data_ref),)
-    return tuple(tuple(int(n) for n in ref) for ref in data_ref)
+        return (_ref(data_ref),)
+    return tuple(_ref(ref) for ref in data_ref)
 
 
 def _build_chart(spec: _ChartSpec, worksheet, translate: Callable[[str], str]):

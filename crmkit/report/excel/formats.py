@@ -12,6 +12,7 @@ import math
 import re
 import unicodedata
 from decimal import Decimal
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -160,7 +161,7 @@ def _dates_to_serial(series: pd.Series) -> pd.Series:
 
 def _scalar_date_serial(value) -> float | None:
     stamp = pd.Timestamp(value)
-    if stamp is pd.NaT:
+    if pd.isna(stamp):  # pd.Timestamp(None or NaN) is NaT, though pandas-stubs type it as Timestamp
         return None
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)
@@ -222,7 +223,8 @@ def _prepare_column(name: str, series: pd.Series) -> tuple[pd.Series, str]:
     if kind == "date":
         return _dates_to_serial(series), kind
     if pd.api.types.is_timedelta64_dtype(series.dtype):
-        return series / pd.Timedelta(days=1), "float"
+        # the dtype check narrows the values, which the stubs cannot follow
+        return cast("pd.Series[pd.Timedelta]", series) / pd.Timedelta(days=1), "float"
     if kind == "text":
         inferred = pd.api.types.infer_dtype(series, skipna=True)
         if inferred in ("date", "datetime", "datetime64"):
@@ -280,6 +282,7 @@ def _column_width(header: str, series: pd.Series, kind: str, fmt: str) -> float:
     width = _display_width(header) + 3  # room for the autofilter's drop-down button
     if len(series) == 0:
         return width
+    data: float
     if kind == "date" or fmt == FMT_DATE:
         data = 10
     elif fmt == FMT_SHARE:
@@ -305,7 +308,8 @@ def _column_width(header: str, series: pd.Series, kind: str, fmt: str) -> float:
         try:
             chars = series.str.len()
             # CJK characters take 3 UTF-8 bytes and two columns: +1 column per extra 2 bytes
-            extra = (series.str.encode("utf-8").str.len() - chars) / 2
+            # (pandas-stubs give .str.len() to str values only; it counts bytes as well)
+            extra = (series.str.encode("utf-8").str.len() - chars) / 2  # type: ignore[misc]
             data = float((chars + extra).max())
         except (AttributeError, TypeError):
             data = float(series.astype(str).str.len().max())

@@ -14,8 +14,9 @@ import copy
 import functools
 import heapq
 import io
+import itertools
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape as _xml_escape
 
@@ -55,22 +56,16 @@ def _merged_rows(blocks: Sequence[_Block]) -> Iterator[tuple[int, list]]:
 
     streams = [located(block) for block in sorted(blocks, key=lambda b: (b.first_row, b.first_col))]
     merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda item: item[0])
-    current, segments = None, []
-    for row, first_col, values, styles in merged:
-        if row != current:
-            if segments:
-                yield current, sorted(segments, key=lambda s: s[0]) if len(segments) > 1 else segments
-            current, segments = row, []
-        segments.append((first_col, values, styles))
-    if segments:
-        yield current, sorted(segments, key=lambda s: s[0]) if len(segments) > 1 else segments
+    for row, items in itertools.groupby(merged, key=lambda item: item[0]):
+        segments = [(first_col, values, styles) for _, first_col, values, styles in items]
+        yield row, sorted(segments, key=lambda s: s[0]) if len(segments) > 1 else segments
 
 
 # --- cell writers ------------------------------------------------------------------------
 class _Styles:
     """Cell styles by ``(number_format, bold)``: openpyxl's style array and its workbook id."""
 
-    def __init__(self, worksheet):
+    def __init__(self, worksheet) -> None:
         self._worksheet = worksheet
         self._cache: dict[tuple[str, bool], tuple[int, object]] = {}
 
@@ -153,7 +148,7 @@ def _use_raw_rows(worksheet) -> bool:
     return _FAST_ROWS and _raw_rows_supported() and getattr(worksheet, "_rows", "x") is None
 
 
-def _sheet_data(worksheet) -> Iterator[None]:
+def _sheet_data(worksheet) -> Generator[None, str, None]:
     """Stand-in for ``WriteOnlyWorksheet._write_rows`` taking ready ``<row>`` XML strings.
 
     It mirrors openpyxl's own generator: open ``<sheetData>`` in the sheet's XML stream,

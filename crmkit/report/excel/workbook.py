@@ -233,7 +233,7 @@ class ReportWorkbook:
         prepared: list[tuple[int, list, list]] = []
         # a long title may spill over the value column; only its first 30 characters count
         label_width = min(_display_width(self.label(title)), 30) if title else 0
-        value_width = 0
+        value_width: float = 0
         if title:
             prepared.append((start_row, [_clean_text(self.label(title))], [_HEADER_STYLE]))
         for offset, (key, value) in enumerate(pairs):

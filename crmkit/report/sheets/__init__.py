@@ -31,7 +31,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crmkit.errors import UsageError
 from crmkit.report.excel import ReportWorkbook
@@ -60,7 +60,8 @@ __all__ = [
 
 # A result exists only once its class's module is imported, so classes are looked up in
 # sys.modules rather than imported: writing a segment report never loads the CLV models.
-_RESULT_SHEETS: tuple[tuple[str, str, Callable[[ReportWorkbook, object], None]], ...] = (
+# Each function takes a result of the class named beside it (checked at run time, hence Any).
+_RESULT_SHEETS: tuple[tuple[str, str, Callable[[ReportWorkbook, Any], None]], ...] = (
     ("crmkit.segment", "SegmentResult", add_segment_sheets),
     ("crmkit.clv", "ClvResult", add_clv_sheets),
     ("crmkit.satisfaction", "SatisfactionResult", add_satisfaction_sheets),

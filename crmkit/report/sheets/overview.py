@@ -84,8 +84,9 @@ def add_overview_sheet(
     sheet = "sheet:overview"
     rows = [("as_of", as_of)] + [(key, value) for key, value in headline.items() if value is not None]
     # the ladder distribution, top rung first, as the loyalty part of the overview
-    rows += [(row.rung_label, row.share) for row in distribution.iloc[::-1].itertuples()]
-    formats = {**_HEADLINE_FORMATS, **{row.rung_label: "0.0%" for row in distribution.itertuples()}}
+    top_first = distribution.iloc[::-1]
+    rows += list(zip(top_first["rung_label"], top_first["share"]))
+    formats = {**_HEADLINE_FORMATS, **dict.fromkeys(distribution["rung_label"], "0.0%")}
     overview = book.add_key_values(sheet, rows, title="title:overview", number_formats=formats)
     span = book.add_table(
         sheet, trend, title="title:trend", start_row=overview.last_row + 3, freeze_header=False, autofilter=False
