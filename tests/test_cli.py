@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from contracts import SEGMENT_CUSTOMER_COLUMNS
 from typer.testing import CliRunner
 
 from crmkit.cli import app
@@ -49,17 +50,7 @@ def test_segment_csv_stable_columns(write):
     result = run("segment", path, "--format", "csv", "--as-of", "2024-03-31")
     assert result.exit_code == 0, result.stderr
     frame = pd.read_csv(io.StringIO(result.stdout), dtype={"customer_id": str})
-    assert list(frame.columns[:9]) == [
-        "customer_id",
-        "recency_days",
-        "frequency",
-        "monetary",
-        "r_score",
-        "f_score",
-        "m_score",
-        "segment",
-        "pareto_class",
-    ]
+    assert list(frame.columns[:9]) == SEGMENT_CUSTOMER_COLUMNS[:9]
     assert frame["customer_id"].tolist()[:3] == ["0001", "0002", "0003"]
     row = frame.set_index("customer_id").loc["0001"]
     assert row.frequency == 2 and row.monetary == 150 and row.recency_days == 30

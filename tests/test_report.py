@@ -8,6 +8,7 @@ import os
 import openpyxl
 import pandas as pd
 import pytest
+from contracts import SEGMENT_CUSTOMER_COLUMNS
 from openpyxl.chart import BarChart, ScatterChart
 
 from crmkit.errors import OutputError, UsageError
@@ -19,26 +20,7 @@ from crmkit.report.sheets import add_segment_sheets, write_report
 from crmkit.segment import SegmentResult
 
 AS_OF = dt.date(2024, 6, 30)
-CUSTOMER_COLUMNS = [
-    "customer_id",
-    "recency_days",
-    "frequency",
-    "monetary",
-    "r_score",
-    "f_score",
-    "m_score",
-    "segment",
-    "pareto_class",
-    "rfm_score",
-    "segment_label",
-    "action",
-    "first_purchase",
-    "last_purchase",
-    "tenure_days",
-    "avg_order_value",
-    "gross_revenue",
-    "returns",
-]
+CUSTOMER_COLUMNS = SEGMENT_CUSTOMER_COLUMNS
 SEGMENT_COLUMNS = [
     "segment",
     "segment_label",

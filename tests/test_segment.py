@@ -7,6 +7,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from contracts import SEGMENT_CUSTOMER_COLUMNS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -190,17 +191,7 @@ def test_segment_end_to_end_tables_add_up():
     t = _sample_transactions()
     result = segment(t, date(2024, 12, 31), clusters=3, seed=7)
     c = result.customers
-    assert list(c.columns[:9]) == [
-        "customer_id",
-        "recency_days",
-        "frequency",
-        "monetary",
-        "r_score",
-        "f_score",
-        "m_score",
-        "segment",
-        "pareto_class",
-    ]
+    assert list(c.columns[:9]) == SEGMENT_CUSTOMER_COLUMNS[:9]
     assert c["customer_id"].str.len().eq(5).all()
     seg = result.segments
     assert seg["customers"].sum() == len(c) == result.headline["customers"]

@@ -36,11 +36,7 @@ def add_retention_sheets(book: ReportWorkbook, result: RetentionResult) -> None:
         ("repeat_rate", True),
         ("churn_rate", True),
     ):
-        table = getattr(result, name)
-        frame = table.copy()
-        frame.columns = [f"k{c}" for c in frame.columns]
-        frame.insert(0, "cohort_size", result.cohort_size.reindex(frame.index).to_numpy())
-        frame = frame.rename_axis("cohort").reset_index()
+        frame = result.wide(name)
         formats = {c: ("0.0%" if share else "#,##0") for c in frame.columns if c.startswith("k")}
         span = book.add_table(
             sheet,

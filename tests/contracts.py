@@ -1,0 +1,8 @@
+"""Stable output contracts, written out once for the tests (never taken from the code they check)."""
+
+#: ``crmkit segment``'s per-customer columns, in order (README, "Per-customer columns (stable)").
+SEGMENT_CUSTOMER_COLUMNS = [
+    "customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment",
+    "pareto_class", "rfm_score", "segment_label", "action", "first_purchase", "last_purchase", "tenure_days",
+    "avg_order_value", "gross_revenue", "returns",
+]  # fmt: skip
