@@ -23,6 +23,8 @@ import typer
 from crmkit import __version__
 from crmkit.errors import CrmkitError, UsageError
 from crmkit.io.options import ReadOptions
+from crmkit.report import interrupts
+from crmkit.report.files import OutputPlan, Target, output_errors
 from crmkit.report.messages import say, say_read, status
 
 app = typer.Typer(
@@ -109,6 +111,12 @@ _READING = (
         False,
         None,
     ),
+    (
+        "date_range",
+        _input_option("--date-range", "Accepted purchase dates FIRST..LAST (default 1900-01-01..2100-12-31)."),
+        None,
+        None,
+    ),
 )
 AsOfOpt = Annotated[
     Optional[str],
@@ -162,8 +170,8 @@ def _errors(debug: bool):
         say(f"crmkit: error: {exc}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        say("crmkit: interrupted")
-        raise typer.Exit(130) from None
+        interrupts.announce(say)
+        raise typer.Exit(interrupts.EXIT_INTERRUPTED) from None
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as line-oriented Unix tools do.
         with contextlib.suppress(OSError):
@@ -203,10 +211,11 @@ class Output:
 
 @dataclass
 class Run:
-    """How to run: ``--quiet`` (no messages on stderr) and ``--debug`` (a traceback instead of one error line)."""
+    """How to run: ``--quiet``, ``--debug`` (a traceback instead of one error line), the run's ``OutputPlan``."""
 
     quiet: bool = False
     debug: bool = False
+    plan: Any = None
 
 
 #: Option groups a command declares as one parameter: the parameters typer shows in its place
@@ -238,7 +247,8 @@ def _options(command):
     Shared options are declared once, in :data:`_GROUPS`; typer shows them where the group's
     parameter stands, and the command receives them as one checked object (``read`` is the
     :class:`~crmkit.io.options.ReadOptions` the library takes). The command body runs inside
-    :func:`_errors`, so a library error is one stderr line and its exit code.
+    :func:`_errors`, so a library error is one stderr line and its exit code, and receives as
+    ``run.plan`` the run's :class:`~crmkit.report.files.OutputPlan`, committed when it returns.
     """
     signature = inspect.signature(command, eval_str=True)
     params, groups = [], []
@@ -254,10 +264,11 @@ def _options(command):
 
     @functools.wraps(command)
     def guarded(**kwargs):
-        with _errors(kwargs.get("debug", False)):
+        with _errors(kwargs.get("debug", False)), interrupts.as_interrupt(), output_errors(), OutputPlan() as plan:
             for group in groups:
                 fields, build = _GROUPS[group]
                 kwargs[group] = build(**{name: kwargs.pop(name) for name, _, _ in fields})
+            kwargs["run"].plan = plan
             return command(**kwargs)
 
     guarded.__signature__ = signature.replace(parameters=params)
@@ -283,21 +294,24 @@ def _output_format(lang: str, output: str | None, fmt: str | None) -> str:
     return format_for(output, fmt, sys.stdout.isatty())
 
 
-def _table_to_terminal(output: str | None) -> None:
-    if output and output != "-":
+def _outputs(plan: OutputPlan, out: Output, fmt: str, *inputs) -> tuple[Target | None, Target | None]:
+    """Check the outputs before the data is read: the rows' target (None for a table) and the report's."""
+    plan.protect(*inputs)
+    if fmt == "table" and out.output and out.output != "-":
         raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
+    return None if fmt == "table" else plan.add(out.output), plan.add(out.report) if out.report else None
 
 
-def _write_report(path: str | None, *results, lang: str, protect, quiet: bool, quality=None) -> None:
-    """``--report FILE.xlsx``: the results' sheets in one workbook, written atomically."""
-    if not path:
+def _write_report(target: Target | None, *results, lang: str, quiet: bool, quality=None) -> None:
+    """``--report FILE.xlsx``: the results' sheets in one workbook, put in place with the other outputs."""
+    if target is None:
         return
     from crmkit.report.sheets import write_report
 
     with status("Writing the report…", quiet):
-        write_report(path, *results, quality=quality, lang=lang, protect=protect)
+        write_report(target, *results, quality=quality, lang=lang)
     if not quiet:
-        say(f"crmkit: report written to {path}")
+        target.plan.on_commit(say, f"crmkit: report written to {target.path}")
 
 
 @app.command()
@@ -330,6 +344,7 @@ def segment(
 
     fmt = _output_format(out.lang, out.output, out.format)
     thresholds = parse_thresholds(abc)  # before the export is read: a typo fails at once
+    rows_to, report_to = _outputs(run.plan, out, fmt, input)
     data, as_of_date = _read(input, read, as_of, run.quiet, keep=("order_id",) if occasion == "order" else ())
     with status("Segmenting…", run.quiet):
         result = run_segment(
@@ -347,11 +362,10 @@ def segment(
     data.quality.customers = result.headline["customers"]
     say_read(data.quality, as_of, run.quiet, notes=data.quality.notes, warnings=result.warnings)
     if fmt == "table":
-        _table_to_terminal(out.output)
         render_segments(result)
     else:
-        write_frame(result.customer_rows, fmt, out.output, protect=[input], lang=out.lang)
-    _write_report(out.report, result, quality=data.quality, lang=out.lang, protect=[input], quiet=run.quiet)
+        write_frame(result.customer_rows, fmt, rows_to, lang=out.lang)
+    _write_report(report_to, result, quality=data.quality, lang=out.lang, quiet=run.quiet)
 
 
 @app.command()
@@ -394,6 +408,8 @@ def clv(
     from crmkit.report.terminal import render_clv
 
     fmt = _output_format(out.lang, out.output, out.format)
+    rows_to, report_to = _outputs(run.plan, out, fmt, input, referrals)
+    params_to = run.plan.add(params_out) if params_out else None
     data, as_of_date = _read(input, read, as_of, run.quiet, keep=("order_id", "margin"))
     referral_rows = None
     if referrals:
@@ -417,18 +433,14 @@ def clv(
         )
     data.quality.customers = len(result.customers)
     say_read(data.quality, as_of, run.quiet, notes=data.quality.notes, warnings=result.warnings)
-    inputs = [input, referrals]
     if fmt == "table":
-        _table_to_terminal(out.output)
         render_clv(result, out.lang)
     else:
-        write_frame(result.customers, fmt, out.output, protect=inputs, lang=out.lang)
-    if params_out:
+        write_frame(result.customers, fmt, rows_to, lang=out.lang)
+    if params_to:
         parameters = result.to_dict()
-        write_json_file(
-            params_out, {"model": parameters["model"], "spend_model": parameters["spend_model"]}, protect=inputs
-        )
-    _write_report(out.report, result, quality=data.quality, lang=out.lang, protect=inputs, quiet=run.quiet)
+        write_json_file(params_to, {"model": parameters["model"], "spend_model": parameters["spend_model"]})
+    _write_report(report_to, result, quality=data.quality, lang=out.lang, quiet=run.quiet)
 
 
 @app.command()
@@ -450,6 +462,9 @@ def satisfaction(
         Optional[str], typer.Option("--nps", help="0-10 recommend column (default: found by name).")
     ] = None,
     csat_col: Annotated[Optional[str], typer.Option("--csat", help="CSAT column (default: found by name).")] = None,
+    csat_scale: Annotated[
+        Optional[str], typer.Option("--csat-scale", help="CSAT scale, e.g. 1-7 (default: the model's, else 1-5).")
+    ] = None,
     ces_col: Annotated[
         Optional[str], typer.Option("--ces", help="Customer-effort column (default: found by name).")
     ] = None,
@@ -472,6 +487,9 @@ def satisfaction(
     from crmkit.satisfaction import analyse_survey
 
     fmt = _output_format(out.lang, out.output, out.format)
+    if fmt == "xlsx" and (not out.output or out.output == "-"):
+        raise UsageError("--format xlsx needs -o FILE.xlsx")
+    rows_to, report_to = _outputs(run.plan, out, fmt, input)
     with status(f"Reading {input}…", run.quiet):
         frame, first_row = read_survey(input, encoding=encoding, sheet=sheet, delimiter=delimiter)
     with status("Estimating…", run.quiet):
@@ -486,6 +504,7 @@ def satisfaction(
             by=by,
             nps_column=nps_col,
             csat_column=csat_col,
+            csat_scale=csat_scale,
             ces_column=ces_col,
             gap_tolerance=gap_tolerance,
             first_row=first_row,
@@ -496,17 +515,14 @@ def satisfaction(
         for warning in result.warnings:
             say(f"crmkit: warning: {warning}")
     if fmt == "table":
-        _table_to_terminal(out.output)
         render_satisfaction(result, out.lang)
     elif fmt == "json":
-        write_json_file(out.output, result.to_dict(), protect=[input])
+        write_json_file(rows_to, result.to_dict())
     elif fmt == "xlsx":
-        if not out.output or out.output == "-":
-            raise UsageError("--format xlsx needs -o FILE.xlsx")
-        _write_report(out.output, result, lang=out.lang, protect=[input], quiet=True)
+        _write_report(rows_to, result, lang=out.lang, quiet=True)
     else:
-        write_frame(result.respondents, fmt, out.output, protect=[input], lang=out.lang)
-    _write_report(out.report, result, lang=out.lang, protect=[input], quiet=run.quiet)
+        write_frame(result.respondents, fmt, rows_to, lang=out.lang)
+    _write_report(report_to, result, lang=out.lang, quiet=run.quiet)
 
 
 @app.command()
@@ -536,17 +552,17 @@ def retention(
     from crmkit.retention import cohort_retention
 
     fmt = _output_format(out.lang, out.output, out.format)
+    rows_to, report_to = _outputs(run.plan, out, fmt, input)
     data, as_of_date = _read(input, read, as_of, run.quiet, keep=("order_id",) if occasion == "order" else ())
     result = cohort_retention(data, as_of_date, period=period, occasion=occasion, include_partial=include_partial)
     say_read(data.quality, as_of, run.quiet)
     if fmt == "table":
-        _table_to_terminal(out.output)
         render_retention(result, out.lang)
     elif fmt == "json":
-        write_json_file(out.output, result.to_dict(), protect=[input])
+        write_json_file(rows_to, result.to_dict())
     else:
-        write_frame(result.wide("retention"), fmt, out.output, protect=[input], sheet="sheet:retention", lang=out.lang)
-    _write_report(out.report, result, lang=out.lang, protect=[input], quiet=run.quiet)
+        write_frame(result.wide("retention"), fmt, rows_to, sheet="sheet:retention", lang=out.lang)
+    _write_report(report_to, result, lang=out.lang, quiet=run.quiet)
 
 
 @app.command()
@@ -585,6 +601,7 @@ def ladder(
 
     fmt = _output_format(out.lang, out.output, out.format)
     rule_set = load_rules(rules) if rules else None  # a bad rules file fails before the export is read
+    rows_to, report_to = _outputs(run.plan, out, fmt, input, survey, members, referrals)
     data, as_of_date = _read(input, read, as_of, run.quiet, keep=())
     earlier = _parse_date(compare_to, "--compare-to") if compare_to else None
     with status("Placing customers on the ladder…", run.quiet):
@@ -601,13 +618,11 @@ def ladder(
             encoding=read.encoding,
         )
     say_read(data.quality, as_of, run.quiet, notes=ladders.notes)
-    inputs = [input, survey, members, referrals]
     if fmt == "table":
-        _table_to_terminal(out.output)
         render_ladder(ladders.before, ladders.after, ladders.matrix, out.lang)
     else:
-        write_frame(ladders.after.people, fmt, out.output, protect=inputs, lang=out.lang)
-    _write_report(out.report, ladders, lang=out.lang, protect=inputs, quiet=run.quiet)
+        write_frame(ladders.after.people, fmt, rows_to, lang=out.lang)
+    _write_report(report_to, ladders, lang=out.lang, quiet=run.quiet)
 
 
 @app.command("report")
@@ -663,6 +678,7 @@ def monthly_report(
             lang=lang,
             today=date.today(),
             check=check,
+            plan=run.plan,
         )
     if run.quiet:
         return
@@ -670,12 +686,13 @@ def monthly_report(
         say(f"crmkit: check passed: {result.quality.one_line()}; would write {result.output} and {result.history}")
         return
     say(f"crmkit: {result.quality.one_line()}")
-    say(f"crmkit: report written to {result.output}; history {result.history}")
+    run.plan.on_commit(say, f"crmkit: report written to {result.output}; history {result.history}")
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: SIGINT and SIGTERM end a run as ``crmkit: interrupted``, exit 130."""
+    with interrupts.catch_signals(say):
+        app()
 
 
 if __name__ == "__main__":

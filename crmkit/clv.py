@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crmkit.errors import UsageError
+from crmkit.errors import FitError, UsageError
 from crmkit.io.engine import Frame, attach, columns_of, records
 from crmkit.io.options import as_date
 from crmkit.io.purchases import as_purchases
@@ -42,6 +42,12 @@ _DURATION_UNIT = {"d": "day", "w": "week", "m": "month", "q": "quarter", "y": "y
 MODELS = ("bgnbd", "pnbd", "mbgnbd", "bgbb")
 #: Fewer repeat buyers than this and no model is fitted: the historical value is used instead.
 MIN_REPEAT_BUYERS = 20
+#: ``value_method`` suffix when the Gamma-Gamma fit failed and spend is each customer's average order value.
+MEAN_SPEND = "mean spend"
+#: Longest span a CLV run models: history (first purchase to as-of date), horizon or holdout. The
+#: models' likelihoods and the tracking curve step period by period, so a span of millennia (an
+#: as-of date typed 8999) would run for hours; two centuries is the default purchase-date range.
+MAX_SPAN_YEARS = 200
 #: P(alive) limits of the churn-risk bands: high risk below the first, low risk from the second.
 RISK_BANDS = (0.3, 0.7)
 
@@ -221,9 +227,25 @@ def fit_transaction_model(summary, name: str = "bgnbd", *, min_repeat_buyers: in
     return _transaction_model(name).fit(*_history(summary, name))
 
 
-def _fit(name: str, summary, warnings: list):
-    """The fitted transaction model, or None (with a warning) when there are too few repeat buyers."""
-    model = fit_transaction_model(summary, name)
+def _fit(name: str, summary, warnings: list, *, fallback: bool = True):
+    """The fitted transaction model, or None (with a warning) when there are too few repeat buyers.
+
+    With ``fallback``, a fit that fails (a few ids holding most purchases, such as a shop's shared
+    walk-in id, can drive BG/NBD's ``a`` to a boundary) also gives None and a warning, so the run
+    reports the historical value instead of refusing a valid export.
+    """
+    from crmkit.errors import FitError
+
+    try:
+        model = fit_transaction_model(summary, name)
+    except FitError as exc:
+        if not fallback:
+            raise
+        warnings.append(
+            f"the {name} fit failed ({exc.message}); CLV is the historical value (average order "
+            "value x purchase rate x margin x horizon)"
+        )
+        return None
     if model is None:
         warnings.append(
             f"only {repeat_buyers(summary)} repeat buyer(s): too few to fit {name}; CLV is the "
@@ -264,7 +286,7 @@ def _holdout(transactions, con_source, name, unit, occasion, calibration_end: da
 
     con, source = con_source
     cal = repeat_summary(transactions, calibration_end, unit=unit, occasion=occasion, discrete=name == "bgbb")
-    model = _fit(name, cal, [])
+    model = _fit(name, cal, [], fallback=False)
     if model is None:
         raise UsageError("too few repeat buyers before the calibration end to validate a model")
     days = (end - calibration_end).days
@@ -424,11 +446,22 @@ def customer_lifetime_value(
         raise UsageError(f"--margin is a share such as 0.3, not {margin}")
     if not 0 <= credit_share <= 1:
         raise UsageError(f"--credit-share is a share between 0 and 1, not {credit_share}")
+    max_days = MAX_SPAN_YEARS * 365.25
+    for flag, span in (("--horizon", horizon), ("--holdout", holdout)):
+        if span and parse_duration(span) > max_days:
+            raise UsageError(f"{flag} {span} is longer than the {MAX_SPAN_YEARS} years a CLV run models")
     horizon_periods = parse_duration(horizon) / UNIT_DAYS[unit]
     rate = period_rate(discount, unit)
     warnings: list[str] = []
     transactions = as_purchases(transactions)
     as_of = transactions.resolve_as_of(None if as_of is None else as_date(as_of))
+    first = transactions.quality.first_date
+    if first is not None and (as_of - first).days > max_days:
+        raise UsageError(
+            f"the as-of date {as_of} is {(as_of - first).days / 365.25:,.0f} years after the first purchase "
+            f"({first}): a CLV run models at most {MAX_SPAN_YEARS} years",
+            hint="check --as-of",
+        )
     if calibration_end is not None:
         calibration_end = as_date(calibration_end, "calibration_end")
     con_source = attach(transactions)
@@ -463,6 +496,8 @@ def customer_lifetime_value(
         method = np.full(n, "historical", dtype=object)
 
     spend_record, spend = _spend(summary, warnings)
+    if spend_record is not None and spend_record["model"] == MEAN_SPEND:
+        method = np.asarray([f"{m}, {MEAN_SPEND}" for m in method], dtype=object)
     if margin is not None:
         margin_rate = np.full(n, float(margin))
     elif "margin_rate" in summary.columns:
@@ -540,7 +575,16 @@ def _spend(summary, warnings: list):
             "customer's average order value"
         )
         return None, np.clip(average, 0, None)
-    gg = models.GammaGammaModel().fit(x[fit_rows], m[fit_rows])
+    try:
+        gg = models.GammaGammaModel().fit(x[fit_rows], m[fit_rows])
+    except FitError as exc:
+        # P(alive) and expected purchases do not depend on the spend model: keep them, and value
+        # each customer at their own average order value, as with too few repeat buyers
+        warnings.append(
+            f"the Gamma-Gamma spend model did not fit ({exc.message}): expected spend is each customer's "
+            f"average order value (value_method '{MEAN_SPEND}')"
+        )
+        return {"model": MEAN_SPEND, "gamma_gamma_error": exc.message}, np.clip(average, 0, None)
     # The Gamma-Gamma independence check (|r| >= 0.3 is notable); the warning is worded for the CLV.
     check = models.spend_frequency_correlation(x[fit_rows], m[fit_rows])
     r = check.r
@@ -569,6 +613,8 @@ def referral_values(customers, referrals, credit_share: float = 1.0) -> np.ndarr
     """Referral value per customer: credit share x (net revenue to date + CLV) of those they referred."""
     worth = customers.set_index("customer_id")["revenue"] + customers.set_index("customer_id")["clv"]
     brought = referrals.assign(worth=referrals["referred_id"].map(worth).fillna(0.0))
+    # in one order whatever the file's: a sum's last digits depend on the order it adds in
+    brought = brought.sort_values(["referrer_id", "referred_id"], kind="stable")
     per_referrer = brought.groupby("referrer_id")["worth"].sum() * credit_share
     return customers["customer_id"].map(per_referrer).fillna(0.0).to_numpy()
 

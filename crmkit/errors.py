@@ -17,6 +17,9 @@ Exit codes (documented in the README):
 
 from __future__ import annotations
 
+#: Longest error line: longer messages keep their start and end with an ellipsis between.
+_MAX_MESSAGE = 2000
+
 
 class CrmkitError(Exception):
     """Base class: a problem the user can act on, with a one-line message."""
@@ -50,6 +53,9 @@ class CrmkitError(Exception):
         text = ": ".join([", ".join(where), self.message]) if where else self.message
         if self.hint:
             text += f" ({self.hint})"
+        # a quoted value can be a 140,000-digit field: keep the line readable and its end (the hint)
+        if len(text) > _MAX_MESSAGE:
+            text = text[: _MAX_MESSAGE - 300] + " … " + text[-300:]
         return text
 
 

@@ -114,11 +114,17 @@ def abc_table_sql(source: str, value: str, thresholds: tuple[float, float] = (0.
     a, b = thresholds
     if not (0 < a < b <= 1):
         raise ValueError(f"ABC thresholds must satisfy 0 < A < B <= 1, got {thresholds}")
-    # running revenue down to v, minus v's own customers: the revenue strictly above v
-    return f"""(SELECT v, CASE WHEN x <= 0 THEN 'C' WHEN above < {a!r} * total THEN 'A'
-                             WHEN above < {b!r} * total THEN 'B' ELSE 'C' END AS pareto_class
-               FROM (SELECT v, x, sum(x * c) OVER (ORDER BY x DESC) - x * c AS above, sum(x * c) OVER () AS total
-                     FROM (SELECT v, greatest(coalesce(v, 0), 0) AS x, count(*) AS c
+    from crmkit.io.engine import money
+
+    # running revenue down to v (the default RANGE frame takes in the values equal to x), minus
+    # those equal values: the revenue strictly above v. Exact decimals (crmkit.io.engine.money):
+    # a DOUBLE running sum's last digits depend on threads, and a class limit can fall right there.
+    x = money("greatest(coalesce(v, 0), 0)", total=True)
+    return f"""(SELECT v, CASE WHEN x <= 0 THEN 'C' WHEN above::DOUBLE < {a!r} * total::DOUBLE THEN 'A'
+                             WHEN above::DOUBLE < {b!r} * total::DOUBLE THEN 'B' ELSE 'C' END AS pareto_class
+               FROM (SELECT v, x, sum(x * c) OVER (ORDER BY x DESC) - sum(x * c) OVER (PARTITION BY x) AS above,
+                            sum(x * c) OVER () AS total
+                     FROM (SELECT v, {x} AS x, count(*) AS c
                            FROM (SELECT {value} AS v FROM {source}) GROUP BY v)))"""
 
 

@@ -32,6 +32,10 @@ PERIODS = ("week", "month", "quarter")
 #: Periods since acquisition reported in ``RetentionResult.summary``.
 SUMMARY_PERIODS = (1, 3, 6, 12)
 
+#: Most periods since acquisition a cohort table holds (38 years of weeks, 166 of months): a span
+#: of centuries (a date typed 0001 or 9999) would otherwise allocate tables of billions of cells.
+MAX_PERIODS = 2000
+
 # Week numbers count from this Monday so that a week index is (monday - _EPOCH_MONDAY) / 7.
 _EPOCH_MONDAY = date(1970, 1, 5)
 
@@ -198,7 +202,8 @@ def retention_sql(source: str, as_of: date, *, period: str = "month", occasion: 
         ),
         revenue AS (
             -- returns dated before a customer's first purchase (goods bought before the data
-            -- starts) fall before k = 0 and are left out
+            -- starts) fall before k = 0 and are left out; net is an exact decimal, so the sum
+            -- does not depend on row order or threads
             SELECT a.cohort, r.p - a.cohort AS k, sum(r.net) AS revenue
             FROM (SELECT customer_id, {_index_sql("occasion::DATE", period)} AS p, sum(net) AS net
                   FROM {days} GROUP BY ALL) r
@@ -207,7 +212,7 @@ def retention_sql(source: str, as_of: date, *, period: str = "month", occasion: 
             GROUP BY ALL
         )
         SELECT cohort, k, coalesce(active, 0) AS active, coalesce(stayed, 0) AS stayed,
-               coalesce(repeaters, 0) AS repeaters, coalesce(revenue, 0.0) AS revenue
+               coalesce(repeaters, 0) AS repeaters, coalesce(revenue, 0)::DOUBLE AS revenue
         FROM activity FULL JOIN repeats USING (cohort, k) FULL JOIN revenue USING (cohort, k)
     """
 
@@ -294,9 +299,18 @@ def cohort_retention(
     )
 
     # The last period number observable: the one containing as_of, or the one before it unless
-    # as_of is that period's last day.
-    last = _index(as_of, period) if include_partial else _index(as_of + timedelta(days=1), period) - 1
+    # as_of is that period's last day (date.max ends no period that could be seen).
+    if include_partial or as_of == date.max:
+        last = _index(as_of, period)
+    else:
+        last = _index(as_of + timedelta(days=1), period) - 1
     cohorts = np.unique(cohort).astype(np.int64)
+    if len(cohorts) and last - int(cohorts[0]) + 1 > MAX_PERIODS:
+        raise UsageError(
+            f"{last - int(cohorts[0]) + 1:,} {period}s from the first cohort ({_label(int(cohorts[0]), period)}) "
+            f"to the as-of date {as_of.isoformat()} are more than the {MAX_PERIODS:,} a cohort table holds",
+            hint="choose a longer --period, an earlier --as-of, or check the purchase dates",
+        )
     labels = pd.Index([_label(int(c), period) for c in cohorts], name="cohort")
     observable_k = last - cohorts  # per cohort, the last observable k (negative: none)
     n_k = max(int(observable_k.max(initial=-1)), 0) + 1

@@ -12,35 +12,44 @@ with the scale bounds declared (``--scale 1-10`` or the model file), never taken
 
 from __future__ import annotations
 
-import re
+import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from crmkit.errors import ColumnError, ConfigError, DataError, UsageError
+from crmkit.errors import ColumnError, DataError, UsageError
 from crmkit.io.columns import normalise_header
-from crmkit.io.toml import read_toml
+from crmkit.models._validation import check_seed
+from crmkit.survey_models import PRESETS, SurveyModel, load_model, parse_scale
+
+__all__ = [
+    "CSAT_SCALE",
+    "NPS_SCALE",
+    "PRESETS",
+    "SatisfactionResult",
+    "SurveyModel",
+    "analyse_survey",
+    "effort",
+    "find_metric",
+    "gap_class",
+    "load_model",
+    "match_columns",
+    "nps",
+    "parse_scale",
+    "survey_signals",
+    "top_two_box",
+]
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-PRESETS = ("acsi", "ecsi", "scsb", "ccsi")
-_MODEL_KEYS = {
-    "name_en",
-    "name_zh",
-    "scale",
-    "target",
-    "gap",
-    "paths",
-    "constructs",
-    "modes",
-    "reverse",
-    "labels_zh",
-    "labels_en",
-}
+#: The CSAT scale when neither ``--csat-scale`` nor the model's ``csat_scale`` declares one: the
+#: five-point "very dissatisfied … very satisfied" question most CSAT surveys ask.
+CSAT_SCALE: tuple[float, float] = (1.0, 5.0)
+#: The answers an NPS question allows (Reichheld 2003: "0 = not at all likely, 10 = extremely likely").
+NPS_SCALE: tuple[float, float] = (0.0, 10.0)
 #: Survey metric columns found by name when not given by flag.
 NPS_ALIASES = (
     "recommend",
@@ -55,110 +64,6 @@ NPS_ALIASES = (
 )
 CSAT_ALIASES = ("csat", "satisfactionoverall", "overallsatisfaction", "满意度", "总体满意度")
 CES_ALIASES = ("ces", "effort", "customereffort", "customereffortscore", "费力度", "客户费力度")
-
-
-@dataclass
-class SurveyModel:
-    """A satisfaction model: constructs and their items, paths, modes, scale and labels."""
-
-    name: dict
-    constructs: dict
-    paths: list
-    modes: dict = field(default_factory=dict)
-    scale: tuple[float, float] | None = None
-    target: str = "Satisfaction"
-    gap: tuple | None = None
-    reverse: list = field(default_factory=list)
-    labels: dict = field(default_factory=dict)
-    source: str = ""
-
-    @property
-    def items(self) -> list[str]:
-        return [item for items in self.constructs.values() for item in items]
-
-    def label(self, construct: str, lang: str) -> str:
-        return self.labels.get(lang, {}).get(construct, construct)
-
-
-def _check_model(model: SurveyModel) -> SurveyModel:
-    """The PLS structure checks (empty constructs, shared items, unknown constructs, cycles, modes)
-    plus what only a survey model has: the target, reverse-coded items and the gap."""
-    from crmkit.models.pls import check_specification
-
-    src = model.source
-    for path in model.paths:
-        if not (isinstance(path, (list, tuple)) and len(path) == 2):
-            raise ConfigError(f"a path is [from, to], not {path!r}", file=src)
-    try:
-        check_specification(model.constructs, model.paths, model.modes or None)
-    except ConfigError as exc:
-        exc.file = src
-        raise
-    if model.target not in model.constructs:
-        raise ConfigError(f"target '{model.target}' is not a construct", file=src)
-    for item in model.reverse:
-        if item not in model.items:
-            raise ConfigError(f"reverse-coded item '{item}' is in no construct", file=src)
-    if model.gap and any(g not in model.constructs for g in model.gap):
-        raise ConfigError(f"gap {model.gap} must name two constructs", file=src)
-    return model
-
-
-def load_model(name: str) -> SurveyModel:
-    """A preset (``acsi``, ``ecsi``, ``scsb``, ``ccsi``) or a TOML model file, validated.
-
-    TOML form (top-level keys before the tables)::
-
-        scale = [1, 10]
-        target = "Satisfaction"
-        gap = ["Expectation", "Quality"]      # optional: the expectation gap
-        reverse = ["Q7"]                      # optional: reverse-coded items
-        paths = [["Quality", "Satisfaction"], ["Satisfaction", "Loyalty"]]
-        [constructs]
-        Quality = ["Q1", "Q2"]
-        Satisfaction = ["Q3", "Q4"]
-        Loyalty = ["Q5", "Q6"]
-        [modes]                               # optional: "A" reflective (default) or "B" formative
-        [labels_zh]                           # optional: construct labels for --lang zh
-    """
-    data, source = read_toml(
-        name.lower() if name.lower() in PRESETS else name,
-        flag="--model",
-        what="model file",
-        package="crmkit.survey_models",
-        builtins=PRESETS,
-    )
-    unknown = set(data) - _MODEL_KEYS
-    if unknown:
-        raise ConfigError(
-            f"unknown key(s) {', '.join(sorted(unknown))}",
-            file=source,
-            hint="allowed: " + ", ".join(sorted(_MODEL_KEYS)),
-        )
-    scale = data.get("scale")
-    if scale is not None and not (isinstance(scale, list) and len(scale) == 2 and scale[0] < scale[1]):
-        raise ConfigError(f"scale must be [min, max] with min < max, not {scale!r}", file=source)
-    model = SurveyModel(
-        name={"en": data.get("name_en", Path(source).stem), "zh": data.get("name_zh", data.get("name_en", source))},
-        constructs=dict(data.get("constructs", {})),
-        paths=[tuple(p) for p in data.get("paths", [])],
-        modes=dict(data.get("modes", {})),
-        scale=(scale[0], scale[1]) if scale else None,
-        target=data.get("target", "Satisfaction"),
-        gap=tuple(data["gap"]) if data.get("gap") else None,
-        reverse=list(data.get("reverse", [])),
-        labels={"zh": dict(data.get("labels_zh", {})), "en": dict(data.get("labels_en", {}))},
-        source=source,
-    )
-    return _check_model(model)
-
-
-def parse_scale(text: str) -> tuple[float, float]:
-    """``1-10``, ``0-10``, ``1-5`` → (min, max)."""
-    m = re.match(r"^\s*(-?\d+(?:\.\d+)?)\s*(?:-|to|~|,)\s*(-?\d+(?:\.\d+)?)\s*$", str(text))
-    if not m or float(m.group(1)) >= float(m.group(2)):
-        raise UsageError(f"--scale looks like 1-10 or 0-10, not {text!r}")
-    return float(m.group(1)), float(m.group(2))
 
 
 def match_columns(model: SurveyModel, headers: list[str], source: str) -> dict[str, str]:
@@ -330,7 +235,9 @@ def _numeric_items(frame, columns: dict, scale, first_row: int, source: str):
         bad = values.isna() & text.notna()
         if bad.any():
             k = int(np.flatnonzero(bad.to_numpy())[0])
-            raise DataError(f"answer {text.iloc[k]!r} is not a number", file=source, row=first_row + k, column=column)
+            raise DataError(
+                f"answer {_as_written(text.iloc[k])} is not a number", file=source, row=first_row + k, column=column
+            )
         off = (values < lo) | (values > hi)
         if off.any():
             k = int(np.flatnonzero(off.fillna(False).to_numpy())[0])
@@ -343,6 +250,38 @@ def _numeric_items(frame, columns: dict, scale, first_row: int, source: str):
             )
         out[item] = values.astype(float)
     return out
+
+
+def _metric_values(frame, column: str, scale, first_row: int, source: str, what: str):
+    """A metric column (NPS, CSAT) as numbers on its declared scale; blanks stay NaN.
+
+    An answer that is not a number, or lies off the scale (an NPS of 11), is a DataError naming
+    its row and column: counted as it is, 11 would be a promoter.
+    """
+    import pandas as pd
+
+    text = frame[column]
+    values = pd.to_numeric(text, errors="coerce")
+    lo, hi = scale
+    bad = (values.isna() & text.notna()) | (values < lo) | (values > hi) | values.isin([np.inf, -np.inf])
+    if bad.any():
+        k = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(
+            f"{what} answer {_as_written(text.iloc[k])} is not a number from {lo:g} to {hi:g}",
+            file=source,
+            row=first_row + k,
+            column=column,
+        )
+    return values.astype(float)
+
+
+def _as_written(value) -> str:
+    """A cell for a message as the file has it: ``'11'`` or ``11``, never ``np.int64(11)``."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _drivers(fitted, respondents, target: str):
@@ -408,6 +347,7 @@ def analyse_survey(
     gap_tolerance: float = 5.0,
     first_row: int = 2,
     source: str = "survey",
+    csat_scale: str | None = None,
 ) -> SatisfactionResult:
     """ACSI-style indices, paths, reliability, key drivers and survey metrics of a survey.
 
@@ -428,7 +368,17 @@ def analyse_survey(
     by : str, optional
         Column to report the index and metrics per group of (store, region, channel).
     gap_tolerance : float
-        Index points within which Quality meets Expectation.
+        Index points within which Quality meets Expectation (finite, >= 0).
+    csat_scale : str, optional
+        The CSAT question's scale, ``"1-5"``; default the model's ``csat_scale``, else 1-5
+        (:data:`CSAT_SCALE`). Top-2-box counts the two highest points of this scale, never of
+        the answers seen. An NPS column is always 0-10.
+
+    Raises
+    ------
+    crmkit.errors.DataError
+        An item answer off ``scale``, an NPS answer outside 0-10 or a CSAT answer off its scale,
+        naming row and column.
     """
     import pandas as pd
 
@@ -445,6 +395,12 @@ def analyse_survey(
         raise UsageError("the answer scale is not known: give --scale, e.g. --scale 1-10")
     if missing not in ("mean", "listwise"):
         raise UsageError(f"--missing must be mean or listwise, not {missing!r}")
+    seed = check_seed(seed, "--seed")
+    number = isinstance(gap_tolerance, (int, float)) and not isinstance(gap_tolerance, bool)
+    if not (number and math.isfinite(gap_tolerance) and gap_tolerance >= 0):
+        shown = f"{gap_tolerance:g}" if number else repr(gap_tolerance)
+        raise UsageError(f"--gap-tolerance must be a finite number of index points >= 0, not {shown}")
+    csat_bounds = _csat_scale(csat_scale, spec)
     headers = [str(c) for c in frame.columns]
     columns = match_columns(spec, headers, source)
     items = _numeric_items(frame, columns, bounds, first_row, source)
@@ -544,12 +500,17 @@ def analyse_survey(
         column = find_metric(headers, aliases, given, flag, source)
         if column is None or column in columns.values():
             continue
-        values = pd.to_numeric(kept[column], errors="coerce")
+        if key == "ces":  # effort scales differ (1-5, 1-7) and effort() reads no scale
+            values = pd.to_numeric(kept[column], errors="coerce")
+        else:
+            bounds_of = NPS_SCALE if key == "nps" else csat_bounds
+            checked = _metric_values(frame, column, bounds_of, first_row, source, key.upper())
+            values = checked[keep] if missing == "listwise" else checked
         metric_cols[key] = values
         if key == "nps":
             result.nps = {"column": column, **nps(values)}
         elif key == "csat":
-            result.csat = {"column": column, **top_two_box(values, float(np.nanmax(values)))}
+            result.csat = {"column": column, **top_two_box(values, csat_bounds[1])}
         else:
             result.ces = {"column": column, **effort(values)}
     if by:
@@ -568,10 +529,22 @@ def analyse_survey(
             if "nps" in metric_cols:
                 row["nps"] = nps(metric_cols["nps"][mask])["nps"]
             if "csat" in metric_cols:
-                row["csat"] = top_two_box(metric_cols["csat"][mask], float(np.nanmax(metric_cols["csat"])))["csat"]
+                row["csat"] = top_two_box(metric_cols["csat"][mask], csat_bounds[1])["csat"]
             rows.append(row)
         result.groups = pd.DataFrame(rows).sort_values(by).reset_index(drop=True)
     return result
+
+
+def _csat_scale(text: str | None, spec: SurveyModel) -> tuple[float, float]:
+    """The CSAT question's scale: ``--csat-scale``, else the model's ``csat_scale``, else :data:`CSAT_SCALE`."""
+    if text:
+        try:
+            return parse_scale(text)
+        except UsageError:
+            raise UsageError(f"--csat-scale looks like 1-5 or 1-7, not {text!r}") from None
+    if spec.csat_scale:
+        return float(spec.csat_scale[0]), float(spec.csat_scale[1])
+    return CSAT_SCALE
 
 
 def _with_intervals(paths, boot):
@@ -590,12 +563,15 @@ def survey_signals(
     first_row: int = 2,
     source: str = "survey",
     result: SatisfactionResult | None = None,
+    csat_scale: str | None = None,
 ):
     """Per customer: satisfaction (0-100) and recommend (0-10), for the loyalty ladder.
 
     Satisfaction is the model's target construct score when the survey has the model's items
     (:func:`analyse_survey`, or ``result`` when the survey was analysed already), else the CSAT
-    column rescaled to 0-100; recommend is the NPS column.
+    column rescaled to 0-100 from its declared scale (``csat_scale``, the model's, else 1-5);
+    recommend is the NPS column. An NPS answer outside 0-10 or a CSAT answer off its scale is a
+    :class:`~crmkit.errors.DataError` naming row and column.
     Returns a DataFrame ``customer_id, satisfaction, recommend`` (NaN where unknown).
     """
     import pandas as pd
@@ -617,9 +593,14 @@ def survey_signals(
         out["satisfaction"] = result.respondents[result.model.target].to_numpy()
     except ColumnError:
         csat = find_metric(headers, CSAT_ALIASES, None, "--csat", source)
-        values = pd.to_numeric(frame[csat], errors="coerce") if csat else pd.Series(np.nan, index=frame.index)
-        low, high = (values.min(), values.max()) if csat else (0, 1)
-        out["satisfaction"] = ((values - low) / (high - low) * 100).to_numpy() if high > low else np.nan
+        if csat:
+            low, high = _csat_scale(csat_scale, load_model(model))
+            values = _metric_values(frame, csat, (low, high), first_row, source, "CSAT")
+            out["satisfaction"] = ((values - low) / (high - low) * 100).to_numpy()
+        else:
+            out["satisfaction"] = np.nan
     recommend = find_metric(headers, NPS_ALIASES, None, "--nps", source)
-    out["recommend"] = pd.to_numeric(frame[recommend], errors="coerce").to_numpy() if recommend else np.nan
+    out["recommend"] = (
+        _metric_values(frame, recommend, NPS_SCALE, first_row, source, "NPS").to_numpy() if recommend else np.nan
+    )
     return out.dropna(subset=["customer_id"])

@@ -28,10 +28,22 @@ from pathlib import Path
 import numpy as np
 
 from crmkit.errors import ConfigError, UsageError
-from crmkit.io.engine import Frame, attach, columns_of, quote, records, scratch, sql_literal, unique_name
+from crmkit.io.engine import (
+    Frame,
+    attach,
+    columns_of,
+    exact_mean,
+    money,
+    quote,
+    records,
+    scratch,
+    sql_literal,
+    unique_name,
+)
 from crmkit.io.options import as_date, check_lang
 from crmkit.io.purchases import as_purchases
 from crmkit.io.toml import read_toml
+from crmkit.models._validation import check_seed
 from crmkit.pareto import ParetoResult, abc_table_sql
 from crmkit.summary import score_table_sql, summary_sql
 
@@ -263,11 +275,18 @@ class Scheme:
 
 def _parse_scheme(data: dict, source: str, *, check: bool = True) -> Scheme:
     meta = data.get("scheme", {})
+    if not isinstance(meta, dict):
+        raise ConfigError("scheme must be a table ([scheme] with key, name_en, name_zh)", file=source)
+    for name in ("key", "name_en", "name_zh"):
+        if not isinstance(meta.get(name, ""), str):
+            raise ConfigError(f"scheme.{name} must be a string", file=source)
     segments = data.get("segment")
     if not isinstance(segments, list) or not segments:
         raise ConfigError("no [[segment]] tables found", file=source)
     rules, seen = [], set()
     for i, seg in enumerate(segments, 1):
+        if not isinstance(seg, dict):
+            raise ConfigError(f"segment {i} must be a table ([[segment]])", file=source)
         unknown = set(seg) - _SEGMENT_KEYS
         if unknown:
             raise ConfigError(
@@ -280,6 +299,9 @@ def _parse_scheme(data: dict, source: str, *, check: bool = True) -> Scheme:
             raise ConfigError(f"segment {i}: 'key' is required", file=source)
         if key in seen:
             raise ConfigError(f"segment key '{key}' appears twice", file=source)
+        for name in ("label_en", "label_zh", "action_en", "action_zh"):
+            if not isinstance(seg.get(name, ""), str):
+                raise ConfigError(f"segment '{key}': {name} must be a string", file=source)
         seen.add(key)
         ranges = {}
         for var in _RANGE_KEYS:
@@ -288,7 +310,7 @@ def _parse_scheme(data: dict, source: str, *, check: bool = True) -> Scheme:
                 if (
                     not isinstance(rng, list)
                     or len(rng) != 2
-                    or not all(isinstance(x, int) for x in rng)
+                    or not all(isinstance(x, int) and not isinstance(x, bool) for x in rng)
                     or not 1 <= rng[0] <= rng[1] <= 5
                 ):
                     raise ConfigError(
@@ -353,7 +375,7 @@ def rfm_clusters(summary, k: int, *, seed: int = 0) -> tuple[np.ndarray, float]:
 
     n = len(summary)
     if not 2 <= k < n:
-        raise UsageError(f"--clusters must be between 2 and the number of customers - 1 ({n - 1}), not {k}")
+        raise UsageError(f"--clusters must be between 2 and the number of customers - 1 ({n - 1}), not {int(k)}")
     features = np.log1p(
         np.column_stack(
             [
@@ -398,12 +420,14 @@ CUSTOMER_COLUMNS = [
     "returns",
 ]
 _DATES = ("first_purchase", "last_purchase")
+# Exact sums and means (crmkit.io.engine.money): a DOUBLE sum's last digits depend on row order and threads.
+_REVENUE = f"coalesce(sum({money('c.monetary', total=True)}), 0)::DOUBLE"
 _GROUP_STATS = (
     "count(c.customer_id) AS customers, count(c.customer_id) / {n} AS customer_share, "
-    "coalesce(sum(c.monetary), 0) AS revenue, "
-    "CASE WHEN {rev} = 0 THEN 0 ELSE coalesce(sum(c.monetary), 0) / {rev} END AS revenue_share, "
-    "avg(c.recency_days) AS mean_recency_days, avg(c.frequency) AS mean_frequency, "
-    "avg(c.monetary) AS mean_monetary"
+    f"{_REVENUE} AS revenue, "
+    f"CASE WHEN {{rev}} = 0 THEN 0 ELSE {_REVENUE} / {{rev}} END AS revenue_share, "
+    f"{exact_mean('c.recency_days')} AS mean_recency_days, {exact_mean('c.frequency')} AS mean_frequency, "
+    f"{exact_mean('c.monetary')} AS mean_monetary"
 )
 
 
@@ -446,9 +470,9 @@ def segment_sql(
         WITH base AS (SELECT * FROM {summary}),
         scored AS (
             SELECT base.*, r_t.score AS r_score, f_t.score AS f_score, m_t.score AS m_score,
-                   recency_days < (SELECT avg(recency_days) FROM base) AS r_level,
-                   frequency > (SELECT avg(frequency) FROM base) AS f_level,
-                   monetary > (SELECT avg(monetary) FROM base) AS m_level,
+                   recency_days < (SELECT {exact_mean("recency_days")} FROM base) AS r_level,
+                   frequency > (SELECT {exact_mean("frequency")} FROM base) AS f_level,
+                   monetary > (SELECT {exact_mean("monetary")} FROM base) AS m_level,
                    abc.pareto_class
             FROM base
             JOIN {score_table_sql("base", "recency_days", bins, higher_is_better=False)} r_t ON recency_days = r_t.v
@@ -474,12 +498,16 @@ def _segment_table(
 ) -> SegmentResult:
     check_lang(lang)
     thresholds = parse_thresholds(thresholds)
-    if bins not in (3, 4, 5):
-        raise UsageError(f"--bins must be 3, 4 or 5, not {bins}")
+    if isinstance(bins, bool) or bins not in (3, 4, 5):
+        raise UsageError(f"--bins must be 3, 4 or 5, not {bins!r}")
+    if clusters is not None and (isinstance(clusters, bool) or not isinstance(clusters, (int, np.integer))):
+        raise UsageError(f"--clusters must be a whole number, not {clusters!r}")
+    seed = check_seed(seed, "--seed")
     rules = load_scheme(scheme)
     columns = columns_of(con, summary)
     n, revenue, repeat = con.sql(
-        f"SELECT count(*), coalesce(sum(monetary), 0), coalesce(avg((frequency >= 2)::INTEGER), 0) FROM {summary}"
+        f"SELECT count(*), coalesce(sum({money('monetary', total=True)}), 0)::DOUBLE, "
+        f"coalesce(avg((frequency >= 2)::INTEGER), 0) FROM {summary}"
     ).fetchall()[0]
     if n == 0:
         raise UsageError("no customers with a purchase on or before the as-of date")
@@ -491,11 +519,11 @@ def _segment_table(
     )
 
     cluster_frame, silhouette = None, None
-    if clusters:
+    if clusters is not None:  # --clusters 0 is refused by rfm_clusters, not read as "no clusters"
         import pandas as pd
 
         base = Frame(con, table).df()
-        labels, silhouette = rfm_clusters(base, clusters, seed=seed)
+        labels, silhouette = rfm_clusters(base, int(clusters), seed=seed)
         labels_name, clustered = unique_name("cluster_labels"), unique_name("clustered")
         con.register(labels_name, pd.DataFrame({"customer_id": base["customer_id"], "cluster": labels}))
         con.execute(

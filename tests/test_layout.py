@@ -26,8 +26,10 @@ def layer_of(module: str) -> str:
     if parts == ["crmkit"]:
         return "facade"
     top = parts[1]
-    if top in ("errors", "schemes", "survey_models"):  # the last two hold only TOML data
+    if top in ("errors", "schemes"):  # schemes/ holds only TOML data
         return "base"
+    if top == "survey_models":  # the satisfaction model presets and their loader
+        return "analyses"
     if top in ("io", "data"):  # crmkit.data: the deprecated re-export of crmkit.io
         return "io"
     if top in ("summary", "models", "report", "monthly"):

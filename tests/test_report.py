@@ -287,7 +287,7 @@ def test_formula_injection_neutralised(report_en):
     ids = [ws.cell(row, 1) for row in range(2, 7)]
     assert ids[0].value == "'=1+1" and ids[0].data_type == "s"
     assert ids[1].value == "'@SUM(A1)" and ids[1].data_type == "s"
-    assert ids[4].value == "'-5" and ids[4].data_type == "s"
+    assert ids[4].value == "-5" and ids[4].data_type == "s"  # a plain number is not a formula: kept as text
     assert ids[2].value == "C003"
     assert not any(cell.data_type == "f" for ws_ in report_en for row in ws_.iter_rows() for cell in row)
 

@@ -6,11 +6,12 @@ column is read as text and ids stay text.
 
 from __future__ import annotations
 
+import re
 import tempfile
 
 from crmkit.errors import InputError
 from crmkit.io.engine import connect, quote
-from crmkit.io.purchases import _clean_text, _scan_error, id_expr
+from crmkit.io.purchases import _NULLS, _clean_text, _scan_error, id_expr, needs_serial_scan
 from crmkit.io.readers import open_source
 
 _REFERRER = (
@@ -44,6 +45,19 @@ _REFERRED = (
 )
 
 
+def _attach(con, src) -> None:
+    """Attach ``src`` and scan it once, switching to DuckDB's serial reader when the file has line
+    breaks in quoted fields (see :meth:`~crmkit.io.readers.Source.read_serially`)."""
+    import duckdb
+
+    src.attach(con)
+    try:
+        con.sql(f"SELECT count(*) FROM {src.sql}").fetchall()
+    except duckdb.Error as exc:
+        if not (needs_serial_scan(exc) and src.read_serially()):
+            raise
+
+
 def read_referrals(source: str, *, encoding: str | None = None, sheet: str | None = None):
     """Read a referrals export: who referred whom (``referrer_id``, ``referred_id``, optional ``date``).
 
@@ -65,7 +79,7 @@ def read_referrals(source: str, *, encoding: str | None = None, sheet: str | Non
         src = open_source(source, workdir, sheet=sheet, encoding=encoding)
         con = connect()
         try:
-            src.attach(con)
+            _attach(con, src)
             norm = {normalise_header(h): h for h in reversed(src.headers)}
             found: dict[str, str] = {}
             for role, aliases in (("referrer_id", _REFERRER), ("referred_id", _REFERRED)):
@@ -79,7 +93,10 @@ def read_referrals(source: str, *, encoding: str | None = None, sheet: str | Non
                         + "; expected e.g. referrer_id and referred_id (推荐人, 被推荐人)",
                     )
                 found[role] = header
-            r, d = (id_expr(_clean_text(f"CAST({quote(found[k])} AS VARCHAR)")) for k in ("referrer_id", "referred_id"))
+            r, d = (
+                id_expr(_clean_text(f"CAST({quote(found[k])} AS VARCHAR)", line_start=found[k] == src.headers[0]))
+                for k in ("referrer_id", "referred_id")
+            )
             frame = con.sql(f"""
                 SELECT arg_min(referrer_id, i) AS referrer_id, referred_id FROM (
                     SELECT {r} AS referrer_id, {d} AS referred_id, row_number() OVER () AS i FROM {src.sql})
@@ -91,6 +108,37 @@ def read_referrals(source: str, *, encoding: str | None = None, sheet: str | Non
             con.close()
             src.cleanup()
     return frame
+
+
+#: Above this many columns a survey is cleaned in pandas: DuckDB plans each column's cleaning
+#: expression separately, about 5 ms a column, so 3,000 columns took a minute for 40 answers.
+WIDE_SURVEY = 200
+_NULL_WORDS = frozenset(re.findall(r"'([^']*)'", _NULLS))
+
+
+def _clean_frame(frame):
+    """:func:`~crmkit.io.purchases._clean_text` in plain Python: values trimmed of spaces (and a
+    leading BOM in the first column), the spellings of nothing missing. Per cell, not per
+    column: pandas costs milliseconds a column, which is what a wide survey has many of."""
+    import pandas as pd
+
+    missing = float("nan")  # what DuckDB's .df() gives for NULL text, so both paths match
+
+    def clean(value):
+        text = value.strip(" ")
+        return missing if text in _NULL_WORDS else text
+
+    columns = list(frame.columns)
+    data = {}
+    for i, name in enumerate(columns):
+        values = frame[name].tolist()
+        if i == 0:
+            values = [v.lstrip("\ufeff") if isinstance(v, str) else v for v in values]
+        data[i] = [clean(v) if isinstance(v, str) else missing for v in values]
+    out = pd.DataFrame(data, dtype=object)
+    out.columns = columns
+    kinds = set(frame.dtypes)
+    return out.astype(kinds.pop()) if len(kinds) == 1 else out  # the text dtype DuckDB hands pandas
 
 
 def read_survey(source: str, *, encoding: str | None = None, sheet: str | None = None, delimiter: str | None = None):
@@ -109,9 +157,15 @@ def read_survey(source: str, *, encoding: str | None = None, sheet: str | None =
         src = open_source(source, workdir, sheet=sheet, encoding=encoding, delimiter=delimiter)
         con = connect()
         try:
-            src.attach(con)
-            select = ", ".join(f"{_clean_text(f'CAST({quote(h)} AS VARCHAR)')} AS {quote(h)}" for h in src.headers)
-            frame = con.sql(f"SELECT {select} FROM {src.sql}").df()
+            _attach(con, src)
+            if len(src.headers) > WIDE_SURVEY:
+                frame = _clean_frame(con.sql(f"SELECT CAST(COLUMNS(*) AS VARCHAR) FROM {src.sql}").df())
+            else:
+                select = ", ".join(
+                    f"{_clean_text(f'CAST({quote(h)} AS VARCHAR)', line_start=i == 0)} AS {quote(h)}"
+                    for i, h in enumerate(src.headers)
+                )
+                frame = con.sql(f"SELECT {select} FROM {src.sql}").df()
         except duckdb.Error as exc:
             raise _scan_error(exc, src) from None
         finally:

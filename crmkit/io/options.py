@@ -17,6 +17,21 @@ from crmkit.errors import UsageError
 LANGS: tuple[str, ...] = ("en", "zh")
 """Languages a report can be written in."""
 
+DATE_RANGE: tuple[date, date] = (date(1900, 1, 1), date(2100, 12, 31))
+"""Purchase dates read by default (both ends included), and the as-of dates accepted.
+
+Outside it a date is a bad value (``9999-12-31`` and ``1900-01-00`` are placeholders, Excel
+serial 0 is 1899-12-30): a span of centuries would also make a monthly cohort table of
+thousands of columns. ``ReadOptions(date_range=...)`` and ``--date-range`` widen or narrow it.
+"""
+
+DATE_LIMITS: tuple[date, date] = (date(1000, 1, 1), date(8999, 12, 31))
+"""Days crmkit computes with at all: any as-of date, and the widest ``--date-range``.
+
+Far enough from year 1 and 9999 that an analysis can step centuries back or forward (a
+calibration window, a forecast horizon) without leaving the calendar Python and DuckDB share.
+"""
+
 
 def check_lang(lang: str) -> str:
     """Return ``lang`` when a report can be written in it.
@@ -46,7 +61,7 @@ def check_lang(lang: str) -> str:
     return lang
 
 
-def as_date(value: Any, name: str = "as_of") -> date:
+def as_date(value: Any, name: str = "as_of", *, within: tuple[date, date] | None = DATE_LIMITS) -> date:
     """A calendar day from a ``date``, ``datetime``, pandas ``Timestamp``, numpy ``datetime64`` or ISO string.
 
     Parameters
@@ -56,11 +71,15 @@ def as_date(value: Any, name: str = "as_of") -> date:
         dropped (every analysis counts whole days).
     name : str
         The parameter's name, for the message.
+    within : (date, date) or None
+        Accepted days, both included (default :data:`DATE_LIMITS`, 1000-01-01..8999-12-31);
+        ``None`` accepts any.
 
     Raises
     ------
     crmkit.errors.UsageError
-        Anything else (``None``, ``NaT``, ``"yesterday"``, ``2024``), naming ``name``.
+        Anything else (``None``, ``NaT``, ``"yesterday"``, ``2024``, ``"0000-01-01"``,
+        ``"10000-01-01"``) and days outside ``within``, naming ``name``.
 
     Examples
     --------
@@ -70,6 +89,15 @@ def as_date(value: Any, name: str = "as_of") -> date:
     >>> as_date(pd.Timestamp("2024-03-01 17:30"))
     datetime.date(2024, 3, 1)
     """
+    day = _as_day(value, name)
+    if within is not None and not within[0] <= day <= within[1]:
+        raise UsageError(
+            f"{name} {day.isoformat()} is outside the dates crmkit works with, {within[0]}..{within[1]}",
+        )
+    return day
+
+
+def _as_day(value: Any, name: str) -> date:
     if isinstance(value, datetime):  # before date: a datetime is a date too
         if value != value:  # pandas NaT is a datetime that equals nothing
             raise UsageError(f"{name} must be a date such as 2024-12-31, not NaT")
@@ -81,7 +109,7 @@ def as_date(value: Any, name: str = "as_of") -> date:
 
         if np.isnat(value):
             raise UsageError(f"{name} must be a date such as 2024-12-31, not NaT")
-        return date.fromisoformat(str(value.astype("datetime64[D]")))
+        value = str(value.astype("datetime64[D]"))  # years past 9999 and before 1 stay text: refused below
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -93,8 +121,66 @@ def as_date(value: Any, name: str = "as_of") -> date:
         except ValueError:
             pass
     raise UsageError(
-        f"{name} must be a date such as 2024-12-31 (a date, datetime, Timestamp or ISO string), not {value!r}"
+        f"{name} must be a date such as 2024-12-31 (a date, datetime, Timestamp or ISO string), not {_shown(value)}"
     )
+
+
+def check_encoding(encoding: str, display: str | None = None) -> str:
+    """``encoding`` when it names a text encoding; a :class:`UsageError` otherwise.
+
+    Python also registers byte-to-byte and text-to-text codecs (``base64``, ``hex``, ``zlib``,
+    ``rot13``); those do not turn a file's bytes into text.
+    """
+    import codecs
+
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError, ValueError):
+        raise UsageError(
+            f"--encoding {encoding!r} is not a known encoding", file=display, hint="e.g. utf-8, gb18030, cp1252"
+        ) from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise UsageError(
+            f"--encoding {encoding!r} is not a text encoding", file=display, hint="e.g. utf-8, gb18030, cp1252"
+        )
+    return encoding
+
+
+def _shown(value: Any) -> str:
+    """A value as the user wrote it: ``11``, not ``np.int64(11)``; text quoted."""
+    if isinstance(value, str):
+        return repr(value)
+    if hasattr(value, "item") and callable(value.item):  # a numpy scalar
+        try:
+            return repr(value.item())
+        except (TypeError, ValueError):
+            pass
+    return repr(value)
+
+
+def parse_date_range(value: Any, name: str = "--date-range") -> tuple[date, date]:
+    """``"1990-01-01..2030-12-31"`` (or a pair of dates) as a (first, last) pair of days.
+
+    Examples
+    --------
+    >>> parse_date_range("2000-01-01..2030-12-31")
+    (datetime.date(2000, 1, 1), datetime.date(2030, 12, 31))
+    """
+    if isinstance(value, str):
+        parts = value.split("..")
+        if len(parts) != 2:
+            raise UsageError(f"{name} must be FIRST..LAST such as 1990-01-01..2030-12-31, not {value!r}")
+    else:
+        try:
+            parts = list(value)
+        except TypeError:
+            parts = []
+        if len(parts) != 2:
+            raise UsageError(f"{name} must be two dates (first, last), not {_shown(value)}")
+    first, last = (as_date(part, name) for part in parts)
+    if first > last:
+        raise UsageError(f"{name} starts after it ends: {first}..{last}")
+    return first, last
 
 
 @dataclass
@@ -118,6 +204,10 @@ class ReadOptions:
         Decimal separator of amounts; ``None`` decides from the data.
     skip_bad_rows : bool
         Drop and count unreadable rows instead of stopping.
+    date_range : (date, date), str or None
+        Purchase dates accepted, both ends included: a pair of dates or ``"FIRST..LAST"``
+        (``--date-range``); ``None`` is :data:`DATE_RANGE`, 1900-01-01..2100-12-31. A date
+        outside it is a bad value.
 
     Examples
     --------
@@ -132,8 +222,12 @@ class ReadOptions:
     dayfirst: bool | None = None
     decimal: str | None = None
     skip_bad_rows: bool = False
+    date_range: Any = None
 
     def __post_init__(self) -> None:
+        if self.encoding is not None:
+            check_encoding(self.encoding)
+        self.date_range = DATE_RANGE if self.date_range is None else parse_date_range(self.date_range)
         if self.decimal not in (None, ".", ","):
             raise UsageError(f"--decimal must be . or , not {self.decimal!r}")
         if self.delimiter is not None:

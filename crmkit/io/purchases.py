@@ -26,8 +26,8 @@ from datetime import date
 
 from crmkit.errors import DataError, InputError
 from crmkit.io.columns import ColumnMap, detect_columns
-from crmkit.io.engine import connect, quote, sql_literal
-from crmkit.io.options import ReadOptions
+from crmkit.io.engine import MONEY_LIMIT, connect, memory_limit, money, quote, sql_literal
+from crmkit.io.options import DATE_RANGE, ReadOptions, as_date, check_encoding, parse_date_range
 from crmkit.io.quality import DataQuality
 from crmkit.io.readers import Source, open_source
 
@@ -50,13 +50,20 @@ _AMOUNT_SHAPE = (
 )
 
 
-def _clean_text(col: str) -> str:
-    """Trimmed text, NULL for the usual spellings of nothing."""
+def _clean_text(col: str, *, line_start: bool = False) -> str:
+    """Trimmed text, NULL for the usual spellings of nothing.
+
+    ``line_start`` marks a file's first column, where a byte-order mark can stand at the start
+    of any row (two exports concatenated, a tool that writes one per record): it is not part of
+    the value, so ``\\ufeffC001`` is ``C001``.
+    """
     # Most cells are longer than any null word and carry no padding: they pass untouched,
-    # which saves a string copy per cell on large files.
+    # which saves a string copy per cell on large files. A BOM sends a cell down the slow path.
+    bom = f" AND NOT starts_with({col}, '\ufeff')" if line_start else ""
+    bare = f"ltrim({col}, '\ufeff')" if line_start else col
     return (
-        f"(CASE WHEN length({col}) > 4 AND NOT starts_with({col}, ' ') AND NOT ends_with({col}, ' ') "
-        f"THEN {col} WHEN list_contains({_NULLS}, trim({col})) THEN NULL ELSE trim({col}) END)"
+        f"(CASE WHEN length({col}) > 4 AND NOT starts_with({col}, ' ') AND NOT ends_with({col}, ' '){bom} "
+        f"THEN {col} WHEN list_contains({_NULLS}, trim({bare})) THEN NULL ELSE trim({bare}) END)"
     )
 
 
@@ -104,7 +111,10 @@ def date_expr(col: str, dayfirst: bool) -> str:
     """Parse a (trimmed) date string to DATE (NULL when it is not a valid date).
 
     Impossible dates (2024-02-30) give NULL because every path goes through ``try_strptime``.
-    Excel serial numbers are days since 1899-12-30 (the 1900 leap-year bug included).
+    Excel serial numbers are days since 1899-12-30 (the 1900 leap-year bug included). DuckDB's
+    cast and ``strptime`` also read the words ``epoch`` (1970-01-01) and ``infinity``: they are
+    not purchase dates, so text without a digit is no date, and only text starting with a digit
+    tries the numeric forms. The plausible range is applied by the caller (:func:`_staging_sql`).
     """
     t = col
     ymd = (
@@ -130,7 +140,11 @@ def date_expr(col: str, dayfirst: bool) -> str:
         f"try_strptime({t}, ['%d %b %Y', '%d-%b-%Y', '%d %B %Y', '%b %d, %Y', '%B %d, %Y', "
         f"'%b %d %Y', '%d-%b-%y', '%d %b %Y %H:%M', '%d %b %Y %H:%M:%S'])"
     )
-    return f"CAST(COALESCE(TRY_CAST({t} AS TIMESTAMP), {ymd}, {dmy}, {dmy2}, {serial}, {compact}, {named}) AS DATE)"
+    return (
+        f"CAST(CASE WHEN ascii({t}) BETWEEN 48 AND 57 "
+        f"THEN COALESCE(TRY_CAST({t} AS TIMESTAMP), {ymd}, {dmy}, {dmy2}, {serial}, {compact}, {named}) "
+        f"WHEN regexp_matches({t}, '[0-9]') THEN {named} END AS DATE)"
+    )
 
 
 class PurchaseData:
@@ -174,13 +188,19 @@ class PurchaseData:
         self.con.execute("DROP TABLE IF EXISTS staged")
         self._frame = None
 
-    def resolve_as_of(self, as_of: date | None = None) -> date:
+    def resolve_as_of(self, as_of=None) -> date:
         """The analysis date (default: the last purchase date), recorded in ``quality`` with the
-        number of rows after it, which the analysis leaves out."""
+        number of rows after it, which the analysis leaves out.
+
+        ``as_of`` is anything :func:`~crmkit.io.options.as_date` takes (a config's text too). The
+        default is the last *purchase*: a return dated later is left out, not made the as-of date.
+        """
         if as_of is None:
-            as_of = self.quality.last_date
+            as_of = self.quality.last_purchase or self.quality.last_date
             # read_purchases raises DataError when no row is usable, so a PurchaseData has a last date
             assert as_of is not None, "PurchaseData without a last purchase date"
+        else:
+            as_of = as_date(as_of, "as_of")
         self.quality.as_of = as_of
         self.quality.after_as_of = self.con.sql(
             f"SELECT count(*) FROM tx WHERE date > DATE '{as_of.isoformat()}'"
@@ -234,15 +254,36 @@ def _returns_as_status(con, src: Source, overrides):
 
 
 _LINE_RE = re.compile(r"Line:\s*(\d+)")
+#: Drop reasons of values that are present but cannot be used: an error unless skip_bad_rows.
+_BAD_VALUES = "('bad_date', 'bad_date_range', 'bad_amount')"
+
+
+def needs_serial_scan(exc: Exception) -> bool:
+    """True for DuckDB's refusal to read line breaks in quoted fields with its parallel scanner."""
+    return "parallel=false" in str(exc)
 
 
 def _scan_error(exc: Exception, src: Source) -> InputError:
+    """A DuckDB scan or query error as one line naming the file and row; DuckDB's text never leaks."""
+    import duckdb
+
     text = str(exc)
     m = _LINE_RE.search(text)
     row = int(m.group(1)) if m else None
-    detail = text.splitlines()[0]
+    if isinstance(exc, duckdb.OutOfMemoryException) or "out of memory" in text.lower():
+        return InputError(
+            f"not enough memory to read the file within crmkit's budget ({memory_limit()})",
+            file=src.display,
+            hint="raise it with CRMKIT_MEMORY_LIMIT (e.g. 8GB), free memory, or split the file",
+        )
+    detail = re.sub(r"^[A-Za-z ]*Error:\s*", "", text.splitlines()[0])
     cols = re.search(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)", text)
-    if cols:
+    size = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
+    if size:
+        detail = f"a row is longer than {int(size.group(1)):,} bytes (a stray quote joining many lines?)"
+    elif "invalid state" in text:
+        detail = "a row breaks the CSV rules (a quote inside an unquoted field, or mixed line ends?)"
+    elif cols:
         detail = f"expected {cols.group(1)} fields, found {cols.group(2)} (a stray delimiter or quote?)"
     elif "unicode" in text.lower():
         detail = "invalid characters for the detected encoding"
@@ -264,6 +305,7 @@ def read_purchases(
     decimal: str | None = None,
     skip_bad_rows: bool = False,
     keep: tuple[str, ...] = OPTIONAL_ROLES,
+    date_range=None,
 ) -> PurchaseData:
     """Read and clean a purchase export (CSV/TSV/;/|, .gz, XLSX, Parquet, ``-`` for stdin, or a table).
 
@@ -294,6 +336,10 @@ def read_purchases(
         Optional roles to carry into the result when the file has them (default: all of
         ``order_id, quantity, product, channel, margin``). A command that needs none of them
         reads faster; the columns are still found and listed in ``quality.columns``.
+    date_range : (date, date) or str, optional
+        Purchase dates accepted (``"1990-01-01..2030-12-31"``); default
+        :data:`~crmkit.io.options.DATE_RANGE`, 1900-01-01..2100-12-31. Dates outside it are bad
+        values, like ``2024-02-30``.
 
     Returns
     -------
@@ -313,10 +359,14 @@ def read_purchases(
         dayfirst = options.dayfirst if dayfirst is None else dayfirst
         decimal = decimal or options.decimal
         skip_bad_rows = skip_bad_rows or options.skip_bad_rows
+        date_range = options.date_range if date_range is None else date_range
+    date_range = DATE_RANGE if date_range is None else parse_date_range(date_range, "date_range")
+    if encoding is not None:
+        check_encoding(encoding)
     with tempfile.TemporaryDirectory(prefix="crmkit-") as workdir:
         src = open_source(source, workdir, sheet=sheet, encoding=encoding, delimiter=delimiter)
         try:
-            return _read(src, columns, dayfirst, decimal, skip_bad_rows, keep)
+            return _read(src, columns, dayfirst, decimal, skip_bad_rows, keep, date_range)
         finally:
             src.cleanup()
 
@@ -363,8 +413,13 @@ def _staging_sql(
     decimal_comma: bool,
     c_cancel: bool,
     keep: tuple[str, ...],
+    date_range: tuple[date, date] = DATE_RANGE,
 ) -> tuple[str, list[str]]:
-    """The single cleaning query: raw text in, typed and classified rows out (file order kept)."""
+    """The single cleaning query: raw text in, typed and classified rows out (file order kept).
+
+    A date outside ``date_range`` (``9999-12-31``, ``0001-01-01``) is a bad value
+    (``bad_date_range``), like text that is no date at all.
+    """
     # The inner SELECT trims and nulls each text column once; the outer one parses. DuckDB does
     # not share sub-expressions across CASE branches, so this halves the work on large files.
     # order_id is always staged: cancellations are matched on it.
@@ -378,7 +433,8 @@ def _staging_sql(
     if quote(first_col) not in text_cols.values():
         text_cols["_first"] = quote(first_col)
     inner = ", ".join(
-        f"{_clean_text(f'CAST({col} AS VARCHAR)')} AS {quote('_t_' + role)}" for role, col in text_cols.items()
+        f"{_clean_text(f'CAST({col} AS VARCHAR)', line_start=col == quote(first_col))} AS {quote('_t_' + role)}"
+        for role, col in text_cols.items()
     )
     t = {role: quote("_t_" + role) for role in text_cols}
     if cmap.amount_from_price:
@@ -403,24 +459,31 @@ def _staging_sql(
     for role in ("quantity", "margin"):
         if role in t and role in keep:
             extra[role] = amount_expr(t[role], decimal_comma)
+    if "margin" in extra:
+        # summed as money like the amount: out of its range (or inf / NaN) it is unreadable
+        extra["margin"] = f"(CASE WHEN abs({extra['margin']}) < {MONEY_LIMIT!r} THEN {extra['margin']} END)"
     extra_sql = "".join(f", {expr} AS {role}" for role, expr in extra.items())
     d = t["date"]
     slash_guard = (
         f"(list_contains(['/', '-', '.'], substr({d}, 2, 1)) OR list_contains(['/', '-', '.'], substr({d}, 3, 1)))"
     )
     slash_re = "'^(\\d{1,2})[-/.](\\d{1,2})[-/.]\\d{2,4}'"
+    low, high = (f"DATE '{day.isoformat()}'" for day in date_range)
     sql = f"""
-        SELECT * EXCLUDE (_total, _no_id, _no_date, _no_amount),
+        SELECT * EXCLUDE (_total, _no_id, _no_date, _no_amount, _date),
+               CASE WHEN _date BETWEEN {low} AND {high} THEN _date END AS date,
                CASE WHEN _total THEN 'total_row'
                     WHEN _no_id THEN 'missing_customer_id'
                     WHEN _no_date THEN 'missing_date'
                     WHEN _no_amount THEN 'missing_amount'
-                    WHEN date IS NULL THEN 'bad_date'
-                    WHEN amount IS NULL THEN 'bad_amount'
+                    WHEN _date IS NULL THEN 'bad_date'
+                    WHEN NOT (_date BETWEEN {low} AND {high}) THEN 'bad_date_range'
+                    -- beyond what money sums exactly (crmkit.io.engine.MONEY), or inf / NaN
+                    WHEN amount IS NULL OR NOT abs(amount) < {MONEY_LIMIT!r} THEN 'bad_amount'
                END AS _drop
         FROM (
             SELECT {id_expr(t["customer_id"])} AS customer_id,
-                   {date_expr(d, dayfirst)} AS date,
+                   {date_expr(d, dayfirst)} AS _date,
                    {amount_val} AS amount,
                    ({" OR ".join(total_checks)}) AS _total,
                    ({t["customer_id"]} IS NULL) AS _no_id,
@@ -437,21 +500,24 @@ def _staging_sql(
     return sql, list(extra)
 
 
-def _read(src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep) -> PurchaseData:
+def _read(src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep, date_range) -> PurchaseData:
     import duckdb
 
-    con = connect()
-    try:
-        return _read_with(con, src, overrides, dayfirst, decimal, skip_bad_rows, keep)
-    except duckdb.Error as exc:
-        con.close()
-        raise _scan_error(exc, src) from None
-    except BaseException:
-        con.close()
-        raise
+    while True:
+        con = connect()
+        try:
+            return _read_with(con, src, overrides, dayfirst, decimal, skip_bad_rows, keep, date_range)
+        except duckdb.Error as exc:
+            con.close()
+            # Line breaks in quoted fields need DuckDB's serial reader: read again with it.
+            if not (needs_serial_scan(exc) and src.read_serially()):
+                raise _scan_error(exc, src) from None
+        except BaseException:
+            con.close()
+            raise
 
 
-def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep) -> PurchaseData:
+def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep, date_range) -> PurchaseData:
     src.attach(con)
     if src.file_format == "table" and "is_return" in src.headers:
         overrides = _returns_as_status(con, src, overrides)
@@ -486,6 +552,7 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
             decimal_comma=decimal_comma,
             c_cancel=c_cancel,
             keep=keep,
+            date_range=date_range,
         )
         con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {sql}")
         return extra_cols
@@ -521,11 +588,11 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
             )
 
     bad = con.sql(
-        "SELECT _drop, count(*), min(rowid) FROM staged WHERE _drop IN ('bad_date', 'bad_amount') GROUP BY 1 ORDER BY 3"
+        f"SELECT _drop, count(*), min(rowid) FROM staged WHERE _drop IN {_BAD_VALUES} GROUP BY 1 ORDER BY 3"
     ).fetchall()
     if bad and not skip_bad_rows:
         kind, _, first = bad[0]
-        if kind == "bad_date":
+        if kind.startswith("bad_date"):
             headers = [roles["date"]]
         elif cmap.amount_from_price:
             headers = [roles["quantity"], roles["unit_price"]]
@@ -534,18 +601,23 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
         # staged keeps file order, so its rowid is the record number: read that record's raw text.
         values = con.sql(f"SELECT {', '.join(map(quote, headers))} FROM {src.sql} LIMIT 1 OFFSET {first}").fetchall()[0]
         total_bad = sum(b[1] for b in bad)
-        what = "date" if kind == "bad_date" else "amount"
+        what = "date" if kind.startswith("bad_date") else "amount"
         more = f"; {total_bad - 1:,} more row(s) with unreadable values" if total_bad > 1 else ""
+        shown = " x ".join(map(str, values))
+        message, hint = (
+            f"cannot read {what} {shown!r}{more}",
+            ("fix the file, set the format (--dayfirst, --decimal), or drop such rows with --skip-bad-rows"),
+        )
+        if kind == "bad_date_range":
+            first_day, last_day = date_range
+            message = f"date {shown!r} is outside the accepted purchase dates {first_day}..{last_day}{more}"
+            hint = "fix the file, widen the range with --date-range FIRST..LAST, or drop such rows with --skip-bad-rows"
         raise DataError(
-            f"cannot read {what} {' x '.join(map(str, values))!r}{more}",
-            file=src.display,
-            row=src.first_data_row + first,
-            column=" x ".join(headers),
-            hint="fix the file, set the format (--dayfirst, --decimal), or drop such rows with --skip-bad-rows",
+            message, file=src.display, row=src.first_data_row + first, column=" x ".join(headers), hint=hint
         )
 
     drops = dict(con.sql("SELECT _drop, count(*) FROM staged WHERE _drop IS NOT NULL GROUP BY 1").fetchall())
-    invalid = drops.pop("bad_date", 0) + drops.pop("bad_amount", 0)
+    invalid = sum(drops.pop(kind, 0) for kind in ("bad_date", "bad_date_range", "bad_amount"))
     order = ["missing_customer_id", "missing_date", "missing_amount", "total_row"]
     quality.dropped = {k: drops[k] for k in order if drops.get(k)}
     if invalid:
@@ -574,13 +646,14 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
             con.execute("UPDATE staged SET _drop = 'cancelled_order' WHERE rowid IN (SELECT _row FROM cancelled)")
     is_return = "(_flagged OR amount < 0)"
     agg = con.sql(f"""
-        SELECT count(*), count(*) FILTER (WHERE {is_return}),
-               coalesce(sum(abs(amount)) FILTER (WHERE {is_return}), 0), min(date), max(date)
+        SELECT count(*), count(*) FILTER (WHERE {is_return}), max(date) FILTER (WHERE NOT {is_return}),
+               coalesce(sum({money("abs(amount)")}) FILTER (WHERE {is_return}), 0), min(date), max(date)
         FROM staged WHERE {kept}
     """).fetchall()[0]
     quality.rows_read = rows_read
-    quality.rows_used, quality.return_rows, quality.return_amount = agg[0], agg[1], float(agg[2])
-    quality.first_date, quality.last_date = agg[3], agg[4]
+    quality.rows_used, quality.return_rows, quality.last_purchase = agg[0], agg[1], agg[2]
+    quality.return_amount = float(agg[3])
+    quality.first_date, quality.last_date = agg[4], agg[5]
     if quality.rows_used == 0:
         raise DataError(
             "no usable purchase rows ("

@@ -31,6 +31,8 @@ class DataQuality:
     """Revenue removed by returns and cancellations, as a positive number."""
     first_date: date | None = None
     last_date: date | None = None
+    last_purchase: date | None = None
+    """The last date of a purchase (not a return): the default as-of date. Not in :meth:`as_rows`."""
     as_of: date | None = None
     after_as_of: int = 0
     """Used rows dated after ``as_of``: kept in the data, left out of the analysis."""

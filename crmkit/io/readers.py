@@ -10,16 +10,28 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import io
 import os
+import re
 import shutil
 import sys
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 
 from crmkit.errors import InputError
+from crmkit.io.options import check_encoding
 
 SAMPLE_BYTES = 256 * 1024
 DELIMITERS = (",", "\t", ";", "|")
+
+#: Largest sheet (rows x columns of its used range) read from an XLSX workbook. The reader holds the
+#: whole grid in memory, some 40-100 bytes a cell, empty or not: one cell at XFD1048576 would mean
+#: 17 billion cells (512 GiB). 25 million is a full Excel sheet (1,048,576 rows) of 24 columns.
+#: ``CRMKIT_MAX_XLSX_CELLS`` overrides.
+MAX_XLSX_CELLS = 25_000_000
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass
@@ -41,6 +53,8 @@ class Source:
     delimiter: str | None = None
     frame: object | None = None
     temp_files: list[str] = field(default_factory=list)
+    scan_path: str | None = None
+    scan_gz: bool = False
 
     def attach(self, con) -> None:
         """Make the table queryable in ``con`` as :attr:`sql` and learn its headers when unknown.
@@ -54,6 +68,44 @@ class Source:
             self.sql = "raw_frame"
         if not self.headers:
             self.headers = columns_of(con, self.sql)
+        if self.file_format == "parquet":
+            self._decode_binary(con)
+
+    def _decode_binary(self, con) -> None:
+        """Read Parquet BINARY columns as the UTF-8 text they hold (DuckDB would show ``\\xE4\\xB8``).
+
+        A value that is not UTF-8 cannot come out as it was written, so it is an input error
+        naming its row and column, never a value with escapes or replacement characters.
+        """
+        from crmkit.io.engine import quote
+
+        kinds = con.sql(f"DESCRIBE SELECT * FROM {self.sql}").fetchall()
+        binary = [row[0] for row in kinds if row[1] == "BLOB"]
+        if not binary:
+            return
+        for name in binary:
+            bad = con.sql(
+                f"SELECT _row FROM (SELECT {quote(name)} AS _v, row_number() OVER () AS _row FROM {self.sql}) "
+                "WHERE _v IS NOT NULL AND try(decode(_v)) IS NULL LIMIT 1"
+            ).fetchall()
+            if bad:
+                raise InputError("binary value that is not UTF-8 text", file=self.display, row=bad[0][0], column=name)
+        replaced = ", ".join(f"decode({quote(name)}) AS {quote(name)}" for name in binary)
+        self.sql = f"(SELECT * REPLACE ({replaced}) FROM {self.sql})"
+
+    def read_serially(self) -> bool:
+        """Switch a CSV scan to DuckDB's single-threaded reader; False when there is nothing to switch.
+
+        DuckDB's parallel scanner cannot combine short rows (``null_padding``) with line breaks inside
+        quoted fields, which RFC 4180 allows and real exports have (addresses, comments). The serial
+        reader can, but it silently ends an unterminated quoted field at the end of the file, so the
+        quotes are counted first: an odd count is an unterminated field, reported with its line.
+        """
+        if self.file_format not in ("csv", "csv.gz") or "parallel=false" in self.sql or self.scan_path is None:
+            return False
+        check_quotes_balanced(self.scan_path, self.display, gz=self.scan_gz)
+        self.sql = self.sql[:-1] + ", parallel=false)"
+        return True
 
     def cleanup(self) -> None:
         for path in self.temp_files:
@@ -80,6 +132,52 @@ def spool_stdin(workdir: str) -> str:
     return path
 
 
+def check_quotes_balanced(path: str, display: str, *, gz: bool) -> None:
+    """Raise an :class:`InputError` naming the line where an unterminated quoted field starts.
+
+    Every quoted field has an opening and a closing quote and an escaped quote is doubled, so a
+    well-formed file has an even number of ``"``; counting bytes is fast, and only a file that
+    fails the count is read again line by line to find the culprit.
+    """
+    opener = gzip.open if gz else open
+    try:
+        with opener(path, "rb") as raw:
+            count = sum(chunk.count(b'"') for chunk in iter(lambda: raw.read(1 << 22), b""))
+            if count % 2 == 0:
+                return
+            raw.seek(0)
+            inside, opened, line_no = False, 0, 0
+            for line_no, line in enumerate(raw, start=1):
+                if line.count(b'"') % 2:
+                    inside = not inside
+                    if inside:
+                        opened = line_no
+    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        raise InputError(f"cannot read file: {exc}", file=display) from None
+    raise InputError(
+        "malformed table: a quoted field is never closed (a stray quote?)",
+        file=display,
+        row=opened or None,
+        hint='double a quote inside a quoted field ("") or remove the stray one',
+    )
+
+
+def mixed_line_ends(sample: bytes) -> bool:
+    """True when rows end in more than one way (``\\r\\n``, ``\\n``, a lone ``\\r``), quoted fields aside.
+
+    DuckDB takes one line end for the whole file and refuses the rest; CR CR LF (a CRLF file
+    that went through a tool adding CRs) is such a mix. Line breaks inside quoted fields are
+    left out of the count, so Excel's LF-inside-a-cell in a CRLF file is not a mix.
+    """
+    if b"\r" not in sample:
+        return False
+    outside = re.sub(rb'"[^"]*"', b"", sample)
+    crlf = outside.count(b"\r\n")
+    lone_cr = outside.count(b"\r") - crlf
+    lone_lf = outside.count(b"\n") - crlf
+    return sum(1 for n in (crlf, lone_cr, lone_lf) if n) > 1
+
+
 def detect_encoding(sample: bytes, complete: bool) -> str:
     """Encoding of a byte sample: BOMs first, then UTF-8, then GB18030 (a superset of GBK), then cp1252.
 
@@ -100,14 +198,22 @@ def detect_encoding(sample: bytes, complete: bool) -> str:
     return "cp1252"
 
 
-def transcode_to_utf8(path: str, encoding: str, workdir: str, *, gz: bool, display: str) -> str:
-    """Stream a file in ``encoding`` into a UTF-8 temporary file for DuckDB (line numbers unchanged)."""
+def transcode_to_utf8(path: str, encoding: str, workdir: str, *, gz: bool, display: str, newlines: bool = False) -> str:
+    """Stream a file in ``encoding`` into a UTF-8 temporary file for DuckDB (line numbers unchanged).
+
+    With ``newlines``, every line end (``\\r\\n``, ``\\r``, ``\\n``) becomes ``\\n``, as Python's
+    universal newlines read them (so CR CR LF is a line end and a blank line, which is skipped).
+    """
     fd, out_path = tempfile.mkstemp(prefix="crmkit-utf8-", suffix=".csv", dir=workdir)
     opener = gzip.open if gz else open
     line = 1
     try:
         with opener(path, "rb") as raw, os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            reader = codecs.getreader(encoding)(raw, "strict")  # errors: raise on undecodable bytes
+            reader: io.TextIOBase | codecs.StreamReader
+            if newlines:
+                reader = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline=None)
+            else:
+                reader = codecs.getreader(encoding)(raw, "strict")  # errors: raise on undecodable bytes
             while True:
                 chunk = reader.read(1 << 22)
                 if not chunk:
@@ -135,18 +241,23 @@ def sniff_layout(text: str, delimiter: str | None = None) -> tuple[str, int, lis
     sample; the header is the first line with that many fields, at least half of them filled,
     so that report titles and blank lines above the header are skipped.
     """
-    lines = text.splitlines()[:200]
+    # Only CR and LF end a line, as for DuckDB: str.splitlines() would also split at form feeds,
+    # U+2028 and the like, and miscount the title lines above the header.
+    lines = _LINE_BREAK.split(text)[:200]
+    if lines and lines[-1] == "":
+        lines.pop()
     if not lines:
         raise InputError("file is empty")
     best = None
     for cand in [delimiter] if delimiter else DELIMITERS:
         # Each line on its own: a stray quote must not swallow the sample (DuckDB reports it later,
         # with its line number).
-        rows = [next(csv.reader([line], delimiter=cand), []) for line in lines]
+        rows = [_fields(line, cand) for line in lines]
         counts = [len(r) for r in rows if any(c.strip() for c in r)]
         if not counts:
             continue
-        mode = max(sorted(set(counts)), key=counts.count)
+        # the most frequent field count; on a tie, not 1 (a title line is one field), then the smallest
+        mode = max(sorted(set(counts)), key=lambda n: (counts.count(n), n > 1))
         score = (mode > 1, counts.count(mode) / len(counts), mode)
         if best is None or score > best[0]:
             best = (score, cand, rows, mode)
@@ -160,16 +271,32 @@ def sniff_layout(text: str, delimiter: str | None = None) -> tuple[str, int, lis
     return delim, 0, [c.strip() for c in rows[0]]
 
 
+def _fields(line: str, delimiter: str) -> list[str]:
+    """One line's fields; a line the csv module refuses (a field over its 131,072-character limit)
+    counts as one field, and DuckDB reports it later with its line number."""
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return [line]
+
+
 def _dedupe(headers: list[str]) -> list[str]:
-    seen: dict[str, int] = {}
+    """Unique column names: blanks become ``columnN``, repeats get ``_1``, ``_2`` ...
+
+    Compared without case, because SQL identifiers are case-insensitive: ``amount`` and ``Amount``
+    are one name to DuckDB, so the second becomes ``Amount_1``.
+    """
+    taken = {h.lower() for h in headers if h}
+    used: set[str] = set()
     out = []
     for i, h in enumerate(headers):
         name = h or f"column{i + 1}"
-        if name in seen:
-            seen[name] += 1
-            name = f"{name}_{seen[name]}"
-        else:
-            seen[name] = 0
+        if name.lower() in used:
+            n = 1
+            while f"{name}_{n}".lower() in used or f"{name}_{n}".lower() in taken:
+                n += 1
+            name = f"{name}_{n}"
+        used.add(name.lower())
         out.append(name)
     return out
 
@@ -187,11 +314,7 @@ def open_text(
         raise InputError(f"cannot read file: {exc}", file=display) from None
     if not sample.strip():
         raise InputError("file is empty", file=display)
-    enc = encoding or detect_encoding(sample, complete)
-    try:
-        codecs.lookup(enc)
-    except LookupError:
-        raise InputError(f"unknown encoding '{enc}'", file=display) from None
+    enc = check_encoding(encoding, display) if encoding else detect_encoding(sample, complete)
     try:
         text = codecs.getincrementaldecoder(enc)(errors="strict").decode(sample, final=complete)
     except UnicodeDecodeError as exc:
@@ -208,8 +331,9 @@ def open_text(
         raise
     scan_path = path
     temp_files = []
-    if enc.replace("_", "-").lower() not in ("utf-8", "utf8", "utf-8-sig", "ascii"):
-        scan_path = transcode_to_utf8(path, enc, workdir, gz=gz, display=display)
+    newlines = mixed_line_ends(sample)
+    if newlines or enc.replace("_", "-").lower() not in ("utf-8", "utf8", "utf-8-sig", "ascii"):
+        scan_path = transcode_to_utf8(path, enc, workdir, gz=gz, display=display, newlines=newlines)
         temp_files.append(scan_path)
         gz = False
     headers = _dedupe(headers)
@@ -236,6 +360,8 @@ def open_text(
         encoding=enc,
         delimiter=delim,
         temp_files=temp_files,
+        scan_path=scan_path,
+        scan_gz=gz,
     )
 
 
@@ -255,6 +381,111 @@ def _cell_text(value) -> str | None:
         return value.isoformat()
     text = str(value).strip()
     return text or None
+
+
+_ROW_REF = re.compile(rb'<row r="(\d{1,12})"')
+_WIDE_REF = re.compile(rb' r="([A-Z]{2,3})\d')  # cells past column Z
+_DEEP_REF = re.compile(rb' r="[A-Z]{1,3}(\d{7,12})"')  # cells past row 999,999, whatever their row element says
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+
+
+def _attribute(tag: bytes, name: bytes) -> str | None:
+    import html
+
+    m = re.search(rb"(?:^|\s)" + name + rb'="([^"]*)"', tag)
+    return html.unescape(m.group(1).decode("utf-8", "replace")) if m else None
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> list[str]:
+    """The worksheet parts of a workbook in sheet order (as its workbook.xml lists them), by regex:
+    these small parts are not given to an XML parser that would expand a hostile DTD's entities."""
+    names = set(archive.namelist())
+    try:
+        sheets = _SHEET_TAG.findall(archive.read("xl/workbook.xml"))
+        rels = {
+            _attribute(tag, b"Id"): _attribute(tag, b"Target")
+            for tag in _REL_TAG.findall(archive.read("xl/_rels/workbook.xml.rels"))
+        }
+        parts = []
+        for tag in sheets:
+            target = rels.get(_attribute(tag, rb"r:id") or _attribute(tag, rb"\w+:id"))
+            if target:
+                parts.append(target.lstrip("/") if target.startswith("/") else "xl/" + target)
+        if parts and all(part in names for part in parts):
+            return parts
+    except (KeyError, OSError, zipfile.BadZipFile, RuntimeError):
+        pass
+    return sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+
+
+def used_range(stream) -> tuple[int, int]:
+    """Rows and columns of a worksheet part's used range, from its row and cell references.
+
+    Read in blocks with literal-prefix patterns (the sheet of a 100,000-row export scans in well
+    under a second): the last row number, and the widest column. Cells past column Z and past
+    row 999,999 are found one by one; within A..Z the widest letter present is enough.
+    """
+    rows = columns = 0
+    tail = b""
+    while True:
+        block = stream.read(1 << 22)
+        buffer = tail + block
+        if not buffer:
+            break
+        cut = buffer.rfind(b"<") if block else len(buffer)
+        if cut <= 0:
+            cut = len(buffer)
+        part, tail = buffer[:cut], buffer[cut:]
+        for found in (_ROW_REF.findall(part), _DEEP_REF.findall(part)):
+            if found:
+                rows = max(rows, max(map(int, found)))
+        wide = set(_WIDE_REF.findall(part))
+        if wide:
+            columns = max(columns, max(map(_column_number, wide)))
+        for number in range(26, columns, -1):
+            if b' r="' + bytes([64 + number]) in part:
+                columns = number
+                break
+        if not block:
+            break
+    return rows, columns
+
+
+def check_sheet_size(path: str, display: str, sheet_index: int | None) -> None:
+    """Refuse a worksheet whose used range is too large to hold, before the reader allocates it.
+
+    The reader builds the whole rectangle from A1 to the last used cell, so a single value at
+    XFD1048576 asks for 17 billion cells (512 GiB) and the process dies. The declared
+    ``<dimension>`` is not trusted: the cells' own references decide.
+    """
+    limit = int(os.environ.get("CRMKIT_MAX_XLSX_CELLS") or MAX_XLSX_CELLS)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = sheet_parts(archive)
+            chosen = parts if sheet_index is None or sheet_index >= len(parts) else [parts[sheet_index]]
+            for part in chosen:
+                with archive.open(part) as stream:
+                    rows, columns = used_range(stream)
+                if rows * columns > limit:
+                    raise InputError(
+                        f"the sheet's used range is {rows:,} rows x {columns:,} columns "
+                        f"({rows * columns:,} cells), more than the {limit:,} crmkit reads",
+                        file=display,
+                        hint="delete the stray cells far below or right of the table (Ctrl+End shows the last one), "
+                        "save the sheet as CSV, or raise the limit with CRMKIT_MAX_XLSX_CELLS",
+                    )
+    except InputError:
+        raise
+    except (OSError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError) as exc:
+        raise InputError(f"cannot open workbook: {exc}", file=display) from None
 
 
 def open_xlsx(path: str, display: str, sheet: str | None) -> Source:
@@ -279,6 +510,7 @@ def open_xlsx(path: str, display: str, sheet: str | None) -> Source:
             name = names[int(sheet) - 1]
         else:
             raise InputError(f"no sheet named '{sheet}'", file=display, hint="sheets: " + ", ".join(names))
+        check_sheet_size(path, display, names.index(name) if len(set(names)) == len(names) else None)
         raw_rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except InputError:
         raise

@@ -42,6 +42,28 @@ def read_toml(name: str, *, flag: str, what: str, package: str | None = None, bu
             raise ConfigError(f"cannot read {what}: {exc}", file=name) from None
         source = name
     try:
-        return tomllib.loads(text), source
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", file=source) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(f"nested more than {MAX_DEPTH} levels deep", file=source) from None
+    _check_depth(data, source)
+    return data, source
+
+
+#: Tables and arrays deeper than this are refused: no crmkit file nests more than three levels,
+#: and code walking the values (messages, copies) must not hit Python's recursion limit.
+MAX_DEPTH = 32
+
+
+def _check_depth(data: dict, source: str) -> None:
+    """ConfigError when tables or arrays nest deeper than :data:`MAX_DEPTH` (dotted keys ``a.b.c`` too)."""
+    pending: list[tuple[object, int]] = [(data, 1)]
+    while pending:  # a loop, not recursion: the point is to survive any depth
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth >= MAX_DEPTH:
+                    raise ConfigError(f"nested more than {MAX_DEPTH} levels deep", file=source)
+                pending.append((child, depth + 1))

@@ -225,10 +225,12 @@ def _survey_scores(survey):
             values = pd.to_numeric(survey[column], errors="coerce")
             bad = values[(values < 0) | (values > high)]
             if len(bad):
-                raise DataError(f"{column} must be between 0 and {high:g}, not {bad.iloc[0]!r}", column=column)
+                raise DataError(f"{column} must be between 0 and {high:g}, not {float(bad.iloc[0]):g}", column=column)
             out[column] = values.to_numpy(float)
         else:
             out[column] = np.nan
+    # sorted first: a mean's last digits depend on the order it adds the answers in
+    out = out.sort_values(["customer_id", "satisfaction", "recommend"], kind="stable")
     return out.groupby("customer_id", sort=False)[["satisfaction", "recommend"]].mean().reset_index()
 
 

@@ -66,6 +66,8 @@ _DEFAULTS_FILE = "ladder_rules.toml"
 def _check_value(name: str, value: Any, spec: tuple, source: str) -> Any:
     """``value`` when it has the type and range of ``spec``; numbers as float, whole numbers as int."""
     kind, low, high, low_inclusive = spec
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        value = value.item()  # a mapping from code may hold np.int64(11): judge and show it as 11
     if isinstance(value, bool) and kind is not bool:
         raise ConfigError(f"{name} must be a {'whole ' if kind is int else ''}number, not {value!r}", file=source)
     if not isinstance(value, kind):

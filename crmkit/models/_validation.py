@@ -12,7 +12,7 @@ import numpy as np
 
 from crmkit.errors import UsageError
 
-__all__ = ["as_float_array", "check_counts", "check_horizon", "check_summary", "check_weights"]
+__all__ = ["as_float_array", "check_counts", "check_horizon", "check_seed", "check_summary", "check_weights"]
 
 
 def as_float_array(values, name: str) -> np.ndarray:
@@ -38,7 +38,7 @@ def check_counts(x, name: str = "x") -> np.ndarray:
     bad = ~np.isfinite(x) | (x < 0) | (x != np.round(x))
     if bad.any():
         i = _first_bad(bad)
-        raise UsageError(f"{name} must be non-negative whole numbers (repeat purchases); customer {i} has {x[i]!r}")
+        raise UsageError(f"{name} must be non-negative whole numbers (repeat purchases); customer {i} has {x[i]:g}")
     return x
 
 
@@ -62,7 +62,7 @@ def check_summary(x, t_x, T, *, age_name: str = "T") -> tuple[np.ndarray, np.nda
         bad = ~np.isfinite(values) | (values < 0)
         if bad.any():
             i = _first_bad(bad)
-            raise UsageError(f"{name} must be finite and >= 0; customer {i} has {values[i]!r}")
+            raise UsageError(f"{name} must be finite and >= 0; customer {i} has {values[i]:g}")
     # Summaries built from dates carry rounding in the last digits; allow it, not more.
     bad = t_x > T * (1 + 1e-9) + 1e-12
     if bad.any():
@@ -92,7 +92,7 @@ def check_weights(weights, n: int) -> np.ndarray | None:
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
         i = _first_bad(bad)
-        raise UsageError(f"weights must be finite and >= 0; customer {i} has {w[i]!r}")
+        raise UsageError(f"weights must be finite and >= 0; customer {i} has {w[i]:g}")
     if not w.sum() > 0:
         raise UsageError("weights are all zero: nothing to fit")
     return w
@@ -108,3 +108,17 @@ def check_horizon(t, n: int) -> np.ndarray:
     if np.any(~np.isfinite(t) | (t < 0)):
         raise UsageError("the horizon t must be finite and >= 0")
     return t
+
+
+#: Seeds NumPy and scikit-learn accept as a random state (``numpy.random.SeedSequence`` takes
+#: larger ones, scikit-learn does not): one range for every ``--seed``.
+SEED_RANGE = (0, 2**32 - 1)
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """A random seed: a whole number in :data:`SEED_RANGE` (0 to 4294967295), as ``int``."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise UsageError(f"{name} must be a whole number from 0 to {SEED_RANGE[1]}, not {seed!r}")
+    if not SEED_RANGE[0] <= int(seed) <= SEED_RANGE[1]:
+        raise UsageError(f"{name} must be a whole number from 0 to {SEED_RANGE[1]}, not {int(seed)}")
+    return int(seed)

@@ -95,7 +95,7 @@ class GammaGammaModel(FittedModel):
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise UsageError(
-                f"mean_value must be > 0 for customers with x > 0; customer {i} has {mean_value[i]!r}", hint=_HINT
+                f"mean_value must be > 0 for customers with x > 0; customer {i} has {mean_value[i]:g}", hint=_HINT
             )
         (ux, um), counts, _ = compress(x[keep], mean_value[keep], weights=None if w is None else w[keep])
         if np.unique(um).size < 2:
@@ -221,7 +221,7 @@ def _check_spend(x, mean_value):
     bad = (x > 0) & ~np.isfinite(mean_value)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise UsageError(f"mean_value must be finite for customers with x > 0; customer {i} has {mean_value[i]!r}")
+        raise UsageError(f"mean_value must be finite for customers with x > 0; customer {i} has {mean_value[i]:g}")
     return x, mean_value
 
 

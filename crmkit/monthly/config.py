@@ -3,25 +3,83 @@
 from __future__ import annotations
 
 import calendar
+import math
 import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from crmkit.errors import ConfigError, UsageError
+from crmkit.io.options import LANGS
 from crmkit.io.toml import read_toml
 
-#: The keys each section may hold: what :func:`crmkit.monthly.run.run_monthly` reads from it.
-SECTION_KEYS: dict[str, tuple[str, ...]] = {
-    "segment": ("scheme", "bins"),
-    "clv": ("model", "unit", "horizon", "discount", "margin"),
-    "retention": ("period",),
-    "satisfaction": ("model", "scale"),
-    "ladder": ("rules",),
-    "columns": ("customer", "date", "amount", "order_id"),
+# What a value may be: a string, a whole number, a number, a scale ("1-10" or [1, 10]), a date
+# (text such as "last-month-end", or a TOML date).
+_TEXT, _WHOLE, _NUMBER, _SCALE, _DATE = "string", "whole number", "number", "scale", "date"
+
+#: Each section's keys and the kind of value each takes: what :func:`crmkit.monthly.run.run_monthly`
+#: reads from it.
+SECTION_TYPES: dict[str, dict[str, str]] = {
+    "segment": {"scheme": _TEXT, "bins": _WHOLE},
+    "clv": {"model": _TEXT, "unit": _TEXT, "horizon": _TEXT, "discount": _NUMBER, "margin": _NUMBER},
+    "retention": {"period": _TEXT},
+    "satisfaction": {"model": _TEXT, "scale": _SCALE},
+    "ladder": {"rules": _TEXT},
+    "columns": {"customer": _TEXT, "date": _TEXT, "amount": _TEXT, "order_id": _TEXT},
 }
+#: The keys each section may hold.
+SECTION_KEYS: dict[str, tuple[str, ...]] = {section: tuple(keys) for section, keys in SECTION_TYPES.items()}
 _SECTIONS = set(SECTION_KEYS)
-_TOP = {"sales", "survey", "members", "referrals", "output", "history", "as_of", "lang"}
+_TOP_TYPES = {
+    "sales": _TEXT,
+    "survey": _TEXT,
+    "members": _TEXT,
+    "referrals": _TEXT,
+    "output": _TEXT,
+    "history": _TEXT,
+    "as_of": _DATE,
+    "lang": _TEXT,
+}
+_TOP = set(_TOP_TYPES)
+
+
+def _checked(name: str, value, kind: str, path: str):
+    """``value`` when it is of ``kind`` (a scale as ``"min-max"``, a TOML date as ISO text), else ConfigError.
+
+    TOML has types, so ``bins = "five"`` or ``discount = "abc"`` is refused here, naming the key,
+    rather than failing deep inside an analysis; a bool is not a number (``bins = true`` is a typo).
+    """
+    what = {_SCALE: 'a scale such as "1-10" or [1, 10]', _DATE: 'a date such as "2024-12-31" or "last-month-end"'}
+    if kind == _DATE and isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()  # as_of = 2024-12-31, a TOML date: means what the text would
+    if kind == _SCALE and isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value):
+        return f"{value[0]:g}-{value[1]:g}"
+    if kind in (_TEXT, _DATE, _SCALE) and isinstance(value, str):
+        if not value.strip():
+            raise ConfigError(f"'{name}' is empty", file=path)
+        return value
+    if kind == _WHOLE and _is_number(value) and float(value).is_integer():
+        return int(value)
+    if kind == _NUMBER and _is_number(value):
+        return float(value)
+    raise ConfigError(f"'{name}' must be {what.get(kind, f'a {kind}')}, not {_shown(value)}", file=path)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _shown(value) -> str:
+    """A TOML value as the user wrote it (text quoted, a table or array by its kind only: it may be huge)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 @dataclass
@@ -72,8 +130,13 @@ def load_config(path: str) -> ReportConfig:
             hint="allowed: " + ", ".join(sorted(_TOP | _SECTIONS)),
         )
     for key in ("sales", "output"):
-        if not data.get(key):
+        if key not in data:
             raise ConfigError(f"'{key}' is required", file=path)
+    for key, kind in _TOP_TYPES.items():
+        if key in data:
+            data[key] = _checked(key, data[key], kind, path)
+    if data.get("lang", "en") not in LANGS:
+        raise ConfigError(f"'lang' must be {' or '.join(LANGS)}, not {data['lang']!r}", file=path)
     for key in _SECTIONS:
         if not isinstance(data.get(key, {}), dict):
             raise ConfigError(f"[{key}] must be a table", file=path)
@@ -85,6 +148,8 @@ def load_config(path: str) -> ReportConfig:
                 file=path,
                 hint=f"[{key}] takes " + ", ".join(SECTION_KEYS[key]),
             )
+        for name, value in data.get(key, {}).items():
+            data[key][name] = _checked(f"{key}.{name}", value, SECTION_TYPES[key][name], path)
     base = file.resolve().parent
 
     def resolve(value):

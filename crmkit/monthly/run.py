@@ -8,14 +8,15 @@ headline numbers in a SQLite history next to the report, so the Overview can sho
 
 from __future__ import annotations
 
-import os
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crmkit.monthly.config import ReportConfig, history_path, load_config, render_path, resolve_date
 from crmkit.monthly.history import HISTORY_COLUMNS, read_history, record_history
+from crmkit.report.files import OutputPlan, Target
 
 __all__ = [
     "HISTORY_COLUMNS",
@@ -69,8 +70,19 @@ class MonthlyReport:
     satisfaction: SatisfactionResult | None = None
 
 
-def run_monthly(config: ReportConfig, *, today: date | None = None, read_options: dict | None = None) -> MonthlyReport:
-    """Read every configured input and run every analysis (nothing is written here)."""
+def run_monthly(
+    config: ReportConfig,
+    *,
+    today: date | None = None,
+    read_options: dict | None = None,
+    check_outputs: Callable[[str, str], object] | None = None,
+) -> MonthlyReport:
+    """Read every configured input and run every analysis (nothing is written here).
+
+    ``check_outputs(workbook, history)`` is called with the two output paths as soon as they
+    are known (the workbook's may depend on the as-of date, hence on the data), before any
+    analysis runs: a bad output path fails before the work, not after it.
+    """
     from crmkit.clv import customer_lifetime_value
     from crmkit.io.inputs import read_referrals, read_survey
     from crmkit.io.purchases import read_purchases
@@ -90,6 +102,8 @@ def run_monthly(config: ReportConfig, *, today: date | None = None, read_options
     as_of = resolve_date(config.as_of, today, last_purchase)
     data.resolve_as_of(as_of)
     output = render_path(config.output, as_of)
+    if check_outputs is not None:
+        check_outputs(output, history_path(config, output))
     seg = segment(
         data,
         as_of,
@@ -156,11 +170,14 @@ def run_monthly(config: ReportConfig, *, today: date | None = None, read_options
     )
 
 
-def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=()) -> str:
-    """Write the workbook (Overview first, then every analysis' sheets), then record the month.
+def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=(), plan: OutputPlan | None = None) -> str:
+    """Write the workbook (Overview first, then every analysis' sheets) and record the month.
 
-    The history is written only after the workbook is safely in place, so a failed run changes
-    neither last month's report nor the history.
+    Both are one :class:`~crmkit.report.files.OutputPlan`: the workbook is renamed into place
+    and then the history's transaction commits, so a failed or interrupted run changes neither
+    last month's report nor the history, and the history never records a workbook that was
+    not written. With ``plan``, both are put in place when that plan commits (the outputs
+    added to it before, by :func:`report`, are reused).
     """
     import pandas as pd
 
@@ -174,9 +191,10 @@ def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=())
         add_segment_sheets,
     )
 
-    folder = Path(report.output).parent
-    if not folder.is_dir():
-        folder.mkdir(parents=True, exist_ok=True)
+    if plan is None:
+        with OutputPlan(protect) as own:
+            return write_monthly_report(report, lang=lang, plan=own)
+    workbook, history_to = _monthly_targets(plan, report.output, report.history)
     book = ReportWorkbook(lang)
     history = read_history(report.history, 12)
     current = pd.DataFrame(
@@ -191,9 +209,16 @@ def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=())
     add_retention_sheets(book, report.retention)
     if report.satisfaction is not None:
         add_satisfaction_sheets(book, report.satisfaction)
-    book.save(report.output, protect=protect)
-    record_history(report.history, report.as_of, report.headline)
+    book.save(workbook)
+    record_history(history_to, report.as_of, report.headline)
     return report.output
+
+
+def _monthly_targets(plan: OutputPlan, output: str, history: str) -> tuple[Target, Target]:
+    """The workbook's and the history's targets in ``plan`` (added now unless added before)."""
+    # the report's {yyyy}/{mm} folders are created when missing
+    workbook = plan.find(output) or plan.add(output, create_folder=True)
+    return workbook, plan.find(history, database=True) or plan.add(history, database=True, create_folder=True)
 
 
 def report(
@@ -209,6 +234,7 @@ def report(
     lang: str | None = None,
     today: date | None = None,
     check: bool = False,
+    plan: OutputPlan | None = None,
 ) -> MonthlyReport:
     """Run the monthly job and write its workbook, then its history: ``crmkit.report(...)``.
 
@@ -232,7 +258,10 @@ def report(
     today : datetime.date, optional
         The day relative dates count from (the CLI passes the real date).
     check : bool
-        Read every input and run every analysis, write nothing.
+        Read every input and run every analysis, check the outputs, write nothing.
+    plan : crmkit.report.files.OutputPlan, optional
+        Put the workbook and the history in place when this plan commits (the command line's
+        plan of the run) instead of before returning.
 
     Returns
     -------
@@ -265,10 +294,37 @@ def report(
         if value is not None:
             setattr(settings, key, value.isoformat() if isinstance(value, date) else value)
     check_lang(settings.lang)
-    result = run_monthly(settings, today=today)
+    if plan is None:
+        with OutputPlan() as own:
+            return _report_with_plan(settings, today, check, own)
+    return _report_with_plan(settings, today, check, plan)
+
+
+def _report_with_plan(settings: ReportConfig, today: date | None, check: bool, plan: OutputPlan) -> MonthlyReport:
+    """:func:`report` once the settings are known: outputs checked first, written into ``plan``."""
+    # a table handed in as `sales` is no file to protect
+    plan.protect(settings.sales, settings.survey, settings.members, settings.referrals)
+    early = _output_before_reading(settings, today)
+    if early is not None:  # the workbook's path does not depend on the data: check it before reading
+        _monthly_targets(plan, early, history_path(settings, early))
+    result = run_monthly(settings, today=today, check_outputs=lambda *paths: _monthly_targets(plan, *paths))
     if not check:
-        inputs = (settings.sales, settings.survey, settings.members, settings.referrals)
-        # a table handed in as `sales` is no file to protect
-        protect = [path for path in inputs if isinstance(path, (str, os.PathLike))]
-        write_monthly_report(result, lang=settings.lang, protect=protect)
+        write_monthly_report(result, lang=settings.lang, plan=plan)
     return result
+
+
+def _output_before_reading(settings: ReportConfig, today: date | None) -> str | None:
+    """The workbook path when it can be known without the data (no as-of placeholder, or a given as-of)."""
+    if not re.search(r"\{\w+\}", settings.output):
+        return settings.output
+    if settings.as_of in (None, "last-purchase") or (today is None and not _is_date(settings.as_of)):
+        return None
+    return render_path(settings.output, resolve_date(settings.as_of, today, date.min))
+
+
+def _is_date(text) -> bool:
+    try:
+        date.fromisoformat(str(text).strip())
+    except ValueError:
+        return False
+    return True

@@ -1,15 +1,27 @@
 """Formula injection: text a spreadsheet would run as a formula is neutralised in every output.
 
 One rule (OWASP, "CSV Injection"): text starting with ``= + - @``, a tab or a carriage return
-gets a leading apostrophe. It is applied to Python values, pandas frames and DuckDB columns
-alike, from the one prefix list below.
+gets a leading apostrophe, unless it is a plain signed number (``-12.5``, ``+8613800138000``,
+``-1e5``), which a spreadsheet reads as a number, never as a formula: ids and amounts like
+these come out exactly as they came in. It is applied to Python values, pandas frames and
+DuckDB columns alike, from the one prefix list and the one number pattern below.
 """
 
 from __future__ import annotations
 
+import re
+
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make Excel (or a CSV import) treat text as a formula (OWASP, "CSV
 Injection")."""
+
+PLAIN_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+"""The whole of a text a spreadsheet reads as a plain number: an optional sign, ASCII digits with
+at most one decimal point, an optional exponent. No spaces, thousands separators, percent
+signs, currency signs or other digits: those are left to the prefix rule. The same pattern
+serves Python's ``re`` and DuckDB's RE2."""
+
+_PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
 
 
 def neutralise_text(value):
@@ -17,8 +29,10 @@ def neutralise_text(value):
 
     Text starting with one of :data:`FORMULA_PREFIXES` gets a leading apostrophe, so Excel,
     LibreOffice and CSV imports show it as text instead of evaluating it (``=HYPERLINK(...)``
-    in a customer name would otherwise run). Anything that is not a ``str`` comes back
-    unchanged, and the function is idempotent.
+    in a customer name would otherwise run), unless the whole text is a :data:`PLAIN_NUMBER`
+    (``-12.5``, a phone number ``+8613800138000`` used as a member id): a number is not a
+    formula, and changing it would break joins on the id. Anything that is not a ``str`` comes
+    back unchanged, and the function is idempotent.
 
     Parameters
     ----------
@@ -34,8 +48,10 @@ def neutralise_text(value):
     --------
     >>> neutralise_text("=1+1"), neutralise_text("Alice"), neutralise_text(-3)
     ("'=1+1", 'Alice', -3)
+    >>> neutralise_text("-12.5"), neutralise_text("+8613800138000"), neutralise_text("-2+3+cmd|' /C calc'!A0")
+    ('-12.5', '+8613800138000', "'-2+3+cmd|' /C calc'!A0")
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 
@@ -47,6 +63,7 @@ def _is_text_dtype(dtype) -> bool:
 
 
 def neutralise_series(series):
+    import numpy as np
     import pandas as pd
 
     if isinstance(series.dtype, pd.CategoricalDtype):
@@ -65,7 +82,14 @@ def neutralise_series(series):
     except AttributeError:
         # pandas refuses .str on object columns without any text (all numbers or dates)
         return series
-    dangerous = dangerous.fillna(False).astype(bool)
+    dangerous = dangerous.fillna(False).astype(bool).to_numpy(copy=True)
+    if not dangerous.any():
+        return series
+    # the number test only on the few rows that start like a formula (by position: an index
+    # may repeat labels)
+    rows = np.flatnonzero(dangerous)
+    number = series.iloc[rows].str.fullmatch(PLAIN_NUMBER, na=False).fillna(False).astype(bool).to_numpy()
+    dangerous[rows[number]] = False
     if not dangerous.any():
         return series
     fixed = series.copy()
@@ -107,7 +131,17 @@ def neutralise_frame(df):
 
 
 def neutralise_sql(expr: str) -> str:
-    """The same rule as a DuckDB expression on a VARCHAR column or expression."""
+    """The same rule as a DuckDB expression on a VARCHAR column or expression.
+
+    Examples
+    --------
+    >>> from crmkit.io.engine import scratch
+    >>> con = scratch()
+    >>> con.sql(f"SELECT {neutralise_sql('v')} FROM (VALUES ('=1+1'), ('-12.5'), ('-x')) t(v)").fetchall()
+    [("'=1+1",), ('-12.5',), ("'-x",)]
+    >>> con.close()
+    """
     # starts_with per prefix, not IN: DuckDB turns an IN list into a join, which loses row order
     test = " OR ".join(f"starts_with({expr}, chr({ord(p)}))" for p in FORMULA_PREFIXES)
-    return f"(CASE WHEN {test} THEN chr(39) || {expr} ELSE {expr} END)"
+    number = f"regexp_full_match({expr}, '{PLAIN_NUMBER}')"
+    return f"(CASE WHEN ({test}) AND NOT {number} THEN chr(39) || {expr} ELSE {expr} END)"

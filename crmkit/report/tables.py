@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from crmkit.errors import UsageError
-from crmkit.report.files import atomic_path
+from crmkit.report.files import Target, output_target
 
 FORMATS = ("table", "csv", "json", "parquet", "xlsx")
 BINARY_FORMATS = ("parquet", "xlsx")
@@ -47,47 +45,39 @@ def _copy(rows, path: str, fmt: str) -> None:
         else:
             select.append(col)
     options = {"csv": "FORMAT csv, HEADER", "json": "FORMAT json, ARRAY true", "parquet": "FORMAT parquet"}[fmt]
+    # the path is already a temporary file of an OutputPlan: no second one of DuckDB's own
+    options += ", USE_TMP_FILE false"
     con.execute(f"COPY (SELECT {', '.join(select)} FROM {source}) TO {sql_literal(path)} ({options})")
 
 
-def write_frame(rows, fmt: str, output: str | None, *, protect=(), sheet: str = "customers", lang: str = "en") -> None:
-    """Write per-row data in ``fmt`` to ``output`` (a path) or standard output (``None`` or ``-``).
+def write_frame(rows, fmt: str, output, *, protect=(), sheet: str = "customers", lang: str = "en") -> None:
+    """Write per-row data in ``fmt`` to ``output``: a path, standard output (``None`` or ``-``), or a
+    :class:`~crmkit.report.files.Target` of an :class:`~crmkit.report.files.OutputPlan`.
 
     ``rows`` is a pandas DataFrame or a DuckDB-backed :class:`crmkit.io.engine.Frame` (streamed to
-    csv/json/parquet without building a DataFrame).
+    csv/json/parquet without building a DataFrame). A path is written atomically and never over
+    one of ``protect``; a target is put in place when its plan commits.
     """
-    to_stdout = output in (None, "-")
-    if to_stdout and fmt in BINARY_FORMATS and sys.stdout.isatty():
-        raise UsageError(f"{fmt} is binary: write it to a file with -o FILE.{fmt}, or pipe it")
-
-    def emit(sink_path):
-        if fmt in ("csv", "json", "parquet"):
-            _copy(rows, sink_path, fmt)
-        elif fmt == "xlsx":
+    with output_target(output, protect) as target:
+        if target.to_stdout and fmt in BINARY_FORMATS and sys.stdout.isatty():
+            raise UsageError(f"{fmt} is binary: write it to a file with -o FILE.{fmt}, or pipe it")
+        if fmt == "xlsx":
             from crmkit.report.excel import ReportWorkbook
 
             book = ReportWorkbook(lang=lang)
             book.add_long_table(sheet, rows.df() if hasattr(rows, "df") else rows)
-            book.save(sink_path)
+            book.save(target)
+        elif fmt in ("csv", "json", "parquet"):
+            with target.writing() as sink_path:
+                _copy(rows, sink_path, fmt)
         else:  # pragma: no cover - guarded by format_for
             raise UsageError(f"cannot write {fmt}")
 
-    if to_stdout:
-        with tempfile.TemporaryDirectory(prefix="crmkit-out-") as tmpdir:
-            path = os.path.join(tmpdir, f"out.{fmt}")
-            emit(path)
-            with open(path, "rb") as fh:
-                out = sys.stdout.buffer
-                while chunk := fh.read(1 << 20):
-                    out.write(chunk)
-                out.flush()
-        return
-    with atomic_path(output, protect) as tmp:
-        emit(tmp)
 
+def write_json_file(path: str | Target | None, payload: dict, *, protect=()) -> None:
+    """A JSON document (parameters, results), written atomically, or to stdout for ``None``/``-``.
 
-def write_json_file(path: str | None, payload: dict, *, protect=()) -> None:
-    """A JSON document (parameters, results), written atomically, or to stdout for ``None``/``-``."""
+    ``path`` may also be a :class:`~crmkit.report.files.Target` of an output plan."""
     import json
 
     def default(value):
@@ -99,10 +89,7 @@ def write_json_file(path: str | None, payload: dict, *, protect=()) -> None:
             return value.item()
         raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
-    if path in (None, "-"):
-        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=default) + "\n")
-        return
-    with atomic_path(path, protect) as tmp:
+    with output_target(path, protect) as target, target.writing() as tmp:
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(payload, fh, ensure_ascii=False, indent=2, default=default)
             fh.write("\n")

@@ -7,7 +7,6 @@ and moves it into place atomically.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from crmkit.report.excel.rows import (
     _Styles,
     _use_raw_rows,
 )
-from crmkit.report.files import atomic_path
+from crmkit.report.files import output_target
 from crmkit.report.i18n import check_lang, label
 
 __all__ = ["EXCEL_MAX_COLS", "EXCEL_MAX_ROWS", "ReportWorkbook", "Span", "cell_name", "column_ref"]
@@ -509,12 +508,14 @@ class ReportWorkbook:
 
         The workbook is written to a temporary file in the target's folder and moved onto
         ``path`` with :func:`os.replace` only once complete, so a failure (full disk, a bug,
-        Ctrl-C) never leaves a half-written file and never destroys the previous report.
+        Ctrl-C) never leaves a half-written file and never destroys the previous report. A
+        device or FIFO is written straight through (:mod:`crmkit.report.files`).
 
         Parameters
         ----------
-        path : str or os.PathLike
-            The ``.xlsx`` file to write; its folder must exist.
+        path : str or os.PathLike or crmkit.report.files.Target
+            The ``.xlsx`` file to write; its folder must exist. A target of an
+            :class:`~crmkit.report.files.OutputPlan` is put in place when the plan commits.
         protect : iterable of path
             Files that must never be overwritten (the inputs of the run).
 
@@ -531,9 +532,10 @@ class ReportWorkbook:
         if not self._sheets:
             # openpyxl would write it, but Excel refuses to open a workbook without sheets
             raise ValueError("the workbook has no sheets to write")
-        with atomic_path(path, protect) as temp_path:
+        with output_target(path, protect) as target, target.writing() as temp_path:
+            # openpyxl leaves its zip open when writing fails; writing() closes it
             self._render().save(temp_path)
-        return Path(os.fspath(path))
+        return Path(target.name)
 
     def _render(self):
         from openpyxl import Workbook

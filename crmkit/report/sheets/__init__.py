@@ -45,6 +45,7 @@ from crmkit.report.sheets.segment import HEADLINE_KEYS, add_segment_sheets
 
 if TYPE_CHECKING:
     from crmkit.io.quality import DataQuality
+    from crmkit.report.files import Target
 
 __all__ = [
     "HEADLINE_KEYS",
@@ -71,7 +72,7 @@ _LADDER_PARTS = ("before", "after", "matrix")
 
 
 def write_report(
-    path: str | os.PathLike,
+    path: str | os.PathLike | Target,
     *results: object,
     quality: DataQuality | None = None,
     lang: str | None = None,
@@ -92,8 +93,9 @@ def write_report(
 
     Parameters
     ----------
-    path : str or os.PathLike
-        The ``.xlsx`` file to write (its folder must exist).
+    path : str or os.PathLike or crmkit.report.files.Target
+        The ``.xlsx`` file to write (its folder must exist), or a target of an
+        :class:`~crmkit.report.files.OutputPlan`, put in place when the plan commits.
     *results : object
         At least one analysis result.
     quality : crmkit.io.quality.DataQuality, optional

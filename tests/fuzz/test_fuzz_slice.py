@@ -1,0 +1,38 @@
+"""The bounded, seeded slice of the fuzzer that runs in the default test suite.
+
+About 200 cases (an input through one command each, about 45 inputs): every mutation appears,
+two inputs run at a time, and the slice takes about two minutes on an otherwise idle 2-core
+machine. A failure prints the summary: the failure classes, and each failing case's input,
+command and output kept under the test's ``tmp_path`` (rerun one input with
+``python -m tests.fuzz --seed 20261201 --only N --out /tmp/fuzz``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .__main__ import campaign, render_summary
+from .mutations import MUTATIONS, make_input
+
+SEED = 20261201
+CASES = 200
+
+
+def test_inputs_are_reproducible():
+    first = [make_input(SEED, i) for i in range(12)]
+    again = [make_input(SEED, i) for i in range(12)]
+    assert [(x.mutation, x.filename, x.data) for x in first] == [(x.mutation, x.filename, x.data) for x in again]
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_every_mutation_makes_an_input(mutation):
+    made = make_input(SEED, 0, mutation)
+    assert made.mutation == mutation and made.data is not None and made.kind in ("sales", "survey")
+    assert len(made.data) < 2_000_000  # small in absolute terms, also the gzip bomb
+
+
+@pytest.mark.slow
+def test_fuzz_slice(tmp_path):
+    summary = campaign(CASES, SEED, tmp_path / "fuzz", workers=2, work_dir=tmp_path / "work")
+    assert summary["cases"] >= CASES
+    assert not summary["failure_classes"], render_summary(summary)
