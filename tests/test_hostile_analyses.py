@@ -396,3 +396,16 @@ def test_a_transaction_model_that_does_not_converge_falls_back_to_the_historical
     assert any("the bgnbd fit failed (the BG/NBD fit did not converge" in w for w in result.warnings)
     with pytest.raises(FitError):  # validation asked for the model itself: no silent fallback
         clv_module.customer_lifetime_value(str(sales), holdout="26w")
+
+
+def test_a_later_return_is_not_the_default_as_of_of_the_ladder_or_the_monthly_report(tmp_path):
+    import crmkit
+
+    sales = tmp_path / "sales.csv"
+    sales.write_text("customer_id,date,amount\nA,2024-01-05,10\nA,2024-02-05,10\nB,2024-02-10,5\nB,2024-03-20,-5\n")
+    assert crmkit.ladder(str(sales)).as_of.isoformat() == "2024-02-10"
+    assert crmkit.compare_ladders(str(sales)).as_of.isoformat() == "2024-02-10"
+    frame = crmkit.read_purchases(str(sales)).transactions
+    assert crmkit.ladder(frame).as_of.isoformat() == "2024-02-10"
+    result = crmkit.report(str(sales), str(tmp_path / "crm.xlsx"), check=True)
+    assert result.as_of.isoformat() == "2024-02-10"

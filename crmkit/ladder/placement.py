@@ -446,10 +446,11 @@ def transactions_frame(transactions):
 
     cleaned = {"customer_id", "date", "amount", "is_return"}
     if isinstance(transactions, pd.DataFrame) and cleaned <= set(transactions.columns):
-        dates = pd.to_datetime(transactions["date"])
+        # the last purchase, not a later return, is the default analysis date
+        dates = pd.to_datetime(transactions.loc[~transactions["is_return"].astype(bool), "date"])
         return transactions, (dates.max().date() if len(dates) else None)
     data = as_purchases(transactions)
-    return data.con.sql(data.sql).df(), data.quality.last_date
+    return data.con.sql(data.sql).df(), data.quality.last_purchase or data.quality.last_date
 
 
 def ladder(

@@ -97,7 +97,8 @@ def run_monthly(
         "order_id": config.columns.get("order_id"),
     }
     data = read_purchases(config.sales, columns=columns, **(read_options or {}))
-    last_purchase = data.quality.last_date
+    # the last purchase, not a later return, is the default analysis date
+    last_purchase = data.quality.last_purchase or data.quality.last_date
     assert last_purchase is not None, "read_purchases raises DataError when no row is usable"
     as_of = resolve_date(config.as_of, today, last_purchase)
     data.resolve_as_of(as_of)
