@@ -178,17 +178,15 @@ def _errors(debug: bool):
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
         raise typer.Exit(141) from None
-    except MemoryError:
-        if debug:
-            raise
-        say("crmkit: error: out of memory (try a Parquet input or a machine with more memory)")
-        raise typer.Exit(1) from None
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:
         if debug:
             raise
-        say(f"crmkit: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback and report it)")
+        if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryException":  # Python's or DuckDB's
+            say("crmkit: error: out of memory (try a Parquet input, CRMKIT_MEMORY_LIMIT, or more memory)")
+        else:
+            say(f"crmkit: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)")
         raise typer.Exit(1) from None
 
 

@@ -400,3 +400,23 @@ def test_a_survey_with_thousands_of_columns_is_read(write):
     rows = "".join(",".join([f"R{r}", str(r % 11)] + [" 3 "] * 3000) + "\n" for r in range(20))
     frame, _ = read_survey(write("survey.csv", f"{header}\n{rows}"))
     assert frame.shape == (20, 3002) and frame["x2999"].tolist() == ["3"] * 20
+
+
+def test_running_out_of_memory_in_duckdb_after_reading_is_one_clean_line(monkeypatch, tmp_path):
+    import duckdb
+    from typer.testing import CliRunner
+
+    import crmkit.segment
+    from crmkit.cli import app
+
+    def exhausted(*args, **kwargs):
+        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256 KiB")
+
+    monkeypatch.setattr(crmkit.segment, "segment", exhausted)
+    sales = tmp_path / "sales.csv"
+    sales.write_text("customer_id,date,amount\nA,2024-01-05,10\n")
+    result = CliRunner().invoke(app, ["segment", str(sales), "-f", "csv", "-q"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        "crmkit: error: out of memory (try a Parquet input, CRMKIT_MEMORY_LIMIT, or more memory)"
+    ]
