@@ -20,7 +20,7 @@ import numpy as np
 
 from crmkit.errors import ColumnError, DataError, UsageError
 from crmkit.io.columns import normalise_header
-from crmkit.models._validation import check_seed
+from crmkit.io.options import check_seed
 from crmkit.survey_models import PRESETS, SurveyModel, load_model, parse_scale
 
 __all__ = [

@@ -40,10 +40,9 @@ from crmkit.io.engine import (
     sql_literal,
     unique_name,
 )
-from crmkit.io.options import as_date, check_lang
+from crmkit.io.options import as_date, check_lang, check_seed
 from crmkit.io.purchases import as_purchases
 from crmkit.io.toml import read_toml
-from crmkit.models._validation import check_seed
 from crmkit.pareto import ParetoResult, abc_table_sql
 from crmkit.summary import score_table_sql, summary_sql
 

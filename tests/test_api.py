@@ -246,3 +246,10 @@ def test_the_old_data_module_still_works_and_warns():
         from crmkit.data import read_purchases
     assert read_purchases is crmkit.read_purchases
     assert any(issubclass(w.category, DeprecationWarning) and "crmkit.io" in str(w.message) for w in caught)
+
+
+def test_segmenting_does_not_load_the_estimators():
+    # scikit-learn's base class costs about a second to import: `crmkit segment` must not pay it
+    code = "import sys, crmkit.segment, crmkit.retention; print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

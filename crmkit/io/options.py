@@ -8,6 +8,7 @@ naming the parameter, never an ``AttributeError`` from deep inside.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -236,3 +237,16 @@ class ReadOptions:
                 raise UsageError(f"--delimiter must be one character, not {delimiter!r}")
             self.delimiter = delimiter
         self.columns = {role: header for role, header in self.columns.items() if header is not None}
+
+
+#: Random seeds numpy and scikit-learn accept everywhere.
+SEED_RANGE = (0, 2**32 - 1)
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """A random seed: a whole number in :data:`SEED_RANGE` (0 to 4294967295), as ``int``."""
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise UsageError(f"{name} must be a whole number from 0 to {SEED_RANGE[1]}, not {seed!r}")
+    if not SEED_RANGE[0] <= int(seed) <= SEED_RANGE[1]:
+        raise UsageError(f"{name} must be a whole number from 0 to {SEED_RANGE[1]}, not {int(seed)}")
+    return int(seed)

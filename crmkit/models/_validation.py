@@ -12,7 +12,7 @@ import numpy as np
 
 from crmkit.errors import UsageError
 
-__all__ = ["as_float_array", "check_counts", "check_horizon", "check_seed", "check_summary", "check_weights"]
+__all__ = ["as_float_array", "check_counts", "check_horizon", "check_summary", "check_weights"]
 
 
 def as_float_array(values, name: str) -> np.ndarray:
@@ -112,13 +112,3 @@ def check_horizon(t, n: int) -> np.ndarray:
 
 #: Seeds NumPy and scikit-learn accept as a random state (``numpy.random.SeedSequence`` takes
 #: larger ones, scikit-learn does not): one range for every ``--seed``.
-SEED_RANGE = (0, 2**32 - 1)
-
-
-def check_seed(seed, name: str = "seed") -> int:
-    """A random seed: a whole number in :data:`SEED_RANGE` (0 to 4294967295), as ``int``."""
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise UsageError(f"{name} must be a whole number from 0 to {SEED_RANGE[1]}, not {seed!r}")
-    if not SEED_RANGE[0] <= int(seed) <= SEED_RANGE[1]:
-        raise UsageError(f"{name} must be a whole number from 0 to {SEED_RANGE[1]}, not {int(seed)}")
-    return int(seed)
