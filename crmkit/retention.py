@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from crmkit.errors import UsageError
-from crmkit.io.engine import attach, columns_of
+from crmkit.io.engine import attach, columns_of, records
 from crmkit.io.options import as_date
 from crmkit.io.purchases import as_purchases
 from crmkit.summary import occasions_sql
@@ -120,9 +120,7 @@ class RetentionResult:
         """Every table and the summary as JSON-ready values: what ``crmkit retention -f json`` writes."""
 
         def rows(frame):
-            frame = frame.rename_axis("cohort").reset_index()
-            frame.columns = [str(c) for c in frame.columns]
-            return frame.astype(object).where(frame.notna(), None).to_dict("records")
+            return records(frame.rename_axis("cohort").reset_index())
 
         return {
             "period": self.period,

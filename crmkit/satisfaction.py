@@ -198,8 +198,10 @@ class SatisfactionResult:
         and nps / csat / ces / groups / negative_weights when present.
         """
 
+        from crmkit.io.engine import records as rows
+
         def records(frame):
-            return None if frame is None else frame.replace({np.nan: None}).to_dict(orient="records")
+            return None if frame is None else rows(frame)
 
         out = {
             "model": self.model.name["en"],
