@@ -352,6 +352,21 @@ def test_a_later_return_does_not_become_the_default_as_of_date(write):
     assert data.resolve_as_of() == date(2024, 1, 1) and data.quality.after_as_of == 1
 
 
+def test_customers_with_only_returns_are_counted_with_their_revenue(write):
+    # B returned something bought before the export starts; D's only purchase is after as_of
+    text = f"{HEADER}\nA,2024-01-01,10\nA,2024-01-05,20\nB,2024-01-03,-5\nD,2024-01-02,-2.5\nD,2024-02-01,9\n"
+    from crmkit import segment
+
+    data = read_purchases(write("sales.csv", text))
+    result = segment(data, as_of="2024-01-10")
+    assert result.customers["customer_id"].tolist() == ["A"]
+    assert (data.quality.returns_only, data.quality.returns_only_amount) == (2, -7.5)
+    # the per-customer totals plus the left-out revenue are the net of the rows up to as_of
+    assert result.customers["monetary"].sum() + data.quality.returns_only_amount == 22.5
+    assert "2 customers with only returns (-7.50) left out" in data.quality.one_line()
+    assert ("returns_only", 2) in data.quality.as_rows()
+
+
 def test_a_quoted_line_break_in_a_gzip_file_is_read(tmp_path):
     import gzip
 

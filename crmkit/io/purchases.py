@@ -202,9 +202,17 @@ class PurchaseData:
         else:
             as_of = as_date(as_of, "as_of")
         self.quality.as_of = as_of
-        self.quality.after_as_of = self.con.sql(
-            f"SELECT count(*) FROM tx WHERE date > DATE '{as_of.isoformat()}'"
-        ).fetchall()[0][0]
+        day = f"DATE '{as_of.isoformat()}'"
+        self.quality.after_as_of = self.con.sql(f"SELECT count(*) FROM tx WHERE date > {day}").fetchall()[0][0]
+        # A return whose purchase is outside the data (or after as_of) leaves a customer with
+        # nothing bought: no recency or frequency to score. Counted, with its revenue, so the
+        # per-customer totals plus this amount are the net revenue of the used rows.
+        count, amount = self.con.sql(
+            f"""SELECT count(*), coalesce(sum(net), 0)::DOUBLE FROM (
+                    SELECT sum({money("amount")}) AS net FROM tx WHERE date::DATE <= {day}
+                    GROUP BY customer_id HAVING NOT bool_or(NOT is_return))"""
+        ).fetchall()[0]
+        self.quality.returns_only, self.quality.returns_only_amount = int(count), float(amount)
         return as_of
 
 

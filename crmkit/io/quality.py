@@ -36,6 +36,11 @@ class DataQuality:
     as_of: date | None = None
     after_as_of: int = 0
     """Used rows dated after ``as_of``: kept in the data, left out of the analysis."""
+    returns_only: int = 0
+    """Customers whose rows up to ``as_of`` are all returns: no purchase to score, so they are in
+    no per-customer table; their (negative) revenue is ``returns_only_amount``."""
+    returns_only_amount: float = 0.0
+    """Net revenue of the ``returns_only`` customers (zero or negative)."""
     customers: int | None = None
     notes: list[str] = field(default_factory=list)
     """Decisions a user may want to know about (date order assumed, amount computed as qty x price)."""
@@ -63,6 +68,8 @@ class DataQuality:
             ("last_date", self.last_date),
             ("as_of", self.as_of),
             ("after_as_of", self.after_as_of),
+            ("returns_only", self.returns_only),
+            ("returns_only_amount", self.returns_only_amount),
             ("customers", self.customers),
         ]
         rows += [("note", n) for n in self.notes]
@@ -86,4 +93,9 @@ class DataQuality:
             parts.append(f"as-of {self.as_of}")
         if self.after_as_of:
             parts.append(f"{self.after_as_of:,} rows after as-of left out")
+        if self.returns_only:
+            parts.append(
+                f"{self.returns_only:,} customer{'' if self.returns_only == 1 else 's'} with only returns "
+                f"({self.returns_only_amount:,.2f}) left out"
+            )
         return "; ".join(parts)

@@ -122,6 +122,8 @@ LABELS: dict[str, dict[str, str]] = {
     "first_date": {"en": "First date in data", "zh": "数据最早日期"},
     "last_date": {"en": "Last date in data", "zh": "数据最晚日期"},
     "after_as_of": {"en": "Rows after the analysis date (left out)", "zh": "晚于分析日期的行数(未纳入分析)"},
+    "returns_only": {"en": "Customers with only returns (left out)", "zh": "仅有退货的客户数(未纳入分析)"},
+    "returns_only_amount": {"en": "Net revenue of those customers", "zh": "这些客户的净收入"},
     "note": {"en": "Note", "zh": "说明"},
     # --- charts ----------------------------------------------------------------------------
     "chart:customers_per_segment": {"en": "Customers per segment", "zh": "各分群客户数"},

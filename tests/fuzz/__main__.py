@@ -4,7 +4,8 @@ Options: ``--cases N`` (runs, one input through one command; inputs are made unt
 done), ``--seed S``, ``--out DIR`` (the summary and the failing cases; created), ``--workers W``
 (parallel inputs, default 1), ``--timeout 60``, ``--memory-gib 4``, ``--only I [I ...]`` (rerun
 inputs by number), ``--mutation NAME`` (only that mutation), ``--start I`` (the first input's
-number). The exit status is 0 when every case passed, 1 otherwise.
+number), ``--work-dir DIR`` (the runs' scratch folders). The exit status is 0 when every case
+passed, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -188,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutation", choices=list(MUTATIONS), help="only this mutation")
     parser.add_argument("--start", type=int, default=0, help="number of the first input")
     parser.add_argument("--quiet", action="store_true", help="no line per failing case")
+    parser.add_argument("--work-dir", type=Path, help="where the runs' scratch folders go (default: the temp dir)")
     args = parser.parse_args(argv)
 
     def progress(case: Case) -> None:
@@ -205,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         mutation=args.mutation,
         start=args.start,
         progress=progress,
+        work_dir=args.work_dir,
     )
     print(render_summary(summary), end="")
     return 0 if not summary["failure_classes"] else 1
