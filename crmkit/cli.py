@@ -97,12 +97,7 @@ _READING = (
         None,
         None,
     ),
-    (
-        "decimal",
-        _input_option("--decimal", "Decimal separator of amounts: . or , (default: from the data)."),
-        None,
-        None,
-    ),
+    ("decimal", _input_option("--decimal", "Decimal separator of amounts: . or , (default: by the data)."), None, None),
     (
         "skip_bad_rows",
         _input_option(
@@ -463,8 +458,9 @@ def satisfaction(
     csat_scale: Annotated[
         Optional[str], typer.Option("--csat-scale", help="CSAT scale, e.g. 1-7 (default: the model's, else 1-5).")
     ] = None,
-    ces_col: Annotated[
-        Optional[str], typer.Option("--ces", help="Customer-effort column (default: found by name).")
+    ces_col: Annotated[Optional[str], typer.Option("--ces", help="Customer-effort column (default: by name).")] = None,
+    ces_scale: Annotated[
+        Optional[str], typer.Option("--ces-scale", help="Effort scale, e.g. 1-5 (default: the model's, else 1-7).")
     ] = None,
     gap_tolerance: Annotated[
         float, typer.Option("--gap-tolerance", help="Index points within which quality meets expectation.")
@@ -504,6 +500,7 @@ def satisfaction(
             csat_column=csat_col,
             csat_scale=csat_scale,
             ces_column=ces_col,
+            ces_scale=ces_scale,
             gap_tolerance=gap_tolerance,
             first_row=first_row,
             source="<stdin>" if input == "-" else input,

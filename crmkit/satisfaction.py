@@ -13,6 +13,7 @@ with the scale bounds declared (``--scale 1-10`` or the model file), never taken
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -22,8 +23,25 @@ from crmkit.errors import ColumnError, DataError, UsageError
 from crmkit.io.columns import normalise_header
 from crmkit.io.options import check_seed
 from crmkit.survey_models import PRESETS, SurveyModel, load_model, parse_scale
+from crmkit.survey_models.metrics import (
+    CES_ALIASES,
+    CES_SCALE,
+    CSAT_ALIASES,
+    CSAT_SCALE,
+    NPS_ALIASES,
+    NPS_SCALE,
+    as_written,
+    effort,
+    exact_mean,
+    find_metric,
+    metric_scale,
+    metric_values,
+    nps,
+    top_two_box,
+)
 
 __all__ = [
+    "CES_SCALE",
     "CSAT_SCALE",
     "NPS_SCALE",
     "PRESETS",
@@ -45,25 +63,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-#: The CSAT scale when neither ``--csat-scale`` nor the model's ``csat_scale`` declares one: the
-#: five-point "very dissatisfied … very satisfied" question most CSAT surveys ask.
-CSAT_SCALE: tuple[float, float] = (1.0, 5.0)
-#: The answers an NPS question allows (Reichheld 2003: "0 = not at all likely, 10 = extremely likely").
-NPS_SCALE: tuple[float, float] = (0.0, 10.0)
-#: Survey metric columns found by name when not given by flag.
-NPS_ALIASES = (
-    "recommend",
-    "nps",
-    "likelihoodtorecommend",
-    "wouldrecommend",
-    "recommendation",
-    "推荐意愿",
-    "推荐可能性",
-    "净推荐值",
-    "推荐",
-)
-CSAT_ALIASES = ("csat", "satisfactionoverall", "overallsatisfaction", "满意度", "总体满意度")
-CES_ALIASES = ("ces", "effort", "customereffort", "customereffortscore", "费力度", "客户费力度")
+#: The most bootstrap resamples ``analyse_survey`` runs: percentile intervals are stable long before.
+BOOTSTRAP_MAX = 10_000
 
 
 def match_columns(model: SurveyModel, headers: list[str], source: str) -> dict[str, str]:
@@ -84,55 +85,6 @@ def match_columns(model: SurveyModel, headers: list[str], source: str) -> dict[s
             hint="columns found: " + ", ".join(headers),
         )
     return found
-
-
-def find_metric(headers: list[str], aliases, given: str | None, flag: str, source: str) -> str | None:
-    """A survey metric column (NPS, CSAT, CES): the one named by its flag, else found by name."""
-    if given:
-        if given in headers:
-            return given
-        raise ColumnError(
-            f"{flag} names column '{given}', which is not in the survey",
-            file=source,
-            hint="columns found: " + ", ".join(headers),
-        )
-    by_norm = {normalise_header(h): h for h in headers}
-    return next((by_norm[a] for a in aliases if a in by_norm), None)
-
-
-def nps(scores) -> dict:
-    """Net Promoter Score (Reichheld 2003) of 0-10 answers: % promoters (9-10) − % detractors (0-6)."""
-    s = np.asarray(scores, dtype=float)
-    s = s[np.isfinite(s)]
-    if s.size == 0:
-        return {"nps": None, "promoters": 0.0, "passives": 0.0, "detractors": 0.0, "responses": 0}
-    promoters, detractors = float(np.mean(s >= 9)), float(np.mean(s <= 6))
-    return {
-        "nps": 100.0 * (promoters - detractors),
-        "promoters": promoters,
-        "passives": 1.0 - promoters - detractors,
-        "detractors": detractors,
-        "responses": int(s.size),
-    }
-
-
-def top_two_box(scores, scale_max: float) -> dict:
-    """CSAT as the top-2-box share: answers in the two highest points of the scale."""
-    s = np.asarray(scores, dtype=float)
-    s = s[np.isfinite(s)]
-    if s.size == 0:
-        return {"csat": None, "mean": None, "responses": 0}
-    return {"csat": float(np.mean(s >= scale_max - 1)), "mean": float(s.mean()), "responses": int(s.size)}
-
-
-def effort(scores) -> dict:
-    """Customer effort: the mean answer (lower is easier) and the share answering in the easiest third."""
-    s = np.asarray(scores, dtype=float)
-    s = s[np.isfinite(s)]
-    if s.size == 0:
-        return {"ces": None, "easy_share": None, "responses": 0}
-    low, high = s.min(), s.max()
-    return {"ces": float(s.mean()), "easy_share": float(np.mean(s <= low + (high - low) / 3)), "responses": int(s.size)}
 
 
 def gap_class(gap, tolerance: float = 5.0) -> np.ndarray:
@@ -238,7 +190,7 @@ def _numeric_items(frame, columns: dict, scale, first_row: int, source: str):
         if bad.any():
             k = int(np.flatnonzero(bad.to_numpy())[0])
             raise DataError(
-                f"answer {_as_written(text.iloc[k])} is not a number", file=source, row=first_row + k, column=column
+                f"answer {as_written(text.iloc[k])} is not a number", file=source, row=first_row + k, column=column
             )
         off = (values < lo) | (values > hi)
         if off.any():
@@ -252,38 +204,6 @@ def _numeric_items(frame, columns: dict, scale, first_row: int, source: str):
             )
         out[item] = values.astype(float)
     return out
-
-
-def _metric_values(frame, column: str, scale, first_row: int, source: str, what: str):
-    """A metric column (NPS, CSAT) as numbers on its declared scale; blanks stay NaN.
-
-    An answer that is not a number, or lies off the scale (an NPS of 11), is a DataError naming
-    its row and column: counted as it is, 11 would be a promoter.
-    """
-    import pandas as pd
-
-    text = frame[column]
-    values = pd.to_numeric(text, errors="coerce")
-    lo, hi = scale
-    bad = (values.isna() & text.notna()) | (values < lo) | (values > hi) | values.isin([np.inf, -np.inf])
-    if bad.any():
-        k = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(
-            f"{what} answer {_as_written(text.iloc[k])} is not a number from {lo:g} to {hi:g}",
-            file=source,
-            row=first_row + k,
-            column=column,
-        )
-    return values.astype(float)
-
-
-def _as_written(value) -> str:
-    """A cell for a message as the file has it: ``'11'`` or ``11``, never ``np.int64(11)``."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return f"{value:g}"
-    return repr(value) if isinstance(value, str) else str(value)
 
 
 def _drivers(fitted, respondents, target: str):
@@ -350,8 +270,13 @@ def analyse_survey(
     first_row: int = 2,
     source: str = "survey",
     csat_scale: str | None = None,
+    ces_scale: str | None = None,
 ) -> SatisfactionResult:
     """ACSI-style indices, paths, reliability, key drivers and survey metrics of a survey.
+
+    Every number of the result is the same, to the last bit, whatever the order of the survey's
+    rows: the model is fitted and bootstrapped on the answers in a canonical row order, and
+    ``respondents`` comes back in the survey's order.
 
     Parameters
     ----------
@@ -366,7 +291,8 @@ def analyse_survey(
         Mean replacement per item (default) or dropping respondents with any missing item answer.
     scheme : {"path", "centroid", "factorial"}
     bootstrap : int
-        Resamples for percentile confidence intervals (0: none), reproducible with ``seed``.
+        Resamples for percentile confidence intervals, a whole number from 0 (none) to 10000;
+        reproducible with ``seed``, whatever the row order.
     by : str, optional
         Column to report the index and metrics per group of (store, region, channel).
     gap_tolerance : float
@@ -375,18 +301,26 @@ def analyse_survey(
         The CSAT question's scale, ``"1-5"``; default the model's ``csat_scale``, else 1-5
         (:data:`CSAT_SCALE`). Top-2-box counts the two highest points of this scale, never of
         the answers seen. An NPS column is always 0-10.
+    ces_scale : str, optional
+        The customer-effort question's scale, ``"1-5"``; default the model's ``ces_scale``, else
+        1-7 (:data:`CES_SCALE`). The easy share counts
+        answers in the lowest third of this scale (:func:`effort`), never of the answers seen.
 
     Raises
     ------
+    crmkit.errors.UsageError
+        ``bootstrap`` not a whole number from 0 to 10000 (checked before anything is read), or a
+        malformed scale or option.
     crmkit.errors.DataError
-        An item answer off ``scale``, an NPS answer outside 0-10 or a CSAT answer off its scale,
-        naming row and column.
+        An item answer off ``scale``, an NPS answer outside 0-10, or a CSAT or CES answer off its
+        scale, naming row and column.
     """
     import pandas as pd
 
     from crmkit.io.columns import ALIASES
     from crmkit.models.pls import PLSPathModel
 
+    bootstrap = _check_bootstrap(bootstrap)
     frame, first_row, source = _survey_table(frame, first_row, source)
     spec = load_model(model)
     if scale:
@@ -402,7 +336,8 @@ def analyse_survey(
     if not (number and math.isfinite(gap_tolerance) and gap_tolerance >= 0):
         shown = f"{gap_tolerance:g}" if number else repr(gap_tolerance)
         raise UsageError(f"--gap-tolerance must be a finite number of index points >= 0, not {shown}")
-    csat_bounds = _csat_scale(csat_scale, spec)
+    csat_bounds = metric_scale(csat_scale, spec.csat_scale, CSAT_SCALE, "--csat-scale")
+    ces_bounds = metric_scale(ces_scale, spec.ces_scale, CES_SCALE, "--ces-scale")
     headers = [str(c) for c in frame.columns]
     columns = match_columns(spec, headers, source)
     items = _numeric_items(frame, columns, bounds, first_row, source)
@@ -421,29 +356,36 @@ def analyse_survey(
             "answers_replaced": n_missing,
             "respondents_affected": int(items.isna().any(axis=1).sum()),
         }
-        items = items.fillna(items.mean())
+        items = items.fillna({item: exact_mean(items[item]) for item in items.columns})
     if len(items) < 10:
         raise DataError(f"only {len(items)} complete respondents: too few to estimate the model", file=source)
-    fitted = PLSPathModel(spec.constructs, spec.paths, modes=spec.modes or None, scheme=scheme).fit(items)
-    idx = fitted.index(items, scale=bounds)
+    # Float sums depend on the order of their terms, so the model never sees the survey's row order:
+    # it is fitted, indexed and bootstrapped (the same seed draws the same canonical rows) on the
+    # answers in a canonical order, and only the per-respondent scores go back to the survey's order.
+    order = _canonical_order(items)
+    canonical = items.iloc[order]
+    fitted = PLSPathModel(spec.constructs, spec.paths, modes=spec.modes or None, scheme=scheme).fit(canonical)
+    idx = fitted.index(canonical, scale=bounds)
     paths = fitted.path_coefficients_.copy()
     paths["ci_low"] = np.nan
     paths["ci_high"] = np.nan
     index_ci = None
     if bootstrap:
-        boot = fitted.bootstrap(items, n=bootstrap, seed=seed, scale=bounds)
+        boot = fitted.bootstrap(canonical, n=bootstrap, seed=seed, scale=bounds)
         paths = _with_intervals(paths, boot)
         if boot.indices is not None:
             index_ci = boot.indices.replace({np.nan: None}).to_dict(orient="records")
-    respondents = idx.respondents.copy()
+    respondents = _same_answers_same_scores(idx.respondents, canonical)
     id_column = next((h for h in headers if normalise_header(h) in ALIASES["customer_id"]), None)
-    out = pd.DataFrame(index=respondents.index)
+    out = pd.DataFrame(index=items.index)
     if id_column:
         out["customer_id"] = (
             frame.loc[keep, id_column].to_numpy() if missing == "listwise" else frame[id_column].to_numpy()
         )
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))
     for construct in spec.constructs:
-        out[construct] = respondents[construct].to_numpy()
+        out[construct] = respondents[construct].to_numpy()[back]
     if spec.gap:
         expectation, quality = spec.gap
         out["expectation_gap"] = out[quality] - out[expectation]
@@ -502,19 +444,16 @@ def analyse_survey(
         column = find_metric(headers, aliases, given, flag, source)
         if column is None or column in columns.values():
             continue
-        if key == "ces":  # effort scales differ (1-5, 1-7) and effort() reads no scale
-            values = pd.to_numeric(kept[column], errors="coerce")
-        else:
-            bounds_of = NPS_SCALE if key == "nps" else csat_bounds
-            checked = _metric_values(frame, column, bounds_of, first_row, source, key.upper())
-            values = checked[keep] if missing == "listwise" else checked
+        bounds_of = {"nps": NPS_SCALE, "csat": csat_bounds, "ces": ces_bounds}[key]
+        checked = metric_values(frame, column, bounds_of, first_row, source, key.upper())
+        values = checked[keep] if missing == "listwise" else checked
         metric_cols[key] = values
         if key == "nps":
             result.nps = {"column": column, **nps(values)}
         elif key == "csat":
             result.csat = {"column": column, **top_two_box(values, csat_bounds[1])}
         else:
-            result.ces = {"column": column, **effort(values)}
+            result.ces = {"column": column, **effort(values, ces_bounds)}
     if by:
         if by not in headers:
             raise ColumnError(
@@ -527,7 +466,7 @@ def analyse_survey(
         for value in pd.unique(groups):
             mask = groups == value
             row = {by: value, "respondents": int(mask.sum())}
-            row.update({c: float(out.loc[mask, c].mean()) for c in spec.constructs})
+            row.update({c: exact_mean(out.loc[mask, c]) for c in spec.constructs})
             if "nps" in metric_cols:
                 row["nps"] = nps(metric_cols["nps"][mask])["nps"]
             if "csat" in metric_cols:
@@ -537,16 +476,38 @@ def analyse_survey(
     return result
 
 
-def _csat_scale(text: str | None, spec: SurveyModel) -> tuple[float, float]:
-    """The CSAT question's scale: ``--csat-scale``, else the model's ``csat_scale``, else :data:`CSAT_SCALE`."""
-    if text:
-        try:
-            return parse_scale(text)
-        except UsageError:
-            raise UsageError(f"--csat-scale looks like 1-5 or 1-7, not {text!r}") from None
-    if spec.csat_scale:
-        return float(spec.csat_scale[0]), float(spec.csat_scale[1])
-    return CSAT_SCALE
+def _check_bootstrap(bootstrap) -> int:
+    """``bootstrap`` as an ``int`` from 0 to :data:`BOOTSTRAP_MAX`, else a UsageError showing it as given."""
+    whole = isinstance(bootstrap, numbers.Integral) and not isinstance(bootstrap, bool)
+    if not (whole and 0 <= int(bootstrap) <= BOOTSTRAP_MAX):
+        raise UsageError(f"--bootstrap must be a whole number from 0 to {BOOTSTRAP_MAX}, not {as_written(bootstrap)}")
+    return int(bootstrap)
+
+
+def _canonical_order(items) -> np.ndarray:
+    """Row positions that sort the answer matrix lexicographically (first item column first).
+
+    Rows that tie are equal in every answer, so which comes first changes no sum: the sorted
+    matrix, and everything computed from it, depends only on the multiset of rows.
+    """
+    values = items.to_numpy(dtype=float) + 0.0  # -0.0 + 0.0 is 0.0: a "-0" answer sorts as the 0 it is
+    return np.lexsort(values.T[::-1])
+
+
+def _same_answers_same_scores(scores, canonical):
+    """``scores`` (rows like ``canonical``) with every run of equal answer rows given its first row's scores.
+
+    The canonical order cannot tell equal rows apart, so the input order decides which respondent
+    gets which of them; a matrix product may round a row differently by its position in the
+    block, and copying the first row's scores makes that choice irrelevant.
+    """
+    values = canonical.to_numpy(dtype=float) + 0.0
+    n = len(values)
+    if n == 0:
+        return scores
+    starts = np.r_[True, (values[1:] != values[:-1]).any(axis=1)]
+    first = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+    return scores.iloc[first].set_axis(scores.index)
 
 
 def _with_intervals(paths, boot):
@@ -596,13 +557,13 @@ def survey_signals(
     except ColumnError:
         csat = find_metric(headers, CSAT_ALIASES, None, "--csat", source)
         if csat:
-            low, high = _csat_scale(csat_scale, load_model(model))
-            values = _metric_values(frame, csat, (low, high), first_row, source, "CSAT")
+            low, high = metric_scale(csat_scale, load_model(model).csat_scale, CSAT_SCALE, "--csat-scale")
+            values = metric_values(frame, csat, (low, high), first_row, source, "CSAT")
             out["satisfaction"] = ((values - low) / (high - low) * 100).to_numpy()
         else:
             out["satisfaction"] = np.nan
     recommend = find_metric(headers, NPS_ALIASES, None, "--nps", source)
     out["recommend"] = (
-        _metric_values(frame, recommend, NPS_SCALE, first_row, source, "NPS").to_numpy() if recommend else np.nan
+        metric_values(frame, recommend, NPS_SCALE, first_row, source, "NPS").to_numpy() if recommend else np.nan
     )
     return out.dropna(subset=["customer_id"])

@@ -111,6 +111,15 @@ def test_a_bom_in_the_first_column_of_a_survey_is_dropped(write):
     assert frame["respondent"].tolist() == ["R1", "R2"]
 
 
+def test_total_rows_closing_a_survey_are_not_respondents(write):
+    text = "respondent,nps\nR1,9\nTotal,5\nR2,3\n合计:,999999\nTOTAL,\n"
+    frame, first = read_survey(write("survey.csv", text))
+    # the trailing totals go; one between respondents stays, so row numbers stay the file's
+    assert frame["respondent"].tolist() == ["R1", "Total", "R2"] and first == 2
+    with pytest.raises(InputError, match="no answers"):
+        read_survey(write("totals.csv", "respondent,nps\n合计,3\n"))
+
+
 # --- long lines and stray quotes ------------------------------------------------------------------
 
 
@@ -435,3 +444,85 @@ def test_running_out_of_memory_in_duckdb_after_reading_is_one_clean_line(monkeyp
     assert result.stderr.strip().splitlines() == [
         "crmkit: error: out of memory (try a Parquet input, CRMKIT_MEMORY_LIMIT, or more memory)"
     ]
+
+
+# --- encodings and line ends the sample does not show ---------------------------------------------
+
+CHINESE_TSV = (
+    "客户编号\t订单日期\t金额\r\n客户甲\t2024-01-01\t10\r\nC002\t2024-01-02\t20.5\r\n客户乙\t2024-01-03\t7\r\n"
+)
+CHINESE_ROWS = [("客户甲", "2024-01-01", 10.0), ("C002", "2024-01-02", 20.5), ("客户乙", "2024-01-03", 7.0)]
+
+
+def _ascii_rows(kib: int, newline: str = "\n") -> tuple[str, list[tuple]]:
+    """At least ``kib`` KiB of ASCII rows (more than the reader's sample) and the rows they hold."""
+    rows, size, i = [], 0, 0
+    while size < kib * 1024:
+        rows.append((f"C{i:06d}", "2024-01-01", float(i % 90 + 1)))
+        size += len(f"C{i:06d},2024-01-01,{i % 90 + 1}{newline}")
+        i += 1
+    return "".join(f"{r[0]},{r[1]},{r[2]:g}{newline}" for r in rows), rows
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_bom_is_read_as_such(write, codec):
+    data = read_purchases(write("sales.txt", CHINESE_TSV.encode(codec)))
+    assert rows_of(data) == CHINESE_ROWS
+    assert (data.quality.encoding, data.quality.delimiter) == (codec, "\t")
+
+
+def test_utf16_with_a_bom_and_a_forced_utf16_are_read(write):
+    with_bom = write("bom.txt", CHINESE_TSV.encode("utf-16"))
+    assert rows_of(read_purchases(with_bom)) == CHINESE_ROWS
+    assert rows_of(read_purchases(with_bom, encoding="utf-16")) == CHINESE_ROWS
+    # without a BOM Python would take UTF-16 as little-endian: the byte order comes from the file
+    big_endian = read_purchases(write("be.txt", CHINESE_TSV.encode("utf-16-be")), encoding="utf-16")
+    assert rows_of(big_endian) == CHINESE_ROWS and big_endian.quality.encoding == "utf-16-be"
+    result = run("segment", with_bom, "--encoding", "utf-16", "-f", "csv")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_gbk_rows_after_an_ascii_sample_are_read_as_gb18030(write):
+    text, rows = _ascii_rows(300)
+    tail = "客户甲,2024-02-01,5\n客户乙,2024-02-02,6.5\n"
+    data = read_purchases(write("sales.csv", f"{HEADER}\n{text}".encode() + tail.encode("gbk")))
+    assert rows_of(data) == [*rows, ("客户甲", "2024-02-01", 5.0), ("客户乙", "2024-02-02", 6.5)]
+    assert data.quality.encoding == "gb18030"
+
+
+def test_gbk_rows_after_utf8_chinese_are_an_error_naming_the_row(write):
+    # the sample is UTF-8 with Chinese in it: GBK later is a file in two encodings, not GB18030
+    text, rows = _ascii_rows(300)
+    head = f"{HEADER}\n客户甲,2024-01-01,1\n{text}".encode()
+    with pytest.raises(InputError) as err:
+        read_purchases(write("sales.csv", head + "客户乙,2024-02-01,5\n".encode("gbk")))
+    assert err.value.row == len(rows) + 3 and f"at byte {len(head):,}" in err.value.message
+    assert_clean(str(err.value))
+
+
+@pytest.mark.parametrize("late", ["\r", "\r\r\n", "\n"], ids=["cr", "cr-cr-lf", "lf"])
+def test_line_ends_that_change_after_the_sample_are_read(write, late):
+    text, rows = _ascii_rows(300, "\r\n")
+    tail = late.join(["X1,2024-02-01,5", "X2,2024-02-02,6", "X3,2024-02-03,7", ""])
+    data = read_purchases(write("sales.csv", f"{HEADER}\r\n{text}{tail}"))
+    assert rows_of(data) == [*rows, ("X1", "2024-02-01", 5.0), ("X2", "2024-02-02", 6.0), ("X3", "2024-02-03", 7.0)]
+
+
+def test_line_ends_that_change_in_a_transcoded_file_are_read(write):
+    lines = [f"C{i}\t2024-01-01\t{i % 9 + 1}" for i in range(12_000)]  # over the sample in UTF-16
+    text = "客户编号\t订单日期\t金额\r\n" + "\r\n".join(lines) + "\r\n" + "X1\t2024-02-01\t5\rX2\t2024-02-02\t6\r"
+    data = read_purchases(write("sales.txt", text.encode("utf-16-le")))
+    assert [r[0] for r in rows_of(data)][-3:] == ["C11999", "X1", "X2"] and data.quality.rows_read == 12_002
+
+
+def test_bytes_invalid_in_every_encoding_after_the_sample_name_their_row(write):
+    text, rows = _ascii_rows(300)
+    head = f"{HEADER}\n{text}X1,2024-02-01,5\n".encode()
+    path = write("sales.csv", head + b"X\xff\xfe,2024-02-02,6\n")
+    with pytest.raises(InputError) as err:
+        read_purchases(path)
+    assert err.value.row == len(rows) + 3 and err.value.file == path
+    assert "utf-8 or gb18030" in err.value.message and f"at byte {len(head) + 1:,}" in err.value.message
+    assert_clean(str(err.value))
+    result = run("segment", path, "-f", "csv")
+    assert result.exit_code == 3 and f"row {len(rows) + 3}" in result.stderr and result.stderr.count("\n") == 1

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import sqlite3
 from datetime import date
+from importlib import resources
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from crmkit.cli import app
-from crmkit.errors import ConfigError, UsageError
-from crmkit.monthly.run import load_config, render_path, resolve_date
+from crmkit.errors import ConfigError, DataError, UsageError
+from crmkit.monthly.run import load_config, render_path, resolve_date, run_monthly
 
 runner = CliRunner()
 EX = Path(__file__).resolve().parents[1] / "examples"
@@ -107,3 +109,89 @@ def test_flag_form(tmp_path):
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "r-202412.xlsx").is_file() and (tmp_path / "crmkit-history.sqlite").is_file()
     assert runner.invoke(app, ["report", "-q"]).exit_code == 2
+
+
+def _custom_model(folder: Path) -> Path:
+    """The ECSI preset under another name: a valid model file the example survey fits."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = resources.files("crmkit.survey_models").joinpath("ecsi.toml").read_text(encoding="utf-8")
+    lines = ['name_en = "Custom model"' if line.startswith("name_en") else line for line in text.splitlines()]
+    model = folder / "custom.toml"
+    model.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return model
+
+
+@pytest.mark.slow
+def test_model_files_are_taken_from_the_config_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "cfg"
+    model = _custom_model(folder / "models")
+    (folder / "rules").mkdir()
+    (folder / "rules" / "ladder.toml").write_text("[survey]\nsatisfaction_min = 80\n")
+    config = _config(
+        folder,
+        '[segment]\nscheme = "standard"\n[satisfaction]\nmodel = "models/custom.toml"\nces_scale = "1-7"\n'
+        '[ladder]\nrules = "rules/ladder.toml"',
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # cron's working directory is not the config's folder
+    settings = load_config(str(config))
+    assert settings.satisfaction["model"] == str(model)
+    assert settings.ladder["rules"] == str(folder / "rules" / "ladder.toml")
+    assert settings.segment["scheme"] == "standard"  # a built-in name stays a name
+    report = run_monthly(settings)
+    assert report.satisfaction is not None and report.satisfaction.model.name["en"] == "Custom model"
+
+
+def test_model_file_paths_built_in_names_home_and_missing_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    model = _custom_model(tmp_path)
+    (tmp_path / "cfg").mkdir()
+    config = _config(tmp_path / "cfg", '[segment]\nscheme = "cn8"\n[satisfaction]\nmodel = "~/custom.toml"')
+    settings = load_config(str(config))
+    assert settings.satisfaction["model"] == str(model) and settings.segment["scheme"] == "cn8"
+    config.write_text(config.read_text().replace("~/custom.toml", str(model)))
+    assert load_config(str(config)).satisfaction["model"] == str(model)  # absolute: unchanged
+    config.write_text(config.read_text().replace(str(model), "ECSI"))
+    assert load_config(str(config)).satisfaction["model"] == "ECSI"  # presets are case-blind
+    missing = tmp_path / "cfg" / "models" / "missing.toml"
+    for section, key in (("satisfaction", "model"), ("segment", "scheme"), ("ladder", "rules")):
+        config.write_text(f'sales = "s.csv"\noutput = "o.xlsx"\n[{section}]\n{key} = "models/missing.toml"\n')
+        with pytest.raises(ConfigError, match=rf"\[{section}\] {key}: no such file {missing}"):
+            load_config(str(config))
+
+
+def _survey_with_csat(path: Path, answers: tuple[str, ...]) -> Path:
+    with open(EX / "survey.csv", newline="", encoding="utf-8") as source:
+        rows = list(csv.DictReader(source))
+    for i, row in enumerate(rows):
+        row["csat"] = answers[i % len(answers)]
+    with open(path, "w", newline="", encoding="utf-8") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.mark.slow
+def test_csat_and_ces_scales_reach_the_analysis(tmp_path):
+    survey = _survey_with_csat(tmp_path / "survey7.csv", ("6", "7"))
+    # the example's effort answers (1-7) declared on 1-10, so the key, not the 1-7 default, decides
+    config = _config(tmp_path, '[satisfaction]\ncsat_scale = "1-7"\nces_scale = [1, 10]\nscale = [1, 10]')
+    config.write_text(config.read_text().replace(str(EX / "survey.csv"), str(survey)))
+    report = run_monthly(load_config(str(config)))
+    assert report.satisfaction is not None and report.satisfaction.csat is not None
+    assert report.satisfaction.csat["csat"] == 1.0  # 6 and 7 are the top two boxes of 1-7
+    effort = [int(row["effort"]) for row in csv.DictReader(survey.read_text(encoding="utf-8").splitlines())]
+    assert report.satisfaction.ces is not None  # easy on 1-10 is 1-4, where the default 1-7 has 1-3
+    assert report.satisfaction.ces["easy_share"] == pytest.approx(sum(e <= 4 for e in effort) / len(effort))
+    config.write_text(config.read_text().replace('csat_scale = "1-7"\n', ""))
+    with pytest.raises(DataError, match="CSAT"):  # on the default 1-5 scale they are off the scale
+        run_monthly(load_config(str(config)))
+
+
+def test_scale_keys_are_type_checked(tmp_path):
+    for key in ("scale", "csat_scale", "ces_scale"):
+        assert load_config(str(_config(tmp_path, f"[satisfaction]\n{key} = [1, 7]"))).satisfaction == {key: "1-7"}
+        with pytest.raises(ConfigError, match=rf"'satisfaction\.{key}' must be a scale"):
+            load_config(str(_config(tmp_path, f"[satisfaction]\n{key} = 7")))

@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from crmkit import synth
 from crmkit.cli import app
 from crmkit.errors import ColumnError, ConfigError, DataError, UsageError
-from crmkit.satisfaction import analyse_survey, gap_class, load_model, nps, parse_scale, top_two_box
+from crmkit.satisfaction import CES_SCALE, analyse_survey, effort, gap_class, load_model, nps, parse_scale, top_two_box
 
 ROOT = Path(__file__).resolve().parents[1]
 SURVEY = ROOT / "examples" / "survey.csv"
@@ -217,3 +218,103 @@ def test_cli_failures(args, code, message):
     result = runner.invoke(app, ["satisfaction", str(SURVEY), "-f", "csv", *args])
     assert result.exit_code == code, (result.stdout, result.stderr)
     assert re.search(message, result.stderr) and "Traceback" not in result.stderr
+
+
+# --- row order, customer effort, --bootstrap ---------------------------------------------------------
+
+
+def _shufflable_survey():
+    """A generated ECSI survey (blanks, NPS, CSAT, effort on 1-7, channel) and a fixed shuffle of it."""
+    survey = synth.generate_survey(synth.generate_sales(n_customers=300, seed=4), n_respondents=200, seed=4)
+    return survey, survey.iloc[np.random.default_rng(9).permutation(len(survey))]
+
+
+@pytest.mark.parametrize("missing", ["mean", "listwise"])
+def test_shuffled_rows_give_identical_numbers(missing):
+    survey, shuffled = _shufflable_survey()
+    options = {"bootstrap": 50, "seed": 7, "by": "channel", "ces_scale": "1-7", "missing": missing}
+    first, again = analyse_survey(survey, "ecsi", **options), analyse_survey(shuffled, "ecsi", **options)
+    doc = first.to_dict()
+    assert {"nps", "csat", "ces", "groups"} <= set(doc) and "index_ci" in doc["fit"]
+    assert again.to_dict() == doc  # exactly: ==, not approx
+    for name in ("htmt", "fornell_larcker", "reliability", "drivers", "groups", "weights", "paths"):
+        pd.testing.assert_frame_equal(getattr(again, name), getattr(first, name), check_exact=True)
+    # respondents come back in the input's order, with their index labels and ids
+    assert again.respondents.index.tolist() == shuffled.index[shuffled.index.isin(again.respondents.index)].tolist()
+    assert (again.respondents["customer_id"].to_numpy() == shuffled.loc[again.respondents.index, "customer_id"]).all()
+    pd.testing.assert_frame_equal(
+        again.respondents.set_index("customer_id").sort_index(),
+        first.respondents.set_index("customer_id").sort_index(),
+        check_exact=True,
+    )
+
+
+def test_effort_easy_share_on_the_declared_scale():
+    assert CES_SCALE == (1.0, 7.0)
+    # 1-5: the lowest third is s <= 1 + 4/3, so 1 and 2
+    assert effort([1, 2, 2, 3, 4, 5, np.nan], (1, 5)) == {"ces": 17 / 6, "easy_share": 0.5, "responses": 6}
+    # 1-7: s <= 1 + 6/3 = 3, so 1, 2 and 3
+    assert effort([1, 3, 4, 7], (1, 7))["easy_share"] == 0.5
+    assert effort([3, 4, 5], (1, 7))["easy_share"] == 1 / 3
+    assert effort([np.nan], (1, 5)) == {"ces": None, "easy_share": None, "responses": 0}
+
+
+def _effort_survey(answers, column="ces"):
+    survey = _tiny_survey(rows=len(answers))
+    survey[column] = answers
+    return survey
+
+
+@pytest.fixture
+def tiny_model(tmp_path):
+    model = tmp_path / "m.toml"
+    model.write_text(
+        'scale = [1, 7]\ntarget = "Sat"\npaths = [["Qual", "Sat"]]\n'
+        '[constructs]\nQual = ["Q1", "Q2"]\nSat = ["S1", "S2"]\n'
+    )
+    return model
+
+
+def test_effort_all_in_the_upper_part_of_1_to_5_is_never_easy(tiny_model):
+    # the data's own min/max (3-5) would call the 3s easy; on the declared 1-5 scale none is
+    answers = [3, 4, 5] * 20
+    result = analyse_survey(_effort_survey(answers), str(tiny_model), ces_scale="1-5")
+    assert result.ces == {"column": "ces", "ces": 4.0, "easy_share": 0.0, "responses": 60}
+    # undeclared, the scale is CES_SCALE (1-7): 1-3 are easy
+    assert analyse_survey(_effort_survey(answers), str(tiny_model)).ces["easy_share"] == 1 / 3
+
+
+def test_effort_scale_from_the_model_file(tiny_model):
+    tiny_model.write_text("ces_scale = [1, 7]\n" + tiny_model.read_text())
+    assert load_model(str(tiny_model)).ces_scale == (1, 7)
+    result = analyse_survey(_effort_survey([2, 3, 6, 7] * 15), str(tiny_model))
+    assert result.ces["easy_share"] == 0.5
+    tiny_model.write_text('ces_scale = "1-7"\n' + tiny_model.read_text().split("\n", 1)[1])
+    with pytest.raises(ConfigError, match="ces_scale must be"):
+        load_model(str(tiny_model))
+
+
+def test_effort_answer_off_its_scale_names_row_and_column(tiny_model):
+    answers = [1, 2, 3, 4, 5] * 12
+    answers[4] = 6
+    survey = _effort_survey(answers, column="effort").astype(str)
+    with pytest.raises(DataError, match=r"row 6, column 'effort': CES answer '6' is not a number from 1 to 5"):
+        analyse_survey(survey, str(tiny_model), ces_scale="1-5")
+    assert analyse_survey(survey, str(tiny_model)).ces["responses"] == 60
+    survey.loc[2, "effort"] = "hard"
+    with pytest.raises(DataError, match=r"row 4, column 'effort': CES answer 'hard' is not a number from 1 to 7"):
+        analyse_survey(survey, str(tiny_model), ces_scale="1-7")
+    with pytest.raises(UsageError, match="--ces-scale looks like 1-5 or 1-7, not 'seven'"):
+        analyse_survey(survey, str(tiny_model), ces_scale="seven")
+
+
+@pytest.mark.parametrize("value, shown", [(-1, "-1"), (10001, "10001"), (2.5, "2.5"), (True, "True"), ("50", "'50'")])
+def test_bootstrap_must_be_a_whole_number_up_to_10000(value, shown):
+    # checked before any work: the survey named here does not exist
+    message = f"--bootstrap must be a whole number from 0 to 10000, not {re.escape(shown)}$"
+    with pytest.raises(UsageError, match=message):
+        analyse_survey("no-such-survey.csv", bootstrap=value)
+
+
+def test_bootstrap_bounds_are_accepted(tiny_model):
+    assert analyse_survey(_tiny_survey(), str(tiny_model), bootstrap=np.int64(0)).fit["bootstrap"] == 0

@@ -11,7 +11,7 @@ import tempfile
 
 from crmkit.errors import InputError
 from crmkit.io.engine import connect, quote
-from crmkit.io.purchases import _NULLS, _clean_text, _scan_error, id_expr, needs_serial_scan
+from crmkit.io.purchases import _NULLS, _clean_text, _scan_error, id_expr, is_total, needs_serial_scan
 from crmkit.io.readers import open_source
 
 _REFERRER = (
@@ -171,6 +171,12 @@ def read_survey(source: str, *, encoding: str | None = None, sheet: str | None =
         finally:
             con.close()
             src.cleanup()
+    # A total row (合计 / Total) closing the export is not a respondent. Only trailing ones are
+    # dropped, so every other row keeps the file row number that messages name.
+    end = len(frame)
+    while end and is_total(frame.iat[end - 1, 0]):
+        end -= 1
+    frame = frame.iloc[:end]
     if frame.empty:
         raise InputError("the survey has a header but no answers", file=src.display)
     return frame, src.first_data_row

@@ -36,10 +36,12 @@ OPTIONAL_ROLES = ("order_id", "quantity", "product", "channel", "margin")
 
 #: Values that mean "nothing here" in exports.
 _NULLS = "['', 'nan', 'NaN', 'NAN', 'null', 'NULL', 'None', 'none', 'N/A', 'n/a', 'NA', '#N/A', '-', '--', '—']"
-_TOTAL_WORDS = (
-    "['合计', '总计', '小计', '总额', '合计金额', '总合计', 'total', 'totals', 'grand total', "
-    "'grandtotal', 'subtotal', 'sub total', 'sum', 'summe', 'gesamt']"
-)
+#: What a total row's first cell says (lower case, a trailing colon dropped).
+TOTAL_WORDS = (
+    "合计", "总计", "小计", "总额", "合计金额", "总合计", "total", "totals", "grand total",
+    "grandtotal", "subtotal", "sub total", "sum", "summe", "gesamt",
+)  # fmt: skip
+_TOTAL_WORDS = "[" + ", ".join(sql_literal(w) for w in TOTAL_WORDS) + "]"
 _RETURN_STATUS = re.compile(
     r"(退货|退款|退单|取消|作废|撤销|交易关闭|cancel|return|refund|void|revers|chargeback|storno)"
 )
@@ -65,6 +67,12 @@ def _clean_text(col: str, *, line_start: bool = False) -> str:
         f"(CASE WHEN length({col}) > 4 AND NOT starts_with({col}, ' ') AND NOT ends_with({col}, ' '){bom} "
         f"THEN {col} WHEN list_contains({_NULLS}, trim({bare})) THEN NULL ELSE trim({bare}) END)"
     )
+
+
+def is_total(cell) -> bool:
+    """The Python twin of :func:`_total_check`, for tables read as text (surveys)."""
+    text = str(cell).strip() if cell is not None else ""
+    return bool(text) and not text[0].isdigit() and text.lower().rstrip(":：") in TOTAL_WORDS
 
 
 def _total_check(col: str) -> str:

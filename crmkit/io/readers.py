@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
-import io
 import os
 import re
 import shutil
@@ -20,6 +19,15 @@ import zipfile
 from dataclasses import dataclass, field
 
 from crmkit.errors import InputError
+from crmkit.io.decoding import (
+    check_quotes_balanced,
+    codec_name,
+    detect_encoding,
+    mixed_line_ends,
+    scan_utf8,
+    transcode_to_utf8,
+    utf16_without_bom,
+)
 from crmkit.io.options import check_encoding
 
 SAMPLE_BYTES = 256 * 1024
@@ -132,108 +140,6 @@ def spool_stdin(workdir: str) -> str:
     return path
 
 
-def check_quotes_balanced(path: str, display: str, *, gz: bool) -> None:
-    """Raise an :class:`InputError` naming the line where an unterminated quoted field starts.
-
-    Every quoted field has an opening and a closing quote and an escaped quote is doubled, so a
-    well-formed file has an even number of ``"``; counting bytes is fast, and only a file that
-    fails the count is read again line by line to find the culprit.
-    """
-    opener = gzip.open if gz else open
-    try:
-        with opener(path, "rb") as raw:
-            count = sum(chunk.count(b'"') for chunk in iter(lambda: raw.read(1 << 22), b""))
-            if count % 2 == 0:
-                return
-            raw.seek(0)
-            inside, opened, line_no = False, 0, 0
-            for line_no, line in enumerate(raw, start=1):
-                if line.count(b'"') % 2:
-                    inside = not inside
-                    if inside:
-                        opened = line_no
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise InputError(f"cannot read file: {exc}", file=display) from None
-    raise InputError(
-        "malformed table: a quoted field is never closed (a stray quote?)",
-        file=display,
-        row=opened or None,
-        hint='double a quote inside a quoted field ("") or remove the stray one',
-    )
-
-
-def mixed_line_ends(sample: bytes) -> bool:
-    """True when rows end in more than one way (``\\r\\n``, ``\\n``, a lone ``\\r``), quoted fields aside.
-
-    DuckDB takes one line end for the whole file and refuses the rest; CR CR LF (a CRLF file
-    that went through a tool adding CRs) is such a mix. Line breaks inside quoted fields are
-    left out of the count, so Excel's LF-inside-a-cell in a CRLF file is not a mix.
-    """
-    if b"\r" not in sample:
-        return False
-    outside = re.sub(rb'"[^"]*"', b"", sample)
-    crlf = outside.count(b"\r\n")
-    lone_cr = outside.count(b"\r") - crlf
-    lone_lf = outside.count(b"\n") - crlf
-    return sum(1 for n in (crlf, lone_cr, lone_lf) if n) > 1
-
-
-def detect_encoding(sample: bytes, complete: bool) -> str:
-    """Encoding of a byte sample: BOMs first, then UTF-8, then GB18030 (a superset of GBK), then cp1252.
-
-    UTF-8 is tried before GB18030 because valid UTF-8 Chinese text is rarely also valid GB18030
-    in a sample of any size, while the reverse is common.
-    """
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    for enc in ("utf-8", "gb18030"):
-        decoder = codecs.getincrementaldecoder(enc)()
-        try:
-            decoder.decode(sample, final=complete)
-            return enc
-        except UnicodeDecodeError:
-            continue
-    return "cp1252"
-
-
-def transcode_to_utf8(path: str, encoding: str, workdir: str, *, gz: bool, display: str, newlines: bool = False) -> str:
-    """Stream a file in ``encoding`` into a UTF-8 temporary file for DuckDB (line numbers unchanged).
-
-    With ``newlines``, every line end (``\\r\\n``, ``\\r``, ``\\n``) becomes ``\\n``, as Python's
-    universal newlines read them (so CR CR LF is a line end and a blank line, which is skipped).
-    """
-    fd, out_path = tempfile.mkstemp(prefix="crmkit-utf8-", suffix=".csv", dir=workdir)
-    opener = gzip.open if gz else open
-    line = 1
-    try:
-        with opener(path, "rb") as raw, os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            reader: io.TextIOBase | codecs.StreamReader
-            if newlines:
-                reader = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline=None)
-            else:
-                reader = codecs.getreader(encoding)(raw, "strict")  # errors: raise on undecodable bytes
-            while True:
-                chunk = reader.read(1 << 22)
-                if not chunk:
-                    break
-                out.write(chunk)
-                line += chunk.count("\n")
-    except UnicodeDecodeError as exc:
-        os.unlink(out_path)
-        raise InputError(
-            f"cannot decode as {encoding} ({exc.reason})",
-            file=display,
-            row=line,
-            hint="force the encoding with --encoding, e.g. --encoding gb18030",
-        ) from None
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        os.unlink(out_path)
-        raise InputError(f"cannot read file: {exc}", file=display) from None
-    return out_path
-
-
 def sniff_layout(text: str, delimiter: str | None = None) -> tuple[str, int, list[str]]:
     """Delimiter, header line index (0-based) and header fields from the first lines of a text file.
 
@@ -301,6 +207,45 @@ def _dedupe(headers: list[str]) -> list[str]:
     return out
 
 
+#: Codecs whose files DuckDB reads as they are; any other is transcoded to UTF-8 first.
+DUCKDB_READS = ("utf-8", "utf-8-sig", "ascii")
+
+
+def _scan_file(
+    path: str, display: str, workdir: str, *, gz: bool, encoding: str, forced: bool, complete: bool, newlines: bool
+) -> tuple[str, str, bool, list[str]]:
+    """The file DuckDB is to scan: ``(path, encoding, gzip?, temporary files)``.
+
+    The sample decided the encoding and line ends, but a file can change past it. A UTF-8 file
+    larger than the sample is checked to its end first (:func:`scan_utf8`). When it stops
+    decoding and everything before is ASCII, the sample could not tell UTF-8 from GB18030, so the
+    file is read as GB18030 (which decodes whatever GBK does), unless the encoding was forced;
+    after UTF-8 text it is a mix of encodings, an error naming the line. A file whose line ends
+    change is rewritten with ``\\n`` everywhere.
+    """
+    enc = encoding
+    tried = None
+    if not complete and codec_name(enc) in DUCKDB_READS:
+        bad, mixed = scan_utf8(path, display, gz=gz)
+        newlines = newlines or mixed
+        if bad is not None:
+            if forced or not bad.ascii_before:
+                raise InputError(
+                    f"cannot decode as {enc} at byte {bad.offset:,} ({bad.reason})",
+                    file=display,
+                    row=bad.row,
+                    hint="a file in two encodings? save it again as UTF-8, or force one with --encoding",
+                )
+            enc, tried = "gb18030", "utf-8"
+    if not newlines and codec_name(enc) in DUCKDB_READS:
+        return path, enc, gz, []
+    scan_path, mixed = transcode_to_utf8(path, enc, workdir, gz=gz, display=display, newlines=newlines, tried=tried)
+    if mixed and not newlines:  # the mix starts past the sample
+        os.unlink(scan_path)
+        scan_path, _ = transcode_to_utf8(path, enc, workdir, gz=gz, display=display, newlines=True, tried=tried)
+    return scan_path, enc, False, [scan_path]
+
+
 def open_text(
     path: str, display: str, workdir: str, *, gz: bool, encoding: str | None, delimiter: str | None
 ) -> Source:
@@ -314,7 +259,13 @@ def open_text(
         raise InputError(f"cannot read file: {exc}", file=display) from None
     if not sample.strip():
         raise InputError("file is empty", file=display)
-    enc = check_encoding(encoding, display) if encoding else detect_encoding(sample, complete)
+    if encoding:
+        enc = check_encoding(encoding, display)
+        if codec_name(enc) == "utf-16" and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            # Python would take a BOM-less file as little-endian: the NULs tell the order
+            enc = utf16_without_bom(sample) or enc
+    else:
+        enc = detect_encoding(sample, complete)
     try:
         text = codecs.getincrementaldecoder(enc)(errors="strict").decode(sample, final=complete)
     except UnicodeDecodeError as exc:
@@ -329,13 +280,16 @@ def open_text(
     except InputError as exc:
         exc.file = display
         raise
-    scan_path = path
-    temp_files = []
-    newlines = mixed_line_ends(sample)
-    if newlines or enc.replace("_", "-").lower() not in ("utf-8", "utf8", "utf-8-sig", "ascii"):
-        scan_path = transcode_to_utf8(path, enc, workdir, gz=gz, display=display, newlines=newlines)
-        temp_files.append(scan_path)
-        gz = False
+    scan_path, enc, gz, temp_files = _scan_file(
+        path,
+        display,
+        workdir,
+        gz=gz,
+        encoding=enc,
+        forced=bool(encoding),
+        complete=complete,
+        newlines=mixed_line_ends(text),
+    )
     headers = _dedupe(headers)
     options = [
         f"delim={_sql_str(delim)}",

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import calendar
 import math
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from importlib import resources
 from pathlib import Path
 
 from crmkit.errors import ConfigError, UsageError
 from crmkit.io.options import LANGS
 from crmkit.io.toml import read_toml
+from crmkit.survey_models import PRESETS
 
 # What a value may be: a string, a whole number, a number, a scale ("1-10" or [1, 10]), a date
 # (text such as "last-month-end", or a TOML date).
@@ -23,7 +27,7 @@ SECTION_TYPES: dict[str, dict[str, str]] = {
     "segment": {"scheme": _TEXT, "bins": _WHOLE},
     "clv": {"model": _TEXT, "unit": _TEXT, "horizon": _TEXT, "discount": _NUMBER, "margin": _NUMBER},
     "retention": {"period": _TEXT},
-    "satisfaction": {"model": _TEXT, "scale": _SCALE},
+    "satisfaction": {"model": _TEXT, "scale": _SCALE, "csat_scale": _SCALE, "ces_scale": _SCALE},
     "ladder": {"rules": _TEXT},
     "columns": {"customer": _TEXT, "date": _TEXT, "amount": _TEXT, "order_id": _TEXT},
 }
@@ -41,6 +45,38 @@ _TOP_TYPES = {
     "lang": _TEXT,
 }
 _TOP = set(_TOP_TYPES)
+
+
+def _scheme_names() -> tuple[str, ...]:
+    """The built-in segment schemes: the TOML files :func:`crmkit.segment.load_scheme` reads from ``crmkit/schemes``."""
+    files = resources.files("crmkit.schemes").iterdir()
+    return tuple(sorted(f.name.removesuffix(".toml") for f in files if f.name.endswith(".toml")))
+
+
+#: The section keys that name a TOML file unless they hold a built-in name, and where those names
+#: come from (the ladder has none: ``rules`` is a file or left out for the shipped defaults).
+_FILE_KEYS: dict[tuple[str, str], Callable[[], tuple[str, ...]]] = {
+    ("segment", "scheme"): _scheme_names,
+    ("satisfaction", "model"): lambda: PRESETS,
+    ("ladder", "rules"): lambda: (),
+}
+
+
+def _file_path(section: str, key: str, value: str, base: Path, path: str) -> str:
+    """``value`` taken from the config's folder when it names a file, unchanged when it is a built-in name.
+
+    Only what looks like a path (ends in ``.toml`` or holds a separator) is resolved, so a misspelt
+    built-in (``model = "ecsj"``) still gets the analysis' own message listing the names.
+    """
+    looks_like_path = value.lower().endswith(".toml") or "/" in value or os.sep in value
+    if value.lower() in _FILE_KEYS[section, key]() or not looks_like_path:
+        return value
+    # `~` first: a home-relative path is absolute, not one more folder under the config's
+    target = Path(value).expanduser()
+    target = target if target.is_absolute() else base / target
+    if not target.is_file():
+        raise ConfigError(f"[{section}] {key}: no such file {target}", file=path)
+    return str(target)
 
 
 def _checked(name: str, value, kind: str, path: str):
@@ -105,6 +141,10 @@ class ReportConfig:
 def load_config(path: str) -> ReportConfig:
     """Read ``crmkit.toml``; relative paths are taken from the config file's folder.
 
+    That holds for the inputs, ``output``, ``history`` and the model files (``[segment] scheme``,
+    ``[satisfaction] model``, ``[ladder] rules``) when these name a file rather than a built-in
+    (``standard``, ``ecsi``); a model file that does not exist is a ConfigError naming the key.
+
     Example::
 
         sales = "sales.csv"
@@ -154,6 +194,12 @@ def load_config(path: str) -> ReportConfig:
 
     def resolve(value):
         return None if value is None else str(value if Path(value).is_absolute() else base / value)
+
+    # a model file is the config's as much as the inputs are: `crmkit report -c /srv/crm/crmkit.toml`
+    # from cron's working directory must find /srv/crm/models/my.toml for "models/my.toml"
+    for section, key in _FILE_KEYS:
+        if key in data.get(section, {}):
+            data[section][key] = _file_path(section, key, data[section][key], base, path)
 
     return ReportConfig(
         sales=resolve(data["sales"]),

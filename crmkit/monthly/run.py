@@ -130,10 +130,17 @@ def run_monthly(
 
         # read and estimate once: the ladder takes its satisfaction and recommend from this result
         frame, first_row = read_survey(config.survey)
+        csat_scale = config.satisfaction.get("csat_scale")
         sat = analyse_survey(
-            frame, survey_model, scale=config.satisfaction.get("scale"), first_row=first_row, source=config.survey
+            frame,
+            survey_model,
+            scale=config.satisfaction.get("scale"),
+            csat_scale=csat_scale,
+            ces_scale=config.satisfaction.get("ces_scale"),
+            first_row=first_row,
+            source=config.survey,
         )
-        signals = survey_signals(frame, survey_model, source=config.survey, result=sat)
+        signals = survey_signals(frame, survey_model, source=config.survey, result=sat, csat_scale=csat_scale)
     ladders = compare_ladders(
         data.transactions,
         as_of,

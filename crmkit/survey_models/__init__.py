@@ -29,6 +29,7 @@ _MODEL_KEYS = {
     "labels_zh",
     "labels_en",
     "csat_scale",
+    "ces_scale",
 }
 
 
@@ -47,6 +48,7 @@ class SurveyModel:
     labels: dict = field(default_factory=dict)
     source: str = ""
     csat_scale: tuple[float, float] | None = None
+    ces_scale: tuple[float, float] | None = None
 
     @property
     def items(self) -> list[str]:
@@ -89,6 +91,8 @@ def load_model(name: str) -> SurveyModel:
         target = "Satisfaction"
         gap = ["Expectation", "Quality"]      # optional: the expectation gap
         reverse = ["Q7"]                      # optional: reverse-coded items
+        csat_scale = [1, 5]                   # optional: the CSAT question's scale
+        ces_scale = [1, 7]                    # optional: the customer-effort question's scale
         paths = [["Quality", "Satisfaction"], ["Satisfaction", "Loyalty"]]
         [constructs]
         Quality = ["Q1", "Q2"]
@@ -125,6 +129,7 @@ def load_model(name: str) -> SurveyModel:
         labels={"zh": dict(data.get("labels_zh", {})), "en": dict(data.get("labels_en", {}))},
         source=source,
         csat_scale=(data["csat_scale"][0], data["csat_scale"][1]) if "csat_scale" in data else None,
+        ces_scale=(data["ces_scale"][0], data["ces_scale"][1]) if "ces_scale" in data else None,
     )
     return _check_model(model)
 
@@ -148,7 +153,7 @@ def _check_model_types(data: dict, source: str) -> None:
     for key in ("name_en", "name_zh", "target"):
         if key in data and not isinstance(data[key], str):
             fail(key, "a string")
-    for key in ("scale", "csat_scale"):
+    for key in ("scale", "csat_scale", "ces_scale"):
         if key in data:
             bounds = data[key]
             numbers = (
