@@ -120,6 +120,16 @@ def test_total_rows_closing_a_survey_are_not_respondents(write):
         read_survey(write("totals.csv", "respondent,nps\n合计,3\n"))
 
 
+def test_a_bom_inside_an_id_is_dropped(write):
+    # two files joined mid-row leave U+FEFF inside a value: an invisible difference between customers
+    text = "order_id,customer_id,date,amount\nO1,000059,2024-01-01,10\nO\ufeff2,000\ufeff059,2024-01-02,20\n"
+    data = read_purchases(write("sales.csv", text))
+    assert data.transactions["customer_id"].tolist() == ["000059", "000059"]
+    assert data.transactions["order_id"].tolist() == ["O1", "O2"]
+    frame, _ = read_survey(write("survey.csv", "respondent,nps\nR\ufeff1,9\n\ufeff,3\n"))
+    assert frame["respondent"].tolist()[0] == "R1" and frame["respondent"].isna().tolist() == [False, True]
+
+
 # --- long lines and stray quotes ------------------------------------------------------------------
 
 

@@ -94,7 +94,7 @@ def read_referrals(source: str, *, encoding: str | None = None, sheet: str | Non
                     )
                 found[role] = header
             r, d = (
-                id_expr(_clean_text(f"CAST({quote(found[k])} AS VARCHAR)", line_start=found[k] == src.headers[0]))
+                id_expr(_clean_text(f"CAST({quote(found[k])} AS VARCHAR)", anywhere=True))
                 for k in ("referrer_id", "referred_id")
             )
             frame = con.sql(f"""
@@ -117,24 +117,21 @@ _NULL_WORDS = frozenset(re.findall(r"'([^']*)'", _NULLS))
 
 
 def _clean_frame(frame):
-    """:func:`~crmkit.io.purchases._clean_text` in plain Python: values trimmed of spaces (and a
-    leading BOM in the first column), the spellings of nothing missing. Per cell, not per
+    """:func:`~crmkit.io.purchases._clean_text` in plain Python: values trimmed of spaces and of any
+    BOM, the spellings of nothing missing. Per cell, not per
     column: pandas costs milliseconds a column, which is what a wide survey has many of."""
     import pandas as pd
 
     missing = float("nan")  # what DuckDB's .df() gives for NULL text, so both paths match
 
     def clean(value):
-        text = value.strip(" ")
+        text = value.replace("\ufeff", "").strip(" ") if "\ufeff" in value else value.strip(" ")
         return missing if text in _NULL_WORDS else text
 
     columns = list(frame.columns)
-    data = {}
-    for i, name in enumerate(columns):
-        values = frame[name].tolist()
-        if i == 0:
-            values = [v.lstrip("\ufeff") if isinstance(v, str) else v for v in values]
-        data[i] = [clean(v) if isinstance(v, str) else missing for v in values]
+    data = {
+        i: [clean(v) if isinstance(v, str) else missing for v in frame[name].tolist()] for i, name in enumerate(columns)
+    }
     out = pd.DataFrame(data, dtype=object)
     out.columns = columns
     kinds = set(frame.dtypes)
@@ -162,8 +159,7 @@ def read_survey(source: str, *, encoding: str | None = None, sheet: str | None =
                 frame = _clean_frame(con.sql(f"SELECT CAST(COLUMNS(*) AS VARCHAR) FROM {src.sql}").df())
             else:
                 select = ", ".join(
-                    f"{_clean_text(f'CAST({quote(h)} AS VARCHAR)', line_start=i == 0)} AS {quote(h)}"
-                    for i, h in enumerate(src.headers)
+                    f"{_clean_text(f'CAST({quote(h)} AS VARCHAR)', anywhere=True)} AS {quote(h)}" for h in src.headers
                 )
                 frame = con.sql(f"SELECT {select} FROM {src.sql}").df()
         except duckdb.Error as exc:

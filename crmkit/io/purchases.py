@@ -52,17 +52,25 @@ _AMOUNT_SHAPE = (
 )
 
 
-def _clean_text(col: str, *, line_start: bool = False) -> str:
+_IDS = ("customer_id", "order_id")
+
+
+def _clean_text(col: str, *, line_start: bool = False, anywhere: bool = False) -> str:
     """Trimmed text, NULL for the usual spellings of nothing.
 
     ``line_start`` marks a file's first column, where a byte-order mark can stand at the start
     of any row (two exports concatenated, a tool that writes one per record): it is not part of
-    the value, so ``\\ufeffC001`` is ``C001``.
+    the value, so ``\\ufeffC001`` is ``C001``. ``anywhere`` (identifiers) drops a BOM wherever it
+    stands: invisible, ``000\\ufeff059`` would be a customer nobody can tell from ``000059``.
     """
     # Most cells are longer than any null word and carry no padding: they pass untouched,
     # which saves a string copy per cell on large files. A BOM sends a cell down the slow path.
-    bom = f" AND NOT starts_with({col}, '\ufeff')" if line_start else ""
-    bare = f"ltrim({col}, '\ufeff')" if line_start else col
+    if anywhere:
+        bom, bare = f" AND NOT contains({col}, '\ufeff')", f"replace({col}, '\ufeff', '')"
+    elif line_start:
+        bom, bare = f" AND NOT starts_with({col}, '\ufeff')", f"ltrim({col}, '\ufeff')"
+    else:
+        bom, bare = "", col
     return (
         f"(CASE WHEN length({col}) > 4 AND NOT starts_with({col}, ' ') AND NOT ends_with({col}, ' '){bom} "
         f"THEN {col} WHEN list_contains({_NULLS}, trim({bare})) THEN NULL ELSE trim({bare}) END)"
@@ -449,7 +457,8 @@ def _staging_sql(
     if quote(first_col) not in text_cols.values():
         text_cols["_first"] = quote(first_col)
     inner = ", ".join(
-        f"{_clean_text(f'CAST({col} AS VARCHAR)', line_start=col == quote(first_col))} AS {quote('_t_' + role)}"
+        f"{_clean_text(f'CAST({col} AS VARCHAR)', line_start=col == quote(first_col), anywhere=role in _IDS)} "
+        f"AS {quote('_t_' + role)}"
         for role, col in text_cols.items()
     )
     t = {role: quote("_t_" + role) for role in text_cols}
