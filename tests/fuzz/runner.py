@@ -48,6 +48,8 @@ MEMORY_SIGNS = re.compile(
     re.IGNORECASE,
 )
 LAST_CPU_SECONDS = threading.local()
+# an output may hold a huge field (the huge-field mutation's ids): read it, don't stop the campaign
+csv.field_size_limit(sys.maxsize)
 RETURNS_ONLY = re.compile(r"([\d,]+) customers? with only returns \((-?[\d,]+\.\d+)\) left out")
 LEAK_SIGNS = ("root:x:0:0", "/bin/bash", "lollollol" * 100)
 
