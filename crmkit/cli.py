@@ -139,6 +139,14 @@ ReportOpt = Annotated[
     Optional[str],
     typer.Option("--report", help="Also write the Excel report (FILE.xlsx).", rich_help_panel=OUTPUT_PANEL),
 ]
+CustomersOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--customers",
+        help="Customer rows per report sheet: all, top:N or none (default top:100000, by value).",
+        rich_help_panel=OUTPUT_PANEL,
+    ),
+]
 LangOpt = Annotated[
     str,
     typer.Option("--lang", help="Language of labels: en or zh.", envvar="CRMKIT_LANG", rich_help_panel=OUTPUT_PANEL),
@@ -194,12 +202,13 @@ def _parse_date(text: str, flag: str) -> date:
 
 @dataclass
 class Output:
-    """The output options: ``--format``, ``--output``, ``--report``, ``--lang``."""
+    """The output options: ``--format``, ``--output``, ``--report``, ``--customers``, ``--lang``."""
 
     format: str | None = None
     output: str | None = None
     report: str | None = None
     lang: str = "en"
+    customers: str | None = None
 
 
 @dataclass
@@ -219,6 +228,7 @@ _GROUPS: dict[str, tuple[tuple[tuple[str, Any, Any], ...], Callable[..., Any]]] 
             ("format", FormatOpt, None),
             ("output", OutputOpt, None),
             ("report", ReportOpt, None),
+            ("customers", CustomersOpt, None),
             ("lang", LangOpt, "en"),
         ),
         Output,
@@ -289,20 +299,25 @@ def _output_format(lang: str, output: str | None, fmt: str | None) -> str:
 
 def _outputs(plan: OutputPlan, out: Output, fmt: str, *inputs) -> tuple[Target | None, Target | None]:
     """Check the outputs before the data is read: the rows' target (None for a table) and the report's."""
+    from crmkit.report.sheets._layout import customer_policy
+
+    customer_policy(out.customers)  # a bad --customers fails before the export is read
     plan.protect(*inputs)
     if fmt == "table" and out.output and out.output != "-":
         raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
     return None if fmt == "table" else plan.add(out.output), plan.add(out.report) if out.report else None
 
 
-def _write_report(target: Target | None, *results, lang: str, quiet: bool, quality=None) -> None:
+def _write_report(target: Target | None, *results, out: Output, quiet: bool, quality=None) -> None:
     """``--report FILE.xlsx``: the results' sheets in one workbook, put in place with the other outputs."""
     if target is None:
         return
-    from crmkit.report.sheets import write_report
+    from crmkit.report.sheets import customer_warnings, write_report
 
     with status("Writing the report…", quiet):
-        write_report(target, *results, quality=quality, lang=lang)
+        write_report(target, *results, quality=quality, lang=out.lang, customers=out.customers)
+    for warning in [] if quiet else customer_warnings(*results, customers=out.customers, lang=out.lang):
+        say(f"crmkit: warning: {warning}")
     if not quiet:
         target.plan.on_commit(say, f"crmkit: report written to {target.path}")
 
@@ -358,7 +373,7 @@ def segment(
         render_segments(result)
     else:
         write_frame(result.customer_rows, fmt, rows_to, lang=out.lang)
-    _write_report(report_to, result, quality=data.quality, lang=out.lang, quiet=run.quiet)
+    _write_report(report_to, result, quality=data.quality, out=out, quiet=run.quiet)
 
 
 @app.command()
@@ -433,7 +448,7 @@ def clv(
     if params_to:
         parameters = result.to_dict()
         write_json_file(params_to, {"model": parameters["model"], "spend_model": parameters["spend_model"]})
-    _write_report(report_to, result, quality=data.quality, lang=out.lang, quiet=run.quiet)
+    _write_report(report_to, result, quality=data.quality, out=out, quiet=run.quiet)
 
 
 @app.command()
@@ -514,10 +529,10 @@ def satisfaction(
     elif fmt == "json":
         write_json_file(rows_to, result.to_dict())
     elif fmt == "xlsx":
-        _write_report(rows_to, result, lang=out.lang, quiet=True)
+        _write_report(rows_to, result, out=out, quiet=True)
     else:
         write_frame(result.respondents, fmt, rows_to, lang=out.lang)
-    _write_report(report_to, result, lang=out.lang, quiet=run.quiet)
+    _write_report(report_to, result, out=out, quiet=run.quiet)
 
 
 @app.command()
@@ -557,7 +572,7 @@ def retention(
         write_json_file(rows_to, result.to_dict())
     else:
         write_frame(result.wide("retention"), fmt, rows_to, sheet="sheet:retention", lang=out.lang)
-    _write_report(report_to, result, lang=out.lang, quiet=run.quiet)
+    _write_report(report_to, result, out=out, quiet=run.quiet)
 
 
 @app.command()
@@ -617,7 +632,32 @@ def ladder(
         render_ladder(ladders.before, ladders.after, ladders.matrix, out.lang)
     else:
         write_frame(ladders.after.people, fmt, rows_to, lang=out.lang)
-    _write_report(report_to, ladders, lang=out.lang, quiet=run.quiet)
+    _write_report(report_to, ladders, out=out, quiet=run.quiet)
+
+
+def _option(*flags: str, help: str, kind: Any = Optional[str], **extra: Any) -> Any:
+    return Annotated[kind, typer.Option(*flags, help=help, **extra)]
+
+
+#: ``crmkit report``'s options (parameter, declaration, default): the keyword arguments of its library call.
+_MONTHLY = (
+    ("config", _option("--config", help="crmkit.toml: inputs, output path and settings."), None),
+    ("survey", _option("--survey", help="Survey export."), None),
+    ("members", _option("--members", help="Member / contact list."), None),
+    ("referrals", _option("--referrals", help="Referrals file."), None),
+    ("output", _option("--output", "-o", help="Workbook; {yyyy} {mm} {dd} {date} from the as-of date."), None),
+    (
+        "as_of",
+        _option("--as-of", help="Date, last-month-end, month-end, today, yesterday (default: last purchase)."),
+        None,
+    ),
+    ("history", _option("--history", help="History database (default: crmkit-history.sqlite beside it)."), None),
+    ("check", _option("--check", help="Validate config and inputs, warn; write nothing (exit 0).", kind=bool), False),
+    ("customers", CustomersOpt, None),
+    ("customers_out", _option("--customers-out", help="Also write every customer to FILE.parquet or FILE.csv."), None),
+    ("lang", _option("--lang", help="en or zh (default: the config's, else en).", envvar="CRMKIT_LANG"), None),
+)
+_GROUPS["monthly"] = (_MONTHLY, dict)
 
 
 @app.command("report")
@@ -626,32 +666,7 @@ def monthly_report(
     input: Annotated[
         Optional[str], typer.Argument(help="Purchase export (instead of --config).", show_default=False)
     ] = None,
-    config: Annotated[
-        Optional[str], typer.Option("--config", help="crmkit.toml: inputs, output path and settings.")
-    ] = None,
-    survey: Annotated[Optional[str], typer.Option("--survey", help="Survey export.")] = None,
-    members: Annotated[Optional[str], typer.Option("--members", help="Member / contact list.")] = None,
-    referrals: Annotated[Optional[str], typer.Option("--referrals", help="Referrals file.")] = None,
-    output: Annotated[
-        Optional[str],
-        typer.Option("--output", "-o", help="Workbook path; {yyyy} {mm} {dd} {date} come from the as-of date."),
-    ] = None,
-    as_of: Annotated[
-        Optional[str],
-        typer.Option(
-            "--as-of", help="YYYY-MM-DD, last-month-end, month-end, today, yesterday (default: the last purchase date)."
-        ),
-    ] = None,
-    history: Annotated[
-        Optional[str],
-        typer.Option("--history", help="History database (default: crmkit-history.sqlite next to the report)."),
-    ] = None,
-    check: Annotated[
-        bool, typer.Option("--check", help="Validate the config and read every input; write nothing.")
-    ] = False,
-    lang: Annotated[
-        Optional[str], typer.Option("--lang", help="en or zh (default: the config's, else en).", envvar="CRMKIT_LANG")
-    ] = None,
+    monthly: Any = None,
     run: Run = Run(),
 ):
     """The monthly CRM workbook: overview and trend, segments, CLV, ladder, retention, satisfaction.
@@ -661,27 +676,18 @@ def monthly_report(
     from crmkit.monthly.run import report as run_report
 
     with status("Running the analyses and writing the report…", run.quiet):
-        result = run_report(
-            input,
-            output,
-            config=config,
-            survey=survey,
-            members=members,
-            referrals=referrals,
-            as_of=as_of,
-            history=history,
-            lang=lang,
-            today=date.today(),
-            check=check,
-            plan=run.plan,
-        )
+        result = run_report(input, **monthly, today=date.today(), plan=run.plan)
     if run.quiet:
         return
-    if check:
-        say(f"crmkit: check passed: {result.quality.one_line()}; would write {result.output} and {result.history}")
+    warnings, extra = result.warnings, f", {result.customers_out}" if result.customers_out else ""
+    for warning in warnings:  # a warning is no failure: --check still passes, exit 0
+        say(f"crmkit: warning: {warning}")
+    if monthly["check"]:
+        passed = f"check passed with {len(warnings)} warning(s)" if warnings else "check passed"
+        say(f"crmkit: {passed}: {result.quality.one_line()}; would write {result.output}{extra} and {result.history}")
         return
     say(f"crmkit: {result.quality.one_line()}")
-    run.plan.on_commit(say, f"crmkit: report written to {result.output}; history {result.history}")
+    run.plan.on_commit(say, f"crmkit: report written to {result.output}{extra}; history {result.history}")
 
 
 def main() -> None:

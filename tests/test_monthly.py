@@ -195,3 +195,93 @@ def test_scale_keys_are_type_checked(tmp_path):
         assert load_config(str(_config(tmp_path, f"[satisfaction]\n{key} = [1, 7]"))).satisfaction == {key: "1-7"}
         with pytest.raises(ConfigError, match=rf"'satisfaction\.{key}' must be a scale"):
             load_config(str(_config(tmp_path, f"[satisfaction]\n{key} = 7")))
+
+
+# --- stale or empty periods (issue 10) ----------------------------------------------------------
+
+
+def _warnings(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("crmkit: warning: ")]
+
+
+@pytest.mark.slow
+def test_stale_as_of_warns_on_stderr_on_the_overview_and_in_check(tmp_path):
+    import openpyxl
+
+    out = tmp_path / "stale.xlsx"
+    # the example data ends 2024-12-31: three months later every trend month of 2025 is empty
+    args = ["report", str(EX / "sales.csv"), "-o", str(out), "--as-of", "2025-03-31"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    stale, empty = _warnings(result.stderr)
+    assert stale == (
+        "crmkit: warning: the as-of date 2025-03-31 is 90 days after the last purchase (2024-12-31): the figures "
+        "describe a period without purchases; check the as-of date (as_of, --as-of) or whether the export is complete"
+    )
+    assert empty.startswith("crmkit: warning: no purchases in 2025-01, 2025-02, 2025-03 (of the 12 months")
+    overview = openpyxl.load_workbook(out)["Overview"]
+    assert overview["A1"].value.startswith("Warning: the as-of date 2025-03-31 is 90 days after the last purchase")
+    assert overview["A3"].value.startswith("Warning: no purchases in 2025-01, 2025-02, 2025-03")
+    assert overview["A5"].value == "This month: value, loyalty, retention, satisfaction"
+    assert overview["B6"].value.date() == date(2025, 3, 31)  # the key values follow the notes
+
+    check_dir = tmp_path / "check"
+    check_dir.mkdir()
+    check = runner.invoke(
+        app, ["report", str(EX / "sales.csv"), "-o", str(check_dir / "r.xlsx"), "--as-of", "2025-03-31", "--check"]
+    )
+    assert check.exit_code == 0, check.stderr  # a warning is no failure
+    assert len(_warnings(check.stderr)) == 2
+    assert "crmkit: check passed with 2 warning(s):" in check.stderr
+    assert list(check_dir.iterdir()) == []
+
+    # on the last purchase date nothing is flagged, and the Overview starts with its title
+    fresh = runner.invoke(app, ["report", str(EX / "sales.csv"), "-o", str(tmp_path / "fresh.xlsx")])
+    assert fresh.exit_code == 0 and _warnings(fresh.stderr) == []
+    assert openpyxl.load_workbook(tmp_path / "fresh.xlsx")["Overview"]["A1"].value.startswith("This month")
+
+
+@pytest.mark.slow
+def test_stale_days_from_the_config_and_zh_notes(tmp_path):
+    import openpyxl
+
+    config = _config(tmp_path, 'as_of = "2025-01-20"\nlang = "zh"\n[report]\nstale_days = 10')
+    result = runner.invoke(app, ["report", "--config", str(config)])
+    assert result.exit_code == 0, result.stderr
+    assert any("20 days after the last purchase (2024-12-31)" in line for line in _warnings(result.stderr))
+    overview = openpyxl.load_workbook(tmp_path / "out" / "crm-2025-01.xlsx").worksheets[0]  # 概览
+    assert overview["A1"].value.startswith("提示: 分析日期 2025-01-20 距最后一笔购买（2024-12-31）已 20 天")
+    assert overview["A3"].value.startswith("提示: 2025-01 没有购买记录")
+    # the default 45 days: 20 days late is not stale, but January still has no purchase
+    config = _config(tmp_path, 'as_of = "2025-01-20"')
+    result = runner.invoke(app, ["report", "--config", str(config), "--check"])
+    assert result.exit_code == 0, result.stderr
+    assert [line[:40] for line in _warnings(result.stderr)] == ["crmkit: warning: no purchases in 2025-01"]
+
+
+@pytest.mark.slow
+def test_a_month_without_purchases_in_the_trend_warns(tmp_path):
+    with open(EX / "sales.csv", newline="", encoding="utf-8") as source:
+        rows = list(csv.reader(source))
+    header, body = rows[0], rows[1:]
+    day = header.index("order_date")
+    gap = tmp_path / "gap.csv"
+    with open(gap, "w", newline="", encoding="utf-8") as sink:
+        csv.writer(sink).writerows([header] + [row for row in body if not row[day].startswith("2024-06")])
+    result = runner.invoke(app, ["report", str(gap), "-o", str(tmp_path / "gap.xlsx"), "--check"])
+    assert result.exit_code == 0, result.stderr
+    assert _warnings(result.stderr) == [
+        "crmkit: warning: no purchases in 2024-06 (of the 12 months up to the as-of date): check the export"
+    ]
+
+
+def test_report_section_is_checked(tmp_path):
+    bad = tmp_path / "c.toml"
+    bad.write_text('sales = "x.csv"\noutput = "y.xlsx"\n[report]\ncustomers = "some"\n')
+    with pytest.raises(ConfigError, match=r"report\.customers must be all, none or top:N"):
+        load_config(str(bad))
+    bad.write_text('sales = "x.csv"\noutput = "y.xlsx"\n[report]\nstale_days = -1\n')
+    with pytest.raises(ConfigError, match="stale_days"):
+        load_config(str(bad))
+    bad.write_text('sales = "x.csv"\noutput = "y.xlsx"\n[report]\nstale_days = 30\ncustomers = "top:500"\n')
+    assert load_config(str(bad)).report == {"stale_days": 30, "customers": "top:500"}

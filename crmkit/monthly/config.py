@@ -30,6 +30,7 @@ SECTION_TYPES: dict[str, dict[str, str]] = {
     "satisfaction": {"model": _TEXT, "scale": _SCALE, "csat_scale": _SCALE, "ces_scale": _SCALE},
     "ladder": {"rules": _TEXT},
     "columns": {"customer": _TEXT, "date": _TEXT, "amount": _TEXT, "order_id": _TEXT},
+    "report": {"stale_days": _WHOLE, "customers": _TEXT},
 }
 #: The keys each section may hold.
 SECTION_KEYS: dict[str, tuple[str, ...]] = {section: tuple(keys) for section, keys in SECTION_TYPES.items()}
@@ -136,6 +137,7 @@ class ReportConfig:
     satisfaction: dict = field(default_factory=dict)
     ladder: dict = field(default_factory=dict)
     columns: dict = field(default_factory=dict)
+    report: dict = field(default_factory=dict)
 
 
 def load_config(path: str) -> ReportConfig:
@@ -159,6 +161,9 @@ def load_config(path: str) -> ReportConfig:
         margin = 0.3
         [retention]
         period = "month"
+        [report]
+        stale_days = 45                            # warn when the as-of date is this far past the last purchase
+        customers = "top:100000"                   # rows of the customer sheets: all, top:N or none
     """
     data, _ = read_toml(path, flag="--config", what="config file")
     file = Path(path)
@@ -190,6 +195,7 @@ def load_config(path: str) -> ReportConfig:
             )
         for name, value in data.get(key, {}).items():
             data[key][name] = _checked(f"{key}.{name}", value, SECTION_TYPES[key][name], path)
+    _check_report_section(data.get("report", {}), path)
     base = file.resolve().parent
 
     def resolve(value):
@@ -212,6 +218,19 @@ def load_config(path: str) -> ReportConfig:
         lang=data.get("lang", "en"),
         **{key: dict(data.get(key, {})) for key in _SECTIONS},
     )
+
+
+def _check_report_section(section: dict, path: str) -> None:
+    """``[report]``: ``stale_days`` a whole number >= 0, ``customers`` a policy (all, none, top:N)."""
+    from crmkit.report.sheets._layout import customer_policy
+
+    if section.get("stale_days", 0) < 0:
+        raise ConfigError(f"'report.stale_days' must be 0 or more days, not {section['stale_days']}", file=path)
+    if "customers" in section:
+        try:
+            customer_policy(section["customers"], option="report.customers")
+        except UsageError as exc:
+            raise ConfigError(exc.message, file=path) from None
 
 
 def resolve_date(text: str | None, today: date | None, last_purchase: date) -> date:

@@ -8,11 +8,13 @@ headline numbers in a SQLite history next to the report, so the Overview can sho
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
 from crmkit.monthly.config import ReportConfig, history_path, load_config, render_path, resolve_date
 from crmkit.monthly.history import HISTORY_COLUMNS, read_history, record_history
@@ -20,8 +22,10 @@ from crmkit.report.files import OutputPlan, Target
 
 __all__ = [
     "HISTORY_COLUMNS",
+    "STALE_DAYS",
     "MonthlyReport",
     "ReportConfig",
+    "customer_table",
     "load_config",
     "read_history",
     "record_history",
@@ -40,6 +44,23 @@ if TYPE_CHECKING:
     from crmkit.satisfaction import SatisfactionResult
     from crmkit.segment import SegmentResult
 
+#: Days past the last purchase after which the as-of date is stale (``[report] stale_days``).
+STALE_DAYS = 45
+
+# The Overview's note of a stale or empty period, in the workbook's language; the stderr line is the English one.
+_PERIOD_NOTES = {
+    "stale": {
+        "en": "the as-of date {as_of} is {days} days after the last purchase ({last}): the figures describe a "
+        "period without purchases; check the as-of date (as_of, --as-of) or whether the export is complete",
+        "zh": "分析日期 {as_of} 距最后一笔购买（{last}）已 {days} 天：本期没有购买记录，请检查分析日期"
+        "（as_of、--as-of）或导出文件是否完整",
+    },
+    "empty": {
+        "en": "no purchases in {months} (of the 12 months up to the as-of date): check the export",
+        "zh": "{months} 没有购买记录（分析日期前 12 个月内），请检查导出文件",
+    },
+}
+
 
 @dataclass
 class MonthlyReport:
@@ -56,6 +77,12 @@ class MonthlyReport:
         Each analysis' result (``satisfaction`` is None without a survey).
     quality : DataQuality
         What the reader did with the purchase export.
+    periods : list of (str, dict)
+        Stale or empty periods found (``"stale"``, ``"empty"``) and their facts: see :attr:`warnings`.
+    customers : str
+        The ``--customers`` policy of the customer-level sheets (``all``, ``top:N``, ``none``).
+    customers_out : str, optional
+        Where the full per-customer table (:func:`customer_table`) is written, if anywhere.
     """
 
     as_of: date
@@ -68,6 +95,26 @@ class MonthlyReport:
     retention: RetentionResult
     quality: DataQuality
     satisfaction: SatisfactionResult | None = None
+    periods: list[tuple[str, dict]] = field(default_factory=list)
+    customers: str | None = None
+    customers_out: str | None = None
+
+    def notes(self, lang: str = "en") -> list[str]:
+        """The stale or empty periods, one sentence each, in ``lang`` (the Overview's notes)."""
+        return [
+            _PERIOD_NOTES[kind][lang if lang in _PERIOD_NOTES[kind] else "en"].format(**facts)
+            for kind, facts in self.periods
+        ]
+
+    @property
+    def warnings(self) -> list[str]:
+        """What ``crmkit report`` warns about on stderr: stale or empty periods, customer sheets cut short."""
+        from crmkit.report.sheets import customer_warnings
+
+        cut = customer_warnings(
+            self.segment, self.clv, self.ladder, customers=self.customers, full="--customers-out FILE.parquet"
+        )
+        return self.notes("en") + cut
 
 
 def run_monthly(
@@ -84,9 +131,8 @@ def run_monthly(
     analysis runs: a bad output path fails before the work, not after it.
     """
     from crmkit.clv import customer_lifetime_value
-    from crmkit.io.inputs import read_referrals, read_survey
+    from crmkit.io.inputs import read_referrals
     from crmkit.io.purchases import read_purchases
-    from crmkit.ladder import compare_ladders
     from crmkit.retention import cohort_retention
     from crmkit.segment import segment
 
@@ -102,27 +148,80 @@ def run_monthly(
     assert last_purchase is not None, "read_purchases raises DataError when no row is usable"
     as_of = resolve_date(config.as_of, today, last_purchase)
     data.resolve_as_of(as_of)
+    periods = _stale_or_empty(data, as_of, int(config.report.get("stale_days", STALE_DAYS)))
     output = render_path(config.output, as_of)
     if check_outputs is not None:
         check_outputs(output, history_path(config, output))
-    seg = segment(
-        data,
-        as_of,
-        bins=int(config.segment.get("bins", 5)),
-        scheme=config.segment.get("scheme", "standard"),
-        lang=config.lang,
-    )
     referrals = read_referrals(config.referrals) if config.referrals else None
-    clv = customer_lifetime_value(
-        data,
-        as_of,
-        model=config.clv.get("model", "bgnbd"),
-        unit=config.clv.get("unit", "week"),
-        horizon=config.clv.get("horizon", "52w"),
-        discount=float(config.clv.get("discount", 0.10)),
-        margin=config.clv.get("margin"),
-        referrals=referrals,
-    )
+    transactions = data.transactions  # built now: from here on only the background thread queries `data`
+
+    def on_the_export():
+        # one thread at a time on the export's DuckDB connection: these three, in this order
+        seg = segment(
+            data,
+            as_of,
+            bins=int(config.segment.get("bins", 5)),
+            scheme=config.segment.get("scheme", "standard"),
+            lang=config.lang,
+        )
+        ret = cohort_retention(data, as_of, period=config.retention.get("period", "month"))
+        clv = customer_lifetime_value(
+            data,
+            as_of,
+            model=config.clv.get("model", "bgnbd"),
+            unit=config.clv.get("unit", "week"),
+            horizon=config.clv.get("horizon", "52w"),
+            discount=float(config.clv.get("discount", 0.10)),
+            margin=config.clv.get("margin"),
+            referrals=referrals,
+        )
+        return seg, ret, clv
+
+    # Segment, retention and the CLV fit are DuckDB and numpy work that mostly runs without the GIL,
+    # the ladder a Python loop over people: side by side they take little more than the ladder
+    # alone. Each computes what it did before, on the same inputs: the results are the same.
+    analyses = _in_background(on_the_export)
+    try:
+        sat, signals, ladders = _survey_and_ladder(config, transactions, as_of, referrals)
+    except Exception:
+        analyses()  # an error of these came first before: it still does; else the ladder's
+        raise
+    except BaseException:  # an interrupt: stop their query too rather than wait for them
+        with contextlib.suppress(Exception):
+            data.con.interrupt()
+        raise
+    seg, ret, clv = analyses()
+    return _monthly_result(config, as_of, output, data, periods, seg, clv, ladders, ret, sat)
+
+
+def _in_background(work: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
+    """Start ``work(*args, **kwargs)`` in a thread; the function returned waits for it and returns its
+    result or raises its error."""
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = work(*args, **kwargs)
+        except BaseException as exc:  # handed to the caller, who decides what it means
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, name="crmkit-clv", daemon=True)
+    thread.start()
+
+    def result() -> Any:
+        thread.join()
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+
+    return result
+
+
+def _survey_and_ladder(config: ReportConfig, transactions, as_of: date, referrals):
+    """The survey's analysis (None without one) and signals, and the ladder at two dates."""
+    from crmkit.io.inputs import read_survey
+    from crmkit.ladder import compare_ladders
+
     sat = signals = None
     survey_model = config.satisfaction.get("model", "ecsi")
     if config.survey:
@@ -142,7 +241,7 @@ def run_monthly(
         )
         signals = survey_signals(frame, survey_model, source=config.survey, result=sat, csat_scale=csat_scale)
     ladders = compare_ladders(
-        data.transactions,
+        transactions,
         as_of,
         survey=signals,
         members=config.members or None,
@@ -150,8 +249,12 @@ def run_monthly(
         rules=config.ladder.get("rules") or None,
         lang=config.lang,
     )
+    return sat, signals, ladders
+
+
+def _monthly_result(config, as_of, output, data, periods, seg, clv, ladders, ret, sat) -> MonthlyReport:
+    """The headline numbers of the analyses, and the report they make."""
     after = ladders.after
-    ret = cohort_retention(data, as_of, period=config.retention.get("period", "month"))
     moves = ladders.summary.set_index("movement")["people"]
     dist = after.distribution.set_index("rung")["share"]
     headline = {
@@ -175,7 +278,50 @@ def run_monthly(
         retention=ret,
         satisfaction=sat,
         quality=data.quality,
+        periods=periods,
+        customers=config.report.get("customers"),
     )
+
+
+def _stale_or_empty(data, as_of: date, stale_days: int) -> list[tuple[str, dict]]:
+    """A stale as-of date (more than ``stale_days`` after the last purchase up to it) and the months
+    without purchases among the 12 up to the as-of month (from the first purchase's month on)."""
+    rows = data.con.execute(
+        "SELECT strftime(date, '%Y-%m') AS month, max(date) FROM tx WHERE NOT is_return AND date <= ? GROUP BY month",
+        [as_of],
+    ).fetchall()
+    found: list[tuple[str, dict]] = []
+    last = max((day for _, day in rows), default=None)
+    if last is not None and (as_of - last).days > stale_days:
+        found.append(("stale", {"as_of": as_of.isoformat(), "days": (as_of - last).days, "last": last.isoformat()}))
+    with_purchases = {month for month, _ in rows}
+    first = data.quality.first_date or as_of
+    months, day = [], as_of.replace(day=1)
+    for _ in range(12):
+        if day < first.replace(day=1):
+            break
+        months.append(day.strftime("%Y-%m"))
+        day = (day - timedelta(days=1)).replace(day=1)
+    empty = [month for month in reversed(months) if month not in with_purchases]
+    if empty:
+        found.append(("empty", {"months": ", ".join(empty), "count": len(empty)}))
+    return found
+
+
+def customer_table(report: MonthlyReport):
+    """Every customer of the run in one table: the segment's columns, then the CLV's and the ladder's.
+
+    One row per customer id of any of the three (the ladder also knows members who never bought);
+    a column two tables share is kept from the first and prefixed ``clv_`` or ``ladder_`` from the
+    others, so nothing is silently taken for the same measure (the CLV ``frequency`` counts repeat
+    purchases, the segment's every purchase).
+    """
+    table = report.segment.customers
+    for prefix, frame in (("clv_", report.clv.customers), ("ladder_", report.ladder.after.people)):
+        taken = set(table.columns) - {"customer_id"}
+        frame = frame.rename(columns={c: prefix + c for c in frame.columns if c in taken})
+        table = table.merge(frame, on="customer_id", how="outer", sort=False)
+    return table
 
 
 def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=(), plan: OutputPlan | None = None) -> str:
@@ -185,7 +331,8 @@ def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=(),
     and then the history's transaction commits, so a failed or interrupted run changes neither
     last month's report nor the history, and the history never records a workbook that was
     not written. With ``plan``, both are put in place when that plan commits (the outputs
-    added to it before, by :func:`report`, are reused).
+    added to it before, by :func:`report`, are reused). ``report.customers_out``, when set, is
+    written in the same plan: the full :func:`customer_table` as Parquet or CSV.
     """
     import pandas as pd
 
@@ -203,21 +350,29 @@ def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=(),
         with OutputPlan(protect) as own:
             return write_monthly_report(report, lang=lang, plan=own)
     workbook, history_to = _monthly_targets(plan, report.output, report.history)
-    book = ReportWorkbook(lang)
+    book = ReportWorkbook(lang, title="title:monthly_report", as_of=report.as_of)
     history = read_history(report.history, 12)
     current = pd.DataFrame(
         [{"month": report.as_of.strftime("%Y-%m"), **{c: report.headline.get(c) for c in HISTORY_COLUMNS}}]
     )
     trend = pd.concat([history[history["month"] != current["month"].iloc[0]], current], ignore_index=True)
     trend = trend.tail(12).reset_index(drop=True)
-    add_overview_sheet(book, report.as_of, report.headline, report.ladder.after.distribution, trend)
-    add_segment_sheets(book, report.segment, report.quality)
-    add_clv_sheets(book, report.clv)
-    add_ladder_sheets(book, report.ladder.before, report.ladder.after, report.ladder.matrix)
+    policy = report.customers
+    add_overview_sheet(
+        book, report.as_of, report.headline, report.ladder.after.distribution, trend, notes=report.notes(lang)
+    )
+    add_segment_sheets(book, report.segment, report.quality, customers=policy)
+    add_clv_sheets(book, report.clv, customers=policy)
+    add_ladder_sheets(book, report.ladder.before, report.ladder.after, report.ladder.matrix, customers=policy)
     add_retention_sheets(book, report.retention)
     if report.satisfaction is not None:
         add_satisfaction_sheets(book, report.satisfaction)
     book.save(workbook)
+    if report.customers_out:
+        from crmkit.report.tables import write_frame
+
+        target = plan.find(report.customers_out) or plan.add(report.customers_out)
+        write_frame(customer_table(report), _customers_format(report.customers_out), target)
     record_history(history_to, report.as_of, report.headline)
     return report.output
 
@@ -243,6 +398,9 @@ def report(
     today: date | None = None,
     check: bool = False,
     plan: OutputPlan | None = None,
+    customers: str | None = None,
+    customers_out: str | None = None,
+    stale_days: int | None = None,
 ) -> MonthlyReport:
     """Run the monthly job and write its workbook, then its history: ``crmkit.report(...)``.
 
@@ -270,6 +428,15 @@ def report(
     plan : crmkit.report.files.OutputPlan, optional
         Put the workbook and the history in place when this plan commits (the command line's
         plan of the run) instead of before returning.
+    customers : {"all", "top:N", "none"}, optional
+        Rows of the Customers, CLV customers and Ladder people sheets (default the config's
+        ``[report] customers``, else ``top:100000``: the most valuable, with a note on the sheet).
+    customers_out : str, optional
+        Also write every customer (:func:`customer_table`) to this ``.parquet`` or ``.csv`` file,
+        checked before anything is read and put in place with the workbook.
+    stale_days : int, optional
+        Warn when the as-of date is more than this many days after the last purchase (default
+        the config's ``[report] stale_days``, else 45); :attr:`MonthlyReport.warnings`.
 
     Returns
     -------
@@ -279,10 +446,12 @@ def report(
     Raises
     ------
     crmkit.errors.UsageError
-        Neither ``config`` nor ``sales`` and ``output``; a relative ``as_of`` without ``today``.
+        Neither ``config`` nor ``sales`` and ``output``; a relative ``as_of`` without ``today``; a
+        bad ``customers`` or a ``customers_out`` that is neither ``.parquet`` nor ``.csv``.
     """
     from crmkit.errors import UsageError
     from crmkit.io.options import check_lang
+    from crmkit.report.sheets import customer_policy
 
     if config:
         settings = load_config(config)
@@ -302,20 +471,42 @@ def report(
         if value is not None:
             setattr(settings, key, value.isoformat() if isinstance(value, date) else value)
     check_lang(settings.lang)
+    settings.report = dict(settings.report)
+    if customers is not None:
+        settings.report["customers"] = str(customer_policy(customers))
+    if stale_days is not None:
+        settings.report["stale_days"] = int(stale_days)
+    if customers_out is not None:
+        _customers_format(customers_out)
     if plan is None:
         with OutputPlan() as own:
-            return _report_with_plan(settings, today, check, own)
-    return _report_with_plan(settings, today, check, plan)
+            return _report_with_plan(settings, today, check, own, customers_out)
+    return _report_with_plan(settings, today, check, plan, customers_out)
 
 
-def _report_with_plan(settings: ReportConfig, today: date | None, check: bool, plan: OutputPlan) -> MonthlyReport:
+def _customers_format(path: str) -> str:
+    """``parquet`` or ``csv``, by the extension of ``--customers-out``."""
+    from crmkit.errors import UsageError
+
+    fmt = str(path).lower().rpartition(".")[2]
+    if fmt not in ("parquet", "csv"):
+        raise UsageError(f"--customers-out must be a .parquet or .csv file, not {path!r}")
+    return fmt
+
+
+def _report_with_plan(
+    settings: ReportConfig, today: date | None, check: bool, plan: OutputPlan, customers_out: str | None = None
+) -> MonthlyReport:
     """:func:`report` once the settings are known: outputs checked first, written into ``plan``."""
     # a table handed in as `sales` is no file to protect
     plan.protect(settings.sales, settings.survey, settings.members, settings.referrals)
+    if customers_out is not None and plan.find(customers_out) is None:  # checked before anything is read
+        plan.add(customers_out)
     early = _output_before_reading(settings, today)
     if early is not None:  # the workbook's path does not depend on the data: check it before reading
         _monthly_targets(plan, early, history_path(settings, early))
     result = run_monthly(settings, today=today, check_outputs=lambda *paths: _monthly_targets(plan, *paths))
+    result.customers_out = customers_out
     if not check:
         write_monthly_report(result, lang=settings.lang, plan=plan)
     return result

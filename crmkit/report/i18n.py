@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from crmkit.io.options import LANGS, check_lang
 
-__all__ = ["LABELS", "LANGS", "check_lang", "label"]
+__all__ = ["LABELS", "LANGS", "check_lang", "label", "translate_values"]
 
 # One row per key: {"en": ..., "zh": ...}. Later commands (clv, satisfaction, ladder,
 # retention, monthly) add their rows here, grouped under a comment naming the command.
@@ -67,7 +67,8 @@ LABELS: dict[str, dict[str, str]] = {
     "r_score": {"en": "R score", "zh": "R分"},
     "f_score": {"en": "F score", "zh": "F分"},
     "m_score": {"en": "M score", "zh": "M分"},
-    "segment": {"en": "Segment", "zh": "客户分群"},
+    # the key columns stay beside their names as stable codes (to filter on, to join with the CSV)
+    "segment": {"en": "Segment code", "zh": "分群代码"},
     "pareto_class": {"en": "ABC class", "zh": "ABC分类"},
     "rfm_score": {"en": "RFM score", "zh": "RFM得分"},
     "segment_label": {"en": "Segment name", "zh": "分群名称"},
@@ -184,6 +185,39 @@ LABELS: dict[str, dict[str, str]] = {
     "clv_total": {"en": "Total CLV", "zh": "CLV合计"},
     "clv_mean": {"en": "Mean CLV", "zh": "平均CLV"},
     "clv_share": {"en": "Share of CLV", "zh": "CLV占比"},
+    # ClvResult.customers: frequency counts repeat occasions (9 for 10 orders), monetary their mean value
+    "clv:frequency": {"en": "Repeat purchases", "zh": "复购次数"},
+    "clv:monetary": {"en": "Mean repeat spend", "zh": "平均复购金额"},
+    # the deciles rank customer_value (CLV + referral value) when referrals were given
+    "value_total": {"en": "Total value incl. referrals", "zh": "总价值（含推荐价值）"},
+    "value_mean": {"en": "Mean value incl. referrals", "zh": "平均价值（含推荐价值）"},
+    "value_share": {"en": "Share of value incl. referrals", "zh": "价值占比（含推荐价值）"},
+    "risk:low": {"en": "Low", "zh": "低"},
+    "risk:medium": {"en": "Medium", "zh": "中"},
+    "risk:high": {"en": "High", "zh": "高"},
+    "value_method:model": {"en": "Model", "zh": "模型估算"},
+    "value_method:historical": {"en": "Historical", "zh": "历史值"},
+    "value_method:model, mean spend": {"en": "Model, mean spend", "zh": "模型估算，平均客单价"},
+    "value_method:historical, mean spend": {"en": "Historical, mean spend", "zh": "历史值，平均客单价"},
+    "date": {"en": "Date", "zh": "日期"},
+    "phase": {"en": "Phase", "zh": "阶段"},
+    "phase:calibration": {"en": "Calibration", "zh": "校准期"},
+    "phase:holdout": {"en": "Holdout", "zh": "留出期"},
+    "model:bgnbd": {"en": "BG/NBD", "zh": "BG/NBD"},
+    "model:pnbd": {"en": "Pareto/NBD", "zh": "Pareto/NBD"},
+    "model:mbgnbd": {"en": "MBG/NBD", "zh": "MBG/NBD"},
+    "model:bgbb": {"en": "BG/BB", "zh": "BG/BB"},
+    "model:gamma-gamma": {"en": "Gamma-Gamma", "zh": "Gamma-Gamma"},
+    "model:historical": {"en": "Historical value (no model)", "zh": "历史值（未建模）"},
+    "unit:day": {"en": "Day", "zh": "日"},
+    "unit:week": {"en": "Week", "zh": "周"},
+    "unit:month": {"en": "Month", "zh": "月"},
+    "unit:quarter": {"en": "Quarter", "zh": "季度"},
+    "unit:year": {"en": "Year", "zh": "年"},
+    "occasion:day": {"en": "One per customer and day", "zh": "每客户每天计一次"},
+    "occasion:order": {"en": "One per order", "zh": "每个订单计一次"},
+    "scheme:standard": {"en": "Standard (11 RFM segments)", "zh": "标准（11个RFM分群）"},
+    "scheme:cn8": {"en": "cn8 (8 RFM segments)", "zh": "cn8（8个RFM分群）"},
     "p_alive_from": {"en": "P(alive) from", "zh": "存活概率下限"},
     "p_alive_to": {"en": "P(alive) to", "zh": "存活概率上限"},
     "calibration_end": {"en": "Calibration end", "zh": "校准期截止"},
@@ -243,6 +277,9 @@ LABELS: dict[str, dict[str, str]] = {
     "quadrant:possible_overkill": {"en": "Possible overkill", "zh": "过度投入"},
     "expectation_gap": {"en": "Expectation gap (quality - expectation)", "zh": "期望差距（质量-预期）"},
     "gap_class": {"en": "Against expectation", "zh": "与预期相比"},
+    "gap:below": {"en": "Below expectation", "zh": "低于预期"},
+    "gap:meets": {"en": "Meets expectation", "zh": "符合预期"},
+    "gap:exceeds": {"en": "Exceeds expectation", "zh": "超出预期"},
     "respondents": {"en": "Respondents", "zh": "受访者数"},
     "model": {"en": "Model", "zh": "模型"},
     "scale": {"en": "Answer scale", "zh": "量表"},
@@ -268,6 +305,11 @@ LABELS: dict[str, dict[str, str]] = {
     "cohort": {"en": "Cohort", "zh": "获客批次"},
     "cohort_size": {"en": "Cohort size", "zh": "批次客户数"},
     "period": {"en": "Period", "zh": "周期"},
+    "period:day": {"en": "Day", "zh": "日"},
+    "period:week": {"en": "Week", "zh": "周"},
+    "period:month": {"en": "Month", "zh": "月"},
+    "period:quarter": {"en": "Quarter", "zh": "季度"},
+    "period:year": {"en": "Year", "zh": "年"},
     "cohorts": {"en": "Cohorts", "zh": "批次数"},
     "retention_1": {"en": "Retention after 1 period", "zh": "1期后留存率"},
     "retention_3": {"en": "Retention after 3 periods", "zh": "3期后留存率"},
@@ -284,13 +326,16 @@ LABELS: dict[str, dict[str, str]] = {
         "zh": "两个日期之间的迁移（行：之前；列：之后）",
     },
     "chart:ladder": {"en": "The loyalty ladder", "zh": "忠诚度阶梯"},
-    "rung": {"en": "Rung", "zh": "阶梯"},
+    "rung": {"en": "Rung code", "zh": "阶梯代码"},
     "rung_label": {"en": "Rung", "zh": "阶梯"},
     "count": {"en": "People", "zh": "人数"},
     "share": {"en": "Share", "zh": "占比"},
-    "lifecycle_stage": {"en": "Lifecycle stage", "zh": "生命周期阶段"},
-    "stage_label": {"en": "Stage", "zh": "阶段"},
-    "reason": {"en": "Reason", "zh": "判定依据"},
+    "lifecycle_stage": {"en": "Stage code", "zh": "阶段代码"},
+    "stage_label": {"en": "Lifecycle stage", "zh": "生命周期阶段"},
+    "reason": {"en": "Reason", "zh": "判定理由"},
+    "basis:behaviour": {"en": "Behaviour", "zh": "行为"},
+    "basis:survey": {"en": "Survey", "zh": "调查"},
+    "basis:proxy": {"en": "Behavioural proxy", "zh": "行为代理"},
     "next_action": {"en": "Next step", "zh": "下一步行动"},
     "basis": {"en": "Basis", "zh": "依据类型"},
     "occasions": {"en": "Purchase occasions", "zh": "购买次数"},
@@ -299,6 +344,8 @@ LABELS: dict[str, dict[str, str]] = {
     "recommend": {"en": "Recommend (0-10)", "zh": "推荐意愿（0-10）"},
     "referrals": {"en": "Referrals", "zh": "推荐人数"},
     "from_rung": {"en": "Before \\ after", "zh": "之前 \\ 之后"},
+    "rung:left": {"en": "Left the ladder", "zh": "离开阶梯"},
+    "rung:new": {"en": "New on the ladder", "zh": "新进入阶梯"},
     "movement": {"en": "Movement", "zh": "变化"},
     "people": {"en": "People", "zh": "人数"},
     "movement:moved_up": {"en": "Moved up", "zh": "上升"},
@@ -308,13 +355,15 @@ LABELS: dict[str, dict[str, str]] = {
     "movement:left": {"en": "Left", "zh": "离开"},
     # --- crmkit report -----------------------------------------------------------------------
     "sheet:overview": {"en": "Overview", "zh": "总览"},
+    "title:monthly_report": {"en": "Monthly customer report", "zh": "月度客户报告"},
     "title:overview": {
         "en": "This month: value, loyalty, retention, satisfaction",
         "zh": "本期：价值、忠诚、留存、满意",
     },
     "title:trend": {"en": "The last 12 months", "zh": "近12个月趋势"},
     "month": {"en": "Month", "zh": "月份"},
-    "total_clv": {"en": "Total CLV", "zh": "客户终身价值合计"},
+    # total_clv is the sum of the customers' own repeat-purchase CLV: referral value never enters it
+    "total_clv": {"en": "Total CLV (own purchases)", "zh": "客户终身价值合计（自身购买）"},
     "mean_p_alive": {"en": "Mean P(alive)", "zh": "平均存活概率"},
     "regular_or_above": {"en": "Regulars and above (share)", "zh": "常客及以上占比"},
     "net_upgrades": {"en": "Net ladder upgrades", "zh": "阶梯净提升人数"},
@@ -330,9 +379,15 @@ LABELS: dict[str, dict[str, str]] = {
 
 #: Keys of the form ``family:name`` whose name is shown as is (model parameters: r, alpha ...).
 _FAMILIES = {
+    # retention columns k0, k1, ...: periods since acquisition (the sheet's title says so)
+    "since": {"en": "k{}", "zh": "第{}期"},
     "param": {"en": "Parameter {}", "zh": "参数 {}"},
     "se": {"en": "Std. error of {}", "zh": "{} 的标准误"},
 }
+
+
+#: Model parameters spelt out in Latin letters, written as the symbols a Chinese text uses.
+_GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "theta": "θ", "lambda": "λ"}
 
 
 def label(key: str, lang: str = "en") -> str:
@@ -367,6 +422,39 @@ def label(key: str, lang: str = "en") -> str:
     if entry is None:
         family, _, name = str(key).partition(":")
         template = _FAMILIES.get(family)
-        return template[lang if lang in template else "en"].format(name) if template and name else str(key)
+        if not (template and name):
+            return str(key)
+        return template[lang if lang in template else "en"].format(_GREEK.get(name, name) if lang == "zh" else name)
     text = entry.get(lang) or entry.get("en")
     return text if text is not None else str(key)
+
+
+def translate_values(frame, families, lang: str = "en"):
+    """A copy of ``frame`` whose categorical columns show labels instead of keys.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    families : mapping
+        ``column -> family``: a value ``v`` of ``column`` becomes ``label(f"{family}:{v}")``
+        when that key is in :data:`LABELS`, and stays as it is otherwise (an empty or a
+        user-defined value passes through).
+    lang : str
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> translate_values(pd.DataFrame({"phase": ["holdout"]}), {"phase": "phase"}, "zh")["phase"].tolist()
+    ['留出期']
+    """
+    changes = {}
+    for column, family in families.items():
+        if column in frame.columns:
+            changes[column] = frame[column].map(
+                lambda value, family=family: label(key, lang) if (key := f"{family}:{value}") in LABELS else value
+            )
+    return frame.assign(**changes) if changes else frame

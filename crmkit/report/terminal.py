@@ -2,57 +2,238 @@
 
 Numbers are rounded for reading; the exact values are in the csv / json / parquet / xlsx
 outputs. Labels follow the result's language.
+
+A table is fitted to the console before rich sees it (:func:`_show`): a number is never cut,
+so every numeric column is at least as wide as its widest formatted value. To fit, the table
+first takes shorter headers, then wraps its text, then leaves out columns (the least useful
+first) and says on stderr which were left out and how to see them; when even the columns it
+must keep do not fit, each row is printed as a block of its own (a vertical layout).
+Widths are counted in terminal cells (:func:`rich.cells.cell_len`): a Chinese character is two.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from crmkit.report.i18n import label
+from crmkit.report.messages import say
 
 __all__ = ["render_clv", "render_ladder", "render_retention", "render_satisfaction", "render_segments"]
 
+#: Shorter column headers, for when the full labels make a table too wide.
+_SHORT: dict[str, dict[str, str]] = {
+    "segment_label": {"en": "Segment", "zh": "分群"},
+    "customers": {"en": "Cust.", "zh": "客户数"},
+    "customer_share": {"en": "Cust. %", "zh": "客户占比"},
+    "revenue": {"en": "Revenue", "zh": "销售额"},
+    "revenue_share": {"en": "Rev. %", "zh": "销售占比"},
+    "mean_recency_days": {"en": "Recency (d)", "zh": "间隔天数"},
+    "mean_frequency": {"en": "Freq.", "zh": "次数"},
+    "mean_monetary": {"en": "Avg spend", "zh": "客单价"},
+    "clv_decile": {"en": "Decile", "zh": "十分位"},
+    "clv_total": {"en": "Total", "zh": "合计"},
+    "clv_mean": {"en": "Mean", "zh": "均值"},
+    "clv_share": {"en": "Share", "zh": "占比"},
+    "frequency_group": {"en": "Repeats", "zh": "复购次数"},
+    "actual_mean": {"en": "Actual", "zh": "实际"},
+    "expected_mean": {"en": "Expected", "zh": "预期"},
+    "actual_total": {"en": "Act. total", "zh": "实际合计"},
+    "expected_total": {"en": "Exp. total", "zh": "预期合计"},
+    "index": {"en": "Index", "zh": "指数"},
+    "importance": {"en": "Importance", "zh": "重要性"},
+    "performance": {"en": "Perform.", "zh": "表现"},
+    "estimate": {"en": "Est.", "zh": "估计值"},
+    "ci_low": {"en": "Low", "zh": "下限"},
+    "ci_high": {"en": "High", "zh": "上限"},
+    "cohort_size": {"en": "Size", "zh": "人数"},
+    "count": {"en": "People", "zh": "人数"},
+    "respondents": {"en": "n", "zh": "人数"},
+    "rung:suspect": {"en": "Susp.", "zh": "潜在"},
+    "rung:prospect": {"en": "Prosp.", "zh": "可能"},
+    "rung:customer": {"en": "Cust.", "zh": "顾客"},
+    "rung:regular": {"en": "Reg.", "zh": "常客"},
+    "rung:supporter": {"en": "Supp.", "zh": "支持"},
+    "rung:advocate": {"en": "Adv.", "zh": "拥护"},
+}
+
+#: Where the columns a terminal table leaves out can be seen in full.
+_SEE_REPORT = "widen the terminal or see them with --report FILE.xlsx"
+_SEE_CSV = "widen the terminal or use -f csv"
+# a long word of Latin text wraps no narrower than this; a longer one is folded
+_WORD_CAP = 14
+# Chinese needs no spaces to wrap: a run of wide characters may break every 4 characters
+_WIDE_RUN = 8
+
 
 def _console():
-    """A console on stdout; a pipe or a file gets the whole table, not one folded to a guessed 80 columns."""
+    """A console on stdout at the terminal's width, or ``COLUMNS`` when it is set.
+
+    A pipe or a file without ``COLUMNS`` gets 200 columns: the whole table, not one folded to a
+    guessed 80 columns.
+    """
     from rich.console import Console
 
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return Console(width=int(columns))
     return Console(width=None if sys.stdout.isatty() else 200)
 
 
-def render_segments(result) -> None:
+@dataclass
+class _Col:
+    """One column of a terminal table: its headers, its formatted cells and how to fit it."""
+
+    header: str
+    cells: list[str]
+    numeric: bool = True
+    short: str | None = None
+    #: 0: always shown; otherwise columns with the largest ``drop`` are left out first
+    drop: int = 0
+    name: str = field(default="")
+
+    def __post_init__(self):
+        self.name = self.name or self.header
+
+
+def _col(key: str, lang: str, cells: list[str], *, numeric: bool = True, drop: int = 0) -> _Col:
+    """A column headed by the catalogue label of ``key``, with its short header when there is one."""
+    short = _SHORT.get(key, {}).get(lang)
+    return _Col(label(key, lang), cells, numeric=numeric, short=short, drop=drop)
+
+
+def _num(value, spec: str) -> str:
+    """``value`` formatted by ``spec``; blank for a missing value (NaN or None)."""
+    return "" if value is None or value != value else format(value, spec)
+
+
+def _word_width(text: str, cap: int | None = None) -> int:
+    """The narrowest width ``text`` wraps to without cutting a word (runs of wide characters may break)."""
+    from rich.cells import cell_len
+
+    widest = 0
+    for word in text.split():
+        width = cell_len(word)
+        if width > len(word):  # wide characters: Chinese breaks between any two of them
+            width = min(width, _WIDE_RUN)
+        elif cap is not None:
+            width = min(width, cap)
+        widest = max(widest, width)
+    return widest
+
+
+def _span(col: _Col, header: str) -> tuple[int, int]:
+    """The narrowest and the natural width of a column's content (padding and rules not counted)."""
+    from rich.cells import cell_len
+
+    values = max((cell_len(v) for v in col.cells), default=0)
+    natural = max(values, cell_len(header))
+    if col.numeric:  # a number is never wrapped nor cut
+        return max(values, _word_width(header)), natural
+    words = max((_word_width(v, _WORD_CAP) for v in col.cells), default=0)
+    return max(words, _word_width(header), 1), natural
+
+
+def _spread(low: list[int], high: list[int], room: int) -> list[int]:
+    """Widths from ``low`` towards ``high``: each spare cell to the column furthest from its natural width."""
+    widths = list(low)
+    spare = room - sum(widths)
+    while spare > 0:
+        gaps = [h - w for w, h in zip(widths, high)]
+        most = max(gaps)
+        if most <= 0:
+            break
+        widths[gaps.index(most)] += 1
+        spare -= 1
+    return widths
+
+
+def _layout(cols: list[_Col], width: int):
+    """The columns to show, their headers and widths within ``width`` cells; None when the kept ones do not fit.
+
+    Full headers at natural width, else short headers at natural width, else short headers with
+    wrapped text; else the column with the largest ``drop`` (the rightmost of equals) is left out
+    and the same is tried again.
+    """
+    active = list(cols)
+    while active:
+        room = width - (3 * len(active) + 1)  # a rule before each column and after the last, a space each side
+        for short in (False, True):
+            headers = [(c.short or c.header) if short else c.header for c in active]
+            spans = [_span(c, h) for c, h in zip(active, headers)]
+            low, high = [s[0] for s in spans], [s[1] for s in spans]
+            if sum(high) <= room:
+                return active, headers, high
+            if short and sum(low) <= room:
+                return active, headers, _spread(low, high, room)
+        droppable = [i for i, c in enumerate(active) if c.drop]
+        if not droppable:
+            return None
+        del active[max(droppable, key=lambda i: (active[i].drop, i))]
+    return None
+
+
+def _show(console, title: str, cols: list[_Col]) -> list[_Col]:
+    """Print ``cols`` as one table fitted to the console; return the columns left out."""
     from rich.table import Table
 
-    lang = result.lang
-    console = _console()
-    table = Table(title=label("sheet:segments", lang))
-    for key in (
-        "segment_label",
-        "customers",
-        "customer_share",
-        "revenue",
-        "revenue_share",
-        "mean_recency_days",
-        "mean_frequency",
-        "mean_monetary",
-    ):
-        table.add_column(label(key, lang), justify="left" if key == "segment_label" else "right")
-    for row in result.segments.itertuples():
-
-        def num(v, spec):
-            return "" if v != v else format(v, spec)
-
-        table.add_row(
-            row.segment_label,
-            f"{row.customers:,}",
-            f"{row.customer_share:.1%}",
-            f"{row.revenue:,.2f}",
-            f"{row.revenue_share:.1%}",
-            num(row.mean_recency_days, ",.0f"),
-            num(row.mean_frequency, ".2f"),
-            num(row.mean_monetary, ",.2f"),
-        )
+    rows = len(cols[0].cells) if cols else 0
+    layout = _layout(cols, console.width)
+    if layout is None:
+        _vertical(console, title, cols)
+        return []
+    shown, headers, widths = layout
+    table = Table(title=title)
+    for col, header, width in zip(shown, headers, widths):
+        table.add_column(header, justify="right" if col.numeric else "left", width=width, overflow="fold")
+    for i in range(rows):
+        table.add_row(*(c.cells[i] for c in shown))
     console.print(table)
+    return [c for c in cols if c not in shown]
+
+
+def _vertical(console, title: str, cols: list[_Col]) -> None:
+    """Each row as a block of its own: header, value lines under the row's first cell."""
+    from rich.cells import cell_len
+    from rich.table import Table
+
+    key, rest = (cols[0], cols[1:]) if cols and not cols[0].numeric else (None, cols)
+    value_width = max((cell_len(v) for c in rest for v in c.cells), default=1)
+    console.print(title)
+    for i in range(len(cols[0].cells) if cols else 0):
+        block = Table(title=key.cells[i] if key else None, show_header=False)
+        block.add_column(overflow="fold")
+        block.add_column(justify="right", width=value_width, overflow="fold")
+        for col in rest:
+            block.add_row(col.short or col.header, col.cells[i])
+        console.print(block)
+
+
+def _note(what: str, hidden: list[_Col], how: str) -> None:
+    """Say on stderr which columns of a table were left out, and how to see them."""
+    if hidden:
+        say(f"crmkit: note: {what}: {', '.join(c.name for c in hidden)} not shown: {how}")
+
+
+def render_segments(result, *, console=None) -> None:
+    """The segment summary and the headline line; columns left out at a narrow width are named on stderr."""
+    lang = result.lang
+    console = console or _console()
+    s = result.segments
+    cols = [
+        _col("segment_label", lang, [str(v) for v in s["segment_label"]], numeric=False),
+        _col("customers", lang, [f"{v:,}" for v in s["customers"]]),
+        _col("customer_share", lang, [f"{v:.1%}" for v in s["customer_share"]], drop=2),
+        _col("revenue", lang, [f"{v:,.2f}" for v in s["revenue"]]),
+        _col("revenue_share", lang, [f"{v:.1%}" for v in s["revenue_share"]], drop=1),
+        _col("mean_recency_days", lang, [_num(v, ",.0f") for v in s["mean_recency_days"]], drop=3),
+        _col("mean_frequency", lang, [_num(v, ".2f") for v in s["mean_frequency"]], drop=5),
+        _col("mean_monetary", lang, [_num(v, ",.2f") for v in s["mean_monetary"]], drop=4),
+    ]
+    title = label("sheet:segments", lang)
+    _note(title, _show(console, title, cols), _SEE_REPORT)
     h = result.headline
     console.print(
         f"{label('customers', lang)} {h['customers']:,} · {label('revenue', lang)} {h['revenue']:,.2f} · "
@@ -63,10 +244,9 @@ def render_segments(result) -> None:
     )
 
 
-def render_clv(result, lang: str) -> None:
-    from rich.table import Table
-
-    console = _console()
+def render_clv(result, lang: str, *, console=None) -> None:
+    """The fitted model line, the CLV deciles and, with a holdout, the validation by repeat purchases."""
+    console = console or _console()
     model = result.model
     if "params" in model:
         params = ", ".join(f"{k} = {v:.4g}" for k, v in model["params"].items())
@@ -74,69 +254,66 @@ def render_clv(result, lang: str) -> None:
             f"{model['model']}: {params}; log-likelihood {model['log_likelihood']:,.1f}; "
             f"{'converged' if model['converged'] else 'NOT converged'}"
         )
-    table = Table(title=label("sheet:clv_deciles", lang))
-    for key in ("clv_decile", "customers", "clv_total", "clv_mean", "clv_share"):
-        table.add_column(label(key, lang), justify="right")
-    for row in result.deciles.itertuples():
-        table.add_row(
-            str(row.clv_decile),
-            f"{row.customers:,}",
-            f"{row.clv_total:,.2f}",
-            f"{row.clv_mean:,.2f}",
-            f"{row.clv_share:.1%}",
-        )
-    console.print(table)
+    d = result.deciles
+    title = label("sheet:clv_deciles", lang)
+    cols = [
+        _col("clv_decile", lang, [str(v) for v in d["clv_decile"]]),
+        _col("customers", lang, [f"{v:,}" for v in d["customers"]]),
+        _col("clv_total", lang, [f"{v:,.2f}" for v in d["clv_total"]]),
+        _col("clv_mean", lang, [f"{v:,.2f}" for v in d["clv_mean"]], drop=2),
+        _col("clv_share", lang, [f"{v:.1%}" for v in d["clv_share"]], drop=1),
+    ]
+    _note(title, _show(console, title, cols), _SEE_REPORT)
     if result.holdout is not None:
         h = result.holdout
-        groups = Table(title=f"{label('title:holdout', lang)} {h.calibration_end}..{h.end}")
-        for key in ("frequency_group", "customers", "actual_mean", "expected_mean", "actual_total", "expected_total"):
-            groups.add_column(label(key, lang), justify="right")
-        for row in h.by_frequency.itertuples():
-            groups.add_row(
-                str(row.frequency_group),
-                f"{row.customers:,}",
-                f"{row.actual_mean:.3f}",
-                f"{row.expected_mean:.3f}",
-                f"{row.actual_total:,.0f}",
-                f"{row.expected_total:,.1f}",
-            )
-        console.print(groups)
+        g = h.by_frequency
+        title = f"{label('title:holdout', lang)} {h.calibration_end}..{h.end}"
+        cols = [
+            _col("frequency_group", lang, [str(v) for v in g["frequency_group"]]),
+            _col("customers", lang, [f"{v:,}" for v in g["customers"]]),
+            _col("actual_mean", lang, [f"{v:.3f}" for v in g["actual_mean"]]),
+            _col("expected_mean", lang, [f"{v:.3f}" for v in g["expected_mean"]]),
+            _col("actual_total", lang, [f"{v:,.0f}" for v in g["actual_total"]], drop=1),
+            _col("expected_total", lang, [f"{v:,.1f}" for v in g["expected_total"]], drop=1),
+        ]
+        _note(label("title:holdout", lang), _show(console, title, cols), _SEE_REPORT)
         console.print(
             f"{label('total_actual', lang)} {h.total_actual:,.0f} · {label('total_expected', lang)} "
             f"{h.total_expected:,.1f} · {label('holdout_error', lang)} {h.error:+.1%}"
         )
 
 
-def render_satisfaction(result, lang: str) -> None:
-    from rich.table import Table
-
-    console = _console()
+def render_satisfaction(result, lang: str, *, console=None) -> None:
+    """Index, paths, drivers, the metrics line and, with ``--by``, the index of each group."""
+    console = console or _console()
     spec = result.model
-    table = Table(title=f"{spec.name[lang]} · {label('sheet:index', lang)}")
-    for key in ("construct", "index", "r_squared"):
-        table.add_column(label(key, lang), justify="left" if key == "construct" else "right")
-    for construct, value in result.index.items():
-        r2 = result.r_squared.get(construct)
-        table.add_row(spec.label(construct, lang), f"{value:.1f}", "" if r2 is None else f"{r2:.3f}")
-    console.print(table)
-    paths = Table(title=label("sheet:paths", lang))
-    for key in ("from", "to", "estimate", "ci_low", "ci_high"):
-        paths.add_column(label(key, lang), justify="right" if key not in ("from", "to") else "left")
-    for row in result.paths.itertuples():
-        ci = ("", "") if row.ci_low != row.ci_low else (f"{row.ci_low:.3f}", f"{row.ci_high:.3f}")
-        paths.add_row(spec.label(row[1], lang), spec.label(row.to, lang), f"{row.estimate:.3f}", *ci)
-    console.print(paths)
-    drivers = Table(title=label("sheet:drivers", lang))
-    for key in ("construct", "importance", "performance", "quadrant"):
-        drivers.add_column(label(key, lang))
-    for row in result.drivers.itertuples():
-        drivers.add_row(
-            spec.label(row.construct, lang),
-            f"{row.importance:.3f}",
-            f"{row.performance:.1f}",
-            label(f"quadrant:{row.quadrant}", lang),
-        )
-    console.print(drivers)
+    title = f"{spec.name[lang]} · {label('sheet:index', lang)}"
+    constructs = list(result.index)
+    cols = [
+        _col("construct", lang, [spec.label(c, lang) for c in constructs], numeric=False),
+        _col("index", lang, [f"{result.index[c]:.1f}" for c in constructs]),
+        _col("r_squared", lang, [_num(result.r_squared.get(c), ".3f") for c in constructs], drop=1),
+    ]
+    _note(label("sheet:index", lang), _show(console, title, cols), _SEE_REPORT)
+    p = result.paths
+    title = label("sheet:paths", lang)
+    cols = [
+        _col("from", lang, [spec.label(v, lang) for v in p["from"]], numeric=False),
+        _col("to", lang, [spec.label(v, lang) for v in p["to"]], numeric=False),
+        _col("estimate", lang, [f"{v:.3f}" for v in p["estimate"]]),
+        _col("ci_low", lang, [_num(v, ".3f") for v in p["ci_low"]], drop=1),
+        _col("ci_high", lang, [_num(v, ".3f") for v in p["ci_high"]], drop=1),
+    ]
+    _note(title, _show(console, title, cols), _SEE_REPORT)
+    d = result.drivers
+    title = label("sheet:drivers", lang)
+    cols = [
+        _col("construct", lang, [spec.label(v, lang) for v in d["construct"]], numeric=False),
+        _col("importance", lang, [f"{v:.3f}" for v in d["importance"]]),
+        _col("performance", lang, [f"{v:.1f}" for v in d["performance"]]),
+        _col("quadrant", lang, [label(f"quadrant:{v}", lang) for v in d["quadrant"]], numeric=False),
+    ]
+    _note(title, _show(console, title, cols), _SEE_REPORT)
     extras = []
     if result.nps:
         extras.append(f"NPS {result.nps['nps']:+.1f}")
@@ -146,40 +323,94 @@ def render_satisfaction(result, lang: str) -> None:
         extras.append(f"CES {result.ces['ces']:.2f}")
     if extras:
         console.print(" · ".join(extras))
+    if result.groups is not None:
+        _satisfaction_groups(console, result, lang)
 
 
-def render_retention(result, lang: str) -> None:
-    """The cohort retention matrix (cohort, size, k0 … k11), the first 14 columns."""
-    from rich.table import Table
+def _satisfaction_groups(console, result, lang: str) -> None:
+    """``--by``: one column per group (measures as rows) when that fits whole, else one row per group."""
+    spec = result.model
+    groups = result.groups
+    by = groups.columns[0]
+    title = f"{label('sheet:groups', lang)} · {by}"
+    measures = list(groups.columns[1:])
 
-    console = _console()
+    def cells(measure) -> list[str]:
+        spec_of = {"respondents": ",", "nps": "+.1f", "csat": ".1%"}.get(measure, ".1f")
+        return [_num(v, spec_of) for v in groups[measure]]
+
+    def name(measure) -> str:
+        return label(measure, lang) if measure in ("respondents", "nps", "csat") else spec.label(measure, lang)
+
+    formatted = {m: cells(m) for m in measures}
+    names = [str(v) for v in groups[by]]
+    across = [_Col("", [name(m) for m in measures], numeric=False)]
+    across += [_Col(g, [formatted[m][i] for m in measures]) for i, g in enumerate(names)]
+    layout = _layout(across, console.width)
+    if layout is not None and len(layout[0]) == len(across):
+        _show(console, title, across)
+        return
+    down = [_Col(by, names, numeric=False)]
+    for rank, m in enumerate(measures):
+        short = _SHORT.get(m, {}).get(lang)
+        down.append(_Col(name(m), formatted[m], short=short, drop=0 if m == "respondents" else len(measures) - rank))
+    _note(title, _show(console, title, down), "widen the terminal or use -f json")
+
+
+def render_retention(result, lang: str, *, console=None, groups: Mapping[str, object] | None = None) -> None:
+    """The cohort retention matrix (cohort, size, k0, k1, …) as wide as the console allows.
+
+    The periods that do not fit are named on stderr (``k12–k23 not shown``). ``groups`` maps
+    a group's name to its own :class:`~crmkit.retention.RetentionResult` (``--by``): a table each,
+    after the one of everybody.
+    """
+    console = console or _console()
+    title = label("title:retention", lang)
+    notes: list[str] = []
+    for name, part in [(None, result), *(groups or {}).items()]:
+        hidden = _show(console, title if name is None else f"{title} · {name}", _retention_columns(part, lang))
+        if hidden:
+            span = hidden[0].name if len(hidden) == 1 else f"{hidden[0].name}–{hidden[-1].name}"
+            if span not in notes:
+                notes.append(span)
+    for span in notes:
+        say(f"crmkit: note: {label('sheet:retention', lang)}: {span} not shown: {_SEE_CSV}")
+
+
+def _retention_columns(result, lang: str) -> list[_Col]:
+    """Cohort, size and one column per period; later periods are left out first."""
     matrix = result.wide("retention")
-    table = Table(title=label("title:retention", lang))
-    shown = list(matrix.columns[:14])
-    for col in shown:
-        table.add_column(label(col, lang), justify="right")
-    for row in matrix[shown].itertuples(index=False):
-        table.add_row(str(row[0]), f"{row[1]:,}", *("" if v != v else f"{v:.0%}" for v in row[2:]))
-    console.print(table)
+    cols = [
+        _col("cohort", lang, [str(v) for v in matrix["cohort"]], numeric=False),
+        _col("cohort_size", lang, [f"{v:,}" for v in matrix["cohort_size"]]),
+    ]
+    for k, column in enumerate(matrix.columns[2:], start=1):
+        cols.append(_col(column, lang, [_num(v, ".0%") for v in matrix[column]], drop=k))
+    return cols
 
 
-def render_ladder(before, after, matrix, lang: str) -> None:
-    from rich.table import Table
-
-    console = _console()
-    table = Table(title=f"{label('sheet:ladder', lang)} {after.as_of}")
-    for key in ("rung_label", "count", "share"):
-        table.add_column(label(key, lang), justify="left" if key == "rung_label" else "right")
-    for row in after.distribution.iloc[::-1].itertuples():
-        table.add_row(row.rung_label, f"{row.count:,}", f"{row.share:.1%}")
-    console.print(table)
-    moves = Table(title=f"{label('sheet:migration', lang)} {before.as_of} → {after.as_of}")
-    moves.add_column("")
-    for col in matrix.columns:
-        moves.add_column(str(col), justify="right")
-    for name, row in matrix.iterrows():
-        moves.add_row(str(name), *(f"{v:,}" for v in row))
-    console.print(moves)
+def render_ladder(before, after, matrix, lang: str, *, console=None) -> None:
+    """People on each rung, the migration matrix between the two dates and the movements line."""
+    console = console or _console()
+    dist = after.distribution.iloc[::-1]
+    title = f"{label('sheet:ladder', lang)} {after.as_of}"
+    cols = [
+        _col("rung_label", lang, [str(v) for v in dist["rung_label"]], numeric=False),
+        _col("count", lang, [f"{v:,}" for v in dist["count"]]),
+        _col("share", lang, [f"{v:.1%}" for v in dist["share"]]),
+    ]
+    _show(console, title, cols)
+    names = dict(zip(after.distribution["rung"], after.distribution["rung_label"]))
+    names.update(new=label("movement:new", lang), left=label("movement:left", lang))
+    cols = [_Col(label("from_rung", lang), [names.get(r, str(r)) for r in matrix.index], numeric=False)]
+    # suspects and prospects make no purchase, so their columns are the ones left out first
+    drops = {"suspect": 2, "prospect": 1}
+    for rung in matrix.columns:
+        short = _SHORT.get(f"rung:{rung}", {}).get(lang)
+        cells = [f"{v:,}" for v in matrix[rung]]
+        cols.append(_Col(names.get(rung, str(rung)), cells, short=short, drop=drops.get(rung, 0)))
+    title = f"{label('sheet:migration', lang)} {before.as_of} → {after.as_of}"
+    _note(label("sheet:migration", lang), _show(console, title, cols), _SEE_REPORT)
     from crmkit.ladder import migration_summary
 
     summary = migration_summary(matrix)

@@ -28,6 +28,12 @@ __all__ = [
     "FMT_MONEY",
     "FMT_RATIO",
     "FMT_SHARE",
+    "COLUMN_KINDS",
+    "FMT_CODE",
+    "FMT_INDEX",
+    "FMT_PROBABILITY",
+    "KIND_FORMATS",
+    "column_kind",
     "number_format_for",
 ]
 
@@ -45,11 +51,87 @@ FMT_DECIMAL = "#,##0.00"
 FMT_RATIO = "0.000"
 FMT_GENERAL = "General"
 
+FMT_INDEX = "0.0"
+FMT_PROBABILITY = "0.00"
+FMT_CODE = "0"
+
+#: Each kind of number and the Excel format it is shown in.
+KIND_FORMATS: dict[str, str] = {
+    "count": FMT_COUNT,
+    "money": FMT_MONEY,
+    "share": FMT_SHARE,
+    "index": FMT_INDEX,  # 0-100 scores and points on that scale
+    "days": FMT_COUNT,
+    "date": FMT_DATE,
+    "probability": FMT_PROBABILITY,
+    "ratio": FMT_RATIO,  # coefficients, loadings, Gini: three decimals read as a statistic
+    "code": FMT_CODE,  # deciles, scores, cluster numbers: whole numbers without separators
+    "decimal": FMT_DECIMAL,  # model quantities with no unit of their own
+    "text": FMT_GENERAL,
+}
+
+#: What each known column or key holds, decided by name rather than dtype: SQLite hands integers
+#: back as floats, and a first run's one-row trend has other dtypes than a twelfth's.
+COLUMN_KINDS: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "customers", "cohort_size", "cohorts", "count", "people", "respondents", "rows_read",
+            "rows_used", "return_rows", "after_as_of", "returns_only", "iterations", "n_clusters",
+            "occasions", "frequency", "referrals", "net_upgrades", "actual_total", "actual_cumulative",
+            "total_actual", "orders",
+        ),
+        "count",
+    ),
+    **dict.fromkeys(
+        (
+            "revenue", "monetary", "amount", "clv", "total_clv", "clv_total", "clv_mean", "mean_monetary",
+            "avg_order_value", "gross_revenue", "returns", "return_amount", "returns_only_amount",
+            "referral_value", "customer_value", "expected_spend",
+        ),
+        "money",
+    ),
+    **dict.fromkeys(
+        (
+            "share", "rate", "top20_share", "repeat_customer_rate", "mean_p_alive", "regular_or_above",
+            "retention_1", "retention_3", "retention_6", "retention_12", "csat", "holdout_error",
+            "discount_annual", "margin", "top_fraction", "threshold_a", "threshold_b",
+        ),
+        "share",
+    ),
+    **dict.fromkeys(
+        ("index", "performance", "satisfaction_index", "satisfaction", "nps", "expectation_gap", "recommend"),
+        "index",
+    ),
+    **dict.fromkeys(("recency_days", "tenure_days", "mean_gap_days", "mean_recency_days"), "days"),
+    **dict.fromkeys(("p_alive", "p_alive_from", "p_alive_to"), "probability"),
+    **dict.fromkeys(
+        (
+            "gini", "silhouette", "r_squared", "estimate", "ci_low", "ci_high", "alpha", "rho_a", "rho_c",
+            "ave", "loading", "weight", "standardized_weight", "total_effect", "importance",
+            "frequency_spend_correlation",
+        ),
+        "ratio",
+    ),
+    **dict.fromkeys(
+        ("decile", "clv_decile", "cluster", "bins", "header_row", "year", "week", "r_score", "f_score", "m_score"),
+        "code",
+    ),
+    **dict.fromkeys(
+        (
+            "expected_purchases", "recency", "T", "log_likelihood", "aic", "bic", "expected_mean", "actual_mean",
+            "expected_total", "expected_cumulative", "total_expected", "mean_frequency", "item_sd", "ces",
+            "horizon_periods", "param", "se",
+        ),
+        "decimal",
+    ),
+    **dict.fromkeys(("month", "cohort", "period", "as_of"), "text"),
+}  # fmt: skip
+
+#: Key families (``family:name``) whose every member is of one kind.
+_FAMILY_KINDS = {"dropped": "count", "param": "decimal", "se": "decimal", "column": "text"}
 _SHARE_SUFFIXES = ("_share", "_rate", "_pct")
-_SHARE_NAMES = frozenset({"share", "rate"})
-_RATIO_NAMES = frozenset({"gini", "silhouette"})
-_CODE_SUFFIXES = ("_id", "_score", "_code")
-_CODE_NAMES = frozenset({"id", "cluster", "bins", "header_row", "year", "month", "rfm_score"})
+_CODE_SUFFIXES = ("_id", "_score", "_code", "_decile")
+_DAYS_SUFFIXES = ("_days",)
 _MONEY_WORDS = frozenset(
     {"revenue", "monetary", "amount", "value", "clv", "margin", "price", "spend", "profit", "cost", "sales", "returns"}
 )
@@ -79,24 +161,61 @@ def _kind_of_value(value) -> str:
     return "text"
 
 
+def column_kind(name: str) -> str | None:
+    """What a column or key holds by its name (a key of :data:`KIND_FORMATS`), or None if the name says nothing.
+
+    Exact names come from :data:`COLUMN_KINDS`; ``family:name`` keys by their family or their
+    name; then name endings (``_share``, ``_days``, ``_id``) and money words.
+
+    Examples
+    --------
+    >>> column_kind("top20_share"), column_kind("dropped:missing_date"), column_kind("clv_decile")
+    ('share', 'count', 'code')
+    """
+    key = str(name)
+    family, _, base = key.rpartition(":")
+    if family in _FAMILY_KINDS:
+        return _FAMILY_KINDS[family]
+    for candidate in (key, base, base.lower()):
+        if candidate in COLUMN_KINDS:
+            return COLUMN_KINDS[candidate]
+    base = base.lower()
+    if base.endswith(_SHARE_SUFFIXES):
+        return "share"
+    if base.endswith(_DAYS_SUFFIXES):
+        return "days"
+    if base.endswith(_CODE_SUFFIXES) or base == "id":
+        return "code"
+    if _MONEY_WORDS & set(base.split("_")):
+        return "money"
+    return None
+
+
 def number_format_for(name: str, kind_or_values) -> str:
     """The Excel number format a column or a key/value row gets by default.
 
-    Decided from the dtype (or the Python type of a scalar) first and the name second:
+    A number is formatted by what it is, looked up by its name (:func:`column_kind`) in
+    :data:`KIND_FORMATS`; the dtype decides only for dates, text, booleans and names the
+    table does not know:
 
-    ============================================  ===============
-    dates (``datetime64``, ``date``)              ``yyyy-mm-dd``
-    name ends ``_share``/``_rate``/``_pct``        ``0.0%``
-    ``gini``, ``silhouette``                       ``0.000``
-    identifiers and codes (``*_id``, ``*_score``,  ``General``
-    ``cluster``, ``bins``)
-    a money word in the name (``revenue``,         ``#,##0.00``
-    ``monetary``, ``amount``, ``value``, ...)
-    other integers (counts)                        ``#,##0``
-    other floats                                   ``#,##0.00``
-    text and booleans                              ``General``
-    ============================================  ===============
+    ============  ===============  ========================================================
+    kind          format           examples
+    ============  ===============  ========================================================
+    count         ``#,##0``        customers, frequency, people, net_upgrades
+    money         ``#,##0.00``     revenue, clv, monetary, avg_order_value
+    share         ``0.0%``         ``*_share``, ``*_rate``, retention_1, regular_or_above
+    index         ``0.0``          index, performance, satisfaction_index, nps
+    days          ``#,##0``        recency_days, tenure_days, mean_gap_days
+    probability   ``0.00``         p_alive, p_alive_from
+    ratio         ``0.000``        gini, silhouette, loading, estimate, r_squared
+    code          ``0``            clv_decile, cluster, r_score, bins, week (``General``
+                                   for integers, which Excel shows as they are)
+    decimal       ``#,##0.00``     expected_purchases, param:r, log_likelihood
+    date          ``yyyy-mm-dd``   any date value
+    text          ``General``      text and booleans; ``*_id`` text
+    ============  ===============  ========================================================
 
+    An unknown name falls back on its dtype: integers as counts, other numbers as decimals.
     Pass ``number_formats={column: code}`` to :meth:`ReportWorkbook.add_table` for anything
     these rules get wrong.
 
@@ -116,6 +235,8 @@ def number_format_for(name: str, kind_or_values) -> str:
     --------
     >>> number_format_for("revenue_share", "float"), number_format_for("monetary", "float")
     ('0.0%', '#,##0.00')
+    >>> number_format_for("customers", "float"), number_format_for("r_score", "float")
+    ('#,##0', '0')
     """
     if isinstance(kind_or_values, str) and kind_or_values in ("date", "bool", "int", "float", "text"):
         kind = kind_or_values
@@ -129,16 +250,12 @@ def number_format_for(name: str, kind_or_values) -> str:
         return FMT_DATE
     if kind in ("text", "bool"):
         return FMT_GENERAL
-    key = str(name).lower()
-    base = key.split(":")[-1]
-    if base.endswith(_SHARE_SUFFIXES) or base in _SHARE_NAMES:
-        return FMT_SHARE
-    if base in _RATIO_NAMES:
-        return FMT_RATIO
-    if base.endswith(_CODE_SUFFIXES) or base in _CODE_NAMES:
+    by_name = column_kind(name)
+    if by_name == "code" and kind == "int":
+        # Excel shows a whole number as it is; "0" serves codes held as floats (5.0 -> 5)
         return FMT_GENERAL
-    if _MONEY_WORDS & set(base.split("_")):
-        return FMT_MONEY
+    if by_name is not None and by_name not in ("text", "date"):
+        return KIND_FORMATS[by_name]
     return FMT_COUNT if kind == "int" else FMT_DECIMAL
 
 
@@ -233,6 +350,12 @@ def _prepare_column(name: str, series: pd.Series) -> tuple[pd.Series, str]:
                 return _dates_to_serial(pd.to_datetime(series)), "date"
             except (TypeError, ValueError, OverflowError):
                 pass
+        elif inferred in ("integer", "floating", "mixed-integer-float") and not str(name).lower().endswith("_id"):
+            # numbers held as objects (a one-row trend built from a dict with None in it): as numbers,
+            # so that they get their number format
+            numbers = pd.to_numeric(series, errors="coerce")
+            if numbers.dtype.kind in "iuf":
+                return numbers, _kind_of_dtype(numbers.dtype)
         elif inferred not in ("string", "empty", "categorical"):
             # a mixed column: one number format cannot suit dates, numbers and text at once,
             # so dates become ISO text (a rare case, worth a Python loop)

@@ -7,6 +7,7 @@ and moves it into place atomically.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,17 @@ from typing import NamedTuple
 import pandas as pd
 
 from crmkit.errors import OutputError
-from crmkit.report.excel.charts import ScatterSeries, _build_chart, _ChartSpec, _refs
+from crmkit.report.excel.charts import (
+    Range,
+    ScatterSeries,
+    _bar_height,
+    _build_chart,
+    _chart_cells,
+    _ChartSpec,
+    _column_after,
+    _print_setup,
+    _refs,
+)
 from crmkit.report.excel.formats import (
     _clean_text,
     _column_width,
@@ -101,6 +112,11 @@ class _SheetPlan:
     freeze: str | None = None
     autofilter: str | None = None
     heat_maps: list[str] = field(default_factory=list)
+    # printing: None for landscape means "when wider than a portrait page"; fit_height 0 lets the
+    # sheet run over as many pages as it needs while always being one page wide
+    landscape: bool | None = None
+    fit_height: int = 0
+    title_rows: str | None = None
 
 
 class ReportWorkbook:
@@ -115,10 +131,17 @@ class ReportWorkbook:
     ----------
     lang : {"en", "zh"}
         Language of every label.
+    title : str, optional
+        i18n key or text of the report's title, printed in the page header of every sheet
+        (the sheet's name when not given).
+    as_of : datetime.date, optional
+        The analysis date, printed in the page header beside the title.
 
     Attributes
     ----------
     lang : str
+    title : str or None
+    as_of : datetime.date or None
     sheet_titles : list of str
         Worksheet names in order.
 
@@ -131,8 +154,10 @@ class ReportWorkbook:
     ['Summary']
     """
 
-    def __init__(self, lang: str = "en"):
+    def __init__(self, lang: str = "en", *, title: str | None = None, as_of: dt.date | None = None):
         self.lang = check_lang(lang)
+        self.title = title
+        self.as_of = as_of
         self._sheets: dict[str, _SheetPlan] = {}
 
     # -- sheets -----------------------------------------------------------------------------
@@ -340,6 +365,8 @@ class ReportWorkbook:
         self._widen(plan, widths)
         if freeze_header:
             plan.freeze = f"A{header_row + 1}"
+            # the frozen header is the sheet's main table: printed on every page too
+            plan.title_rows = f"{header_row}:{header_row}"
         if autofilter:
             plan.autofilter = f"{cell_name(header_row, start_col)}:{cell_name(last_row, last_col)}"
         return Span(header_row, last_row, start_col, last_col)
@@ -382,9 +409,15 @@ class ReportWorkbook:
         horizontal: bool = False,
         titles_from_data: bool = True,
         width: float = 16.0,
-        height: float = 8.0,
+        height: float | None = None,
+        value_range: Range = (0, None),
+        categories_format: str | None = None,
+        value_format: str | None = None,
     ) -> None:
         """Add a native clustered bar chart over cells of the sheet.
+
+        The value axis starts at 0 (a bar's length is its value) and every category is labelled;
+        horizontal bars run top to bottom in the table's order.
 
         Parameters
         ----------
@@ -403,8 +436,19 @@ class ReportWorkbook:
         horizontal : bool
             Bars instead of columns.
         width, height : float
-            Size in centimetres.
+            Size in centimetres; by default 8 cm high, taller for horizontal bars of many
+            categories so that each keeps a readable label.
+        value_range : (float or None, float or None)
+            Bounds of the value axis; ``None`` leaves one to the application. From 0 by default;
+            pass ``(None, None)`` for values that may be negative.
+        categories_format : str, optional
+            Number format of numeric category labels (``"0"`` shows deciles as 1-10).
+        value_format : str, optional
+            Number format of the value axis labels; by default that of the cells.
         """
+        refs = _refs(data_ref)
+        if height is None:
+            height = _bar_height(categories_ref[3] - categories_ref[1] + 1, len(refs), horizontal)
         self._sheet(sheet_key).charts.append(
             _ChartSpec(
                 "bar",
@@ -412,13 +456,16 @@ class ReportWorkbook:
                 title,
                 x_title,
                 y_title,
-                data_refs=_refs(data_ref),
+                data_refs=refs,
                 categories_ref=categories_ref,
                 percent=percent,
                 horizontal=horizontal,
                 titles_from_data=titles_from_data,
                 width=width,
                 height=height,
+                value_range=value_range,
+                categories_format=categories_format,
+                axis_formats=(None, value_format),
             )
         )
 
@@ -436,10 +483,12 @@ class ReportWorkbook:
         titles_from_data: bool = True,
         width: float = 16.0,
         height: float = 8.0,
+        value_range: Range = (None, None),
     ) -> None:
         """Add a native line chart with categories on the x axis (months, cohorts).
 
-        Parameters are those of :meth:`add_bar_chart`.
+        Every point has a marker, so one month reads as well as twelve. Parameters are those of
+        :meth:`add_bar_chart`; the value axis is left to the application unless ``value_range``.
         """
         self._sheet(sheet_key).charts.append(
             _ChartSpec(
@@ -454,6 +503,7 @@ class ReportWorkbook:
                 titles_from_data=titles_from_data,
                 width=width,
                 height=height,
+                value_range=value_range,
             )
         )
 
@@ -470,14 +520,19 @@ class ReportWorkbook:
         percent_x: bool = False,
         width: float = 16.0,
         height: float = 10.0,
+        x_range: Range = (None, None),
+        y_range: Range = (None, None),
+        legend: bool = True,
+        axis_formats: tuple[str | None, str | None] = (None, None),
     ) -> None:
-        """Add a native scatter chart drawn with straight lines and no markers (curves).
+        """Add a native scatter chart: curves, labelled points, reference lines and captions.
 
         Parameters
         ----------
         sheet_key : str
         series : sequence of ScatterSeries
-            x and y references (without headers) and the legend text of each line.
+            x and y references (without headers) and the legend text of each series, drawn
+            as its ``style`` says (:data:`crmkit.report.excel.charts.SCATTER_STYLES`).
         anchor : str
             Top-left cell of the chart.
         title, x_title, y_title : str, optional
@@ -486,6 +541,12 @@ class ReportWorkbook:
             Show the y (resp. x) axis as % from 0 to 100%.
         width, height : float
             Size in centimetres.
+        x_range, y_range : (float or None, float or None)
+            Axis bounds; ``None`` leaves one to the application.
+        legend : bool
+            Show a legend (not needed when every point carries its name).
+        axis_formats : (str or None, str or None)
+            Number formats of the x and y axis labels; by default those of the cells.
         """
         self._sheet(sheet_key).charts.append(
             _ChartSpec(
@@ -499,8 +560,60 @@ class ReportWorkbook:
                 percent_x=percent_x,
                 width=width,
                 height=height,
+                x_range=x_range,
+                value_range=y_range,
+                legend=legend,
+                axis_formats=axis_formats,
             )
         )
+
+    # -- printing ---------------------------------------------------------------------------
+    def set_print(
+        self,
+        sheet_key: str,
+        *,
+        landscape: bool | None = None,
+        pages_tall: int | None = None,
+    ) -> None:
+        """How a sheet prints; every sheet prints one page wide with its page header anyway.
+
+        Parameters
+        ----------
+        sheet_key : str
+        landscape : bool, optional
+            The orientation; by default landscape when the sheet is wider than a portrait page.
+        pages_tall : int, optional
+            Shrink the sheet to at most this many pages tall (by default as many as it needs).
+        """
+        plan = self._sheet(sheet_key)
+        if landscape is not None:
+            plan.landscape = landscape
+        if pages_tall is not None:
+            plan.fit_height = int(pages_tall)
+
+    def chart_columns(self, sheet_key: str, first_col: int, widths_cm: Sequence[float], gap_cm: float = 0.5) -> list:
+        """The columns where charts of ``widths_cm``, side by side from ``first_col``, start.
+
+        Uses the column widths planned so far, so call it after the tables are added.
+
+        Examples
+        --------
+        >>> ReportWorkbook("en").chart_columns("sheet:overview", 4, [10.0, 10.0])  # default columns: 1.69 cm
+        [4, 11]
+        """
+        plan = self._sheet(sheet_key)
+        starts, col = [], first_col
+        for width in widths_cm:
+            starts.append(col)
+            col = _column_after(plan, col, width + gap_cm)
+        return starts
+
+    def row_below_charts(self, sheet_key: str, gap: int = 2) -> int:
+        """The first row at least ``gap`` rows below every chart planned on the sheet so far."""
+        bottom = max(
+            (_chart_cells(self._sheet(sheet_key), spec)[1] for spec in self._sheet(sheet_key).charts), default=0
+        )
+        return bottom + gap + 1
 
     # -- writing ----------------------------------------------------------------------------
     def save(self, path, *, protect: Iterable = ()) -> Path:
@@ -543,6 +656,8 @@ class ReportWorkbook:
         workbook = Workbook(write_only=True)
         for plan in self._sheets.values():
             worksheet = workbook.create_sheet(plan.title)
+            # a write-only sheet writes its properties with the first row: print settings first
+            self._print_settings(plan, worksheet)
             for col, width in plan.widths.items():
                 worksheet.column_dimensions[_column_letter(col)].width = round(width, 1)
             if plan.freeze:
@@ -571,3 +686,11 @@ class ReportWorkbook:
                     ),
                 )
         return workbook
+
+    def _print_settings(self, plan: _SheetPlan, worksheet) -> None:
+        """One page wide, landscape when wide, header rows on every page, print area, page header."""
+        # the report title (or the sheet's name) and the as-of date; '&' starts a header code
+        parts = [self.label(self.title) if self.title else plan.title]
+        if self.as_of is not None:
+            parts.append(f"{self.label('as_of')}: {self.as_of:%Y-%m-%d}")
+        _print_setup(plan, worksheet, " · ".join(parts).replace("&", "&&"))

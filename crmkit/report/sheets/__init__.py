@@ -22,7 +22,8 @@ quality
 overview
     The monthly Overview: key values, the 12-month trend and its charts (:func:`add_overview_sheet`).
 _layout
-    Where charts go beside a table (``_anchor_right_of``, ``_CHART_GAP``).
+    Where charts go beside a table (``_anchor_right_of``, ``_CHART_GAP``), and the ``--customers``
+    policy of the customer-level sheets (:func:`customer_policy`).
 """
 
 from __future__ import annotations
@@ -31,10 +32,18 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crmkit.errors import UsageError
 from crmkit.report.excel import ReportWorkbook
+from crmkit.report.sheets._layout import (
+    CUSTOMER_ORDER,
+    DEFAULT_CUSTOMERS,
+    CustomerPolicy,
+    customer_policy,
+    cut_message,
+    top_customers,
+)
 from crmkit.report.sheets.clv import add_clv_sheets
 from crmkit.report.sheets.ladder import add_ladder_sheets
 from crmkit.report.sheets.overview import add_overview_sheet
@@ -48,7 +57,10 @@ if TYPE_CHECKING:
     from crmkit.report.files import Target
 
 __all__ = [
+    "CUSTOMER_ORDER",
+    "DEFAULT_CUSTOMERS",
     "HEADLINE_KEYS",
+    "CustomerPolicy",
     "add_clv_sheets",
     "add_data_quality_sheet",
     "add_ladder_sheets",
@@ -56,13 +68,17 @@ __all__ = [
     "add_retention_sheets",
     "add_satisfaction_sheets",
     "add_segment_sheets",
+    "customer_policy",
+    "customer_warnings",
+    "cut_message",
+    "top_customers",
     "write_report",
 ]
 
 # A result exists only once its class's module is imported, so classes are looked up in
 # sys.modules rather than imported: writing a segment report never loads the CLV models.
 # Each function takes a result of the class named beside it (checked at run time, hence Any).
-_RESULT_SHEETS: tuple[tuple[str, str, Callable[[ReportWorkbook, Any], None]], ...] = (
+_RESULT_SHEETS: tuple[tuple[str, str, Callable[..., None]], ...] = (
     ("crmkit.segment", "SegmentResult", add_segment_sheets),
     ("crmkit.clv", "ClvResult", add_clv_sheets),
     ("crmkit.satisfaction", "SatisfactionResult", add_satisfaction_sheets),
@@ -77,6 +93,7 @@ def write_report(
     quality: DataQuality | None = None,
     lang: str | None = None,
     protect: Iterable = (),
+    customers: str | CustomerPolicy | None = None,
 ) -> Path:
     """Write the sheets of one or more analysis results into one workbook, atomically.
 
@@ -105,6 +122,11 @@ def write_report(
         :class:`~crmkit.segment.SegmentResult` does), else English.
     protect : iterable of path
         Input files the report must never overwrite.
+    customers : {"all", "top:N", "none"}, optional
+        Rows of the customer-level sheets (Customers, CLV customers, Ladder people): all of them,
+        the N most valuable (:data:`CUSTOMER_ORDER`) with a note saying how many were left out,
+        or no such sheet. Default ``top:100000`` (:data:`DEFAULT_CUSTOMERS`);
+        :func:`customer_warnings` gives the matching stderr lines.
 
     Returns
     -------
@@ -114,8 +136,8 @@ def write_report(
     Raises
     ------
     crmkit.errors.UsageError
-        No result, a result of an unknown type, or ``lang`` is not ``"en"`` or ``"zh"``; nothing
-        is written.
+        No result, a result of an unknown type, a bad ``customers``, or ``lang`` is not ``"en"`` or
+        ``"zh"``; nothing is written.
     crmkit.errors.OutputError
         The file cannot be written, or ``path`` is one of ``protect``.
 
@@ -133,9 +155,14 @@ def write_report(
     """
     if not results:
         raise UsageError("write_report needs at least one analysis result")
-    book = ReportWorkbook(lang or _language_of(results))
+    policy = customer_policy(customers)
+    # the page header's date: the first result that has one (every analysis but satisfaction)
+    as_of = next((r.as_of for r in results if getattr(r, "as_of", None) is not None), None)
+    if as_of is None and quality is not None:
+        as_of = quality.as_of
+    book = ReportWorkbook(lang or _language_of(results), as_of=as_of)
     for result in results:
-        _sheets_of(result)(book)
+        _sheets_of(result)(book, policy)
     if quality is not None:
         add_data_quality_sheet(book, quality)
     return book.save(path, protect=protect)
@@ -145,18 +172,59 @@ def _language_of(results: tuple) -> str:
     return next((result.lang for result in results if isinstance(getattr(result, "lang", None), str)), "en")
 
 
-def _sheets_of(result: object) -> Callable[[ReportWorkbook], None]:
+def _sheets_of(result: object) -> Callable[[ReportWorkbook, CustomerPolicy], None]:
     """What adds ``result``'s sheets to a workbook; a UsageError for a result of no known type."""
     for module_name, class_name, add_sheets in _RESULT_SHEETS:
         module = sys.modules.get(module_name)
         if module is not None and isinstance(result, getattr(module, class_name)):
-            return lambda book: add_sheets(book, result)
-    if isinstance(result, tuple) and len(result) == len(_LADDER_PARTS):
-        return lambda book: add_ladder_sheets(book, *result)
-    if all(hasattr(result, name) for name in _LADDER_PARTS):
-        return lambda book: add_ladder_sheets(book, *(getattr(result, name) for name in _LADDER_PARTS))
+            if add_sheets in (add_segment_sheets, add_clv_sheets):
+                return lambda book, policy: add_sheets(book, result, customers=policy)
+            return lambda book, policy: add_sheets(book, result)
+    parts = _ladder_parts(result)
+    if parts is not None:
+        return lambda book, policy: add_ladder_sheets(book, *parts, customers=policy)
     raise UsageError(
         f"cannot write a report of a {type(result).__name__}",
         hint="pass a SegmentResult, ClvResult, SatisfactionResult, RetentionResult or a ladder "
         "comparison (before, after, matrix)",
     )
+
+
+def _ladder_parts(result: object) -> tuple | None:
+    """``(before, after, matrix)`` of a ladder comparison (or that tuple); None for anything else."""
+    if isinstance(result, tuple) and len(result) == len(_LADDER_PARTS):
+        return result
+    if all(hasattr(result, name) for name in _LADDER_PARTS):
+        return tuple(getattr(result, name) for name in _LADDER_PARTS)
+    return None
+
+
+def customer_warnings(
+    *results: object, customers: str | CustomerPolicy | None = None, lang: str = "en", full: str = "-o FILE.parquet"
+) -> list[str]:
+    """One line per customer-level sheet of ``results`` that :func:`write_report` cuts short.
+
+    What the command line prints on stderr (``crmkit: warning: ...``) beside the note on the
+    sheet: how many customers were left out and how to get them all (``full``: the option writing
+    every customer). Sheet names are in ``lang``, the sentence in English as every message is.
+    """
+    from crmkit.report.i18n import label
+
+    policy = customer_policy(customers)
+    tables = []
+    for result in results:
+        for module_name, class_name, key in (
+            ("crmkit.segment", "SegmentResult", "sheet:customers"),
+            ("crmkit.clv", "ClvResult", "sheet:clv_customers"),
+        ):
+            module = sys.modules.get(module_name)
+            if module is not None and isinstance(result, getattr(module, class_name)):
+                tables.append((key, len(result.customers)))
+        parts = _ladder_parts(result)
+        if parts is not None:
+            tables.append(("sheet:ladder_people", len(parts[1].people)))
+    return [
+        cut_message(label(key, lang), policy.kept(total), total, key, full)
+        for key, total in tables
+        if policy.mode == "top" and policy.kept(total) < total
+    ]

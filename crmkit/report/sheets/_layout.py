@@ -1,9 +1,12 @@
-"""Where blocks and charts go on a sheet, shared by every analysis' sheets."""
+"""Where blocks and charts go on a sheet, shared by every analysis' sheets, and how many rows the
+customer-level sheets get (the ``--customers`` policy)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from crmkit.errors import UsageError
 from crmkit.report.excel import ReportWorkbook, Span, cell_name, column_ref
 
 if TYPE_CHECKING:
@@ -32,3 +35,110 @@ def _bar_chart_beside(
             anchor=_anchor_right_of(span),
             **chart_options,
         )
+
+
+# --- customer-level sheets: how many rows a workbook gets ------------------------------------------
+
+#: The default ``--customers`` policy: Excel opens a 100,000-row sheet in seconds; beyond that the
+#: workbook is slow to open and to print, so the most valuable customers are shown and the rest
+#: counted in a note (the full table is what ``-o`` / ``--customers-out`` write).
+DEFAULT_CUSTOMERS = "top:100000"
+
+#: What "most valuable" means on each customer sheet: the columns sorted on, largest first (ties by
+#: customer id). The ladder has no money column: its rung (top first), then purchase occasions.
+CUSTOMER_ORDER: dict[str, tuple[str, ...]] = {
+    "sheet:customers": ("monetary",),
+    "sheet:clv_customers": ("clv",),
+    "sheet:ladder_people": ("rung", "occasions"),
+}
+_ORDER_WORDS = {
+    "sheet:customers": {"en": "net revenue", "zh": "净收入"},
+    "sheet:clv_customers": {"en": "CLV", "zh": "客户终身价值"},
+    "sheet:ladder_people": {"en": "rung, then purchase occasions", "zh": "阶梯等级和购买次数"},
+}
+_CUT_NOTE = {
+    "en": "Top {kept:,} of {total:,} by {by}; {left:,} left out: --customers all shows them all, "
+    "the per-customer file (-o, or --customers-out for crmkit report) holds every customer.",
+    "zh": "按{by}列出前 {kept:,} 位（共 {total:,} 位），另有 {left:,} 位未列出：--customers all 列出全部，"
+    "完整客户表见 -o（crmkit report 用 --customers-out）写出的文件。",
+}
+
+
+@dataclass(frozen=True)
+class CustomerPolicy:
+    """How many rows a customer-level sheet gets: ``all``, the ``top`` ``limit`` by value, or ``none``."""
+
+    mode: str
+    limit: int | None = None
+
+    def kept(self, total: int) -> int:
+        """How many of ``total`` customers the sheet shows."""
+        if self.mode == "none":
+            return 0
+        return total if self.limit is None else min(total, self.limit)
+
+    def __str__(self) -> str:
+        return f"top:{self.limit}" if self.mode == "top" else self.mode
+
+
+def customer_policy(value: str | CustomerPolicy | None = None, *, option: str = "--customers") -> CustomerPolicy:
+    """The policy of ``all``, ``none`` or ``top:N`` (N a whole number >= 1); None is :data:`DEFAULT_CUSTOMERS`.
+
+    Raises
+    ------
+    crmkit.errors.UsageError
+        Any other text, naming ``option``.
+    """
+    if isinstance(value, CustomerPolicy):
+        return value
+    text = (DEFAULT_CUSTOMERS if value is None else str(value)).strip().lower()
+    if text in ("all", "none"):
+        return CustomerPolicy(text)
+    name, _, number = text.partition(":")
+    if name == "top" and number.isdigit() and int(number) >= 1:
+        return CustomerPolicy("top", int(number))
+    raise UsageError(
+        f"{option} must be all, none or top:N with N a whole number of at least 1, not {value!r}",
+        hint=f"e.g. {option} top:100000 (the default)",
+    )
+
+
+def top_customers(frame: pd.DataFrame, sheet_key: str, n: int) -> pd.DataFrame:
+    """The ``n`` most valuable rows of a customer table by :data:`CUSTOMER_ORDER`, most valuable first."""
+    keys = list(CUSTOMER_ORDER[sheet_key])
+    ranked = frame
+    if "rung" in keys:
+        from crmkit.ladder.rules import RANK
+
+        ranked = frame.assign(rung=frame["rung"].map(RANK))
+    order = ranked.sort_values(
+        [*keys, "customer_id"], ascending=[False] * len(keys) + [True], kind="stable", na_position="last"
+    ).index[:n]
+    return frame.loc[order]
+
+
+def cut_message(sheet_title: str, kept: int, total: int, sheet_key: str, full: str = "-o FILE.parquet") -> str:
+    """The stderr line for a customer sheet that does not show everyone (English, as all messages);
+    ``full`` is the option that writes every customer."""
+    by = _ORDER_WORDS[sheet_key]["en"]
+    return (
+        f"the {sheet_title} sheet shows the top {kept:,} of {total:,} customers by {by}; {total - kept:,} left out "
+        f"(--customers all shows them all; {full} writes every customer)"
+    )
+
+
+def _customer_table(
+    book: ReportWorkbook, sheet_key: str, frame: pd.DataFrame, customers: str | CustomerPolicy | None
+) -> None:
+    """A customer-level sheet under the ``--customers`` policy: all rows, the top N with a note, or none."""
+    policy = customer_policy(customers)
+    total = len(frame)
+    kept = policy.kept(total)
+    if policy.mode == "none":
+        return
+    if kept >= total:
+        book.add_long_table(sheet_key, frame)
+        return
+    lang = book.lang if book.lang in _CUT_NOTE else "en"
+    note = _CUT_NOTE[lang].format(kept=kept, total=total, left=total - kept, by=_ORDER_WORDS[sheet_key][lang])
+    book.add_table(sheet_key, top_customers(frame, sheet_key, kept), title=note)

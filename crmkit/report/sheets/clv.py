@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crmkit.report.excel import ReportWorkbook, cell_name, column_ref
-from crmkit.report.sheets._layout import _CHART_GAP, _bar_chart_beside
+from crmkit.report.i18n import LABELS, translate_values
+from crmkit.report.sheets._layout import _CHART_GAP, CustomerPolicy, _bar_chart_beside, _customer_table
 from crmkit.report.sheets.quality import add_data_quality_sheet
 
 if TYPE_CHECKING:
@@ -15,7 +16,13 @@ if TYPE_CHECKING:
 __all__ = ["add_clv_sheets"]
 
 
-def add_clv_sheets(book: ReportWorkbook, result: ClvResult, quality: DataQuality | None = None) -> None:
+def add_clv_sheets(
+    book: ReportWorkbook,
+    result: ClvResult,
+    quality: DataQuality | None = None,
+    *,
+    customers: str | CustomerPolicy | None = None,
+) -> None:
     """Add the CLV sheets: CLV model, CLV deciles, P(alive), Holdout (when validated), CLV customers.
 
     Parameters
@@ -23,19 +30,34 @@ def add_clv_sheets(book: ReportWorkbook, result: ClvResult, quality: DataQuality
     book : ReportWorkbook
     result : crmkit.clv.ClvResult
     quality : DataQuality, optional
+    customers : {"all", "top:N", "none"}, optional
+        Rows of the CLV customers sheet (default ``top:100000``, by CLV, with a note).
     """
     _add_clv_model(book, result)
     _add_clv_deciles(book, result)
     _add_p_alive(book, result)
     if result.holdout is not None:
         _add_holdout(book, result.holdout)
-    book.add_long_table("sheet:clv_customers", result.customers)
+    _customer_table(book, "sheet:clv_customers", _readable_customers(book, result.customers), customers)
     if quality is not None:
         add_data_quality_sheet(book, quality)
 
 
-def _fit_rows(prefix: str, record: dict) -> list:
-    rows = [(f"{prefix}model", record.get("model"))]
+# ClvResult.customers says frequency for the repeat occasions (9 for 10 orders) and monetary for
+# their mean value: the clv: keys head them as what they are
+CUSTOMER_HEADERS = {"frequency": "clv:frequency", "monetary": "clv:monetary"}
+_CUSTOMER_VALUES = {"churn_risk": "risk", "value_method": "value_method"}
+
+
+def _readable_customers(book: ReportWorkbook, frame):
+    return translate_values(frame.rename(columns=CUSTOMER_HEADERS), _CUSTOMER_VALUES, book.lang)
+
+
+def _fit_rows(prefix: str, record: dict, book: ReportWorkbook | None = None) -> list:
+    name = record.get("model")
+    if book is not None and f"model:{name}" in LABELS:
+        name = book.label(f"model:{name}")
+    rows = [(f"{prefix}model", name)]
     for name, value in record.get("params", {}).items():
         rows.append((f"param:{name}", value))
         if name in record.get("se", {}):
@@ -50,7 +72,7 @@ def _add_clv_model(book: ReportWorkbook, result: ClvResult) -> None:
     sheet = "sheet:clv_model"
     model = result.model
     settings = [
-        (key, model[key])
+        (key, book.label(f"{key}:{model[key]}") if f"{key}:{model[key]}" in LABELS else model[key])
         for key in (
             "as_of",
             "unit",
@@ -65,13 +87,13 @@ def _add_clv_model(book: ReportWorkbook, result: ClvResult) -> None:
     ]
     span = book.add_key_values(
         sheet,
-        settings + _fit_rows("transaction_", model),
+        settings + _fit_rows("transaction_", model, book),
         title="title:clv_model",
         number_formats={"discount_annual": "0.0%", "discount_per_period": "0.000%"},
     )
     if result.spend_model:
         span = book.add_key_values(
-            sheet, _fit_rows("spend_", result.spend_model), title="title:spend_model", start_row=span.last_row + 2
+            sheet, _fit_rows("spend_", result.spend_model, book), title="title:spend_model", start_row=span.last_row + 2
         )
     if result.warnings:
         book.add_key_values(
@@ -80,7 +102,10 @@ def _add_clv_model(book: ReportWorkbook, result: ClvResult) -> None:
 
 
 def _add_clv_deciles(book: ReportWorkbook, result: ClvResult) -> None:
-    span = book.add_table("sheet:clv_deciles", result.deciles)
+    # with referrals the deciles rank and sum customer_value (CLV + referral value), not CLV
+    with_referrals = "customer_value" in result.customers.columns
+    labels = {name: name.replace("clv_", "value_") for name in ("clv_total", "clv_mean", "clv_share")}
+    span = book.add_table("sheet:clv_deciles", result.deciles, labels=labels if with_referrals else None)
     _bar_chart_beside(
         book,
         "sheet:clv_deciles",
@@ -90,6 +115,9 @@ def _add_clv_deciles(book: ReportWorkbook, result: ClvResult) -> None:
         "clv_decile",
         title="chart:clv_by_decile",
         y_title="axis:clv",
+        # deciles are whole numbers whatever the table's cell format says
+        categories_format="0",
+        value_format="#,##0",
     )
 
 
@@ -126,7 +154,11 @@ def _add_holdout(book: ReportWorkbook, holdout: HoldoutResult) -> None:
         sheet, holdout.by_frequency, start_row=summary.last_row + 2, freeze_header=False, autofilter=False
     )
     tracking = book.add_table(
-        sheet, holdout.tracking, start_row=groups.last_row + 2, freeze_header=False, autofilter=False
+        sheet,
+        translate_values(holdout.tracking, {"phase": "phase"}, book.lang),
+        start_row=groups.last_row + 2,
+        freeze_header=False,
+        autofilter=False,
     )
     g_cols, t_cols = list(holdout.by_frequency.columns), list(holdout.tracking.columns)
     anchor_col = max(summary.last_col, groups.last_col, tracking.last_col) + _CHART_GAP

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crmkit.report.excel import ReportWorkbook
-from crmkit.report.sheets._layout import _bar_chart_beside
+from crmkit.report.i18n import translate_values
+from crmkit.report.sheets._layout import CustomerPolicy, _bar_chart_beside, _customer_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -15,7 +16,14 @@ if TYPE_CHECKING:
 __all__ = ["add_ladder_sheets"]
 
 
-def add_ladder_sheets(book: ReportWorkbook, before: LadderResult, after: LadderResult, matrix: pd.DataFrame) -> None:
+def add_ladder_sheets(
+    book: ReportWorkbook,
+    before: LadderResult,
+    after: LadderResult,
+    matrix: pd.DataFrame,
+    *,
+    customers: str | CustomerPolicy | None = None,
+) -> None:
     """Add the Ladder (distribution with a bar chart, lifecycle stages), Migration (matrix and
     movement summary) and Ladder people sheets.
 
@@ -29,6 +37,9 @@ def add_ladder_sheets(book: ReportWorkbook, before: LadderResult, after: LadderR
         The ladder at the analysis date: its distribution, stages and people are shown.
     matrix : pandas.DataFrame
         People moving from each rung (index) to each rung (columns) between the two dates.
+    customers : {"all", "top:N", "none"}, optional
+        Rows of the Ladder people sheet (default ``top:100000``: the top rungs first, then the
+        most purchase occasions, with a note).
     """
     from crmkit.ladder import migration_summary
 
@@ -43,8 +54,22 @@ def add_ladder_sheets(book: ReportWorkbook, before: LadderResult, after: LadderR
     )
     grid = matrix.rename_axis("from_rung").reset_index()
     grid.columns = [str(c) for c in grid.columns]
-    span = book.add_table("sheet:migration", grid, title="title:migration", freeze_header=False, autofilter=False)
-    book.add_table(
-        "sheet:migration", migration_summary(matrix), start_row=span.last_row + 3, freeze_header=False, autofilter=False
+    # rows and columns are rung keys (plus new / left): shown by the rungs' own labels
+    names = {key: book.label(f"rung:{key}") for key in ("new", "left")}
+    names.update(zip(dist["rung"].astype(str), dist["rung_label"].astype(str)))
+    grid["from_rung"] = grid["from_rung"].astype(str).map(lambda key: names.get(key, key))
+    span = book.add_table(
+        "sheet:migration",
+        grid,
+        title="title:migration",
+        labels={column: names[column] for column in grid.columns if column in names},
+        freeze_header=False,
+        autofilter=False,
     )
-    book.add_long_table("sheet:ladder_people", after.people)
+    summary = translate_values(migration_summary(matrix), {"movement": "movement"}, book.lang)
+    book.add_table("sheet:migration", summary, start_row=span.last_row + 3, freeze_header=False, autofilter=False)
+    # the people's frequency counts repeat occasions (occasions - 1), as in the CLV sheets
+    people = translate_values(
+        after.people.rename(columns={"frequency": "clv:frequency"}), {"basis": "basis"}, book.lang
+    )
+    _customer_table(book, "sheet:ladder_people", people, customers)

@@ -8,7 +8,7 @@ only lays out what it is given, so the report layer never reads the history itse
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from crmkit.report.excel import ReportWorkbook, cell_name, column_ref
@@ -37,10 +37,13 @@ _TREND_CHARTS = (
     ("repeat_customer_rate", "chart:trend_loyalty"),
     ("satisfaction_index", "chart:trend_satisfaction"),
 )
-"""Trend columns drawn as line charts (stacked below each other), with their chart titles."""
+"""Trend columns drawn as line charts (in a 2 x 2 grid beside the key values), with their chart titles."""
 
-# an 8 cm chart covers about 15 rows of Excel's default height: 18 leaves a gap before the next
-_CHART_ROWS = 18
+# The sheet prints on one landscape page: the key values with the four trend charts beside them,
+# the 12-month table below. A 6 cm chart covers about 11 rows of Excel's default height (0.53 cm):
+# 12 leaves a gap before the next.
+_CHART_WIDTH, _CHART_HEIGHT = 12.0, 6.0
+_CHART_ROWS = 12
 
 
 def add_overview_sheet(
@@ -49,6 +52,7 @@ def add_overview_sheet(
     headline: Mapping[str, object],
     distribution: pd.DataFrame,
     trend: pd.DataFrame,
+    notes: Sequence[str] = (),
 ) -> None:
     """Add the Overview sheet: key values, the trend table and a line chart per trend series.
 
@@ -68,6 +72,9 @@ def add_overview_sheet(
         One row per month, oldest first: ``month`` (``YYYY-MM``) and the history columns,
         ``revenue``, ``total_clv``, ``repeat_customer_rate`` and ``satisfaction_index`` among them.
         A series with no value in any month gets no chart.
+    notes : sequence of str
+        Warnings the reader must see first (a stale as-of date, months without purchases), one
+        bold line each at the top of the sheet, in the workbook's language.
 
     Examples
     --------
@@ -87,18 +94,32 @@ def add_overview_sheet(
     top_first = distribution.iloc[::-1]
     rows += list(zip(top_first["rung_label"], top_first["share"]))
     formats = {**_HEADLINE_FORMATS, **dict.fromkeys(distribution["rung_label"], "0.0%")}
-    overview = book.add_key_values(sheet, rows, title="title:overview", number_formats=formats)
+    top = 1
+    for note in notes:  # a title-only block: a long line spills right instead of widening column A
+        top = book.add_key_values(sheet, [], title=f"{book.label('warning')}: {note}", start_row=top).last_row + 1
+    overview = book.add_key_values(sheet, rows, title="title:overview", number_formats=formats, start_row=top)
+    charts = [(series, title) for series, title in _TREND_CHARTS if trend[series].notna().any()]
+    grid_rows = _CHART_ROWS * ((len(charts) + 1) // 2)
     span = book.add_table(
-        sheet, trend, title="title:trend", start_row=overview.last_row + 3, freeze_header=False, autofilter=False
+        sheet,
+        trend,
+        title="title:trend",
+        start_row=max(overview.last_row, top + grid_rows) + 2,
+        freeze_header=False,
+        autofilter=False,
     )
     columns = list(trend.columns)
-    anchor_col = max(overview.last_col, span.last_col) + _CHART_GAP
-    for n, (series, title) in enumerate(_TREND_CHARTS):
-        if trend[series].notna().any():
-            book.add_line_chart(
-                sheet,
-                data_ref=column_ref(span, columns, series),
-                categories_ref=column_ref(span, columns, "month", header=False),
-                anchor=cell_name(1 + _CHART_ROWS * n, anchor_col),
-                title=title,
-            )
+    # placed once the table's columns have their widths: the charts stand on those columns
+    chart_cols = book.chart_columns(sheet, overview.last_col + _CHART_GAP, [_CHART_WIDTH, _CHART_WIDTH])
+    for n, (series, title) in enumerate(charts):
+        book.add_line_chart(
+            sheet,
+            data_ref=column_ref(span, columns, series),
+            categories_ref=column_ref(span, columns, "month", header=False),
+            anchor=cell_name(top + _CHART_ROWS * (n // 2), chart_cols[n % 2]),
+            title=title,
+            width=_CHART_WIDTH,
+            height=_CHART_HEIGHT,
+        )
+    # one page in the usual case; a long list of key values may take a second
+    book.set_print(sheet, landscape=True, pages_tall=2)

@@ -24,7 +24,8 @@ def add_retention_sheets(book: ReportWorkbook, result: RetentionResult) -> None:
     sheet = "sheet:retention"
     summary = book.add_key_values(
         sheet,
-        [("period", result.period), ("as_of", result.as_of)] + [(k, v) for k, v in result.summary.items()],
+        [("period", book.label(f"period:{result.period}")), ("as_of", result.as_of)]
+        + [(k, v) for k, v in result.summary.items()],
         title="title:retention",
         number_formats={k: "0.0%" for k in result.summary if k.startswith("retention_")},
     )
@@ -44,9 +45,13 @@ def add_retention_sheets(book: ReportWorkbook, result: RetentionResult) -> None:
             title=f"title:{name}",
             start_row=row,
             number_formats=formats,
+            # k0, k1, ...: periods since acquisition, "k3" in en (as the CSV) and "第3期" in zh
+            labels={c: f"since:{c[1:]}" for c in frame.columns if c.startswith("k") and c[1:].isdigit()},
             freeze_header=False,
             autofilter=False,
         )
-        if name == "retention" and len(frame) and frame.shape[1] > 2:
-            book.add_heat_map(sheet, (span.first_row + 1, span.last_row, span.first_col + 2, span.last_col))
+        if name == "retention" and len(frame) and "k1" in frame.columns:
+            # from k1 on: k0 is 100 % by definition and would squash the scale of the rest
+            first = span.first_col + list(frame.columns).index("k1")
+            book.add_heat_map(sheet, (span.first_row + 1, span.last_row, first, span.last_col))
         row = span.last_row + 3

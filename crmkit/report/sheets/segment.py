@@ -9,7 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crmkit.report.excel import ReportWorkbook, ScatterSeries, cell_name, column_ref
-from crmkit.report.sheets._layout import _CHART_GAP, _anchor_right_of, _bar_chart_beside
+from crmkit.report.i18n import LABELS
+from crmkit.report.sheets._layout import (
+    _CHART_GAP,
+    CustomerPolicy,
+    _anchor_right_of,
+    _bar_chart_beside,
+    _customer_table,
+)
 from crmkit.report.sheets.quality import add_data_quality_sheet
 
 if TYPE_CHECKING:
@@ -23,7 +30,13 @@ HEADLINE_KEYS: tuple[str, ...] = ("customers", "revenue", "repeat_customer_rate"
 """Headline numbers in the order the Summary sheet shows them (others follow in dict order)."""
 
 
-def add_segment_sheets(book: ReportWorkbook, result: SegmentResult, quality: DataQuality | None = None) -> None:
+def add_segment_sheets(
+    book: ReportWorkbook,
+    result: SegmentResult,
+    quality: DataQuality | None = None,
+    *,
+    customers: str | CustomerPolicy | None = None,
+) -> None:
     """Add the segmentation sheets to a workbook.
 
     Parameters
@@ -36,6 +49,9 @@ def add_segment_sheets(book: ReportWorkbook, result: SegmentResult, quality: Dat
         limit of 1,048,575.
     quality : DataQuality, optional
         What the data layer did to the input; adds the Data quality sheet.
+    customers : {"all", "top:N", "none"}, optional
+        Rows of the Customers sheet (:func:`~crmkit.report.sheets._layout.customer_policy`; default
+        ``top:100000``, by net revenue, with a note saying how many were left out).
 
     Examples
     --------
@@ -54,7 +70,7 @@ def add_segment_sheets(book: ReportWorkbook, result: SegmentResult, quality: Dat
     _add_summary(book, result)
     _add_segments(book, result)
     _add_pareto(book, result.pareto)
-    book.add_long_table("sheet:customers", result.customers)
+    _customer_table(book, "sheet:customers", result.customers, customers)
     if result.clusters is not None:
         _add_clusters(book, result)
     if quality is not None:
@@ -71,7 +87,7 @@ def _add_summary(book: ReportWorkbook, result: SegmentResult) -> None:
     rows = [(key, headline[key]) for key in HEADLINE_KEYS if key in headline]
     rows += [(key, value) for key, value in headline.items() if key not in HEADLINE_KEYS]
     rows += [
-        ("scheme", result.scheme),
+        ("scheme", book.label(f"scheme:{result.scheme}") if f"scheme:{result.scheme}" in LABELS else result.scheme),
         ("bins", result.bins),
         ("pareto_statement", _top_hold_sentence(book, result.pareto)),
     ]
@@ -104,7 +120,7 @@ def _add_segments(book: ReportWorkbook, result: SegmentResult) -> None:
             "sheet:segments",
             data_ref=shares,
             categories_ref=categories,
-            anchor=_anchor_right_of(span, row=18),
+            anchor=_anchor_right_of(span, row=book.row_below_charts("sheet:segments")),
             title="chart:segment_shares",
             y_title="axis:share",
             percent=True,

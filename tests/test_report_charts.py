@@ -1,0 +1,251 @@
+"""Charts that answer their question and sheets that print: the monthly workbook from the bundled
+examples, reopened with openpyxl and read as chart XML (openpyxl does not read every chart
+setting back, so the chart parts of the xlsx are parsed directly)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
+from typer.testing import CliRunner
+
+from crmkit.cli import app
+from crmkit.report.excel import ReportWorkbook, column_ref
+
+EX = Path(__file__).resolve().parents[1] / "examples"
+NS = {
+    "c": "http://schemas.openxmlformats.org/drawingml/2006/chart",
+    "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "xdr": "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing",
+}
+REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+@pytest.fixture(scope="module")
+def monthly(tmp_path_factory) -> Path:
+    """The monthly workbook of the examples (a first run: a one-month trend)."""
+    folder = tmp_path_factory.mktemp("monthly")
+    path = folder / "monthly.xlsx"
+    result = CliRunner().invoke(
+        app,
+        [
+            "report",
+            str(EX / "sales.csv"),
+            "--survey",
+            str(EX / "survey.csv"),
+            "--members",
+            str(EX / "members.csv"),
+            "--referrals",
+            str(EX / "referrals.csv"),
+            "--history",
+            str(folder / "history.sqlite"),
+            "-o",
+            str(path),
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    return path
+
+
+def _rels(archive: zipfile.ZipFile, part: str) -> dict[str, str]:
+    """Relationship id -> target part of ``part``."""
+    folder, name = posixpath.split(part)
+    rels = ET.fromstring(archive.read(f"{folder}/_rels/{name}.rels"))
+    # targets are relative to the part's folder, or absolute from the package root
+    return {rel.get("Id"): posixpath.normpath(posixpath.join(folder, rel.get("Target"))).lstrip("/") for rel in rels}
+
+
+def charts_of(path: Path, sheet: str) -> list[tuple[str, ET.Element]]:
+    """``(anchor cell, chart XML root)`` of every chart on ``sheet``, in drawing order."""
+    with zipfile.ZipFile(path) as archive:
+        book = ET.fromstring(archive.read("xl/workbook.xml"))
+        main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+        rid = next(s.get(REL) for s in book.iter(f"{main}sheet") if s.get("name") == sheet)
+        sheet_part = _rels(archive, "xl/workbook.xml")[rid]
+        drawing = next(iter(ET.fromstring(archive.read(sheet_part)).iter(f"{main}drawing")), None)
+        if drawing is None:
+            return []
+        drawing_part = _rels(archive, sheet_part)[drawing.get(REL)]
+        chart_parts = _rels(archive, drawing_part)
+        found = []
+        for anchor in ET.fromstring(archive.read(drawing_part)):
+            frm = anchor.find("xdr:from", NS)
+            cell = f"{openpyxl.utils.get_column_letter(int(frm.find('xdr:col', NS).text) + 1)}"
+            cell += str(int(frm.find("xdr:row", NS).text) + 1)
+            chart = next(anchor.iter(f"{{{NS['c']}}}chart"))
+            found.append((cell, ET.fromstring(archive.read(chart_parts[chart.get(REL)]))))
+        return found
+
+
+def val(element: ET.Element | None, path: str):
+    found = element.find(path, NS) if element is not None else None
+    return None if found is None else found.get("val")
+
+
+def series_name(ser: ET.Element) -> str:
+    return "".join(ser.find("c:tx", NS).itertext())
+
+
+# --- charts ----------------------------------------------------------------------------------------
+def test_ipma_is_a_scatter_of_labelled_points_with_quadrant_lines(monthly):
+    wb = openpyxl.load_workbook(monthly)
+    ws = wb["Drivers"]
+    constructs = [ws.cell(row, 1).value for row in range(2, 2 + 4)]
+    assert constructs == ["Quality", "Expectation", "Image", "Value"]
+    [(anchor, chart)] = charts_of(monthly, "Drivers")
+    scatter = chart.find(".//c:scatterChart", NS)
+    assert scatter is not None and chart.find(".//c:lineChart", NS) is None
+    series = scatter.findall("c:ser", NS)
+    points = series[: len(constructs)]
+    # one series per construct, one cell each, a marker and no line, labelled with its name
+    assert [series_name(ser) for ser in points] == constructs
+    for row, ser in enumerate(points, start=2):
+        assert ser.find("c:xVal/c:numRef/c:f", NS).text == f"'Drivers'!$B${row}"
+        assert ser.find("c:yVal/c:numRef/c:f", NS).text == f"'Drivers'!$D${row}"
+        assert val(ser, "c:marker/c:symbol") == "circle"
+        assert ser.find("c:spPr/a:ln/a:noFill", NS) is not None
+        assert val(ser, "c:dLbls/c:showSerName") == "1" and val(ser, "c:dLbls/c:showVal") == "0"
+    guides = [ser for ser in series if ser.find("c:spPr/a:ln/a:prstDash[@val='dash']", NS) is not None]
+    assert len(guides) == 2 and all(val(ser, "c:marker/c:symbol") == "none" for ser in guides)
+    # the quadrant lines stand at the mean importance and the mean performance, read from cells
+    importance = [ws.cell(row, 2).value for row in range(2, 6)]
+    performance = [ws.cell(row, 4).value for row in range(2, 6)]
+
+    def values(ser, axis):
+        ref = ser.find(f"c:{axis}/c:numRef/c:f", NS).text.split("!")[1].replace("$", "")
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        return [ws.cell(r, min_col).value for r in range(min_row, max_row + 1)]
+
+    assert values(guides[0], "xVal") == pytest.approx([sum(importance) / 4] * 2)
+    assert values(guides[1], "yVal") == pytest.approx([sum(performance) / 4] * 2)
+    notes = [series_name(ser) for ser in series if val(ser, "c:dLbls/c:dLblPos") == "ctr"]
+    assert sorted(notes) == sorted(["Keep up the good work", "Concentrate here", "Low priority", "Possible overkill"])
+    assert chart.find(".//c:legend", NS) is None  # every point carries its name
+    # importance from 0; performance zoomed around the points but at least 10 index points tall
+    x_axis, y_axis = chart.findall(".//c:valAx", NS)
+    assert float(val(x_axis, "c:scaling/c:min")) == 0 and float(val(x_axis, "c:scaling/c:max")) > max(importance)
+    low, high = float(val(y_axis, "c:scaling/c:min")), float(val(y_axis, "c:scaling/c:max"))
+    assert low < min(performance) < max(performance) < high and 10 <= high - low <= 100
+    assert 0 <= low and high <= 100
+    assert coordinate_from_string(anchor)[1] == 1
+
+
+def test_trend_lines_have_markers_with_one_month(monthly):
+    ws = openpyxl.load_workbook(monthly)["Overview"]
+    months = [c.value for c in ws["A"] if isinstance(c.value, str) and c.value[:2] == "20"]
+    assert months == ["2024-12"]  # a first run: one point per series
+    charts = charts_of(monthly, "Overview")
+    assert len(charts) == 4
+    for _, chart in charts:
+        line = chart.find(".//c:lineChart", NS)
+        assert line is not None
+        for ser in line.findall("c:ser", NS):
+            assert val(ser, "c:marker/c:symbol") == "circle"
+            assert int(val(ser, "c:marker/c:size")) >= 5
+
+
+def test_bar_axes_start_at_zero_and_label_every_category(monthly):
+    for sheet in ("Segments", "CLV deciles", "Index", "Ladder", "P(alive)"):
+        charts = charts_of(monthly, sheet)
+        assert charts, sheet
+        for _, chart in charts:
+            assert chart.find(".//c:barChart", NS) is not None
+            assert float(val(chart.find(".//c:valAx", NS), "c:scaling/c:min")) == 0, sheet
+            assert val(chart.find(".//c:catAx", NS), "c:tickLblSkip") == "1", sheet
+    [(_, index)] = charts_of(monthly, "Index")
+    assert float(val(index.find(".//c:valAx", NS), "c:scaling/c:max")) == 100  # the index's own scale
+    # 11 segments as horizontal bars, first segment on top, tall enough for 11 labels
+    customers, shares = charts_of(monthly, "Segments")
+    assert val(customers[1], ".//c:barDir") == "bar"
+    assert val(customers[1].find(".//c:catAx", NS), "c:scaling/c:orientation") == "maxMin"
+    assert coordinate_from_string(shares[0])[1] > coordinate_from_string(customers[0])[1] + 15  # no overlap
+
+
+def test_deciles_are_labelled_as_whole_numbers(monthly):
+    ws = openpyxl.load_workbook(monthly)["CLV deciles"]
+    assert [ws.cell(row, 1).value for row in range(2, 12)] == list(range(1, 11))
+    [(_, chart)] = charts_of(monthly, "CLV deciles")
+    fmt = chart.find(".//c:catAx/c:numFmt", NS)
+    assert fmt.get("formatCode") == "0" and fmt.get("sourceLinked") == "0"
+
+
+def test_heat_map_scale_starts_at_k1(monthly):
+    ws = openpyxl.load_workbook(monthly)["Retention"]
+    header = next(row for row in range(1, ws.max_row + 1) if ws.cell(row, 3).value == "k0")
+    assert ws.cell(header, 4).value == "k1" and ws.cell(header + 1, 3).value == 1  # k0 is 100 %
+    [ranges] = [str(cf.sqref) for cf in ws.conditional_formatting]
+    min_col, min_row, max_col, _ = range_boundaries(ranges)
+    assert (min_col, min_row) == (4, header + 1)
+    assert ws.cell(header, max_col).value == f"k{max_col - 3}"
+
+
+# --- printing ----------------------------------------------------------------------------------------
+def test_wide_and_narrow_sheets_print_one_page_wide(monthly):
+    wb = openpyxl.load_workbook(monthly)
+    for sheet, orientation, titles in (
+        ("Customers", "landscape", "$1:$1"),
+        ("Segments", "landscape", "$1:$1"),
+        ("Summary", "portrait", None),
+        ("Paths", "portrait", "$1:$1"),
+    ):
+        ws = wb[sheet]
+        assert ws.page_setup.orientation == orientation, sheet
+        assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.print_title_rows == titles
+        assert ws.oddHeader.center.text == "Monthly customer report · Analysis date (as of): 2024-12-31"
+        assert ws.oddFooter.right.text == "&P / &N"
+    customers = wb["Customers"]
+    assert customers.print_area == f"'Customers'!$A$1:${openpyxl.utils.get_column_letter(customers.max_column)}$5001"
+    # the print area of a sheet with charts takes in the charts, so they are not cut off
+    segments = wb["Segments"]
+    _, _, last_col, last_row = range_boundaries(segments.print_area.split("!")[1].replace("$", ""))
+    for anchor, _ in charts_of(monthly, "Segments"):
+        letters, row = coordinate_from_string(anchor)
+        assert column_index_from_string(letters) < last_col and row < last_row
+
+
+def test_overview_fits_two_pages_tall_with_charts_beside_the_key_values(monthly):
+    ws = openpyxl.load_workbook(monthly)["Overview"]
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 2)
+    table_row = next(row for row in range(1, ws.max_row + 1) if ws.cell(row, 1).value == "Month")
+    anchors = [coordinate_from_string(anchor) for anchor, _ in charts_of(monthly, "Overview")]
+    # a 2 x 2 grid above the 12-month table, right of the key values
+    assert len({col for col, _ in anchors}) == 2 and len({row for _, row in anchors}) == 2
+    assert all(column_index_from_string(col) > 2 and row + 11 < table_row for col, row in anchors)
+    _, _, last_col, last_row = range_boundaries(ws.print_area.split("!")[1].replace("$", ""))
+    assert last_row >= table_row + 1 and last_col >= max(column_index_from_string(c) for c, _ in anchors) + 1
+
+
+def test_page_header_with_title_and_as_of(tmp_path):
+    book = ReportWorkbook("zh", title="Sales & Service", as_of=dt.date(2024, 12, 31))
+    frame = pd.DataFrame({f"c{n}": [n, n + 1] for n in range(12)})
+    span = book.add_table("sheet:segments", frame)
+    book.add_bar_chart(
+        "sheet:segments",
+        data_ref=column_ref(span, frame.columns, "c1"),
+        categories_ref=column_ref(span, frame.columns, "c0", header=False),
+        anchor="N2",
+        value_range=(None, None),
+    )
+    book.add_key_values("sheet:summary", [("customers", 3)])
+    book.set_print("sheet:summary", landscape=True, pages_tall=1)
+    path = book.save(tmp_path / "book.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["客户分群"]
+    assert ws.oddHeader.center.text == "Sales && Service · 分析日期: 2024-12-31"  # '&' escaped for the header
+    assert ws.page_setup.orientation == "landscape"  # 12 columns are wider than a portrait page
+    summary = wb["摘要"]
+    assert summary.page_setup.orientation == "landscape" and summary.page_setup.fitToHeight == 1
+    [(_, chart)] = charts_of(path, "客户分群")
+    assert chart.find(".//c:valAx/c:scaling/c:min", NS) is None  # a free axis when asked
