@@ -167,7 +167,44 @@ def test_table_values_and_formats(tmp_path):
     assert a[8].value == "bell" and c[8].value == "tab\tinside" and len(d[8].value) == 32_767
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:I5"
     widths = {letter: dim.width for letter, dim in ws.column_dimensions.items()}
-    assert widths["B"] >= len("Monetary (net revenue)") and widths["I"] <= 60
+    # a long header wraps (capped at 14 characters + the filter button), long text wraps at 40
+    assert 14 <= widths["B"] <= 17 and widths["I"] <= 42
+    assert all(cell.alignment.wrap_text for cell in ws[1])
+    assert a[8].alignment.wrap_text and not a[1].alignment.wrap_text
+
+
+def test_header_and_long_text_wrap_and_titles_do_not(tmp_path):
+    book = ReportWorkbook("en")
+    frame = pd.DataFrame(
+        {
+            "revenue_share_of_the_best_customers": [0.5, 0.25],
+            "action": ["Win them back with a personal offer before the next season starts", "Keep"],
+            "name": ["short", "names"],
+        }
+    )
+    book.add_table("t", frame, title="A title that is much longer than any column of the table")
+    ws = openpyxl.load_workbook(book.save(tmp_path / "wrap.xlsx"))["t"]
+    assert not ws["A1"].alignment.wrap_text  # a title spills right over the empty cells
+    assert all(ws.cell(2, col).alignment.wrap_text and ws.cell(2, col).font.b for col in (1, 2, 3))
+    assert [bool(ws.cell(3, col).alignment.wrap_text) for col in (1, 2, 3)] == [False, True, False]
+    widths = {col: ws.column_dimensions[col].width for col in "ABC"}
+    assert widths["A"] == 17 and widths["B"] == 42 and widths["C"] == 7  # "name" + 3
+    assert ws["A3"].value == 0.5
+
+
+def test_row_formats_format_a_transposed_table(tmp_path):
+    book = ReportWorkbook("en")
+    frame = pd.DataFrame({"month": ["Customers", "Revenue", "Gini"], "2024-11": [10.0, 1234.5, 0.5]})
+    frame["2024-12"] = [12.0, None, 0.25]
+    book.add_table("t", frame, row_formats=["#,##0", "#,##0.00", "0.000"])
+    ws = openpyxl.load_workbook(book.save(tmp_path / "rows.xlsx"))["t"]
+    assert [ws.cell(1, col).value for col in (1, 2, 3)] == ["Month", "2024-11", "2024-12"]
+    assert [[ws.cell(row, col).number_format for col in (1, 2, 3)] for row in (2, 3, 4)] == [
+        ["General", "#,##0", "#,##0"],
+        ["General", "#,##0.00", "General"],  # an empty cell is not written
+        ["General", "0.000", "0.000"],
+    ]
+    assert ws["B3"].value == 1234.5 and ws["C3"].value is None and ws["C2"].value == 12
 
 
 def test_huge_integer_ids_are_text(tmp_path):

@@ -138,18 +138,85 @@ def test_ipma_is_a_scatter_of_labelled_points_with_quadrant_lines(monthly):
     assert coordinate_from_string(anchor)[1] == 1
 
 
+def _trend_header(ws) -> int:
+    """The header row of the Overview's transposed trend table (``Month``, then one column per month)."""
+    return next(row for row in range(1, ws.max_row + 1) if ws.cell(row, 1).value == "Month")
+
+
 def test_trend_lines_have_markers_with_one_month(monthly):
     ws = openpyxl.load_workbook(monthly)["Overview"]
-    months = [c.value for c in ws["A"] if isinstance(c.value, str) and c.value[:2] == "20"]
-    assert months == ["2024-12"]  # a first run: one point per series
+    header = _trend_header(ws)
+    assert [ws.cell(header, col).value for col in range(2, 4)] == ["2024-12", None]  # a first run: one month
+    labels = {ws.cell(row, 1).value: row for row in range(header + 1, header + 14)}
     charts = charts_of(monthly, "Overview")
     assert len(charts) == 4
+    titles = []
     for _, chart in charts:
         line = chart.find(".//c:lineChart", NS)
         assert line is not None
         for ser in line.findall("c:ser", NS):
             assert val(ser, "c:marker/c:symbol") == "circle"
             assert int(val(ser, "c:marker/c:size")) >= 5
+            # each series reads a measure's row: its name the label cell, its months the header cells
+            name, values, months = (
+                ser.find(path, NS).text.replace("$", "").split("!")[1]
+                for path in ("c:tx/c:strRef/c:f", "c:val/c:numRef/c:f", "c:cat//c:f")
+            )
+            row = coordinate_from_string(name)[1]
+            titles.append(ws.cell(row, 1).value)
+            assert name == f"A{row}" and values in (f"B{row}", f"B{row}:B{row}")
+            assert months in (f"B{header}", f"B{header}:B{header}")
+    assert titles == ["Revenue", "Total CLV (own purchases)", "Repeat-customer rate", "Satisfaction index"]
+    assert all(title in labels for title in titles)
+
+
+_TREND_FORMATS = {
+    "Customers": "#,##0",
+    "Revenue": "#,##0.00",
+    "Revenue share of top 20% customers": "0.0%",
+    "Gini coefficient": "0.000",
+    "Repeat-customer rate": "0.0%",
+    "Total CLV (own purchases)": "#,##0.00",
+    "Mean P(alive)": "0.0%",
+    "Net ladder upgrades": "#,##0",
+    "Satisfaction index": "0.0",
+    "NPS": "0.0",
+}
+
+
+def _trend_rows(ws) -> tuple[int, dict]:
+    header = _trend_header(ws)
+    return header, {ws.cell(row, 1).value: row for row in range(header + 1, ws.max_row + 1) if ws.cell(row, 1).value}
+
+
+def test_transposed_trend_formats_each_row_by_its_measure_first_and_second_run(monthly, tmp_path):
+    second = tmp_path / "second.xlsx"
+    history = tmp_path / "history.sqlite"
+    for as_of, out in (("2024-11-30", tmp_path / "first.xlsx"), ("2024-12-31", second)):
+        result = CliRunner().invoke(
+            app,
+            ["report", str(EX / "sales.csv"), "--survey", str(EX / "survey.csv"), "--history", str(history)]
+            + ["--as-of", as_of, "-o", str(out), "-q"],
+        )
+        assert result.exit_code == 0, result.stderr
+    for path, months in ((monthly, ["2024-12"]), (second, ["2024-11", "2024-12"])):
+        ws = openpyxl.load_workbook(path)["Overview"]
+        header, rows = _trend_rows(ws)
+        assert [ws.cell(header, 2 + n).value for n in range(len(months) + 1)] == months + [None]
+        assert ws.cell(header, 1).font.b and ws.cell(header, 2).alignment.wrap_text
+        for measure, fmt in _TREND_FORMATS.items():
+            cells = [ws.cell(rows[measure], 2 + n) for n in range(len(months))]
+            assert all(isinstance(cell.value, (int, float)) for cell in cells), (path.name, measure)
+            assert [cell.number_format for cell in cells] == [fmt] * len(months), (path.name, measure)
+    # two months: each trend line reads both cells of its row
+    ws = openpyxl.load_workbook(second)["Overview"]
+    header, rows = _trend_rows(ws)
+    for _, chart in charts_of(second, "Overview"):
+        ser = chart.find(".//c:lineChart/c:ser", NS)
+        values = ser.find("c:val/c:numRef/c:f", NS).text.replace("$", "").split("!")[1]
+        row = coordinate_from_string(values.split(":")[0])[1]
+        assert values == f"B{row}:C{row}" and row in rows.values()
+        assert ser.find("c:cat//c:f", NS).text.replace("$", "").endswith(f"B{header}:C{header}")
 
 
 def test_bar_axes_start_at_zero_and_label_every_category(monthly):
@@ -218,7 +285,7 @@ def test_overview_fits_two_pages_tall_with_charts_beside_the_key_values(monthly)
     assert ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 2)
-    table_row = next(row for row in range(1, ws.max_row + 1) if ws.cell(row, 1).value == "Month")
+    table_row = _trend_header(ws)
     anchors = [coordinate_from_string(anchor) for anchor, _ in charts_of(monthly, "Overview")]
     # a 2 x 2 grid above the 12-month table, right of the key values
     assert len({col for col, _ in anchors}) == 2 and len({row for _, row in anchors}) == 2

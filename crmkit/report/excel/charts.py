@@ -62,6 +62,8 @@ class _ChartSpec:
     legend: bool = True
     axis_formats: tuple[str | None, str | None] = (None, None)
     """Number formats of the x and y axis labels; ``None`` follows the cells."""
+    from_rows: bool = False
+    """Each data reference row is a series (its first cell the name), not each column."""
 
 
 def _ref(ref) -> tuple[int, int, int, int]:
@@ -151,6 +153,21 @@ def _set_range(axis, bounds: Range) -> None:
         axis.majorUnit = next((s for s in steps if span / s <= 8 and abs(span / s - round(span / s)) < 1e-9), None)
 
 
+def _heat_map_rule():
+    """A red-yellow-green colour scale from the range's minimum to its maximum."""
+    from openpyxl.formatting.rule import ColorScaleRule
+
+    return ColorScaleRule(
+        start_type="min",
+        start_color="F8696B",
+        mid_type="percentile",
+        mid_value=50,
+        mid_color="FFEB84",
+        end_type="max",
+        end_color="63BE7B",
+    )
+
+
 def _build_chart(spec: _ChartSpec, worksheet, translate: Callable[[str], str]):
     from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart
 
@@ -175,7 +192,7 @@ def _build_chart(spec: _ChartSpec, worksheet, translate: Callable[[str], str]):
         if spec.kind == "bar":
             chart.type = "bar" if spec.horizontal else "col"
         for ref in spec.data_refs:
-            chart.add_data(reference(ref), titles_from_data=spec.titles_from_data)
+            chart.add_data(reference(ref), titles_from_data=spec.titles_from_data, from_rows=spec.from_rows)
         chart.set_categories(reference(spec.categories_ref))
         if spec.kind == "line":
             for series in chart.series:

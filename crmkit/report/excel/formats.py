@@ -32,7 +32,9 @@ __all__ = [
     "FMT_CODE",
     "FMT_INDEX",
     "FMT_PROBABILITY",
+    "HEADER_WRAP_WIDTH",
     "KIND_FORMATS",
+    "TEXT_WRAP_WIDTH",
     "column_kind",
     "number_format_for",
 ]
@@ -400,9 +402,17 @@ def _display_width(text: str) -> float:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+HEADER_WRAP_WIDTH = 14
+"""A table header wider than this many characters wraps onto more lines instead of widening its column."""
+TEXT_WRAP_WIDTH = 40
+"""Text columns with longer values (notes, suggested actions) wrap at this width."""
+
+
 def _column_width(header: str, series: pd.Series, kind: str, fmt: str) -> float:
-    """Characters needed to show a column: the widest of its header and its values."""
-    width = _display_width(header) + 3  # room for the autofilter's drop-down button
+    """Characters needed to show a column: the widest of its values and its header (which wraps
+    beyond :data:`HEADER_WRAP_WIDTH`; the width of a long text column is capped by the caller)."""
+    # +3: room for the autofilter's drop-down button
+    width = min(_display_width(header), HEADER_WRAP_WIDTH) + 3
     if len(series) == 0:
         return width
     data: float
@@ -441,6 +451,18 @@ def _column_width(header: str, series: pd.Series, kind: str, fmt: str) -> float:
     return max(width, data + 2)
 
 
+def _wrap_lines(texts: pd.Series, widths) -> np.ndarray:
+    """Lines each text takes wrapped in a column ``widths`` characters wide (one width or one per
+    text), with a margin for breaking at words; LibreOffice does not fit row heights itself."""
+    texts = texts.fillna("").astype(str)
+    chars = texts.str.len()
+    # CJK characters take 3 UTF-8 bytes and two columns
+    extra = (texts.str.encode("utf-8").str.len() - chars) / 2  # type: ignore[misc]
+    shown = (chars + extra).to_numpy(dtype=float)
+    per_line = np.maximum(np.asarray(widths, dtype=float) - 2, 4)
+    return np.clip(np.ceil(shown / per_line), 1, 12).astype(int)
+
+
 def _value_width(value, fmt: str) -> float:
     if value is None:
         return 0
@@ -453,5 +475,6 @@ def _value_width(value, fmt: str) -> float:
             return len(f"{value:,.2f}")
         if fmt == FMT_COUNT:
             return len(f"{value:,.0f}")
-        return len(str(value))
+        # the other formats show at most three decimals: the float's 17 digits would overstate
+        return len(f"{value:,.3f}") if isinstance(value, float) else len(str(value))
     return min(_display_width(str(value)), 80)

@@ -18,13 +18,18 @@ import itertools
 import math
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 from xml.sax.saxutils import escape as _xml_escape
 
 from crmkit.report.excel.formats import FMT_GENERAL, _excel_scalar
 
 # --- the row stream ----------------------------------------------------------------------
-_HEADER_STYLE = (FMT_GENERAL, True)
-_PLAIN_STYLE = (FMT_GENERAL, False)
+# a style is (number_format, bold, wrap): titles do not wrap (a long one spills right over empty
+# cells), table headers and long text do, so a long header or note does not widen its column
+_HEADER_STYLE = (FMT_GENERAL, True, False)
+_TABLE_HEADER_STYLE = (FMT_GENERAL, True, True)
+_PLAIN_STYLE = (FMT_GENERAL, False, False)
+_WRAP_STYLE = (FMT_GENERAL, False, True)
 
 RowStream = Iterator[tuple[int, Sequence, Sequence]]
 
@@ -45,6 +50,44 @@ def _column_letter(col: int) -> str:
     return get_column_letter(col)
 
 
+# --- cell addressing ---------------------------------------------------------------------
+class Span(NamedTuple):
+    """Cells a block occupies, 1-based and inclusive (a table's span starts at its header)."""
+
+    first_row: int
+    last_row: int
+    first_col: int
+    last_col: int
+
+
+def cell_name(row: int, col: int) -> str:
+    """A1-style name of a cell: ``cell_name(2, 3) == 'C2'``."""
+    return f"{_column_letter(col)}{row}"
+
+
+def column_ref(span: Span, columns: Sequence, name, *, header: bool = True) -> tuple[int, int, int, int]:
+    """The ``(min_col, min_row, max_col, max_row)`` reference of one column of a table.
+
+    Parameters
+    ----------
+    span : Span
+        What :meth:`ReportWorkbook.add_table` returned.
+    columns : sequence
+        The table's columns (``df.columns``).
+    name : object
+        The column wanted.
+    header : bool
+        Include the header cell (charts take the series name from it).
+
+    Examples
+    --------
+    >>> column_ref(Span(1, 4, 1, 3), ["a", "b", "c"], "b")
+    (2, 1, 2, 4)
+    """
+    col = span.first_col + list(columns).index(name)
+    return (col, span.first_row if header else span.first_row + 1, col, span.last_row)
+
+
 def _merged_rows(blocks: Sequence[_Block]) -> Iterator[tuple[int, list]]:
     """Rows of all blocks of a sheet in row order: ``(row, [(first_col, values, styles), ...])``."""
     if not blocks:
@@ -63,24 +106,29 @@ def _merged_rows(blocks: Sequence[_Block]) -> Iterator[tuple[int, list]]:
 
 # --- cell writers ------------------------------------------------------------------------
 class _Styles:
-    """Cell styles by ``(number_format, bold)``: openpyxl's style array and its workbook id."""
+    """Cell styles by ``(number_format, bold[, wrap])``: openpyxl's style array and its workbook id.
+
+    Both row writers take their styles from here, so they write the same ``xf`` records.
+    """
 
     def __init__(self, worksheet) -> None:
         self._worksheet = worksheet
-        self._cache: dict[tuple[str, bool], tuple[int, object]] = {}
+        self._cache: dict[tuple, tuple[int, object]] = {}
 
-    def get(self, key: tuple[str, bool]) -> tuple[int, object]:
+    def get(self, key: tuple) -> tuple[int, object]:
         found = self._cache.get(key)
         if found is None:
             from openpyxl.cell import WriteOnlyCell
-            from openpyxl.styles import Font
+            from openpyxl.styles import Alignment, Font
 
             template = WriteOnlyCell(self._worksheet)
-            number_format, bold = key
+            number_format, bold, wrap = (*key, False)[:3]
             if number_format != FMT_GENERAL:
                 template.number_format = number_format
             if bold:
                 template.font = Font(bold=True)
+            if wrap:
+                template.alignment = Alignment(wrap_text=True)
             found = (template.style_id, template._style)
             self._cache[key] = found
         return found
@@ -94,12 +142,14 @@ class _CellRowWriter:
         self._styles = styles
         self._next_row = 1
 
-    def write(self, row: int, segments) -> None:
+    def write(self, row: int, segments, height: int | None = None) -> None:
         from openpyxl.cell import WriteOnlyCell
 
         while self._next_row < row:
             self._worksheet.append([])
             self._next_row += 1
+        if height:
+            self._worksheet.row_dimensions[row].height = height
         width = max(first_col + len(values) - 1 for first_col, values, _ in segments)
         cells: list = [None] * width
         for first_col, values, styles in segments:
@@ -193,9 +243,10 @@ class _RawRowWriter:
         self._templates[id(styles)] = (styles, first_col, columns)
         return columns
 
-    def write(self, row: int, segments) -> None:
+    def write(self, row: int, segments, height: int | None = None) -> None:
         r = str(row)
-        parts = [f'<row r="{r}">']
+        # a height as openpyxl writes a row dimension's
+        parts = [f'<row r="{r}" ht="{height}" customHeight="1">' if height else f'<row r="{r}">']
         append = parts.append
         for first_col, values, styles in segments:
             for (letter, style), value in zip(self._columns(first_col, styles), values):

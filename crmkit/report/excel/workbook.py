@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from crmkit.errors import OutputError
@@ -25,10 +25,12 @@ from crmkit.report.excel.charts import (
     _chart_cells,
     _ChartSpec,
     _column_after,
+    _heat_map_rule,
     _print_setup,
     _refs,
 )
 from crmkit.report.excel.formats import (
+    TEXT_WRAP_WIDTH,
     _clean_text,
     _column_width,
     _display_width,
@@ -37,12 +39,15 @@ from crmkit.report.excel.formats import (
     _prepare_column,
     _python_values,
     _value_width,
+    _wrap_lines,
     number_format_for,
 )
 from crmkit.report.excel.rows import (
     _HEADER_STYLE,
     _PLAIN_STYLE,
+    _TABLE_HEADER_STYLE,
     RowStream,
+    Span,
     _Block,
     _CellRowWriter,
     _column_letter,
@@ -50,6 +55,8 @@ from crmkit.report.excel.rows import (
     _RawRowWriter,
     _Styles,
     _use_raw_rows,
+    cell_name,
+    column_ref,
 )
 from crmkit.report.files import output_target
 from crmkit.report.i18n import check_lang, label
@@ -63,44 +70,6 @@ SHEET_TITLE_MAX = 31
 _SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 
 
-# --- cell addressing ---------------------------------------------------------------------
-class Span(NamedTuple):
-    """Cells a block occupies, 1-based and inclusive (a table's span starts at its header)."""
-
-    first_row: int
-    last_row: int
-    first_col: int
-    last_col: int
-
-
-def cell_name(row: int, col: int) -> str:
-    """A1-style name of a cell: ``cell_name(2, 3) == 'C2'``."""
-    return f"{_column_letter(col)}{row}"
-
-
-def column_ref(span: Span, columns: Sequence, name, *, header: bool = True) -> tuple[int, int, int, int]:
-    """The ``(min_col, min_row, max_col, max_row)`` reference of one column of a table.
-
-    Parameters
-    ----------
-    span : Span
-        What :meth:`ReportWorkbook.add_table` returned.
-    columns : sequence
-        The table's columns (``df.columns``).
-    name : object
-        The column wanted.
-    header : bool
-        Include the header cell (charts take the series name from it).
-
-    Examples
-    --------
-    >>> column_ref(Span(1, 4, 1, 3), ["a", "b", "c"], "b")
-    (2, 1, 2, 4)
-    """
-    col = span.first_col + list(columns).index(name)
-    return (col, span.first_row if header else span.first_row + 1, col, span.last_row)
-
-
 # --- the plan ----------------------------------------------------------------------------
 @dataclass
 class _SheetPlan:
@@ -112,6 +81,8 @@ class _SheetPlan:
     freeze: str | None = None
     autofilter: str | None = None
     heat_maps: list[str] = field(default_factory=list)
+    heights: dict[int, int] = field(default_factory=dict)
+    """Heights in points of rows holding wrapped text (LibreOffice does not fit them itself)."""
     # printing: None for landscape means "when wider than a portrait page"; fit_height 0 lets the
     # sheet run over as many pages as it needs while always being one page wide
     landscape: bool | None = None
@@ -264,7 +235,7 @@ class ReportWorkbook:
             text = _clean_text(self.label(key))
             fmt = formats.get(key) or number_format_for(key, _kind_of_value(value))
             cell_value = _excel_scalar(value)
-            prepared.append((first_row + offset, [text, cell_value], [_PLAIN_STYLE, (fmt, False)]))
+            prepared.append((first_row + offset, [text, cell_value], [_PLAIN_STYLE, (fmt, False, False)]))
             label_width = max(label_width, _display_width(text) + 2)
             value_width = max(value_width, _value_width(cell_value, fmt) + 2)
         plan.blocks.append(_Block(start_row, last_row, start_col, start_col + 1, lambda: iter(prepared)))
@@ -278,6 +249,7 @@ class ReportWorkbook:
         *,
         number_formats: Mapping[str, str] | None = None,
         labels: Mapping[str, str] | None = None,
+        row_formats: Sequence[str] | None = None,
         title: str | None = None,
         freeze_header: bool = True,
         autofilter: bool = True,
@@ -288,8 +260,9 @@ class ReportWorkbook:
 
         Formats per column come from :func:`number_format_for` (dates ``yyyy-mm-dd``, shares
         and rates ``0.0%``, money ``#,##0.00``, integer counts ``#,##0``); widths are fitted to
-        the header and the longest value. Text is neutralised against formula injection.
-        The frame's index is not written.
+        the longest value and the header, which wraps beyond 14 characters; text longer than 40
+        characters wraps at 40. Text is neutralised against formula injection. The frame's index
+        is not written.
 
         Parameters
         ----------
@@ -302,6 +275,9 @@ class ReportWorkbook:
             ``column -> Excel format code``, overriding the defaults.
         labels : mapping, optional
             ``column -> i18n key or text`` for the header, overriding ``label(column)``.
+        row_formats : sequence of str, optional
+            One format per row for the numeric columns, overriding the column formats: a
+            transposed table whose rows are measures (the Overview's trend).
         title : str, optional
             i18n key or text of a bold title in the row above the header.
         freeze_header : bool
@@ -342,10 +318,21 @@ class ReportWorkbook:
             fmt = formats.get(name) or number_format_for(name, kind)
             headers.append(header)
             columns.append(column)
-            styles.append((fmt, False))
-            widths[start_col + position] = _column_width(header, column, kind, fmt)
-        data_styles = tuple(styles)
-        header_styles = tuple([_HEADER_STYLE] * n_cols)
+            width = _column_width(header, column, kind, fmt)
+            if row_formats is not None and kind in ("int", "float"):
+                fmt = ""  # each row's own
+                rows = zip(column.astype(float), row_formats)
+                width = max([width] + [_column_width(header, pd.Series([v]), kind, f) for v, f in rows])
+            # long prose wraps at a readable width instead of stretching the page; not in a
+            # customer-level table, where a second line on every row would double its pages
+            wrap = kind == "text" and width > TEXT_WRAP_WIDTH + 2 and n_rows <= 1_000
+            styles.append((fmt, False, wrap))
+            widths[start_col + position] = min(width, TEXT_WRAP_WIDTH + 2) if wrap else width
+        self._fit_heights(plan, header_row, headers, columns, styles, [widths[start_col + n] for n in range(n_cols)])
+        row_styles = [tuple(styles)] * n_rows
+        if row_formats is not None:
+            row_styles = [tuple((s[0] or f, *s[1:]) for s in styles) for f in row_formats]
+        header_styles = tuple([_TABLE_HEADER_STYLE] * n_cols)
         title_text = _clean_text(self.label(title)) if title else None
 
         def stream() -> RowStream:
@@ -358,7 +345,7 @@ class ReportWorkbook:
             for begin in range(0, n_rows, 20_000):
                 chunk = [_python_values(column.iloc[begin : begin + 20_000]) for column in columns]
                 for values in zip(*chunk):
-                    yield row, values, data_styles
+                    yield row, values, row_styles[row - header_row - 1]
                     row += 1
 
         plan.blocks.append(_Block(start_row, last_row, start_col, last_col, stream))
@@ -370,6 +357,19 @@ class ReportWorkbook:
         if autofilter:
             plan.autofilter = f"{cell_name(header_row, start_col)}:{cell_name(last_row, last_col)}"
         return Span(header_row, last_row, start_col, last_col)
+
+    @staticmethod
+    def _fit_heights(plan: _SheetPlan, header_row: int, headers, columns, styles, widths) -> None:
+        """Row heights for a wrapped header and wrapped text (15 pt a line)."""
+        lines = _wrap_lines(pd.Series(headers, dtype=object), widths)
+        if len(lines) and lines.max() > 1:
+            plan.heights[header_row] = 15 * int(lines.max())
+        rows = np.ones(len(columns[0]) if columns else 0, dtype=int)
+        for column, style, width in zip(columns, styles, widths):
+            if style[2]:
+                rows = np.maximum(rows, _wrap_lines(column, width))
+        for offset in np.flatnonzero(rows > 1):
+            plan.heights[header_row + 1 + int(offset)] = 15 * int(rows[offset])
 
     # -- charts -----------------------------------------------------------------------------
     def add_long_table(self, sheet_key: str, df, **options) -> list:
@@ -484,11 +484,13 @@ class ReportWorkbook:
         width: float = 16.0,
         height: float = 8.0,
         value_range: Range = (None, None),
+        from_rows: bool = False,
     ) -> None:
         """Add a native line chart with categories on the x axis (months, cohorts).
 
         Every point has a marker, so one month reads as well as twelve. Parameters are those of
         :meth:`add_bar_chart`; the value axis is left to the application unless ``value_range``.
+        With ``from_rows`` a series is a row (its name in the first cell) rather than a column.
         """
         self._sheet(sheet_key).charts.append(
             _ChartSpec(
@@ -504,6 +506,7 @@ class ReportWorkbook:
                 width=width,
                 height=height,
                 value_range=value_range,
+                from_rows=from_rows,
             )
         )
 
@@ -610,10 +613,8 @@ class ReportWorkbook:
 
     def row_below_charts(self, sheet_key: str, gap: int = 2) -> int:
         """The first row at least ``gap`` rows below every chart planned on the sheet so far."""
-        bottom = max(
-            (_chart_cells(self._sheet(sheet_key), spec)[1] for spec in self._sheet(sheet_key).charts), default=0
-        )
-        return bottom + gap + 1
+        plan = self._sheet(sheet_key)
+        return max((_chart_cells(plan, spec)[1] for spec in plan.charts), default=0) + gap + 1
 
     # -- writing ----------------------------------------------------------------------------
     def save(self, path, *, protect: Iterable = ()) -> Path:
@@ -667,24 +668,11 @@ class ReportWorkbook:
             writer_class = _RawRowWriter if _use_raw_rows(worksheet) else _CellRowWriter
             writer = writer_class(worksheet, _Styles(worksheet))
             for row, segments in _merged_rows(plan.blocks):
-                writer.write(row, segments)
+                writer.write(row, segments, plan.heights.get(row))
             for spec in plan.charts:
                 worksheet.add_chart(_build_chart(spec, worksheet, self.label), spec.anchor)
             for ref in plan.heat_maps:
-                from openpyxl.formatting.rule import ColorScaleRule
-
-                worksheet.conditional_formatting.add(
-                    ref,
-                    ColorScaleRule(
-                        start_type="min",
-                        start_color="F8696B",
-                        mid_type="percentile",
-                        mid_value=50,
-                        mid_color="FFEB84",
-                        end_type="max",
-                        end_color="63BE7B",
-                    ),
-                )
+                worksheet.conditional_formatting.add(ref, _heat_map_rule())
         return workbook
 
     def _print_settings(self, plan: _SheetPlan, worksheet) -> None:

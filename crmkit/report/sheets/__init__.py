@@ -157,7 +157,8 @@ def write_report(
         raise UsageError("write_report needs at least one analysis result")
     policy = customer_policy(customers)
     # the page header's date: the first result that has one (every analysis but satisfaction)
-    as_of = next((r.as_of for r in results if getattr(r, "as_of", None) is not None), None)
+    dates = (getattr(r, "as_of", None) for r in results)
+    as_of = next((d for d in dates if d is not None), None)
     if as_of is None and quality is not None:
         as_of = quality.as_of
     book = ReportWorkbook(lang or _language_of(results), as_of=as_of)

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from crmkit.report.excel import ReportWorkbook, cell_name, column_ref
+from crmkit.report.excel import ReportWorkbook, cell_name, number_format_for
 from crmkit.report.sheets._layout import _CHART_GAP
 
 if TYPE_CHECKING:
@@ -44,6 +44,24 @@ _TREND_CHARTS = (
 # 12 leaves a gap before the next.
 _CHART_WIDTH, _CHART_HEIGHT = 12.0, 6.0
 _CHART_ROWS = 12
+
+
+def _transposed(book: ReportWorkbook, trend: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The trend as one row per measure (its label first) and one column per month, oldest first,
+    with each row's number format: twelve months of thirteen measures then fit a landscape page
+    at a readable scale, where thirteen columns of long headers did not."""
+    import pandas as pd
+
+    recent = trend.tail(12)
+    measures = [column for column in recent.columns if column != "month"]
+    table = pd.DataFrame({"month": [book.label(measure) for measure in measures]})
+    formats = []
+    for measure in measures:
+        formats.append(number_format_for(measure, pd.to_numeric(recent[measure], errors="coerce")))
+    for position, month in enumerate(recent["month"].astype(str)):
+        values = [recent[measure].iloc[position] for measure in measures]
+        table[month] = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype(float)
+    return table, formats
 
 
 def add_overview_sheet(
@@ -100,22 +118,27 @@ def add_overview_sheet(
     overview = book.add_key_values(sheet, rows, title="title:overview", number_formats=formats, start_row=top)
     charts = [(series, title) for series, title in _TREND_CHARTS if trend[series].notna().any()]
     grid_rows = _CHART_ROWS * ((len(charts) + 1) // 2)
+    table, row_formats = _transposed(book, trend)
     span = book.add_table(
         sheet,
-        trend,
+        table,
+        row_formats=row_formats,
         title="title:trend",
         start_row=max(overview.last_row, top + grid_rows) + 2,
         freeze_header=False,
         autofilter=False,
     )
-    columns = list(trend.columns)
+    measures = [column for column in trend.columns if column != "month"]
     # placed once the table's columns have their widths: the charts stand on those columns
     chart_cols = book.chart_columns(sheet, overview.last_col + _CHART_GAP, [_CHART_WIDTH, _CHART_WIDTH])
     for n, (series, title) in enumerate(charts):
+        row = span.first_row + 1 + measures.index(series)
         book.add_line_chart(
             sheet,
-            data_ref=column_ref(span, columns, series),
-            categories_ref=column_ref(span, columns, "month", header=False),
+            # a measure's row, its label the series name; the month headers are the categories
+            data_ref=(span.first_col, row, span.last_col, row),
+            categories_ref=(span.first_col + 1, span.first_row, span.last_col, span.first_row),
+            from_rows=True,
             anchor=cell_name(top + _CHART_ROWS * (n // 2), chart_cols[n % 2]),
             title=title,
             width=_CHART_WIDTH,
