@@ -1,7 +1,8 @@
 """Regenerate the README's pictures of the monthly workbook: ``python scripts/screenshots.py``.
 
-Runs ``crmkit report`` on the bundled examples (English and Chinese), prints each workbook to PDF
-with LibreOffice (``soffice --headless``) and turns the first printed page of the Overview,
+Runs ``crmkit report`` on the bundled examples for each month-end of 2024 (English and Chinese),
+prints the last workbook to PDF with LibreOffice (``soffice --headless``) and turns the first
+printed page of the Overview,
 Segments, Drivers and Retention sheets into ``docs/images/<lang>-<sheet>.png`` with poppler's
 ``pdftoppm``. The page of a sheet is found by its name in the page footer (``pdftotext``).
 
@@ -16,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import date, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,13 +71,16 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         for lang in ("en", "zh"):
             book = work / f"monthly-{lang}.xlsx"
-            run(
-                [sys.executable, "-m", "crmkit", "report", str(EXAMPLES / "sales.csv"), "--survey",
-                 str(EXAMPLES / "survey.csv"), "--members", str(EXAMPLES / "members.csv"), "--referrals",
-                 str(EXAMPLES / "referrals.csv"), "--lang", lang, "-o", str(book), "--history",
-                 str(work / f"history-{lang}.sqlite"), "-q"],
-                work,
-            )  # fmt: skip
+            # a year of month-end runs into one history, so the Overview shows twelve months as in use
+            for month in range(1, 13):
+                as_of = (date(2024, month, 28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+                run(
+                    [sys.executable, "-m", "crmkit", "report", str(EXAMPLES / "sales.csv"), "--survey",
+                     str(EXAMPLES / "survey.csv"), "--members", str(EXAMPLES / "members.csv"), "--referrals",
+                     str(EXAMPLES / "referrals.csv"), "--lang", lang, "-o", str(book), "--history",
+                     str(work / f"history-{lang}.sqlite"), "--as-of", as_of.isoformat(), "-q"],
+                    work,
+                )  # fmt: skip
             profile = (work / "lo-profile").as_uri()
             run(["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
                  "--outdir", str(work), str(book)], work)  # fmt: skip
