@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from contracts import MONTHLY_INPUTS
 from typer.testing import CliRunner
 
 from crmkit.cli import app
@@ -23,12 +24,7 @@ def test_ladder_with_every_input_and_report(tmp_path):
         [
             "ladder",
             str(EX / "sales.csv"),
-            "--survey",
-            str(EX / "survey.csv"),
-            "--members",
-            str(EX / "members.csv"),
-            "--referrals",
-            str(EX / "referrals.csv"),
+            *MONTHLY_INPUTS,
             "-f",
             "csv",
             "--report",

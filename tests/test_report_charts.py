@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from contracts import MONTHLY_INPUTS
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
 from typer.testing import CliRunner
 
@@ -38,12 +39,7 @@ def monthly(tmp_path_factory) -> Path:
         [
             "report",
             str(EX / "sales.csv"),
-            "--survey",
-            str(EX / "survey.csv"),
-            "--members",
-            str(EX / "members.csv"),
-            "--referrals",
-            str(EX / "referrals.csv"),
+            *MONTHLY_INPUTS,
             "--history",
             str(folder / "history.sqlite"),
             "-o",

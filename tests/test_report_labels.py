@@ -11,6 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from contracts import MONTHLY_INPUTS
 from typer.testing import CliRunner
 
 from crmkit.cli import app
@@ -21,14 +22,6 @@ EX = Path(__file__).resolve().parents[1] / "examples"
 runner = CliRunner()
 
 SALES = str(EX / "sales.csv")
-MONTHLY_INPUTS = [
-    "--survey",
-    str(EX / "survey.csv"),
-    "--members",
-    str(EX / "members.csv"),
-    "--referrals",
-    str(EX / "referrals.csv"),
-]
 
 
 def _run(args: list[str]) -> None:

@@ -390,6 +390,43 @@ _FAMILIES = {
 _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "theta": "θ", "lambda": "λ"}
 
 
+#: Shorter column headers, for terminal tables the full labels would make too wide (:mod:`crmkit.report.terminal`).
+SHORT_LABELS: dict[str, dict[str, str]] = {
+    "segment_label": {"en": "Segment", "zh": "分群"},
+    "customers": {"en": "Cust.", "zh": "客户数"},
+    "customer_share": {"en": "Cust. %", "zh": "客户占比"},
+    "revenue": {"en": "Revenue", "zh": "销售额"},
+    "revenue_share": {"en": "Rev. %", "zh": "销售占比"},
+    "mean_recency_days": {"en": "Recency (d)", "zh": "间隔天数"},
+    "mean_frequency": {"en": "Freq.", "zh": "次数"},
+    "mean_monetary": {"en": "Avg spend", "zh": "客单价"},
+    "clv_decile": {"en": "Decile", "zh": "十分位"},
+    "clv_total": {"en": "Total", "zh": "合计"},
+    "clv_mean": {"en": "Mean", "zh": "均值"},
+    "clv_share": {"en": "Share", "zh": "占比"},
+    "frequency_group": {"en": "Repeats", "zh": "复购次数"},
+    "actual_mean": {"en": "Actual", "zh": "实际"},
+    "expected_mean": {"en": "Expected", "zh": "预期"},
+    "actual_total": {"en": "Act. total", "zh": "实际合计"},
+    "expected_total": {"en": "Exp. total", "zh": "预期合计"},
+    "index": {"en": "Index", "zh": "指数"},
+    "importance": {"en": "Importance", "zh": "重要性"},
+    "performance": {"en": "Perform.", "zh": "表现"},
+    "estimate": {"en": "Est.", "zh": "估计值"},
+    "ci_low": {"en": "Low", "zh": "下限"},
+    "ci_high": {"en": "High", "zh": "上限"},
+    "cohort_size": {"en": "Size", "zh": "人数"},
+    "count": {"en": "People", "zh": "人数"},
+    "respondents": {"en": "n", "zh": "人数"},
+    "rung:suspect": {"en": "Susp.", "zh": "潜在"},
+    "rung:prospect": {"en": "Prosp.", "zh": "可能"},
+    "rung:customer": {"en": "Cust.", "zh": "顾客"},
+    "rung:regular": {"en": "Reg.", "zh": "常客"},
+    "rung:supporter": {"en": "Supp.", "zh": "支持"},
+    "rung:advocate": {"en": "Adv.", "zh": "拥护"},
+}
+
+
 def label(key: str, lang: str = "en") -> str:
     """The label of ``key`` in ``lang``; never raises.
 

@@ -18,46 +18,11 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from crmkit.report.i18n import label
+from crmkit.report.i18n import SHORT_LABELS, label
 from crmkit.report.messages import say
 
 __all__ = ["render_clv", "render_ladder", "render_retention", "render_satisfaction", "render_segments"]
 
-#: Shorter column headers, for when the full labels make a table too wide.
-_SHORT: dict[str, dict[str, str]] = {
-    "segment_label": {"en": "Segment", "zh": "分群"},
-    "customers": {"en": "Cust.", "zh": "客户数"},
-    "customer_share": {"en": "Cust. %", "zh": "客户占比"},
-    "revenue": {"en": "Revenue", "zh": "销售额"},
-    "revenue_share": {"en": "Rev. %", "zh": "销售占比"},
-    "mean_recency_days": {"en": "Recency (d)", "zh": "间隔天数"},
-    "mean_frequency": {"en": "Freq.", "zh": "次数"},
-    "mean_monetary": {"en": "Avg spend", "zh": "客单价"},
-    "clv_decile": {"en": "Decile", "zh": "十分位"},
-    "clv_total": {"en": "Total", "zh": "合计"},
-    "clv_mean": {"en": "Mean", "zh": "均值"},
-    "clv_share": {"en": "Share", "zh": "占比"},
-    "frequency_group": {"en": "Repeats", "zh": "复购次数"},
-    "actual_mean": {"en": "Actual", "zh": "实际"},
-    "expected_mean": {"en": "Expected", "zh": "预期"},
-    "actual_total": {"en": "Act. total", "zh": "实际合计"},
-    "expected_total": {"en": "Exp. total", "zh": "预期合计"},
-    "index": {"en": "Index", "zh": "指数"},
-    "importance": {"en": "Importance", "zh": "重要性"},
-    "performance": {"en": "Perform.", "zh": "表现"},
-    "estimate": {"en": "Est.", "zh": "估计值"},
-    "ci_low": {"en": "Low", "zh": "下限"},
-    "ci_high": {"en": "High", "zh": "上限"},
-    "cohort_size": {"en": "Size", "zh": "人数"},
-    "count": {"en": "People", "zh": "人数"},
-    "respondents": {"en": "n", "zh": "人数"},
-    "rung:suspect": {"en": "Susp.", "zh": "潜在"},
-    "rung:prospect": {"en": "Prosp.", "zh": "可能"},
-    "rung:customer": {"en": "Cust.", "zh": "顾客"},
-    "rung:regular": {"en": "Reg.", "zh": "常客"},
-    "rung:supporter": {"en": "Supp.", "zh": "支持"},
-    "rung:advocate": {"en": "Adv.", "zh": "拥护"},
-}
 
 #: Where the columns a terminal table leaves out can be seen in full.
 _SEE_REPORT = "widen the terminal or see them with --report FILE.xlsx"
@@ -100,7 +65,7 @@ class _Col:
 
 def _col(key: str, lang: str, cells: list[str], *, numeric: bool = True, drop: int = 0) -> _Col:
     """A column headed by the catalogue label of ``key``, with its short header when there is one."""
-    short = _SHORT.get(key, {}).get(lang)
+    short = SHORT_LABELS.get(key, {}).get(lang)
     return _Col(label(key, lang), cells, numeric=numeric, short=short, drop=drop)
 
 
@@ -352,7 +317,7 @@ def _satisfaction_groups(console, result, lang: str) -> None:
         return
     down = [_Col(by, names, numeric=False)]
     for rank, m in enumerate(measures):
-        short = _SHORT.get(m, {}).get(lang)
+        short = SHORT_LABELS.get(m, {}).get(lang)
         down.append(_Col(name(m), formatted[m], short=short, drop=0 if m == "respondents" else len(measures) - rank))
     _note(title, _show(console, title, down), "widen the terminal or use -f json")
 
@@ -406,7 +371,7 @@ def render_ladder(before, after, matrix, lang: str, *, console=None) -> None:
     # suspects and prospects make no purchase, so their columns are the ones left out first
     drops = {"suspect": 2, "prospect": 1}
     for rung in matrix.columns:
-        short = _SHORT.get(f"rung:{rung}", {}).get(lang)
+        short = SHORT_LABELS.get(f"rung:{rung}", {}).get(lang)
         cells = [f"{v:,}" for v in matrix[rung]]
         cols.append(_Col(names.get(rung, str(rung)), cells, short=short, drop=drops.get(rung, 0)))
     title = f"{label('sheet:migration', lang)} {before.as_of} → {after.as_of}"
