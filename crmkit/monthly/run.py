@@ -8,13 +8,11 @@ headline numbers in a SQLite history next to the report, so the Overview can sho
 
 from __future__ import annotations
 
-import contextlib
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from crmkit.monthly.config import ReportConfig, history_path, load_config, render_path, resolve_date
 from crmkit.monthly.history import HISTORY_COLUMNS, read_history, record_history
@@ -153,10 +151,10 @@ def run_monthly(
     if check_outputs is not None:
         check_outputs(output, history_path(config, output))
     referrals = read_referrals(config.referrals) if config.referrals else None
-    transactions = data.transactions  # built now: from here on only the background thread queries `data`
+    transactions = data.transactions  # the ladder reads the rows in memory
 
     def on_the_export():
-        # one thread at a time on the export's DuckDB connection: these three, in this order
+        # the analyses on the export's DuckDB connection, in this order
         seg = segment(
             data,
             as_of,
@@ -177,44 +175,11 @@ def run_monthly(
         )
         return seg, ret, clv
 
-    # Segment, retention and the CLV fit are DuckDB and numpy work that mostly runs without the GIL,
-    # the ladder a Python loop over people: side by side they take little more than the ladder
-    # alone. Each computes what it did before, on the same inputs: the results are the same.
-    analyses = _in_background(on_the_export)
-    try:
-        sat, signals, ladders = _survey_and_ladder(config, transactions, as_of, referrals)
-    except Exception:
-        analyses()  # an error of these came first before: it still does; else the ladder's
-        raise
-    except BaseException:  # an interrupt: stop their query too rather than wait for them
-        with contextlib.suppress(Exception):
-            data.con.interrupt()
-        raise
-    seg, ret, clv = analyses()
+    # One after the other, not in a thread beside the ladder (tried: 0.8x the time): a signal must
+    # be able to stop the run at any moment, and a thread inside a native fit cannot be stopped.
+    seg, ret, clv = on_the_export()
+    sat, signals, ladders = _survey_and_ladder(config, transactions, as_of, referrals)
     return _monthly_result(config, as_of, output, data, periods, seg, clv, ladders, ret, sat)
-
-
-def _in_background(work: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[[], Any]:
-    """Start ``work(*args, **kwargs)`` in a thread; the function returned waits for it and returns its
-    result or raises its error."""
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = work(*args, **kwargs)
-        except BaseException as exc:  # handed to the caller, who decides what it means
-            box["error"] = exc
-
-    thread = threading.Thread(target=run, name="crmkit-clv", daemon=True)
-    thread.start()
-
-    def result() -> Any:
-        thread.join()
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
-
-    return result
 
 
 def _survey_and_ladder(config: ReportConfig, transactions, as_of: date, referrals):
