@@ -271,6 +271,8 @@ LABELS: dict[str, dict[str, str]] = {
     "total_effect": {"en": "Total effect (standardized)", "zh": "标准化总效应"},
     "performance": {"en": "Performance (0-100)", "zh": "表现（0-100）"},
     "quadrant": {"en": "Quadrant", "zh": "象限"},
+    "ipma:mean_importance": {"en": "Mean importance (line)", "zh": "平均重要性(参考线)"},
+    "ipma:mean_performance": {"en": "Mean performance (line)", "zh": "平均表现(参考线)"},
     "quadrant:keep_up": {"en": "Keep up the good work", "zh": "继续保持"},
     "quadrant:concentrate_here": {"en": "Concentrate here", "zh": "重点改进"},
     "quadrant:low_priority": {"en": "Low priority", "zh": "次要改进"},

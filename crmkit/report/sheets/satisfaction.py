@@ -143,10 +143,13 @@ def _add_ipma_chart(book: ReportWorkbook, span, drivers) -> None:
         (x_low + inset_x, y_low + inset_y),
         (x_low + inset_x, y_high - inset_y),
     ]
-    # rows 1-4 name the quadrants at their corners; rows 5-6 and 7-8 are the two mean lines
+    # rows 1-4 name the quadrants at their corners; rows 5-6 and 7-8 are the two mean lines (labelled,
+    # so a reader of the sheet knows what these cells are)
     guide = pd.DataFrame(
         {
-            "quadrant": [book.label(f"quadrant:{q}") for q in quadrants] + [None] * 4,
+            "quadrant": [book.label(f"quadrant:{q}") for q in quadrants]
+            + [book.label("ipma:mean_importance")] * 2
+            + [book.label("ipma:mean_performance")] * 2,
             "importance": [cx for cx, _ in corners] + [x_mean, x_mean, x_low, x_high],
             "performance": [cy for _, cy in corners] + [y_low, y_high, y_mean, y_mean],
         }
