@@ -46,6 +46,9 @@ from crmkit.io.toml import read_toml
 from crmkit.pareto import ParetoResult, abc_table_sql
 from crmkit.summary import score_table_sql, summary_sql
 
+#: The built-in segment schemes (``crmkit/schemes/<name>.toml``); any other ``--scheme`` is a file.
+SCHEMES = ("standard", "cn8")
+
 
 def _table(value):
     """A result table as pandas: DuckDB-backed :class:`Frame` objects are converted on first use."""
@@ -345,11 +348,9 @@ def _parse_scheme(data: dict, source: str, *, check: bool = True) -> Scheme:
 
 def load_scheme(name: str) -> Scheme:
     """The built-in ``standard`` or ``cn8`` scheme, or a user's TOML rule file (checked for gaps/overlaps)."""
-    data, source = read_toml(
-        name, flag="--scheme", what="rule file", package="crmkit.schemes", builtins=("standard", "cn8")
-    )
+    data, source = read_toml(name, flag="--scheme", what="rule file", package="crmkit.schemes", builtins=SCHEMES)
     # the built-in tables are proven partitions by the test suite; a user's file is checked here
-    return _parse_scheme(data, source, check=name not in ("standard", "cn8"))
+    return _parse_scheme(data, source, check=name not in SCHEMES)
 
 
 # --- clustering --------------------------------------------------------------------------

@@ -6,15 +6,15 @@ import calendar
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from importlib import resources
 from pathlib import Path
 
 from crmkit.errors import ConfigError, UsageError
 from crmkit.io.options import LANGS
 from crmkit.io.toml import read_toml
+from crmkit.segment import SCHEMES
 from crmkit.survey_models import PRESETS
 
 # What a value may be: a string, a whole number, a number, a scale ("1-10" or [1, 10]), a date
@@ -48,18 +48,12 @@ _TOP_TYPES = {
 _TOP = set(_TOP_TYPES)
 
 
-def _scheme_names() -> tuple[str, ...]:
-    """The built-in segment schemes: the TOML files :func:`crmkit.segment.load_scheme` reads from ``crmkit/schemes``."""
-    files = resources.files("crmkit.schemes").iterdir()
-    return tuple(sorted(f.name.removesuffix(".toml") for f in files if f.name.endswith(".toml")))
-
-
 #: The section keys that name a TOML file unless they hold a built-in name, and where those names
 #: come from (the ladder has none: ``rules`` is a file or left out for the shipped defaults).
-_FILE_KEYS: dict[tuple[str, str], Callable[[], tuple[str, ...]]] = {
-    ("segment", "scheme"): _scheme_names,
-    ("satisfaction", "model"): lambda: PRESETS,
-    ("ladder", "rules"): lambda: (),
+_FILE_KEYS: dict[tuple[str, str], Collection[str]] = {
+    ("segment", "scheme"): SCHEMES,
+    ("satisfaction", "model"): PRESETS,
+    ("ladder", "rules"): (),
 }
 
 
@@ -70,7 +64,7 @@ def _file_path(section: str, key: str, value: str, base: Path, path: str) -> str
     built-in (``model = "ecsj"``) still gets the analysis' own message listing the names.
     """
     looks_like_path = value.lower().endswith(".toml") or "/" in value or os.sep in value
-    if value.lower() in _FILE_KEYS[section, key]() or not looks_like_path:
+    if value.lower() in _FILE_KEYS[section, key] or not looks_like_path:
         return value
     # `~` first: a home-relative path is absolute, not one more folder under the config's
     target = Path(value).expanduser()

@@ -151,34 +151,27 @@ def run_monthly(
     if check_outputs is not None:
         check_outputs(output, history_path(config, output))
     referrals = read_referrals(config.referrals) if config.referrals else None
-    transactions = data.transactions  # the ladder reads the rows in memory
-
-    def on_the_export():
-        # the analyses on the export's DuckDB connection, in this order
-        seg = segment(
-            data,
-            as_of,
-            bins=int(config.segment.get("bins", 5)),
-            scheme=config.segment.get("scheme", "standard"),
-            lang=config.lang,
-        )
-        ret = cohort_retention(data, as_of, period=config.retention.get("period", "month"))
-        clv = customer_lifetime_value(
-            data,
-            as_of,
-            model=config.clv.get("model", "bgnbd"),
-            unit=config.clv.get("unit", "week"),
-            horizon=config.clv.get("horizon", "52w"),
-            discount=float(config.clv.get("discount", 0.10)),
-            margin=config.clv.get("margin"),
-            referrals=referrals,
-        )
-        return seg, ret, clv
-
     # One after the other, not in a thread beside the ladder (tried: 0.8x the time): a signal must
     # be able to stop the run at any moment, and a thread inside a native fit cannot be stopped.
-    seg, ret, clv = on_the_export()
-    sat, signals, ladders = _survey_and_ladder(config, transactions, as_of, referrals)
+    seg = segment(
+        data,
+        as_of,
+        bins=int(config.segment.get("bins", 5)),
+        scheme=config.segment.get("scheme", "standard"),
+        lang=config.lang,
+    )
+    ret = cohort_retention(data, as_of, period=config.retention.get("period", "month"))
+    clv = customer_lifetime_value(
+        data,
+        as_of,
+        model=config.clv.get("model", "bgnbd"),
+        unit=config.clv.get("unit", "week"),
+        horizon=config.clv.get("horizon", "52w"),
+        discount=float(config.clv.get("discount", 0.10)),
+        margin=config.clv.get("margin"),
+        referrals=referrals,
+    )
+    sat, _, ladders = _survey_and_ladder(config, data.transactions, as_of, referrals)
     return _monthly_result(config, as_of, output, data, periods, seg, clv, ladders, ret, sat)
 
 
