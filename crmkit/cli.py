@@ -370,7 +370,7 @@ def segment(
     data.quality.customers = result.headline["customers"]
     say_read(data.quality, as_of, run.quiet, notes=data.quality.notes, warnings=result.warnings)
     if fmt == "table":
-        render_segments(result)
+        render_segments(result, quiet=run.quiet)
     else:
         write_frame(result.customer_rows, fmt, rows_to, lang=out.lang)
     _write_report(report_to, result, quality=data.quality, out=out, quiet=run.quiet)
@@ -442,7 +442,7 @@ def clv(
     data.quality.customers = len(result.customers)
     say_read(data.quality, as_of, run.quiet, notes=data.quality.notes, warnings=result.warnings)
     if fmt == "table":
-        render_clv(result, out.lang)
+        render_clv(result, out.lang, quiet=run.quiet)
     else:
         write_frame(result.customers, fmt, rows_to, lang=out.lang)
     if params_to:
@@ -525,7 +525,7 @@ def satisfaction(
         for warning in result.warnings:
             say(f"crmkit: warning: {warning}")
     if fmt == "table":
-        render_satisfaction(result, out.lang)
+        render_satisfaction(result, out.lang, quiet=run.quiet)
     elif fmt == "json":
         write_json_file(rows_to, result.to_dict())
     elif fmt == "xlsx":
@@ -567,7 +567,7 @@ def retention(
     result = cohort_retention(data, as_of_date, period=period, occasion=occasion, include_partial=include_partial)
     say_read(data.quality, as_of, run.quiet)
     if fmt == "table":
-        render_retention(result, out.lang)
+        render_retention(result, out.lang, quiet=run.quiet)
     elif fmt == "json":
         write_json_file(rows_to, result.to_dict())
     else:
@@ -629,7 +629,7 @@ def ladder(
         )
     say_read(data.quality, as_of, run.quiet, notes=ladders.notes)
     if fmt == "table":
-        render_ladder(ladders.before, ladders.after, ladders.matrix, out.lang)
+        render_ladder(ladders.before, ladders.after, ladders.matrix, out.lang, quiet=run.quiet)
     else:
         write_frame(ladders.after.people, fmt, rows_to, lang=out.lang)
     _write_report(report_to, ladders, out=out, quiet=run.quiet)
@@ -654,7 +654,8 @@ _MONTHLY = (
     ("history", _option("--history", help="History database (default: crmkit-history.sqlite beside it)."), None),
     ("check", _option("--check", help="Validate config and inputs, warn; write nothing (exit 0).", kind=bool), False),
     ("customers", CustomersOpt, None),
-    ("customers_out", _option("--customers-out", help="Also write every customer to FILE.parquet or FILE.csv."), None),
+    ("customers_out", _option("--customers-out", help="Also write every customer to FILE (- for stdout)."), None),
+    ("customers_format", _option("--customers-format", help="csv, json or parquet (default: by its extension)."), None),
     ("lang", _option("--lang", help="en or zh (default: the config's, else en).", envvar="CRMKIT_LANG"), None),
 )
 _GROUPS["monthly"] = (_MONTHLY, dict)
@@ -663,9 +664,7 @@ _GROUPS["monthly"] = (_MONTHLY, dict)
 @app.command("report")
 @_options
 def monthly_report(
-    input: Annotated[
-        Optional[str], typer.Argument(help="Purchase export (instead of --config).", show_default=False)
-    ] = None,
+    input: Annotated[Optional[str], typer.Argument(help="Purchase export (or --config).", show_default=False)] = None,
     monthly: Any = None,
     run: Run = Run(),
 ):
@@ -679,7 +678,8 @@ def monthly_report(
         result = run_report(input, **monthly, today=date.today(), plan=run.plan)
     if run.quiet:
         return
-    warnings, extra = result.warnings, f", {result.customers_out}" if result.customers_out else ""
+    warnings, customers_to = result.warnings, "<stdout>" if result.customers_out == "-" else result.customers_out
+    extra = f", {customers_to}" if customers_to else ""
     for warning in warnings:  # a warning is no failure: --check still passes, exit 0
         say(f"crmkit: warning: {warning}")
     if monthly["check"]:

@@ -14,12 +14,14 @@ Customer value = CLV + referral value (the value of the customers they brought).
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import math
 import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +29,7 @@ from crmkit.errors import FitError, UsageError
 from crmkit.io.engine import Frame, attach, columns_of, records
 from crmkit.io.options import as_date
 from crmkit.io.purchases import as_purchases
+from crmkit.io.quality import Message
 from crmkit.summary import UNIT_DAYS, occasions_sql, quantile_scores, repeat_summary
 
 if TYPE_CHECKING:
@@ -104,6 +107,7 @@ class ClvResult:
         ``p_alive_from, p_alive_to, customers, customer_share``.
     holdout : HoldoutResult or None
     warnings : list of str
+        :class:`~crmkit.io.quality.Message` values: English text with a key a report translates by.
     """
 
     customers: pd.DataFrame
@@ -221,10 +225,29 @@ def fit_transaction_model(summary, name: str = "bgnbd", *, min_repeat_buyers: in
         :func:`crmkit.summary.repeat_summary` output (with ``discrete=True`` for ``"bgbb"``).
     name : {"bgnbd", "pnbd", "mbgnbd", "bgbb"}
     min_repeat_buyers : int
+
+    Notes
+    -----
+    The last few fits are remembered by a digest of the history they were fitted to, and a copy
+    is returned: the monthly report fits BG/NBD on the same summary for the CLV and for the
+    ladder's P(alive), and the same data always gives the same maximum-likelihood fit.
     """
     if repeat_buyers(summary) < min_repeat_buyers:
         return None
-    return _transaction_model(name).fit(*_history(summary, name))
+    history = _history(summary, name)
+    digest = hashlib.blake2b(name.encode(), digest_size=16)
+    for column in history:
+        digest.update(np.ascontiguousarray(column, dtype=float).tobytes())
+    key = digest.hexdigest()
+    if key not in _FITS:
+        _FITS[key] = _transaction_model(name).fit(*history)
+        while len(_FITS) > 4:
+            _FITS.pop(next(iter(_FITS)))
+    return copy.deepcopy(_FITS[key])
+
+
+#: Fitted transaction models by the digest of their history (:func:`fit_transaction_model`).
+_FITS: dict[str, Any] = {}
 
 
 def _fit(name: str, summary, warnings: list, *, fallback: bool = True):
@@ -242,14 +265,25 @@ def _fit(name: str, summary, warnings: list, *, fallback: bool = True):
         if not fallback:
             raise
         warnings.append(
-            f"the {name} fit failed ({exc.message}); CLV is the historical value (average order "
-            "value x purchase rate x margin x horizon)"
+            Message(
+                f"the {name} fit failed ({exc.message}); CLV is the historical value (average order "
+                "value x purchase rate x margin x horizon)",
+                "clv_fit_failed",
+                model=name,
+                reason=exc.message,
+            )
         )
         return None
     if model is None:
+        buyers = repeat_buyers(summary)
         warnings.append(
-            f"only {repeat_buyers(summary)} repeat buyer(s): too few to fit {name}; CLV is the "
-            "historical value (average order value x purchase rate x margin x horizon)"
+            Message(
+                f"only {buyers} repeat buyer(s): too few to fit {name}; CLV is the "
+                "historical value (average order value x purchase rate x margin x horizon)",
+                "clv_too_few_repeat_buyers",
+                buyers=buyers,
+                model=name,
+            )
         )
     return model
 
@@ -505,7 +539,7 @@ def customer_lifetime_value(
         margin_rate = summary["margin_rate"].fillna(overall if pd.notna(overall) else 1.0).clip(-1, 1).to_numpy()
     else:
         margin_rate = np.ones(n)
-        warnings.append("no --margin and no margin column: CLV is in revenue, not profit")
+        warnings.append(Message("no --margin and no margin column: CLV is in revenue, not profit", "clv_no_margin"))
 
     clv = margin_rate * spend * discounted
     customers = pd.DataFrame(
@@ -571,8 +605,11 @@ def _spend(summary, warnings: list):
     average = np.where(summary["x"] >= 0, summary["revenue"].to_numpy(float) / (x + 1), 0.0)
     if fit_rows.sum() < MIN_REPEAT_BUYERS:
         warnings.append(
-            "too few repeat buyers with positive spend for Gamma-Gamma: expected spend is each "
-            "customer's average order value"
+            Message(
+                "too few repeat buyers with positive spend for Gamma-Gamma: expected spend is each "
+                "customer's average order value",
+                "clv_spend_too_few",
+            )
         )
         return None, np.clip(average, 0, None)
     try:
@@ -581,8 +618,13 @@ def _spend(summary, warnings: list):
         # P(alive) and expected purchases do not depend on the spend model: keep them, and value
         # each customer at their own average order value, as with too few repeat buyers
         warnings.append(
-            f"the Gamma-Gamma spend model did not fit ({exc.message}): expected spend is each customer's "
-            f"average order value (value_method '{MEAN_SPEND}')"
+            Message(
+                f"the Gamma-Gamma spend model did not fit ({exc.message}): expected spend is each customer's "
+                f"average order value (value_method '{MEAN_SPEND}')",
+                "clv_spend_failed",
+                reason=exc.message,
+                method=MEAN_SPEND,
+            )
         )
         return {"model": MEAN_SPEND, "gamma_gamma_error": exc.message}, np.clip(average, 0, None)
     # The Gamma-Gamma independence check (|r| >= 0.3 is notable); the warning is worded for the CLV.
@@ -590,8 +632,12 @@ def _spend(summary, warnings: list):
     r = check.r
     if check.notable:
         warnings.append(
-            f"repeat frequency and spend are correlated (r = {r:.2f}): the Gamma-Gamma model assumes "
-            "they are independent, so expected spend is biased for the heaviest buyers"
+            Message(
+                f"repeat frequency and spend are correlated (r = {r:.2f}): the Gamma-Gamma model assumes "
+                "they are independent, so expected spend is biased for the heaviest buyers",
+                "clv_spend_correlated",
+                r=r,
+            )
         )
     spend = np.asarray(gg.expected_spend(np.where(fit_rows, x, 0.0), np.where(fit_rows, m, 0.0)), dtype=float)
     record = {

@@ -368,6 +368,46 @@ def test_fast_rows_write_what_openpyxl_writes(tmp_path, monkeypatch):
         assert a == b, name
 
 
+def _every_kind(n: int) -> pd.DataFrame:
+    """A table with every kind of cell the column-at-a-time writer meets, repeated and not."""
+    rng = np.random.default_rng(7)
+    floats = rng.choice([0.0, -0.0, 1.5, np.nan, np.inf, 1e-300, 2.0 / 3.0], n)
+    return pd.DataFrame(
+        {
+            "customer_id": [f"{i:06d}" for i in range(n)],
+            "frequency": rng.integers(0, 5, n),
+            "monetary": floats,
+            "segment": rng.choice(["a & b", " lead", "trail ", "<x>", "", "=cmd"], n),
+            "occasions": pd.array(rng.choice([1, 2, None], n), dtype="Int64"),
+            "flag": rng.choice([True, False], n),
+            "first_purchase": pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+            "mixed": pd.Series(rng.choice([1, 1.0, True, "1", None], n), dtype=object),
+        }
+    )
+
+
+def test_whole_columns_write_the_bytes_cells_write(tmp_path, monkeypatch):
+    # the customer sheets' rows are written a column at a time (TableRows.xml); row by row the
+    # same table must give the same package, byte for byte
+    if not excel_rows._raw_rows_supported():
+        pytest.skip("openpyxl uses lxml here: the fast path is off")
+    frame = _every_kind(45_000)  # more than one chunk of TableRows.CHUNK rows
+
+    def saved(name: str) -> bytes:
+        book = ReportWorkbook("en", as_of=dt.date(2024, 6, 30))
+        book.add_key_values("sheet:summary", {"customers": len(frame)}, title="title:segment_report")
+        book.add_table("sheet:summary", frame, start_row=5)
+        return book.save(tmp_path / name).read_bytes()
+
+    by_column = saved("columns.xlsx")
+    monkeypatch.setattr(excel_rows.TableRows, "xml", lambda self, style_attr: self.values())
+    assert by_column == saved("cells.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "columns.xlsx")["Summary"]
+    assert ws["A6"].value == "000000" and ws.max_row == 5 + len(frame)
+    column = [c.value for c in ws["C"][5:]]
+    assert sum(v is None for v in column) == int((~np.isfinite(frame["monetary"])).sum())
+
+
 # --- saving -----------------------------------------------------------------------------------
 def small_book() -> ReportWorkbook:
     book = ReportWorkbook("en")
@@ -397,10 +437,10 @@ def test_a_workbook_without_sheets_is_not_written(tmp_path):
 
 
 def test_interrupted_save_cleans_up_and_reraises(tmp_path, monkeypatch):
-    def interrupted(self, filename):
+    def interrupted(book, filename, when=None):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", interrupted)
+    monkeypatch.setattr(excel_workbook, "save_workbook", interrupted)
     with pytest.raises(KeyboardInterrupt):
         small_book().save(tmp_path / "r.xlsx")
     assert os.listdir(tmp_path) == []

@@ -6,14 +6,15 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from crmkit.errors import UsageError
 from crmkit.io.inputs import read_members, read_referrals, read_survey
 from crmkit.io.purchases import read_purchases
-from crmkit.ladder import RUNGS, LadderComparison, compare_ladders, ladder, migration_summary, month_before
-from crmkit.ladder.explain import REASONS, Fact, reason
+from crmkit.ladder import RUNGS, LadderComparison, compare_ladders, ladder, load_rules, migration_summary, month_before
+from crmkit.ladder.explain import REASONS, SIGNS, Outcomes, reasons, sentences
 from crmkit.satisfaction import analyse_survey, survey_signals
 
 EX = Path(__file__).resolve().parents[1] / "examples"
@@ -118,29 +119,25 @@ def test_bad_dates_name_the_parameter():
 
 # --- the reason sentences -------------------------------------------------------------------------
 
-CHECKS = (
-    Fact("p_alive", True, {"value": 0.8, "min": 0.5}),
-    Fact("cycle", False, {"recency": 40.0, "k": 1.5, "gap": 20.0}),
-)
-# one fact per reason key, with values of the kind the placement records
-FACTS = {
-    "suspect": Fact("suspect", None, {"source": "member"}),
-    "prospect": Fact("prospect", None, {"signs": ("registered", "enquired", "survey", "referrer")}),
-    "one": Fact("one", None, {"recency": 29.0}),
-    "active_yes": Fact("active", True, {"occasions": 6, "checks": CHECKS}),
-    "active_no": Fact("active", False, {"occasions": 3, "checks": CHECKS[1:]}),
-    "p_alive": CHECKS[0],
-    "cycle": CHECKS[1],
-    "sat_yes": Fact("sat", True, {"value": 80.0, "min": 70.0}),
-    "sat_no": Fact("sat", False, {"value": 50.0, "min": 70.0}),
-    "sup_proxy_yes": Fact("sup_proxy", True, {"occasions": 9, "tenure": 400.0}),
-    "sup_proxy_no": Fact("sup_proxy", False, {"occasions": 2, "tenure": 30.0}),
-    "no_proxy": Fact("no_proxy"),
-    "rec_yes": Fact("rec", True, {"value": 10.0, "min": 9.0}),
-    "ref_yes": Fact("ref", True, {"value": 2}),
-    "rec_no": Fact("rec", False, {"recommend": None, "referrals": 0}),
-    "adv_proxy_yes": Fact("adv_proxy", True, {"occasions": 40, "cycles": 1.0}),
-    "adv_proxy_no": Fact("adv_proxy", False, {"occasions": 4, "cycles": 1.0}),
+# one set of values per reason key, of the kind the placement records
+VALUES = {
+    "suspect": {"source": "member list"},
+    "prospect": {"signs": "registered, enquired"},
+    "one": {"recency": 29.0},
+    "active_yes": {"occasions": 6, "activity": "P(alive) 0.80 >= 0.50"},
+    "active_no": {"occasions": 3, "activity": "40 days since last purchase > 1.5 x mean gap 20 days"},
+    "p_alive": {"value": 0.8, "op": ">=", "min": 0.5},
+    "cycle": {"recency": 40.0, "op": ">", "k": 1.5, "gap": 20.0},
+    "sat_yes": {"value": 80.0, "min": 70.0},
+    "sat_no": {"value": 50.0, "min": 70.0},
+    "sup_proxy_yes": {"occasions": 9, "tenure": 400.0},
+    "sup_proxy_no": {"occasions": 2, "tenure": 30.0},
+    "no_proxy": {},
+    "rec_yes": {"value": 10.0, "min": 9.0},
+    "ref_yes": {"value": 2},
+    "rec_no": {"value": "-", "refs": 0},
+    "adv_proxy_yes": {"occasions": 40, "cycles": 1.0},
+    "adv_proxy_no": {"occasions": 4, "cycles": 1.0},
 }
 
 
@@ -149,33 +146,89 @@ def test_explain_renders_every_reason_key(lang):
     templates = {
         key for key, text in REASONS[lang].items() if isinstance(text, str) and key not in ("and", "or", "sep", "list")
     }
-    assert templates == set(FACTS)
+    assert templates == set(VALUES)
     assert set(REASONS["en"]) == set(REASONS["zh"])
-    for key, fact in FACTS.items():
-        assert fact.key == key
-        sentence = reason([fact], lang)
+    for key, values in VALUES.items():
+        (sentence,) = sentences(key, lang, n=1, **values)
         assert sentence and "{" not in sentence and "}" not in sentence, (key, sentence)
-    for source in REASONS[lang]["sources"]:
-        assert REASONS[lang]["sources"][source] in reason([Fact("suspect", None, {"source": source})], lang)
+
+
+def _people(**columns):
+    """A people table as :func:`ladder` assembles it, with defaults for what a case leaves out."""
+    n = len(next(iter(columns.values())))
+    base = {"source": ["purchases"] * n, "frequency": [5.0] * n, "occasions": [6.0] * n, "recency_days": [40.0] * n,
+            "tenure_days": [400.0] * n, "mean_gap_days": [20.0] * n, "p_alive": [0.8] * n,
+            "satisfaction": [np.nan] * n, "recommend": [np.nan] * n, "referrals": [0] * n}  # fmt: skip
+    base.update({sign: [False] * n for sign in SIGNS})
+    return pd.DataFrame({**base, **columns})
+
+
+def _outcomes(n, **arrays):
+    base = {"first": ["active"] * n, "p_alive_ok": [True] * n, "cycle_ok": [False] * n, "active": [True] * n}
+    base.update({"supporter": [""] * n, "supporter_ok": [False] * n, "advocate": [""] * n, "advocate_ok": [False] * n})
+    base.update(arrays)
+    flags = {"fitted": base.pop("fitted", True), "have_referrals": base.pop("have_referrals", True)}
+    return Outcomes(**{k: np.array(v, dtype=object if k in ("first", "supporter", "advocate") else bool)
+                       for k, v in base.items()}, **flags)  # fmt: skip
 
 
 def test_reason_sentences_word_for_word():
-    facts = [FACTS["active_yes"], FACTS["sat_yes"], FACTS["rec_no"]]
-    assert reason(facts) == (
+    rules = load_rules()
+    people = _people(
+        satisfaction=[80.0, np.nan, np.nan, np.nan, np.nan],
+        frequency=[5.0, 2.0, np.nan, np.nan, 0.0],
+        occasions=[6.0, 3.0, np.nan, np.nan, 1.0],
+        registered=[False, False, True, False, False],
+        enquired=[False, False, True, False, False],
+        survey=[False, False, True, False, False],
+        referrer=[False, False, True, False, False],
+        source=["purchases", "purchases", "member", "referred", "purchases"],
+        recency_days=[40.0, 40.0, np.nan, np.nan, 29.4],
+        p_alive=[0.8, 0.3, np.nan, np.nan, np.nan],
+    )
+    outcomes = _outcomes(
+        5,
+        first=["active", "active", "prospect", "suspect", "one"],
+        active=[True, False, False, False, False],
+        p_alive_ok=[True, False, False, False, False],
+        supporter=["sat", "", "", "", ""],
+        supporter_ok=[True, False, False, False, False],
+        advocate=["rec", "", "", "", ""],
+    )
+    en, lapsed, keen, known, one = reasons(people, outcomes, rules)
+    assert en == (
         "6 purchase occasions and active: P(alive) 0.80 >= 0.50 or 40 days since last purchase "
         "> 1.5 x mean gap 20 days; satisfaction 80 >= 70 (survey); recommend - and 0 "
         "referral(s): not a recommender"
     )
-    assert reason(facts, "zh") == (
+    assert lapsed == (
+        "3 purchase occasions but not active: P(alive) 0.30 < 0.50 and 40 days since last purchase "
+        "> 1.5 x mean gap 20 days"
+    )
+    assert keen == "no purchase yet; sign of interest: registered, enquired, answered a survey, referred someone"
+    assert known == "known contact (referred by a customer); no purchase and no sign of interest"
+    assert one == "one purchase occasion, 29 days ago"
+    zh = reasons(people, outcomes, rules, "zh")
+    assert zh[0] == (
         "购买 6 次且仍活跃：活跃概率 0.80 >= 0.50或距上次购买 40 天 > 1.5 × 平均间隔 20 天；"
         "满意度 80 ≥ 70（调查）；推荐意愿 -，推荐 0 人：未达推荐标准"
     )
-    assert reason([FACTS["active_no"]]) == (
-        "3 purchase occasions but not active: 40 days since last purchase > 1.5 x mean gap 20 days"
-    )
-    assert reason([FACTS["prospect"]], "zh") == "尚未购买；有兴趣表示：已注册、已咨询、参与调查、推荐过他人"
+    assert zh[2] == "尚未购买；有兴趣表示：已注册、已咨询、参与调查、推荐过他人"
+    # without referral data, the referral count is unknown, not zero
+    unknown = reasons(people[:1], _outcomes(1, supporter=["sat"], supporter_ok=[True], advocate=["rec"],
+                                            have_referrals=False), rules)  # fmt: skip
+    assert unknown[0].endswith("recommend - and - referral(s): not a recommender")
     with pytest.raises(UsageError):
-        reason([FACTS["one"]], "fr")
+        reasons(people, outcomes, rules, "fr")
+
+
+def test_every_contact_source_is_named():
+    rules = load_rules()
+    for lang in ("en", "zh"):
+        sources = list(REASONS[lang]["sources"])
+        people = _people(source=sources, frequency=[np.nan] * len(sources))
+        said = reasons(people, _outcomes(len(sources), first=["suspect"] * len(sources)), rules, lang)
+        assert all(REASONS[lang]["sources"][s] in r for s, r in zip(sources, said, strict=True))
 
 
 def test_deciding_does_not_depend_on_the_language(purchases):

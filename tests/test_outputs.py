@@ -25,6 +25,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+import crmkit.report.excel.workbook as excel_workbook
 from crmkit.cli import app
 from crmkit.errors import OutputError
 from crmkit.report import files, interrupts
@@ -291,10 +292,10 @@ def test_history_not_updated_when_the_workbook_fails(sales, tmp_path, monkeypatc
     months = months_in(tmp_path / "h.sqlite")
     workbook = (tmp_path / "m.xlsx").read_bytes()
 
-    def full_disk(self, filename):
+    def full_disk(book, filename, when=None):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", full_disk)
+    monkeypatch.setattr(excel_workbook, "save_workbook", full_disk)
     result = monthly_run(sales, tmp_path, "--as-of", "2024-06-30")
     assert result.exit_code == 7 and "No space left on device" in one_error_line(result)
     assert months_in(tmp_path / "h.sqlite") == months and (tmp_path / "m.xlsx").read_bytes() == workbook
@@ -314,12 +315,12 @@ def test_a_failed_report_keeps_the_previous_rows_file(sales, tmp_path, monkeypat
     rows, report = tmp_path / "customers.csv", tmp_path / "report.xlsx"
     rows.write_text("previous\n")
 
-    def full_disk(self, filename):
+    def full_disk(book, filename, when=None):
         with open(filename, "wb") as handle:
             handle.write(b"PK\x03\x04 half a zip")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", full_disk)
+    monkeypatch.setattr(excel_workbook, "save_workbook", full_disk)
     result = run("segment", sales, "-o", rows, "--report", report, "-q")
     assert result.exit_code == 7 and "No space left on device" in one_error_line(result)
     assert rows.read_text() == "previous\n" and not report.exists()
@@ -471,7 +472,7 @@ def test_an_interrupt_anywhere_is_130(sales, tmp_path, monkeypatch, where):
     elif where in ("query", "fitting"):
         monkeypatch.setattr(crmkit.clv, "customer_lifetime_value", interrupted)
     else:
-        monkeypatch.setattr(openpyxl.Workbook, "save", interrupted)
+        monkeypatch.setattr(excel_workbook, "save_workbook", interrupted)
     monkeypatch.setattr(interrupts, "_received", [])
     monkeypatch.setattr(interrupts, "_announced", [])
     result = run("clv", sales, "-o", rows, "--report", report)
@@ -485,10 +486,10 @@ def test_interrupt_while_writing_the_monthly_report_keeps_the_history(sales, tmp
     assert monthly_run(sales, tmp_path).exit_code == 0
     months = months_in(tmp_path / "h.sqlite")
 
-    def interrupted(self, filename):
+    def interrupted(book, filename, when=None):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", interrupted)
+    monkeypatch.setattr(excel_workbook, "save_workbook", interrupted)
     result = monthly_run(sales, tmp_path, "--as-of", "2024-06-30")
     assert result.exit_code == 130 and months_in(tmp_path / "h.sqlite") == months
     assert leftovers(tmp_path) == []

@@ -11,6 +11,7 @@ import pytest
 from contracts import SEGMENT_CUSTOMER_COLUMNS
 from openpyxl.chart import BarChart, ScatterChart
 
+import crmkit.report.excel.workbook as excel_workbook
 from crmkit.errors import OutputError, UsageError
 from crmkit.io.quality import DataQuality
 from crmkit.pareto import pareto_analysis
@@ -365,12 +366,12 @@ def test_atomic_save_keeps_previous_report(tmp_path, monkeypatch):
     write_report(path, make_result(), lang="en")
     before = path.read_bytes()
 
-    def broken_save(self, filename):
+    def broken_save(book, filename, when=None):
         with open(filename, "wb") as handle:
             handle.write(b"PK\x03\x04 half a zip")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setattr(excel_workbook, "save_workbook", broken_save)
     with pytest.raises(OutputError) as caught:
         write_report(path, make_result(clusters=True), quality=make_quality(), lang="zh")
     assert str(path) in str(caught.value)
@@ -381,10 +382,10 @@ def test_atomic_save_keeps_previous_report(tmp_path, monkeypatch):
 
 
 def test_atomic_save_of_a_new_file_leaves_nothing(tmp_path, monkeypatch):
-    def broken_save(self, filename):
+    def broken_save(book, filename, when=None):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setattr(excel_workbook, "save_workbook", broken_save)
     with pytest.raises(OutputError):
         write_report(tmp_path / "new.xlsx", make_result(), lang="en")
     assert os.listdir(tmp_path) == []

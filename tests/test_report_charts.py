@@ -131,7 +131,7 @@ def test_ipma_is_a_scatter_of_labelled_points_with_quadrant_lines(monthly):
     low, high = float(val(y_axis, "c:scaling/c:min")), float(val(y_axis, "c:scaling/c:max"))
     assert low < min(performance) < max(performance) < high and 10 <= high - low <= 100
     assert 0 <= low and high <= 100
-    assert coordinate_from_string(anchor)[1] == 1
+    assert coordinate_from_string(anchor)[0] == "A"  # below the table (see the print test further down)
 
 
 def _trend_header(ws) -> int:
@@ -254,10 +254,14 @@ def test_heat_map_scale_starts_at_k1(monthly):
 def test_wide_and_narrow_sheets_print_one_page_wide(monthly):
     wb = openpyxl.load_workbook(monthly)
     for sheet, orientation, titles in (
-        ("Customers", "landscape", "$1:$1"),
-        ("Segments", "landscape", "$1:$1"),
+        # a header row repeats only over its own table: not when a chart (Drivers, Segments) or
+        # another table (Reliability) comes below it
+        ("Drivers", "portrait", None),
+        ("Segments", "landscape", None),
+        ("Reliability", "landscape", None),
         ("Summary", "portrait", None),
         ("Paths", "portrait", "$1:$1"),
+        ("CLV deciles", "landscape", "$1:$1"),
     ):
         ws = wb[sheet]
         assert ws.page_setup.orientation == orientation, sheet
@@ -312,3 +316,152 @@ def test_page_header_with_title_and_as_of(tmp_path):
     assert summary.page_setup.orientation == "landscape" and summary.page_setup.fitToHeight == 1
     [(_, chart)] = charts_of(path, "客户分群")
     assert chart.find(".//c:valAx/c:scaling/c:min", NS) is None  # a free axis when asked
+
+
+# --- the importance-performance map's point labels ------------------------------------------------------
+def _ipma_labels(path: Path, sheet: str = "Drivers"):
+    """``(name, x, y, label text or None, position)`` of each construct point of the IPMA, the axis
+    ranges and the chart size in cm, read back from the chart XML and the cells it points at."""
+    ws = openpyxl.load_workbook(path)[sheet]
+    [(_, chart)] = charts_of(path, sheet)
+    x_axis, y_axis = chart.findall(".//c:valAx", NS)
+    ranges = tuple((float(val(ax, "c:scaling/c:min")), float(val(ax, "c:scaling/c:max"))) for ax in (x_axis, y_axis))
+
+    def cell(ser, axis):
+        ref = ser.find(f"c:{axis}/c:numRef/c:f", NS).text.split("!")[1].replace("$", "")
+        return ws[ref.split(":")[0]].value
+
+    points = []
+    for ser in chart.findall(".//c:scatterChart/c:ser", NS):
+        if val(ser, "c:marker/c:symbol") != "circle":
+            continue  # guide lines and quadrant names
+        labels = ser.find("c:dLbls", NS)
+        position = val(labels, "c:dLblPos") if labels is not None else "none"
+        text = series_name(ser) if position != "none" else None
+        points.append((series_name(ser), cell(ser, "xVal"), cell(ser, "yVal"), text, position))
+    notes = [
+        (cell(ser, "xVal"), cell(ser, "yVal"), series_name(ser))
+        for ser in chart.findall(".//c:scatterChart/c:ser", NS)
+        if val(ser, "c:dLbls/c:dLblPos") == "ctr"
+    ]
+    ext = chart.find(".//c:plotArea/c:layout/c:manualLayout", NS)
+    assert val(ext, "c:layoutTarget") == "inner"  # the plot area the placement reckoned with
+    return points, ranges, notes
+
+
+def _assert_labels_clear(path: Path, lang: str = "en") -> list:
+    """Every construct label's estimated box inside the plot area, touching no other label, marker or
+    quadrant name; returns the points read back."""
+    from crmkit.report.excel.charts import _overlap, label_box, plot_box
+    from crmkit.report.i18n import label
+
+    points, ranges, notes = _ipma_labels(path, label("sheet:drivers", lang))
+    size = (18.0, 12.0)
+    left, top, right, bottom = plot_box(*size)
+    boxes = [label_box(x, y, text, pos, ranges, size) for _, x, y, text, pos in points if text is not None]
+    assert boxes, "no point is labelled"
+    for box in boxes:
+        assert box[0] >= 0 and box[1] >= 0 and box[2] <= right - left and box[3] <= bottom - top, box
+    others = [label_box(x, y, text, "ctr", ranges, size) for x, y, text in notes]
+    radius = 4 * 2.54 / 72
+    for _, x, y, _, _ in points:
+        spot = label_box(x, y, "", "ctr", ranges, size)
+        px, py = (spot[0] + spot[2]) / 2, (spot[1] + spot[3]) / 2
+        others.append((px - radius, py - radius, px + radius, py + radius))
+    for n, box in enumerate(boxes):
+        assert all(_overlap(box, other) == 0 for other in boxes[n + 1 :] + others), (n, box)
+    return points
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("model", ["acsi", "ecsi", "scsb", "ccsi"])
+def test_ipma_labels_of_the_examples_do_not_overlap(tmp_path, model, lang):
+    path = tmp_path / f"{model}.xlsx"
+    result = CliRunner().invoke(
+        app, ["satisfaction", str(EX / "survey.csv"), "--model", model, "--lang", lang, "--report", str(path), "-q"]
+    )
+    assert result.exit_code == 0, result.stderr
+    points = _assert_labels_clear(path, lang)
+    # each construct named by its own point: the examples have no two points on one spot
+    ws = openpyxl.load_workbook(path).worksheets[3]
+    names = [ws.cell(row, 1).value for row in range(2, 2 + len(points))]
+    assert [text for *_, text, _ in points] == names == [name for name, *_ in points]
+    if model == "ecsi":
+        # Image and Expectation stand 0.02 apart in importance: their labels take opposite sides
+        sides = {name: pos for name, _, _, _, pos in points}
+        from crmkit.satisfaction import load_model
+
+        image, expectation = (load_model("ecsi").label(c, lang) for c in ("Image", "Expectation"))
+        assert sides[image] != sides[expectation]
+
+
+def _near_result(moves: dict):
+    """The ECSI result of a generated survey with the drivers of ``moves`` set to given
+    ``(importance, performance)`` (a survey where those constructs score (nearly) alike)."""
+    from crmkit import synth
+    from crmkit.satisfaction import analyse_survey
+
+    survey = synth.generate_survey(synth.generate_sales(n_customers=400, seed=3), n_respondents=300, seed=3)
+    result = analyse_survey(survey, "ecsi")
+    drivers = result.drivers.copy()
+    for construct, (importance, performance) in moves.items():
+        row = drivers.index[drivers["construct"] == construct][0]
+        drivers.loc[row, ["importance", "performance"]] = importance, performance
+    result.drivers = drivers
+    return result
+
+
+def _drivers_book(tmp_path, result, lang="en") -> Path:
+    from crmkit.report.sheets import add_satisfaction_sheets
+
+    book = ReportWorkbook(lang)
+    add_satisfaction_sheets(book, result)
+    return book.save(tmp_path / "near.xlsx")
+
+
+def test_ipma_near_points_take_different_sides(tmp_path):
+    # Image and Expectation a marker and a half apart: two labels, on different sides
+    base = _near_result({})
+    image = base.drivers.set_index("construct").loc["Image"]
+    result = _near_result({"Expectation": (image["importance"] + 0.02, image["performance"] + 0.1)})
+    points = _assert_labels_clear(_drivers_book(tmp_path, result))
+    sides = {name: pos for name, _, _, _, pos in points}
+    assert sides["Image"] != sides["Expectation"] and {sides["Image"], sides["Expectation"]} <= {"r", "l", "t", "b"}
+    assert sides["Quality"] == "r"  # a point on its own keeps the usual side
+
+
+def test_ipma_points_on_one_spot_share_one_label(tmp_path):
+    base = _near_result({})
+    image = base.drivers.set_index("construct").loc["Image"]
+    result = _near_result({"Expectation": (image["importance"], image["performance"] + 0.01)})
+    from crmkit.satisfaction import load_model
+
+    for lang in ("en", "zh"):
+        image, expectation = (load_model("ecsi").label(c, lang) for c in ("Image", "Expectation"))
+        path = _drivers_book(tmp_path, result, lang)
+        points = _assert_labels_clear(path, lang)
+        ws = openpyxl.load_workbook(path).worksheets[3]
+        order = [ws.cell(row, 1).value for row in range(2, 2 + len(points))]
+        assert order[1:3] == [image, expectation]  # the Drivers table's order, by importance
+        # the first of the two names both; the second's marker, on the same spot, has no label
+        assert [text for *_, text, _ in points] == [order[0], f"{image}, {expectation}", None, order[3]]
+
+
+def test_ipma_dense_cluster_is_numbered_with_the_table_as_key(tmp_path):
+    # four constructs packed within a label's height: no side for every name, so numbers
+    moves = {c: (0.30 + 0.015 * n, 61.0 + 0.25 * (n % 2)) for n, c in enumerate(["Image", "Expectation", "Quality"])}
+    moves["Value"] = (0.3225, 61.6)
+    path = _drivers_book(tmp_path, _near_result(moves))
+    points = _assert_labels_clear(path)
+    ws = openpyxl.load_workbook(path)["Drivers"]
+    names = [ws.cell(row, 1).value for row in range(2, 2 + len(points))]
+    assert names == [f"{n}. {c}" for n, c in enumerate(["Quality", "Image", "Expectation", "Value"], start=1)]
+    assert [text for *_, text, _ in points if text] == [str(n) for n in range(1, 5)]
+
+
+def test_ipma_stands_below_the_drivers_table_and_prints_at_full_size(monthly):
+    ws = openpyxl.load_workbook(monthly)["Drivers"]
+    [(anchor, _)] = charts_of(monthly, "Drivers")
+    letters, row = coordinate_from_string(anchor)
+    assert letters == "A" and row == 2 + 4 + 1  # header, four constructs, a blank row
+    assert ws.page_setup.orientation == "portrait"  # one table wide, not a table and a chart

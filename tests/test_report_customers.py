@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import stat
+import threading
 from pathlib import Path
 
 import openpyxl
@@ -10,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from crmkit.cli import app
-from crmkit.errors import UsageError
+from crmkit.errors import OutputError, UsageError
+from crmkit.report.files import OutputPlan, Target
 from crmkit.report.sheets import customer_policy
 
 runner = CliRunner()
@@ -165,9 +170,9 @@ def test_customers_out_is_protected_like_any_output(tmp_path, monkeypatch):
     assert linked.exit_code == 7 and "refusing to overwrite an input file" in linked.stderr
     assert sales.read_bytes() == before
     wrong = runner.invoke(
-        app, ["report", str(sales), "-o", str(tmp_path / "r.xlsx"), "--customers-out", str(tmp_path / "c.json")]
+        app, ["report", str(sales), "-o", str(tmp_path / "r.xlsx"), "--customers-out", str(tmp_path / "c.xlsx")]
     )
-    assert wrong.exit_code == 2 and "--customers-out must be a .parquet or .csv file" in wrong.stderr
+    assert wrong.exit_code == 2 and "--customers-out writes csv, json, parquet, not xlsx" in wrong.stderr
 
 
 @pytest.mark.slow
@@ -183,3 +188,103 @@ def test_customers_out_csv_and_check_writes_nothing(tmp_path):
     assert len(pd.read_csv(table, dtype={"customer_id": str})) == 5000
     # the default policy keeps all 5,000 (up to 100,000): no note, no warning
     assert openpyxl.load_workbook(tmp_path / "r.xlsx")["Customers"]["A1"].value == "Customer ID"
+
+
+@pytest.fixture
+def no_reading(monkeypatch):
+    """Fail the test if the export is read: the output options must be checked first."""
+    import crmkit.io.purchases
+
+    def never(*args, **kwargs):
+        raise AssertionError("the export was read before the outputs were checked")
+
+    monkeypatch.setattr(crmkit.io.purchases, "read_purchases", never)
+
+
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["--customers-format", "xlsx"], 2, "--customers-format must be one of csv, json, parquet, not 'xlsx'"),
+        (["--customers-format", "table"], 2, "--customers-format must be one of csv, json, parquet, not 'table'"),
+        (["--customers-out", "{d}/c.xlsx"], 2, "--customers-out writes csv, json, parquet, not xlsx"),
+        (["--customers-format", "csv"], 2, "--customers-format needs --customers-out FILE"),
+        (["--customers-out", "{d}/r.xlsx", "--customers-format", "csv"], 7, "two outputs name one file (-o and"),
+        (["--customers-out", "{d}/missing/c.csv"], 7, "does not exist"),
+    ],
+)
+def test_bad_customers_outputs_fail_before_reading(tmp_path, no_reading, args, code, message):
+    given = [a.replace("{d}", str(tmp_path)) for a in args]
+    result = runner.invoke(app, ["report", SALES, "-o", str(tmp_path / "r.xlsx"), *given])
+    assert result.exit_code == code, result.stderr
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_workbook_and_customers_cannot_both_go_to_stdout(tmp_path, no_reading, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the history of `-o -` lands in the working folder
+    result = runner.invoke(app, ["report", SALES, "-o", "-", "--customers-out", "-"])
+    assert result.exit_code == 7, result.stderr
+    assert "<stdout>: two outputs write to standard output (-o and --customers-out)" in result.stderr
+    assert result.stdout_bytes == b""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_two_outputs_into_one_descriptor_are_refused():
+    read_end, write_end = os.pipe()
+    try:
+        for first, second in (("-", "-"), ("-", "/dev/fd/1"), (f"/dev/fd/{write_end}", f"/proc/self/fd/{write_end}")):
+            plan = OutputPlan()
+            plan.add(first)
+            with pytest.raises(OutputError, match="two outputs write to (standard output|file descriptor)"):
+                plan.add(second)
+            plan.abort()
+        plan = OutputPlan()  # other descriptors are other outputs
+        assert plan.add("-").to_stdout and plan.add(f"/dev/fd/{write_end}").kind == "fd"
+        plan.abort()
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+
+def test_parquet_to_a_terminal_is_refused_before_reading(tmp_path, no_reading, monkeypatch):
+    # CliRunner's stdout is no terminal: stand one in for it
+    monkeypatch.setattr(Target, "to_terminal", property(lambda self: self.to_stdout))
+    result = runner.invoke(
+        app, ["report", SALES, "-o", str(tmp_path / "r.xlsx"), "--customers-out", "-", "--customers-format", "parquet"]
+    )
+    assert result.exit_code == 2, result.stderr
+    assert "--customers-out: parquet is binary: write it to a file (--customers-out FILE.parquet)" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_customers_to_stdout_and_the_workbook_to_its_file(tmp_path):
+    book = tmp_path / "m.xlsx"
+    result = runner.invoke(app, ["report", SALES, "-o", str(book), "--customers-out", "-"])
+    assert result.exit_code == 0, result.stderr
+    assert f"report written to {book}, <stdout>; history" in result.stderr
+    table = pd.read_csv(__import__("io").BytesIO(result.stdout_bytes), dtype={"customer_id": str})
+    assert len(table) == 5000 and table["customer_id"].is_unique
+    assert {"segment", "clv", "rung"} <= set(table.columns)
+    sheet = openpyxl.load_workbook(book, read_only=True)["Customers"]
+    kept = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert sorted(kept) == sorted(table["customer_id"])  # the default policy keeps all 5,000
+
+
+@pytest.mark.slow
+def test_customers_into_a_fifo_as_json(tmp_path):
+    fifo = tmp_path / "customers"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    args = ["report", SALES, "-o", str(tmp_path / "m.xlsx"), "--customers-out", str(fifo)]
+    result = runner.invoke(app, [*args, "--customers-format", "json", "-q"])
+    reader.join(timeout=60)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == "" and stat.S_ISFIFO(os.lstat(fifo).st_mode)  # streamed, still a FIFO
+    rows = json.loads(received[0])
+    assert len(rows) == 5000 and len({r["customer_id"] for r in rows}) == 5000
+    first = next(r for r in rows if r["customer_id"] == "000001")
+    assert first["frequency"] == 10 and first["clv_frequency"] == 9 and first["rung"] == "advocate"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["crmkit-history.sqlite", "customers", "m.xlsx"]

@@ -224,12 +224,52 @@ def test_too_narrow_for_the_kept_columns_prints_each_row_as_a_block(purchases, t
 
 def test_the_cli_honours_columns_and_says_what_it_left_out():
     runner = CliRunner()
-    result = runner.invoke(app, ["retention", str(SALES), "-f", "table", "-q"], env={"COLUMNS": "80"})
+    result = runner.invoke(app, ["retention", str(SALES), "-f", "table"], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
     assert max(cell_len(line) for line in result.stdout.splitlines()) <= 80
-    assert "crmkit: note: Retention: k10–k23 not shown: widen the terminal or use -f csv" in result.stderr
+    assert "crmkit: note: Retention: k10–k23 not shown: widen the terminal or use -f csv" in result.stderr.splitlines()
+    # -q: the same table, and no note (a note informs, like the "read N rows" line -q silences)
+    quiet = runner.invoke(app, ["retention", str(SALES), "-f", "table", "-q"], env={"COLUMNS": "80"})
+    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == result.stdout
     wide = runner.invoke(app, ["retention", str(SALES), "-f", "table", "-q"], env={"COLUMNS": "200"})
     assert "k23" in wide.stdout and "not shown" not in wide.stderr
     first = runner.invoke(app, ["segment", str(SALES), "-f", "table", "-q", "--scheme", "cn8", "--lang", "zh"])
     again = runner.invoke(app, ["segment", str(SALES), "-f", "table", "-q", "--scheme", "cn8", "--lang", "zh"])
     assert first.stdout == again.stdout and "219,055.69" in first.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["segment", str(SALES)],
+        ["clv", str(SALES)],
+        ["ladder", str(SALES), "--survey", str(SURVEY)],
+        ["satisfaction", str(SURVEY), "--by", "channel"],
+    ],
+)
+def test_quiet_tables_at_60_columns_print_no_notes(command):
+    runner = CliRunner()
+    loud = runner.invoke(app, [*command, "-f", "table"], env={"COLUMNS": "60"})
+    quiet = runner.invoke(app, [*command, "-f", "table", "-q"], env={"COLUMNS": "60"})
+    assert loud.exit_code == quiet.exit_code == 0, loud.stderr + quiet.stderr
+    assert quiet.stderr == "" and quiet.stdout == loud.stdout
+    assert max(cell_len(line) for line in quiet.stdout.splitlines()) <= 60
+    if command[0] == "segment":  # five columns fit at 60: the other three are named without -q
+        assert (
+            "crmkit: note: Segments: Mean recency (days), Mean frequency (orders), Mean monetary not shown: "
+            "widen the terminal or see them with --report FILE.xlsx"
+        ) in loud.stderr.splitlines()
+
+
+def test_quiet_renderers_say_nothing(purchases, tmp_path, capsys):
+    from crmkit.retention import cohort_retention
+    from crmkit.segment import segment
+
+    result = segment(purchases, AS_OF)
+    capsys.readouterr()
+    loud = render(tmp_path, 60, lambda c: terminal.render_segments(result, console=c))
+    assert "not shown" in hidden_note(capsys.readouterr().err)
+    assert render(tmp_path, 60, lambda c: terminal.render_segments(result, console=c, quiet=True)) == loud
+    retention = cohort_retention(purchases, AS_OF)
+    render(tmp_path, 80, lambda c: terminal.render_retention(retention, "en", console=c, quiet=True))
+    assert capsys.readouterr().err == ""

@@ -558,14 +558,15 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
         columns=dict(roles),
     )
     if cmap.amount_from_price:
-        quality.notes.append(f"amount computed as {roles['quantity']} x {roles['unit_price']}")
+        qty, price = roles["quantity"], roles["unit_price"]
+        quality.note("amount_from_price", f"amount computed as {qty} x {price}", quantity=qty, unit_price=price)
 
     amount_cols = [c["quantity"], c["unit_price"]] if cmap.amount_from_price else [c["amount"]]
     decimal_comma, c_cancel = _conventions(con, src.sql, c, amount_cols)
     if decimal is not None:
         decimal_comma = decimal == ","
     elif decimal_comma:
-        quality.notes.append("amounts read with a decimal comma (1.234,50 = 1234.50); force with --decimal .")
+        quality.note("decimal_comma", "amounts read with a decimal comma (1.234,50 = 1234.50); force with --decimal .")
 
     def stage(first_day: bool) -> list[str]:
         sql, extra_cols = _staging_sql(
@@ -593,8 +594,9 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
         if (p1 or 0) > 12 and (p2 or 0) <= 12:
             stage(True)
         elif (p1 or 0) <= 12 and (p2 or 0) <= 12:
-            quality.notes.append(
-                "dates like 01/02/2024 read as month/day/year (no value tells); use --dayfirst for day/month/year"
+            quality.note(
+                "month_first",
+                "dates like 01/02/2024 read as month/day/year (no value tells); use --dayfirst for day/month/year",
             )
 
     returned = []
@@ -606,7 +608,8 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
         ]
         returned = sorted(v for v in statuses if _RETURN_STATUS.search(v.lower()))
         if returned:
-            quality.notes.append("statuses read as returns/cancellations: " + ", ".join(returned[:10]))
+            shown = ", ".join(returned[:10])
+            quality.note("return_statuses", "statuses read as returns/cancellations: " + shown, statuses=shown)
             con.execute(
                 f"UPDATE staged SET _flagged = true "
                 f"WHERE list_contains([{', '.join(sql_literal(v) for v in returned)}], _status)"

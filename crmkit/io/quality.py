@@ -2,8 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+
+
+class Message(str):
+    """A note or warning a library run writes: English text that also carries a stable ``key`` and the
+    ``params`` it was made from.
+
+    It is a ``str`` (the English sentence, as the API and stderr show it), so callers that treat notes
+    and warnings as text keep working; a report translates it by ``key`` and ``params``
+    (:func:`crmkit.report.i18n.message`) instead of matching the English prose.
+
+    Examples
+    --------
+    >>> note = Message("amount computed as qty x price", "amount_from_price", quantity="qty", unit_price="price")
+    >>> note == "amount computed as qty x price", note.key, note.params["quantity"]
+    (True, 'amount_from_price', 'qty')
+    """
+
+    key: str
+    params: Mapping[str, object]
+
+    def __new__(cls, text: str, key: str, /, **params: object) -> Message:
+        self = super().__new__(cls, text)
+        self.key = key
+        self.params = params
+        return self
+
+    def __reduce__(self):
+        # pickle and copy would otherwise call __new__ with the text alone
+        return _message, (str(self), self.key, dict(self.params))
+
+
+def _message(text: str, key: str, params: dict) -> Message:
+    return Message(text, key, **params)
 
 
 @dataclass
@@ -43,7 +77,12 @@ class DataQuality:
     """Net revenue of the ``returns_only`` customers (zero or negative)."""
     customers: int | None = None
     notes: list[str] = field(default_factory=list)
-    """Decisions a user may want to know about (date order assumed, amount computed as qty x price)."""
+    """Decisions a user may want to know about (date order assumed, amount computed as qty x price):
+    :class:`Message` values, which a report translates by key."""
+
+    def note(self, key: str, text: str, /, **params: object) -> None:
+        """Add a note: ``text`` in English, ``key`` and ``params`` for a report to say it in its language."""
+        self.notes.append(Message(text, key, **params))
 
     @property
     def rows_dropped(self) -> int:

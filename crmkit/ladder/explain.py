@@ -1,20 +1,27 @@
 """Why a person stands on their rung: the tests behind a placement, rendered as one sentence.
 
-:mod:`crmkit.ladder.placement` decides a rung and records each test it ran as a :class:`Fact`
-(which test, whether it passed, the values compared); :func:`reason` turns those facts into the
-``reason`` column in English or Chinese. Deciding never depends on the language, and a sentence
-never decides anything.
+:mod:`crmkit.ladder.placement` decides every rung at once and records, per person, which tests
+it ran and whether each passed (:class:`Outcomes`, columns rather than objects: the ladder of a
+million-row export places 160,000 people twice a month); :func:`reasons` turns those outcomes
+and the values compared into the ``reason`` column in English or Chinese. Deciding never depends
+on the language, and a sentence never decides anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from crmkit.io.options import check_lang
 
-__all__ = ["Fact", "REASONS", "STAGE_LABELS", "reason"]
+__all__ = ["REASONS", "SIGNS", "STAGE_LABELS", "Outcomes", "reasons", "sentences"]
+
+#: The signs of interest a person who never bought may show, in the order a reason lists them.
+SIGNS = ("registered", "enquired", "survey", "referrer")
 
 #: Lifecycle stage names per language.
 STAGE_LABELS: dict[str, dict[str, str]] = {
@@ -26,7 +33,7 @@ STAGE_LABELS: dict[str, dict[str, str]] = {
 }
 
 #: The reason catalogues: one sentence template per reason key, plus the joining words and the
-#: names of signs of interest and of contact sources. A fact's reason key is its test, with
+#: names of signs of interest and of contact sources. A test's reason key is its name, with
 #: ``_yes`` / ``_no`` for a test that passed or failed (``p_alive`` and ``cycle`` print the
 #: comparison instead).
 REASONS: dict[str, dict[str, Any]] = {
@@ -103,83 +110,195 @@ REASONS: dict[str, dict[str, Any]] = {
 _OPS = {"p_alive": (">=", "<"), "cycle": ("<=", ">")}
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """One test behind a placement: which test, whether it passed, and the values it compared.
+@dataclass(frozen=True)
+class Outcomes:
+    """The tests behind every placement, one array element per person (:func:`~crmkit.ladder.placement.place`).
 
     Attributes
     ----------
-    test : str
-        ``suspect, prospect, one`` (the only fact of a non-buyer or a one-time buyer, ``passed``
-        None); ``active`` (values ``occasions`` and ``checks``, the ``p_alive`` and ``cycle``
-        facts; a repeat buyer is active when either check passed); ``sat``, ``sup_proxy``,
-        ``no_proxy`` (the supporter test); ``rec``, ``ref``, ``adv_proxy``, ``no_proxy`` (the
-        advocate test).
-    passed : bool or None
-        None for a fact that is no test (a non-buyer's source or signs, a one-time buyer).
-    values : mapping
-        The numbers and keys the sentence names, e.g. ``{"value": 80.0, "min": 70.0}``.
-
-    Examples
-    --------
-    >>> Fact("sat", True, {"value": 82.4, "min": 70.0}).key
-    'sat_yes'
+    first : numpy.ndarray of str
+        The person's first test: ``suspect`` or ``prospect`` (never bought), ``one`` (one
+        purchase occasion) or ``active`` (a repeat buyer: the activity test).
+    p_alive_ok, cycle_ok, active : numpy.ndarray of bool
+        The two activity checks and their result (either passing makes a repeat buyer active);
+        ``p_alive_ok`` is only a test when ``fitted``.
+    supporter, advocate : numpy.ndarray of str
+        Which supporter test ran (``sat``, ``sup_proxy``, ``no_proxy``; ``""`` none) and which
+        advocate test (``rec``, ``ref``, ``adv_proxy``, ``no_proxy``; ``""`` none).
+    supporter_ok, advocate_ok : numpy.ndarray of bool
+        Whether they passed.
+    fitted, have_referrals : bool
+        P(alive) came from a model; referral data was given (so no referral is evidence).
     """
 
-    test: str
-    passed: bool | None = None
-    values: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def key(self) -> str:
-        """The fact's reason key in :data:`REASONS`."""
-        if self.passed is None or self.test in _OPS:
-            return self.test
-        return f"{self.test}_{'yes' if self.passed else 'no'}"
-
-
-def _sentence(fact: Fact, text: Mapping[str, Any]) -> str:
-    values, template = fact.values, text[fact.key]
-    if fact.test in _OPS:
-        return template.format(op=_OPS[fact.test][0 if fact.passed else 1], **values)
-    if fact.test == "active":
-        # P(alive) and the own cycle are both reported, so a reader sees why a lapsed buyer is lapsed
-        checks = (text["or"] if fact.passed else text["and"]).join(_sentence(check, text) for check in values["checks"])
-        return template.format(occasions=values["occasions"], activity=checks)
-    if fact.test == "prospect":
-        return template.format(signs=text["list"].join(text["signs"][sign] for sign in values["signs"]))
-    if fact.test == "suspect":
-        return template.format(source=text["sources"][values["source"]])
-    if fact.key == "rec_no":
-        # a missing answer or referral data that is not there prints as "-"
-        recommend, referrals = values["recommend"], values["referrals"]
-        return template.format(
-            value="-" if recommend is None else f"{recommend:.0f}", refs="-" if referrals is None else referrals
-        )
-    return template.format(**values)
+    first: np.ndarray
+    p_alive_ok: np.ndarray
+    cycle_ok: np.ndarray
+    active: np.ndarray
+    supporter: np.ndarray
+    supporter_ok: np.ndarray
+    advocate: np.ndarray
+    advocate_ok: np.ndarray
+    fitted: bool
+    have_referrals: bool
 
 
-def reason(facts: Iterable[Fact], lang: str = "en") -> str:
-    """The ``reason`` sentence of a placement: each fact's sentence, joined.
+def _formatted(values: Any, spec: str, n: int) -> np.ndarray:
+    """``format(value, spec)`` for each of ``n`` values (or one scalar), as an object array.
+
+    Each distinct value is formatted once: days, counts and two-decimal probabilities repeat a
+    great deal among 100,000 people, and ``format`` per person was most of the ladder's time.
+    """
+    if np.ndim(values) == 0:
+        return np.full(n, format(values, spec), dtype=object)
+    array = np.asarray(values)
+    if array.dtype == object and not spec:
+        return array  # already text (an operator, a joined sub-sentence)
+    distinct, inverse = np.unique(array, return_inverse=True)
+    return np.array([format(v.item() if hasattr(v, "item") else v, spec) for v in distinct], dtype=object)[
+        inverse.reshape(-1)
+    ]
+
+
+def sentences(key: str, lang: str = "en", n: int | None = None, **values: Any) -> np.ndarray:
+    """The sentence of reason ``key`` for each person, from columns (or scalars) of its values.
 
     Parameters
     ----------
-    facts : iterable of Fact
-        The tests behind one person's rung, in the order they were run.
+    key : str
+        A template of :data:`REASONS`, e.g. ``"one"`` or ``"sat_yes"``.
+    lang : {"en", "zh"}
+    n : int, optional
+        How many sentences; default the length of the first array among ``values``.
+    **values
+        The template's fields: arrays (one value per person) or scalars (the same for all).
+
+    Returns
+    -------
+    numpy.ndarray of str (object dtype)
+
+    Examples
+    --------
+    >>> sentences("one", recency=[3.0, 40.4]).tolist()
+    ['one purchase occasion, 3 days ago', 'one purchase occasion, 40 days ago']
+    >>> sentences("sat_no", "zh", value=55.0, min=70.0, n=1).tolist()
+    ['满意度 55 < 70（调查）']
+    """
+    template = REASONS[check_lang(lang)][key]
+    if n is None:
+        n = next((len(v) for v in values.values() if np.ndim(v)), 1)
+    out = np.full(n, "", dtype=object)
+    for literal, name, spec, _ in string.Formatter().parse(template):
+        out = out + literal
+        if name is not None:
+            out = out + _formatted(values[name], spec or "", n)
+    return out
+
+
+def _joined(parts: list[np.ndarray], joiner: str) -> np.ndarray:
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + joiner + part
+    return out
+
+
+def reasons(people, outcomes: Outcomes, rules: Mapping[str, Any], lang: str = "en") -> np.ndarray:
+    """The ``reason`` sentence of every placement: each test's sentence, joined in the order they ran.
+
+    Parameters
+    ----------
+    people : pandas.DataFrame
+        The people table the placement read (``source``, the signs of interest, ``occasions,
+        recency_days, tenure_days, mean_gap_days, p_alive, satisfaction, recommend, referrals``).
+    outcomes : Outcomes
+        Which tests ran for whom and how they came out.
+    rules : mapping
+        The ladder rules (the thresholds the sentences name).
     lang : {"en", "zh"}
 
     Returns
     -------
-    str
-
-    Examples
-    --------
-    >>> active = Fact("active", True, {"occasions": 4, "checks": (
-    ...     Fact("cycle", True, {"recency": 12.0, "k": 1.5, "gap": 30.0}),)})
-    >>> reason([active, Fact("sat", False, {"value": 55.0, "min": 70.0})], "zh")
-    '购买 4 次且仍活跃：距上次购买 12 天 <= 1.5 × 平均间隔 30 天；满意度 55 < 70（调查）'
-    >>> reason([Fact("prospect", None, {"signs": ("registered", "survey")})])
-    'no purchase yet; sign of interest: registered, answered a survey'
+    numpy.ndarray of str (object dtype), one per row of ``people``.
     """
     text = REASONS[check_lang(lang)]
-    return text["sep"].join(_sentence(fact, text) for fact in facts)
+    n = len(people)
+    out = np.full(n, "", dtype=object)
+    first = outcomes.first
+
+    never = first == "suspect"
+    known = {source: text["suspect"].format(source=name) for source, name in text["sources"].items()}
+    out[never] = people["source"].map(known).to_numpy(object)[never]
+    keen = np.flatnonzero(first == "prospect")
+    if len(keen):
+        flags = np.column_stack([people[sign].to_numpy(bool)[keen] for sign in SIGNS])
+        combos, inverse = np.unique(flags, axis=0, return_inverse=True)
+        signs = [text["list"].join(text["signs"][s] for s, on in zip(SIGNS, row, strict=True) if on) for row in combos]
+        out[keen] = np.array([text["prospect"].format(signs=s) for s in signs], dtype=object)[inverse.reshape(-1)]
+    one = first == "one"
+    out[one] = sentences("one", lang, recency=people["recency_days"].to_numpy(float)[one])
+
+    rep = np.flatnonzero(first == "active")
+    if not len(rep):
+        return out
+    act, srv, prx = rules["activity"], rules["survey"], rules["proxy"]
+
+    def col(name: str, rows: np.ndarray, kind: type = float) -> np.ndarray:
+        return people[name].to_numpy(kind)[rows] if kind is not int else people[name].to_numpy(float)[rows].astype(int)
+
+    def op(test: str, passed: np.ndarray) -> np.ndarray:
+        return np.where(passed, *_OPS[test]).astype(object)
+
+    cycle = sentences(
+        "cycle",
+        lang,
+        recency=col("recency_days", rep),
+        op=op("cycle", outcomes.cycle_ok[rep]),
+        k=act["cycle_multiple"],
+        gap=col("mean_gap_days", rep),
+    )
+    checks = [cycle]
+    if outcomes.fitted:
+        p_alive = col("p_alive", rep)
+        checks.insert(
+            0,
+            sentences(
+                "p_alive", lang, value=p_alive, op=op("p_alive", outcomes.p_alive_ok[rep]), min=act["p_alive_min"]
+            ),
+        )
+    active = outcomes.active[rep]
+    # P(alive) and the own cycle are both reported, so a reader sees why a lapsed buyer is lapsed
+    activity = np.where(active, _joined(checks, text["or"]), _joined(checks, text["and"]))
+    occasions = col("occasions", rep, int)
+    out[rep[active]] = sentences("active_yes", lang, occasions=occasions[active], activity=activity[active])
+    out[rep[~active]] = sentences("active_no", lang, occasions=occasions[~active], activity=activity[~active])
+
+    def values(name: str, passed: bool, rows: np.ndarray) -> dict[str, Any]:
+        if name == "sat":
+            return {"value": col("satisfaction", rows), "min": srv["satisfaction_min"]}
+        if name == "sup_proxy":
+            return {"occasions": col("occasions", rows, int), "tenure": col("tenure_days", rows)}
+        if name == "adv_proxy":
+            return {"occasions": col("occasions", rows, int), "cycles": prx["advocate_recency_cycles"]}
+        if name == "ref":
+            return {"value": col("referrals", rows, int)}
+        if name == "rec" and passed:
+            return {"value": col("recommend", rows), "min": srv["recommend_min"]}
+        if name == "rec":
+            # a missing answer, or referral data that is not there, prints as "-"
+            recommend = col("recommend", rows)
+            shown = np.where(np.isnan(recommend), "-", _formatted(recommend, ".0f", len(rows))).astype(object)
+            if not outcomes.have_referrals:
+                return {"value": shown, "refs": "-"}
+            return {"value": shown, "refs": np.nan_to_num(col("referrals", rows)).astype(int)}
+        return {}  # no_proxy
+
+    # the supporter test's sentence before the advocate test's, as they ran
+    for tests, passes in ((outcomes.supporter, outcomes.supporter_ok), (outcomes.advocate, outcomes.advocate_ok)):
+        for name in ("sat", "sup_proxy", "rec", "ref", "adv_proxy", "no_proxy"):
+            for passed in (True, False):
+                rows = np.flatnonzero((tests == name) & (passes == passed))
+                if len(rows):
+                    key = name if name == "no_proxy" else f"{name}_{'yes' if passed else 'no'}"
+                    said = sentences(key, lang, n=len(rows), **values(name, passed, rows))
+                    out[rows] = out[rows] + text["sep"] + said
+    return out

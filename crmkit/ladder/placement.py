@@ -44,9 +44,9 @@ P(alive) comes from a BG/NBD fit (Fader, Hardie & Lee 2005) on the repeat-purcha
 rule the CLV shares); with fewer than ``min_repeat_buyers`` repeat buyers, or when the fit fails,
 activity and decline use the own-cycle rules alone and ``notes`` says so.
 
-Placing is two steps: :func:`decide` gives each person a :class:`Decision` (rung, basis, stage
-and the :class:`~crmkit.ladder.explain.Fact` of every test it ran), then
-:func:`crmkit.ladder.explain.reason` renders the facts as the ``reason`` sentence.
+Placing is two steps: :func:`place` gives everyone a rung, basis and stage, column by column,
+with the :class:`~crmkit.ladder.explain.Outcomes` of the tests it ran; then
+:func:`crmkit.ladder.explain.reasons` renders them as the ``reason`` sentences.
 """
 
 from __future__ import annotations
@@ -54,19 +54,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from crmkit.errors import ColumnError, DataError
 from crmkit.io.options import as_date, check_lang
-from crmkit.ladder.explain import STAGE_LABELS, Fact, reason
+from crmkit.ladder.explain import SIGNS, STAGE_LABELS, Outcomes, reasons
 from crmkit.ladder.rules import RANK, RUNGS, STAGES, load_rules
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Decision", "LadderResult", "decide", "ladder"]
+__all__ = ["LadderResult", "Placement", "ladder", "place"]
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -241,141 +241,120 @@ def _quantile(values: np.ndarray, q: float) -> float:
 # --- deciding the rung ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """Where one person stands and the tests that put them there (rendered by :func:`reason`)."""
+@dataclass(frozen=True)
+class Placement:
+    """Where each person stands (:func:`place`): arrays with one element per row of the people table.
 
-    rung: str
-    basis: str
-    lifecycle_stage: str
-    facts: tuple[Fact, ...]
-
-
-class _Placer:
-    """The placement rules with the bars that depend on the whole population (the proxy quantiles).
-
-    A person is a row of the people table (``itertuples``): ``frequency`` is NaN for people who
-    never bought; ``p_alive`` is NaN without a model.
+    Attributes
+    ----------
+    rung, basis, lifecycle_stage : numpy.ndarray of str
+    outcomes : crmkit.ladder.explain.Outcomes
+        The tests behind them, for :func:`~crmkit.ladder.explain.reasons`.
     """
 
-    def __init__(self, people, rules: dict, fitted: bool, have_referrals: bool):
-        self.activity_rules, self.survey = rules["activity"], rules["survey"]
-        self.proxy, self.lifecycle = rules["proxy"], rules["lifecycle"]
-        self.fitted, self.have_referrals = fitted, have_referrals
-        # the proxy bars are quantiles among the active repeat buyers (the regulars and above)
-        repeat = people[people["frequency"] > 0]
-        active = np.array([self.active(p).passed for p in repeat.itertuples()], dtype=bool)
-        regulars = repeat[active] if len(repeat) else repeat
-        occasions, tenure = regulars["occasions"].to_numpy(float), regulars["tenure_days"].to_numpy(float)
-        prx = self.proxy
-        self.supporter_occasions = max(prx["supporter_min_occasions"], _quantile(occasions, prx["supporter_quantile"]))
-        self.supporter_tenure = max(prx["supporter_min_tenure_days"], _quantile(tenure, prx["supporter_quantile"]))
-        self.advocate_occasions = max(prx["advocate_min_occasions"], _quantile(occasions, prx["advocate_quantile"]))
-
-    def active(self, p) -> Fact:
-        """P(alive) or the own cycle: either shows an active repeat buyer (issue #5)."""
-        act = self.activity_rules
-        checks = []
-        if self.fitted:
-            checks.append(
-                Fact("p_alive", bool(p.p_alive >= act["p_alive_min"]), {"value": p.p_alive, "min": act["p_alive_min"]})
-            )
-        checks.append(
-            Fact(
-                "cycle",
-                bool(p.recency_days <= act["cycle_multiple"] * p.mean_gap_days),
-                {"recency": p.recency_days, "k": act["cycle_multiple"], "gap": p.mean_gap_days},
-            )
-        )
-        return Fact(
-            "active", any(check.passed for check in checks), {"occasions": int(p.occasions), "checks": tuple(checks)}
-        )
-
-    def stage(self, p) -> str:
-        """The lifecycle stage of a repeat buyer; it does not depend on the rung."""
-        life = self.lifecycle
-        if p.recency_days > life["decline_gap_multiple"] * p.mean_gap_days or (
-            self.fitted and p.p_alive < life["decline_p_alive"]
-        ):
-            return "decline"
-        if p.occasions >= life["stability_min_occasions"] and p.tenure_days >= life["stability_min_tenure_days"]:
-            return "stability"
-        return "formation"
-
-    def supporter(self, p) -> tuple[bool, str | None, Fact]:
-        """Is an active repeat buyer a supporter: the survey when answered, else the proxy.
-
-        Returns the answer, the basis it gives (None: no test ran) and the fact."""
-        if not _missing(p.satisfaction):
-            minimum = self.survey["satisfaction_min"]
-            passed = bool(p.satisfaction >= minimum)
-            return passed, "survey", Fact("sat", passed, {"value": p.satisfaction, "min": minimum})
-        if self.proxy["use_proxies"]:
-            occasions = int(p.occasions)
-            passed = bool(occasions >= self.supporter_occasions and p.tenure_days >= self.supporter_tenure)
-            return passed, "proxy", Fact("sup_proxy", passed, {"occasions": occasions, "tenure": p.tenure_days})
-        return False, None, Fact("no_proxy")
-
-    def advocate(self, p) -> tuple[bool, str | None, Fact]:
-        """Is a supporter an advocate: a recommend answer or referrals, else the proxy.
-
-        A recommend answer below the bar, or referral data showing too few referrals, is evidence
-        that they do not (yet) recommend: no proxy overrides it."""
-        srv = self.survey
-        answered = not _missing(p.recommend)
-        referrals = 0 if _missing(p.referrals) else int(p.referrals)
-        if answered and p.recommend >= srv["recommend_min"]:
-            return True, None, Fact("rec", True, {"value": p.recommend, "min": srv["recommend_min"]})
-        if self.have_referrals and referrals >= srv["min_referrals"]:
-            return True, None, Fact("ref", True, {"value": referrals})
-        if answered or self.have_referrals:
-            evidence = {"recommend": p.recommend if answered else None}
-            evidence["referrals"] = referrals if self.have_referrals else None
-            return False, None, Fact("rec", False, evidence)
-        if self.proxy["use_proxies"]:
-            cycles = self.proxy["advocate_recency_cycles"]
-            occasions = int(p.occasions)
-            passed = bool(occasions >= self.advocate_occasions and p.recency_days <= cycles * p.mean_gap_days)
-            return passed, "proxy", Fact("adv_proxy", passed, {"occasions": occasions, "cycles": cycles})
-        return False, None, Fact("no_proxy")
-
-    def decide(self, p) -> Decision:
-        if _missing(p.frequency):
-            signs = tuple(sign for sign in ("registered", "enquired", "survey", "referrer") if getattr(p, sign))
-            if signs:
-                return Decision("prospect", "behaviour", "none", (Fact("prospect", None, {"signs": signs}),))
-            return Decision("suspect", "behaviour", "none", (Fact("suspect", None, {"source": p.source}),))
-        if int(p.occasions) == 1:
-            stage = "exploration" if p.recency_days <= self.lifecycle["exploration_days"] else "decline"
-            return Decision("customer", "behaviour", stage, (Fact("one", None, {"recency": p.recency_days}),))
-        stage, active = self.stage(p), self.active(p)
-        if not active.passed:
-            return Decision("customer", "behaviour", stage, (active,))
-        rung, basis, facts = "regular", "behaviour", [active]
-        supporter, supporter_basis, fact = self.supporter(p)
-        basis, facts = supporter_basis or basis, [*facts, fact]
-        if supporter:
-            advocate, advocate_basis, fact = self.advocate(p)
-            rung, basis, facts = "advocate" if advocate else "supporter", advocate_basis or basis, [*facts, fact]
-        return Decision(rung, basis, stage, tuple(facts))
+    rung: np.ndarray
+    basis: np.ndarray
+    lifecycle_stage: np.ndarray
+    outcomes: Outcomes
 
 
-def _missing(value: Any) -> bool:
-    import pandas as pd
-
-    return bool(pd.isna(value))
+def _choose(conditions: list[np.ndarray], choices: list[str], default: str) -> np.ndarray:
+    return np.select(conditions, choices, default).astype(object)
 
 
-def decide(people, rules: dict, *, fitted: bool, have_referrals: bool) -> list[Decision]:
-    """The rung, basis, lifecycle stage and the facts behind them, per row of ``people``.
+def place(people, rules: dict, *, fitted: bool, have_referrals: bool) -> Placement:
+    """The rung, basis and lifecycle stage of every row of ``people``, and the tests behind them.
 
-    ``people`` holds one row per known person with the columns :func:`ladder` assembles
-    (``source``, the signs of interest, ``frequency, occasions, recency_days, tenure_days,
-    mean_gap_days, p_alive, satisfaction, recommend, referrals``); ``fitted`` says P(alive)
-    comes from a model, ``have_referrals`` that referral data was given (so none is evidence).
+    The rules of the module docstring, applied to whole columns at once. ``people`` holds one
+    row per known person with the columns :func:`ladder` assembles (``source``, the signs of
+    interest, ``frequency, occasions, recency_days, tenure_days, mean_gap_days, p_alive,
+    satisfaction, recommend, referrals``; ``frequency`` is NaN for people who never bought);
+    ``fitted`` says P(alive) comes from a model, ``have_referrals`` that referral data was given
+    (so none is evidence).
     """
-    placer = _Placer(people, rules, fitted, have_referrals)
-    return [placer.decide(p) for p in people.itertuples()]
+    act, srv, prx, life = rules["activity"], rules["survey"], rules["proxy"], rules["lifecycle"]
+
+    def col(name: str) -> np.ndarray:
+        return people[name].to_numpy(float, na_value=np.nan)
+
+    frequency, occasions, recency = col("frequency"), col("occasions"), col("recency_days")
+    tenure, gap, p_alive = col("tenure_days"), col("mean_gap_days"), col("p_alive")
+    satisfaction, recommend, referrals = col("satisfaction"), col("recommend"), col("referrals")
+    n = len(people)
+    bought = ~np.isnan(frequency)
+    repeat = bought & (occasions > 1)
+    keen = np.zeros(n, dtype=bool)
+    for sign in SIGNS:
+        keen |= people[sign].to_numpy(bool)
+    first = _choose([~bought & keen, ~bought, ~repeat], ["prospect", "suspect", "one"], "active")
+
+    # activity (issue #5): P(alive) or the own cycle; NaN compares False, as a missing value should
+    p_alive_ok = (p_alive >= act["p_alive_min"]) if fitted else np.zeros(n, dtype=bool)
+    cycle_ok = recency <= act["cycle_multiple"] * gap
+    active = repeat & (p_alive_ok | cycle_ok)
+
+    # the proxy bars are quantiles among the active repeat buyers (the regulars and above)
+    sup_occasions = max(prx["supporter_min_occasions"], _quantile(occasions[active], prx["supporter_quantile"]))
+    sup_tenure = max(prx["supporter_min_tenure_days"], _quantile(tenure[active], prx["supporter_quantile"]))
+    adv_occasions = max(prx["advocate_min_occasions"], _quantile(occasions[active], prx["advocate_quantile"]))
+    proxies = bool(prx["use_proxies"])
+
+    # the supporter test: the survey when answered, else the proxy
+    answered_sat = ~np.isnan(satisfaction)
+    supporter = _choose([~active, answered_sat, np.full(n, proxies)], ["", "sat", "sup_proxy"], "no_proxy")
+    supporter_ok = (
+        np.where(
+            answered_sat,
+            satisfaction >= srv["satisfaction_min"],
+            proxies & (occasions >= sup_occasions) & (tenure >= sup_tenure),
+        )
+        & active
+    )
+
+    # the advocate test: a recommend answer or referrals, else the proxy; a recommend answer below
+    # the bar, or referral data showing too few referrals, is evidence no proxy overrides
+    answered_rec = ~np.isnan(recommend)
+    referred = np.nan_to_num(referrals) >= srv["min_referrals"]
+    recommends = answered_rec & (recommend >= srv["recommend_min"])
+    evidence = answered_rec | have_referrals
+    advocate = _choose(
+        [~supporter_ok, recommends, have_referrals & referred, evidence, np.full(n, proxies)],
+        ["", "rec", "ref", "rec", "adv_proxy"],
+        "no_proxy",
+    )
+    adv_proxy = (occasions >= adv_occasions) & (recency <= prx["advocate_recency_cycles"] * gap)
+    advocate_ok = supporter_ok & (recommends | (have_referrals & referred) | (~evidence & proxies & adv_proxy))
+
+    rung = _choose(
+        [first == "prospect", first == "suspect", ~active, advocate_ok, supporter_ok],
+        ["prospect", "suspect", "customer", "advocate", "supporter"],
+        "regular",
+    )
+    # basis: the proxy as soon as any top-rung test used it; the survey when one ran and none did
+    proxied = (supporter == "sup_proxy") | (advocate == "adv_proxy")
+    surveyed = (supporter == "sat") & ~proxied
+    basis = _choose([proxied, surveyed], ["proxy", "survey"], "behaviour")
+    # the lifecycle stage of a buyer does not depend on the rung
+    declining = (recency > life["decline_gap_multiple"] * gap) | (fitted & (p_alive < life["decline_p_alive"]))
+    stable = (occasions >= life["stability_min_occasions"]) & (tenure >= life["stability_min_tenure_days"])
+    stage = _choose(
+        [~bought, ~repeat & (recency <= life["exploration_days"]), ~repeat, declining, stable],
+        ["none", "exploration", "decline", "decline", "stability"],
+        "formation",
+    )
+    outcomes = Outcomes(
+        first=first,
+        p_alive_ok=p_alive_ok,
+        cycle_ok=cycle_ok,
+        active=active,
+        supporter=supporter,
+        supporter_ok=supporter_ok,
+        advocate=advocate,
+        advocate_ok=advocate_ok,
+        fitted=fitted,
+        have_referrals=have_referrals,
+    )
+    return Placement(rung=rung, basis=basis, lifecycle_stage=stage, outcomes=outcomes)
 
 
 # --- the ladder ----------------------------------------------------------------------------------
@@ -529,10 +508,14 @@ def ladder(
     else:
         people["referrals"] = pd.array([pd.NA] * len(people), dtype="Int64")
 
-    decisions = decide(people, rules, fitted=model is not None, have_referrals=referrals is not None)
+    placement = place(people, rules, fitted=model is not None, have_referrals=referrals is not None)
     placed = pd.DataFrame(
-        [(d.rung, reason(d.facts, lang), d.basis, d.lifecycle_stage) for d in decisions],
-        columns=["rung", "reason", "basis", "lifecycle_stage"],
+        {
+            "rung": placement.rung,
+            "reason": reasons(people, placement.outcomes, rules, lang),
+            "basis": placement.basis,
+            "lifecycle_stage": placement.lifecycle_stage,
+        },
         index=people.index,
     )
     people = pd.concat([people, placed], axis=1)

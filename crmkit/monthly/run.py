@@ -45,19 +45,9 @@ if TYPE_CHECKING:
 #: Days past the last purchase after which the as-of date is stale (``[report] stale_days``).
 STALE_DAYS = 45
 
-# The Overview's note of a stale or empty period, in the workbook's language; the stderr line is the English one.
-_PERIOD_NOTES = {
-    "stale": {
-        "en": "the as-of date {as_of} is {days} days after the last purchase ({last}): the figures describe a "
-        "period without purchases; check the as-of date (as_of, --as-of) or whether the export is complete",
-        "zh": "分析日期 {as_of} 距最后一笔购买（{last}）已 {days} 天：本期没有购买记录，请检查分析日期"
-        "（as_of、--as-of）或导出文件是否完整",
-    },
-    "empty": {
-        "en": "no purchases in {months} (of the 12 months up to the as-of date): check the export",
-        "zh": "{months} 没有购买记录（分析日期前 12 个月内），请检查导出文件",
-    },
-}
+# The catalogue's template (crmkit.report.i18n) of the note of each kind of stale or empty period: the
+# Overview shows it in the workbook's language, stderr in English.
+_PERIOD_NOTES = {"stale": "msg:stale_period", "empty": "msg:empty_months"}
 
 
 @dataclass
@@ -80,7 +70,10 @@ class MonthlyReport:
     customers : str
         The ``--customers`` policy of the customer-level sheets (``all``, ``top:N``, ``none``).
     customers_out : str, optional
-        Where the full per-customer table (:func:`customer_table`) is written, if anywhere.
+        Where the full per-customer table (:func:`customer_table`) is written, if anywhere (``-``:
+        standard output).
+    customers_format : {"csv", "json", "parquet"}, optional
+        Its format (default: by the extension of ``customers_out``, else csv).
     """
 
     as_of: date
@@ -96,13 +89,13 @@ class MonthlyReport:
     periods: list[tuple[str, dict]] = field(default_factory=list)
     customers: str | None = None
     customers_out: str | None = None
+    customers_format: str | None = None
 
     def notes(self, lang: str = "en") -> list[str]:
         """The stale or empty periods, one sentence each, in ``lang`` (the Overview's notes)."""
-        return [
-            _PERIOD_NOTES[kind][lang if lang in _PERIOD_NOTES[kind] else "en"].format(**facts)
-            for kind, facts in self.periods
-        ]
+        from crmkit.report.i18n import sentence
+
+        return [sentence(_PERIOD_NOTES[kind], lang, **facts) for kind, facts in self.periods]
 
     @property
     def warnings(self) -> list[str]:
@@ -290,7 +283,7 @@ def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=(),
     last month's report nor the history, and the history never records a workbook that was
     not written. With ``plan``, both are put in place when that plan commits (the outputs
     added to it before, by :func:`report`, are reused). ``report.customers_out``, when set, is
-    written in the same plan: the full :func:`customer_table` as Parquet or CSV.
+    written in the same plan: the full :func:`customer_table` as CSV, JSON or Parquet.
     """
     import pandas as pd
 
@@ -329,8 +322,9 @@ def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=(),
     if report.customers_out:
         from crmkit.report.tables import write_frame
 
-        target = plan.find(report.customers_out) or plan.add(report.customers_out)
-        write_frame(customer_table(report), _customers_format(report.customers_out), target)
+        fmt = _customers_format(report.customers_out, report.customers_format)
+        target = _customers_target(plan, report.customers_out, fmt, workbook)
+        write_frame(customer_table(report), fmt, target)
     record_history(history_to, report.as_of, report.headline)
     return report.output
 
@@ -359,6 +353,7 @@ def report(
     customers: str | None = None,
     customers_out: str | None = None,
     stale_days: int | None = None,
+    customers_format: str | None = None,
 ) -> MonthlyReport:
     """Run the monthly job and write its workbook, then its history: ``crmkit.report(...)``.
 
@@ -390,8 +385,10 @@ def report(
         Rows of the Customers, CLV customers and Ladder people sheets (default the config's
         ``[report] customers``, else ``top:100000``: the most valuable, with a note on the sheet).
     customers_out : str, optional
-        Also write every customer (:func:`customer_table`) to this ``.parquet`` or ``.csv`` file,
-        checked before anything is read and put in place with the workbook.
+        Also write every customer (:func:`customer_table`) here (``-``: standard output), checked
+        before anything is read and put in place with the workbook.
+    customers_format : {"csv", "json", "parquet"}, optional
+        The format of ``customers_out`` (default: by its extension, else csv).
     stale_days : int, optional
         Warn when the as-of date is more than this many days after the last purchase (default
         the config's ``[report] stale_days``, else 45); :attr:`MonthlyReport.warnings`.
@@ -405,7 +402,11 @@ def report(
     ------
     crmkit.errors.UsageError
         Neither ``config`` nor ``sales`` and ``output``; a relative ``as_of`` without ``today``; a
-        bad ``customers`` or a ``customers_out`` that is neither ``.parquet`` nor ``.csv``.
+        bad ``customers`` or ``customers_format``; ``customers_format`` without ``customers_out``;
+        ``customers_out`` as xlsx, or as parquet to a terminal.
+    crmkit.errors.OutputError
+        ``customers_out`` is an input, the workbook's file, or standard output when the workbook
+        goes there too.
     """
     from crmkit.errors import UsageError
     from crmkit.io.options import check_lang
@@ -434,37 +435,85 @@ def report(
         settings.report["customers"] = str(customer_policy(customers))
     if stale_days is not None:
         settings.report["stale_days"] = int(stale_days)
-    if customers_out is not None:
-        _customers_format(customers_out)
+    if customers_out is not None or customers_format is not None:
+        customers_format = _customers_format(customers_out, customers_format)
     if plan is None:
         with OutputPlan() as own:
-            return _report_with_plan(settings, today, check, own, customers_out)
-    return _report_with_plan(settings, today, check, plan, customers_out)
+            return _report_with_plan(settings, today, check, own, customers_out, customers_format)
+    return _report_with_plan(settings, today, check, plan, customers_out, customers_format)
 
 
-def _customers_format(path: str) -> str:
-    """``parquet`` or ``csv``, by the extension of ``--customers-out``."""
+#: What ``--customers-out`` writes: the table in full, so no xlsx (the workbook's sheets are what it completes).
+_CUSTOMERS_FORMATS = ("csv", "json", "parquet")
+
+
+def _customers_format(path: str | None, fmt: str | None = None) -> str:
+    """csv, json or parquet: ``--customers-format``, else by the extension of ``--customers-out``, else csv.
+
+    The same rule as ``--format`` and ``-o`` (:func:`crmkit.report.tables.format_for`); ``-`` and
+    ``/dev/stdout`` have no extension, so they get csv.
+    """
     from crmkit.errors import UsageError
+    from crmkit.report.tables import format_for
 
-    fmt = str(path).lower().rpartition(".")[2]
-    if fmt not in ("parquet", "csv"):
-        raise UsageError(f"--customers-out must be a .parquet or .csv file, not {path!r}")
-    return fmt
+    if fmt is not None and fmt not in _CUSTOMERS_FORMATS:
+        raise UsageError(f"--customers-format must be one of {', '.join(_CUSTOMERS_FORMATS)}, not {fmt!r}")
+    if path is None:
+        raise UsageError("--customers-format needs --customers-out FILE")
+    chosen = fmt or format_for(str(path), None, False)
+    if chosen not in _CUSTOMERS_FORMATS:
+        raise UsageError(
+            f"--customers-out writes {', '.join(_CUSTOMERS_FORMATS)}, not {chosen} ({str(path)!r})",
+            hint="the workbook is -o; choose the table's format with --customers-format",
+        )
+    return chosen
+
+
+def _customers_target(plan: OutputPlan, path: str, fmt: str, *taken: Target | None) -> Target:
+    """``--customers-out``'s target in ``plan``: never one of ``taken`` (the workbook's), never binary to a terminal."""
+    from crmkit.errors import UsageError
+    from crmkit.report.tables import BINARY_FORMATS
+
+    target = plan.find(path)
+    if target is None or any(target is other for other in taken):
+        target = plan.add(path)  # refuses a file, or standard output, that another output writes
+    if fmt in BINARY_FORMATS and target.to_terminal:
+        raise UsageError(
+            f"--customers-out: {fmt} is binary: write it to a file (--customers-out FILE.{fmt}), or pipe it",
+            hint="--customers-format csv prints it",
+        )
+    return target
 
 
 def _report_with_plan(
-    settings: ReportConfig, today: date | None, check: bool, plan: OutputPlan, customers_out: str | None = None
+    settings: ReportConfig,
+    today: date | None,
+    check: bool,
+    plan: OutputPlan,
+    customers_out: str | None = None,
+    customers_format: str | None = None,
 ) -> MonthlyReport:
     """:func:`report` once the settings are known: outputs checked first, written into ``plan``."""
+    from crmkit.errors import OutputError
+
     # a table handed in as `sales` is no file to protect
     plan.protect(settings.sales, settings.survey, settings.members, settings.referrals)
-    if customers_out is not None and plan.find(customers_out) is None:  # checked before anything is read
-        plan.add(customers_out)
+    customers_to = None
+    if customers_out is not None:  # checked before anything is read
+        customers_to = _customers_target(plan, customers_out, customers_format or "csv")
+
+    def check_outputs(output: str, history: str) -> None:
+        targets = _monthly_targets(plan, output, history)
+        # plan.find() hands the workbook the customers' target when both name one path
+        if customers_to is not None and customers_to in targets:
+            what = "write to standard output" if customers_to.to_stdout else "name one file"
+            raise OutputError(f"two outputs {what} (-o and --customers-out)", file=customers_to.name)
+
     early = _output_before_reading(settings, today)
     if early is not None:  # the workbook's path does not depend on the data: check it before reading
-        _monthly_targets(plan, early, history_path(settings, early))
-    result = run_monthly(settings, today=today, check_outputs=lambda *paths: _monthly_targets(plan, *paths))
-    result.customers_out = customers_out
+        check_outputs(early, history_path(settings, early))
+    result = run_monthly(settings, today=today, check_outputs=check_outputs)
+    result.customers_out, result.customers_format = customers_out, customers_format
     if not check:
         write_monthly_report(result, lang=settings.lang, plan=plan)
     return result

@@ -2,7 +2,8 @@
 
 An :class:`OutputPlan` is one run's outputs as a transaction. :meth:`OutputPlan.add` checks a
 target before any data is read (a missing folder, a folder, no permission, an input of the run —
-standard input included —, two outputs naming one file) and decides how it is written:
+standard input included —, two outputs naming one file or both written to standard output) and
+decides how it is written:
 
 * a regular file (or a new one) is written to a temporary file beside it and renamed onto it;
   a symbolic link is followed, so its target is replaced and the link stays a link;
@@ -142,6 +143,15 @@ class Target:
     @property
     def to_stdout(self) -> bool:
         return self.kind == "stdout"
+
+    @property
+    def to_terminal(self) -> bool:
+        """Whether the output goes to a terminal: standard output or a ``/dev/stdout``-style path on one."""
+        if self.kind == "stdout":
+            return sys.stdout.isatty()
+        if self.kind == "fd" and self.fd is not None:
+            return os.isatty(self.fd)
+        return False
 
     def __repr__(self) -> str:
         return f"Target({self.name!r}, {self.kind})"
@@ -298,6 +308,7 @@ class OutputPlan:
             if database:
                 raise OutputError("a database must be a file, not standard output", file=target.name)
             self._check_not_input(target)
+            self._check_not_taken(target)
             self.targets.append(target)
             return target
         text = os.fspath(path)
@@ -310,6 +321,7 @@ class OutputPlan:
             if not special.group(1):
                 target.fd = int(special.group(2) or special.group(3))
             self._check_not_input(target)
+            self._check_not_taken(target)
             self.targets.append(target)
             return target
         real = os.path.realpath(text)
@@ -369,6 +381,12 @@ class OutputPlan:
                 raise OutputError(message, file=target.name, hint="choose another output path")
 
     def _check_not_taken(self, target: Target) -> None:
+        # two outputs streamed into one descriptor (`-` and /dev/stdout) would interleave there
+        fd = _descriptor(target)
+        for other in self.targets:
+            if fd is not None and _descriptor(other) == fd:
+                where = "standard output" if fd == 1 else f"file descriptor {fd}"
+                raise OutputError(f"two outputs write to {where} (also {other.name!r})", file=target.name)
         key = _target_identity(target)
         for other in self.targets:
             if other.kind in ("file", "database", "stream") and key is not None and _target_identity(other) == key:
@@ -464,6 +482,11 @@ def _stdin_identity() -> tuple[int, int] | None:
     except OSError:
         return None
     return None if stat.S_ISCHR(info.st_mode) else (info.st_dev, info.st_ino)
+
+
+def _descriptor(target: Target) -> int | None:
+    """The descriptor a ``-`` (1) or ``/dev/stdout``-style output is written to; None for the others."""
+    return 1 if target.kind == "stdout" else target.fd if target.kind == "fd" else None
 
 
 def _target_identity(target: Target) -> tuple[int, int] | str | None:

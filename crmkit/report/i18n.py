@@ -15,6 +15,9 @@ Key families
     Captions of report blocks and charts.
 ``fmt:<name>``
     Sentence templates with ``str.format`` placeholders.
+``msg:<key>``
+    Notes and warnings: the templates of a :class:`crmkit.io.quality.Message` (by its ``key``) and
+    of the report's own notes, rendered by :func:`message` and :func:`sentence`.
 anything else
     A column name or a headline name, exactly as the library's frames and dicts spell it.
 """
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 from crmkit.io.options import LANGS, check_lang
 
-__all__ = ["LABELS", "LANGS", "check_lang", "label", "translate_values"]
+__all__ = ["LABELS", "LANGS", "check_lang", "label", "message", "sentence", "translate_values"]
 
 # One row per key: {"en": ..., "zh": ...}. Later commands (clv, satisfaction, ladder,
 # retention, monthly) add their rows here, grouped under a comment naming the command.
@@ -376,6 +379,77 @@ LABELS: dict[str, dict[str, str]] = {
     "chart:trend_satisfaction": {"en": "Satisfaction index", "zh": "满意度指数"},
     # --- sentence templates ----------------------------------------------------------------
     "fmt:top_hold": {"en": "The top {x} of customers hold {y} of revenue", "zh": "前{x}的客户贡献了{y}的销售额"},
+    # --- notes and warnings: msg:<key> of a crmkit.io.quality.Message, or of a note the report makes ------
+    # The en text is the library's own (stderr says the same); 「」 mark what zh shows as it is: an
+    # option, a command, the user's column names and values.
+    "msg:amount_from_price": {
+        "en": "amount computed as {quantity} x {unit_price}",
+        "zh": "金额按「{quantity}」×「{unit_price}」计算",
+    },
+    "msg:decimal_comma": {
+        "en": "amounts read with a decimal comma (1.234,50 = 1234.50); force with --decimal .",
+        "zh": "金额按小数逗号读取（1.234,50 = 1234.50）；如需按小数点读取，请用「--decimal .」",
+    },
+    "msg:month_first": {
+        "en": "dates like 01/02/2024 read as month/day/year (no value tells); use --dayfirst for day/month/year",
+        "zh": "形如 01/02/2024 的日期按“月/日/年”读取（数据中没有可判断的值）；如为“日/月/年”，请用「--dayfirst」",
+    },
+    "msg:return_statuses": {
+        "en": "statuses read as returns/cancellations: {statuses}",
+        "zh": "以下订单状态按退货/取消处理：「{statuses}」",
+    },
+    "msg:clv_no_margin": {
+        "en": "no --margin and no margin column: CLV is in revenue, not profit",
+        "zh": "未指定「--margin」，数据中也没有毛利列：客户终身价值按销售额计算，不是利润",
+    },
+    "msg:clv_fit_failed": {
+        # the reason is the fitting code's English diagnosis: stderr and the English workbook say it
+        "en": "the {model} fit failed ({reason}); CLV is the historical value (average order value x purchase rate "
+        "x margin x horizon)",
+        "zh": "{model} 模型拟合失败：客户终身价值取历史值（客单价 × 购买频率 × 毛利率 × 预测期）",
+    },
+    "msg:clv_too_few_repeat_buyers": {
+        "en": "only {buyers:,} repeat buyer(s): too few to fit {model}; CLV is the historical value (average order "
+        "value x purchase rate x margin x horizon)",
+        "zh": "复购客户仅 {buyers:,} 位，不足以拟合 {model} 模型："
+        "客户终身价值取历史值（客单价 × 购买频率 × 毛利率 × 预测期）",
+    },
+    "msg:clv_spend_too_few": {
+        "en": "too few repeat buyers with positive spend for Gamma-Gamma: expected spend is each customer's average "
+        "order value",
+        "zh": "消费金额为正的复购客户太少，无法拟合 Gamma-Gamma 模型：预期客单价取每位客户的平均订单金额",
+    },
+    "msg:clv_spend_failed": {
+        "en": "the Gamma-Gamma spend model did not fit ({reason}): expected spend is each customer's average order "
+        "value (value_method '{method}')",
+        "zh": "Gamma-Gamma 金额模型拟合失败：预期客单价取每位客户的平均订单金额（估值方法注明“平均客单价”）",
+    },
+    "msg:clv_spend_correlated": {
+        "en": "repeat frequency and spend are correlated (r = {r:.2f}): the Gamma-Gamma model assumes they are "
+        "independent, so expected spend is biased for the heaviest buyers",
+        "zh": "复购次数与消费金额相关（r = {r:.2f}）：Gamma-Gamma 模型假定两者独立，对购买最多的客户，预期客单价有偏差",
+    },
+    # the Overview's notes of a stale or empty period (crmkit.monthly.run.MonthlyReport.notes)
+    "msg:stale_period": {
+        "en": "the as-of date {as_of} is {days} days after the last purchase ({last}): the figures describe a "
+        "period without purchases; check the as-of date (as_of, --as-of) or whether the export is complete",
+        "zh": "分析日期 {as_of} 距最后一笔购买（{last}）已 {days} 天：本期没有购买记录，请检查分析日期"
+        "（「as_of」、「--as-of」）或导出文件是否完整",
+    },
+    "msg:empty_months": {
+        "en": "no purchases in {months} (of the 12 months up to the as-of date): check the export",
+        "zh": "{months} 没有购买记录（分析日期前 12 个月内），请检查导出文件",
+    },
+    # a customer sheet cut to the top N by the --customers policy (crmkit.report.sheets._layout); {by} is an order_by:
+    "msg:customers_cut": {
+        "en": "Top {kept:,} of {total:,} by {by}; {left:,} left out: --customers all shows them all, "
+        "the per-customer file (-o, or --customers-out for crmkit report) holds every customer.",
+        "zh": "按{by}列出前 {kept:,} 位（共 {total:,} 位），另有 {left:,} 位未列出：「--customers all」列出全部，"
+        "完整客户表见「-o」（「crmkit report」用「--customers-out」）写出的文件。",
+    },
+    "order_by:sheet:customers": {"en": "net revenue", "zh": "净收入"},
+    "order_by:sheet:clv_customers": {"en": "CLV", "zh": "客户终身价值"},
+    "order_by:sheet:ladder_people": {"en": "rung, then purchase occasions", "zh": "阶梯等级和购买次数"},
 }
 
 
@@ -466,6 +540,50 @@ def label(key: str, lang: str = "en") -> str:
         return template[lang if lang in template else "en"].format(_GREEK.get(name, name) if lang == "zh" else name)
     text = entry.get(lang) or entry.get("en")
     return text if text is not None else str(key)
+
+
+def sentence(key: str, lang: str = "en", /, **params: object) -> str:
+    """The template ``key`` of :data:`LABELS` in ``lang``, filled in with ``params``; never raises.
+
+    A text parameter named like a key family shows as that key's label when there is one
+    (``model="bgnbd"`` becomes ``label("model:bgnbd")``). A template that cannot be filled in
+    (a parameter missing) is shown in English, then as the key itself.
+
+    Examples
+    --------
+    >>> sentence("msg:empty_months", "zh", months="2024-03")
+    '2024-03 没有购买记录（分析日期前 12 个月内），请检查导出文件'
+    """
+    shown = {
+        name: label(f"{name}:{value}", lang) if isinstance(value, str) and f"{name}:{value}" in LABELS else value
+        for name, value in params.items()
+    }
+    for template in (label(key, lang), label(key, "en")):
+        try:
+            return template.format(**shown)
+        except (KeyError, IndexError, ValueError):
+            continue
+    return key
+
+
+def message(text, lang: str = "en") -> str:
+    """A library note or warning in ``lang``: a :class:`crmkit.io.quality.Message` by its key and params.
+
+    Text without a key, or with a key :data:`LABELS` has no ``msg:`` template for, is shown as it is
+    (the library's English), so a new message reads in English until it is catalogued.
+
+    Examples
+    --------
+    >>> from crmkit.io.quality import Message
+    >>> message(Message("no --margin and no margin column: CLV is in revenue, not profit", "clv_no_margin"), "zh")
+    '未指定「--margin」，数据中也没有毛利列：客户终身价值按销售额计算，不是利润'
+    >>> message("any other text", "zh")
+    'any other text'
+    """
+    key = getattr(text, "key", None)
+    if not key or f"msg:{key}" not in LABELS:
+        return str(text)
+    return sentence(f"msg:{key}", lang, **getattr(text, "params", {}))
 
 
 def translate_values(frame, families, lang: str = "en"):

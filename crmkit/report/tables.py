@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from crmkit.errors import UsageError
@@ -59,7 +58,7 @@ def write_frame(rows, fmt: str, output, *, protect=(), sheet: str = "customers",
     one of ``protect``; a target is put in place when its plan commits.
     """
     with output_target(output, protect) as target:
-        if target.to_stdout and fmt in BINARY_FORMATS and sys.stdout.isatty():
+        if fmt in BINARY_FORMATS and target.to_terminal:
             raise UsageError(f"{fmt} is binary: write it to a file with -o FILE.{fmt}, or pipe it")
         if fmt == "xlsx":
             from crmkit.report.excel import ReportWorkbook

@@ -6,8 +6,9 @@ outputs. Labels follow the result's language.
 A table is fitted to the console before rich sees it (:func:`_show`): a number is never cut,
 so every numeric column is at least as wide as its widest formatted value. To fit, the table
 first takes shorter headers, then wraps its text, then leaves out columns (the least useful
-first) and says on stderr which were left out and how to see them; when even the columns it
-must keep do not fit, each row is printed as a block of its own (a vertical layout).
+first) and says on stderr which were left out and how to see them (a note: ``quiet``, the CLI's
+``-q``, silences it); when even the columns it must keep do not fit, each row is printed as a
+block of its own (a vertical layout).
 Widths are counted in terminal cells (:func:`rich.cells.cell_len`): a Chinese character is two.
 """
 
@@ -176,13 +177,14 @@ def _vertical(console, title: str, cols: list[_Col]) -> None:
         console.print(block)
 
 
-def _note(what: str, hidden: list[_Col], how: str) -> None:
-    """Say on stderr which columns of a table were left out, and how to see them."""
-    if hidden:
+def _note(what: str, hidden: list[_Col], how: str, quiet: bool) -> None:
+    """Say on stderr which columns of a table were left out, and how to see them (not when ``quiet``)."""
+    # a note informs, as the "read N rows" line does: -q silences it like every message but an error
+    if hidden and not quiet:
         say(f"crmkit: note: {what}: {', '.join(c.name for c in hidden)} not shown: {how}")
 
 
-def render_segments(result, *, console=None) -> None:
+def render_segments(result, *, console=None, quiet: bool = False) -> None:
     """The segment summary and the headline line; columns left out at a narrow width are named on stderr."""
     lang = result.lang
     console = console or _console()
@@ -198,7 +200,7 @@ def render_segments(result, *, console=None) -> None:
         _col("mean_monetary", lang, [_num(v, ",.2f") for v in s["mean_monetary"]], drop=4),
     ]
     title = label("sheet:segments", lang)
-    _note(title, _show(console, title, cols), _SEE_REPORT)
+    _note(title, _show(console, title, cols), _SEE_REPORT, quiet)
     h = result.headline
     console.print(
         f"{label('customers', lang)} {h['customers']:,} · {label('revenue', lang)} {h['revenue']:,.2f} · "
@@ -209,7 +211,7 @@ def render_segments(result, *, console=None) -> None:
     )
 
 
-def render_clv(result, lang: str, *, console=None) -> None:
+def render_clv(result, lang: str, *, console=None, quiet: bool = False) -> None:
     """The fitted model line, the CLV deciles and, with a holdout, the validation by repeat purchases."""
     console = console or _console()
     model = result.model
@@ -228,7 +230,7 @@ def render_clv(result, lang: str, *, console=None) -> None:
         _col("clv_mean", lang, [f"{v:,.2f}" for v in d["clv_mean"]], drop=2),
         _col("clv_share", lang, [f"{v:.1%}" for v in d["clv_share"]], drop=1),
     ]
-    _note(title, _show(console, title, cols), _SEE_REPORT)
+    _note(title, _show(console, title, cols), _SEE_REPORT, quiet)
     if result.holdout is not None:
         h = result.holdout
         g = h.by_frequency
@@ -241,14 +243,14 @@ def render_clv(result, lang: str, *, console=None) -> None:
             _col("actual_total", lang, [f"{v:,.0f}" for v in g["actual_total"]], drop=1),
             _col("expected_total", lang, [f"{v:,.1f}" for v in g["expected_total"]], drop=1),
         ]
-        _note(label("title:holdout", lang), _show(console, title, cols), _SEE_REPORT)
+        _note(label("title:holdout", lang), _show(console, title, cols), _SEE_REPORT, quiet)
         console.print(
             f"{label('total_actual', lang)} {h.total_actual:,.0f} · {label('total_expected', lang)} "
             f"{h.total_expected:,.1f} · {label('holdout_error', lang)} {h.error:+.1%}"
         )
 
 
-def render_satisfaction(result, lang: str, *, console=None) -> None:
+def render_satisfaction(result, lang: str, *, console=None, quiet: bool = False) -> None:
     """Index, paths, drivers, the metrics line and, with ``--by``, the index of each group."""
     console = console or _console()
     spec = result.model
@@ -259,7 +261,7 @@ def render_satisfaction(result, lang: str, *, console=None) -> None:
         _col("index", lang, [f"{result.index[c]:.1f}" for c in constructs]),
         _col("r_squared", lang, [_num(result.r_squared.get(c), ".3f") for c in constructs], drop=1),
     ]
-    _note(label("sheet:index", lang), _show(console, title, cols), _SEE_REPORT)
+    _note(label("sheet:index", lang), _show(console, title, cols), _SEE_REPORT, quiet)
     p = result.paths
     title = label("sheet:paths", lang)
     cols = [
@@ -269,7 +271,7 @@ def render_satisfaction(result, lang: str, *, console=None) -> None:
         _col("ci_low", lang, [_num(v, ".3f") for v in p["ci_low"]], drop=1),
         _col("ci_high", lang, [_num(v, ".3f") for v in p["ci_high"]], drop=1),
     ]
-    _note(title, _show(console, title, cols), _SEE_REPORT)
+    _note(title, _show(console, title, cols), _SEE_REPORT, quiet)
     d = result.drivers
     title = label("sheet:drivers", lang)
     cols = [
@@ -278,7 +280,7 @@ def render_satisfaction(result, lang: str, *, console=None) -> None:
         _col("performance", lang, [f"{v:.1f}" for v in d["performance"]]),
         _col("quadrant", lang, [label(f"quadrant:{v}", lang) for v in d["quadrant"]], numeric=False),
     ]
-    _note(title, _show(console, title, cols), _SEE_REPORT)
+    _note(title, _show(console, title, cols), _SEE_REPORT, quiet)
     extras = []
     if result.nps:
         extras.append(f"NPS {result.nps['nps']:+.1f}")
@@ -289,10 +291,10 @@ def render_satisfaction(result, lang: str, *, console=None) -> None:
     if extras:
         console.print(" · ".join(extras))
     if result.groups is not None:
-        _satisfaction_groups(console, result, lang)
+        _satisfaction_groups(console, result, lang, quiet)
 
 
-def _satisfaction_groups(console, result, lang: str) -> None:
+def _satisfaction_groups(console, result, lang: str, quiet: bool = False) -> None:
     """``--by``: one column per group (measures as rows) when that fits whole, else one row per group."""
     spec = result.model
     groups = result.groups
@@ -319,10 +321,12 @@ def _satisfaction_groups(console, result, lang: str) -> None:
     for rank, m in enumerate(measures):
         short = SHORT_LABELS.get(m, {}).get(lang)
         down.append(_Col(name(m), formatted[m], short=short, drop=0 if m == "respondents" else len(measures) - rank))
-    _note(title, _show(console, title, down), "widen the terminal or use -f json")
+    _note(title, _show(console, title, down), "widen the terminal or use -f json", quiet)
 
 
-def render_retention(result, lang: str, *, console=None, groups: Mapping[str, object] | None = None) -> None:
+def render_retention(
+    result, lang: str, *, console=None, groups: Mapping[str, object] | None = None, quiet: bool = False
+) -> None:
     """The cohort retention matrix (cohort, size, k0, k1, …) as wide as the console allows.
 
     The periods that do not fit are named on stderr (``k12–k23 not shown``). ``groups`` maps
@@ -338,7 +342,7 @@ def render_retention(result, lang: str, *, console=None, groups: Mapping[str, ob
             span = hidden[0].name if len(hidden) == 1 else f"{hidden[0].name}–{hidden[-1].name}"
             if span not in notes:
                 notes.append(span)
-    for span in notes:
+    for span in [] if quiet else notes:
         say(f"crmkit: note: {label('sheet:retention', lang)}: {span} not shown: {_SEE_CSV}")
 
 
@@ -354,7 +358,7 @@ def _retention_columns(result, lang: str) -> list[_Col]:
     return cols
 
 
-def render_ladder(before, after, matrix, lang: str, *, console=None) -> None:
+def render_ladder(before, after, matrix, lang: str, *, console=None, quiet: bool = False) -> None:
     """People on each rung, the migration matrix between the two dates and the movements line."""
     console = console or _console()
     dist = after.distribution.iloc[::-1]
@@ -375,7 +379,7 @@ def render_ladder(before, after, matrix, lang: str, *, console=None) -> None:
         cells = [f"{v:,}" for v in matrix[rung]]
         cols.append(_Col(names.get(rung, str(rung)), cells, short=short, drop=drops.get(rung, 0)))
     title = f"{label('sheet:migration', lang)} {before.as_of} → {after.as_of}"
-    _note(label("sheet:migration", lang), _show(console, title, cols), _SEE_REPORT)
+    _note(label("sheet:migration", lang), _show(console, title, cols), _SEE_REPORT, quiet)
     from crmkit.ladder import migration_summary
 
     summary = migration_summary(matrix)

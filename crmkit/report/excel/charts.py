@@ -17,7 +17,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["SCATTER_STYLES", "ScatterSeries"]
+__all__ = [
+    "LABEL_POSITIONS",
+    "SCATTER_STYLES",
+    "ScatterSeries",
+    "coinciding",
+    "label_box",
+    "place_point_labels",
+    "plot_box",
+]
 
 SCATTER_STYLES = ("line", "points", "guide", "note")
 """How a :class:`ScatterSeries` is drawn: ``line`` a curve without markers; ``points`` markers only,
@@ -33,6 +41,9 @@ class ScatterSeries(NamedTuple):
     y_ref: tuple[int, int, int, int]
     title: str
     style: str = "line"
+    label_position: str = "r"
+    """Where a ``points`` series' label stands by its marker: one of :data:`LABEL_POSITIONS`, or
+    ``"none"`` for no label (a point whose marker another point's label already names)."""
 
 
 Range = tuple[float | None, float | None]
@@ -88,6 +99,8 @@ def _name_label(position: str):
     for flag in ("showVal", "showCatName", "showLegendKey", "showPercent", "showBubbleSize", "showLeaderLines"):
         setattr(labels, flag, False)
     labels.position = position
+    # a stated size: the placement of point labels reckons with it
+    labels.txPr = _small_text(LABEL_POINTS)
     return labels
 
 
@@ -106,13 +119,16 @@ def _scatter_series(item: ScatterSeries, reference, translate: Callable[[str], s
     no_line = GraphicalProperties(ln=LineProperties(noFill=True))
     if item.style == "points":
         series.marker.symbol = "circle"
-        series.marker.size = 8
+        series.marker.size = _MARKER_POINTS
         # an explicit fill: with the series line switched off LibreOffice draws hollow markers
         series.marker.graphicalProperties = GraphicalProperties(
             solidFill="2F5597", ln=LineProperties(solidFill="2F5597")
         )
         series.spPr = no_line
-        series.dLbls = _name_label("r")
+        if item.label_position != "none":
+            if item.label_position not in LABEL_POSITIONS:
+                raise ValueError(f"unknown label position {item.label_position!r}; expected one of {LABEL_POSITIONS}")
+            series.dLbls = _name_label(item.label_position)
     elif item.style == "guide":
         series.marker.symbol = "none"
         series.spPr = GraphicalProperties(ln=LineProperties(solidFill="7F7F7F", w=9525, prstDash="dash"))
@@ -121,6 +137,194 @@ def _scatter_series(item: ScatterSeries, reference, translate: Callable[[str], s
         series.spPr = no_line
         series.dLbls = _name_label("ctr")
     return series
+
+
+# --- point labels that do not overlap -------------------------------------------------------------
+# A scatter chart with labelled points has a fixed plot area (a manual layout, read by Excel and
+# LibreOffice alike), so where a point and its label land in centimetres is known when the chart is
+# written: each label then gets the side of its marker (right, left, above, below) where it
+# touches no other label, marker or quadrant name and stays inside the plot area.
+LABEL_POSITIONS = ("r", "l", "t", "b")
+"""Sides of its marker a point label may stand on, in the order they are tried."""
+LABEL_POINTS = 9.0
+"""Font size of point labels and quadrant names, in points."""
+_MARKER_POINTS = 8
+_PT_CM = 2.54 / 72
+# margins of the plot area inside the chart, in cm: title above, axis title and tick labels
+# below and left, room on the right for the last tick label
+_PLOT_MARGINS = {"left": 2.0, "right": 0.7, "top": 1.5, "bottom": 1.6}
+# the gap between a marker's edge and its label, and the label's padding (both applications
+# keep a little room around the text); estimates on the safe side
+_LABEL_GAP = 0.1
+_LABEL_PAD = 0.08
+
+Box = tuple[float, float, float, float]
+"""A rectangle in cm from the plot area's top-left corner: left, top, right, bottom."""
+
+
+def plot_box(width: float, height: float) -> Box:
+    """The plot area of a ``width`` x ``height`` cm scatter chart with labelled points, in cm from
+    the chart's top-left corner."""
+    margins = _PLOT_MARGINS
+    return (margins["left"], margins["top"], width - margins["right"], height - margins["bottom"])
+
+
+def _text_cm(text: str, points: float = LABEL_POINTS) -> tuple[float, float]:
+    """Estimated width and height in cm of one line of ``text``: CJK characters a full em, other
+    characters 0.6 em (generous for the sans fonts both applications use)."""
+    import unicodedata
+
+    ems = sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.6 for ch in text)
+    return ems * points * _PT_CM + 2 * _LABEL_PAD, 1.3 * points * _PT_CM + 2 * _LABEL_PAD
+
+
+def _to_cm(x: float, y: float, ranges: tuple[Range, Range], size: tuple[float, float]) -> tuple[float, float]:
+    """Data coordinates as cm from the plot area's top-left corner."""
+    (x_low, x_high), (y_low, y_high) = ranges
+    assert x_low is not None and x_high is not None and y_low is not None and y_high is not None
+    return (x - x_low) / (x_high - x_low) * size[0], (y_high - y) / (y_high - y_low) * size[1]
+
+
+def label_box(
+    x: float, y: float, text: str, position: str, ranges: tuple[Range, Range], chart_size: tuple[float, float]
+) -> Box:
+    """The estimated box of the label ``text`` of the point ``(x, y)`` at ``position`` (one of
+    :data:`LABEL_POSITIONS` or ``ctr``), in cm from the plot area's top-left corner, for a chart of
+    ``chart_size`` cm whose axes span ``ranges`` (``(x_low, x_high), (y_low, y_high)``)."""
+    left, top, right, bottom = plot_box(*chart_size)
+    px, py = _to_cm(x, y, ranges, (right - left, bottom - top))
+    w, h = _text_cm(text)
+    off = _MARKER_POINTS / 2 * _PT_CM + _LABEL_GAP
+    if position == "r":
+        return (px + off, py - h / 2, px + off + w, py + h / 2)
+    if position == "l":
+        return (px - off - w, py - h / 2, px - off, py + h / 2)
+    if position == "t":
+        return (px - w / 2, py - off - h, px + w / 2, py - off)
+    if position == "b":
+        return (px - w / 2, py + off, px + w / 2, py + off + h)
+    return (px - w / 2, py - h / 2, px + w / 2, py + h / 2)
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """Area in cm² that two boxes share."""
+    return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def place_point_labels(
+    points: Sequence[tuple[float, float]],
+    texts: Sequence[str | None],
+    ranges: tuple[Range, Range],
+    chart_size: tuple[float, float],
+    notes: Sequence[tuple[float, float, str]] = (),
+    budget: int = 20000,
+) -> tuple[list[str], bool]:
+    """A side of its marker for each point's label such that no two labels, no label and marker,
+    and no label and centred note intersect, and every label lies inside the plot area.
+
+    A depth-first search over :data:`LABEL_POSITIONS` in order, the points taken as given, so
+    the same points always get the same sides and a lone point's label stands on its right.
+
+    Parameters
+    ----------
+    points : sequence of (float, float)
+        Data coordinates of the markers.
+    texts : sequence of str or None
+        The label of each point; ``None`` for a point without one (its marker still counts).
+    ranges : ((float, float), (float, float))
+        The x and y axis bounds.
+    chart_size : (float, float)
+        Width and height of the chart in cm (:func:`plot_box` gives its plot area).
+    notes : sequence of (float, float, str)
+        Centred captions (quadrant names) at data coordinates that labels must not cover.
+    budget : int
+        Most positions tried before giving up on a placement without any overlap.
+
+    Returns
+    -------
+    positions : list of str
+        One of :data:`LABEL_POSITIONS` per point, ``"none"`` where ``texts`` has ``None``.
+    clear : bool
+        Whether no box touches another; when ``False`` the positions are the least overlapping
+        that a greedy pass found.
+    """
+    left, top, right, bottom = plot_box(*chart_size)
+    width, height = right - left, bottom - top
+    radius = _MARKER_POINTS / 2 * _PT_CM
+    markers = []
+    for x, y in points:
+        px, py = _to_cm(x, y, ranges, (width, height))
+        markers.append((px - radius, py - radius, px + radius, py + radius))
+    fixed = markers + [label_box(x, y, text, "ctr", ranges, chart_size) for x, y, text in notes]
+    labelled = [n for n, text in enumerate(texts) if text is not None]
+    options = {
+        n: [
+            (pos, box)
+            for pos in LABEL_POSITIONS
+            for box in [label_box(*points[n], str(texts[n]), pos, ranges, chart_size)]
+            if box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
+        ]
+        for n in labelled
+    }
+    chosen: dict[int, str] = {}
+    tried = 0
+
+    def search(k: int, placed: list[Box]) -> bool:
+        nonlocal tried
+        if k == len(labelled):
+            return True
+        n = labelled[k]
+        for pos, box in options[n]:
+            tried += 1
+            if tried > budget:
+                return False
+            if all(_overlap(box, other) == 0 for other in placed):
+                chosen[n] = pos
+                if search(k + 1, [*placed, box]):
+                    return True
+        return False
+
+    clear = search(0, list(fixed))
+    if not clear:
+        # no clean placement: each label where it covers least of what is already there
+        placed = list(fixed)
+        for n in labelled:
+            candidates = options[n] or [("r", label_box(*points[n], str(texts[n]), "r", ranges, chart_size))]
+            pos, box = min(candidates, key=lambda item: sum(_overlap(item[1], other) for other in placed))
+            chosen[n] = pos
+            placed.append(box)
+    return [chosen.get(n, "none") for n in range(len(points))], clear
+
+
+def coinciding(points: Sequence[tuple[float, float]], ranges: tuple[Range, Range], chart_size) -> list[int]:
+    """For each point, the first point whose marker its own marker touches (itself if none
+    before it): points drawn on one spot that one label should name together."""
+    left, top, right, bottom = plot_box(*chart_size)
+    spots = [_to_cm(x, y, ranges, (right - left, bottom - top)) for x, y in points]
+    touch = _MARKER_POINTS * _PT_CM
+    first: list[int] = []
+    for n, (px, py) in enumerate(spots):
+        near = [m for m in range(n) if abs(spots[m][0] - px) < touch and abs(spots[m][1] - py) < touch]
+        first.append(first[near[0]] if near else n)
+    return first
+
+
+def _plot_layout(width: float, height: float):
+    """A manual layout putting the plot area (inside the axes) at :func:`plot_box`."""
+    from openpyxl.chart.layout import Layout, ManualLayout
+
+    left, top, right, bottom = plot_box(width, height)
+    return Layout(
+        manualLayout=ManualLayout(
+            layoutTarget="inner",
+            xMode="edge",
+            yMode="edge",
+            x=left / width,
+            y=top / height,
+            w=(right - left) / width,
+            h=(bottom - top) / height,
+        )
+    )
 
 
 def _bar_height(categories: int, series: int, horizontal: bool) -> float:
@@ -188,6 +392,8 @@ def _build_chart(spec: _ChartSpec, worksheet, translate: Callable[[str], str]):
                 axis.scaling.max = 1
         _set_range(chart.x_axis, spec.x_range)
         _set_range(chart.y_axis, spec.value_range)
+        if any(item.style == "points" for item in spec.series):
+            chart.layout = _plot_layout(spec.width, spec.height)
     else:
         chart = BarChart() if spec.kind == "bar" else LineChart()
         if spec.kind == "bar":
@@ -284,6 +490,25 @@ def _chart_cells(plan, spec: _ChartSpec) -> tuple[int, int]:
     return _column_after(plan, col, spec.width) - 1, row + int(spec.height / _ROW_CM + 0.999) - 1
 
 
+def _titles_fit(plan) -> bool:
+    """Whether the frozen table's header may repeat on every printed page: only when nothing
+    (another table, a chart) comes below that table, or its header would head pages of the
+    next table's rows."""
+    header = int(plan.title_rows.split(":")[0])
+    table = next((b for b in plan.blocks if b.first_row <= header <= b.last_row), None)
+    if table is None:
+        return False
+    below = [b.first_row for b in plan.blocks if b.first_row > table.last_row]
+    below += [int(_anchor_row(spec.anchor)) for spec in plan.charts if _anchor_row(spec.anchor) > table.last_row]
+    return not below
+
+
+def _anchor_row(anchor: str) -> int:
+    from openpyxl.utils.cell import coordinate_from_string
+
+    return int(coordinate_from_string(anchor)[1])
+
+
 def _print_setup(plan, worksheet, header: str) -> None:
     """Print settings of a sheet plan (``landscape``, ``fit_height``, ``title_rows``, blocks and
     charts) on a write-only worksheet, before its first row is written."""
@@ -300,7 +525,7 @@ def _print_setup(plan, worksheet, header: str) -> None:
     worksheet.page_setup.fitToWidth = 1
     worksheet.page_setup.fitToHeight = plan.fit_height
     worksheet.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
-    if plan.title_rows:
+    if plan.title_rows and _titles_fit(plan):
         worksheet.print_title_rows = plan.title_rows
     worksheet.oddHeader.center.text = header
     worksheet.oddFooter.left.text = "&A"

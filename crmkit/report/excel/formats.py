@@ -34,9 +34,11 @@ __all__ = [
     "FMT_PROBABILITY",
     "HEADER_WRAP_WIDTH",
     "KIND_FORMATS",
+    "PRINT_MIN_SCALE",
     "TEXT_WRAP_WIDTH",
     "column_kind",
     "number_format_for",
+    "print_pages_wide",
 ]
 
 # Excel specifications and limits (Microsoft 365)
@@ -478,3 +480,62 @@ def _value_width(value, fmt: str) -> float:
         # the other formats show at most three decimals: the float's 17 digits would overstate
         return len(f"{value:,.3f}") if isinstance(value, float) else len(str(value))
     return min(_display_width(str(value)), 80)
+
+
+# --- printing ------------------------------------------------------------------------------
+PRINT_MIN_SCALE = 0.6
+"""The smallest print scale that reads on A4 or Letter (11 pt shrinks to about 6.5 pt): a list too
+wide for one page at this scale prints over several pages wide instead."""
+# the printable width of a landscape page with 0.75 in side margins, in pixels at 96 dpi: that of
+# Letter (11 in), narrower than A4, so that the scale holds on both
+PRINT_PAGE_PIXELS = (11 - 2 * 0.75) * 96
+
+
+def _pages_at(pixels: list[float], repeat: int, scale: float) -> tuple[int, bool]:
+    """Pages wide that columns of ``pixels`` take at ``scale``, the first ``repeat`` on every page
+    (a column is never split: one that does not fit starts the next page), and whether every page
+    holds its columns (a column wider than a page does not fit on any)."""
+    room = PRINT_PAGE_PIXELS / scale - sum(pixels[:repeat])
+    pages, used, fits = 1, 0.0, room > 0
+    for width in pixels[repeat:]:
+        if used and used + width > room:
+            pages, used = pages + 1, 0.0
+        used += width
+        fits = fits and used <= room
+    return pages, fits
+
+
+def print_pages_wide(widths, repeat: int = 1, min_scale: float = PRINT_MIN_SCALE) -> tuple[int, float]:
+    """How many landscape pages wide columns print on to be readable, and at what scale.
+
+    Parameters
+    ----------
+    widths : sequence of float
+        Column widths in characters of the default font (a column is ``7 w + 5`` pixels).
+    repeat : int
+        The first ``repeat`` columns print on every page (print title columns).
+    min_scale : float
+        The smallest scale allowed, as a fraction.
+
+    Returns
+    -------
+    (int, float)
+        The fewest pages wide that print at ``min_scale`` or more, and the largest scale (in whole
+        per cent, at most 1, as Excel and LibreOffice choose it) at which the columns fit on them.
+
+    Examples
+    --------
+    >>> print_pages_wide([14] + [17] * 10)  # 11 columns: one page at 67 %
+    (1, 0.67)
+    >>> print_pages_wide([14] + [17] * 20)  # 21 columns: two pages, the first column on both
+    (2, 0.67)
+    """
+    pixels = [float(w) * 7 + 5 for w in widths]
+    pages = _pages_at(pixels, repeat, min_scale)[0]
+
+    def fits(percent: int) -> bool:
+        wide, held = _pages_at(pixels, repeat, percent / 100)
+        return wide <= pages and held
+
+    percent = next((p for p in range(100, 9, -1) if fits(p)), 10)
+    return pages, percent / 100

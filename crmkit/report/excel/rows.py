@@ -21,7 +21,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from xml.sax.saxutils import escape as _xml_escape
 
-from crmkit.report.excel.formats import FMT_GENERAL, _excel_scalar
+import numpy as np
+import pandas as pd
+
+from crmkit.report.excel.formats import FMT_GENERAL, _excel_scalar, _python_values
 
 # --- the row stream ----------------------------------------------------------------------
 # a style is (number_format, bold, wrap): titles do not wrap (a long one spills right over empty
@@ -31,7 +34,8 @@ _TABLE_HEADER_STYLE = (FMT_GENERAL, True, True)
 _PLAIN_STYLE = (FMT_GENERAL, False, False)
 _WRAP_STYLE = (FMT_GENERAL, False, True)
 
-RowStream = Iterator[tuple[int, Sequence, Sequence]]
+RowStream = Iterator[tuple[int, Sequence | str, Sequence | None]]
+"""``(row, values, styles)``; from :meth:`TableRows.xml` also ``(row, cells_text, None)``."""
 
 
 @dataclass
@@ -42,6 +46,9 @@ class _Block:
     last_col: int
     rows: Callable[[], RowStream]
     """Yields ``(row, values, styles)`` in row order; values start at ``first_col``."""
+    xml: Callable[[Callable[[tuple], str]], RowStream] | None = None
+    """The same rows for :class:`_RawRowWriter`, given its style attributes: data rows may come
+    as ready ``<c>`` text with styles None (:class:`TableRows`); None: use :attr:`rows`."""
 
 
 def _column_letter(col: int) -> str:
@@ -88,13 +95,18 @@ def column_ref(span: Span, columns: Sequence, name, *, header: bool = True) -> t
     return (col, span.first_row if header else span.first_row + 1, col, span.last_row)
 
 
-def _merged_rows(blocks: Sequence[_Block]) -> Iterator[tuple[int, list]]:
-    """Rows of all blocks of a sheet in row order: ``(row, [(first_col, values, styles), ...])``."""
+def _merged_rows(
+    blocks: Sequence[_Block], style_attr: Callable[[tuple], str] | None = None
+) -> Iterator[tuple[int, list]]:
+    """Rows of all blocks of a sheet in row order: ``(row, [(first_col, values, styles), ...])``.
+
+    With ``style_attr`` (the raw writer's), blocks that can render their rows as XML do."""
     if not blocks:
         return
 
     def located(block: _Block):
-        for row, values, styles in block.rows():
+        stream = block.xml(style_attr) if style_attr is not None and block.xml is not None else block.rows()
+        for row, values, styles in stream:
             yield row, block.first_col, values, styles
 
     streams = [located(block) for block in sorted(blocks, key=lambda b: (b.first_row, b.first_col))]
@@ -243,29 +255,38 @@ class _RawRowWriter:
         self._templates[id(styles)] = (styles, first_col, columns)
         return columns
 
+    def style_attr(self, style: tuple) -> str:
+        """The ``s`` attribute of a cell of ``style`` (empty for the default style)."""
+        style_id = self._styles.get(style)[0]
+        return f' s="{style_id}"' if style_id else ""
+
     def write(self, row: int, segments, height: int | None = None) -> None:
         r = str(row)
         # a height as openpyxl writes a row dimension's
         parts = [f'<row r="{r}" ht="{height}" customHeight="1">' if height else f'<row r="{r}">']
         append = parts.append
         for first_col, values, styles in segments:
+            if styles is None:  # cells already written out (TableRows.xml)
+                append(values)
+                continue
             for (letter, style), value in zip(self._columns(first_col, styles), values):
-                # the common types inline: this loop runs once per cell (millions of times)
-                kind = type(value)
-                if kind is str:
-                    if value:
-                        append(_text_cell(letter, r, style, value))
-                elif kind is float:
-                    if math.isfinite(value):
-                        append(f'<c r="{letter}{r}"{style} t="n"><v>{value!r}</v></c>')
-                elif kind is int:
-                    append(f'<c r="{letter}{r}"{style} t="n"><v>{value}</v></c>')
-                elif value is not None:
-                    cell = _cell_xml(letter, r, style, _excel_scalar(value))
-                    if cell:
-                        append(cell)
+                cell = _cell(letter, r, style, value)
+                if cell:
+                    append(cell)
         append("</row>")
         self._send("".join(parts))
+
+
+def _cell(letter: str, r: str, style: str, value) -> str | None:
+    """One ``<c>`` element of a Python value as the prepared columns hold them; None for no cell."""
+    kind = type(value)
+    if kind is str:
+        return _text_cell(letter, r, style, value) if value else None
+    if kind is float:
+        return f'<c r="{letter}{r}"{style} t="n"><v>{value!r}</v></c>' if math.isfinite(value) else None
+    if kind is int:
+        return f'<c r="{letter}{r}"{style} t="n"><v>{value}</v></c>'
+    return None if value is None else _cell_xml(letter, r, style, _excel_scalar(value))
 
 
 def _text_cell(letter: str, r: str, style: str, value: str) -> str:
@@ -284,3 +305,84 @@ def _cell_xml(letter: str, r: str, style: str, value) -> str | None:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return f'<c r="{letter}{r}"{style} t="n"><v>{value!r}</v></c>'
+
+
+# --- a table's rows -------------------------------------------------------------------------
+class TableRows:
+    """The rows of a table block: its title and header, then one row per row of its columns.
+
+    :meth:`values` yields Python values for either writer. :meth:`xml` yields the data rows as
+    ready ``<c>`` text for :class:`_RawRowWriter`, a column at a time: each distinct value of
+    a column chunk (a segment name, a price, a day count) is written out once and the cells are
+    joined with numpy's element-wise string concatenation, which is several times faster than a
+    Python call per cell on a customer table of 100,000 rows x 20 columns. The two give the same
+    cells (tests compare the writers, and the workbooks byte for byte).
+    """
+
+    CHUNK = 20_000
+    """Rows converted at a time: 300k rows x 19 columns as Python objects would hold ~200 MB."""
+
+    def __init__(self, heading: Sequence[tuple[int, Sequence, Sequence]], first_row: int, first_col: int,
+                 columns: Sequence, row_styles: Sequence[tuple]):  # fmt: skip
+        self.heading, self.first_row, self.first_col = heading, first_row, first_col
+        self.columns, self.row_styles = columns, row_styles
+
+    def values(self) -> RowStream:
+        yield from self.heading
+        row = self.first_row
+        for begin in range(0, len(self.row_styles), self.CHUNK):
+            chunk = [_python_values(column.iloc[begin : begin + self.CHUNK]) for column in self.columns]
+            for values in zip(*chunk):
+                yield row, values, self.row_styles[row - self.first_row]
+                row += 1
+
+    def xml(self, style_attr: Callable[[tuple], str]) -> RowStream:
+        n_rows = len(self.row_styles)
+        if len(set(self.row_styles)) > 1:  # a format per row (a transposed table): small, cell by cell
+            yield from self.values()
+            return
+        yield from self.heading
+        if not n_rows:
+            return
+        # the data styles get their ids after the header's, as with the other writer (the ids then
+        # match): the first row goes as values, so the row stream has looked past the header row,
+        # and written it, by the time the attributes below are taken
+        yield self.first_row, [_python_values(column.iloc[:1])[0] for column in self.columns], self.row_styles[0]
+        attrs = [style_attr(style) for style in self.row_styles[0]]
+        letters = [_column_letter(self.first_col + offset) for offset in range(len(self.columns))]
+        for begin in range(1, n_rows, self.CHUNK):
+            first = self.first_row + begin
+            count = min(self.CHUNK, n_rows - begin)
+            rows = np.arange(first, first + count).astype(str).astype(object)
+            text = np.full(count, "", dtype=object)
+            for column, letter, attr in zip(self.columns, letters, attrs):
+                text = text + _column_cells(column.iloc[begin : begin + count], letter, attr, rows)
+            for offset, cells in enumerate(text.tolist()):
+                yield first + offset, cells, None
+
+
+def _column_cells(series, letter: str, style: str, rows: np.ndarray) -> np.ndarray:
+    """The ``<c>`` text of a column chunk, one per row ("" for an empty cell), as :func:`_cell` writes it."""
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        keys = series.to_numpy()
+    elif isinstance(dtype, np.dtype) and dtype.kind == "f":
+        # by bit pattern: -0.0 and 0.0 print differently, and every NaN is one (empty) cell
+        keys = series.to_numpy(dtype=float).view(np.int64)
+    else:
+        values = _python_values(series)
+        kinds = set(map(type, values)) - {type(None)}
+        if not (kinds <= {str} or kinds <= {int}):
+            # mixed Python types: 1, 1.0 and True hash alike but are written differently (text
+            # alone, or whole numbers alone such as a nullable integer column, are safe)
+            return np.array([_cell(letter, r, style, v) or "" for r, v in zip(rows.tolist(), values)], dtype=object)
+        keys = np.array(values, dtype=object)
+    codes, _ = pd.factorize(keys, use_na_sentinel=True)
+    distinct, first = np.unique(codes, return_index=True)
+    # the tail of each distinct value's cell, after '<c r="A'; index -1 (missing) is no cell
+    tails = [""] * (int(distinct.max()) + 2 if len(distinct) else 1)
+    for code, value in zip(distinct.tolist(), _python_values(series.iloc[first])):
+        cell = _cell("", "", style, value) if code >= 0 else None
+        tails[code] = cell[len('<c r="') :] if cell else ""
+    tail = np.array(tails, dtype=object)[codes]
+    return np.where(tail != "", '<c r="' + letter + rows + tail, "")

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from crmkit.errors import OutputError
+from crmkit.report.excel.archive import save_workbook
 from crmkit.report.excel.charts import (
     Range,
     ScatterSeries,
@@ -37,17 +38,17 @@ from crmkit.report.excel.formats import (
     _excel_scalar,
     _kind_of_value,
     _prepare_column,
-    _python_values,
     _value_width,
     _wrap_lines,
     number_format_for,
+    print_pages_wide,
 )
 from crmkit.report.excel.rows import (
     _HEADER_STYLE,
     _PLAIN_STYLE,
     _TABLE_HEADER_STYLE,
-    RowStream,
     Span,
+    TableRows,
     _Block,
     _CellRowWriter,
     _column_letter,
@@ -335,20 +336,11 @@ class ReportWorkbook:
         header_styles = tuple([_TABLE_HEADER_STYLE] * n_cols)
         title_text = _clean_text(self.label(title)) if title else None
 
-        def stream() -> RowStream:
-            if title_text is not None:
-                yield start_row, (title_text,), (_HEADER_STYLE,)
-            yield header_row, headers, header_styles
-            # converting a chunk at a time bounds memory: 300k rows x 19 columns as Python
-            # objects would otherwise hold ~200 MB until the save ends
-            row = header_row + 1
-            for begin in range(0, n_rows, 20_000):
-                chunk = [_python_values(column.iloc[begin : begin + 20_000]) for column in columns]
-                for values in zip(*chunk):
-                    yield row, values, row_styles[row - header_row - 1]
-                    row += 1
-
-        plan.blocks.append(_Block(start_row, last_row, start_col, last_col, stream))
+        heading: list[tuple[int, Sequence, Sequence]] = [(header_row, headers, header_styles)]
+        if title_text is not None:
+            heading.insert(0, (start_row, (title_text,), (_HEADER_STYLE,)))
+        table = TableRows(heading, header_row + 1, start_col, columns, row_styles)
+        plan.blocks.append(_Block(start_row, last_row, start_col, last_col, table.values, table.xml))
         self._widen(plan, widths)
         if freeze_header:
             plan.freeze = f"A{header_row + 1}"
@@ -578,7 +570,8 @@ class ReportWorkbook:
         landscape: bool | None = None,
         pages_tall: int | None = None,
     ) -> None:
-        """How a sheet prints; every sheet prints one page wide with its page header anyway.
+        """How a sheet prints; every sheet prints with its page header, one page wide (a list too
+        wide to read so prints over as few pages wide as :func:`print_pages_wide` finds readable).
 
         Parameters
         ----------
@@ -648,7 +641,7 @@ class ReportWorkbook:
             raise ValueError("the workbook has no sheets to write")
         with output_target(path, protect) as target, target.writing() as temp_path:
             # openpyxl leaves its zip open when writing fails; writing() closes it
-            self._render().save(temp_path)
+            save_workbook(self._render(), temp_path, self.as_of)
         return Path(target.name)
 
     def _render(self):
@@ -667,7 +660,7 @@ class ReportWorkbook:
                 worksheet.auto_filter.ref = plan.autofilter
             writer_class = _RawRowWriter if _use_raw_rows(worksheet) else _CellRowWriter
             writer = writer_class(worksheet, _Styles(worksheet))
-            for row, segments in _merged_rows(plan.blocks):
+            for row, segments in _merged_rows(plan.blocks, getattr(writer, "style_attr", None)):
                 writer.write(row, segments, plan.heights.get(row))
             for spec in plan.charts:
                 worksheet.add_chart(_build_chart(spec, worksheet, self.label), spec.anchor)
@@ -682,3 +675,13 @@ class ReportWorkbook:
         if self.as_of is not None:
             parts.append(f"{self.label('as_of')}: {self.as_of:%Y-%m-%d}")
         _print_setup(plan, worksheet, " · ".join(parts).replace("&", "&&"))
+        # a list (one table with a header, no chart; a summary keeps to one page wide) too wide for
+        # one readable page prints N wide, its key column(s) on each, across then down: pages 1..N
+        # carry the same rows
+        if len(plan.blocks) == 1 and not plan.charts and plan.title_rows:
+            first, last = plan.blocks[0].first_col, plan.blocks[0].last_col
+            pages, _ = print_pages_wide([plan.widths.get(c, 8.43) for c in range(1, last + 1)], repeat=first)
+            if pages > 1:
+                setup = worksheet.page_setup
+                setup.orientation, setup.fitToWidth, setup.pageOrder = "landscape", pages, "overThenDown"
+                worksheet.print_title_cols = f"A:{_column_letter(first)}"

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from crmkit.errors import UsageError
 from crmkit.report.excel import ReportWorkbook, Span, cell_name, column_ref
+from crmkit.report.i18n import label, sentence
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,22 +46,12 @@ def _bar_chart_beside(
 DEFAULT_CUSTOMERS = "top:100000"
 
 #: What "most valuable" means on each customer sheet: the columns sorted on, largest first (ties by
-#: customer id). The ladder has no money column: its rung (top first), then purchase occasions.
+#: customer id). The ladder has no money column: its rung (top first), then purchase occasions. The
+#: catalogue's ``order_by:<sheet key>`` says it in words; ``msg:customers_cut`` is the sheet's note.
 CUSTOMER_ORDER: dict[str, tuple[str, ...]] = {
     "sheet:customers": ("monetary",),
     "sheet:clv_customers": ("clv",),
     "sheet:ladder_people": ("rung", "occasions"),
-}
-_ORDER_WORDS = {
-    "sheet:customers": {"en": "net revenue", "zh": "净收入"},
-    "sheet:clv_customers": {"en": "CLV", "zh": "客户终身价值"},
-    "sheet:ladder_people": {"en": "rung, then purchase occasions", "zh": "阶梯等级和购买次数"},
-}
-_CUT_NOTE = {
-    "en": "Top {kept:,} of {total:,} by {by}; {left:,} left out: --customers all shows them all, "
-    "the per-customer file (-o, or --customers-out for crmkit report) holds every customer.",
-    "zh": "按{by}列出前 {kept:,} 位（共 {total:,} 位），另有 {left:,} 位未列出：--customers all 列出全部，"
-    "完整客户表见 -o（crmkit report 用 --customers-out）写出的文件。",
 }
 
 
@@ -120,7 +111,7 @@ def top_customers(frame: pd.DataFrame, sheet_key: str, n: int) -> pd.DataFrame:
 def cut_message(sheet_title: str, kept: int, total: int, sheet_key: str, full: str = "-o FILE.parquet") -> str:
     """The stderr line for a customer sheet that does not show everyone (English, as all messages);
     ``full`` is the option that writes every customer."""
-    by = _ORDER_WORDS[sheet_key]["en"]
+    by = label(f"order_by:{sheet_key}", "en")
     return (
         f"the {sheet_title} sheet shows the top {kept:,} of {total:,} customers by {by}; {total - kept:,} left out "
         f"(--customers all shows them all; {full} writes every customer)"
@@ -139,6 +130,6 @@ def _customer_table(
     if kept >= total:
         book.add_long_table(sheet_key, frame)
         return
-    lang = book.lang if book.lang in _CUT_NOTE else "en"
-    note = _CUT_NOTE[lang].format(kept=kept, total=total, left=total - kept, by=_ORDER_WORDS[sheet_key][lang])
+    by = label(f"order_by:{sheet_key}", book.lang)
+    note = sentence("msg:customers_cut", book.lang, kept=kept, total=total, left=total - kept, by=by)
     book.add_table(sheet_key, top_customers(frame, sheet_key, kept), title=note)

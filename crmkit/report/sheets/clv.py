@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crmkit.report.excel import ReportWorkbook, cell_name, column_ref
-from crmkit.report.i18n import LABELS, translate_values
+from crmkit.report.i18n import LABELS, message, translate_values
 from crmkit.report.sheets._layout import _CHART_GAP, CustomerPolicy, _bar_chart_beside, _customer_table
 from crmkit.report.sheets.quality import add_data_quality_sheet
 
@@ -97,7 +97,10 @@ def _add_clv_model(book: ReportWorkbook, result: ClvResult) -> None:
         )
     if result.warnings:
         book.add_key_values(
-            sheet, [("warning", w) for w in result.warnings], title="title:warnings", start_row=span.last_row + 2
+            sheet,
+            [("warning", message(w, book.lang)) for w in result.warnings],
+            title="title:warnings",
+            start_row=span.last_row + 2,
         )
 
 

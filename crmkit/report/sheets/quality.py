@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crmkit.report.excel import FMT_COUNT, ReportWorkbook
+from crmkit.report.i18n import message
 
 if TYPE_CHECKING:
     from crmkit.io.quality import DataQuality
@@ -21,10 +22,16 @@ def add_data_quality_sheet(book: ReportWorkbook, quality: DataQuality) -> None:
     quality : crmkit.io.quality.DataQuality
         What the read did (encoding, delimiter, rows dropped per reason, date range).
     """
-    rows = [(key, _readable_delimiter(value) if key == "delimiter" else value) for key, value in quality.as_rows()]
+    rows = [(key, _shown(key, value, book.lang)) for key, value in quality.as_rows()]
     # "dropped:missing_customer_id" ends like an identifier but counts rows
     formats = {key: FMT_COUNT for key, _ in rows if key.startswith("dropped:")}
     book.add_key_values("sheet:data_quality", rows, title="title:data_quality", number_formats=formats)
+
+
+def _shown(key: str, value, lang: str):
+    if key == "note":  # the reader's notes, in the workbook's language
+        return message(value, lang)
+    return _readable_delimiter(value) if key == "delimiter" else value
 
 
 def _readable_delimiter(value):

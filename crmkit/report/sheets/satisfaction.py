@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from crmkit.report.excel import ReportWorkbook, ScatterSeries, column_ref
+from crmkit.report.excel import ReportWorkbook, ScatterSeries, cell_name, column_ref
+from crmkit.report.excel.charts import coinciding, place_point_labels
 from crmkit.report.i18n import translate_values
 from crmkit.report.sheets._layout import _anchor_right_of
 
@@ -102,30 +103,52 @@ def add_satisfaction_sheets(book: ReportWorkbook, result: SatisfactionResult) ->
         construct=[spec.label(c, lang) for c in result.drivers["construct"]],
         quadrant=[book.label(f"quadrant:{q}") for q in result.drivers["quadrant"]],
     )
+    ipma = _ipma_plan(book, drivers)
+    if ipma is not None and ipma.numbered:
+        # the map's points carry numbers: the Drivers table beside it is their key
+        drivers = drivers.assign(construct=[f"{n}. {name}" for n, name in enumerate(drivers["construct"], start=1)])
     span = book.add_table("sheet:drivers", drivers)
-    if len(drivers):
-        _add_ipma_chart(book, span, drivers)
+    if ipma is not None:
+        _add_ipma_chart(book, span, drivers, ipma)
     respondents = translate_values(result.respondents, {"gap_class": "gap"}, lang)
     book.add_long_table("sheet:respondents", respondents, labels=constructs, number_formats=scores)
     if result.groups is not None:
         book.add_table("sheet:groups", result.groups, labels=constructs, number_formats=scores)
 
 
-def _add_ipma_chart(book: ReportWorkbook, span, drivers) -> None:
-    """The importance-performance map beside the Drivers table: one labelled point per construct,
-    dashed lines at the mean importance and the mean performance, each quadrant named in its corner.
+_IPMA_SIZE = (18.0, 12.0)
+_ROW_CM = 15 / 72 * 2.54  # a default row is 15 pt tall
+_QUADRANTS = ("keep_up", "concentrate_here", "low_priority", "possible_overkill")
 
-    The lines and the names' positions are a small table below the Drivers table: a chart's
-    series must take its values from cells to be drawn by LibreOffice.
+
+class _IpmaPlan(NamedTuple):
+    """Axis bounds, quadrant-name spots and each point's label text and side of the map."""
+
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+    corners: list[tuple[float, float]]
+    texts: list[str | None]
+    positions: list[str]
+    numbered: bool
+
+
+def _ipma_plan(book: ReportWorkbook, drivers) -> _IpmaPlan | None:
+    """Where the map's axes end and where each construct's label goes; ``None`` without points.
+
+    Labels are the constructs' names, each on the side of its point where it overlaps nothing
+    (:func:`~crmkit.report.excel.charts.place_point_labels`); points drawn on one spot share one
+    label naming them all. Only when names cannot be placed without overlap do the points carry
+    their row numbers instead, the Drivers table beside the map being their key: a name by its
+    point reads at a glance, a number needs the key.
     """
     import math
 
-    import pandas as pd
-
-    x = drivers["importance"].astype(float).dropna()
-    y = drivers["performance"].astype(float).dropna()
-    if x.empty or y.empty:
-        return
+    x = drivers["importance"].astype(float)
+    y = drivers["performance"].astype(float)
+    drawn = [n for n in range(len(drivers)) if math.isfinite(x.iloc[n]) and math.isfinite(y.iloc[n])]
+    if not drawn:
+        return None
+    x, y = x.iloc[drawn], y.iloc[drawn]
     # importance from 0 (a total effect of 0 means no influence); performance zoomed to the points
     # but never to less than 10 index points, so that a 1-point spread does not fill the chart
     x_low = min(0.0, math.floor(x.min() * 10) / 10)
@@ -134,15 +157,51 @@ def _add_ipma_chart(book: ReportWorkbook, span, drivers) -> None:
     half = max(5.0, (y.max() - y.min()) / 2 + 3)
     y_low = max(0.0, math.floor((y_mid - half) / 5) * 5)
     y_high = min(100.0, math.ceil((y_mid + half) / 5) * 5)
-    x_mean, y_mean = float(x.mean()), float(y.mean())
     inset_x, inset_y = (x_high - x_low) * 0.15, (y_high - y_low) * 0.05
-    quadrants = ("keep_up", "concentrate_here", "low_priority", "possible_overkill")
     corners = [
         (x_high - inset_x, y_high - inset_y),
         (x_high - inset_x, y_low + inset_y),
         (x_low + inset_x, y_low + inset_y),
         (x_low + inset_x, y_high - inset_y),
     ]
+    ranges = ((x_low, x_high), (y_low, y_high))
+    points = list(zip(x.tolist(), y.tolist()))
+    notes = [(cx, cy, book.label(f"quadrant:{q}")) for (cx, cy), q in zip(corners, _QUADRANTS)]
+    spot = coinciding(points, ranges, _IPMA_SIZE)
+    names = [str(drivers["construct"].iloc[n]) for n in drawn]
+    for numbered in (False, True):
+        shown = [str(n + 1) for n in drawn] if numbered else names
+        texts: list[str | None] = [
+            ", ".join(t for t, s in zip(shown, spot) if s == k) if spot[k] == k else None for k in range(len(drawn))
+        ]
+        sides, clear = place_point_labels(points, texts, ranges, _IPMA_SIZE, notes)
+        if clear:
+            break
+    all_texts: list[str | None] = [None] * len(drivers)
+    positions = ["none"] * len(drivers)
+    for k, n in enumerate(drawn):
+        all_texts[n], positions[n] = texts[k], sides[k]
+    return _IpmaPlan((x_low, x_high), (y_low, y_high), corners, all_texts, positions, numbered)
+
+
+def _add_ipma_chart(book: ReportWorkbook, span, drivers, plan: _IpmaPlan) -> None:
+    """The importance-performance map beside the Drivers table: one labelled point per construct,
+    dashed lines at the mean importance and the mean performance, each quadrant named in its corner.
+
+    The map stands below the Drivers table rather than beside it: side by side they make a page
+    twice as wide as either, printed at half size, and the point labels cannot be read. The lines
+    and the names' positions are a small table below the map: a chart's series must take its
+    values from cells to be drawn by LibreOffice.
+    """
+    import math
+
+    import pandas as pd
+
+    (x_low, x_high), (y_low, y_high) = plan.x_range, plan.y_range
+    corners, quadrants = plan.corners, _QUADRANTS
+    chart_row = span.last_row + 2
+    x_mean = float(drivers["importance"].astype(float).mean())
+    y_mean = float(drivers["performance"].astype(float).mean())
     # rows 1-4 name the quadrants at their corners; rows 5-6 and 7-8 are the two mean lines (labelled,
     # so a reader of the sheet knows what these cells are)
     guide = pd.DataFrame(
@@ -158,7 +217,7 @@ def _add_ipma_chart(book: ReportWorkbook, span, drivers) -> None:
         "sheet:drivers",
         guide,
         title="chart:ipma",
-        start_row=span.last_row + 3,
+        start_row=chart_row + math.ceil(_IPMA_SIZE[1] / _ROW_CM) + 2,
         freeze_header=False,
         autofilter=False,
     )
@@ -169,9 +228,11 @@ def _add_ipma_chart(book: ReportWorkbook, span, drivers) -> None:
         top = block.first_row + 1
         return (x_col, top + first, x_col, top + last), (y_col, top + first, y_col, top + last)
 
-    # one series per construct: its name is the point's label in Excel and LibreOffice alike
+    # one series per construct: its name (or the names of all points on its spot, or numbers) is
+    # the point's label in Excel and LibreOffice alike
     series = [
-        ScatterSeries(*cells(span, drivers, n, n), str(name), "points") for n, name in enumerate(drivers["construct"])
+        ScatterSeries(*cells(span, drivers, n, n), text or str(drivers["construct"].iloc[n]), "points", side)
+        for n, (text, side) in enumerate(zip(plan.texts, plan.positions))
     ]
     series += [ScatterSeries(*cells(lines, guide, 4, 5), "axis:importance", "guide")]
     series += [ScatterSeries(*cells(lines, guide, 6, 7), "axis:performance", "guide")]
@@ -179,7 +240,7 @@ def _add_ipma_chart(book: ReportWorkbook, span, drivers) -> None:
     book.add_scatter_chart(
         "sheet:drivers",
         series=series,
-        anchor=_anchor_right_of(span),
+        anchor=cell_name(chart_row, 1),
         title="chart:ipma",
         x_title="importance",
         y_title="performance",
@@ -187,6 +248,6 @@ def _add_ipma_chart(book: ReportWorkbook, span, drivers) -> None:
         y_range=(y_low, y_high),
         legend=False,
         axis_formats=("0.00", "0"),
-        width=18.0,
-        height=12.0,
+        width=_IPMA_SIZE[0],
+        height=_IPMA_SIZE[1],
     )
