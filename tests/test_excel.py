@@ -493,3 +493,15 @@ def test_long_table_splits_over_sheets(tmp_path, monkeypatch):
     assert ids == [f"c{i}" for i in range(10)]
     headers = {(ws["A1"].value, ws["B1"].value) for ws in wb.worksheets}
     assert len(headers) == 1 and None not in headers.pop()  # every part has the header
+
+
+def test_headers_stand_over_their_values(tmp_path):
+    # numbers and dates sit right in their cells, so their headers do; text headers stay left
+    book = ReportWorkbook("en")
+    frame = pd.DataFrame(
+        {"customer_id": ["a"], "monetary": [1.5], "frequency": [2], "first_purchase": [dt.date(2024, 1, 2)]}
+    )
+    book.add_table("sheet:customers", frame)
+    ws = openpyxl.load_workbook(book.save(tmp_path / "h.xlsx"))["Customers"]
+    assert [c.alignment.horizontal for c in ws[1]] == [None, "right", "right", "right"]
+    assert all(c.font.b and c.alignment.wrap_text for c in ws[1])

@@ -210,7 +210,7 @@ def test_reason_sentences_word_for_word():
     assert one == "one purchase occasion, 29 days ago"
     zh = reasons(people, outcomes, rules, "zh")
     assert zh[0] == (
-        "购买 6 次且仍活跃：活跃概率 0.80 >= 0.50或距上次购买 40 天 > 1.5 × 平均间隔 20 天；"
+        "购买 6 次且仍活跃：存活概率 0.80 ≥ 0.50，或距上次购买 40 天 > 1.5 × 平均间隔 20 天；"
         "满意度 80 ≥ 70（调查）；推荐意愿 -，推荐 0 人：未达推荐标准"
     )
     assert zh[2] == "尚未购买；有兴趣表示：已注册、已咨询、参与调查、推荐过他人"

@@ -223,7 +223,8 @@ def test_stale_as_of_warns_on_stderr_on_the_overview_and_in_check(tmp_path):
     overview = openpyxl.load_workbook(out)["Overview"]
     assert overview["A1"].value.startswith("Warning: the as-of date 2025-03-31 is 90 days after the last purchase")
     assert overview["A3"].value.startswith("Warning: no purchases in 2025-01, 2025-02, 2025-03")
-    assert overview["A5"].value == "This month: value, loyalty, retention, satisfaction"
+    assert overview["A5"].value == "This month: 2025-03-01 to 2025-03-31"
+    assert overview["B7"].value == 0  # the month's revenue: nothing was bought
     assert overview["B6"].value.date() == date(2025, 3, 31)  # the key values follow the notes
 
     check_dir = tmp_path / "check"

@@ -21,9 +21,9 @@ from crmkit.report.sheets import add_segment_sheets, write_report
 from crmkit.segment import SegmentResult
 
 AS_OF = dt.date(2024, 6, 30)
-CUSTOMER_COLUMNS = SEGMENT_CUSTOMER_COLUMNS
+# the workbook shows the segment's name, not its code (the csv keeps both)
+CUSTOMER_COLUMNS = [c for c in SEGMENT_CUSTOMER_COLUMNS if c != "segment"]
 SEGMENT_COLUMNS = [
-    "segment",
     "segment_label",
     "customers",
     "customer_share",
@@ -210,14 +210,14 @@ def test_segments_table_and_charts(report_en):
     ws = report_en["Segments"]
     assert [c.value for c in ws[1]][: len(SEGMENT_COLUMNS)] == [i18n.label(c, "en") for c in SEGMENT_COLUMNS]
     row = list(ws[2])
-    assert [c.value for c in row[:3]] == ["champions", "Champions", 2]
-    assert row[3].value == pytest.approx(0.4) and row[3].number_format == "0.0%"  # customer_share
-    assert row[4].value == pytest.approx(2000.0) and row[4].number_format == "#,##0.00"  # revenue
-    assert row[5].number_format == "0.0%"  # revenue_share
-    assert row[2].number_format == "#,##0"  # customers
+    assert [c.value for c in row[:2]] == ["Champions", 2]
+    assert row[2].value == pytest.approx(0.4) and row[2].number_format == "0.0%"  # customer_share
+    assert row[3].value == pytest.approx(2000.0) and row[3].number_format == "#,##0.00"  # revenue
+    assert row[4].number_format == "0.0%"  # revenue_share
+    assert row[1].number_format == "#,##0"  # customers
     assert ws.max_row == 4
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:J4"
+    assert ws.auto_filter.ref == "A1:I4"
     assert len(ws._charts) == 2
     assert all(isinstance(chart, BarChart) for chart in ws._charts)
 
@@ -245,15 +245,16 @@ def test_pareto_sheet(report_en):
         assert ws.cell(header_row + offset, 2).value == record.customers
         assert ws.cell(header_row + offset, 5).value == pytest.approx(record.revenue_share)
         assert ws.cell(header_row + offset, 5).number_format == "0.0%"
-    # Lorenz points: 101 rows from (0, 0) to (1, 1)
+    # Lorenz points every 5 % of customers: 21 rows from (0, 0) to (1, 1)
     lorenz_header = next(
         r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Cumulative share of customers (smallest first)"
     )
     assert ws.cell(lorenz_header + 1, 1).value == 0 and ws.cell(lorenz_header + 1, 2).value == 0
-    assert ws.cell(lorenz_header + 101, 1).value == 1
-    assert ws.cell(lorenz_header + 101, 2).value == pytest.approx(1.0)
-    assert ws.cell(lorenz_header + 101, 2).number_format == "0.0%"
-    assert ws.max_row == lorenz_header + 101
+    assert ws.cell(lorenz_header + 2, 1).value == pytest.approx(0.05)
+    assert ws.cell(lorenz_header + 21, 1).value == 1
+    assert ws.cell(lorenz_header + 21, 2).value == pytest.approx(1.0)
+    assert ws.cell(lorenz_header + 21, 2).number_format == "0.0%"
+    assert ws.max_row == lorenz_header + 21
     charts = ws._charts
     assert len(charts) == 2 and all(isinstance(chart, ScatterChart) for chart in charts)
     assert len(charts[0].series) == 2  # the Lorenz curve and the equality diagonal
@@ -267,7 +268,7 @@ def test_customers_sheet(report_en):
     assert all(c.font.bold for c in ws[1])
     assert ws.max_row == 1 + len(result.customers)
     assert ws.freeze_panes == "A2"
-    assert ws.auto_filter.ref == "A1:S6"
+    assert ws.auto_filter.ref == "A1:R6"
     third = dict(zip(columns, ws[4]))
     assert third["customer_id"].value == "C003"
     assert third["recency_days"].value == 40 and third["recency_days"].number_format == "#,##0"
@@ -472,7 +473,7 @@ def test_write_report_refuses_what_it_cannot_render(tmp_path):
 # --- i18n coverage ----------------------------------------------------------------------------
 def test_every_result_column_has_both_languages():
     pareto = make_result().pareto
-    keys = set(CUSTOMER_COLUMNS) | {"cluster"} | set(SEGMENT_COLUMNS) | set(CLUSTER_COLUMNS)
+    keys = set(SEGMENT_CUSTOMER_COLUMNS) | {"cluster"} | set(SEGMENT_COLUMNS) | set(CLUSTER_COLUMNS)
     keys |= set(pareto.classes.columns) | set(pareto.lorenz.columns)
     keys |= {"customers", "revenue", "repeat_customer_rate", "top20_share", "gini", "as_of"}
     keys |= {f"sheet:{name}" for name in ("summary", "segments", "pareto", "customers", "data_quality", "clusters")}

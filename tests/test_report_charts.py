@@ -162,19 +162,26 @@ def test_trend_lines_have_markers_with_one_month(monthly):
             titles.append(ws.cell(row, 1).value)
             assert name == f"A{row}" and values in (f"B{row}", f"B{row}:B{row}")
             assert months in (f"B{header}", f"B{header}:B{header}")
-    assert titles == ["Revenue", "Total CLV (own purchases)", "Repeat-customer rate", "Satisfaction index"]
+    assert titles == [
+        "Revenue in the month (net)",
+        "Total CLV (own purchases)",
+        "Repeat-customer rate",
+        "Satisfaction index",
+    ]
     assert all(title in labels for title in titles)
 
 
 _TREND_FORMATS = {
-    "Customers": "#,##0",
-    "Revenue": "#,##0.00",
+    "Customers to date": "#,##0",
+    "Revenue in the month (net)": "#,##0.00",
+    "Customers buying in the month": "#,##0",
+    "New customers in the month": "#,##0",
     "Revenue share of top 20% customers": "0.0%",
     "Gini coefficient": "0.000",
     "Repeat-customer rate": "0.0%",
     "Total CLV (own purchases)": "#,##0.00",
     "Mean P(alive)": "0.0%",
-    "Net ladder upgrades": "#,##0",
+    "Net ladder upgrades in the month": "#,##0",
     "Satisfaction index": "0.0",
     "NPS": "0.0",
 }
@@ -229,7 +236,10 @@ def test_bar_axes_start_at_zero_and_label_every_category(monthly):
     customers, shares = charts_of(monthly, "Segments")
     assert val(customers[1], ".//c:barDir") == "bar"
     assert val(customers[1].find(".//c:catAx", NS), "c:scaling/c:orientation") == "maxMin"
-    assert coordinate_from_string(shares[0])[1] > coordinate_from_string(customers[0])[1] + 15  # no overlap
+    # side by side under the table (beside it, they made the printed page twice as wide)
+    (col_a, row_a), (col_b, row_b) = (coordinate_from_string(anchor) for anchor in (customers[0], shares[0]))
+    table_end = openpyxl.load_workbook(monthly)["Segments"].max_row
+    assert row_a == row_b > table_end and column_index_from_string(col_b) > column_index_from_string(col_a) + 3
 
 
 def test_deciles_are_labelled_as_whole_numbers(monthly):
@@ -424,10 +434,21 @@ def test_ipma_near_points_take_different_sides(tmp_path):
     base = _near_result({})
     image = base.drivers.set_index("construct").loc["Image"]
     result = _near_result({"Expectation": (image["importance"] + 0.02, image["performance"] + 0.1)})
-    points = _assert_labels_clear(_drivers_book(tmp_path, result))
+    path = _drivers_book(tmp_path, result)
+    points = _assert_labels_clear(path)
     sides = {name: pos for name, _, _, _, pos in points}
     assert sides["Image"] != sides["Expectation"] and {sides["Image"], sides["Expectation"]} <= {"r", "l", "t", "b"}
-    assert sides["Quality"] == "r"  # a point on its own keeps the usual side
+    # a point on its own keeps the usual side (right) unless the dashed mean line runs through it there
+    from crmkit.report.excel.charts import label_box, plot_box
+
+    quality = next(p for p in points if p[0] == "Quality")
+    _, ranges, _ = _ipma_labels(path)
+    y_mean = result.drivers["performance"].mean()
+    left, top, right, bottom = plot_box(18.0, 12.0)
+    y_line = (ranges[1][1] - y_mean) / (ranges[1][1] - ranges[1][0]) * (bottom - top)
+    right_box = label_box(quality[1], quality[2], "Quality", "r", ranges, (18.0, 12.0))
+    on_line = right_box[1] <= y_line <= right_box[3]
+    assert sides["Quality"] == "r" or (on_line and sides["Quality"] in ("t", "b")), sides
 
 
 def test_ipma_points_on_one_spot_share_one_label(tmp_path):

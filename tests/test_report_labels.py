@@ -123,14 +123,16 @@ def test_overview_trend_formats_do_not_depend_on_the_run(books, run):
     header_row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Month")
     headers = {ws.cell(header_row, c).value: c for c in range(1, ws.max_column + 1) if ws.cell(header_row, c).value}
     expected = {
-        "Customers": "#,##0",
-        "Revenue": "#,##0.00",
+        "Customers to date": "#,##0",
+        "Revenue in the month (net)": "#,##0.00",
+        "Customers buying in the month": "#,##0",
+        "New customers in the month": "#,##0",
         "Revenue share of top 20% customers": "0.0%",
         "Gini coefficient": "0.000",
         "Total CLV (own purchases)": "#,##0.00",
         "Mean P(alive)": "0.0%",
         "Regulars and above (share)": "0.0%",
-        "Net ladder upgrades": "#,##0",
+        "Net ladder upgrades in the month": "#,##0",
         "Satisfaction index": "0.0",
         "NPS": "0.0",
     }
@@ -174,7 +176,7 @@ def test_clv_deciles_and_honest_labels(books, tmp_path):
     people = monthly["Ladder people"]
     header = [c.value for c in people[1]]
     assert len(header) == len(set(header)), header
-    assert {"Rung code", "Rung", "Stage code", "Lifecycle stage", "Repeat purchases"} <= set(header)
+    assert {"Rung", "Lifecycle stage", "Repeat purchases"} <= set(header)
     occasions, repeats = header.index("Purchase occasions"), header.index("Repeat purchases")
     row = [c.value for c in people[2]]
     assert row[repeats] == row[occasions] - 1
@@ -203,6 +205,19 @@ def _family_label(text: str, lang: str) -> bool:
     return False
 
 
+_DATE = r"\d{4}-\d{2}-\d{2}"
+
+
+def _dated_title(text: str, lang: str) -> bool:
+    """A catalogued title filled in with dates (the Migration's "from {before} to {after}")."""
+    for key, entry in LABELS.items():
+        template = entry.get(lang, entry["en"])
+        if key.startswith("title:") and "{" in template:
+            if re.fullmatch(re.sub(r"\\\{\w+\\\}", lambda _: _DATE, re.escape(template)), text):
+                return True
+    return False
+
+
 def _header_cells(path: Path):
     """Bold cells: the header rows of tables and the titles of blocks."""
     for ws in openpyxl.load_workbook(path).worksheets:
@@ -216,7 +231,8 @@ def _header_cells(path: Path):
 def test_every_header_is_a_catalogue_label(books, lang):
     allowed = _catalogue(lang) | _construct_names(lang)
     ladder = openpyxl.load_workbook(books[f"monthly_{lang}"])[label("sheet:ladder", lang)]
-    rungs = {c.value for c in ladder["B"] if isinstance(c.value, str)}  # the rules' own rung names
+    assert ladder["A2"].value == label("rung_label", lang)
+    rungs = {c.value for c in ladder["A"][2:8]}  # the rules' own rung names, under the header
     allowed |= rungs
     for name, path in books.items():
         if not name.endswith(lang):
@@ -230,7 +246,7 @@ def test_every_header_is_a_catalogue_label(books, lang):
                 continue
             if ws.title == label("sheet:overview", lang) and re.fullmatch(r"\d{4}-\d{2}", text):
                 continue  # the trend's month columns
-            assert text in allowed or _family_label(text, lang), where
+            assert text in allowed or _family_label(text, lang) or _dated_title(text, lang), where
 
 
 #: ASCII words a zh workbook keeps on purpose: model and measure names, units, file formats.
@@ -245,8 +261,9 @@ ZH_QUOTED = re.compile(r"「[^」]*」")
 
 
 def _verbatim_columns(ws, lang: str) -> set[int]:
-    """Columns of codes and ids: headed "... code", a customer id, or the --by group column."""
-    heads = {label(k, lang) for k in ("segment", "rung", "lifecycle_stage", "customer_id", "item")}
+    """Columns of ids: a customer id, a survey item, or the --by group column (the segment, rung and
+    stage codes are not shown: test_no_code_columns_in_a_workbook)."""
+    heads = {label(k, lang) for k in ("customer_id", "item")}
     return {c.column for row in ws.iter_rows(max_row=3) for c in row if c.value in heads or c.value == "channel"}
 
 
@@ -286,3 +303,39 @@ def test_translate_values_keeps_unknown_values():
     shown = translate_values(frame, {"phase": "phase"}, "zh")
     assert shown["phase"].tolist() == ["校准期", "留出期", "other"]
     assert frame["phase"].tolist()[0] == "calibration"  # the caller's frame is untouched
+
+
+# --- what the segment and ladder sheets show -------------------------------------------------
+CODE_KEYS = ("segment", "rung", "lifecycle_stage")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_no_code_columns_in_a_workbook(books, lang):
+    from crmkit.ladder.rules import RUNGS, STAGES
+
+    codes = {label(key, lang) for key in CODE_KEYS}
+    raw = set(RUNGS) | set(STAGES) | {"champions", "potential_loyalist", "cant_lose_them", "at_risk", "lost"}
+    seen = set()
+    for name, path in books.items():
+        if not name.endswith(lang):
+            continue
+        for ws in openpyxl.load_workbook(path).worksheets:
+            seen.add(ws.title)
+            heads = [c.value for row in ws.iter_rows(max_row=min(ws.max_row, 40)) for c in row]
+            assert not codes & set(heads), (name, ws.title)
+            # and no cell holds a code in place of a name (the segment, rung or stage names differ)
+            for row in ws.iter_rows(max_row=min(ws.max_row, 300), values_only=True):
+                assert not raw & set(row), (name, ws.title, row)
+    names = ("sheet:segments", "sheet:customers", "sheet:ladder", "sheet:migration", "sheet:ladder_people")
+    assert {label(key, lang) for key in names} <= seen
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_migration_title_names_both_dates(books, lang):
+    ws = openpyxl.load_workbook(books[f"monthly_{lang}"])[label("sheet:migration", lang)]
+    title = ws["A1"].value
+    # the monthly report compares the as-of date with the month end before it
+    assert title.count("2024-11-30") == 2 and title.count("2024-12-31") == 2, title
+    assert title.index("2024-11-30") < title.index("2024-12-31")
+    wanted = {"en": "Migration from 2024-11-30 to 2024-12-31", "zh": "从 2024-11-30 到 2024-12-31 的迁移"}
+    assert title.startswith(wanted[lang]), title

@@ -35,7 +35,8 @@ STAGE_LABELS: dict[str, dict[str, str]] = {
 #: The reason catalogues: one sentence template per reason key, plus the joining words and the
 #: names of signs of interest and of contact sources. A test's reason key is its name, with
 #: ``_yes`` / ``_no`` for a test that passed or failed (``p_alive`` and ``cycle`` print the
-#: comparison instead).
+#: comparison instead: ``ops`` gives the operator shown when the test passed and when it failed;
+#: the thresholds are inclusive bounds).
 REASONS: dict[str, dict[str, Any]] = {
     "en": {
         "suspect": "known contact ({source}); no purchase and no sign of interest",
@@ -57,6 +58,7 @@ REASONS: dict[str, dict[str, Any]] = {
         "cycle": "{recency:.0f} days since last purchase {op} {k:g} x mean gap {gap:.0f} days",
         "and": " and ",
         "or": " or ",
+        "ops": {"p_alive": (">=", "<"), "cycle": ("<=", ">")},
         "sep": "; ",
         "list": ", ",
         "signs": {
@@ -89,10 +91,11 @@ REASONS: dict[str, dict[str, Any]] = {
         "rec_no": "推荐意愿 {value}，推荐 {refs} 人：未达推荐标准",
         "adv_proxy_yes": "代理规则：购买 {occasions} 次居前列，且在自身周期 {cycles:g} 倍内有购买",
         "adv_proxy_no": "代理规则：购买频次未居前列或未在自身周期 {cycles:g} 倍内购买",
-        "p_alive": "活跃概率 {value:.2f} {op} {min:.2f}",
+        "p_alive": "存活概率 {value:.2f} {op} {min:.2f}",
         "cycle": "距上次购买 {recency:.0f} 天 {op} {k:g} × 平均间隔 {gap:.0f} 天",
-        "and": "且",
-        "or": "或",
+        "and": "，且",
+        "or": "，或",
+        "ops": {"p_alive": ("≥", "<"), "cycle": ("≤", ">")},
         "sep": "；",
         "list": "、",
         "signs": {"registered": "已注册", "enquired": "已咨询", "survey": "参与调查", "referrer": "推荐过他人"},
@@ -105,10 +108,6 @@ REASONS: dict[str, dict[str, Any]] = {
         },
     },
 }
-
-# The comparison a passed / failed threshold test prints (the thresholds are inclusive bounds).
-_OPS = {"p_alive": (">=", "<"), "cycle": ("<=", ">")}
-
 
 @dataclass(frozen=True)
 class Outcomes:
@@ -246,7 +245,7 @@ def reasons(people, outcomes: Outcomes, rules: Mapping[str, Any], lang: str = "e
         return people[name].to_numpy(kind)[rows] if kind is not int else people[name].to_numpy(float)[rows].astype(int)
 
     def op(test: str, passed: np.ndarray) -> np.ndarray:
-        return np.where(passed, *_OPS[test]).astype(object)
+        return np.where(passed, *text["ops"][test]).astype(object)
 
     cycle = sentences(
         "cycle",

@@ -11,6 +11,9 @@ from crmkit.report import files
 from crmkit.report.files import Target
 
 HISTORY_COLUMNS = (
+    "month_revenue",
+    "active_customers",
+    "new_customers",
     "customers",
     "revenue",
     "top20_share",
@@ -24,6 +27,26 @@ HISTORY_COLUMNS = (
     "satisfaction_index",
     "nps",
 )
+"""The stored headline numbers, in the Overview's order. ``customers`` and ``revenue`` are the
+segment's, to date (every purchase up to the as-of date); ``month_revenue``, ``active_customers``
+and ``new_customers`` are the as-of month's (added later: older histories lack them, see
+:func:`_add_missing_columns`)."""
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Create the table, or add the columns a history written by an older version lacks.
+
+    Their values in the months before stay NULL: shown empty, not as zero.
+    """
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS headline (month TEXT PRIMARY KEY, as_of TEXT, recorded_at TEXT, "
+        + ", ".join(f"{c} REAL" for c in HISTORY_COLUMNS)
+        + ")"
+    )
+    present = {row[1] for row in db.execute("PRAGMA table_info(headline)")}
+    for column in HISTORY_COLUMNS:
+        if column not in present:
+            db.execute(f"ALTER TABLE headline ADD COLUMN {column} REAL")
 
 
 def record_history(path: str | Target, as_of: date, headline: dict) -> None:
@@ -37,12 +60,10 @@ def record_history(path: str | Target, as_of: date, headline: dict) -> None:
     row += [headline.get(c) for c in HISTORY_COLUMNS]
 
     def insert(db: sqlite3.Connection) -> None:
-        db.execute(
-            "CREATE TABLE IF NOT EXISTS headline (month TEXT PRIMARY KEY, as_of TEXT, recorded_at TEXT, "
-            + ", ".join(f"{c} REAL" for c in HISTORY_COLUMNS)
-            + ")"
-        )
-        db.execute(f"INSERT OR REPLACE INTO headline VALUES ({', '.join('?' * len(row))})", row)
+        _add_missing_columns(db)
+        # by name: an older history's columns are in another order
+        names = ", ".join(("month", "as_of", "recorded_at", *HISTORY_COLUMNS))
+        db.execute(f"INSERT OR REPLACE INTO headline ({names}) VALUES ({', '.join('?' * len(row))})", row)
 
     if isinstance(path, Target):
         path.stage(insert)
@@ -55,16 +76,23 @@ def record_history(path: str | Target, as_of: date, headline: dict) -> None:
 
 
 def read_history(path: str, months: int = 12):
-    """The last ``months`` rows of the history (oldest first), as a DataFrame (empty when none)."""
+    """The last ``months`` rows of the history (oldest first), as a DataFrame (empty when none).
+
+    Every column of :data:`HISTORY_COLUMNS` is there: one an older history lacks is empty (NaN).
+    """
     import pandas as pd
 
     if not Path(path).is_file():
         return pd.DataFrame(columns=["month", *HISTORY_COLUMNS])
     try:
         with sqlite3.connect(path, timeout=files.LOCK_TIMEOUT) as db:
+            # read only: the file is changed when the month is recorded, in the output plan's transaction
+            present = {row[1] for row in db.execute("PRAGMA table_info(headline)")}
+            stored = [c for c in HISTORY_COLUMNS if c in present]
             frame = pd.read_sql_query(
-                f"SELECT month, {', '.join(HISTORY_COLUMNS)} FROM headline ORDER BY month DESC LIMIT {int(months)}", db
+                f"SELECT {', '.join(['month', *stored])} FROM headline ORDER BY month DESC LIMIT {int(months)}", db
             )
     except (sqlite3.Error, pd.errors.DatabaseError) as exc:
         raise OutputError(f"cannot read the history database: {exc}", file=path) from None
+    frame = frame.reindex(columns=["month", *HISTORY_COLUMNS]).astype(dict.fromkeys(HISTORY_COLUMNS, float))
     return frame.iloc[::-1].reset_index(drop=True)

@@ -153,6 +153,7 @@ def run_monthly(
         scheme=config.segment.get("scheme", "standard"),
         lang=config.lang,
     )
+    data.quality.customers = seg.headline["customers"]  # the Data quality sheet's count, as segment's
     ret = cohort_retention(data, as_of, period=config.retention.get("period", "month"))
     clv = customer_lifetime_value(
         data,
@@ -209,6 +210,7 @@ def _monthly_result(config, as_of, output, data, periods, seg, clv, ladders, ret
     moves = ladders.summary.set_index("movement")["people"]
     dist = after.distribution.set_index("rung")["share"]
     headline = {
+        **_month_figures(data, as_of),
         **{k: v for k, v in seg.headline.items() if k != "as_of"},
         "total_clv": float(clv.customers["clv"].sum()),
         "mean_p_alive": float(clv.customers["p_alive"].mean()),
@@ -232,6 +234,29 @@ def _monthly_result(config, as_of, output, data, periods, seg, clv, ladders, ret
         periods=periods,
         customers=config.report.get("customers"),
     )
+
+
+def _month_figures(data, as_of: date) -> dict:
+    """The as-of month's own figures, from its first day to the as-of date: ``month_revenue`` (the
+    net revenue of its rows, returns taken off), ``active_customers`` (who bought in it) and
+    ``new_customers`` (whose first purchase is in it).
+
+    Only customers with a purchase up to the as-of date count, as in the segment's revenue: a
+    return whose purchase is outside the data is in the Data quality sheet, not in revenue.
+    """
+    from crmkit.io.engine import money
+
+    row = data.con.execute(
+        f"""WITH c AS (
+                SELECT min(date::DATE) FILTER (WHERE NOT is_return) AS first_buy,
+                       sum({money("amount")}) FILTER (WHERE date::DATE >= ?) AS net,
+                       bool_or(NOT is_return AND date::DATE >= ?) AS bought
+                FROM tx WHERE date::DATE <= ? GROUP BY customer_id)
+            SELECT coalesce(sum(net), 0)::DOUBLE, count(*) FILTER (WHERE bought), count(*) FILTER (WHERE first_buy >= ?)
+            FROM c WHERE first_buy IS NOT NULL""",
+        [as_of.replace(day=1)] * 2 + [as_of, as_of.replace(day=1)],
+    ).fetchall()[0]  # fetchall: a result left open blocks the connection's next query
+    return {"month_revenue": float(row[0]), "active_customers": int(row[1]), "new_customers": int(row[2])}
 
 
 def _stale_or_empty(data, as_of: date, stale_days: int) -> list[tuple[str, dict]]:

@@ -157,6 +157,8 @@ _PLOT_MARGINS = {"left": 2.0, "right": 0.7, "top": 1.5, "bottom": 1.6}
 # keep a little room around the text); estimates on the safe side
 _LABEL_GAP = 0.1
 _LABEL_PAD = 0.08
+# half the width of the band a reference line keeps free of labels (the dashed line is 0.75 pt)
+_LINE_CLEARANCE = 0.03
 
 Box = tuple[float, float, float, float]
 """A rectangle in cm from the plot area's top-left corner: left, top, right, bottom."""
@@ -218,12 +220,15 @@ def place_point_labels(
     chart_size: tuple[float, float],
     notes: Sequence[tuple[float, float, str]] = (),
     budget: int = 20000,
+    lines: Sequence[tuple[str, float]] = (),
 ) -> tuple[list[str], bool]:
     """A side of its marker for each point's label such that no two labels, no label and marker,
     and no label and centred note intersect, and every label lies inside the plot area.
 
     A depth-first search over :data:`LABEL_POSITIONS` in order, the points taken as given, so
     the same points always get the same sides and a lone point's label stands on its right.
+    Reference lines are avoided where the labels can be placed clear of them as well: a line
+    struck through a label is hard to read, but a label is worth more than a clear line.
 
     Parameters
     ----------
@@ -238,7 +243,11 @@ def place_point_labels(
     notes : sequence of (float, float, str)
         Centred captions (quadrant names) at data coordinates that labels must not cover.
     budget : int
-        Most positions tried before giving up on a placement without any overlap.
+        Most positions tried before giving up on a placement without any overlap (each time:
+        with the lines, then without them).
+    lines : sequence of (str, float)
+        Reference lines across the whole plot area: ``("x", value)`` a vertical line at that
+        x, ``("y", value)`` a horizontal one.
 
     Returns
     -------
@@ -284,7 +293,28 @@ def place_point_labels(
                     return True
         return False
 
-    clear = search(0, list(fixed))
+    # a thin band along each reference line, weighted by how badly crossing it reads: a horizontal
+    # line strikes a label through, a vertical one only cuts it
+    strokes: list[tuple[Box, int]] = []
+    for axis, value in lines:
+        if axis == "x":
+            px, _ = _to_cm(value, ranges[1][0] or 0.0, ranges, (width, height))
+            strokes.append(((px - _LINE_CLEARANCE, 0.0, px + _LINE_CLEARANCE, height), 1))
+        else:
+            _, py = _to_cm(ranges[0][0] or 0.0, value, ranges, (width, height))
+            strokes.append(((0.0, py - _LINE_CLEARANCE, width, py + _LINE_CLEARANCE), 2))
+    clear = False
+    if strokes:
+        # first every label clear of the lines too; failing that, each label's sides tried from the
+        # one crossing the least (the search then keeps off the lines wherever another side is free)
+        tried = 0
+        clear = search(0, [*fixed, *(box for box, _ in strokes)])
+        for n in labelled:
+            options[n].sort(key=lambda item: sum(w for box, w in strokes if _overlap(item[1], box) > 0))
+    if not clear:
+        tried = 0
+        chosen.clear()
+        clear = search(0, list(fixed))
     if not clear:
         # no clean placement: each label where it covers least of what is already there
         placed = list(fixed)
@@ -336,13 +366,14 @@ def _bar_height(categories: int, series: int, horizontal: bool) -> float:
     return max(8.0, 2.5 + 0.75 * categories * (1 + 0.4 * (series - 1)))
 
 
-def _small_text(points: float = 8.0):
-    """Axis label text of ``points`` size."""
+def _small_text(points: float = 8.0, rotate: int = 0):
+    """Axis label text of ``points`` size, turned ``rotate`` degrees (negative: rising to the right)."""
     from openpyxl.chart.text import RichText
     from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
 
     size = CharacterProperties(sz=int(points * 100))
-    return RichText(bodyPr=RichTextProperties(), p=[Paragraph(pPr=ParagraphProperties(defRPr=size), endParaRPr=size)])
+    body = RichTextProperties(rot=rotate * 60_000, vert="horz") if rotate else RichTextProperties()
+    return RichText(bodyPr=body, p=[Paragraph(pPr=ParagraphProperties(defRPr=size), endParaRPr=size)])
 
 
 def _set_range(axis, bounds: Range) -> None:
@@ -413,7 +444,10 @@ def _build_chart(spec: _ChartSpec, worksheet, translate: Callable[[str], str]):
         # every category labelled: left alone, both applications drop every second label
         chart.x_axis.tickLblSkip = 1
         chart.x_axis.tickMarkSkip = 1
-        chart.x_axis.txPr = _small_text()
+        first_col, first_row, last_col, last_row = spec.categories_ref or (0, 0, 0, 0)
+        many = max(last_col - first_col, last_row - first_row) + 1 > 6
+        # a year of months side by side: upright labels would wrap ("2024-" over "12")
+        chart.x_axis.txPr = _small_text(rotate=-45 if spec.kind == "line" and many else 0)
         if spec.categories_format:
             chart.x_axis.number_format = spec.categories_format
         if spec.kind == "bar" and spec.horizontal:

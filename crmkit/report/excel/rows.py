@@ -31,6 +31,9 @@ from crmkit.report.excel.formats import FMT_GENERAL, _excel_scalar, _python_valu
 # cells), table headers and long text do, so a long header or note does not widen its column
 _HEADER_STYLE = (FMT_GENERAL, True, False)
 _TABLE_HEADER_STYLE = (FMT_GENERAL, True, True)
+# over a column of numbers or dates (which Excel aligns right) the header is aligned right too
+_NUMBER_HEADER_STYLE = (FMT_GENERAL, True, True, "right")
+_TEXT_HEADER_STYLE = (FMT_GENERAL, True, True, "indent")
 _PLAIN_STYLE = (FMT_GENERAL, False, False)
 _WRAP_STYLE = (FMT_GENERAL, False, True)
 
@@ -118,7 +121,7 @@ def _merged_rows(
 
 # --- cell writers ------------------------------------------------------------------------
 class _Styles:
-    """Cell styles by ``(number_format, bold[, wrap])``: openpyxl's style array and its workbook id.
+    """Cell styles by ``(number_format, bold[, wrap[, horizontal]])``: openpyxl's style array and id.
 
     Both row writers take their styles from here, so they write the same ``xf`` records.
     """
@@ -134,13 +137,18 @@ class _Styles:
             from openpyxl.styles import Alignment, Font
 
             template = WriteOnlyCell(self._worksheet)
-            number_format, bold, wrap = (*key, False)[:3]
+            number_format, bold = key[:2]
+            wrap, horizontal = len(key) > 2 and key[2], key[3] if len(key) > 3 else None
             if number_format != FMT_GENERAL:
                 template.number_format = number_format
             if bold:
                 template.font = Font(bold=True)
-            if wrap:
-                template.alignment = Alignment(wrap_text=True)
+            if wrap or horizontal:
+                # "indent": text a character in from the left edge, so that it does not touch the
+                # right-aligned number of the column before it ("238.93Reward them")
+                indent = 1 if horizontal == "indent" else 0
+                side = "left" if indent else horizontal
+                template.alignment = Alignment(wrap_text=wrap or None, horizontal=side, indent=indent)
             found = (template.style_id, template._style)
             self._cache[key] = found
         return found

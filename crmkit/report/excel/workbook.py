@@ -45,8 +45,10 @@ from crmkit.report.excel.formats import (
 )
 from crmkit.report.excel.rows import (
     _HEADER_STYLE,
+    _NUMBER_HEADER_STYLE,
     _PLAIN_STYLE,
     _TABLE_HEADER_STYLE,
+    _TEXT_HEADER_STYLE,
     Span,
     TableRows,
     _Block,
@@ -312,13 +314,19 @@ class ReportWorkbook:
         if autofilter and plan.autofilter is not None:
             raise ValueError(f"sheet {sheet_key!r} already has an autofilter (Excel allows one)")
 
-        headers, columns, styles, widths = [], [], [], {}
+        headers, columns, styles, widths, header_styles = [], [], [], {}, []
         for position, name in enumerate(df.columns):
             header = _clean_text(self.label(header_labels.get(name, name)))
             column, kind = _prepare_column(name, df.iloc[:, position])
             fmt = formats.get(name) or number_format_for(name, kind)
             headers.append(header)
             columns.append(column)
+            # numbers and dates align right, their headers too; text after another column is set in
+            # a character, its header with it
+            numeric, inset = kind in ("int", "float", "date"), position > 0 and kind == "text"
+            header_styles.append(
+                _NUMBER_HEADER_STYLE if numeric else _TEXT_HEADER_STYLE if inset else _TABLE_HEADER_STYLE
+            )
             width = _column_width(header, column, kind, fmt)
             if row_formats is not None and kind in ("int", "float"):
                 fmt = ""  # each row's own
@@ -327,16 +335,15 @@ class ReportWorkbook:
             # long prose wraps at a readable width instead of stretching the page; not in a
             # customer-level table, where a second line on every row would double its pages
             wrap = kind == "text" and width > TEXT_WRAP_WIDTH + 2 and n_rows <= 1_000
-            styles.append((fmt, False, wrap))
+            styles.append((fmt, False, wrap, "indent") if inset else (fmt, False, wrap))
             widths[start_col + position] = min(width, TEXT_WRAP_WIDTH + 2) if wrap else width
         self._fit_heights(plan, header_row, headers, columns, styles, [widths[start_col + n] for n in range(n_cols)])
         row_styles = [tuple(styles)] * n_rows
         if row_formats is not None:
             row_styles = [tuple((s[0] or f, *s[1:]) for s in styles) for f in row_formats]
-        header_styles = tuple([_TABLE_HEADER_STYLE] * n_cols)
         title_text = _clean_text(self.label(title)) if title else None
 
-        heading: list[tuple[int, Sequence, Sequence]] = [(header_row, headers, header_styles)]
+        heading: list[tuple[int, Sequence, Sequence]] = [(header_row, headers, tuple(header_styles))]
         if title_text is not None:
             heading.insert(0, (start_row, (title_text,), (_HEADER_STYLE,)))
         table = TableRows(heading, header_row + 1, start_col, columns, row_styles)
@@ -359,7 +366,7 @@ class ReportWorkbook:
         rows = np.ones(len(columns[0]) if columns else 0, dtype=int)
         for column, style, width in zip(columns, styles, widths):
             if style[2]:
-                rows = np.maximum(rows, _wrap_lines(column, width))
+                rows = np.maximum(rows, _wrap_lines(column, width, plain=True))
         for offset in np.flatnonzero(rows > 1):
             plan.heights[header_row + 1 + int(offset)] = 15 * int(rows[offset])
 

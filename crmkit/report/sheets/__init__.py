@@ -78,13 +78,15 @@ __all__ = [
 # A result exists only once its class's module is imported, so classes are looked up in
 # sys.modules rather than imported: writing a segment report never loads the CLV models.
 # Each function takes a result of the class named beside it (checked at run time, hence Any).
-_RESULT_SHEETS: tuple[tuple[str, str, Callable[..., None]], ...] = (
-    ("crmkit.segment", "SegmentResult", add_segment_sheets),
-    ("crmkit.clv", "ClvResult", add_clv_sheets),
-    ("crmkit.satisfaction", "SatisfactionResult", add_satisfaction_sheets),
-    ("crmkit.retention", "RetentionResult", add_retention_sheets),
+# The last item is the report's title, printed in each page's header (the first result's).
+_RESULT_SHEETS: tuple[tuple[str, str, Callable[..., None], str], ...] = (
+    ("crmkit.segment", "SegmentResult", add_segment_sheets, "title:segment_report"),
+    ("crmkit.clv", "ClvResult", add_clv_sheets, "title:clv_report"),
+    ("crmkit.satisfaction", "SatisfactionResult", add_satisfaction_sheets, "title:satisfaction"),
+    ("crmkit.retention", "RetentionResult", add_retention_sheets, "title:retention_report"),
 )
 _LADDER_PARTS = ("before", "after", "matrix")
+_LADDER_TITLE = "title:ladder_report"
 
 
 def write_report(
@@ -161,7 +163,8 @@ def write_report(
     as_of = next((d for d in dates if d is not None), None)
     if as_of is None and quality is not None:
         as_of = quality.as_of
-    book = ReportWorkbook(lang or _language_of(results), as_of=as_of)
+    # the page header's title: what the first result is a report of (satisfaction has no date)
+    book = ReportWorkbook(lang or _language_of(results), title=_title_of(results[0]), as_of=as_of)
     for result in results:
         _sheets_of(result)(book, policy)
     if quality is not None:
@@ -173,9 +176,18 @@ def _language_of(results: tuple) -> str:
     return next((result.lang for result in results if isinstance(getattr(result, "lang", None), str)), "en")
 
 
+def _title_of(result: object) -> str | None:
+    """The i18n key of the title of a report on ``result``; None for a result of no known type."""
+    for module_name, class_name, _, title in _RESULT_SHEETS:
+        module = sys.modules.get(module_name)
+        if module is not None and isinstance(result, getattr(module, class_name)):
+            return title
+    return _LADDER_TITLE if _ladder_parts(result) is not None else None
+
+
 def _sheets_of(result: object) -> Callable[[ReportWorkbook, CustomerPolicy], None]:
     """What adds ``result``'s sheets to a workbook; a UsageError for a result of no known type."""
-    for module_name, class_name, add_sheets in _RESULT_SHEETS:
+    for module_name, class_name, add_sheets, _ in _RESULT_SHEETS:
         module = sys.modules.get(module_name)
         if module is not None and isinstance(result, getattr(module, class_name)):
             if add_sheets in (add_segment_sheets, add_clv_sheets):

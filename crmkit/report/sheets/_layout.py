@@ -16,6 +16,17 @@ if TYPE_CHECKING:
 _CHART_GAP = 2  # empty columns between a table and the charts beside it
 
 
+#: Machine codes a workbook does not show, by the column of the name shown instead: a manager reads
+#: "Champions" or "冠军客户", not ``champions``. The csv/json/parquet outputs keep the codes to join on.
+CODE_COLUMNS: dict[str, str] = {"segment": "segment_label", "rung": "rung_label", "lifecycle_stage": "stage_label"}
+
+
+def _without_codes(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` without the code columns of :data:`CODE_COLUMNS` whose name column it has."""
+    codes = [code for code, name in CODE_COLUMNS.items() if code in frame.columns and name in frame.columns]
+    return frame.drop(columns=codes) if codes else frame
+
+
 def _anchor_right_of(span: Span, row: int = 1) -> str:
     return cell_name(row, span.last_col + _CHART_GAP)
 
@@ -119,17 +130,24 @@ def cut_message(sheet_title: str, kept: int, total: int, sheet_key: str, full: s
 
 
 def _customer_table(
-    book: ReportWorkbook, sheet_key: str, frame: pd.DataFrame, customers: str | CustomerPolicy | None
+    book: ReportWorkbook,
+    sheet_key: str,
+    frame: pd.DataFrame,
+    customers: str | CustomerPolicy | None,
+    labels: dict[str, str] | None = None,
 ) -> None:
-    """A customer-level sheet under the ``--customers`` policy: all rows, the top N with a note, or none."""
+    """A customer-level sheet under the ``--customers`` policy: all rows, the top N with a note, or none;
+    written without the codes of :data:`CODE_COLUMNS`. ``labels`` heads columns otherwise than the
+    catalogue (a column keeps its name, which ranks the rows and decides its format)."""
     policy = customer_policy(customers)
     total = len(frame)
     kept = policy.kept(total)
     if policy.mode == "none":
         return
     if kept >= total:
-        book.add_long_table(sheet_key, frame)
+        book.add_long_table(sheet_key, _without_codes(frame), labels=labels)
         return
     by = label(f"order_by:{sheet_key}", book.lang)
     note = sentence("msg:customers_cut", book.lang, kept=kept, total=total, left=total - kept, by=by)
-    book.add_table(sheet_key, top_customers(frame, sheet_key, kept), title=note)
+    # ranked by the codes (the ladder's rung), written without them
+    book.add_table(sheet_key, _without_codes(top_customers(frame, sheet_key, kept)), labels=labels, title=note)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from crmkit.report.excel import ReportWorkbook, cell_name, column_ref
-from crmkit.report.i18n import LABELS, message, translate_values
-from crmkit.report.sheets._layout import _CHART_GAP, CustomerPolicy, _bar_chart_beside, _customer_table
+from crmkit.report.i18n import LABELS, label, message, sentence, translate_values
+from crmkit.report.sheets._layout import (
+    _CHART_GAP,
+    CustomerPolicy,
+    _bar_chart_beside,
+    _customer_table,
+)
 from crmkit.report.sheets.quality import add_data_quality_sheet
 
 if TYPE_CHECKING:
@@ -38,7 +44,8 @@ def add_clv_sheets(
     _add_p_alive(book, result)
     if result.holdout is not None:
         _add_holdout(book, result.holdout)
-    _customer_table(book, "sheet:clv_customers", _readable_customers(book, result.customers), customers)
+    labels = {"clv": _clv_header(book, result)}  # profit when a margin is given
+    _customer_table(book, "sheet:clv_customers", _readable_customers(book, result.customers), customers, labels)
     if quality is not None:
         add_data_quality_sheet(book, quality)
 
@@ -64,30 +71,83 @@ def _fit_rows(prefix: str, record: dict, book: ReportWorkbook | None = None) -> 
             rows.append((f"se:{name}", record["se"][name]))
     for key in ("log_likelihood", "aic", "bic", "iterations", "converged", "customers", "frequency_spend_correlation"):
         if key in record:
-            rows.append((key, record[key]))
+            value = record[key]
+            if isinstance(value, bool):
+                # a flag reads as a word: Excel would show True as 1
+                value = label("answer:yes" if value else "answer:no", book.lang if book is not None else "en")
+            rows.append((key, value))
     return rows
+
+
+def _settings(book: ReportWorkbook, result: ClvResult) -> list:
+    """The run's settings as a reader says them: the date as a date, ``52w`` as "52 weeks", the margin
+    in words when there was none (CLV is then revenue) or it came from the data."""
+    import datetime as dt
+
+    model = result.model
+    unit, horizon = _horizon(book, str(model.get("horizon", "")))
+    shown = {**model, "horizon": horizon} if "horizon" in model else dict(model)
+    if isinstance(model.get("as_of"), str):
+        shown["as_of"] = dt.date.fromisoformat(model["as_of"])
+    if unit == model.get("unit"):
+        # a horizon in the model's own periods: "Horizon (periods)" would only say it again
+        shown.pop("horizon_periods", None)
+    if _without_margin(result):
+        shown["margin"] = "none"
+    keys = (
+        "as_of",
+        "unit",
+        "horizon",
+        "horizon_periods",
+        "discount_annual",
+        "discount_per_period",
+        "margin",
+        "occasion",
+    )
+    return [
+        (key, book.label(f"{key}:{shown[key]}") if f"{key}:{shown[key]}" in LABELS else shown[key])
+        for key in keys
+        if key in shown
+    ]
+
+
+_HORIZON = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z])[a-z]*\s*$", re.I)
+_HORIZON_UNITS = {"d": "day", "w": "week", "m": "month", "q": "quarter", "y": "year"}
+
+
+def _horizon(book: ReportWorkbook, text: str) -> tuple[str | None, str]:
+    """The unit of a horizon such as ``52w`` (``week``) and the horizon in words ("52 weeks")."""
+    found = _HORIZON.match(text)
+    if not found:
+        return None, text
+    number, unit = float(found.group(1)), _HORIZON_UNITS[found.group(2).lower()]
+    key = f"horizon:{unit}:one" if number == 1 else f"horizon:{unit}"
+    return unit, sentence(key, book.lang, n=f"{number:g}")
+
+
+def _without_margin(result: ClvResult) -> bool:
+    """Whether no margin was given nor read from the data: CLV is then revenue, not profit."""
+    return any(getattr(w, "key", None) == "clv_no_margin" for w in result.warnings)
+
+
+def _clv_header(book: ReportWorkbook, result: ClvResult) -> str:
+    """The header of the CLV column: profit at the margin when there is one (expected spend beside it
+    stays revenue, so CLV is less than purchases x spend), plain CLV (revenue, the model sheet's
+    warning says so) when there is none. The one place that says what a CLV column holds."""
+    margin = result.model.get("margin")
+    if _without_margin(result) or margin is None:
+        return book.label("clv")
+    if isinstance(margin, (int, float)):
+        return sentence("fmt:clv_profit", book.lang, margin=f"{margin * 100:g}%")
+    return book.label("clv:profit_from_data")
 
 
 def _add_clv_model(book: ReportWorkbook, result: ClvResult) -> None:
     sheet = "sheet:clv_model"
     model = result.model
-    settings = [
-        (key, book.label(f"{key}:{model[key]}") if f"{key}:{model[key]}" in LABELS else model[key])
-        for key in (
-            "as_of",
-            "unit",
-            "horizon",
-            "horizon_periods",
-            "discount_annual",
-            "discount_per_period",
-            "margin",
-            "occasion",
-        )
-        if key in model
-    ]
     span = book.add_key_values(
         sheet,
-        settings + _fit_rows("transaction_", model, book),
+        _settings(book, result) + _fit_rows("transaction_", model, book),
         title="title:clv_model",
         number_formats={"discount_annual": "0.0%", "discount_per_period": "0.000%"},
     )
@@ -108,7 +168,9 @@ def _add_clv_deciles(book: ReportWorkbook, result: ClvResult) -> None:
     # with referrals the deciles rank and sum customer_value (CLV + referral value), not CLV
     with_referrals = "customer_value" in result.customers.columns
     labels = {name: name.replace("clv_", "value_") for name in ("clv_total", "clv_mean", "clv_share")}
-    span = book.add_table("sheet:clv_deciles", result.deciles, labels=labels if with_referrals else None)
+    # the header says which end is the top: decile 1 holds the most valuable tenth
+    labels = {"clv_decile": "clv:decile", **(labels if with_referrals else {})}
+    span = book.add_table("sheet:clv_deciles", result.deciles, labels=labels)
     _bar_chart_beside(
         book,
         "sheet:clv_deciles",
@@ -125,14 +187,19 @@ def _add_clv_deciles(book: ReportWorkbook, result: ClvResult) -> None:
 
 
 def _add_p_alive(book: ReportWorkbook, result: ClvResult) -> None:
-    span = book.add_table("sheet:p_alive", result.p_alive_bins)
+    bins = result.p_alive_bins
+    # one range a row, in percent as P(alive) reads elsewhere ("0–10%", not "0.00" and "0.10")
+    ranges = [f"{low * 100:g}–{high * 100:g}%" for low, high in zip(bins["p_alive_from"], bins["p_alive_to"])]
+    table = bins.drop(columns=["p_alive_from", "p_alive_to"])
+    table.insert(0, "p_alive_range", ranges)
+    span = book.add_table("sheet:p_alive", table)
     _bar_chart_beside(
         book,
         "sheet:p_alive",
         span,
-        result.p_alive_bins,
+        table,
         "customers",
-        "p_alive_from",
+        "p_alive_range",
         title="chart:p_alive",
         y_title="axis:customers",
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crmkit.report.excel import ReportWorkbook
-from crmkit.report.i18n import translate_values
-from crmkit.report.sheets._layout import CustomerPolicy, _bar_chart_beside, _customer_table
+from crmkit.report.i18n import sentence, translate_values
+from crmkit.report.sheets._layout import CustomerPolicy, _bar_chart_beside, _customer_table, _without_codes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,12 +45,19 @@ def add_ladder_sheets(
 
     sheet = "sheet:ladder"
     dist = after.distribution
-    span = book.add_table(sheet, dist, title="title:ladder")
+    # top rung first, as a ladder stands: horizontal bars follow the table's order, Advocate on top
+    shown = _without_codes(dist.iloc[::-1].reset_index(drop=True))
+    span = book.add_table(sheet, shown, title="title:ladder")
     _bar_chart_beside(
-        book, sheet, span, dist, "count", "rung_label", title="chart:ladder", y_title="axis:customers", horizontal=True
+        book, sheet, span, shown, "count", "rung_label", title="chart:ladder", y_title="axis:people", horizontal=True
     )
     book.add_table(
-        sheet, after.stages, title="title:lifecycle", start_row=span.last_row + 3, freeze_header=False, autofilter=False
+        sheet,
+        _without_codes(after.stages),
+        title="title:lifecycle",
+        start_row=span.last_row + 3,
+        freeze_header=False,
+        autofilter=False,
     )
     grid = matrix.rename_axis("from_rung").reset_index()
     grid.columns = [str(c) for c in grid.columns]
@@ -58,10 +65,11 @@ def add_ladder_sheets(
     names = {key: book.label(f"rung:{key}") for key in ("new", "left")}
     names.update(zip(dist["rung"].astype(str), dist["rung_label"].astype(str)))
     grid["from_rung"] = grid["from_rung"].astype(str).map(lambda key: names.get(key, key))
+    dates = {"before": before.as_of.isoformat(), "after": after.as_of.isoformat()}
     span = book.add_table(
         "sheet:migration",
         grid,
-        title="title:migration",
+        title=sentence("title:migration", book.lang, **dates),
         labels={column: names[column] for column in grid.columns if column in names},
         freeze_header=False,
         autofilter=False,

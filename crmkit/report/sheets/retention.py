@@ -26,7 +26,7 @@ def add_retention_sheets(book: ReportWorkbook, result: RetentionResult) -> None:
         sheet,
         [("period", book.label(f"period:{result.period}")), ("as_of", result.as_of)]
         + [(k, v) for k, v in result.summary.items()],
-        title="title:retention",
+        title="title:retention_summary",
         number_formats={k: "0.0%" for k in result.summary if k.startswith("retention_")},
     )
     row = summary.last_row + 2

@@ -67,7 +67,7 @@ def add_satisfaction_sheets(book: ReportWorkbook, result: SatisfactionResult) ->
     # construct columns hold 0-100 scores (index) or criteria between constructs (ratio)
     scores = dict.fromkeys(spec.constructs, "0.0")
     criteria = dict.fromkeys(spec.constructs, "0.000")
-    book.add_table("sheet:paths", named(result.paths, ("from", "to")))
+    book.add_table("sheet:paths", _without_empty(named(result.paths, ("from", "to")), ("ci_low", "ci_high")))
     reliability = book.add_table("sheet:reliability", named(result.reliability, ("construct",)))
     htmt = named(result.htmt.rename_axis("construct").reset_index(), ("construct",))
     block = book.add_table(
@@ -116,6 +116,13 @@ def add_satisfaction_sheets(book: ReportWorkbook, result: SatisfactionResult) ->
         book.add_table("sheet:groups", result.groups, labels=constructs, number_formats=scores)
 
 
+def _without_empty(frame, columns):
+    """``frame`` without those of ``columns`` that hold no value: the confidence limits of paths
+    exist only with a bootstrap, and empty columns would only look like missing numbers."""
+    empty = [c for c in columns if c in frame.columns and frame[c].isna().all()]
+    return frame.drop(columns=empty) if empty else frame
+
+
 _IPMA_SIZE = (18.0, 12.0)
 _ROW_CM = 15 / 72 * 2.54  # a default row is 15 pt tall
 _QUADRANTS = ("keep_up", "concentrate_here", "low_priority", "possible_overkill")
@@ -126,6 +133,8 @@ class _IpmaPlan(NamedTuple):
 
     x_range: tuple[float, float]
     y_range: tuple[float, float]
+    means: tuple[float, float]
+    """Mean importance and mean performance: where the two dashed lines stand."""
     corners: list[tuple[float, float]]
     texts: list[str | None]
     positions: list[str]
@@ -166,6 +175,7 @@ def _ipma_plan(book: ReportWorkbook, drivers) -> _IpmaPlan | None:
     ]
     ranges = ((x_low, x_high), (y_low, y_high))
     points = list(zip(x.tolist(), y.tolist()))
+    means = (float(x.mean()), float(y.mean()))
     notes = [(cx, cy, book.label(f"quadrant:{q}")) for (cx, cy), q in zip(corners, _QUADRANTS)]
     spot = coinciding(points, ranges, _IPMA_SIZE)
     names = [str(drivers["construct"].iloc[n]) for n in drawn]
@@ -174,14 +184,16 @@ def _ipma_plan(book: ReportWorkbook, drivers) -> _IpmaPlan | None:
         texts: list[str | None] = [
             ", ".join(t for t, s in zip(shown, spot) if s == k) if spot[k] == k else None for k in range(len(drawn))
         ]
-        sides, clear = place_point_labels(points, texts, ranges, _IPMA_SIZE, notes)
+        sides, clear = place_point_labels(
+            points, texts, ranges, _IPMA_SIZE, notes, lines=[("x", means[0]), ("y", means[1])]
+        )
         if clear:
             break
     all_texts: list[str | None] = [None] * len(drivers)
     positions = ["none"] * len(drivers)
     for k, n in enumerate(drawn):
         all_texts[n], positions[n] = texts[k], sides[k]
-    return _IpmaPlan((x_low, x_high), (y_low, y_high), corners, all_texts, positions, numbered)
+    return _IpmaPlan((x_low, x_high), (y_low, y_high), means, corners, all_texts, positions, numbered)
 
 
 def _add_ipma_chart(book: ReportWorkbook, span, drivers, plan: _IpmaPlan) -> None:
@@ -200,15 +212,14 @@ def _add_ipma_chart(book: ReportWorkbook, span, drivers, plan: _IpmaPlan) -> Non
     (x_low, x_high), (y_low, y_high) = plan.x_range, plan.y_range
     corners, quadrants = plan.corners, _QUADRANTS
     chart_row = span.last_row + 2
-    x_mean = float(drivers["importance"].astype(float).mean())
-    y_mean = float(drivers["performance"].astype(float).mean())
-    # rows 1-4 name the quadrants at their corners; rows 5-6 and 7-8 are the two mean lines (labelled,
-    # so a reader of the sheet knows what these cells are)
+    x_mean, y_mean = plan.means
+    # rows 1-4 are where the quadrant names are written, rows 5-6 and 7-8 the ends of the two mean
+    # lines: a small table whose title says it is the chart's (a series must read cells to be drawn)
     guide = pd.DataFrame(
         {
-            "quadrant": [book.label(f"quadrant:{q}") for q in quadrants]
-            + [book.label("ipma:mean_importance")] * 2
-            + [book.label("ipma:mean_performance")] * 2,
+            "chart_element": [book.label(f"quadrant:{q}") for q in quadrants]
+            + [book.label(f"ipma:{end}") for end in ("importance_low", "importance_high")]
+            + [book.label(f"ipma:{end}") for end in ("performance_low", "performance_high")],
             "importance": [cx for cx, _ in corners] + [x_mean, x_mean, x_low, x_high],
             "performance": [cy for _, cy in corners] + [y_low, y_high, y_mean, y_mean],
         }
@@ -216,7 +227,7 @@ def _add_ipma_chart(book: ReportWorkbook, span, drivers, plan: _IpmaPlan) -> Non
     lines = book.add_table(
         "sheet:drivers",
         guide,
-        title="chart:ipma",
+        title="title:ipma_data",
         start_row=chart_row + math.ceil(_IPMA_SIZE[1] / _ROW_CM) + 2,
         freeze_header=False,
         autofilter=False,

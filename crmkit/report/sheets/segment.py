@@ -6,7 +6,7 @@ from :class:`crmkit.segment.SegmentResult`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crmkit.report.excel import ReportWorkbook, ScatterSeries, cell_name, column_ref
 from crmkit.report.i18n import LABELS
@@ -14,8 +14,8 @@ from crmkit.report.sheets._layout import (
     _CHART_GAP,
     CustomerPolicy,
     _anchor_right_of,
-    _bar_chart_beside,
     _customer_table,
+    _without_codes,
 )
 from crmkit.report.sheets.quality import add_data_quality_sheet
 
@@ -95,37 +95,39 @@ def _add_summary(book: ReportWorkbook, result: SegmentResult) -> None:
 
 
 def _add_segments(book: ReportWorkbook, result: SegmentResult) -> None:
-    segments = result.segments
-    span = book.add_table("sheet:segments", segments)
+    sheet = "sheet:segments"
+    segments = _without_codes(result.segments)
+    span = book.add_table(sheet, segments)
     columns = list(segments.columns)
     category = next((name for name in ("segment_label", "segment") if name in columns), None)
     if len(segments) == 0 or category is None:
         return
     categories = column_ref(span, columns, category, header=False)
+    charts: list[dict[str, Any]] = []
     if "customers" in columns:
-        _bar_chart_beside(
-            book,
-            "sheet:segments",
-            span,
-            segments,
-            "customers",
-            category,
-            title="chart:customers_per_segment",
-            y_title="axis:customers",
-            horizontal=True,
-        )
+        charts.append(
+            {"data_ref": column_ref(span, columns, "customers"), "title": "chart:customers_per_segment",
+             "y_title": "axis:customers"}
+        )  # fmt: skip
     shares = [column_ref(span, columns, name) for name in ("customer_share", "revenue_share") if name in columns]
     if shares:
+        charts.append({"data_ref": shares, "title": "chart:segment_shares", "y_title": "axis:share", "percent": True})
+    # below the table, side by side: beside a ten-column table they made the page twice as wide,
+    # and the whole sheet printed at half size
+    starts = book.chart_columns(sheet, span.first_col, [_SEGMENT_CHART_WIDTH] * len(charts))
+    for chart, col in zip(charts, starts):
         book.add_bar_chart(
-            "sheet:segments",
-            data_ref=shares,
+            sheet,
             categories_ref=categories,
-            anchor=_anchor_right_of(span, row=book.row_below_charts("sheet:segments")),
-            title="chart:segment_shares",
-            y_title="axis:share",
-            percent=True,
+            anchor=cell_name(span.last_row + 3, col),
+            width=_SEGMENT_CHART_WIDTH,
             horizontal=True,
+            **chart,
         )
+
+
+#: Width (cm) of each of the two Segments charts, side by side under the table on a landscape page.
+_SEGMENT_CHART_WIDTH = 13.0
 
 
 def _add_pareto(book: ReportWorkbook, pareto: ParetoResult) -> None:
@@ -151,7 +153,9 @@ def _add_pareto(book: ReportWorkbook, pareto: ParetoResult) -> None:
         freeze_header=False,
         autofilter=False,
     )
-    lorenz_frame = pareto.lorenz
+    # every 5 % of customers: 21 rows read as a table and still draw a smooth curve; the 101 points
+    # of the analysis made a two-page list of near-identical rows
+    lorenz_frame = pareto.lorenz.iloc[::5].reset_index(drop=True)
     lorenz = book.add_table(
         sheet,
         lorenz_frame,
