@@ -51,6 +51,7 @@ _LAZY: dict[str, str] = {
     "as_purchases": "crmkit.io.purchases",
     "PurchaseData": "crmkit.io.purchases",
     "ReadOptions": "crmkit.io.options",
+    "Database": "crmkit.io.databases",
     "read_survey": "crmkit.io.inputs",
     "read_members": "crmkit.io.inputs",
     "read_referrals": "crmkit.io.inputs",

@@ -57,9 +57,8 @@ def _root(
 
 
 # --- shared options (declared once, used by every command that reads purchases) -----------
-InputArg = Annotated[
-    str, typer.Argument(help="Purchase export (CSV/TSV/.gz/XLSX/Parquet), or - for stdin.", show_default=False)
-]
+_SOURCES = "CSV/TSV/.gz/XLSX/Parquet file or folder, database URL (postgresql://…, sqlite:///…)"
+InputArg = Annotated[str, typer.Argument(help=f"Purchase export ({_SOURCES}), or - for stdin.", show_default=False)]
 
 
 _in_input_panel = functools.partial(typer.Option, rich_help_panel=INPUT_PANEL)
@@ -86,6 +85,8 @@ _READING = (
     ("sheet", SheetOpt, None, None),
     ("encoding", EncodingOpt, None, None),
     ("delimiter", DelimiterOpt, None, None),
+    ("table", _input_option("--table", "Table of purchases, when the input is a database URL."), None, None),
+    ("query", _input_option("--query", "SELECT giving the purchases, when the input is a database URL."), None, None),
     (
         "dayfirst",
         _input_option(
@@ -267,7 +268,8 @@ def _options(command):
 
     @functools.wraps(command)
     def guarded(**kwargs):
-        with _errors(kwargs.get("debug", False)), interrupts.as_interrupt(), output_errors(), OutputPlan() as plan:
+        debug, plan = kwargs.get("debug", False), OutputPlan(ends_run=True)  # its commit ends the run
+        with _errors(debug), interrupts.as_interrupt(), output_errors(), plan:
             for group in groups:
                 fields, build = _GROUPS[group]
                 kwargs[group] = build(**{name: kwargs.pop(name) for name, _, _ in fields})
@@ -646,12 +648,10 @@ _MONTHLY = (
     ("members", _option("--members", help="Member / contact list."), None),
     ("referrals", _option("--referrals", help="Referrals file."), None),
     ("output", _option("--output", "-o", help="Workbook; {yyyy} {mm} {dd} {date} from the as-of date."), None),
-    (
-        "as_of",
-        _option("--as-of", help="Date, last-month-end, month-end, today, yesterday (default: last purchase)."),
-        None,
-    ),
+    ("as_of", _option("--as-of", help="Date, last-month-end, month-end, today, yesterday (default: last sale)."), None),
     ("history", _option("--history", help="History database (default: crmkit-history.sqlite beside it)."), None),
+    ("table", _option("--table", help="Table of purchases, when the input is a database URL."), None),
+    ("query", _option("--query", help="SELECT giving the purchases, when the input is a database URL."), None),
     ("check", _option("--check", help="Validate config and inputs, warn; write nothing (exit 0).", kind=bool), False),
     ("customers", CustomersOpt, None),
     ("customers_out", _option("--customers-out", help="Also write every customer to FILE (- for stdout)."), None),

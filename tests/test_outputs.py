@@ -569,7 +569,12 @@ def test_sigkill_leaves_previous_outputs_and_the_next_run_cleans_up(large_sales,
     code, _ = signalled(large_sales, tmp_path, signal.SIGKILL, 1.0)
     assert code in (-signal.SIGKILL, 0)
     if code == -signal.SIGKILL:
-        assert {name: (tmp_path / name).read_bytes() for name in before} == before
+        now = {name: (tmp_path / name).read_bytes() for name in before}
+        # all or nothing: the previous outputs, or (a kill just after the commit) both new and whole
+        if now != before:
+            assert all(now[name] != before[name] for name in before), "one output replaced, not the other"
+            assert now["customers.csv"].startswith(b"customer_id,") and now["customers.csv"].endswith(b"\n")
+            assert openpyxl.load_workbook(tmp_path / "report.xlsx", read_only=True).sheetnames
     # whatever the kill left, the next run of the same outputs removes it
     result = run("segment", sales, "-o", tmp_path / "customers.csv", "--report", tmp_path / "report.xlsx", "-q")
     assert result.exit_code == 0 and leftovers(tmp_path) == []
@@ -595,3 +600,35 @@ def test_signalled_monthly_report_keeps_workbook_and_history(large_sales, sales,
         assert err == b"crmkit: interrupted\n"
     assert {name: (tmp_path / name).read_bytes() for name in before} == before
     assert monthly_run(sales, tmp_path).exit_code == 0 and leftovers(tmp_path) == []
+
+
+def test_a_signal_after_the_commit_is_dropped(tmp_path):
+    # the command line's plan ends the run: a Ctrl-C that lands after its outputs are in place
+    # (or was held back during the commit) neither says "interrupted" nor kills the process
+    from crmkit.report import interrupts
+    from crmkit.report.files import OutputPlan
+
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        with interrupts.catch_signals(lambda text: None):
+            with OutputPlan(ends_run=True) as plan:
+                target = plan.add(tmp_path / "out.csv")
+                with target.writing() as temp:
+                    Path(temp).write_text("id\n1\n")
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.05)  # delivered here: dropped, no KeyboardInterrupt
+        assert not interrupts.received() and (tmp_path / "out.csv").read_text() == "id\n1\n"
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # until the process exits
+        # a plan that does not end the run (the library's own) leaves Ctrl-C working
+        signal.signal(signal.SIGINT, previous)
+        with pytest.raises(SystemExit) as stopped:
+            with interrupts.catch_signals(lambda text: None):
+                with OutputPlan() as plan:
+                    pass
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)
+        assert stopped.value.code == 130
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        interrupts._received.clear()  # the process-wide record of this test's own signals
+        interrupts._announced.clear()

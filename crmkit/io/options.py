@@ -209,6 +209,9 @@ class ReadOptions:
         Purchase dates accepted, both ends included: a pair of dates or ``"FIRST..LAST"``
         (``--date-range``); ``None`` is :data:`DATE_RANGE`, 1900-01-01..2100-12-31. A date
         outside it is a bad value.
+    table, query : str or None
+        With a database URL as the source (:mod:`crmkit.io.databases`): the table, or the
+        SELECT, that gives the purchases (``--table``, ``--query``).
 
     Examples
     --------
@@ -224,6 +227,8 @@ class ReadOptions:
     decimal: str | None = None
     skip_bad_rows: bool = False
     date_range: Any = None
+    table: str | None = None
+    query: str | None = None
 
     def __post_init__(self) -> None:
         if self.encoding is not None:

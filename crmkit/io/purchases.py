@@ -26,6 +26,7 @@ from datetime import date
 
 from crmkit.errors import DataError, InputError
 from crmkit.io.columns import ColumnMap, detect_columns
+from crmkit.io.databases import as_database
 from crmkit.io.engine import MONEY_LIMIT, connect, memory_limit, money, quote, sql_literal
 from crmkit.io.options import DATE_RANGE, ReadOptions, as_date, check_encoding, parse_date_range
 from crmkit.io.quality import DataQuality
@@ -384,6 +385,7 @@ def read_purchases(
         decimal = decimal or options.decimal
         skip_bad_rows = skip_bad_rows or options.skip_bad_rows
         date_range = options.date_range if date_range is None else date_range
+        source = as_database(source, options.table, options.query)
     date_range = DATE_RANGE if date_range is None else parse_date_range(date_range, "date_range")
     if encoding is not None:
         check_encoding(encoding)

@@ -520,6 +520,27 @@ def open_table(table, kind: str) -> Source:
     return Source(display=f"<{kind}>", file_format="table", sql="", headers=unique, first_data_row=1, frame=table)
 
 
+def parquet_dataset(path: str) -> str | None:
+    """The DuckDB scan of a Parquet dataset: a folder of ``*.parquet`` files (any depth, Hive
+    partition folders ``key=value`` read as columns) or a glob such as ``lake/orders/*.parquet``;
+    None when ``path`` is neither.
+    """
+    import glob
+
+    if os.path.isdir(path):
+        pattern = os.path.join(path, "**", "*.parquet")
+    elif glob.has_magic(path) and not os.path.exists(path):
+        pattern = path
+    else:
+        return None
+    if not glob.glob(pattern, recursive=True):
+        if os.path.isdir(path):
+            return None
+        raise InputError("no file matches", file=path)
+    # union_by_name: files written at different times may add or reorder columns
+    return f"read_parquet({_sql_str(pattern)}, hive_partitioning=true, union_by_name=true)"
+
+
 def open_source(
     source, workdir: str, *, sheet: str | None = None, encoding: str | None = None, delimiter: str | None = None
 ) -> Source:
@@ -532,6 +553,14 @@ def open_source(
     kind = table_kind(source)
     if kind is not None:
         return open_table(source, kind)
+    from crmkit.io.databases import Database, is_database_url, read_database
+
+    if is_database_url(source):
+        source = Database(source)  # without a table or query: says which to give
+    if isinstance(source, Database):
+        src = open_table(read_database(source), "pyarrow Table")
+        src.display, src.file_format = source.display, source.scheme
+        return src
     if isinstance(source, os.PathLike):
         source = os.fspath(source)
     if not isinstance(source, str):
@@ -544,10 +573,13 @@ def open_source(
         path = spool_stdin(workdir)
     else:
         path = source
+        dataset = parquet_dataset(path)
+        if dataset is not None:
+            return Source(display=display, file_format="parquet", sql=dataset, headers=[], first_data_row=1)
         if not os.path.exists(path):
             raise InputError("no such file", file=display)
         if os.path.isdir(path):
-            raise InputError("is a directory, not a file", file=display)
+            raise InputError("is a directory, not a file (nor a folder of Parquet files)", file=display)
         if not os.access(path, os.R_OK):
             raise InputError("permission denied", file=display)
     if os.path.getsize(path) == 0:

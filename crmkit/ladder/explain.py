@@ -109,6 +109,7 @@ REASONS: dict[str, dict[str, Any]] = {
     },
 }
 
+
 @dataclass(frozen=True)
 class Outcomes:
     """The tests behind every placement, one array element per person (:func:`~crmkit.ladder.placement.place`).

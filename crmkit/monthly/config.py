@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from crmkit.errors import ConfigError, UsageError
+from crmkit.io.databases import is_database_url
 from crmkit.io.options import LANGS
 from crmkit.io.toml import read_toml
 from crmkit.segment import SCHEMES
@@ -37,6 +38,8 @@ SECTION_KEYS: dict[str, tuple[str, ...]] = {section: tuple(keys) for section, ke
 _SECTIONS = set(SECTION_KEYS)
 _TOP_TYPES = {
     "sales": _TEXT,
+    "table": _TEXT,
+    "query": _TEXT,
     "survey": _TEXT,
     "members": _TEXT,
     "referrals": _TEXT,
@@ -119,6 +122,8 @@ class ReportConfig:
 
     sales: str
     output: str
+    table: str | None = None
+    query: str | None = None
     survey: str | None = None
     members: str | None = None
     referrals: str | None = None
@@ -143,7 +148,8 @@ def load_config(path: str) -> ReportConfig:
 
     Example::
 
-        sales = "sales.csv"
+        sales = "sales.csv"                        # or a database: "postgresql://crm@db/shop" with
+        table = "orders"                           # table = "…" or query = "SELECT …" (sqlite:///file.db too)
         survey = "survey.csv"                      # optional, also members / referrals
         output = "reports/crm-{yyyy}-{mm}.xlsx"
         as_of = "last-month-end"                   # or a date, today, yesterday, month-end
@@ -193,7 +199,9 @@ def load_config(path: str) -> ReportConfig:
     base = file.resolve().parent
 
     def resolve(value):
-        return None if value is None else str(value if Path(value).is_absolute() else base / value)
+        if value is None or is_database_url(value):
+            return _config_relative_sqlite(value, base)
+        return str(value if Path(value).is_absolute() else base / value)
 
     # a model file is the config's as much as the inputs are: `crmkit report -c /srv/crm/crmkit.toml`
     # from cron's working directory must find /srv/crm/models/my.toml for "models/my.toml"
@@ -204,6 +212,8 @@ def load_config(path: str) -> ReportConfig:
     return ReportConfig(
         sales=resolve(data["sales"]),
         output=resolve(data["output"]),
+        table=data.get("table"),
+        query=data.get("query"),
         survey=resolve(data.get("survey")),
         members=resolve(data.get("members")),
         referrals=resolve(data.get("referrals")),
@@ -273,3 +283,11 @@ def render_path(template: str, as_of: date) -> str:
 
 def history_path(config: ReportConfig, output: str) -> str:
     return config.history or str(Path(output).with_name("crmkit-history.sqlite"))
+
+
+def _config_relative_sqlite(url: str | None, base: Path) -> str | None:
+    """A ``sqlite:///relative.db`` URL taken from the config's folder, as a file path would be."""
+    if url is None or not url.lower().startswith("sqlite:///") or url.startswith("sqlite:////"):
+        return url
+    path = Path(url[len("sqlite:///") :]).expanduser()
+    return url if path.is_absolute() else f"sqlite:///{base / path}"

@@ -122,6 +122,7 @@ def run_monthly(
     analysis runs: a bad output path fails before the work, not after it.
     """
     from crmkit.clv import customer_lifetime_value
+    from crmkit.io.databases import as_database
     from crmkit.io.inputs import read_referrals
     from crmkit.io.purchases import read_purchases
     from crmkit.retention import cohort_retention
@@ -133,7 +134,8 @@ def run_monthly(
         "amount": config.columns.get("amount"),
         "order_id": config.columns.get("order_id"),
     }
-    data = read_purchases(config.sales, columns=columns, **(read_options or {}))
+    source = as_database(config.sales, config.table, config.query)
+    data = read_purchases(source, columns=columns, **(read_options or {}))
     # the last purchase, not a later return, is the default analysis date
     last_purchase = data.quality.last_purchase or data.quality.last_date
     assert last_purchase is not None, "read_purchases raises DataError when no row is usable"
@@ -379,13 +381,15 @@ def report(
     customers_out: str | None = None,
     stale_days: int | None = None,
     customers_format: str | None = None,
+    table: str | None = None,
+    query: str | None = None,
 ) -> MonthlyReport:
     """Run the monthly job and write its workbook, then its history: ``crmkit.report(...)``.
 
     Parameters
     ----------
     sales : str, optional
-        The purchase export (instead of ``config``).
+        The purchase export (instead of ``config``), or a database URL with ``table`` or ``query``.
     output : str, optional
         The workbook path; ``{yyyy}``, ``{mm}``, ``{dd}``, ``{date}`` come from the as-of date.
     config : str, optional
@@ -417,6 +421,9 @@ def report(
     stale_days : int, optional
         Warn when the as-of date is more than this many days after the last purchase (default
         the config's ``[report] stale_days``, else 45); :attr:`MonthlyReport.warnings`.
+    table, query : str, optional
+        With a database URL as ``sales``: the table, or the SELECT, that gives the purchases
+        (:mod:`crmkit.io.databases`; the config's ``table`` / ``query``).
 
     Returns
     -------
@@ -451,6 +458,8 @@ def report(
         ("as_of", as_of),
         ("history", history),
         ("lang", lang),
+        ("table", table),
+        ("query", query),
     ):
         if value is not None:
             setattr(settings, key, value.isoformat() if isinstance(value, date) else value)

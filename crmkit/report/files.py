@@ -245,6 +245,11 @@ class OutputPlan:
     ----------
     protect : iterable of path
         The run's inputs: no output may be one of them (``-`` stands for standard input).
+    ends_run : bool
+        The plan is the command's own (the CLI's): once it has committed, the run is done, and a
+        SIGINT or SIGTERM that arrives later (or was held back during the commit) is dropped
+        instead of reporting "interrupted" over outputs that are already in place
+        (:func:`crmkit.report.interrupts.finish`).
 
     Examples
     --------
@@ -258,7 +263,8 @@ class OutputPlan:
     'id\\n1\\n'
     """
 
-    def __init__(self, protect: Iterable = ()):
+    def __init__(self, protect: Iterable = (), *, ends_run: bool = False):
+        self.ends_run = ends_run
         self.targets: list[Target] = []
         self._inputs: list[tuple[str, tuple[int, int] | str]] = []
         self._scratch: str | None = None
@@ -430,6 +436,8 @@ class OutputPlan:
                             con.execute("COMMIT")
                         except sqlite3.Error as exc:
                             raise OutputError(f"cannot write the database: {exc}", file=target.name) from None
+                    if self.ends_run:
+                        interrupts.finish()  # before the held-back signals are let through
                 except BaseException:
                     for real, backup in reversed(renamed):
                         with contextlib.suppress(OSError):

@@ -17,7 +17,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 
-__all__ = ["announce", "as_interrupt", "catch_signals", "deferred", "received"]
+__all__ = ["announce", "as_interrupt", "catch_signals", "deferred", "finish", "received"]
 
 #: The exit status of an interrupted run (128 + SIGINT, what shells report for Ctrl-C).
 EXIT_INTERRUPTED = 130
@@ -25,6 +25,9 @@ EXIT_INTERRUPTED = 130
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _received: list[int] = []
 _announced: list[bool] = []
+#: Set while :func:`catch_signals` has its handlers installed; then :func:`finish` may drop signals.
+_catching: list[bool] = []
+_finished: list[bool] = []
 
 
 def received() -> bool:
@@ -35,6 +38,22 @@ def received() -> bool:
 def _raise_interrupt(signum, frame):
     _received.append(signum)
     raise KeyboardInterrupt
+
+
+def _drop(signum, frame):
+    """A signal after the run's outputs are in place: nothing is left to interrupt."""
+
+
+def finish() -> None:
+    """The run is done (its outputs are in place): SIGINT and SIGTERM are dropped from now on.
+
+    Only inside :func:`catch_signals` (the command line); a notebook's Ctrl-C is left alone.
+    """
+    if _catching and threading.current_thread() is threading.main_thread():
+        _finished.append(True)
+        for signum in _SIGNALS:
+            if signal.getsignal(signum) is _raise_interrupt:
+                signal.signal(signum, _drop)
 
 
 def announce(say: Callable[[str], object]) -> None:
@@ -61,6 +80,8 @@ def catch_signals(say: Callable[[str], object]) -> Iterator[None]:
                 previous[signum] = signal.signal(signum, _raise_interrupt)
     _received.clear()
     _announced.clear()
+    _finished.clear()
+    _catching.append(True)
     try:
         yield
     except KeyboardInterrupt:
@@ -71,8 +92,11 @@ def catch_signals(say: Callable[[str], object]) -> Iterator[None]:
             announce(say)
         raise
     finally:
+        _catching.clear()
+        # after finish() the process is on its way out: a late signal must not kill it (exit -2)
+        # between the finished run and the interpreter's exit
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            signal.signal(signum, signal.SIG_IGN if _finished else handler)
 
 
 @contextlib.contextmanager
