@@ -21,7 +21,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from crmkit import __version__
-from crmkit.errors import CrmkitError, UsageError
+from crmkit.errors import CrmkitError, UsageError, out_of_memory
 from crmkit.io.options import ReadOptions
 from crmkit.report import interrupts
 from crmkit.report.files import OutputPlan, Target, output_errors
@@ -187,7 +187,7 @@ def _errors(debug: bool):
     except Exception as exc:
         if debug:
             raise
-        if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryException":  # Python's or DuckDB's
+        if out_of_memory(exc):  # Python's, DuckDB's, or no address space left to load a library
             say("crmkit: error: out of memory (try a Parquet input, CRMKIT_MEMORY_LIMIT, or more memory)")
         else:
             say(f"crmkit: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)")

@@ -113,3 +113,26 @@ class OutputError(CrmkitError):
     """An output file cannot be written."""
 
     exit_code = 7
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` means the process ran out of memory or address space.
+
+    Python's :class:`MemoryError`, DuckDB's ``OutOfMemoryException``, and a native library that
+    could not be loaded because no address space was left (``ImportError: … failed to map segment
+    from shared object`` or ``cannot allocate memory``: a ``ulimit -v`` reached mid-run) are one
+    condition to the user: a run too large for the memory it may use.
+
+    Examples
+    --------
+    >>> out_of_memory(ImportError("libgfortran.so.5: failed to map segment from shared object"))
+    True
+    >>> out_of_memory(ImportError("No module named 'polars'"))
+    False
+    """
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryException":
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, (ImportError, OSError)) and (
+        "failed to map segment" in text or "cannot allocate memory" in text
+    )

@@ -436,17 +436,27 @@ def test_a_survey_with_thousands_of_columns_is_read(write):
     assert frame.shape == (20, 3002) and frame["x2999"].tolist() == ["3"] * 20
 
 
-def test_running_out_of_memory_in_duckdb_after_reading_is_one_clean_line(monkeypatch, tmp_path):
+@pytest.mark.parametrize(
+    "exhausted",
+    [
+        "duckdb",
+        # a `ulimit -v` reached while a native library loads (seen by the fuzzer: scipy's libgfortran)
+        "import",
+    ],
+)
+def test_running_out_of_memory_after_reading_is_one_clean_line(monkeypatch, tmp_path, exhausted):
     import duckdb
     from typer.testing import CliRunner
 
     import crmkit.segment
     from crmkit.cli import app
 
-    def exhausted(*args, **kwargs):
-        raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256 KiB")
+    def exhaust(*args, **kwargs):
+        if exhausted == "duckdb":
+            raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256 KiB")
+        raise ImportError("libgfortran-8f1e9814.so.5.0.0: failed to map segment from shared object")
 
-    monkeypatch.setattr(crmkit.segment, "segment", exhausted)
+    monkeypatch.setattr(crmkit.segment, "segment", exhaust)
     sales = tmp_path / "sales.csv"
     sales.write_text("customer_id,date,amount\nA,2024-01-05,10\n")
     result = CliRunner().invoke(app, ["segment", str(sales), "-f", "csv", "-q"])
