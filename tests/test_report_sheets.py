@@ -59,6 +59,8 @@ def test_ladder_sheets_show_names_not_codes(ladder_books, lang):
     people = _sheet(path, "sheet:ladder_people", lang)
     header = [c.value for c in people[1]]
     assert header[:3] == [label(k, lang) for k in ("customer_id", "rung_label", "stage_label")]
+    # the sentences last, so a long reason runs on into the empty cells to its right
+    assert header[-2:] == [label(k, lang) for k in ("next_action", "reason")]
     # the csv keeps the codes, to join on
     csv = pd.read_csv(ladder_books[lang].with_suffix(".csv"), dtype=str)
     assert {"rung", "rung_label", "lifecycle_stage", "stage_label"} <= set(csv.columns)

@@ -80,4 +80,8 @@ def add_ladder_sheets(
     people = translate_values(
         after.people.rename(columns={"frequency": "clv:frequency"}), {"basis": "basis"}, book.lang
     )
+    # the sentences last: a long reason (up to ~230 characters) then runs on into the empty cells to
+    # its right on screen instead of being cut at the next column's edge, and the numbers come first
+    prose = [column for column in ("next_action", "reason") if column in people.columns]
+    people = people[[c for c in people.columns if c not in prose] + prose]
     _customer_table(book, "sheet:ladder_people", people, customers)
