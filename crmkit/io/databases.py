@@ -167,7 +167,8 @@ def _connect(database: Database):
 def _reason(exc: Exception) -> str:
     """The driver's message, first line, without the URL's password."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    text = re.sub(r"^\[?[A-Za-z]+\]?\s*(\[[^\]]*\])?\s*", "", text) or text
+    # ADBC prefixes its status and the library: "IO: [libpq] Failed to connect: …"
+    text = re.sub(r"^[A-Za-z_]+:\s*(\[[^\]]*\]\s*)?", "", text) or text
     return re.sub(r"(://[^:/@\s]+):[^@\s]*@", r"\1@", text)
 
 

@@ -242,8 +242,14 @@ def reasons(people, outcomes: Outcomes, rules: Mapping[str, Any], lang: str = "e
         return out
     act, srv, prx = rules["activity"], rules["survey"], rules["proxy"]
 
-    def col(name: str, rows: np.ndarray, kind: type = float) -> np.ndarray:
-        return people[name].to_numpy(kind)[rows] if kind is not int else people[name].to_numpy(float)[rows].astype(int)
+    columns: dict[str, np.ndarray] = {}
+
+    def col(name: str, rows: np.ndarray, whole: bool = False) -> np.ndarray:
+        """Column ``name`` at ``rows`` (converted once per call of :func:`reasons`), as whole numbers with ``whole``."""
+        if name not in columns:
+            columns[name] = people[name].to_numpy(float, na_value=np.nan)
+        picked = columns[name][rows]
+        return picked.astype(int) if whole else picked
 
     def op(test: str, passed: np.ndarray) -> np.ndarray:
         return np.where(passed, *text["ops"][test]).astype(object)
@@ -268,7 +274,7 @@ def reasons(people, outcomes: Outcomes, rules: Mapping[str, Any], lang: str = "e
     active = outcomes.active[rep]
     # P(alive) and the own cycle are both reported, so a reader sees why a lapsed buyer is lapsed
     activity = np.where(active, _joined(checks, text["or"]), _joined(checks, text["and"]))
-    occasions = col("occasions", rep, int)
+    occasions = col("occasions", rep, whole=True)
     out[rep[active]] = sentences("active_yes", lang, occasions=occasions[active], activity=activity[active])
     out[rep[~active]] = sentences("active_no", lang, occasions=occasions[~active], activity=activity[~active])
 
@@ -276,11 +282,11 @@ def reasons(people, outcomes: Outcomes, rules: Mapping[str, Any], lang: str = "e
         if name == "sat":
             return {"value": col("satisfaction", rows), "min": srv["satisfaction_min"]}
         if name == "sup_proxy":
-            return {"occasions": col("occasions", rows, int), "tenure": col("tenure_days", rows)}
+            return {"occasions": col("occasions", rows, whole=True), "tenure": col("tenure_days", rows)}
         if name == "adv_proxy":
-            return {"occasions": col("occasions", rows, int), "cycles": prx["advocate_recency_cycles"]}
+            return {"occasions": col("occasions", rows, whole=True), "cycles": prx["advocate_recency_cycles"]}
         if name == "ref":
-            return {"value": col("referrals", rows, int)}
+            return {"value": col("referrals", rows, whole=True)}
         if name == "rec" and passed:
             return {"value": col("recommend", rows), "min": srv["recommend_min"]}
         if name == "rec":

@@ -41,10 +41,8 @@ class _Archive(zipfile.ZipFile):
         info = zipfile.ZipInfo(name, date_time=self._when)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o600 << 16
-        # the attribute's name changed in Python 3.13 (compress_level); set what this version reads
-        for attribute in ("compress_level", "_compresslevel"):
-            if hasattr(info, attribute) or attribute == "_compresslevel":
-                setattr(info, attribute, COMPRESS_LEVEL)
+        # the attribute is compress_level from Python 3.13 on, _compresslevel before
+        setattr(info, "compress_level" if hasattr(info, "compress_level") else "_compresslevel", COMPRESS_LEVEL)
         return info
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):

@@ -385,10 +385,10 @@ def _column_cells(series, letter: str, style: str, rows: np.ndarray) -> np.ndarr
             # alone, or whole numbers alone such as a nullable integer column, are safe)
             return np.array([_cell(letter, r, style, v) or "" for r, v in zip(rows.tolist(), values)], dtype=object)
         keys = np.array(values, dtype=object)
-    codes, _ = pd.factorize(keys, use_na_sentinel=True)
+    codes, uniques = pd.factorize(keys, use_na_sentinel=True)
     distinct, first = np.unique(codes, return_index=True)
-    # the tail of each distinct value's cell, after '<c r="A'; index -1 (missing) is no cell
-    tails = [""] * (int(distinct.max()) + 2 if len(distinct) else 1)
+    # the tail of each distinct value's cell, after '<c r="A'; the last, for code -1 (missing), is no cell
+    tails = [""] * (len(uniques) + 1)
     for code, value in zip(distinct.tolist(), _python_values(series.iloc[first])):
         cell = _cell("", "", style, value) if code >= 0 else None
         tails[code] = cell[len('<c r="') :] if cell else ""
