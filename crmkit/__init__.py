@@ -52,6 +52,7 @@ _LAZY: dict[str, str] = {
     "PurchaseData": "crmkit.io.purchases",
     "ReadOptions": "crmkit.io.options",
     "Database": "crmkit.io.databases",
+    "SparkSource": "crmkit.io.spark",
     "read_survey": "crmkit.io.inputs",
     "read_members": "crmkit.io.inputs",
     "read_referrals": "crmkit.io.inputs",

@@ -22,7 +22,7 @@ import typer
 
 from crmkit import __version__
 from crmkit.errors import CrmkitError, UsageError, out_of_memory
-from crmkit.io.options import ReadOptions
+from crmkit.io.options import ReadOptions, as_date
 from crmkit.report import interrupts
 from crmkit.report.files import OutputPlan, Target, output_errors
 from crmkit.report.messages import say, say_read, status
@@ -87,6 +87,8 @@ _READING = (
     ("delimiter", DelimiterOpt, None, None),
     ("table", _input_option("--table", "Table of purchases, when the input is a database URL."), None, None),
     ("query", _input_option("--query", "SELECT giving the purchases, when the input is a database URL."), None, None),
+    ("engine", _input_option("--engine", "Aggregate in duckdb, the database (db) or spark."), None, None),
+    ("spark_master", _input_option("--spark-master", "Spark master, or sc:// for Spark Connect."), None, None),
     (
         "dayfirst",
         _input_option(
@@ -194,13 +196,6 @@ def _errors(debug: bool):
         raise typer.Exit(1) from None
 
 
-def _parse_date(text: str, flag: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"{flag} must be a date YYYY-MM-DD, not {text!r}") from None
-
-
 @dataclass
 class Output:
     """The output options: ``--format``, ``--output``, ``--report``, ``--customers``, ``--lang``."""
@@ -280,13 +275,15 @@ def _options(command):
     return guarded
 
 
-def _read(source: str, read: ReadOptions, as_of: str | None, quiet: bool, *, keep=None):
-    """Read the purchase export and settle the as-of date (``--as-of``, else the last purchase date)."""
+def _read(source: str, read: ReadOptions, as_of: str | None, quiet: bool, *, keep=None, push: bool = False):
+    """Read the purchases (``push``: leave them where they are, :mod:`crmkit.pushdown`); settle the as-of date."""
     from crmkit.io.purchases import read_purchases
+    from crmkit.pushdown import push_down
 
-    as_of_date = _parse_date(as_of, "--as-of") if as_of else None
+    as_of_date = as_date(as_of, "--as-of") if as_of else None
     with status(f"Reading {source}…", quiet):
-        data = read_purchases(source, options=read, **({} if keep is None else {"keep": keep}))
+        data = push_down(source, options=read) if push else None
+        data = data or read_purchases(source, options=read, **({} if keep is None else {"keep": keep}))
     return data, data.resolve_as_of(as_of_date)
 
 
@@ -301,9 +298,10 @@ def _output_format(lang: str, output: str | None, fmt: str | None) -> str:
 
 def _outputs(plan: OutputPlan, out: Output, fmt: str, *inputs) -> tuple[Target | None, Target | None]:
     """Check the outputs before the data is read: the rows' target (None for a table) and the report's."""
-    from crmkit.report.sheets._layout import customer_policy
+    if out.customers is not None:  # a bad one fails before the export is read; the default imports nothing
+        from crmkit.report.sheets._layout import customer_policy
 
-    customer_policy(out.customers)  # a bad --customers fails before the export is read
+        customer_policy(out.customers)
     plan.protect(*inputs)
     if fmt == "table" and out.output and out.output != "-":
         raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
@@ -355,7 +353,8 @@ def segment(
     fmt = _output_format(out.lang, out.output, out.format)
     thresholds = parse_thresholds(abc)  # before the export is read: a typo fails at once
     rows_to, report_to = _outputs(run.plan, out, fmt, input)
-    data, as_of_date = _read(input, read, as_of, run.quiet, keep=("order_id",) if occasion == "order" else ())
+    keep = ("order_id",) if occasion == "order" else ()
+    data, as_of_date = _read(input, read, as_of, run.quiet, keep=keep, push=True)
     with status("Segmenting…", run.quiet):
         result = run_segment(
             data,
@@ -420,7 +419,7 @@ def clv(
     fmt = _output_format(out.lang, out.output, out.format)
     rows_to, report_to = _outputs(run.plan, out, fmt, input, referrals)
     params_to = run.plan.add(params_out) if params_out else None
-    data, as_of_date = _read(input, read, as_of, run.quiet, keep=("order_id", "margin"))
+    data, as_of_date = _read(input, read, as_of, run.quiet, keep=("order_id", "margin"), push=True)
     referral_rows = None
     if referrals:
         from crmkit.io.inputs import read_referrals
@@ -437,7 +436,7 @@ def clv(
             margin=margin,
             occasion=occasion,
             holdout=holdout,
-            calibration_end=_parse_date(calibration_end, "--calibration-end") if calibration_end else None,
+            calibration_end=as_date(calibration_end, "--calibration-end") if calibration_end else None,
             referrals=referral_rows,
             credit_share=credit_share,
         )
@@ -565,7 +564,8 @@ def retention(
 
     fmt = _output_format(out.lang, out.output, out.format)
     rows_to, report_to = _outputs(run.plan, out, fmt, input)
-    data, as_of_date = _read(input, read, as_of, run.quiet, keep=("order_id",) if occasion == "order" else ())
+    keep = ("order_id",) if occasion == "order" else ()
+    data, as_of_date = _read(input, read, as_of, run.quiet, keep=keep, push=True)
     result = cohort_retention(data, as_of_date, period=period, occasion=occasion, include_partial=include_partial)
     say_read(data.quality, as_of, run.quiet)
     if fmt == "table":
@@ -614,11 +614,11 @@ def ladder(
     fmt = _output_format(out.lang, out.output, out.format)
     rule_set = load_rules(rules) if rules else None  # a bad rules file fails before the export is read
     rows_to, report_to = _outputs(run.plan, out, fmt, input, survey, members, referrals)
-    data, as_of_date = _read(input, read, as_of, run.quiet, keep=())
-    earlier = _parse_date(compare_to, "--compare-to") if compare_to else None
+    data, as_of_date = _read(input, read, as_of, run.quiet, keep=(), push=True)
+    earlier = as_date(compare_to, "--compare-to") if compare_to else None
     with status("Placing customers on the ladder…", run.quiet):
         ladders = compare_ladders(
-            data.transactions,
+            getattr(data, "transactions", data),  # a crmkit.pushdown.PushedDown stays where it is
             as_of_date,
             earlier,
             survey=survey or None,

@@ -21,6 +21,7 @@ from crmkit.errors import UsageError
 from crmkit.io.engine import attach, columns_of, records
 from crmkit.io.options import as_date
 from crmkit.io.purchases import as_purchases
+from crmkit.pushdown import PushedDown, push_down
 from crmkit.summary import occasions_sql
 
 if TYPE_CHECKING:
@@ -209,10 +210,81 @@ def retention_sql(source: str, as_of: date, *, period: str = "month", occasion: 
             WHERE r.p >= a.cohort
             GROUP BY ALL
         )
+        {counts_sql("activity", "repeats", "revenue")}
+    """
+
+
+def counts_sql(activity: str, repeats: str, revenue: str) -> str:
+    """The long cohort table from its three parts: (cohort, k) with ``active, stayed``, with
+    ``repeaters``, and with ``revenue`` (an exact decimal). :mod:`crmkit.pushdown` computes the
+    parts where the rows are; this finishes them either way."""
+    return f"""
         SELECT cohort, k, coalesce(active, 0) AS active, coalesce(stayed, 0) AS stayed,
                coalesce(repeaters, 0) AS repeaters, coalesce(revenue, 0)::DOUBLE AS revenue
-        FROM activity FULL JOIN repeats USING (cohort, k) FULL JOIN revenue USING (cohort, k)
+        FROM {activity} FULL JOIN {repeats} USING (cohort, k) FULL JOIN {revenue} USING (cohort, k)
     """
+
+
+def _index_expr(day, period: str):
+    """:func:`_index_sql` as an ibis expression, in integer arithmetic every engine does alike (SQLite
+    has no date difference without a user function): weeks count days by the civil calendar
+    (Hinnant's ``days_from_civil``) from 1900-01-01, a Monday, 3,653 weeks before the epoch Monday."""
+    import ibis
+
+    year, month = day.year().cast("int64"), day.month().cast("int64")
+    if period == "month":
+        return year * 12 + month - 1
+    if period == "quarter":
+        return year * 4 + (month - 1) // 3
+    march_year = year - ibis.ifelse(month <= 2, 1, 0)
+    day_of_year = (153 * ibis.ifelse(month > 2, month - 3, month + 9) + 2) // 5 + day.day().cast("int64") - 1
+    days = march_year * 365 + march_year // 4 - march_year // 100 + march_year // 400 + day_of_year
+    return (days - _DAYS_TO_1900) // 7 - 3653
+
+
+_CIVIL_START = date(1900, 1, 1)
+#: ``days`` of :func:`_index_expr` on 1900-01-01 (days since 0000-03-01 of the proleptic calendar).
+_DAYS_TO_1900 = 693_901
+
+
+def _pushed_counts(pushed, as_of: date, period: str, occasion: str):
+    """:func:`retention_sql`'s three parts computed where the rows are (:class:`crmkit.pushdown.PushedDown`),
+    finished here by :func:`counts_sql`: a connection and the query of the long cohort table."""
+    import ibis
+
+    occ = pushed.occasions(as_of, occasion)
+    bought = occ.filter(occ.bought)
+    # the two earliest purchase occasions: the first sets the cohort, the second is the first repeat
+    ranked = bought.mutate(rank=ibis.row_number().over(group_by=bought.customer_id, order_by=[bought.first_day]))
+    acquired = ranked.group_by("customer_id").aggregate(
+        first_day=ranked.first_day.min(), repeat_day=ranked.first_day.max(where=ranked["rank"] == 1)
+    )
+    acquired = acquired.mutate(cohort=_index_expr(acquired.first_day, period))
+    periods = bought.select("customer_id", p=_index_expr(bought.first_day, period)).distinct()
+    previous = periods.p.lag().over(group_by=periods.customer_id, order_by=periods.p)
+    periods = periods.mutate(stayed=previous == periods.p - 1)
+    joined = periods.join(acquired, "customer_id")
+    activity = joined.group_by(cohort=joined.cohort, k=joined.p - joined.cohort).aggregate(
+        active=joined.count(), stayed=joined.count(where=joined.stayed)
+    )
+    later = acquired.filter(acquired.repeat_day.notnull())
+    repeats = later.group_by(cohort=later.cohort, k=_index_expr(later.repeat_day, period) - later.cohort).aggregate(
+        repeaters=later.count()
+    )
+    # revenue is dated by transaction day, whatever the occasion (see retention_sql)
+    days = occ if occasion == "day" else pushed.occasions(as_of, "day")
+    per_period = days.group_by(["customer_id", _index_expr(days.occasion, period).name("p")]).aggregate(
+        net=days.net.sum()
+    )
+    dated = per_period.join(acquired, "customer_id")
+    dated = dated.filter(dated.p >= dated.cohort)
+    revenue = dated.group_by(cohort=dated.cohort, k=dated.p - dated.cohort).aggregate(revenue=dated.net.sum())
+    ints = ("cohort", "k", "active", "stayed", "repeaters")
+    con, parts = None, []
+    for part in (activity, repeats, revenue):
+        con, name = pushed.fetch_local(part, money=("revenue",), counts=ints, con=con)
+        parts.append(name)
+    return con, counts_sql(*parts)
 
 
 def cohort_retention(
@@ -287,11 +359,15 @@ def cohort_retention(
 
     if period not in PERIODS:
         raise UsageError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
-    transactions = as_purchases(transactions)
+    transactions = push_down(transactions) or as_purchases(transactions)
     as_of = transactions.resolve_as_of(None if as_of is None else as_date(as_of, "as_of"))
-    con, source = attach(transactions)
-    columns = columns_of(con, source)
-    sql = retention_sql(source, as_of, period=period, occasion=occasion, columns=columns)
+    if isinstance(transactions, PushedDown) and (transactions.quality.first_date or as_of) < _CIVIL_START:
+        transactions = transactions.purchase_data()  # _index_expr counts weeks from 1900 on
+    if isinstance(transactions, PushedDown):  # counted where the rows are
+        con, sql = _pushed_counts(transactions, as_of, period, occasion)
+    else:
+        con, source = attach(transactions)
+        sql = retention_sql(source, as_of, period=period, occasion=occasion, columns=columns_of(con, source))
     cohort, k, active, stayed, repeaters, revenue_k = (
         np.asarray(v) for v in con.sql(f"SELECT * FROM ({sql}) ORDER BY cohort, k").fetchnumpy().values()
     )

@@ -44,6 +44,7 @@ from crmkit.io.options import as_date, check_lang, check_seed
 from crmkit.io.purchases import as_purchases
 from crmkit.io.toml import read_toml
 from crmkit.pareto import ParetoResult, abc_table_sql
+from crmkit.pushdown import PushedDown, push_down
 from crmkit.summary import score_table_sql, summary_sql
 
 #: The built-in segment schemes (``crmkit/schemes/<name>.toml``); any other ``--scheme`` is a file.
@@ -400,25 +401,10 @@ def rfm_clusters(summary, k: int, *, seed: int = 0) -> tuple[np.ndarray, float]:
 # --- the segmentation --------------------------------------------------------------------
 
 CUSTOMER_COLUMNS = [
-    "customer_id",
-    "recency_days",
-    "frequency",
-    "monetary",
-    "r_score",
-    "f_score",
-    "m_score",
-    "segment",
-    "pareto_class",
-    "rfm_score",
-    "segment_label",
-    "action",
-    "first_purchase",
-    "last_purchase",
-    "tenure_days",
-    "avg_order_value",
-    "gross_revenue",
-    "returns",
-]
+    "customer_id", "recency_days", "frequency", "monetary", "r_score", "f_score", "m_score", "segment",
+    "pareto_class", "rfm_score", "segment_label", "action", "first_purchase", "last_purchase", "tenure_days",
+    "avg_order_value", "gross_revenue", "returns",
+]  # fmt: skip
 _DATES = ("first_purchase", "last_purchase")
 # Exact sums and means (crmkit.io.engine.money): a DOUBLE sum's last digits depend on row order and threads.
 _REVENUE = f"coalesce(sum({money('c.monetary', total=True)}), 0)::DOUBLE"
@@ -449,23 +435,13 @@ def parse_thresholds(value: str | tuple[float, float] | list[float]) -> tuple[fl
     return a, b
 
 
-def segment_sql(
-    summary: str, rules: Scheme, *, bins: int, thresholds: tuple[float, float], lang: str, extra_columns=()
-) -> str:
-    """One SELECT from a customer summary to the per-customer segmentation table.
-
-    Parameters
-    ----------
-    summary : str
-        A table expression with the :func:`crmkit.summary.customer_summary` columns.
-    rules : Scheme
-    bins, thresholds, lang
-        As in :func:`segment_customers`.
-    extra_columns : sequence of str
-        Summary columns carried to the end of the output (``margin``).
-    """
+def _scored_sql(summary: str, rules: Scheme, *, bins: int, thresholds: tuple[float, float], extra_columns=()) -> str:
+    """:func:`segment_sql`'s numbers, ordered by id, with ``ord`` (the 1-based position of the customer's
+    rule in the scheme) for the texts, which :func:`_labelled_sql` picks when the rows are read: the
+    stored table holds no copy of a label or an action."""
     five = {k: five_point_sql(f"{k}_score", bins) for k in ("r", "f", "m")}
     extra = "".join(f", {quote(c)}" for c in extra_columns)
+    rule = " ".join(f"WHEN {r.condition_sql()} THEN {i}" for i, r in enumerate(rules.rules, 1))
     return f"""
         WITH base AS (SELECT * FROM {summary}),
         scored AS (
@@ -479,18 +455,56 @@ def segment_sql(
             JOIN {score_table_sql("base", "frequency", bins)} f_t ON frequency = f_t.v
             JOIN {score_table_sql("base", "monetary", bins)} m_t ON monetary = m_t.v
             JOIN {abc_table_sql("base", "monetary", thresholds)} abc ON monetary = abc.v
-        ), keyed AS (
-            SELECT *, {rules.case_sql()} AS segment
-            FROM (SELECT *, {five["r"]} AS r, {five["f"]} AS f, {five["m"]} AS m,
-                         ({five["f"]} + {five["m"]} + 1) // 2 AS fm FROM scored)
         )
-        SELECT customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment,
-               pareto_class, r_score::VARCHAR || f_score::VARCHAR || m_score::VARCHAR AS rfm_score,
-               seg.label AS segment_label, seg.action AS action, first_purchase, last_purchase,
-               tenure_days, avg_order_value, gross_revenue, returns {extra}
-        FROM keyed JOIN {rules.labels_sql(lang)} ON seg.key = keyed.segment
+        SELECT customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, ord, pareto_class,
+               first_purchase, last_purchase, tenure_days, avg_order_value, gross_revenue, returns {extra}
+        FROM (SELECT *, (CASE {rule} END) AS ord
+              FROM (SELECT *, {five["r"]} AS r, {five["f"]} AS f, {five["m"]} AS m,
+                           ({five["f"]} + {five["m"]} + 1) // 2 AS fm FROM scored))
+        WHERE ord IS NOT NULL  -- as the join on the segment did: no rule, no row (Scheme.check forbids it)
         ORDER BY customer_id
     """
+
+
+def _labelled_sql(scored: str, rules: Scheme, lang: str, extra_columns=()) -> str:
+    """:data:`CUSTOMER_COLUMNS` (and ``extra_columns``) from a :func:`_scored_sql` table, in its order.
+
+    A projection only (the texts are list elements picked by ``ord``), so the rows keep the order
+    they are stored in, and a writer streams them without another sort.
+    """
+
+    def pick(texts) -> str:
+        return "[" + ", ".join(sql_literal(t) for t in texts) + "][ord]"
+
+    extra = "".join(f", {quote(c)}" for c in extra_columns)
+    return f"""
+        SELECT customer_id, recency_days, frequency, monetary, r_score, f_score, m_score,
+               {pick(r.key for r in rules.rules)} AS segment, pareto_class,
+               r_score::VARCHAR || f_score::VARCHAR || m_score::VARCHAR AS rfm_score,
+               {pick(r.label[lang] for r in rules.rules)} AS segment_label,
+               {pick(r.action[lang] for r in rules.rules)} AS action, first_purchase, last_purchase,
+               tenure_days, avg_order_value, gross_revenue, returns {extra}
+        FROM {scored}
+    """
+
+
+def segment_sql(
+    summary: str, rules: Scheme, *, bins: int, thresholds: tuple[float, float], lang: str, extra_columns=()
+) -> str:
+    """One SELECT from a customer summary to the per-customer segmentation table, ordered by id.
+
+    Parameters
+    ----------
+    summary : str
+        A table expression with the :func:`crmkit.summary.customer_summary` columns.
+    rules : Scheme
+    bins, thresholds, lang
+        As in :func:`segment_customers`.
+    extra_columns : sequence of str
+        Summary columns carried to the end of the output (``margin``).
+    """
+    scored = _scored_sql(summary, rules, bins=bins, thresholds=thresholds, extra_columns=extra_columns)
+    return f"{_labelled_sql(f'({scored})', rules, lang, extra_columns)} ORDER BY customer_id"
 
 
 def _segment_table(
@@ -505,18 +519,22 @@ def _segment_table(
     seed = check_seed(seed, "--seed")
     rules = load_scheme(scheme)
     columns = columns_of(con, summary)
-    n, revenue, repeat = con.sql(
+    # one pass for the headline and the spread of each dimension (every customer gets a segment)
+    n, revenue, repeat, *distinct = con.sql(
         f"SELECT count(*), coalesce(sum({money('monetary', total=True)}), 0)::DOUBLE, "
-        f"coalesce(avg((frequency >= 2)::INTEGER), 0) FROM {summary}"
+        f"coalesce(avg((frequency >= 2)::INTEGER), 0), "
+        f"count(DISTINCT recency_days), count(DISTINCT frequency), count(DISTINCT monetary) FROM {summary}"
     ).fetchall()[0]
     if n == 0:
         raise UsageError("no customers with a purchase on or before the as-of date")
     extra = [c for c in ("margin",) if c in columns]
+    # The scores are stored, the texts picked when the rows are read: a writer streams the projection.
     table = unique_name("segmented")
     con.execute(
         f"CREATE TEMP TABLE {table} AS "
-        f"{segment_sql(summary, rules, bins=bins, thresholds=thresholds, lang=lang, extra_columns=extra)}"
+        f"{_scored_sql(summary, rules, bins=bins, thresholds=thresholds, extra_columns=extra)}"
     )
+    rows = _labelled_sql(table, rules, lang, extra)
 
     cluster_frame, silhouette = None, None
     if clusters is not None:  # --clusters 0 is refused by rfm_clusters, not read as "no clusters"
@@ -527,15 +545,15 @@ def _segment_table(
         labels_name, clustered = unique_name("cluster_labels"), unique_name("clustered")
         con.register(labels_name, pd.DataFrame({"customer_id": base["customer_id"], "cluster": labels}))
         con.execute(
-            f"CREATE TEMP TABLE {clustered} AS SELECT s.*, l.cluster FROM {table} s "
+            f"CREATE TEMP TABLE {clustered} AS SELECT s.*, l.cluster FROM ({rows}) s "
             f"JOIN {labels_name} l USING (customer_id) ORDER BY customer_id"
         )
-        table = clustered
+        rows = clustered
         cluster_frame = Frame(
             con,
             f"""
             SELECT c.cluster, {_GROUP_STATS.format(n=n, rev=revenue)}
-            FROM {table} c GROUP BY c.cluster ORDER BY c.cluster""",
+            FROM {clustered} c GROUP BY c.cluster ORDER BY c.cluster""",
         )
 
     values = con.sql(f"SELECT monetary, pareto_class FROM {table}").fetchnumpy()
@@ -545,7 +563,7 @@ def _segment_table(
         f"""
         SELECT seg.key AS segment, seg.label AS segment_label, {_GROUP_STATS.format(n=n, rev=revenue)},
                seg.action AS action
-        FROM {rules.labels_sql(lang)} LEFT JOIN {table} c ON c.segment = seg.key
+        FROM {rules.labels_sql(lang)} LEFT JOIN {table} c ON c.ord = seg.ord + 1
         GROUP BY seg.key, seg.label, seg.action, seg.ord ORDER BY seg.ord""",
     )
     warnings = []
@@ -553,9 +571,6 @@ def _segment_table(
         warnings.append(
             f"only {n} customer(s): quantile scores need a customer base to rank against, so segments here say little"
         )
-    distinct = con.sql(
-        f"SELECT count(DISTINCT recency_days), count(DISTINCT frequency), count(DISTINCT monetary) FROM {table}"
-    ).fetchall()[0]
     flat = [name for name, k in zip(("recency", "frequency", "monetary"), distinct) if k == 1 and n > 1]
     if flat:
         warnings.append(f"every customer has the same {' and '.join(flat)}: those scores are 1 for everyone")
@@ -568,7 +583,7 @@ def _segment_table(
         "as_of": as_of,
     }
     return SegmentResult(
-        customers=Frame(con, table, date_columns=_DATES),
+        customers=Frame(con, rows, date_columns=_DATES),
         segments=segments,
         pareto=pareto,
         as_of=as_of,
@@ -636,6 +651,7 @@ def segment(
     clusters: int | None = None,
     seed: int = 0,
     lang: str = "en",
+    engine: str | None = None,
 ) -> SegmentResult:
     """Summarise purchases per customer as of ``as_of`` and segment them: ``crmkit.segment(...)``.
 
@@ -648,6 +664,10 @@ def segment(
         The analysis date; default the last purchase date in the data.
     occasion, bins, scheme, thresholds, clusters, seed, lang
         As in :func:`crmkit.summary.customer_summary` and :func:`segment_customers`.
+    engine : {"duckdb", "db", "spark"}, optional
+        Where the per-customer aggregation runs (:func:`crmkit.pushdown.push_down`); default: a
+        :class:`~crmkit.io.databases.Database` in its database, a
+        :class:`~crmkit.io.spark.SparkSource` on Spark, anything else in DuckDB.
 
     Returns
     -------
@@ -662,12 +682,17 @@ def segment(
     >>> result.customers[["customer_id", "frequency", "monetary", "rfm_score"]].to_dict("list")
     {'customer_id': ['a', 'b'], 'frequency': [2, 1], 'monetary': [15.0, 7.0], 'rfm_score': ['333', '111']}
     """
-    data = as_purchases(transactions)
-    as_of = data.resolve_as_of(None if as_of is None else as_date(as_of))
-    con, source = attach(data)
-    columns = columns_of(con, source)
-    summary = unique_name("customer_summary")
-    con.execute(f"CREATE TEMP TABLE {summary} AS {summary_sql(source, as_of, occasion=occasion, columns=columns)}")
+    transactions = push_down(transactions, engine=engine) or transactions
+    if isinstance(transactions, PushedDown):  # aggregated where the rows are
+        as_of = transactions.resolve_as_of(None if as_of is None else as_date(as_of))
+        con, summary = transactions.summary_table(as_of, occasion)
+    else:
+        data = as_purchases(transactions)
+        as_of = data.resolve_as_of(None if as_of is None else as_date(as_of))
+        con, source = attach(data)
+        columns = columns_of(con, source)
+        summary = unique_name("customer_summary")
+        con.execute(f"CREATE TEMP TABLE {summary} AS {summary_sql(source, as_of, occasion=occasion, columns=columns)}")
     return _segment_table(
         con, summary, as_of, bins=bins, scheme=scheme, thresholds=thresholds, clusters=clusters, seed=seed, lang=lang
     )

@@ -45,15 +45,55 @@ def occasions_sql(source: str, as_of: date, *, occasion: str = "day", columns=()
     occ = _check_occasion(occasion, columns)
     amount = money("amount")
     margin = f", sum({money('margin')}) AS margin" if "margin" in columns else ""
+    if occ == "date":  # a day occasion is one date: its purchase days are that date, if it has a purchase
+        first = last = "(CASE WHEN bool_or(NOT is_return) THEN date::DATE END)"
+    else:
+        first, last = (f"{f}(date) FILTER (WHERE NOT is_return)::DATE" for f in ("min", "max"))
     return f"""
         SELECT customer_id, {occ} AS occasion, bool_or(NOT is_return) AND {occ} IS NOT NULL AS bought,
-               min(date) FILTER (WHERE NOT is_return)::DATE AS first_day,
-               max(date) FILTER (WHERE NOT is_return)::DATE AS last_day,
+               {first} AS first_day, {last} AS last_day,
                sum({amount}) AS net, sum({amount}) FILTER (WHERE NOT is_return) AS gross,
                -sum({amount}) FILTER (WHERE is_return) AS returned {margin}
         FROM {source}
         WHERE date::DATE <= DATE '{as_of.isoformat()}'
         GROUP BY customer_id, {occ}
+    """
+
+
+def customer_totals_sql(source: str, as_of: date, *, occasion: str = "day", columns=()) -> str:
+    """The first per-customer stage: purchase occasions, first and last purchase, exact money sums.
+
+    ``customer_id, first_purchase, last_purchase, frequency, net, gross, returned`` (and
+    ``margin``), the sums as exact decimals, for customers with a purchase up to ``as_of``. The
+    only stage that reads the rows: :mod:`crmkit.pushdown` computes the same table where the
+    rows are (a database, Spark) and :func:`summary_from_totals_sql` finishes it either way.
+    """
+    margin = ", sum(margin) AS margin" if "margin" in columns else ""
+    # Two stages (occasions, then customers) instead of count(DISTINCT ...): 30% faster on large files.
+    return f"""
+        SELECT customer_id, min(first_day) AS first_purchase, max(last_day) AS last_purchase,
+               count(*) FILTER (WHERE bought) AS frequency, sum(net) AS net,
+               coalesce(sum(gross), 0) AS gross, coalesce(sum(returned), 0) AS returned {margin}
+        FROM ({occasions_sql(source, as_of, occasion=occasion, columns=columns)})
+        GROUP BY customer_id
+        HAVING count(*) FILTER (WHERE bought) > 0
+    """
+
+
+def summary_from_totals_sql(totals: str, as_of: date, *, margin: bool = False) -> str:
+    """The per-customer summary's columns from a :func:`customer_totals_sql` table (unordered).
+
+    The sums are exact decimals until here, turned to DOUBLE last: 26.624, never
+    26.624000000000002 or 26.623999999999999 depending on which thread added which row.
+    """
+    day = f"DATE '{as_of.isoformat()}'"
+    return f"""
+        SELECT customer_id, first_purchase, last_purchase, frequency,
+               net::DOUBLE AS monetary, gross::DOUBLE AS gross_revenue, returned::DOUBLE AS returns,
+               round(gross::DOUBLE / frequency, 6) AS avg_order_value,
+               {day} - last_purchase AS recency_days, {day} - first_purchase AS tenure_days
+               {", margin::DOUBLE AS margin" if margin else ""}
+        FROM {totals}
     """
 
 
@@ -63,28 +103,8 @@ def summary_sql(source: str, as_of: date, *, occasion: str = "day", columns=()) 
     ``columns`` are the transaction columns present (``order_id`` and ``margin`` matter).
     See :func:`customer_summary` for the definitions.
     """
-    day = f"DATE '{as_of.isoformat()}'"
-    margin = ", sum(margin)::DOUBLE AS margin" if "margin" in columns else ""
-    # Two stages (occasions, then customers) instead of count(DISTINCT ...): 30% faster on
-    # large files. The sums are exact decimals, turned to DOUBLE last: 26.624, never
-    # 26.624000000000002 or 26.623999999999999 depending on which thread added which row.
-    return f"""
-        WITH occasions AS ({occasions_sql(source, as_of, occasion=occasion, columns=columns)})
-        SELECT customer_id,
-               min(first_day) AS first_purchase,
-               max(last_day) AS last_purchase,
-               count(*) FILTER (WHERE bought) AS frequency,
-               sum(net)::DOUBLE AS monetary,
-               coalesce(sum(gross), 0)::DOUBLE AS gross_revenue,
-               coalesce(sum(returned), 0)::DOUBLE AS returns,
-               round(coalesce(sum(gross), 0)::DOUBLE / count(*) FILTER (WHERE bought), 6) AS avg_order_value,
-               {day} - max(last_day) AS recency_days,
-               {day} - min(first_day) AS tenure_days
-               {margin}
-        FROM occasions
-        GROUP BY customer_id
-        HAVING count(*) FILTER (WHERE bought) > 0
-    """
+    totals = customer_totals_sql(source, as_of, occasion=occasion, columns=columns)
+    return summary_from_totals_sql(f"({totals})", as_of, margin="margin" in columns)
 
 
 def customer_summary(transactions, as_of: date, *, occasion: str = "day", engine: str = "duckdb"):
@@ -140,6 +160,61 @@ def customer_summary(transactions, as_of: date, *, occasion: str = "day", engine
 # --- the repeat-purchase summary the CLV models and the ladder consume ---------------------
 
 
+def repeat_totals_sql(
+    source: str, as_of: date, *, unit: str = "week", occasion: str = "day", columns=(), discrete: bool = False
+) -> str:
+    """The first repeat-purchase stage: per customer, what :func:`repeat_summary_sql` is computed from.
+
+    ``customer_id, first_purchase, last_purchase, purchases`` (occasions with a purchase),
+    ``gross`` (their value), ``first_gross`` (the first occasion's), ``net`` and ``margin`` when
+    present, the money as exact decimals; with ``discrete``, also ``x_periods, t_x_period``.
+    :mod:`crmkit.pushdown` computes the same table where the rows are.
+    """
+    margin = ", sum(margin) FILTER (WHERE bought) AS margin" if "margin" in columns else ""
+    occasions = occasions_sql(source, as_of, occasion=occasion, columns=columns)
+    periods = ""
+    if discrete:
+        period = f"floor((last_day - birth) / {UNIT_DAYS[unit]!r})"
+        periods = f""",
+               count(DISTINCT {period}) FILTER (WHERE bought AND {period} >= 1) AS x_periods,
+               coalesce(max({period}) FILTER (WHERE bought AND {period} >= 1), 0) AS t_x_period"""
+        birth = "min(first_day) FILTER (WHERE bought) OVER (PARTITION BY customer_id) AS birth"
+        occasions = f"SELECT *, {birth} FROM ({occasions})"
+    return f"""
+        SELECT customer_id,
+               min(first_day) FILTER (WHERE bought) AS first_purchase,
+               max(last_day) FILTER (WHERE bought) AS last_purchase,
+               count(*) FILTER (WHERE bought) AS purchases,
+               sum(gross) FILTER (WHERE bought) AS gross,
+               -- two orders on the first day: the one with the smaller order id is the first
+               arg_min(gross, (first_day, occasion)) FILTER (WHERE bought) AS first_gross,
+               sum(net) AS net {periods} {margin}
+        FROM ({occasions})
+        GROUP BY customer_id
+        HAVING count(*) FILTER (WHERE bought) > 0
+    """
+
+
+def repeat_from_totals_sql(
+    totals: str, as_of: date, *, unit: str = "week", margin: bool = False, discrete: bool = False
+) -> str:
+    """The repeat-purchase summary's columns from a :func:`repeat_totals_sql` table, ordered by id."""
+    days = UNIT_DAYS[unit]
+    day = f"DATE '{as_of.isoformat()}'"
+    margin_rate = ", margin::DOUBLE / nullif(gross::DOUBLE, 0) AS margin_rate" if margin else ""
+    periods = f", x_periods, t_x_period, floor(({day} - first_purchase) / {days!r}) AS n" if discrete else ""
+    # the first occasion's value is left out: Gamma-Gamma models repeat spend
+    return f"""
+        SELECT customer_id, first_purchase, last_purchase, purchases - 1 AS x,
+               (last_purchase - first_purchase) / {days!r} AS t_x,
+               ({day} - first_purchase) / {days!r} AS T,
+               CASE WHEN purchases > 1 THEN (gross - first_gross)::DOUBLE / (purchases - 1) END AS monetary,
+               net::DOUBLE AS revenue {periods} {margin_rate}
+        FROM {totals}
+        ORDER BY customer_id
+    """
+
+
 def repeat_summary_sql(
     source: str, as_of: date, *, unit: str = "week", occasion: str = "day", columns=(), discrete: bool = False
 ) -> str:
@@ -152,43 +227,8 @@ def repeat_summary_sql(
     a margin column. With ``discrete``, also the form BG/BB needs: ``n`` whole periods observed
     after the first purchase, ``x_periods`` of them with a purchase, ``t_x_period`` the last one.
     """
-    days = UNIT_DAYS[unit]
-    day = f"DATE '{as_of.isoformat()}'"
-    margin = (
-        ", (sum(margin) FILTER (WHERE bought))::DOUBLE / nullif((sum(gross) FILTER (WHERE bought))::DOUBLE, 0)"
-        " AS margin_rate"
-        if "margin" in columns
-        else ""
-    )
-    periods = ""
-    if discrete:
-        period = f"floor((last_day - birth) / {days!r})"
-        periods = f""",
-               count(DISTINCT {period}) FILTER (WHERE bought AND {period} >= 1) AS x_periods,
-               coalesce(max({period}) FILTER (WHERE bought AND {period} >= 1), 0) AS t_x_period,
-               floor(({day} - min(first_day) FILTER (WHERE bought)) / {days!r}) AS n"""
-    birth = ", min(first_day) FILTER (WHERE bought) OVER (PARTITION BY customer_id) AS birth" if discrete else ""
-    return f"""
-        WITH occasions AS (SELECT *{birth}
-                           FROM ({occasions_sql(source, as_of, occasion=occasion, columns=columns)}))
-        SELECT customer_id,
-               min(first_day) FILTER (WHERE bought) AS first_purchase,
-               max(last_day) FILTER (WHERE bought) AS last_purchase,
-               count(*) FILTER (WHERE bought) - 1 AS x,
-               (max(last_day) FILTER (WHERE bought) - min(first_day) FILTER (WHERE bought)) / {days!r} AS t_x,
-               ({day} - min(first_day) FILTER (WHERE bought)) / {days!r} AS T,
-               -- the first occasion's value is left out: Gamma-Gamma models repeat spend; two
-               -- orders on the first day: the one with the smaller order id is the first
-               CASE WHEN count(*) FILTER (WHERE bought) > 1
-                    THEN (sum(gross) FILTER (WHERE bought)
-                          - arg_min(gross, (first_day, occasion)) FILTER (WHERE bought))::DOUBLE
-                         / (count(*) FILTER (WHERE bought) - 1) END AS monetary,
-               sum(net)::DOUBLE AS revenue {periods} {margin}
-        FROM occasions
-        GROUP BY customer_id
-        HAVING count(*) FILTER (WHERE bought) > 0
-        ORDER BY customer_id
-    """
+    totals = repeat_totals_sql(source, as_of, unit=unit, occasion=occasion, columns=columns, discrete=discrete)
+    return repeat_from_totals_sql(f"({totals})", as_of, unit=unit, margin="margin" in columns, discrete=discrete)
 
 
 def repeat_summary(transactions, as_of: date, *, unit: str = "week", occasion: str = "day", discrete: bool = False):
@@ -206,6 +246,11 @@ def repeat_summary(transactions, as_of: date, *, unit: str = "week", occasion: s
     """
     if unit not in UNIT_DAYS:
         raise UsageError(f"--unit must be one of {', '.join(UNIT_DAYS)}, not {unit!r}")
+    if hasattr(transactions, "repeat_summary"):  # crmkit.pushdown.PushedDown: aggregated where the rows are
+        frame = transactions.repeat_summary(as_of, unit=unit, occasion=occasion, discrete=discrete)
+        if frame is not None:
+            return frame
+        transactions = transactions.purchase_data()
     con, source = attach(transactions)
     columns = columns_of(con, source)
     return Frame(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -45,3 +47,25 @@ def write(tmp_path):
         return str(path)
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def spark_session():
+    """The process's SparkSession (local mode), or skip when pyspark or Java is absent.
+
+    ``.ci/run`` installs both and sets ``CRMKIT_REQUIRE_SPARK=1``: there a skip is a failure.
+    """
+    skip = pytest.fail if os.environ.get("CRMKIT_REQUIRE_SPARK") else pytest.skip
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        skip("pyspark is not installed (pip install 'crmkit[spark]')")
+    if not os.environ.get("JAVA_HOME") and not shutil.which("java"):
+        skip("no Java for Spark (Debian: apt-get install openjdk-17-jre-headless)")
+    from crmkit.errors import CrmkitError
+    from crmkit.io.spark import session
+
+    try:
+        return session()
+    except CrmkitError as exc:
+        skip(f"Spark cannot start: {exc}")

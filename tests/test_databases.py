@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from contracts import typed_sales, write_lake
 from typer.testing import CliRunner
 
 from crmkit.cli import app
@@ -33,16 +34,6 @@ COMMANDS = {
     "retention": ["retention", "{src}", "-f", "csv", "-q"],
     "ladder": ["ladder", "{src}", "-f", "csv", "-q"],
 }
-
-
-def _typed_sales():
-    """The examples' sales as a database would hold them: text ids, DATE, NUMERIC(12,2) money."""
-    from pyarrow import csv
-
-    text = {name: pa.string() for name in ("order_id", "customer_id", "channel", "category", "status")}
-    money = pa.decimal128(12, 2)
-    types = {**text, "order_date": pa.date32(), "quantity": pa.int64(), "unit_price": money, "amount": money}
-    return csv.read_csv(SALES, convert_options=csv.ConvertOptions(column_types=types))
 
 
 def _run(args: list[str], src: str, *extra: str):
@@ -79,8 +70,8 @@ def postgres_url():
         url, folder = started.stdout.split()
     with pg.connect(url) as connection, connection.cursor() as cursor:
         cursor.execute('CREATE SCHEMA IF NOT EXISTS "shop"')
-        cursor.adbc_ingest("sales", _typed_sales(), mode="replace")
-        cursor.adbc_ingest("orders", _typed_sales(), mode="replace", db_schema_name="shop")
+        cursor.adbc_ingest("sales", typed_sales(), mode="replace")
+        cursor.adbc_ingest("orders", typed_sales(), mode="replace", db_schema_name="shop")
         connection.commit()
     yield url
     if folder:
@@ -92,7 +83,7 @@ def sqlite_url(tmp_path_factory):
     path = tmp_path_factory.mktemp("sqlite") / "shop.db"
     with sqlite.connect(str(path)) as connection, connection.cursor() as cursor:
         # SQLite has no DECIMAL or DATE: money arrives as REAL, dates as ISO text, as in real SQLite shops
-        table = _typed_sales()
+        table = typed_sales()
         table = table.set_column(table.schema.get_field_index("amount"), "amount", table["amount"].cast(pa.float64()))
         table = table.set_column(
             table.schema.get_field_index("unit_price"), "unit_price", table["unit_price"].cast(pa.float64())
@@ -107,15 +98,7 @@ def sqlite_url(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def parquet_folder(tmp_path_factory):
-    """A Hive-partitioned dataset (``year=2023/…``), as a lake holds orders."""
-    import pyarrow.compute as pc
-    import pyarrow.dataset as ds
-
-    table = _typed_sales()
-    table = table.append_column("year", pc.year(table["order_date"]))
-    folder = tmp_path_factory.mktemp("lake") / "orders"
-    ds.write_dataset(table, folder, format="parquet", partitioning=["year"], partitioning_flavor="hive")
-    return folder
+    return write_lake(tmp_path_factory.mktemp("lake") / "orders")
 
 
 # --- the same outputs from every source ------------------------------------------------------------

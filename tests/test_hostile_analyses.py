@@ -278,7 +278,7 @@ def test_config_toml_date_and_scale_array_are_read(tmp_path):
 @pytest.mark.parametrize("command", ["ladder", "retention", "clv", "segment"])
 @pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31"])
 def test_extreme_as_of_is_a_usage_error(sales, command, as_of):
-    _fails([command, sales, "--as-of", as_of, "-f", "csv", "-q"], 2, rf"as_of {as_of} is outside the dates")
+    _fails([command, sales, "--as-of", as_of, "-f", "csv", "-q"], 2, rf"--as-of {as_of} is outside the dates")
 
 
 def test_ladder_library_extreme_dates():

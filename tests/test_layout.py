@@ -34,6 +34,8 @@ def layer_of(module: str) -> str:
         return "io"
     if top in ("summary", "models", "report", "monthly"):
         return top
+    if top == "pushdown":  # the summary's first stage, run where the rows are
+        return "summary"
     if top in ANALYSES:
         return "analyses"
     if top in ("cli", "__main__"):

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from crmkit.errors import InputError, UsageError
 
-__all__ = ["SCHEMES", "Database", "as_database", "is_database_url", "read_database", "redact"]
+__all__ = ["SCHEMES", "Database", "as_database", "engine_source", "is_database_url", "read_database", "redact"]
 
 #: URL schemes read as databases, and the ADBC driver module of each.
 SCHEMES = {
@@ -107,7 +107,8 @@ class Database:
     @property
     def sql(self) -> str:
         if self.query is not None:
-            return self.query
+            # typed as in psql, with a closing semicolon: the drivers wrap the query (COPY, a subquery)
+            return self.query.strip().rstrip(";").rstrip()
         assert self.table is not None
         parts = _IDENTIFIER_PART.findall(self.table)
         if not parts or ".".join(parts) != self.table:
@@ -142,6 +143,22 @@ def as_database(source, table: str | None, query: str | None):
     return source
 
 
+def engine_source(source, options):
+    """``source`` as the reader opens it under ``options``' ``engine``, ``table`` and ``query``.
+
+    A database URL becomes a :class:`Database`; with ``engine="spark"`` any name or path becomes a
+    :class:`crmkit.io.spark.SparkSource`; ``engine="db"`` without a database URL is a usage error.
+    """
+    if options.engine == "spark":
+        from crmkit.io.spark import SparkSource
+
+        return source if isinstance(source, SparkSource) else SparkSource(os.fspath(source), options.spark_master)
+    source = as_database(source, options.table, options.query)
+    if options.engine == "db" and not isinstance(source, Database):
+        raise UsageError(f"--engine db needs a database URL (postgresql://… or sqlite:///…), not {source!r}")
+    return source
+
+
 def _connect(database: Database):
     module = SCHEMES[database.scheme]
     try:
@@ -172,6 +189,39 @@ def _reason(exc: Exception) -> str:
     return re.sub(r"(://[^:/@\s]+):[^@\s]*@", r"\1@", text)
 
 
+def open_connection(database: Database):
+    """An ADBC connection to ``database`` (close it after use).
+
+    Raises
+    ------
+    crmkit.errors.InputError
+        The driver is missing, the server cannot be reached or the credentials are refused.
+    """
+    try:
+        return _connect(database)
+    except InputError:
+        raise
+    except Exception as exc:  # the drivers' OperationalError, ProgrammingError, …
+        raise InputError(f"cannot connect: {_reason(exc)}", file=database.display) from None
+
+
+def fetch_arrow(connection, sql: str, database: Database):
+    """The rows of ``sql`` on an :func:`open_connection` as a pyarrow Table (InputError when it fails)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetch_arrow_table()
+    except Exception as exc:
+        raise InputError(f"cannot read: {_reason(exc)}", file=database.display) from None
+
+
+def close(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # a broken connection has nothing left to close
+        pass
+
+
 def read_database(database: Database):
     """The rows of ``database``'s table or query as a pyarrow Table.
 
@@ -181,20 +231,8 @@ def read_database(database: Database):
         The driver is missing, the server cannot be reached, the credentials are refused, or the
         table or query fails (named, without the password).
     """
+    connection = open_connection(database)
     try:
-        connection = _connect(database)
-    except InputError:
-        raise
-    except Exception as exc:  # the drivers' OperationalError, ProgrammingError, …
-        raise InputError(f"cannot connect: {_reason(exc)}", file=database.display) from None
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(database.sql)
-            return cursor.fetch_arrow_table()
-    except Exception as exc:
-        raise InputError(f"cannot read: {_reason(exc)}", file=database.display) from None
+        return fetch_arrow(connection, database.sql, database)
     finally:
-        try:
-            connection.close()
-        except Exception:  # a broken connection has nothing left to close
-            pass
+        close(connection)

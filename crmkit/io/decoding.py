@@ -77,8 +77,11 @@ class _LineEnds:
         return len(self.kinds) > 1
 
     def _ends(self, chunk) -> tuple[int, int, int]:
+        cr = chunk.count(self._cr)
+        if not cr:  # most files end lines in LF alone: one count instead of three
+            return 0, 0, chunk.count(self._lf)
         crlf = chunk.count(self._cr + self._lf)
-        return crlf, chunk.count(self._cr) - crlf, chunk.count(self._lf) - crlf
+        return crlf, cr - crlf, chunk.count(self._lf) - crlf
 
     def row_after(self, head) -> int:
         """The line (1-based) that continues after everything fed so far and then ``head``."""

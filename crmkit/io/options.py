@@ -212,6 +212,13 @@ class ReadOptions:
     table, query : str or None
         With a database URL as the source (:mod:`crmkit.io.databases`): the table, or the
         SELECT, that gives the purchases (``--table``, ``--query``).
+    engine : {"duckdb", "db", "spark"} or None
+        Where the per-customer aggregation runs (``--engine``; :mod:`crmkit.pushdown`): the
+        embedded DuckDB, the database of a URL source, or Spark. ``None`` infers it from the
+        source: a database URL runs in its database, anything else in DuckDB.
+    spark_master : str or None
+        With the Spark engine: ``local[4]``, ``spark://host:7077``, ``yarn`` or a Spark Connect
+        ``sc://host:15002`` (``--spark-master``; default ``SPARK_REMOTE`` or local mode).
 
     Examples
     --------
@@ -229,8 +236,16 @@ class ReadOptions:
     date_range: Any = None
     table: str | None = None
     query: str | None = None
+    engine: str | None = None
+    spark_master: str | None = None
 
     def __post_init__(self) -> None:
+        if self.engine is not None and self.engine not in ENGINES:
+            raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+        if self.spark_master is not None:
+            if self.engine not in (None, "spark"):
+                raise UsageError(f"--spark-master is for --engine spark, not --engine {self.engine}")
+            self.engine = "spark"
         if self.encoding is not None:
             check_encoding(self.encoding)
         self.date_range = DATE_RANGE if self.date_range is None else parse_date_range(self.date_range)
@@ -243,6 +258,9 @@ class ReadOptions:
             self.delimiter = delimiter
         self.columns = {role: header for role, header in self.columns.items() if header is not None}
 
+
+#: Where the per-customer aggregation can run (:mod:`crmkit.pushdown`).
+ENGINES = ("duckdb", "db", "spark")
 
 #: Random seeds numpy and scikit-learn accept everywhere.
 SEED_RANGE = (0, 2**32 - 1)

@@ -76,6 +76,9 @@ class DataQuality:
     returns_only_amount: float = 0.0
     """Net revenue of the ``returns_only`` customers (zero or negative)."""
     customers: int | None = None
+    aggregated_in: str | None = None
+    """The engine that aggregated the rows where they are (``postgresql``, ``spark``), when one did
+    (:mod:`crmkit.pushdown`): then only per-customer rows came to this machine. Not in :meth:`as_rows`."""
     notes: list[str] = field(default_factory=list)
     """Decisions a user may want to know about (date order assumed, amount computed as qty x price):
     :class:`Message` values, which a report translates by key."""
@@ -114,9 +117,23 @@ class DataQuality:
         rows += [("note", n) for n in self.notes]
         return rows
 
+    @classmethod
+    def of_source(cls, src, columns) -> DataQuality:
+        """The report of a :class:`crmkit.io.readers.Source` whose columns are found, before its rows are counted."""
+        return cls(
+            source=src.display,
+            file_format=src.file_format,
+            encoding=src.encoding,
+            delimiter=src.delimiter,
+            header_row=src.first_data_row - 1,
+            columns=dict(columns),
+        )
+
     def one_line(self) -> str:
         """A single stderr line: what was read, used, dropped and why."""
         parts = [f"read {self.rows_read:,} row{'' if self.rows_read == 1 else 's'} from {self.source}"]
+        if self.aggregated_in:
+            parts[0] += f" (aggregated in {self.aggregated_in})"
         details = [d for d in (self.encoding, repr(self.delimiter) if self.delimiter else None) if d]
         if details:
             parts[0] += f" ({', '.join(details)})"

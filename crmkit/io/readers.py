@@ -561,6 +561,12 @@ def open_source(
         src = open_table(read_database(source), "pyarrow Table")
         src.display, src.file_format = source.display, source.scheme
         return src
+    from crmkit.io.spark import SparkSource, frame, to_arrow
+
+    if isinstance(source, SparkSource):  # its rows come back as Arrow and are cleaned here
+        src = open_table(to_arrow(frame(source)), "pyarrow Table")
+        src.display, src.file_format = source.display, "spark"
+        return src
     if isinstance(source, os.PathLike):
         source = os.fspath(source)
     if not isinstance(source, str):

@@ -171,8 +171,11 @@ def _known_people(transactions, as_of: date, members, survey, referrals):
     import pandas as pd
 
     frames = []
-    dates = pd.to_datetime(transactions["date"])
-    seen = transactions.loc[(dates.dt.date <= as_of).to_numpy(), "customer_id"]
+    if hasattr(transactions, "customers_seen"):  # crmkit.pushdown.PushedDown: asked where the rows are
+        seen = transactions.customers_seen(as_of)
+    else:
+        dates = pd.to_datetime(transactions["date"])
+        seen = transactions.loc[(dates.dt.date <= as_of).to_numpy(), "customer_id"]
     frames.append(pd.DataFrame({"customer_id": _ids(seen), "source": "purchases"}))
     if members is not None:
         frames.append(
@@ -428,7 +431,11 @@ def transactions_frame(transactions):
         # the last purchase, not a later return, is the default analysis date
         dates = pd.to_datetime(transactions.loc[~transactions["is_return"].astype(bool), "date"])
         return transactions, (dates.max().date() if len(dates) else None)
-    data = as_purchases(transactions)
+    from crmkit.pushdown import push_down
+
+    data = push_down(transactions) or as_purchases(transactions)
+    if hasattr(data, "customers_seen"):  # aggregated where the rows are: no frame of them here
+        return data, data.quality.last_purchase or data.quality.last_date
     return data.con.sql(data.sql).df(), data.quality.last_purchase or data.quality.last_date
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from crmkit.errors import FitError
+from crmkit.models._sums import single_threaded
 
 __all__ = ["LOG_BOUND", "FitResult", "maximise", "presolve", "standard_errors"]
 
@@ -54,6 +55,7 @@ class FitResult:
     attempts: list = field(default_factory=list)
 
 
+@single_threaded
 def maximise(
     neg_log_lik, starts, names, *, n_customers: float, n_rows: int, model: str, hint: str, max_iter: int = 1000
 ) -> FitResult:
@@ -182,6 +184,7 @@ def maximise(
     )
 
 
+@single_threaded
 def presolve(make_neg_log_lik, columns, counts, starts, *, max_rows: int = 20_000) -> list:
     """Starts for a large fit: the optimum on a fixed random subset of the distinct rows first.
 

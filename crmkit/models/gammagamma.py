@@ -22,6 +22,7 @@ from scipy.special import digamma, gammaln
 from crmkit.errors import FitError, UsageError
 from crmkit.models._base import FittedModel
 from crmkit.models._compress import compress
+from crmkit.models._sums import dot
 from crmkit.models._validation import as_float_array, check_counts, check_weights
 
 __all__ = [
@@ -240,24 +241,52 @@ def _log_lik(p, q, gamma, x, m):
 
 
 class _NegLogLik:
-    """Weighted negative log-likelihood and its analytic gradient in the log-parameters."""
+    """Weighted negative log-likelihood and its analytic gradient in the log-parameters.
+
+    The gamma functions depend on x alone, so they are evaluated per distinct x (a few hundred
+    values at most) and weighted by the customers at each; the sums over rows of ``log m`` and
+    ``x log m`` do not depend on the parameters at all. Per row and evaluation remain one
+    logarithm and one reciprocal of ``gamma + x m`` (an evaluation on the 83,435 distinct rows of
+    the 1M-row benchmark file: 3.5 ms with gammaln/digamma per row, 0.29 ms without).
+    """
 
     def __init__(self, x, m, weights):
-        self.x, self.m, self.w = x, m, weights
-        self.log_m, self.log_x = np.log(m), np.log(x)
+        self.ux, xi = np.unique(x, return_inverse=True)
+        self.w_by_x = np.bincount(xi, weights=weights, minlength=self.ux.size)
+        self.log_ux = np.log(self.ux)
+        self.wx_by_x = self.w_by_x * self.ux
+        self.w = np.ascontiguousarray(weights, dtype=np.float64)
+        self.wx = self.w * x
         self.xm = x * m
-        self.W = float(weights.sum())
+        log_m = np.log(m)
+        self.sum_w_log_m = dot(self.w, log_m)
+        self.sum_wx_log_m = dot(self.wx, log_m)
+        self.W = float(self.w.sum())
+        self._buf = np.empty((2, x.size))
 
     def __call__(self, theta):
         p, q, gamma = np.exp(theta)
-        x, w = self.x, self.w
-        px = p * x
-        log_gxm = np.log(gamma + self.xm)
-        value = w @ _log_lik(p, q, gamma, x, self.m)
-        psi_pxq = digamma(px + q)
-        g_p = w @ (x * (psi_pxq - digamma(px) + self.log_m + self.log_x - log_gxm))
-        g_q = w @ (psi_pxq - log_gxm) + self.W * (math.log(gamma) - digamma(q))
-        g_gamma = self.W * q / gamma - w @ ((px + q) / (gamma + self.xm))
+        log_gxm, inv_gxm = self._buf
+        np.add(self.xm, gamma, out=log_gxm)
+        np.reciprocal(log_gxm, out=inv_gxm)
+        np.log(log_gxm, out=log_gxm)
+        sum_w_log, sum_wx_log = dot(self.w, log_gxm), dot(self.wx, log_gxm)
+        sum_w_inv, sum_wx_inv = dot(self.w, inv_gxm), dot(self.wx, inv_gxm)
+        pux = p * self.ux
+        # sum_w [gammaln(px+q) - gammaln(px) - gammaln(q) + q log gamma + (px-1) log m + px log x
+        #        - (px+q) log(gamma + x m)], as in _log_lik
+        value = (
+            self.w_by_x @ (gammaln(pux + q) - gammaln(pux) + pux * self.log_ux)
+            + self.W * (q * math.log(gamma) - gammaln(q))
+            + p * self.sum_wx_log_m
+            - self.sum_w_log_m
+            - p * sum_wx_log
+            - q * sum_w_log
+        )
+        psi_pxq = digamma(pux + q)
+        g_p = self.wx_by_x @ (psi_pxq - digamma(pux) + self.log_ux) + self.sum_wx_log_m - sum_wx_log
+        g_q = self.w_by_x @ psi_pxq - sum_w_log + self.W * (math.log(gamma) - digamma(q))
+        g_gamma = self.W * q / gamma - p * sum_wx_inv - q * sum_w_inv
         return -value, -np.array([g_p * p, g_q * q, g_gamma * gamma])
 
 

@@ -86,6 +86,11 @@ class ModifiedBetaGeoModel(RepeatBuyingModel):
         t = check_horizon(t, x.size)
         return _expected_if_alive(t, r, alpha, a, b + x + 1.0, x, T) * _p_alive(r, alpha, a, b, x, t_x, T)
 
+    def _expected_given_alive(self, t, x, T) -> np.ndarray:
+        """The first factor of :meth:`expected_purchases` (see the BG/NBD's)."""
+        r, alpha, a, b = self._values()
+        return _expected_if_alive(t, r, alpha, a, b + x + 1.0, x, T)
+
 
 def fit_mbgnbd(x, t_x, T, weights=None, **settings) -> ModifiedBetaGeoModel:
     """Fit a :class:`ModifiedBetaGeoModel` in one call (``settings`` go to its constructor).
