@@ -31,7 +31,7 @@ from crmkit.io.options import as_date
 from crmkit.io.purchases import as_purchases
 from crmkit.io.quality import Message
 from crmkit.pushdown import push_down
-from crmkit.summary import UNIT_DAYS, occasions_sql, repeat_summary
+from crmkit.summary import UNIT_DAYS, occasions_sql, quantile_scores, repeat_summary
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -149,11 +149,8 @@ class ClvResult:
 
 
 def _deciles(clv: np.ndarray) -> np.ndarray:
-    """CLV decile 1 (top 10%) .. 10, tie-safe (equal CLV, equal decile): 11 - quantile_scores(clv, 10),
-    its rule 1 + floor(10 below / n) in NumPy (8x faster than DuckDB on 160,336 customers)."""
-    values = np.asarray(clv, dtype=float)
-    below = np.searchsorted(np.sort(values), values, side="left")  # values strictly lower (NaN last)
-    return 11 - (1 + (10 * below) // max(values.size, 1))
+    """CLV decile 1 (top 10%) .. 10, tie-safe: equal CLV, equal decile."""
+    return 11 - quantile_scores(clv, 10)
 
 
 def _risk(p_alive: np.ndarray) -> np.ndarray:

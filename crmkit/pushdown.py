@@ -294,6 +294,7 @@ class PushedDown:
     def __init__(self, engine, plan: _Plan, quality: DataQuality, fetch_source, options):
         self.engine, self.plan, self.quality = engine, plan, quality
         self._fetch_source, self._options, self._data = fetch_source, options, None
+        self._counted: date | None = None
         self._rows = _rows(plan).filter(lambda t: t.customer_id.notnull() & t.date.notnull() & t.micro.notnull())
 
     @property
@@ -328,6 +329,9 @@ class PushedDown:
         as_of = (q.last_purchase or q.last_date) if as_of is None else as_date(as_of, "as_of")
         assert as_of is not None, "pushed-down purchases without a last purchase date"
         q.as_of = as_of
+        if self._counted == as_of:  # the CLI resolves it, then the analysis again: one query is enough
+            return as_of
+        self._counted = as_of
         rows = self._rows
         later = rows.filter(rows.date > as_of)
         # customers with only returns up to as_of: counted with their revenue, as the reader does

@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 
 from crmkit.errors import UsageError
-from crmkit.io.engine import Frame, attach, columns_of, money, scratch
+from crmkit.io.engine import Frame, attach, columns_of, money
 
 #: Length of one model-clock period in days.
 UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4, "year": 365.25}
@@ -281,7 +281,8 @@ def quantile_scores(values, bins: int = 5, *, higher_is_better: bool = True) -> 
     """Tie-safe quantile score 1..bins per value: 1 + floor(bins * below / n).
 
     ``below`` counts the values strictly worse than each value, so ties share a score and
-    the worst value always scores 1 (see :func:`score_table_sql`).
+    the worst value always scores 1: the rule of :func:`score_table_sql`, in NumPy (a sorted
+    copy and two binary searches). NaN counts as the largest value, as it sorts in DuckDB.
 
     Examples
     --------
@@ -289,15 +290,15 @@ def quantile_scores(values, bins: int = 5, *, higher_is_better: bool = True) -> 
     [1, 1, 1, 4, 5]
     >>> quantile_scores([10, 20, 30, 40, 50], higher_is_better=False).tolist()
     [5, 4, 3, 2, 1]
+    >>> quantile_scores([1.0, float("nan"), 2.0]).tolist()
+    [1, 4, 2]
     """
     v = np.asarray(values, dtype=float)
     if v.size == 0:
         return np.zeros(0, dtype=np.int64)
-    con = scratch()
-    try:
-        con.register("vals", {"v": v, "i": np.arange(v.size)})
-        table = score_table_sql("vals", "v", bins, higher_is_better=higher_is_better)
-        out = con.sql(f"SELECT s.score FROM vals JOIN {table} s USING (v) ORDER BY i").fetchnumpy()["score"]
-    finally:
-        con.close()
-    return np.asarray(out, dtype=np.int64)
+    ordered = np.sort(v)  # NaN last
+    if higher_is_better:
+        below = np.searchsorted(ordered, v, side="left")  # values strictly lower
+    else:
+        below = v.size - np.searchsorted(ordered, v, side="right")  # values strictly higher
+    return (1 + (int(bins) * below) // v.size).astype(np.int64)

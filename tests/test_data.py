@@ -49,6 +49,14 @@ def test_utf8_bom_and_english_total_row(write):
     assert data.quality.dropped == {"total_row": 1}
 
 
+def test_a_total_row_padded_with_an_ideographic_space_is_dropped(write):
+    """合计 followed by U+3000 (a full-width space, as Chinese spreadsheets pad) is still a total row."""
+    text = "客户编号,订单日期,金额\nA1,2024-01-02,10\nA2,2024-01-03,20\n合计\u3000,,30\n"
+    data = read_purchases(write("total.csv", text))
+    assert [r[0] for r in rows(data)] == ["A1", "A2"]
+    assert data.quality.dropped == {"total_row": 1}
+
+
 def test_utf16_tab_separated_excel_unicode_text(write):
     text = "会员号\t下单时间\t实付金额\nA1\t2024-01-02\t10\nA2\t2024-01-03\t20\n"
     path = write("u16.txt", text.encode("utf-16"))

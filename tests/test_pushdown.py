@@ -251,3 +251,24 @@ def test_a_query_closed_by_a_semicolon_runs_both_ways(tmp_path):
         assert result.exit_code == 0, result.stderr
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1] and outputs[0].count("\n") == 3
+
+
+def test_the_as_of_counts_are_asked_once_per_date(monkeypatch):
+    table = pa.table(
+        {
+            "customer_id": ["a", "b"],
+            "order_date": pa.array([dt.date(2024, 1, 1), dt.date(2024, 1, 5)]),
+            "amount": [1.0, -2.0],
+        }
+    )
+    pushed = push_down(DuckDBEngine(table))
+    queries = []
+    fetch = pushed.engine.fetch
+    monkeypatch.setattr(pushed.engine, "fetch", lambda sql: queries.append(sql) or fetch(sql))
+    first = pushed.resolve_as_of()
+    counts = (pushed.quality.after_as_of, pushed.quality.returns_only, pushed.quality.returns_only_amount)
+    assert pushed.resolve_as_of() == first and len(queries) == 1
+    assert (pushed.quality.after_as_of, pushed.quality.returns_only, pushed.quality.returns_only_amount) == counts
+    assert counts == (1, 0, 0.0)  # b's return on 5 January is after the last purchase
+    pushed.resolve_as_of(dt.date(2024, 1, 9))
+    assert len(queries) == 2 and (pushed.quality.after_as_of, pushed.quality.returns_only) == (0, 1)
