@@ -31,9 +31,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from crmkit.errors import UsageError
+from crmkit.errors import InputError, UsageError
 from crmkit.io.columns import detect_columns
-from crmkit.io.databases import Database, close, engine_source, fetch_arrow, open_connection
+from crmkit.io.databases import Database, close, engine_source, fetch_arrow, open_connection, postgres_type
 from crmkit.io.engine import MONEY_LIMIT, connect, quote, unique_name
 from crmkit.io.options import DATE_RANGE, ENGINES, as_date, parse_date_range
 from crmkit.io.purchases import _RETURN_STATUS, TOTAL_WORDS, read_purchases
@@ -174,7 +174,8 @@ def _kind(dtype) -> str | None:
         return "text"
     if dtype.is_integer():
         return "integer"
-    if dtype.is_floating() or dtype.is_decimal():
+    if dtype.is_decimal() or (dtype.is_floating() and dtype.nbytes == 8):
+        # a float4 is read by the reader through its shortest text (16.22, not 16.219999313…)
         return "number"
     if dtype.is_date():
         return "date"
@@ -193,6 +194,7 @@ class _Plan:
     roles: dict[str, str]
     kinds: dict[str, str]
     statuses: list[str] = field(default_factory=list)
+    padded: set[str] = field(default_factory=set)  # PostgreSQL char(n) columns
 
 
 def _eligible(roles: dict[str, str], kinds: dict[str, str | None], headers: list[str]) -> bool:
@@ -215,14 +217,18 @@ def _rows(plan: _Plan):
     import ibis
 
     t, r, k = plan.table, plan.roles, plan.kinds
-    cid = t[r["customer_id"]]
-    cid = cid if k[r["customer_id"]] == "text" else cid.cast("string")
+
+    def text(name):  # ids as text; PostgreSQL's char(n) without its padding, as the reader has it
+        col = t[name] if k[name] == "text" else t[name].cast("string")
+        return col.rstrip() if name in plan.padded else col
+
+    cid = text(r["customer_id"])
     day = t[r["date"]]
     day = day if k[r["date"]] == "date" else day.cast("date")
     amount = t[r["amount"]]
     flagged = t[r["status"]].isin(plan.statuses) if plan.statuses else ibis.literal(False)
     is_return = (amount < 0) | flagged.fill_null(False)
-    micro = (amount * MICRO).round().cast("int64")
+    micro = _millionths(amount, k[r["amount"]])
     columns = {
         "customer_id": cid,
         "date": day,
@@ -230,11 +236,19 @@ def _rows(plan: _Plan):
         "is_return": is_return,
     }
     if "order_id" in r:
-        order = t[r["order_id"]]
-        columns["order_id"] = order if k[r["order_id"]] == "text" else order.cast("string")
+        columns["order_id"] = text(r["order_id"])
     if "margin" in r:
-        columns["margin"] = (t[r["margin"]] * MICRO).round().cast("int64")
+        columns["margin"] = _millionths(t[r["margin"]], k[r["margin"]])
     return t.select(**columns)
+
+
+def _millionths(value, kind: str):
+    """An amount in integer millionths, rounded half away from zero in every engine, as DuckDB's
+    cast to DECIMAL(18,6) rounds (PostgreSQL's round() of a double rounds half to even)."""
+    scaled = value * MICRO
+    if value.type().is_decimal() or kind == "integer":
+        return scaled.round().cast("int64")  # exact decimal arithmetic: half away from zero already
+    return ((scaled.abs() + 0.5).floor() * scaled.sign()).cast("int64")
 
 
 def _checks(plan: _Plan, date_range: tuple[date, date], first_header: str) -> dict:
@@ -322,6 +336,7 @@ class PushedDown:
         if self._data is None:
             self._data = read_purchases(self._fetch_source, options=self._options)
             self._data.quality = self.quality
+            self.quality.aggregated_in = None  # the read line does not claim what was done here
         return self._data
 
     def release(self) -> None:
@@ -506,8 +521,10 @@ def _plan_pushdown(runner, options, fetch_source):
     roles = dict(cmap.roles)
     if cmap.amount_from_price or not _eligible(roles, kinds, headers):
         return None
+    if runner.dialect == "pyspark" and kinds.get(roles["date"]) == "text":
+        return None  # Spark's ANSI cast fails a query on the first 2023/01/01 (and logs it): the reader's
     table = ibis.table(schema, name=_PLACEHOLDER)
-    plan = _Plan(table, roles, kinds)
+    plan = _Plan(table, roles, kinds, padded={f.name for f in arrow_schema if postgres_type(f) == "bpchar"})
     if "status" in roles:
         col = table[roles["status"]]
         values = runner.fetch(_compile(table.select(v=col).filter(col.notnull()).distinct().limit(100_001), runner))
@@ -517,7 +534,10 @@ def _plan_pushdown(runner, options, fetch_source):
         plan.statuses = sorted(v for v in raw if _RETURN_STATUS.search(v.lower()))
     date_range = DATE_RANGE if options.date_range is None else parse_date_range(options.date_range, "date_range")
     checks = _checks(plan, date_range, headers[0])
-    counts = runner.fetch(_compile(table.aggregate(**checks), runner)).to_pylist()[0]
+    try:
+        counts = runner.fetch(_compile(table.aggregate(**checks), runner)).to_pylist()[0]
+    except InputError:  # a value the engine cannot even test (a text date it will not cast): the reader's
+        return None
     if any(counts.get(name, 0) for name in checks if name.startswith(("bad_", "cancellable"))):
         return None
     src = open_table(arrow_schema.empty_table(), "pyarrow Table")  # reported as the reader reports it
@@ -565,12 +585,18 @@ def _ibis_schema(arrow_schema):
     fields = {}
     for f in arrow_schema:
         kind = f.type
+        if postgres_type(f) == "money":  # integer cents on the wire: the reader converts them
+            fields[f.name] = ibis.dtype("binary")
+            continue
         if isinstance(kind, pa.BaseExtensionType):
             if getattr(kind, "type_name", "") == "numeric":
                 fields[f.name] = ibis.dtype("decimal(38, 10)")
                 continue
             kind = kind.storage_type
-        fields[f.name] = ibis.Schema.from_pyarrow(pa.schema([pa.field(f.name, kind)]))[f.name]
+        try:
+            fields[f.name] = ibis.Schema.from_pyarrow(pa.schema([pa.field(f.name, kind)]))[f.name]
+        except Exception:  # a type ibis does not know (uuid, …): not one crmkit reads in place
+            fields[f.name] = ibis.dtype("binary")
     return ibis.schema(fields)
 
 

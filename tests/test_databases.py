@@ -251,3 +251,64 @@ def test_the_python_api_takes_a_database(sqlite_url):
     data = crmkit.read_purchases(sqlite_url, options=crmkit.ReadOptions(table="sales"))
     assert data.quality.file_format == "sqlite"
     assert data.quality.rows_used == crmkit.read_purchases(str(SALES)).quality.rows_used
+
+
+# --- PostgreSQL's own types, and what a first user tried (issue 11, second part) ---------------------
+def _sql(url: str, *statements: str) -> None:
+    with pg.connect(url) as connection, connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+        connection.commit()
+
+
+PG_TYPES = {
+    # money arrives as integer cents, real as a float4, char(n) padded, uuid as 16 bytes
+    "money": "order_id, customer_id, order_date, amount::money AS amount, status",
+    "real": "order_id, customer_id, order_date, amount::real AS amount, status",
+    "bpchar": "order_id::char(12) AS order_id, customer_id::char(8) AS customer_id, order_date, amount, status",
+}
+
+
+@pytest.mark.parametrize("kind", PG_TYPES)
+def test_postgresql_types_give_the_csv_numbers(postgres_url, kind):
+    _sql(
+        postgres_url,
+        f"DROP TABLE IF EXISTS sales_{kind}",
+        f"CREATE TABLE sales_{kind} AS SELECT {PG_TYPES[kind]} FROM sales",
+    )
+    csv = runner.invoke(app, ["segment", str(SALES), "-f", "csv", "-q"])
+    for engine in ("db", "duckdb"):
+        result = _run(
+            ["segment", "{src}", "-f", "csv", "-q"], postgres_url, "--table", f"sales_{kind}", "--engine", engine
+        )
+        assert result.exit_code == 0, result.stderr
+        assert result.stdout == csv.stdout, (kind, engine)
+
+
+def test_half_millionths_and_uuid_ids_agree_across_engines(postgres_url):
+    _sql(
+        postgres_url,
+        "DROP TABLE IF EXISTS odd",
+        "CREATE TABLE odd AS SELECT md5(customer_id)::uuid AS customer_id, order_date,"
+        " (amount + 0.0000005)::double precision AS amount FROM sales",
+    )
+    outputs = []
+    for engine in ("db", "duckdb"):
+        result = _run(["segment", "{src}", "-f", "csv", "-q"], postgres_url, "--table", "odd", "--engine", engine)
+        assert result.exit_code == 0, result.stderr
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1] and outputs[0].count("\n") == 5001
+
+
+def test_a_query_ending_in_a_comment_and_a_password_in_the_query_string(postgres_url):
+    result = _run(["segment", "{src}", "-f", "csv"], postgres_url, "--query", "SELECT * FROM sales -- all of it")
+    assert result.exit_code == 0, result.stderr
+    user, rest = postgres_url.split("://", 1)[1].split("@", 1)
+    name, password = user.split(":")
+    url = f"postgresql://{name}@{rest}?password={password}"
+    result = _run(["segment", "{src}", "-f", "csv"], url, "--table", "sales")
+    assert result.exit_code == 0, result.stderr
+    assert password not in result.stderr and "password=***" in result.stderr
+    assert password not in repr(Database(postgres_url, table="sales"))
+    result = _run(["segment", "{src}", "-f", "csv"], postgres_url, "--table", "sales", "--engine", "spark")
+    assert result.exit_code == 2 and "a database URL runs in its database" in result.stderr

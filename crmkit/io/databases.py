@@ -49,15 +49,18 @@ def redact(url: str) -> str:
     'postgresql://ann@db.example:5433/shop'
     >>> redact("sqlite:///orders.db")
     'sqlite:///orders.db'
+    >>> redact("postgresql://ann@db/shop?sslmode=require&password=s3cret")
+    'postgresql://ann@db/shop?sslmode=require&password=***'
     """
     parts = urlsplit(url)
+    query = re.sub(r"(?i)(^|&)(password|sslpassword)=[^&]*", r"\1\2=***", parts.query)
     if parts.password is None:
-        return url
+        return urlunsplit(parts._replace(query=query)) if query != parts.query else url
     host = parts.hostname or ""
     netloc = f"{parts.username}@{host}" if parts.username else host
     if parts.port:
         netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,10 @@ class Database:
     table: str | None = None
     query: str | None = None
 
+    def __repr__(self) -> str:  # a password stays out of logs and tracebacks
+        what = f"table={self.table!r}" if self.table is not None else f"query={self.query!r}"
+        return f"Database({redact(self.url)!r}, {what})"
+
     def __post_init__(self) -> None:
         if not is_database_url(self.url):
             raise UsageError(f"not a database URL: {redact(str(self.url))!r} (postgresql://… or sqlite:///…)")
@@ -108,7 +115,8 @@ class Database:
     def sql(self) -> str:
         if self.query is not None:
             # typed as in psql, with a closing semicolon: the drivers wrap the query (COPY, a subquery)
-            return self.query.strip().rstrip(";").rstrip()
+            # and a newline, so that a closing "-- comment" does not swallow the wrapping parenthesis
+            return self.query.strip().rstrip(";").rstrip() + "\n"
         assert self.table is not None
         parts = _IDENTIFIER_PART.findall(self.table)
         if not parts or ".".join(parts) != self.table:
@@ -152,6 +160,9 @@ def engine_source(source, options):
     if options.engine == "spark":
         from crmkit.io.spark import SparkSource
 
+        if isinstance(source, Database) or is_database_url(source):
+            raise UsageError("--engine spark reads a Spark table or Parquet path; a database URL runs in its database")
+
         return source if isinstance(source, SparkSource) else SparkSource(os.fspath(source), options.spark_master)
     source = as_database(source, options.table, options.query)
     if options.engine == "db" and not isinstance(source, Database):
@@ -183,6 +194,8 @@ def _connect(database: Database):
 
 def _reason(exc: Exception) -> str:
     """The driver's message, first line, without the URL's password."""
+    if "canceling statement due to user request" in str(exc):
+        raise KeyboardInterrupt  # libpq cancels the query on Ctrl-C: it is an interruption, exit 130
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     # ADBC prefixes its status and the library: "IO: [libpq] Failed to connect: …"
     text = re.sub(r"^[A-Za-z_]+:\s*(\[[^\]]*\]\s*)?", "", text) or text
@@ -233,6 +246,26 @@ def read_database(database: Database):
     """
     connection = open_connection(database)
     try:
-        return fetch_arrow(connection, database.sql, database)
+        return _as_read(fetch_arrow(connection, database.sql, database))
     finally:
         close(connection)
+
+
+def postgres_type(field) -> str | None:
+    """The PostgreSQL type ADBC records in a result field's metadata (``money``, ``bpchar``, …)."""
+    return (field.metadata or {}).get(b"POSTGRESQL:type", b"").decode() or None
+
+
+def _as_read(table):
+    """PostgreSQL values as the reader takes them: ``money`` arrives as integer cents (as its wire
+    format), ``char(n)`` padded with spaces; turned into the amount and the text they show."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for i, field in enumerate(table.schema):
+        kind = postgres_type(field)
+        if kind == "money":  # lc_monetary's two decimals, the usual setting
+            table = table.set_column(i, field.name, pc.divide(table.column(i).cast(pa.float64()), 100.0))
+        elif kind == "bpchar":
+            table = table.set_column(i, field.name, pc.utf8_rtrim(table.column(i), characters=" "))
+    return table

@@ -26,7 +26,7 @@ from datetime import date
 
 from crmkit.errors import DataError, InputError
 from crmkit.io.columns import ColumnMap, detect_columns
-from crmkit.io.databases import engine_source
+from crmkit.io.databases import SCHEMES, engine_source
 from crmkit.io.engine import MONEY_LIMIT, connect, memory_limit, money, quote, sql_literal
 from crmkit.io.options import DATE_RANGE, ReadOptions, as_date, check_encoding, parse_date_range
 from crmkit.io.quality import DataQuality
@@ -583,7 +583,8 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
     counts = "SELECT count(*), max(_p1), max(_p2), count(_p1) FROM staged"
     rows_read, p1, p2, slash_dates = con.sql(counts).fetchall()[0]
     if rows_read == 0:
-        raise InputError("file has a header but no data rows", file=src.display)
+        tabular = src.file_format in ("table", "spark") or src.file_format in SCHEMES
+        raise InputError("no data rows" if tabular else "file has a header but no data rows", file=src.display)
     if dayfirst is None and slash_dates:
         # A single 13/01/2024 anywhere settles the day order for the whole column.
         if (p1 or 0) > 12 and (p2 or 0) <= 12:
