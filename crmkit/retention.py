@@ -288,7 +288,13 @@ def _pushed_counts(pushed, as_of: date, period: str, occasion: str):
 
 
 def cohort_retention(
-    transactions, as_of=None, *, period: str = "month", occasion: str = "day", include_partial: bool = False
+    transactions,
+    as_of=None,
+    *,
+    period: str = "month",
+    occasion: str = "day",
+    include_partial: bool = False,
+    engine: str | None = None,
 ) -> RetentionResult:
     """Acquisition-cohort retention, revenue, repeat and churn tables as of ``as_of``.
 
@@ -316,6 +322,9 @@ def cohort_retention(
         Report the period containing ``as_of`` although it has not ended yet. By default a
         period is *observable* only when its last day is on or before ``as_of``: a half-seen
         month would show retention falling where customers simply have not come back *yet*.
+    engine : {"duckdb", "db", "spark"}, optional
+        Where the purchases are aggregated, as in :func:`crmkit.segment.segment` (default: a
+        database source in its database, a Spark source on Spark).
 
     Returns
     -------
@@ -359,7 +368,7 @@ def cohort_retention(
 
     if period not in PERIODS:
         raise UsageError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
-    transactions = push_down(transactions) or as_purchases(transactions)
+    transactions = push_down(transactions, engine=engine) or as_purchases(transactions)
     as_of = transactions.resolve_as_of(None if as_of is None else as_date(as_of, "as_of"))
     if isinstance(transactions, PushedDown) and (transactions.quality.first_date or as_of) < _CIVIL_START:
         transactions = transactions.purchase_data()  # _index_expr counts weeks from 1900 on

@@ -272,3 +272,20 @@ def test_the_as_of_counts_are_asked_once_per_date(monkeypatch):
     assert counts == (1, 0, 0.0)  # b's return on 5 January is after the last purchase
     pushed.resolve_as_of(dt.date(2024, 1, 9))
     assert len(queries) == 2 and (pushed.quality.after_as_of, pushed.quality.returns_only) == (0, 1)
+
+
+def test_every_analysis_takes_an_engine(tmp_path):
+    """engine= in the API: the database aggregates, or with "duckdb" the rows are fetched; the same results."""
+    import crmkit
+
+    table = pa.table(
+        {
+            "customer_id": [f"K{i % 9}" for i in range(80)],
+            "order_date": pa.array([dt.date(2024, 1, 1) + dt.timedelta(days=5 * i) for i in range(80)]),
+            "amount": [float(3 + i % 13) if i % 7 else -2.0 for i in range(80)],
+        }
+    )
+    source = crmkit.Database(_sqlite_source(table, tmp_path), table="sales")
+    for name in ("segment", "clv", "retention", "compare_ladders"):
+        pushed, fetched = (getattr(crmkit, name)(source, engine=engine) for engine in (None, "duckdb"))
+        assert repr(pushed.to_dict()) == repr(fetched.to_dict()), name

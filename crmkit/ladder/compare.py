@@ -233,6 +233,7 @@ def compare_ladders(
     lang: str = "en",
     encoding: str | None = None,
     survey_result=None,
+    engine: str | None = None,
 ) -> LadderComparison:
     """Place everyone on the ladder at two dates and count who moved where.
 
@@ -266,6 +267,9 @@ def compare_ladders(
     survey_result : crmkit.satisfaction.SatisfactionResult or None
         The survey's analysis when the caller has it already (the monthly report does), so a
         survey path is not analysed twice.
+    engine : {"duckdb", "db", "spark"}, optional
+        Where the purchases are aggregated, as in :func:`crmkit.segment.segment` (default: a
+        database source in its database, a Spark source on Spark).
 
     Returns
     -------
@@ -295,7 +299,7 @@ def compare_ladders(
     from crmkit.io.inputs import read_members, read_referrals
 
     check_lang(lang)
-    purchases, last_day = transactions_frame(purchases)
+    purchases, last_day = transactions_frame(purchases, engine)
     as_of = last_day if as_of is None else as_date(as_of, "as_of")
     compare_to = month_before(as_of) if compare_to is None else as_date(compare_to, "compare_to")
     signals = _survey_signals(survey, survey_model, encoding, survey_result)

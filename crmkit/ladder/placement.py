@@ -415,7 +415,7 @@ class LadderResult:
         }
 
 
-def transactions_frame(transactions):
+def transactions_frame(transactions, engine: str | None = None):
     """Purchases as the cleaned pandas frame the ladder works on, and the last purchase date.
 
     A frame that already has the cleaned columns (``customer_id, date, amount, is_return``, as
@@ -433,14 +433,22 @@ def transactions_frame(transactions):
         return transactions, (dates.max().date() if len(dates) else None)
     from crmkit.pushdown import push_down
 
-    data = push_down(transactions) or as_purchases(transactions)
+    data = push_down(transactions, engine=engine) or as_purchases(transactions)
     if hasattr(data, "customers_seen"):  # aggregated where the rows are: no frame of them here
         return data, data.quality.last_purchase or data.quality.last_date
     return data.con.sql(data.sql).df(), data.quality.last_purchase or data.quality.last_date
 
 
 def ladder(
-    transactions, as_of=None, *, members=None, survey=None, referrals=None, rules=None, lang: str = "en"
+    transactions,
+    as_of=None,
+    *,
+    members=None,
+    survey=None,
+    referrals=None,
+    rules=None,
+    lang: str = "en",
+    engine: str | None = None,
 ) -> LadderResult:
     """Place every known person on the loyalty ladder and in a relationship lifecycle stage.
 
@@ -466,6 +474,9 @@ def ladder(
         Rules file or overrides, see :func:`load_rules`.
     lang : {"en", "zh"}
         Language of ``rung_label``, ``stage_label``, ``reason`` and ``next_action``.
+    engine : {"duckdb", "db", "spark"}, optional
+        Where the purchases are aggregated, as in :func:`crmkit.segment.segment` (default: a
+        database source in its database, a Spark source on Spark).
 
     Returns
     -------
@@ -494,7 +505,7 @@ def ladder(
 
     lang = check_lang(lang)
     rules = load_rules(rules)
-    transactions, last_day = transactions_frame(transactions)
+    transactions, last_day = transactions_frame(transactions, engine)
     as_of = last_day if as_of is None else as_date(as_of, "as_of")
     _require(transactions, ("customer_id", "date", "amount", "is_return"), "the transactions")
     if members is not None:
