@@ -618,7 +618,7 @@ def ladder(
     earlier = as_date(compare_to, "--compare-to") if compare_to else None
     with status("Placing customers on the ladder…", run.quiet):
         ladders = compare_ladders(
-            getattr(data, "transactions", data),  # a crmkit.pushdown.PushedDown stays where it is
+            data,
             as_of_date,
             earlier,
             survey=survey or None,

@@ -34,7 +34,7 @@ from typing import Any
 from crmkit.errors import InputError, UsageError
 from crmkit.io.columns import detect_columns
 from crmkit.io.databases import Database, close, engine_source, fetch_arrow, open_connection, postgres_type
-from crmkit.io.engine import MONEY_LIMIT, connect, quote, unique_name
+from crmkit.io.engine import MONEY_LIMIT, Frame, connect, quote, unique_name
 from crmkit.io.options import DATE_RANGE, ENGINES, as_date, parse_date_range
 from crmkit.io.purchases import _RETURN_STATUS, TOTAL_WORDS, read_purchases
 from crmkit.io.quality import DataQuality
@@ -375,9 +375,6 @@ class PushedDown:
 
     def occasions(self, as_of: date, occasion: str = "day"):
         """:func:`crmkit.summary.occasions_sql` as an ibis expression over the rows, money in millionths."""
-        return self._occasions(as_of, occasion)
-
-    def _occasions(self, as_of: date, occasion: str):
         rows = self._rows
         occ = _check_occasion(occasion, rows.columns)
         rows = rows.filter(rows.date <= as_of)
@@ -399,7 +396,7 @@ class PushedDown:
     def summary_table(self, as_of: date, occasion: str = "day"):
         """A local DuckDB connection and the name of the per-customer summary table in it
         (:func:`crmkit.summary.summary_sql`'s columns), aggregated in the engine."""
-        o = self._occasions(as_of, occasion)
+        o = self.occasions(as_of, occasion)
         totals = o.group_by("customer_id").aggregate(
             first_purchase=o.first_day.min(),
             last_purchase=o.last_day.max(),
@@ -424,7 +421,7 @@ class PushedDown:
 
         if discrete:
             return None
-        o = self._occasions(as_of, occasion)
+        o = self.occasions(as_of, occasion)
         rank = ibis.row_number().over(
             group_by=o.customer_id, order_by=[ibis.ifelse(o.bought, 0, 1), o.first_day, o.occasion]
         )
@@ -442,11 +439,8 @@ class PushedDown:
         totals = totals.filter(totals.purchases > 0)
         money = ("gross", "first_gross", "net") + (("margin",) if margin else ())
         con, name = _local(self._fetch(totals), money, counts=("purchases",))
-        frame = con.sql(repeat_from_totals_sql(name, as_of, unit=unit, margin=margin)).df()
-        for col in ("first_purchase", "last_purchase"):
-            frame[col] = frame[col].astype("datetime64[s]")
-        con.close()
-        return frame
+        sql = repeat_from_totals_sql(name, as_of, unit=unit, margin=margin)
+        return Frame(con, sql, date_columns=("first_purchase", "last_purchase")).df()
 
 
 def _local(totals, money: tuple[str, ...], counts: tuple[str, ...], con=None):

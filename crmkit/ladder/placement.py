@@ -62,6 +62,7 @@ from crmkit.errors import ColumnError, DataError
 from crmkit.io.options import as_date, check_lang
 from crmkit.ladder.explain import SIGNS, STAGE_LABELS, Outcomes, reasons
 from crmkit.ladder.rules import RANK, RUNGS, STAGES, load_rules
+from crmkit.pushdown import PushedDown, push_down
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -171,7 +172,7 @@ def _known_people(transactions, as_of: date, members, survey, referrals):
     import pandas as pd
 
     frames = []
-    if hasattr(transactions, "customers_seen"):  # crmkit.pushdown.PushedDown: asked where the rows are
+    if isinstance(transactions, PushedDown):  # asked where the rows are
         seen = transactions.customers_seen(as_of)
     else:
         dates = pd.to_datetime(transactions["date"])
@@ -431,10 +432,8 @@ def transactions_frame(transactions, engine: str | None = None):
         # the last purchase, not a later return, is the default analysis date
         dates = pd.to_datetime(transactions.loc[~transactions["is_return"].astype(bool), "date"])
         return transactions, (dates.max().date() if len(dates) else None)
-    from crmkit.pushdown import push_down
-
     data = push_down(transactions, engine=engine) or as_purchases(transactions)
-    if hasattr(data, "customers_seen"):  # aggregated where the rows are: no frame of them here
+    if isinstance(data, PushedDown):  # aggregated where the rows are: no frame of them here
         return data, data.quality.last_purchase or data.quality.last_date
     return data.con.sql(data.sql).df(), data.quality.last_purchase or data.quality.last_date
 
