@@ -73,6 +73,17 @@ SheetOpt = Annotated[Optional[str], _in_input_panel("--sheet", help="XLSX sheet 
 EncodingOpt = Annotated[Optional[str], _in_input_panel("--encoding", help="Force the encoding (utf-8, gb18030, ...).")]
 DelimiterOpt = Annotated[Optional[str], _in_input_panel("--delimiter", help="Force the field delimiter.")]
 
+DayfirstOpt = _input_option(
+    "--dayfirst/--monthfirst",
+    "Read 01/02/2024 as 1 Feb / 2 Jan (default: by the data).",
+    Optional[bool],
+    show_default=False,
+)
+SkipOpt = _input_option(
+    "--skip-bad-rows", "Drop and count rows with an unreadable date or amount instead of stopping.", bool
+)
+DateRangeOpt = _input_option("--date-range", "Accepted purchase dates FIRST..LAST (default 1900-01-01..2100-12-31).")
+
 #: The reading options of every command that reads purchases: parameter, declaration, default, column role.
 _READING = (
     ("customer", _input_option("--customer", "Customer id column."), None, "customer_id"),
@@ -89,32 +100,11 @@ _READING = (
     ("query", _input_option("--query", "SELECT giving the purchases, when the input is a database URL."), None, None),
     ("engine", _input_option("--engine", "Aggregate in duckdb, the database (db) or spark."), None, None),
     ("spark_master", _input_option("--spark-master", "Spark master, or sc:// for Spark Connect."), None, None),
-    (
-        "dayfirst",
-        _input_option(
-            "--dayfirst/--monthfirst",
-            "Read 01/02/2024 as 1 Feb / 2 Jan (default: from the data).",
-            Optional[bool],
-            show_default=False,
-        ),
-        None,
-        None,
-    ),
+    ("dayfirst", DayfirstOpt, None, None),
     ("decimal", _input_option("--decimal", "Decimal separator of amounts: . or , (default: by the data)."), None, None),
-    (
-        "skip_bad_rows",
-        _input_option(
-            "--skip-bad-rows", "Drop and count rows with an unreadable date or amount instead of stopping.", bool
-        ),
-        False,
-        None,
-    ),
-    (
-        "date_range",
-        _input_option("--date-range", "Accepted purchase dates FIRST..LAST (default 1900-01-01..2100-12-31)."),
-        None,
-        None,
-    ),
+    ("skip_bad_rows", SkipOpt, False, None),
+    ("date_range", DateRangeOpt, None, None),
+    ("platform", _input_option("--platform", "Platform export: taobao, shopify … (crmkit platforms)."), None, None),
 )
 AsOfOpt = Annotated[
     Optional[str],
@@ -467,19 +457,13 @@ def satisfaction(
     bootstrap: Annotated[int, typer.Option("--bootstrap", help="Resamples for confidence intervals (0: none).")] = 0,
     seed: Annotated[int, typer.Option("--seed", help="Random seed for --bootstrap.")] = 0,
     by: Annotated[Optional[str], typer.Option("--by", help="Report per group of this column (store, region).")] = None,
-    nps_col: Annotated[
-        Optional[str], typer.Option("--nps", help="0-10 recommend column (default: found by name).")
-    ] = None,
+    nps_col: Annotated[Optional[str], typer.Option("--nps", help="0-10 recommend column (default: by name).")] = None,
     csat_col: Annotated[Optional[str], typer.Option("--csat", help="CSAT column (default: found by name).")] = None,
-    csat_scale: Annotated[
-        Optional[str], typer.Option("--csat-scale", help="CSAT scale, e.g. 1-7 (default: the model's, else 1-5).")
-    ] = None,
+    csat_scale: Annotated[Optional[str], typer.Option("--csat-scale", help="CSAT scale, e.g. 1-7.")] = None,
     ces_col: Annotated[Optional[str], typer.Option("--ces", help="Customer-effort column (default: by name).")] = None,
-    ces_scale: Annotated[
-        Optional[str], typer.Option("--ces-scale", help="Effort scale, e.g. 1-5 (default: the model's, else 1-7).")
-    ] = None,
+    ces_scale: Annotated[Optional[str], typer.Option("--ces-scale", help="Effort scale, e.g. 1-5.")] = None,
     gap_tolerance: Annotated[
-        float, typer.Option("--gap-tolerance", help="Index points within which quality meets expectation.")
+        float, typer.Option("--gap-tolerance", help="Points where quality meets expectation.")
     ] = 5.0,
     out: Output = Output(),
     sheet: SheetOpt = None,
@@ -583,19 +567,12 @@ def ladder(
     input: InputArg,
     as_of: AsOfOpt = None,
     compare_to: Annotated[
-        Optional[str],
-        typer.Option(
-            "--compare-to", help="Second date for the migration matrix (default: one month before the as-of date)."
-        ),
+        Optional[str], typer.Option("--compare-to", help="Date to compare with (default: a month earlier).")
     ] = None,
-    survey: Annotated[
-        Optional[str], typer.Option("--survey", help="Survey export linked by customer id (satisfaction, recommend).")
-    ] = None,
-    survey_model: Annotated[
-        str, typer.Option("--survey-model", help="Model for --survey: acsi, ecsi, scsb, ccsi or FILE.toml.")
-    ] = "ecsi",
+    survey: Annotated[Optional[str], typer.Option("--survey", help="Survey export linked by customer id.")] = None,
+    survey_model: Annotated[str, typer.Option("--survey-model", help="acsi, ecsi, scsb, ccsi or FILE.toml.")] = "ecsi",
     members: Annotated[
-        Optional[str], typer.Option("--members", help="Member / contact list (customer id, registered, enquired).")
+        Optional[str], typer.Option("--members", help="Member / contact list (id, registered, enquired).")
     ] = None,
     referrals: Annotated[Optional[str], typer.Option("--referrals", help="Referrer id, referred customer id.")] = None,
     rules: Annotated[Optional[str], typer.Option("--rules", help="Ladder thresholds and rules (FILE.toml).")] = None,
@@ -688,6 +665,27 @@ def monthly_report(
         return
     say(f"crmkit: {result.quality.one_line()}")
     run.plan.on_commit(say, f"crmkit: report written to {result.output}{extra}; history {result.history}")
+
+
+@app.command("platforms")
+@_options
+def platforms(
+    name: Annotated[Optional[str], typer.Argument(help="A platform: its columns and statuses.")] = None,
+    out: Output = Output(),
+    run: Run = Run(),
+):
+    """The platform exports crmkit reads by their own rules, or one platform's columns and statuses.
+
+    Example: crmkit platforms shopify --format csv
+    """
+    from crmkit.io.platforms.table import describe
+    from crmkit.report.tables import write_frame
+    from crmkit.report.terminal import render_frame
+
+    fmt = _output_format(out.lang, out.output, out.format)
+    rows_to, _ = _outputs(run.plan, out, fmt)
+    table = describe(name, lang=out.lang)
+    render_frame(table, out.lang) if fmt == "table" else write_frame(table, fmt, rows_to, lang=out.lang)
 
 
 def main() -> None:

@@ -36,13 +36,14 @@ from crmkit.io.columns import detect_columns
 from crmkit.io.databases import Database, close, engine_source, fetch_arrow, open_connection, postgres_type
 from crmkit.io.engine import MONEY_LIMIT, Frame, connect, quote, unique_name
 from crmkit.io.options import DATE_RANGE, ENGINES, as_date, parse_date_range
+from crmkit.io.platforms import detect as detect_platform
 from crmkit.io.purchases import _RETURN_STATUS, TOTAL_WORDS, read_purchases
 from crmkit.io.quality import DataQuality
 from crmkit.summary import _check_occasion, repeat_from_totals_sql, summary_from_totals_sql
 
 #: Money crosses engines as integer millionths: exact in every engine's BIGINT.
 MICRO = 1_000_000
-#: Null spellings the reader turns to NULL (io.purchases._NULLS): ids spelled so are cleaned there.
+#: Null spellings the reader turns to NULL (io.columns.NULL_WORDS): ids spelled so are cleaned there.
 _NULL_WORDS = ("", "nan", "NaN", "NAN", "null", "NULL", "None", "none", "N/A", "n/a", "NA", "#N/A", "-", "--", "—")
 #: The source table's name in the expression, replaced by the engine's table or query when compiled.
 _PLACEHOLDER = "crmkit_source_0f3a9c"
@@ -509,6 +510,8 @@ def _plan_pushdown(runner, options, fetch_source):
 
     arrow_schema = runner.schema()
     headers = list(arrow_schema.names)
+    if detect_platform(headers, options.platform, source=runner.display) is not None:
+        return None  # a platform's export: its order rules are the reader's (crmkit.io.platforms.orders)
     cmap = detect_columns(headers, options.columns, source=runner.display)
     schema = _ibis_schema(arrow_schema)
     kinds = {col: _kind(dtype) for col, dtype in schema.items()}

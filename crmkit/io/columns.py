@@ -177,8 +177,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "item",
         "itemname",
         "description",
-        "category",
-        "productcategory",
         "商品",
         "商品名称",
         "商品编号",
@@ -188,9 +186,35 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "产品名称",
         "品名",
         "货号",
-        "品类",
-        "商品类别",
     ),
+    "category": (
+        "category",
+        "productcategory",
+        "itemcategory",
+        "categoryname",
+        "producttype",
+        "品类",
+        "类目",
+        "商品类别",
+        "商品类目",
+        "商品分类",
+        "分类",
+        "类别",
+    ),  # fmt: skip
+    "region": (
+        "region",
+        "province",
+        "shippingprovince",
+        "shippingstate",
+        "shippingregion",
+        "地区",
+        "省份",
+        "省",
+        "区域",
+        "所在地区",
+        "收货省份",
+        "所在省份",
+    ),  # fmt: skip
     "channel": (
         "channel",
         "saleschannel",
@@ -224,6 +248,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 REQUIRED = ("customer_id", "date")
+#: Values that mean "nothing here" in exports, as a DuckDB list literal.
+NULL_WORDS = "['', 'nan', 'NaN', 'NAN', 'null', 'NULL', 'None', 'none', 'N/A', 'n/a', 'NA', '#N/A', '-', '--', '—']"
 OVERRIDE_FLAGS = {
     "customer_id": "--customer",
     "date": "--date",
@@ -233,6 +259,8 @@ OVERRIDE_FLAGS = {
     "order_id": "--order-id",
     "product": "--product",
     "channel": "--channel",
+    "category": "--category",
+    "region": "--region",
     "margin": "--margin",
     "status": "--status",
 }
@@ -256,7 +284,7 @@ class ColumnMap:
         return self.roles.get(role)
 
 
-def _resolve_override(role: str, wanted: str, headers: list[str], source: str) -> str:
+def resolve_override(role: str, wanted: str, headers: list[str], source: str) -> str:
     if wanted in headers:
         return wanted
     by_norm = {normalise_header(h): h for h in headers}
@@ -293,7 +321,7 @@ def detect_columns(
     cmap = ColumnMap()
     taken: set[str] = set()
     for role, wanted in given.items():
-        header = _resolve_override(role, wanted, headers, source)
+        header = resolve_override(role, wanted, headers, source)
         cmap.roles[role] = header
         taken.add(header)
 

@@ -10,9 +10,10 @@ import re
 import tempfile
 
 from crmkit.errors import InputError
+from crmkit.io.columns import NULL_WORDS
 from crmkit.io.engine import connect, quote
-from crmkit.io.purchases import _NULLS, _clean_text, _scan_error, id_expr, is_total, needs_serial_scan
-from crmkit.io.readers import open_source
+from crmkit.io.purchases import _clean_text, id_expr, is_total
+from crmkit.io.readers import needs_serial_scan, open_source, scan_error
 
 _REFERRER = (
     "referrerid",
@@ -103,7 +104,7 @@ def read_referrals(source: str, *, encoding: str | None = None, sheet: str | Non
                 WHERE referrer_id IS NOT NULL AND referred_id IS NOT NULL AND referrer_id <> referred_id
                 GROUP BY referred_id ORDER BY min(i)""").df()
         except duckdb.Error as exc:
-            raise _scan_error(exc, src) from None
+            raise scan_error(exc, src) from None
         finally:
             con.close()
             src.cleanup()
@@ -113,7 +114,7 @@ def read_referrals(source: str, *, encoding: str | None = None, sheet: str | Non
 #: Above this many columns a survey is cleaned in pandas: DuckDB plans each column's cleaning
 #: expression separately, about 5 ms a column, so 3,000 columns took a minute for 40 answers.
 WIDE_SURVEY = 200
-_NULL_WORDS = frozenset(re.findall(r"'([^']*)'", _NULLS))
+_NULL_WORDS = frozenset(re.findall(r"'([^']*)'", NULL_WORDS))
 
 
 def _clean_frame(frame):
@@ -163,7 +164,7 @@ def read_survey(source: str, *, encoding: str | None = None, sheet: str | None =
                 )
                 frame = con.sql(f"SELECT {select} FROM {src.sql}").df()
         except duckdb.Error as exc:
-            raise _scan_error(exc, src) from None
+            raise scan_error(exc, src) from None
         finally:
             con.close()
             src.cleanup()

@@ -219,6 +219,10 @@ class ReadOptions:
     spark_master : str or None
         With the Spark engine: ``local[4]``, ``spark://host:7077``, ``yarn`` or a Spark Connect
         ``sc://host:15002`` (``--spark-master``; default ``SPARK_REMOTE`` or local mode).
+    platform : str or None
+        The platform whose order export the source is (``--platform``; :mod:`crmkit.io.platforms`):
+        a built-in name, a platform TOML file, ``"none"`` for a generic export, or ``None`` /
+        ``"auto"`` to decide from the header.
 
     Examples
     --------
@@ -238,6 +242,7 @@ class ReadOptions:
     query: str | None = None
     engine: str | None = None
     spark_master: str | None = None
+    platform: str | None = None
 
     def __post_init__(self) -> None:
         if self.engine is not None and self.engine not in ENGINES:

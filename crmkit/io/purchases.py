@@ -25,18 +25,23 @@ import tempfile
 from datetime import date
 
 from crmkit.errors import DataError, InputError
-from crmkit.io.columns import ColumnMap, detect_columns
+from crmkit.io.columns import NULL_WORDS, ColumnMap, detect_columns
 from crmkit.io.databases import SCHEMES, engine_source
-from crmkit.io.engine import MONEY_LIMIT, connect, memory_limit, money, quote, sql_literal
+from crmkit.io.engine import MONEY_LIMIT, connect, money, quote, sql_literal
 from crmkit.io.options import DATE_RANGE, ReadOptions, as_date, check_encoding, parse_date_range
+from crmkit.io.platforms import detect as detect_platform
+from crmkit.io.platforms.orders import PLATFORM_DROPS, platform_rows
 from crmkit.io.quality import DataQuality
-from crmkit.io.readers import Source, open_source
+from crmkit.io.readers import Source, needs_serial_scan, open_source, scan_error
 
 #: Optional columns a command may ask :func:`read_purchases` to carry along.
-OPTIONAL_ROLES = ("order_id", "quantity", "product", "channel", "margin")
+OPTIONAL_ROLES = ("order_id", "quantity", "product", "category", "region", "channel", "margin")
+#: The roles staged as text, besides the customer id and the date.
+ROLES_STAGED = (
+    "amount", "quantity", "unit_price", "order_id", "product", "category", "region", "channel", "margin", "status",
+    "exclude",
+)  # fmt: skip
 
-#: Values that mean "nothing here" in exports.
-_NULLS = "['', 'nan', 'NaN', 'NAN', 'null', 'NULL', 'None', 'none', 'N/A', 'n/a', 'NA', '#N/A', '-', '--', '—']"
 #: What a total row's first cell says (lower case, a trailing colon dropped).
 TOTAL_WORDS = (
     "合计", "总计", "小计", "总额", "合计金额", "总合计", "total", "totals", "grand total",
@@ -74,7 +79,8 @@ def _clean_text(col: str, *, line_start: bool = False, anywhere: bool = False) -
     fast = f"length({col}) > 4{bom}"  # characters, not bytes: 合计 and an ideographic space is short
     return (
         f"(CASE WHEN {fast} AND NOT contains({col}, ' ') THEN {col} WHEN {fast} AND ascii({col}) <> 32 AND NOT "
-        f"ends_with({col}, ' ') THEN {col} WHEN list_contains({_NULLS}, trim({bare})) THEN NULL ELSE trim({bare}) END)"
+        f"ends_with({col}, ' ') THEN {col} WHEN list_contains({NULL_WORDS}, trim({bare})) THEN NULL "
+        f"ELSE trim({bare}) END)"
     )
 
 
@@ -280,44 +286,8 @@ def _returns_as_status(con, src: Source, overrides):
     return {**(overrides or {}), "status": status or "status"}
 
 
-_LINE_RE = re.compile(r"Line:\s*(\d+)")
 #: Drop reasons of values that are present but cannot be used: an error unless skip_bad_rows.
 _BAD_VALUES = "('bad_date', 'bad_date_range', 'bad_amount')"
-
-
-def needs_serial_scan(exc: Exception) -> bool:
-    """True for DuckDB's refusal to read line breaks in quoted fields with its parallel scanner."""
-    return "parallel=false" in str(exc)
-
-
-def _scan_error(exc: Exception, src: Source) -> InputError:
-    """A DuckDB scan or query error as one line naming the file and row; DuckDB's text never leaks."""
-    import duckdb
-
-    text = str(exc)
-    m = _LINE_RE.search(text)
-    row = int(m.group(1)) if m else None
-    if isinstance(exc, duckdb.OutOfMemoryException) or "out of memory" in text.lower():
-        return InputError(
-            f"not enough memory to read the file within crmkit's budget ({memory_limit()})",
-            file=src.display,
-            hint="raise it with CRMKIT_MEMORY_LIMIT (e.g. 8GB), free memory, or split the file",
-        )
-    detail = re.sub(r"^[A-Za-z ]*Error:\s*", "", text.splitlines()[0])
-    cols = re.search(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)", text)
-    size = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
-    if size:
-        detail = f"a row is longer than {int(size.group(1)):,} bytes (a stray quote joining many lines?)"
-    elif "invalid state" in text:
-        detail = "a row breaks the CSV rules (a quote inside an unquoted field, or mixed line ends?)"
-    elif cols:
-        detail = f"expected {cols.group(1)} fields, found {cols.group(2)} (a stray delimiter or quote?)"
-    elif "unicode" in text.lower():
-        detail = "invalid characters for the detected encoding"
-        return InputError(detail, file=src.display, row=row, hint="force one with --encoding gb18030")
-    elif "quote" in text.lower():
-        detail = "unterminated quoted field"
-    return InputError(f"malformed table: {detail}", file=src.display, row=row)
 
 
 def read_purchases(
@@ -333,6 +303,7 @@ def read_purchases(
     skip_bad_rows: bool = False,
     keep: tuple[str, ...] = OPTIONAL_ROLES,
     date_range=None,
+    platform: str | None = None,
 ) -> PurchaseData:
     """Read and clean a purchase export (CSV/TSV/;/|, .gz, XLSX, Parquet, ``-`` for stdin, or a table).
 
@@ -367,6 +338,11 @@ def read_purchases(
         Purchase dates accepted (``"1990-01-01..2030-12-31"``); default
         :data:`~crmkit.io.options.DATE_RANGE`, 1900-01-01..2100-12-31. Dates outside it are bad
         values, like ``2024-02-30``.
+    platform : str, optional
+        The platform whose order export this is (:mod:`crmkit.io.platforms`: ``taobao``,
+        ``shopify`` …, or a platform TOML file), read by its rules: who the customer is, what was
+        paid net of refunds, which orders are purchases. ``None`` or ``"auto"`` decides from the
+        header; ``"none"`` reads the export generically.
 
     Returns
     -------
@@ -387,6 +363,7 @@ def read_purchases(
         decimal = decimal or options.decimal
         skip_bad_rows = skip_bad_rows or options.skip_bad_rows
         date_range = options.date_range if date_range is None else date_range
+        platform = platform or options.platform
         source = engine_source(source, options)
     date_range = DATE_RANGE if date_range is None else parse_date_range(date_range, "date_range")
     if encoding is not None:
@@ -394,7 +371,7 @@ def read_purchases(
     with tempfile.TemporaryDirectory(prefix="crmkit-") as workdir:
         src = open_source(source, workdir, sheet=sheet, encoding=encoding, delimiter=delimiter)
         try:
-            return _read(src, columns, dayfirst, decimal, skip_bad_rows, keep, date_range)
+            return _read(src, columns, dayfirst, decimal, skip_bad_rows, keep, date_range, platform)
         finally:
             src.cleanup()
 
@@ -455,7 +432,8 @@ def _staging_sql(
     if cmap.amount_from_price:
         needed |= {"quantity", "unit_price"}
     text_cols = {"customer_id": c["customer_id"], "date": c["date"]}
-    for role in ("amount", "quantity", "unit_price", "order_id", "product", "channel", "margin", "status"):
+    needed.add("exclude")  # a platform export's rows of orders that are no purchase (crmkit.io.platforms.orders)
+    for role in ROLES_STAGED:
         if role in c and role in needed:
             text_cols[role] = c[role]
     if quote(first_col) not in text_cols.values():
@@ -482,7 +460,7 @@ def _staging_sql(
         )
     status = f", {t['status']} AS _status" if "status" in t else ""
     extra = {}
-    for role in ("order_id", "product", "channel"):
+    for role in ("order_id", "product", "category", "region", "channel"):
         if role in t:
             extra[role] = id_expr(t[role]) if role == "order_id" else t[role]
     for role in ("quantity", "margin"):
@@ -498,9 +476,10 @@ def _staging_sql(
     slash_re = "'^(\\d{1,2})[-/.](\\d{1,2})[-/.]\\d{2,4}'"
     low, high = (f"DATE '{day.isoformat()}'" for day in date_range)
     sql = f"""
-        SELECT * EXCLUDE (_total, _no_id, _no_date, _no_amount, _date),
+        SELECT * EXCLUDE (_total, _no_id, _no_date, _no_amount, _date{", _exclude" if "exclude" in t else ""}),
                CASE WHEN _date BETWEEN {low} AND {high} THEN _date END AS date,
-               CASE WHEN _total THEN 'total_row'
+               CASE {"WHEN _exclude IS NOT NULL THEN _exclude" if "exclude" in t else ""}
+                    WHEN _total THEN 'total_row'
                     WHEN _no_id THEN 'missing_customer_id'
                     WHEN _no_date THEN 'missing_date'
                     WHEN _no_amount THEN 'missing_amount'
@@ -517,7 +496,7 @@ def _staging_sql(
                    ({t["customer_id"]} IS NULL) AS _no_id,
                    ({d} IS NULL) AS _no_date,
                    {amount_missing} AS _no_amount,
-                   {flagged} AS _flagged {status},
+                   {flagged} AS _flagged {status} {f", {t['exclude']} AS _exclude" if "exclude" in t else ""},
                    -- day and month candidates of D/M/Y-looking dates, to settle the order afterwards
                    CASE WHEN {slash_guard} THEN TRY_CAST(regexp_extract({d}, {slash_re}, 1) AS INTEGER) END AS _p1,
                    CASE WHEN {slash_guard} THEN TRY_CAST(regexp_extract({d}, {slash_re}, 2) AS INTEGER) END AS _p2
@@ -528,31 +507,40 @@ def _staging_sql(
     return sql, list(extra)
 
 
-def _read(src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep, date_range) -> PurchaseData:
+def _read(src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep, date_range, platform) -> PurchaseData:
     import duckdb
 
     while True:
         con = connect()
         try:
-            return _read_with(con, src, overrides, dayfirst, decimal, skip_bad_rows, keep, date_range)
+            return _read_with(con, src, overrides, dayfirst, decimal, skip_bad_rows, keep, date_range, platform)
         except duckdb.Error as exc:
             con.close()
             # Line breaks in quoted fields need DuckDB's serial reader: read again with it.
             if not (needs_serial_scan(exc) and src.read_serially()):
-                raise _scan_error(exc, src) from None
+                raise scan_error(exc, src) from None
         except BaseException:
             con.close()
             raise
 
 
-def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep, date_range) -> PurchaseData:
+def _read_with(
+    con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, keep, date_range, platform
+) -> PurchaseData:
     src.attach(con)
     if src.file_format == "table" and "is_return" in src.headers:
         overrides = _returns_as_status(con, src, overrides)
+    found = detect_platform(src.headers, platform, source=src.display)
+    if found is not None:  # a platform's export: read by its rules, then cleaned as any export
+        by_platform = platform_rows(con, src, found, overrides)
+        src, overrides = by_platform.source, by_platform.columns
     cmap = detect_columns(src.headers, overrides, source=src.display)
     roles = cmap.roles
     c = {role: quote(h) for role, h in roles.items()}
     quality = DataQuality.of_source(src, roles)
+    if found is not None:
+        c["exclude"] = quote("_exclude")
+        by_platform.record(quality)
     if cmap.amount_from_price:
         qty, price = roles["quantity"], roles["unit_price"]
         quality.note("amount_from_price", f"amount computed as {qty} x {price}", quantity=qty, unit_price=price)
@@ -642,7 +630,7 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
 
     drops = dict(con.sql("SELECT _drop, count(*) FROM staged WHERE _drop IS NOT NULL GROUP BY 1").fetchall())
     invalid = sum(drops.pop(kind, 0) for kind in ("bad_date", "bad_date_range", "bad_amount"))
-    order = ["missing_customer_id", "missing_date", "missing_amount", "total_row"]
+    order = [*PLATFORM_DROPS, "missing_customer_id", "missing_date", "missing_amount", "total_row"]
     quality.dropped = {k: drops[k] for k in order if drops.get(k)}
     if invalid:
         quality.dropped["invalid_value"] = invalid
@@ -665,7 +653,7 @@ def _read_with(con, src: Source, overrides, dayfirst, decimal, skip_bad_rows, ke
         """)
         cancelled = con.sql("SELECT count(*) FROM cancelled").fetchall()[0][0]
         if cancelled:
-            quality.dropped["cancelled_order"] = cancelled
+            quality.dropped["cancelled_order"] = quality.dropped.get("cancelled_order", 0) + cancelled
             # in place: a join or NOT IN would lose the file order of the rows
             con.execute("UPDATE staged SET _drop = 'cancelled_order' WHERE rowid IN (SELECT _row FROM cancelled)")
     is_return = "(_flagged OR amount < 0)"

@@ -76,6 +76,12 @@ class DataQuality:
     returns_only_amount: float = 0.0
     """Net revenue of the ``returns_only`` customers (zero or negative)."""
     customers: int | None = None
+    platform: str | None = None
+    """The platform whose order export this was (:mod:`crmkit.io.platforms`), None for a plain export."""
+    orders: dict[str, int] = field(default_factory=dict)
+    """A platform export's orders by what they were: purchase, partly_refunded, refunded, unpaid, closed, cancelled."""
+    refund_amount: float = 0.0
+    """Refunds a platform export's purchases were reduced by (fully refunded orders not included)."""
     aggregated_in: str | None = None
     """The engine that aggregated the rows where they are (``postgresql``, ``spark``), when one did
     (:mod:`crmkit.pushdown`): then only per-customer rows came to this machine. Not in :meth:`as_rows`."""
@@ -100,9 +106,13 @@ class DataQuality:
             ("delimiter", self.delimiter or ""),
             ("header_row", self.header_row),
         ]
+        rows += [("platform", self.platform)] if self.platform else []
         rows += [(f"column:{role}", header) for role, header in self.columns.items()]
         rows += [("rows_read", self.rows_read), ("rows_used", self.rows_used)]
         rows += [(f"dropped:{reason}", n) for reason, n in self.dropped.items()]
+        if self.platform:
+            rows += [(f"orders:{kind}", n) for kind, n in self.orders.items()]
+            rows += [("refund_amount", self.refund_amount)]
         rows += [
             ("return_rows", self.return_rows),
             ("return_amount", self.return_amount),

@@ -604,3 +604,43 @@ def open_source(
     if source == "-":
         src.temp_files.append(path)
     return src
+
+
+_LINE_RE = re.compile(r"Line:\s*(\d+)")
+
+
+def needs_serial_scan(exc: Exception) -> bool:
+    """True for DuckDB's refusal to read line breaks in quoted fields with its parallel scanner."""
+    return "parallel=false" in str(exc)
+
+
+def scan_error(exc: Exception, src: Source) -> InputError:
+    """A DuckDB scan or query error as one line naming the file and row; DuckDB's text never leaks."""
+    import duckdb
+
+    from crmkit.io.engine import memory_limit
+
+    text = str(exc)
+    m = _LINE_RE.search(text)
+    row = int(m.group(1)) if m else None
+    if isinstance(exc, duckdb.OutOfMemoryException) or "out of memory" in text.lower():
+        return InputError(
+            f"not enough memory to read the file within crmkit's budget ({memory_limit()})",
+            file=src.display,
+            hint="raise it with CRMKIT_MEMORY_LIMIT (e.g. 8GB), free memory, or split the file",
+        )
+    detail = re.sub(r"^[A-Za-z ]*Error:\s*", "", text.splitlines()[0])
+    cols = re.search(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)", text)
+    size = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
+    if size:
+        detail = f"a row is longer than {int(size.group(1)):,} bytes (a stray quote joining many lines?)"
+    elif "invalid state" in text:
+        detail = "a row breaks the CSV rules (a quote inside an unquoted field, or mixed line ends?)"
+    elif cols:
+        detail = f"expected {cols.group(1)} fields, found {cols.group(2)} (a stray delimiter or quote?)"
+    elif "unicode" in text.lower():
+        detail = "invalid characters for the detected encoding"
+        return InputError(detail, file=src.display, row=row, hint="force one with --encoding gb18030")
+    elif "quote" in text.lower():
+        detail = "unterminated quoted field"
+    return InputError(f"malformed table: {detail}", file=src.display, row=row)

@@ -15,11 +15,14 @@ FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make Excel (or a CSV import) treat text as a formula (OWASP, "CSV
 Injection")."""
 
-PLAIN_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+PLAIN_NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|\+[0-9][0-9 \-]*[0-9]"
 """The whole of a text a spreadsheet reads as a plain number: an optional sign, ASCII digits with
 at most one decimal point, an optional exponent. No spaces, thousands separators, percent
-signs, currency signs or other digits: those are left to the prefix rule. The same pattern
-serves Python's ``re`` and DuckDB's RE2."""
+signs, currency signs or other digits: those are left to the prefix rule. An international phone
+number as platforms export it (``+1 555-123-4567``, ``+86 138 0013 8000``) is let through too:
+digits, spaces and hyphens call no function, and the number is a customer's id (Shopify,
+WooCommerce), which an apostrophe would break. The same pattern serves Python's ``re`` and
+DuckDB's RE2."""
 
 _PLAIN_NUMBER = re.compile(PLAIN_NUMBER)
 

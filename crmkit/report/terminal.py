@@ -19,7 +19,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from crmkit.report.i18n import SHORT_LABELS, label
+from crmkit.report.i18n import LABELS, SHORT_LABELS, label
 from crmkit.report.messages import say
 
 __all__ = ["render_clv", "render_ladder", "render_retention", "render_satisfaction", "render_segments"]
@@ -384,3 +384,17 @@ def render_ladder(before, after, matrix, lang: str, *, console=None, quiet: bool
 
     summary = migration_summary(matrix)
     console.print(" · ".join(f"{label('movement:' + r.movement, lang)} {r.people:,}" for r in summary.itertuples()))
+
+
+def render_frame(frame, lang: str, *, title: str = "", console=None) -> None:
+    """Any small table (``crmkit platforms``) fitted to the terminal, headers by the catalogue."""
+    console = console or _console()
+    cols = [
+        _Col(
+            label(str(c), lang) if str(c) in LABELS else str(c),
+            ["" if v is None else str(v) for v in frame[c]],
+            numeric=False,
+        )
+        for c in frame.columns
+    ]
+    _show(console, title, cols)

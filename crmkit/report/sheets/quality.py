@@ -31,6 +31,15 @@ def add_data_quality_sheet(book: ReportWorkbook, quality: DataQuality) -> None:
 def _shown(key: str, value, lang: str):
     if key == "note":  # the reader's notes, in the workbook's language
         return message(value, lang)
+    if key == "platform":  # the platform's name as its export is called, in the workbook's language
+        from crmkit.errors import CrmkitError
+        from crmkit.io.platforms import load
+
+        try:
+            platform = load(value)
+        except CrmkitError:  # a user's platform file moved since the read: its name says enough
+            return value
+        return f"{platform.title_zh if lang == 'zh' else platform.title} ({value})"
     return _readable_delimiter(value) if key == "delimiter" else value
 
 

@@ -1,0 +1,413 @@
+"""A platform's order export as the reader's generic rows: one row per input row, net amounts, non-purchases marked.
+
+:func:`platform_rows` runs one DuckDB query over the export's text columns and leaves a table
+the generic cleaning (:mod:`crmkit.io.purchases`) reads like any export, so every later rule
+(dates, total rows, bad values named by row and column) holds for platform exports too. What it
+does, by the platform's rules (:class:`~crmkit.io.platforms.Platform`):
+
+* values mangled on purpose lose their disguise: ``="1234567890123456"`` (kept from spreadsheet
+  rounding), a trailing tab, a byte-order mark;
+* order fields come from the order's first row that has them (Shopify writes Email, Total and
+  Financial Status only on an order's first line item), so no line item is dropped or counted twice;
+* the amount is what the buyer paid net of refunds and of any balance still outstanding, once per
+  order; an order of several line items is split over them by line price x quantity (the last line
+  takes the cents the rounding leaves, so the lines add up to the order exactly);
+* the date is the payment time where there is one, else the creation time, as the shop's calendar
+  day (a time of day or a time-zone offset does not move it);
+* unpaid, closed, cancelled and fully refunded orders are marked with a drop reason, which the
+  reader counts: they are not purchases.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from crmkit.io.columns import NULL_WORDS, resolve_override
+from crmkit.io.engine import money, quote, sql_literal
+from crmkit.io.platforms import Platform, status_key
+
+#: Roles that describe a line item; every other role describes the order.
+LINE_ROLES = ("product", "sku", "category", "quantity", "line_price", "line_quantity", "margin", "line_refund")
+#: The drop reason of an order's rows, by its status class.
+DROP_REASONS = {
+    "unpaid": "unpaid_order",
+    "closed": "closed_order",
+    "cancelled": "cancelled_order",
+    "refunded": "refunded_order",
+}
+#: The generic role each user column override (``--customer``, ``--amount`` …) replaces.
+OVERRIDE_ROLES = {
+    "customer_id": "customer_id",
+    "date": "date",
+    "amount": "paid",
+    "order_id": "order_id",
+    "quantity": "quantity",
+    "unit_price": "line_price",
+    "product": "product",
+    "channel": "channel",
+    "status": "status",
+    "margin": "margin",
+}
+#: The generic columns a platform export gives the reader, by role.
+
+
+@dataclass
+class PlatformRead:
+    """What reading an export as its platform's did, for the data-quality account.
+
+    Attributes
+    ----------
+    platform : Platform
+    columns : dict
+        Generic role -> the column of the normalised table (named after the export's headers:
+        ``买家实际支付金额 - 退款金额``), as the reader reports columns.
+    orders : dict
+        Orders by what they turned out to be: ``purchase``, ``partly_refunded`` (purchases with
+        a refund), ``refunded``, ``unpaid``, ``closed``, ``cancelled``.
+    refund_amount : float
+        Refunds subtracted from purchases (fully refunded orders not included).
+    unknown_statuses : list of str
+        Status values not in the platform's table, read as purchases.
+    masked_rows : int
+        Purchase rows whose customer id is masked (``t**1``, ``138****0000``).
+    """
+
+    platform: Platform
+    columns: dict[str, str] = field(default_factory=dict)
+    orders: dict[str, int] = field(default_factory=dict)
+    refund_amount: float = 0.0
+    unknown_statuses: list[str] = field(default_factory=list)
+    masked_rows: int = 0
+    purchase_rows: int = 0
+    split_by: str = ""
+    """How an order's amount is split over its line items (``Lineitem price x Lineitem quantity``)."""
+    source: Any = None
+    """The export as its generic rows: a copy of the :class:`~crmkit.io.readers.Source` read."""
+
+    def record(self, quality) -> None:
+        """Say in ``quality`` (a :class:`~crmkit.io.quality.DataQuality`) what the platform's rules did."""
+        _record(self, quality)
+
+
+def _text(header: str) -> str:
+    """A cell as text without its disguises: ``="123"``, ``'138…``, tabs, BOMs, spaces; NULL when empty."""
+    cell = f"trim(replace(CAST({quote(header)} AS VARCHAR), '\ufeff', ''), ' \t\r\n\u00a0')"
+    cell = f"regexp_replace(regexp_replace({cell}, '^=\"(.*)\"$', '\\1'), '^''([0-9+])', '\\1')"
+    return f"(CASE WHEN list_contains({NULL_WORDS}, {cell}) THEN NULL ELSE {cell} END)"
+
+
+def _status_sql(col: str) -> str:
+    return f"replace(replace(replace(lower({col}), '，', ','), ' ', ''), '\u3000', '')"
+
+
+def _day(col: str) -> str:
+    """A timestamp's calendar day as written: ``2024-01-05 23:10:00 -0500`` is 5 January."""
+    shape = "'^[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}[ T][0-9]'"
+    return f"(CASE WHEN regexp_matches({col}, {shape}) THEN regexp_extract({col}, '^([^ T]+)', 1) ELSE {col} END)"
+
+
+#: China's provincial divisions by the short names addresses and reports use (GB/T 2260).
+PROVINCES = (
+    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西",
+    "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古",
+    "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
+)  # fmt: skip
+
+
+def _region(col: str, rule: str) -> str:
+    """The region of a row: the column as it is, or (``cn_province``) the province an address starts with.
+
+    ``浙江省 杭州市 西湖区 …``, ``浙江杭州市…`` and ``浙江省`` are all ``浙江``: the short name, so one
+    province reads alike across platforms; an address that starts with no province keeps its first word.
+    """
+    if rule != "cn_province":
+        return col
+    names = "|".join(PROVINCES)
+    prefix = f"regexp_extract(ltrim({col}), '^({names})', 1)"
+    return f"coalesce(nullif({prefix}, ''), regexp_extract(ltrim({col}), '^(\\S+)', 1))"
+
+
+def _amount(col: str) -> str:
+    from crmkit.io.purchases import amount_expr
+
+    return amount_expr(col, False)
+
+
+def resolve(
+    platform: Platform, headers: list[str], overrides: dict[str, str] | None, source: str = "input"
+) -> dict[str, list[str]]:
+    """Role -> the export's headers for it: the platform's candidates, a user's override first."""
+    found = platform.present(headers)
+    for generic, wanted in (overrides or {}).items():
+        role = OVERRIDE_ROLES.get(generic)
+        if role and wanted:
+            found[role] = [resolve_override(generic, wanted, headers, source)]
+    return found
+
+
+def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None = None) -> PlatformRead:
+    """The generic rows of ``src`` (attached to ``con``), read by its platform's rules.
+
+    The result's ``source`` is ``src`` naming a table with one row per input row, in file order:
+    customer id, date, net amount, order id and the line item's product, category, quantity, and
+    the order's region and channel, plus ``_exclude``, the drop reason of a row whose order is no
+    purchase (:data:`DROP_REASONS`).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+    src : crmkit.io.readers.Source
+        The export, attached (left as it is).
+    platform : Platform
+    overrides : dict, optional
+        The user's column overrides (generic role -> header): they replace the platform's candidates.
+
+    Returns
+    -------
+    PlatformRead
+    """
+    cols = resolve(platform, src.headers, overrides, src.display)
+    raw = [f"{_text(h)} AS {quote(f'r_{role}')}" for role, hs in cols.items() if role != "date" for h in hs[:1]]
+    raw += [f"{_text(h)} AS {quote(f'r_date_{i}')}" for i, h in enumerate(cols["date"])]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE platform_raw AS SELECT {', '.join(raw)} FROM {src.sql}")
+
+    has = set(cols)
+    dates = [f"r_date_{i}" for i in range(len(cols["date"]))]
+    order_cols = [f"r_{r}" for r in cols if r not in LINE_ROLES and r != "date"] + dates
+    paid = _amount("r_paid")
+    line_refund = "NULL AS _line_refund, false AS _line_refund_bad"
+    if "line_refund" in has:
+        lr = _amount("r_line_refund")
+        line_refund = (
+            f"{money(lr)} AS _line_refund, r_line_refund IS NOT NULL AND {lr} IS NULL AS _line_refund_bad"
+            if platform.rows == "order"
+            else f"sum({money(lr)}) AS _line_refund, "
+            f"bool_or(r_line_refund IS NOT NULL AND {lr} IS NULL) AS _line_refund_bad"
+        )
+    if platform.rows == "order":
+        key = "rowid"
+        filled = ", ".join(f"{c} AS o_{c[2:]}" for c in order_cols)
+        orders = (
+            f"SELECT rowid AS _key, rowid AS first_row, rowid AS last_row, {filled}, "
+            f"1 AS _paid_values, NULL AS _paid_sum, false AS _paid_bad, {line_refund} FROM platform_raw"
+        )
+    else:  # the order's fields from its first row that has them; a row without an order number is its own order
+        key = "coalesce(r_order_id, '#' || rowid::VARCHAR)"
+        filled = ", ".join(f"arg_min({c}, rowid) FILTER (WHERE {c} IS NOT NULL) AS o_{c[2:]}" for c in order_cols)
+        # An amount said on every line item with one value is the order's, counted once; with several
+        # values it is each line's own (some exports write the line's payment there), summed.
+        orders = (
+            f"SELECT {key} AS _key, min(rowid) AS first_row, max(rowid) AS last_row, {filled}, "
+            f"count(DISTINCT r_paid) AS _paid_values, sum({money(paid)}) AS _paid_sum, "
+            f"bool_or(r_paid IS NOT NULL AND {paid} IS NULL) AS _paid_bad, {line_refund} FROM platform_raw GROUP BY 1"
+        )
+    vocabulary = ", ".join(f"({sql_literal(status_key(v))}, {sql_literal(c)})" for v, c in platform.statuses.items())
+    joins, status_class, after_class = "", "NULL", "NULL"
+    if "status" in has and vocabulary:
+        joins = f"LEFT JOIN (VALUES {vocabulary}) AS vocab(v, cls) ON vocab.v = {_status_sql('o.o_status')}"
+        status_class = "vocab.cls"
+    if "after_sale" in has and vocabulary:  # an after-sale status that ended the order (退款成功) overrides
+        joins += f" LEFT JOIN (VALUES {vocabulary}) AS after(v, cls) ON after.v = {_status_sql('o.o_after_sale')}"
+        after_class = "CASE WHEN after.cls <> 'purchase' THEN after.cls END"
+    cancelled = "o.o_cancelled_at IS NOT NULL" if "cancelled_at" in has else "false"
+
+    def value(role: str) -> str:
+        if role == "paid":
+            return f"(CASE WHEN o._paid_values > 1 THEN o._paid_sum ELSE {_amount('o.o_paid')} END)"
+        return _amount(f"o.o_{role}") if role in has else "NULL"
+
+    checked = [r for r in ("paid", "refund", "outstanding") if r in has]
+    unreadable = [f"(o.o_{r} IS NOT NULL AND {_amount(f'o.o_{r}')} IS NULL)" for r in checked]
+    bad_text = f"CASE {' '.join(f'WHEN {test} THEN o.o_{r}' for test, r in zip(unreadable, checked))} END"
+    unreadable += ["o._paid_bad", "o._line_refund_bad"]
+    refund = f"(coalesce({money(value('refund'))}, 0) + coalesce(o._line_refund, 0))"
+    net = f"({money(value('paid'))} - {refund} - coalesce({money(value('outstanding'))}, 0))"
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE platform_orders AS
+        SELECT o.*, ({" OR ".join(unreadable)}) AS _bad, {bad_text} AS _bad_text, {net} AS _net, {refund} AS _refund,
+               CASE WHEN {cancelled} THEN 'cancelled' ELSE coalesce({after_class}, {status_class}, 'purchase') END
+                   AS _class,
+               {"o.o_status" if "status" in has else "NULL"} AS _status,
+               {status_class} IS NULL AND {"o.o_status IS NOT NULL" if "status" in has else "false"} AS _unknown
+        FROM ({orders}) AS o {joins}
+    """)
+
+    # a purchase whose refunds took all it paid is a refunded order, whatever its status says
+    exclude = (
+        "CASE WHEN o._class <> 'purchase' THEN " + _class_reason("o._class") + " "
+        "WHEN NOT o._bad AND o._net <= 0 AND o._refund > 0 THEN 'refunded_order' END"
+    )
+    split_by, weight = "", "NULL"
+    if platform.rows != "order" and "line_price" in has:
+        qty = "line_quantity" if "line_quantity" in has else "quantity" if "quantity" in has else None
+        q = f"coalesce({_amount(f'r.r_{qty}')}, 1)" if qty else "1"
+        weight = f"greatest(coalesce({_amount('r.r_line_price')} * {q}, 0), 0)"
+        split_by = cols["line_price"][0] + (f" x {cols[qty][0]}" if qty else "")
+    if platform.rows != "order":  # lines that say their own payment are split by it
+        weight = (
+            f"(CASE WHEN o._paid_values > 1 THEN greatest(coalesce({_amount('r.r_paid')}, 0), 0) ELSE {weight} END)"
+        )
+    share = (
+        "CASE WHEN _total_weight > 0 THEN CAST(round(_net * _weight / _total_weight, 2) AS DECIMAL(18,6)) "
+        "WHEN _row = first_row THEN _net ELSE CAST(0 AS DECIMAL(18,6)) END"
+    )
+    # the outer query sees the joined columns by their own (unique) names
+    date_text = f"coalesce({', '.join(f'o_{d[2:]}' for d in dates)})"
+    out = {
+        "customer_id": "o_customer_id",
+        "date": _day(date_text),
+        "order_id": "r_order_id" if "order_id" in has else None,
+        "product": "coalesce(r_product, r_sku)" if {"product", "sku"} <= has else _col(has, "product", "sku"),
+        "category": _col(has, "category"),
+        "quantity": _col(has, "quantity", "line_quantity"),
+        "region": _region("o_region", platform.region_rule) if "region" in has else None,
+        "channel": "o_channel" if "channel" in has else None,
+        "margin": _col(has, "margin"),
+    }
+    names = _names(cols, platform)
+    select = [f"{expr} AS {quote(names[role])}" for role, expr in out.items() if expr and role != "date"]
+    select.insert(1, f"{out['date']} AS {quote(names['date'])}")
+    shown = "coalesce(_bad_text, r_paid" + (", r_line_refund)" if "line_refund" in has else ")")
+    select.insert(2, f"CASE WHEN _bad THEN {shown} ELSE CAST(_amount AS VARCHAR) END AS {quote(names['amount'])}")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE platform_rows AS
+        SELECT {", ".join(select)}, _exclude FROM (
+            SELECT *, CASE WHEN _total_weight > 0 AND _row = last_row
+                           THEN _net - (sum(_share) OVER (PARTITION BY _key) - _share) ELSE _share END AS _amount
+            FROM (
+                SELECT *, {share} AS _share FROM (
+                    SELECT r.*, o.*, r.rowid AS _row, {weight} AS _weight,
+                           sum({weight}) OVER (PARTITION BY o._key) AS _total_weight, {exclude} AS _exclude
+                    FROM platform_raw r JOIN platform_orders o ON o._key = {key.replace("rowid", "r.rowid")}
+                )
+            )
+        ) AS r
+        ORDER BY _row
+    """)
+    read = PlatformRead(platform, columns={role: names[role] for role in out if out[role]}, split_by=split_by)
+    read.columns["amount"] = names["amount"]
+    _account(con, read)
+    headers = [names[role] for role, expr in out.items() if expr and role != "date"]
+    headers[1:1] = [names["date"], names["amount"]]
+    read.source = dataclasses.replace(src, sql="platform_rows", headers=[*headers, "_exclude"])
+    return read
+
+
+def _col(has: set[str], *roles: str) -> str | None:
+    for role in roles:
+        if role in has:
+            return f"r_{role}"
+    return None
+
+
+def _class_reason(col: str) -> str:
+    cases = " ".join(
+        f"WHEN {col} = {sql_literal(cls)} THEN {sql_literal(reason)}" for cls, reason in DROP_REASONS.items()
+    )
+    return f"(CASE {cases} END)"
+
+
+def _names(cols: dict[str, list[str]], platform: Platform) -> dict[str, str]:
+    """The normalised table's column names: the export's headers, so messages and reports name them."""
+    one = {role: hs[0] for role, hs in cols.items()}
+    amount = one["paid"] + "".join(f" - {one[r]}" for r in ("refund", "line_refund", "outstanding") if r in one)
+    names = {
+        "customer_id": one["customer_id"],
+        "date": " | ".join(cols["date"]),
+        "amount": amount,
+        "order_id": one.get("order_id", "order_id"),
+        "product": one.get("product", one.get("sku", "product")),
+        "category": one.get("category", "category"),
+        "quantity": one.get("quantity", one.get("line_quantity", "quantity")),
+        "region": one.get("region", "region"),
+        "channel": one.get("channel", "channel"),
+        "margin": one.get("margin", "margin"),
+    }
+    seen: set[str] = set()
+    for role, name in names.items():  # one header in two roles (rare) still gives two columns
+        while name in seen:
+            name += f" ({role})"
+        names[role] = name
+        seen.add(name)
+    return names
+
+
+def _account(con, read: PlatformRead) -> None:
+    """Orders by class, refunds, unknown statuses and masked ids, counted once over the orders."""
+    rows = con.sql("""
+        SELECT CASE WHEN _class = 'purchase' AND NOT _bad AND _net <= 0 AND _refund > 0 THEN 'refunded'
+                    WHEN _class = 'purchase' AND _refund > 0 THEN 'partly_refunded' ELSE _class END, count(*),
+               coalesce(sum(_refund) FILTER (WHERE _class = 'purchase' AND (_bad OR _net > 0)), 0)::DOUBLE
+        FROM platform_orders GROUP BY 1
+    """).fetchall()
+    counted = {cls: n for cls, n, _ in rows}
+    read.orders = {kind: counted[kind] for kind in ORDER_KINDS if kind in counted}
+    read.refund_amount = float(sum(amount for _, _, amount in rows))
+    read.unknown_statuses = sorted(
+        v for (v,) in con.sql("SELECT DISTINCT _status FROM platform_orders WHERE _unknown LIMIT 50").fetchall()
+    )
+    read.purchase_rows, read.masked_rows = con.sql(
+        f"SELECT count(*), count(*) FILTER (WHERE contains({quote(read.columns['customer_id'])}, '**')) "
+        "FROM platform_rows WHERE _exclude IS NULL"
+    ).fetchall()[0]
+
+
+#: What an order can turn out to be, in the order they are reported.
+ORDER_KINDS = ("purchase", "partly_refunded", "refunded", "unpaid", "closed", "cancelled")
+#: The drop reasons a platform export adds, in the order they are reported.
+PLATFORM_DROPS = tuple(DROP_REASONS.values())
+#: How each row layout is said in the platform note.
+_LAYOUTS = {
+    "order": "one row per order",
+    "lines": "one row per line item, the order's amount counted once",
+    "lines_first": "one row per line item, the order's fields from its first row",
+}
+
+
+def _record(read: PlatformRead, quality) -> None:
+    """Put what the platform rules did in ``quality`` (a :class:`~crmkit.io.quality.DataQuality`)."""
+    p, cols = read.platform, read.columns
+    quality.platform, quality.orders, quality.refund_amount = p.name, dict(read.orders), read.refund_amount
+    quality.note(
+        "platform",
+        f"read as {p.title} (--platform {p.name}; --platform none reads it as a plain export): customer "
+        f"{cols['customer_id']}, date {cols['date']} (the first filled in), amount {cols['amount']}; "
+        f"{_LAYOUTS[p.rows]}",
+        platform=p.name,
+        title=p.title,
+        title_zh=p.title_zh,
+        customer=cols["customer_id"],
+        date=cols["date"],
+        amount=cols["amount"],
+        layout=p.rows,
+    )
+    if read.split_by:
+        quality.note(
+            "platform_split", f"an order's amount is split over its line items by {read.split_by}", by=read.split_by
+        )
+    counts = {kind: read.orders.get(kind, 0) for kind in ORDER_KINDS}
+    parts = [f"{counts['purchase'] + counts['partly_refunded']:,} purchases"]
+    if counts["partly_refunded"]:
+        parts[0] += f" ({counts['partly_refunded']:,} partly refunded, {read.refund_amount:,.2f} refunded)"
+    parts += [f"{counts[k]:,} {k}" for k in ORDER_KINDS[2:] if counts[k]]
+    purchases = counts.pop("purchase") + counts["partly_refunded"]
+    text = "orders: " + ", ".join(parts) + " (only purchases count)"
+    quality.note("platform_orders", text, purchases=purchases, refunds=read.refund_amount, **counts)
+    if read.unknown_statuses:
+        shown = ", ".join(read.unknown_statuses[:10])
+        quality.note(
+            "platform_statuses",
+            f"statuses not in the {p.name} table, read as purchases: {shown}",
+            platform=p.name,
+            statuses=shown,
+        )
+    if read.masked_rows:
+        share = read.masked_rows / max(read.purchase_rows, 1)
+        quality.note(
+            "platform_masked",
+            f"{share:.0%} of purchase rows have a masked customer id (such as t**1): buyers who share one "
+            "are counted as one customer",
+            share=f"{share:.0%}",
+        )

@@ -1,0 +1,56 @@
+"""The catalogue's entries for platform exports (:mod:`crmkit.io.platforms`): the Data quality
+sheet's rows and the reader's notes, in English and Chinese. Part of :data:`crmkit.report.i18n.LABELS`."""
+
+from __future__ import annotations
+
+PLATFORM_LABELS: dict[str, dict[str, str]] = {
+    "column:category": {"en": "Column used for category", "zh": "品类列"},
+    "column:region": {"en": "Column used for region", "zh": "地区列"},
+    "platform": {"en": "Platform export", "zh": "平台导出格式"},
+    "orders:purchase": {"en": "Orders: purchases", "zh": "订单数:购买"},
+    "orders:partly_refunded": {"en": "Orders: purchases partly refunded", "zh": "订单数:部分退款的购买"},
+    "orders:refunded": {"en": "Orders: fully refunded (not purchases)", "zh": "订单数:全额退款(不计为购买)"},
+    "orders:unpaid": {"en": "Orders: unpaid (not purchases)", "zh": "订单数:未付款(不计为购买)"},
+    "orders:closed": {"en": "Orders: closed (not purchases)", "zh": "订单数:交易关闭(不计为购买)"},
+    "orders:cancelled": {"en": "Orders: cancelled (not purchases)", "zh": "订单数:已取消(不计为购买)"},
+    "refund_amount": {"en": "Refunds deducted from purchases", "zh": "购买订单中扣除的退款金额"},
+    "dropped:unpaid_order": {"en": "Rows dropped: unpaid orders", "zh": "剔除行数:未付款订单"},
+    "dropped:closed_order": {"en": "Rows dropped: closed orders", "zh": "剔除行数:交易关闭订单"},
+    "dropped:cancelled_order": {"en": "Rows dropped: cancelled orders", "zh": "剔除行数:已取消订单"},
+    "dropped:refunded_order": {"en": "Rows dropped: fully refunded orders", "zh": "剔除行数:全额退款订单"},
+    "msg:platform": {
+        "en": "read as {title} (--platform {platform}; --platform none reads it as a plain export): customer "
+        "{customer}, date {date} (the first filled in), amount {amount}; {layout}",
+        "zh": "按{title_zh}读取（--platform {platform}；--platform none 按普通导出读取）：客户「{customer}」，"
+        "日期「{date}」（取第一个有值的），金额「{amount}」；{layout}",
+    },
+    "msg:platform_split": {
+        "en": "an order's amount is split over its line items by {by}",
+        "zh": "订单金额按「{by}」分摊到各商品行",
+    },
+    "layout:order": {"en": "one row per order", "zh": "每行一个订单"},
+    "layout:lines": {
+        "en": "one row per line item, the order's amount counted once",
+        "zh": "每行一个商品，订单金额只计一次",
+    },
+    "layout:lines_first": {
+        "en": "one row per line item, the order's fields from its first row",
+        "zh": "每行一个商品，订单字段取自该订单的第一行",
+    },
+    "msg:platform_orders": {
+        "en": "orders: {purchases:,} purchases ({partly_refunded:,} partly refunded, {refunds:,.2f} refunded), "
+        "{refunded:,} refunded, {unpaid:,} unpaid, {closed:,} closed, {cancelled:,} cancelled (only purchases count)",
+        "zh": "订单：购买 {purchases:,} 笔（其中部分退款 {partly_refunded:,} 笔，退款 {refunds:,.2f}），"
+        "全额退款 {refunded:,} 笔，未付款 {unpaid:,} 笔，交易关闭 {closed:,} 笔，已取消 {cancelled:,} 笔"
+        "（只有购买订单计入分析）",
+    },
+    "msg:platform_statuses": {
+        "en": "statuses not in the {platform} table, read as purchases: {statuses}",
+        "zh": "以下订单状态不在 {platform} 的状态表中，按购买处理：「{statuses}」",
+    },
+    "msg:platform_masked": {
+        "en": "{share} of purchase rows have a masked customer id (such as t**1): buyers who share one are counted "
+        "as one customer",
+        "zh": "{share} 的购买行客户编号经过脱敏（如 t**1）：脱敏后相同的买家会被计为同一位客户",
+    },
+}
