@@ -20,7 +20,8 @@ from crmkit.errors import DataError, InputError, UsageError
 from crmkit.io.engine import connect, memory_limit
 from crmkit.io.inputs import read_survey
 from crmkit.io.options import DATE_RANGE, ReadOptions, as_date, parse_date_range
-from crmkit.io.purchases import _scan_error, read_purchases
+from crmkit.io.purchases import read_purchases
+from crmkit.io.readers import scan_error
 from crmkit.io.readers import open_source
 
 HEADER = "customer_id,date,amount"
@@ -336,7 +337,7 @@ def test_running_out_of_duckdb_memory_is_a_clean_error(write, monkeypatch):
 
     path = write("sales.csv", f"{HEADER}\nC1,2024-01-01,10\n")
     src = open_source(path, "/tmp")
-    error = _scan_error(duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block"), src)
+    error = scan_error(duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block"), src)
     assert isinstance(error, InputError) and "CRMKIT_MEMORY_LIMIT" in (error.hint or "")
     assert_clean(error.message)
 
