@@ -551,7 +551,7 @@ def retention(
     keep = ("order_id",) if occasion == "order" else ()
     data, as_of_date = _read(input, read, as_of, run.quiet, keep=keep, push=True)
     result = cohort_retention(data, as_of_date, period=period, occasion=occasion, include_partial=include_partial)
-    say_read(data.quality, as_of, run.quiet)
+    say_read(data.quality, as_of, run.quiet, notes=data.quality.notes)
     if fmt == "table":
         render_retention(result, out.lang, quiet=run.quiet)
     elif fmt == "json":
@@ -606,7 +606,7 @@ def ladder(
             lang=out.lang,
             encoding=read.encoding,
         )
-    say_read(data.quality, as_of, run.quiet, notes=ladders.notes)
+    say_read(data.quality, as_of, run.quiet, notes=[*data.quality.notes, *ladders.notes])
     if fmt == "table":
         render_ladder(ladders.before, ladders.after, ladders.matrix, out.lang, quiet=run.quiet)
     else:
@@ -663,7 +663,7 @@ def monthly_report(
         passed = f"check passed with {len(warnings)} warning(s)" if warnings else "check passed"
         say(f"crmkit: {passed}: {result.quality.one_line()}; would write {result.output}{extra} and {result.history}")
         return
-    say(f"crmkit: {result.quality.one_line()}")
+    say_read(result.quality, "as_of", False, notes=result.quality.notes)  # the as-of date is the report's
     run.plan.on_commit(say, f"crmkit: report written to {result.output}{extra}; history {result.history}")
 
 

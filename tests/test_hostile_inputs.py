@@ -21,8 +21,7 @@ from crmkit.io.engine import connect, memory_limit
 from crmkit.io.inputs import read_survey
 from crmkit.io.options import DATE_RANGE, ReadOptions, as_date, parse_date_range
 from crmkit.io.purchases import read_purchases
-from crmkit.io.readers import scan_error
-from crmkit.io.readers import open_source
+from crmkit.io.readers import open_source, scan_error
 
 HEADER = "customer_id,date,amount"
 runner = CliRunner()

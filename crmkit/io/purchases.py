@@ -287,7 +287,7 @@ def _returns_as_status(con, src: Source, overrides):
 
 
 #: Drop reasons of values that are present but cannot be used: an error unless skip_bad_rows.
-_BAD_VALUES = "('bad_date', 'bad_date_range', 'bad_amount')"
+_BAD_VALUES = "('bad_date', 'bad_date_range', 'bad_amount', 'negative_paid')"
 
 
 def read_purchases(
@@ -620,6 +620,8 @@ def _read_with(
             f"cannot read {what} {shown!r}{more}",
             ("fix the file, set the format (--dayfirst, --decimal), or drop such rows with --skip-bad-rows"),
         )
+        if kind == "negative_paid":  # a platform's paid amount (crmkit.io.platforms.orders)
+            message = f"paid amount {shown!r} is negative in a purchase order{more}"
         if kind == "bad_date_range":
             first_day, last_day = date_range
             message = f"date {shown!r} is outside the accepted purchase dates {first_day}..{last_day}{more}"
@@ -629,7 +631,7 @@ def _read_with(
         )
 
     drops = dict(con.sql("SELECT _drop, count(*) FROM staged WHERE _drop IS NOT NULL GROUP BY 1").fetchall())
-    invalid = sum(drops.pop(kind, 0) for kind in ("bad_date", "bad_date_range", "bad_amount"))
+    invalid = sum(drops.pop(kind, 0) for kind in ("bad_date", "bad_date_range", "bad_amount", "negative_paid"))
     order = [*PLATFORM_DROPS, "missing_customer_id", "missing_date", "missing_amount", "total_row"]
     quality.dropped = {k: drops[k] for k in order if drops.get(k)}
     if invalid:

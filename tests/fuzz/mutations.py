@@ -177,9 +177,27 @@ def _cell(value) -> str:
     return str(value)
 
 
+def platform_table(rng: random.Random) -> Table:
+    """A small valid platform order export (Taobao, Shopify …) from ``crmkit.synth_platforms``, as text cells.
+
+    The cells are the export's own text (``="1234…"`` order numbers, tabs, ``'`` phones), so every
+    mutation meets the platform rules (:mod:`crmkit.io.platforms.orders`) as well as the reader's.
+    """
+    from crmkit.synth_platforms import generate_orders
+    from crmkit.synth_platforms.layouts import ENCODINGS, export_bytes
+
+    platform = rng.choice(sorted(ENCODINGS))  # the CSV platforms; WeChat Shop's xlsx is rendered by to_xlsx
+    book = generate_orders(platform, orders=rng.randint(25, 70), seed=rng.randrange(2**31))
+    text = export_bytes(book).decode(ENCODINGS[platform]).lstrip("\ufeff")
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    return Table("sales", header, rows, ascii_only=platform in ("shopify", "woocommerce"))
+
+
 def seed_table(rng: random.Random, kind: str | None = None) -> Table:
     kind = kind or ("survey" if rng.random() < 0.2 else "sales")
-    return survey_table(rng) if kind == "survey" else sales_table(rng)
+    if kind == "survey":
+        return survey_table(rng)
+    return platform_table(rng) if rng.random() < 0.25 else sales_table(rng)
 
 
 # --- rendering -----------------------------------------------------------------------------

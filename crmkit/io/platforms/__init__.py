@@ -13,7 +13,9 @@ own file is read with ``--platform FILE.toml``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,11 +33,12 @@ BUILTIN = ("taobao", "jd", "pinduoduo", "youzan", "wechat", "shopify", "woocomme
 #: order by being filled in; ``after_sale`` is a second status (Pinduoduo's 售后状态) read with the same
 #: vocabulary, which decides when it says the order ended (退款成功); ``line_price`` x
 #: ``line_quantity`` splits an order over its line items; ``line_refund`` is a line's refund, summed
-#: over the order (WeChat Shop's 商品已退款金额).
+#: over the order (WeChat Shop's 商品已退款金额); ``line_total`` is a line's own total (price x quantity
+#: less discounts), which splits the order by itself.
 ROLES = (
     "order_id", "customer_id", "paid", "refund", "outstanding", "date", "status", "cancelled_at",
     "product", "sku", "category", "quantity", "line_price", "line_quantity", "region", "channel", "currency",
-    "margin", "after_sale", "line_refund",
+    "margin", "after_sale", "line_refund", "line_total",
 )  # fmt: skip
 #: What an order status means: only ``purchase`` orders are purchases.
 CLASSES = ("purchase", "unpaid", "closed", "cancelled", "refunded")
@@ -90,15 +93,34 @@ class Platform:
     notes: tuple[str, ...] = ()
     hints: tuple[tuple[str, str], ...] = ()
     """Role -> what to do when an export lacks it (Pinduoduo: which field to add to the export)."""
+    path: str | None = None
+    """The file a user's platform was read from (``--platform my_shop.toml``); None for a built-in."""
+
+    @property
+    def flag(self) -> str:
+        """What ``--platform`` takes to read an export as this platform."""
+        return self.path or self.name
 
     def present(self, headers: list[str]) -> dict[str, list[str]]:
-        """Role -> the headers of ``headers`` that are its candidates, in the platform's priority."""
-        by_norm: dict[str, str] = {}
+        """Role -> the headers of ``headers`` that are its candidates, in the platform's priority.
+
+        A candidate matches a header spelled alike (NFKC, case and surrounding spaces aside: real
+        Taobao headers end in a space, 商品编码（平台） has full-width brackets); failing that, one
+        that is alike once brackets and punctuation are dropped, when only one header is. So
+        "State Code (Shipping)" never stands in for "State Code (Billing)".
+        """
+        exact = {_loose(h): h for h in reversed(headers)}
+        by_norm: dict[str, list[str]] = {}
         for header in headers:
-            by_norm.setdefault(normalise_header(header), header)
+            by_norm.setdefault(normalise_header(header), []).append(header)
         found = {}
         for role, candidates in self.columns.items():
-            hits = [by_norm[normalise_header(c)] for c in candidates if normalise_header(c) in by_norm]
+            hits = []
+            for c in candidates:
+                if _loose(c) in exact:
+                    hits.append(exact[_loose(c)])
+                elif len(by_norm.get(normalise_header(c), [])) == 1:
+                    hits.append(by_norm[normalise_header(c)][0])
             if hits:
                 found[role] = list(dict.fromkeys(hits))
         return found
@@ -111,6 +133,10 @@ class Platform:
     def matches(self, headers: list[str]) -> bool:
         """Whether ``headers`` look like this platform's export."""
         return self.score(headers) >= min(2, len(self.signature))
+
+
+def _loose(header: str) -> str:
+    return unicodedata.normalize("NFKC", header).strip().lower()
 
 
 def status_key(value: str) -> str:
@@ -220,8 +246,17 @@ def load(name: str) -> Platform:
     >>> load("shopify").rows
     'lines_first'
     """
+    if not isinstance(name, str):
+        raise UsageError(f"--platform must be a platform name or a .toml file, not {name!r}")
+    if name.lower() in BUILTIN:
+        name = name.lower()
+    elif not Path(name).is_file():
+        if name.lower().endswith(".toml"):
+            raise UsageError(f"--platform: platform file '{name}' not found")
+        raise UsageError(f"--platform must be auto, none, {', '.join(BUILTIN)} or a .toml platform file, not '{name}'")
     data, source = read_toml(name, flag="--platform", what="platform file", package=__name__, builtins=BUILTIN)
-    return from_dict(data, source)
+    platform = from_dict(data, source)
+    return platform if name in BUILTIN else dataclasses.replace(platform, path=name)
 
 
 def detect(headers: list[str], platform: str | None = None, *, source: str = "input") -> Platform | None:
@@ -252,16 +287,14 @@ def detect(headers: list[str], platform: str | None = None, *, source: str = "in
     >>> detect(["customer_id", "date", "amount"]) is None
     True
     """
-    if platform == "none":
+    if isinstance(platform, str) and platform.lower() == "none":
         return None
-    if platform in (None, "auto"):
+    if platform is None or (isinstance(platform, str) and platform.lower() == "auto"):
         scored = [(p.score(headers), p) for p in builtin() if p.matches(headers)]
         if not scored:
             return None
         chosen = max(scored, key=lambda pair: pair[0])[1]
     else:
-        if not isinstance(platform, str):
-            raise UsageError(f"--platform must be a platform name or a .toml file, not {platform!r}")
         chosen = load(platform)
     check_columns(chosen, headers, source)
     return chosen

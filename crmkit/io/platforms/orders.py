@@ -29,7 +29,9 @@ from crmkit.io.engine import money, quote, sql_literal
 from crmkit.io.platforms import Platform, status_key
 
 #: Roles that describe a line item; every other role describes the order.
-LINE_ROLES = ("product", "sku", "category", "quantity", "line_price", "line_quantity", "margin", "line_refund")
+LINE_ROLES = (
+    "product", "sku", "category", "quantity", "line_price", "line_quantity", "line_total", "margin", "line_refund",
+)  # fmt: skip
 #: The drop reason of an order's rows, by its status class.
 DROP_REASONS = {
     "unpaid": "unpaid_order",
@@ -68,8 +70,8 @@ class PlatformRead:
         a refund), ``refunded``, ``unpaid``, ``closed``, ``cancelled``.
     refund_amount : float
         Refunds subtracted from purchases (fully refunded orders not included).
-    unknown_statuses : list of str
-        Status values not in the platform's table, read as purchases.
+    unknown_statuses : list of (str, int, float)
+        Status values not in the platform's table, read as purchases: value, orders, net amount.
     masked_rows : int
         Purchase rows whose customer id is masked (``t**1``, ``138****0000``).
     """
@@ -78,9 +80,14 @@ class PlatformRead:
     columns: dict[str, str] = field(default_factory=dict)
     orders: dict[str, int] = field(default_factory=dict)
     refund_amount: float = 0.0
-    unknown_statuses: list[str] = field(default_factory=list)
+    unknown_statuses: list[tuple[str, int, float]] = field(default_factory=list)
     masked_rows: int = 0
+    masked_example: str | None = None
     purchase_rows: int = 0
+    merged_emails: int = 0
+    """Email spellings that differ from another only in case, read as that one's customer."""
+    duplicate_columns: list[str] = field(default_factory=list)
+    """Headers the export has twice (the second renamed ``…_1`` by the reader): the first is used."""
     split_by: str = ""
     """How an order's amount is split over its line items (``Lineitem price x Lineitem quantity``)."""
     source: Any = None
@@ -169,8 +176,17 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
     PlatformRead
     """
     cols = resolve(platform, src.headers, overrides, src.display)
-    raw = [f"{_text(h)} AS {quote(f'r_{role}')}" for role, hs in cols.items() if role != "date" for h in hs[:1]]
+    # The customer is the first of its columns filled in on the row (买家手机号, else 买家昵称): an order
+    # without the first is still a customer's, not a row lost. Every other role reads one column.
+    raw = [
+        f"{_first_filled(hs) if role == 'customer_id' else _text(hs[0])} AS r_{role}"
+        for role, hs in cols.items()
+        if role != "date"
+    ]
     raw += [f"{_text(h)} AS {quote(f'r_date_{i}')}" for i, h in enumerate(cols["date"])]
+    # the header again inside the file (two exports pasted together) is no order
+    marker = cols["order_id"][0] if "order_id" in cols else cols["customer_id"][0]
+    raw.append(f"coalesce({_text(marker)} = {sql_literal(marker.strip())}, false) AS _header_row")
     con.execute(f"CREATE OR REPLACE TEMP TABLE platform_raw AS SELECT {', '.join(raw)} FROM {src.sql}")
 
     has = set(cols)
@@ -180,6 +196,7 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
     line_refund = "NULL AS _line_refund, false AS _line_refund_bad"
     if "line_refund" in has:
         lr = _amount("r_line_refund")
+        lr = f"abs({lr})"  # a refund is money back, whichever sign the export gives it
         line_refund = (
             f"{money(lr)} AS _line_refund, r_line_refund IS NOT NULL AND {lr} IS NULL AS _line_refund_bad"
             if platform.rows == "order"
@@ -189,8 +206,14 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
     if platform.rows == "order":
         key = "rowid"
         filled = ", ".join(f"{c} AS o_{c[2:]}" for c in order_cols)
+        # one row an order: the same order number again (the export downloaded twice) is a duplicate
+        dup = (
+            "r_order_id IS NOT NULL AND rowid > min(rowid) OVER (PARTITION BY r_order_id)"
+            if "order_id" in cols
+            else "false"
+        )
         orders = (
-            f"SELECT rowid AS _key, rowid AS first_row, rowid AS last_row, {filled}, "
+            f"SELECT rowid AS _key, rowid AS first_row, rowid AS last_row, {filled}, _header_row, {dup} AS _dup, "
             f"1 AS _paid_values, NULL AS _paid_sum, false AS _paid_bad, {line_refund} FROM platform_raw"
         )
     else:  # the order's fields from its first row that has them; a row without an order number is its own order
@@ -200,6 +223,7 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
         # values it is each line's own (some exports write the line's payment there), summed.
         orders = (
             f"SELECT {key} AS _key, min(rowid) AS first_row, max(rowid) AS last_row, {filled}, "
+            "bool_or(_header_row) AS _header_row, false AS _dup, "
             f"count(DISTINCT r_paid) AS _paid_values, sum({money(paid)}) AS _paid_sum, "
             f"bool_or(r_paid IS NOT NULL AND {paid} IS NULL) AS _paid_bad, {line_refund} FROM platform_raw GROUP BY 1"
         )
@@ -216,7 +240,8 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
     def value(role: str) -> str:
         if role == "paid":
             return f"(CASE WHEN o._paid_values > 1 THEN o._paid_sum ELSE {_amount('o.o_paid')} END)"
-        return _amount(f"o.o_{role}") if role in has else "NULL"
+        # refunds and balances are subtracted whichever sign the export gives them
+        return f"abs({_amount(f'o.o_{role}')})" if role in has else "NULL"
 
     checked = [r for r in ("paid", "refund", "outstanding") if r in has]
     unreadable = [f"(o.o_{r} IS NOT NULL AND {_amount(f'o.o_{r}')} IS NULL)" for r in checked]
@@ -230,17 +255,23 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
                CASE WHEN {cancelled} THEN 'cancelled' ELSE coalesce({after_class}, {status_class}, 'purchase') END
                    AS _class,
                {"o.o_status" if "status" in has else "NULL"} AS _status,
-               {status_class} IS NULL AND {"o.o_status IS NOT NULL" if "status" in has else "false"} AS _unknown
+               {status_class} IS NULL AND {"o.o_status IS NOT NULL" if "status" in has else "false"} AS _unknown,
+               coalesce({money(value("paid"))} < 0, false) AS _negative
         FROM ({orders}) AS o {joins}
     """)
 
     # a purchase whose refunds took all it paid is a refunded order, whatever its status says
     exclude = (
-        "CASE WHEN o._class <> 'purchase' THEN " + _class_reason("o._class") + " "
+        "CASE WHEN o._header_row THEN 'header_row' WHEN o._dup THEN 'duplicate_order' "
+        "WHEN o._class <> 'purchase' THEN " + _class_reason("o._class") + " "
+        "WHEN NOT o._bad AND o._negative THEN 'negative_paid' "
         "WHEN NOT o._bad AND o._net <= 0 AND o._refund > 0 THEN 'refunded_order' END"
     )
     split_by, weight = "", "NULL"
-    if platform.rows != "order" and "line_price" in has:
+    if platform.rows != "order" and "line_total" in has:  # the line's own total, discounts taken
+        weight = f"greatest(coalesce({_amount('r.r_line_total')}, 0), 0)"
+        split_by = cols["line_total"][0]
+    elif platform.rows != "order" and "line_price" in has:
         qty = "line_quantity" if "line_quantity" in has else "quantity" if "quantity" in has else None
         q = f"coalesce({_amount(f'r.r_{qty}')}, 1)" if qty else "1"
         weight = f"greatest(coalesce({_amount('r.r_line_price')} * {q}, 0), 0)"
@@ -255,8 +286,11 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
     )
     # the outer query sees the joined columns by their own (unique) names
     date_text = f"coalesce({', '.join(f'o_{d[2:]}' for d in dates)})"
+    # An email is one customer however it is capitalised (Alice@Example.com, alice@example.com): the
+    # order's first spelling stands for all, so the id is still text as exported.
+    email = "arg_min(o_customer_id, _row) OVER (PARTITION BY lower(o_customer_id))"
     out = {
-        "customer_id": "o_customer_id",
+        "customer_id": f"CASE WHEN contains(o_customer_id, '@') THEN {email} ELSE o_customer_id END",
         "date": _day(date_text),
         "order_id": "r_order_id" if "order_id" in has else None,
         "product": "coalesce(r_product, r_sku)" if {"product", "sku"} <= has else _col(has, "product", "sku"),
@@ -270,7 +304,10 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
     select = [f"{expr} AS {quote(names[role])}" for role, expr in out.items() if expr and role != "date"]
     select.insert(1, f"{out['date']} AS {quote(names['date'])}")
     shown = "coalesce(_bad_text, r_paid" + (", r_line_refund)" if "line_refund" in has else ")")
-    select.insert(2, f"CASE WHEN _bad THEN {shown} ELSE CAST(_amount AS VARCHAR) END AS {quote(names['amount'])}")
+    amount = (
+        f"CASE WHEN _bad THEN {shown} WHEN _exclude = 'negative_paid' THEN o_paid ELSE CAST(_amount AS VARCHAR) END"
+    )
+    select.insert(2, f"{amount} AS {quote(names['amount'])}")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE platform_rows AS
         SELECT {", ".join(select)}, _exclude FROM (
@@ -286,13 +323,23 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
         ) AS r
         ORDER BY _row
     """)
-    read = PlatformRead(platform, columns={role: names[role] for role in out if out[role]}, split_by=split_by)
-    read.columns["amount"] = names["amount"]
+    shown_roles = [
+        "customer_id",
+        "date",
+        "amount",
+        *(role for role in out if out[role] and role not in ("customer_id", "date")),
+    ]
+    read = PlatformRead(platform, columns={role: names[role] for role in shown_roles}, split_by=split_by)
+    read.duplicate_columns = [hs[0] for hs in cols.values() if f"{hs[0]}_1" in src.headers]
     _account(con, read)
     headers = [names[role] for role, expr in out.items() if expr and role != "date"]
     headers[1:1] = [names["date"], names["amount"]]
     read.source = dataclasses.replace(src, sql="platform_rows", headers=[*headers, "_exclude"])
     return read
+
+
+def _first_filled(headers: list[str]) -> str:
+    return "coalesce(" + ", ".join(map(_text, headers)) + ")"
 
 
 def _col(has: set[str], *roles: str) -> str | None:
@@ -314,7 +361,7 @@ def _names(cols: dict[str, list[str]], platform: Platform) -> dict[str, str]:
     one = {role: hs[0] for role, hs in cols.items()}
     amount = one["paid"] + "".join(f" - {one[r]}" for r in ("refund", "line_refund", "outstanding") if r in one)
     names = {
-        "customer_id": one["customer_id"],
+        "customer_id": " | ".join(cols["customer_id"]),
         "date": " | ".join(cols["date"]),
         "amount": amount,
         "order_id": one.get("order_id", "order_id"),
@@ -335,29 +382,44 @@ def _names(cols: dict[str, list[str]], platform: Platform) -> dict[str, str]:
 
 
 def _account(con, read: PlatformRead) -> None:
-    """Orders by class, refunds, unknown statuses and masked ids, counted once over the orders."""
-    rows = con.sql("""
-        SELECT CASE WHEN _class = 'purchase' AND NOT _bad AND _net <= 0 AND _refund > 0 THEN 'refunded'
-                    WHEN _class = 'purchase' AND _refund > 0 THEN 'partly_refunded' ELSE _class END, count(*),
-               coalesce(sum(_refund) FILTER (WHERE _class = 'purchase' AND (_bad OR _net > 0)), 0)::DOUBLE
-        FROM platform_orders GROUP BY 1
-    """).fetchall()
-    counted = {cls: n for cls, n, _ in rows}
-    read.orders = {kind: counted[kind] for kind in ORDER_KINDS if kind in counted}
-    read.refund_amount = float(sum(amount for _, _, amount in rows))
-    read.unknown_statuses = sorted(
-        v for (v,) in con.sql("SELECT DISTINCT _status FROM platform_orders WHERE _unknown LIMIT 50").fetchall()
+    """Orders by class, refunds, unknown statuses, masked ids and merged emails, counted once over the orders."""
+    kind = (
+        "CASE WHEN _class = 'purchase' AND NOT _bad AND (_negative OR (_net <= 0 AND _refund > 0)) "
+        "THEN CASE WHEN _negative THEN 'invalid' ELSE 'refunded' END ELSE _class END"
     )
-    read.purchase_rows, read.masked_rows = con.sql(
-        f"SELECT count(*), count(*) FILTER (WHERE contains({quote(read.columns['customer_id'])}, '**')) "
-        "FROM platform_rows WHERE _exclude IS NULL"
+    partly = "_class = 'purchase' AND NOT _negative AND _refund > 0 AND (_bad OR _net > 0)"
+    rows = con.sql(f"""
+        SELECT {kind}, count(*), count(*) FILTER (WHERE {partly}),
+               coalesce(sum(_refund) FILTER (WHERE {partly}), 0)::DOUBLE
+        FROM platform_orders WHERE NOT _header_row AND NOT _dup GROUP BY 1
+    """).fetchall()
+    counted = {cls: n for cls, n, _, _ in rows}
+    counted["partly_refunded"] = sum(p for _, _, p, _ in rows)
+    read.orders = {kind: counted[kind] for kind in ORDER_KINDS if counted.get(kind)}
+    read.refund_amount = float(sum(amount for *_, amount in rows))
+    read.unknown_statuses = [
+        (v, n, float(net))
+        for v, n, net in con.sql(
+            "SELECT _status, count(*), coalesce(sum(_net), 0)::DOUBLE FROM platform_orders "
+            "WHERE _unknown AND NOT _dup AND NOT _header_row GROUP BY 1 ORDER BY 1 LIMIT 50"
+        ).fetchall()
+    ]
+    customer = quote(read.columns["customer_id"])
+    read.purchase_rows, read.masked_rows, read.masked_example = con.sql(
+        f"SELECT count(*), count(*) FILTER (WHERE contains({customer}, '**')), "
+        f"min({customer}) FILTER (WHERE contains({customer}, '**')) FROM platform_rows WHERE _exclude IS NULL"
     ).fetchall()[0]
+    read.merged_emails = con.sql(
+        "SELECT count(DISTINCT o_customer_id) - count(DISTINCT lower(o_customer_id)) FROM platform_orders "
+        "WHERE contains(o_customer_id, '@')"
+    ).fetchall()[0][0]
 
 
 #: What an order can turn out to be, in the order they are reported.
 ORDER_KINDS = ("purchase", "partly_refunded", "refunded", "unpaid", "closed", "cancelled")
-#: The drop reasons a platform export adds, in the order they are reported.
-PLATFORM_DROPS = tuple(DROP_REASONS.values())
+#: The drop reasons a platform export adds, in the order they are reported: a header repeated inside
+#: the file, an order number repeated in a one-row-an-order export, then the orders no purchase.
+PLATFORM_DROPS = ("header_row", "duplicate_order", *DROP_REASONS.values())
 #: How each row layout is said in the platform note.
 _LAYOUTS = {
     "order": "one row per order",
@@ -372,12 +434,11 @@ def _record(read: PlatformRead, quality) -> None:
     quality.platform, quality.orders, quality.refund_amount = p.name, dict(read.orders), read.refund_amount
     quality.note(
         "platform",
-        f"read as {p.title} (--platform {p.name}; --platform none reads it as a plain export): customer "
+        f"read as {p.title} (--platform {p.flag}; --platform none reads it as a plain export): customer "
         f"{cols['customer_id']}, date {cols['date']} (the first filled in), amount {cols['amount']}; "
         f"{_LAYOUTS[p.rows]}",
-        platform=p.name,
-        title=p.title,
-        title_zh=p.title_zh,
+        platform=p.flag,
+        export=p.name if p.path is None else p.title,  # a built-in's title is catalogued in both languages
         customer=cols["customer_id"],
         date=cols["date"],
         amount=cols["amount"],
@@ -388,26 +449,38 @@ def _record(read: PlatformRead, quality) -> None:
             "platform_split", f"an order's amount is split over its line items by {read.split_by}", by=read.split_by
         )
     counts = {kind: read.orders.get(kind, 0) for kind in ORDER_KINDS}
-    parts = [f"{counts['purchase'] + counts['partly_refunded']:,} purchases"]
+    parts = [f"{counts['purchase']:,} purchases"]
     if counts["partly_refunded"]:
         parts[0] += f" ({counts['partly_refunded']:,} partly refunded, {read.refund_amount:,.2f} refunded)"
     parts += [f"{counts[k]:,} {k}" for k in ORDER_KINDS[2:] if counts[k]]
-    purchases = counts.pop("purchase") + counts["partly_refunded"]
-    text = "orders: " + ", ".join(parts) + " (only purchases count)"
-    quality.note("platform_orders", text, purchases=purchases, refunds=read.refund_amount, **counts)
+    text = "orders in the file: " + ", ".join(parts) + " (only purchases count)"
+    quality.note("platform_orders", text, purchases=counts.pop("purchase"), refunds=read.refund_amount, **counts)
     if read.unknown_statuses:
-        shown = ", ".join(read.unknown_statuses[:10])
+        shown = ", ".join(f"{v} ({n:,} orders, {net:,.2f})" for v, n, net in read.unknown_statuses[:10])
         quality.note(
             "platform_statuses",
-            f"statuses not in the {p.name} table, read as purchases: {shown}",
+            f"statuses not in the {p.name} table, read as purchases (check them; a platform file can name them): "
+            f"{shown}",
             platform=p.name,
             statuses=shown,
+        )
+    for header in read.duplicate_columns:
+        quality.note(
+            "platform_duplicate_column", f"the export has two {header} columns: the first is used", column=header
+        )
+    if read.merged_emails:
+        quality.note(
+            "platform_emails",
+            f"{read.merged_emails:,} customer email(s) differ from another only in case: read as one customer, "
+            "by the first spelling",
+            emails=read.merged_emails,
         )
     if read.masked_rows:
         share = read.masked_rows / max(read.purchase_rows, 1)
         quality.note(
             "platform_masked",
-            f"{share:.0%} of purchase rows have a masked customer id (such as t**1): buyers who share one "
-            "are counted as one customer",
+            f"{share:.0%} of purchase rows have a masked customer id (such as {read.masked_example}): buyers "
+            "masked alike are counted as one customer",
             share=f"{share:.0%}",
+            example=read.masked_example,
         )

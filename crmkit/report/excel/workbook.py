@@ -31,6 +31,7 @@ from crmkit.report.excel.charts import (
     _refs,
 )
 from crmkit.report.excel.formats import (
+    KEY_VALUE_WRAP,
     TEXT_WRAP_WIDTH,
     _clean_text,
     _column_width,
@@ -238,9 +239,13 @@ class ReportWorkbook:
             text = _clean_text(self.label(key))
             fmt = formats.get(key) or number_format_for(key, _kind_of_value(value))
             cell_value = _excel_scalar(value)
-            prepared.append((first_row + offset, [text, cell_value], [_PLAIN_STYLE, (fmt, False, False)]))
+            wrap = isinstance(cell_value, str) and _display_width(cell_value) > KEY_VALUE_WRAP  # a reader's note
+            prepared.append((first_row + offset, [text, cell_value], [_PLAIN_STYLE, (fmt, False, wrap)]))
             label_width = max(label_width, _display_width(text) + 2)
-            value_width = max(value_width, _value_width(cell_value, fmt) + 2)
+            value_width = max(value_width, KEY_VALUE_WRAP + 2 if wrap else _value_width(cell_value, fmt) + 2)
+            if wrap:
+                lines = _wrap_lines(pd.Series([cell_value], dtype=object), KEY_VALUE_WRAP + 2, plain=True)[0]
+                plan.heights[first_row + offset] = 15 * int(lines)
         plan.blocks.append(_Block(start_row, last_row, start_col, start_col + 1, lambda: iter(prepared)))
         self._widen(plan, {start_col: label_width, start_col + 1: value_width})
         return Span(first_row, last_row, start_col, start_col + 1)

@@ -1,0 +1,149 @@
+"""The platform rules a first user's trial asked for: exports pasted together, odd signs, fallbacks, spellings.
+
+Each case is a tiny export worked out by hand in its comments (the layouts of tests/test_platforms.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from crmkit.cli import app
+from crmkit.errors import DataError, UsageError
+from crmkit.io.platforms import detect, load
+from crmkit.io.purchases import read_purchases
+from tests.test_platforms import SHOPIFY, TAOBAO, WOOCOMMERCE, YOUZAN, export, summary, table
+
+runner = CliRunner()
+
+TAOBAO_COLUMNS = "订单编号|买家会员名|买家实际支付金额|订单状态|订单创建时间|订单付款时间|退款金额"
+TAOBAO_ROWS = (
+    '="100001"|amy|598.00|交易成功|2024-03-01 10:00:00|2024-03-01 10:01:00|0',  # 598.00 on 03-01
+    '="100002"|amy|70.00|交易成功|2024-03-02 10:00:00|2024-03-02 10:01:00|0',  # 70.00 on 03-02
+    '="100003"|ben|200.00|交易成功|2024-03-02 11:00:00|2024-03-02 11:01:00|0',  # 200.00
+)
+
+
+def test_an_export_pasted_twice_counts_each_order_once(tmp_path):
+    rows = table(TAOBAO_COLUMNS, *TAOBAO_ROWS)
+    once = read_purchases(export(tmp_path / "once.csv", TAOBAO, rows, "gb18030"))
+    # the same three orders again under the same header: three duplicate_order rows, nothing more
+    twice = read_purchases(export(tmp_path / "twice.csv", TAOBAO, rows + rows, "gb18030"))
+    assert summary(twice)[:3] == summary(once)[:3] == (["amy", "ben"], 3, 868.0)
+    assert twice.quality.dropped == {"duplicate_order": 3}
+    assert twice.quality.orders == {"purchase": 3}  # the orders of the file, each once
+    assert twice.quality.rows_read == twice.quality.rows_used + twice.quality.rows_dropped == 6
+
+
+def test_two_exports_concatenated_with_their_headers(tmp_path):
+    first = export(tmp_path / "a.csv", TAOBAO, table(TAOBAO_COLUMNS, *TAOBAO_ROWS[:2]), "gb18030")
+    second = export(tmp_path / "b.csv", TAOBAO, table(TAOBAO_COLUMNS, TAOBAO_ROWS[2]), "gb18030")
+    both = tmp_path / "both.csv"
+    both.write_bytes(open(first, "rb").read() + open(second, "rb").read())  # cat a.csv b.csv
+    data = read_purchases(str(both))
+    assert summary(data)[:3] == (["amy", "ben"], 3, 868.0)
+    assert data.quality.dropped == {"header_row": 1}
+
+
+def test_a_refund_is_money_back_whatever_its_sign(tmp_path):
+    rows = table(
+        TAOBAO_COLUMNS, '="1"|amy|100.00|交易成功|2024-03-01|2024-03-01|-30', '="2"|amy|10元|交易成功||2024-03-02|'
+    )
+    data = read_purchases(export(tmp_path / "tb.csv", TAOBAO, rows, "gb18030"))
+    assert summary(data)[:3] == (["amy"], 2, 80.0)  # 100 - 30, and 10
+    assert data.quality.refund_amount == 30.0 and data.quality.orders == {"purchase": 2, "partly_refunded": 1}
+
+
+def test_a_negative_paid_amount_is_named_not_taken_for_a_return(tmp_path):
+    rows = table(TAOBAO_COLUMNS, '="1"|amy|100.00|交易成功||2024-03-01|0', '="2"|ben|-5.00|交易成功||2024-03-09|0')
+    path = export(tmp_path / "tb.csv", TAOBAO, rows, "gb18030")
+    with pytest.raises(DataError) as caught:
+        read_purchases(path)
+    assert caught.value.row == 3 and caught.value.column == "买家实际支付金额 - 退款金额"
+    assert "paid amount '-5.00' is negative in a purchase order" in str(caught.value)
+    skipped = read_purchases(path, skip_bad_rows=True)
+    # dropped and counted, and the as-of date stays the last real purchase (a return would have been used)
+    assert summary(skipped) == (["amy"], 1, 100.0, {"invalid_value": 1}) and skipped.quality.return_rows == 0
+    # an unpaid order's amount does not matter
+    rows[1]["订单状态"] = "等待买家付款"
+    assert read_purchases(export(tmp_path / "tb2.csv", TAOBAO, rows, "gb18030")).quality.dropped == {"unpaid_order": 1}
+
+
+def test_the_customer_falls_back_row_by_row(tmp_path):
+    rows = table(
+        "订单号|订单状态|订单创建时间|买家付款时间|订单实付金额|订单已退款金额|买家昵称|买家手机号",
+        "E1|交易成功|2024-01-02 10:00:00|2024-01-02 10:00:05|50.00|0|小王|13800000000",  # 13800000000
+        "E2|已发货|2024-01-03 10:00:00|2024-01-03 10:00:05|1e3|0|小李|",  # no phone: 小李, 1000.00
+        "E3|交易成功|2024-01-04 10:00:00|2024-01-04 10:00:05|20.00|0||",  # nobody: missing customer id
+    )
+    data = read_purchases(export(tmp_path / "yz.csv", YOUZAN, rows, "utf-8-sig"))
+    assert summary(data) == (["13800000000", "小李"], 2, 1050.0, {"missing_customer_id": 1})
+    assert data.quality.columns["customer_id"] == "买家手机号 | 买家昵称 | 收货人手机号/提货人手机号"
+
+
+def test_an_email_is_one_customer_whatever_its_case(tmp_path):
+    rows = table(
+        "Name|Email|Financial Status|Paid at|Created at|Total|Refunded Amount|Outstanding Balance|Lineitem name|"
+        "Lineitem quantity|Lineitem price",
+        "#1|Alice@Example.com|paid|2025-01-05 10:00:00 +0100|2025-01-05 10:00:00 +0100|100.00|0.00|0.00|Mug|1|100",
+        "#2|alice@example.com|paid|2025-02-05 10:00:00 +0100|2025-02-05 10:00:00 +0100|35.00|0.00|0.00|Tee|1|35",
+        "#3|+1 555-123-4567|paid|2025-02-06 10:00:00 +0100|2025-02-06 10:00:00 +0100|5.00|0.00|0.00|Cap|1|5",
+    )
+    data = read_purchases(export(tmp_path / "orders_export.csv", SHOPIFY, rows))
+    # the first spelling stands for both; a phone id stays exactly as exported
+    assert summary(data)[:3] == (["+1 555-123-4567", "Alice@Example.com"], 3, 140.0)
+    assert any(n.key == "platform_emails" and n.params["emails"] == 1 for n in data.quality.notes)
+    out = runner.invoke(app, ["segment", str(tmp_path / "orders_export.csv"), "-f", "csv"])
+    assert out.exit_code == 0 and "\n+1 555-123-4567," in out.stdout  # no apostrophe in the id
+
+
+def test_unknown_statuses_are_counted_with_their_revenue(tmp_path):
+    rows = table(TAOBAO_COLUMNS, '="1"|amy|100.00|部分退款中||2024-03-01|0', '="2"|ben|10.00|交易成功||2024-03-02|0')
+    data = read_purchases(export(tmp_path / "tb.csv", TAOBAO, rows, "gb18030"))
+    note = next(n for n in data.quality.notes if n.key == "platform_statuses")
+    assert "部分退款中 (1 orders, 100.00)" in note and summary(data)[2] == 110.0
+
+
+def test_masked_ids_are_shown_by_an_example_of_their_own(tmp_path):
+    rows = table(TAOBAO_COLUMNS, '="1"|t**1|100.00|交易成功||2024-03-01|0', '="2"|ben|10.00|交易成功||2024-03-02|0')
+    data = read_purchases(export(tmp_path / "tb.csv", TAOBAO, rows, "gb18030"))
+    note = next(n for n in data.quality.notes if n.key == "platform_masked")
+    assert note.params == {"share": "50%", "example": "t**1"}
+
+
+def test_a_repeated_column_is_said(tmp_path):
+    header = [*WOOCOMMERCE, "Order Total Amount"]  # the reader names the second Order Total Amount_1
+    rows = [{"Order Number": "7", "Order Status": "Completed", "Order Date": "2024-01-01 10:00",
+             "Email (Billing)": "a@x", "Order Total Amount": "12.00", "Order Refund Amount": "0"}]  # fmt: skip
+    data = read_purchases(export(tmp_path / "woo.csv", header, rows))
+    notes = [n for n in data.quality.notes if n.key == "platform_duplicate_column"]
+    assert [n.params["column"] for n in notes] == ["Order Total Amount"]
+
+
+def test_platform_names_and_files():
+    assert load("Taobao").name == "taobao" and detect(["a", "b"], "NONE") is None
+    with pytest.raises(UsageError, match="auto, none, taobao"):
+        load("tmall")
+    with pytest.raises(UsageError, match="platform file 'missing.toml' not found"):
+        load("missing.toml")
+
+
+def test_a_users_file_named_like_a_builtin_is_reported_by_its_path(tmp_path):
+    path = tmp_path / "my.toml"
+    path.write_text(
+        'name = "taobao"\ntitle = "Mine"\nrows = "order"\nsignature = ["Buyer", "Paid"]\n'
+        '[columns]\ncustomer_id = ["Buyer"]\npaid = ["Paid"]\ndate = ["Day"]\n',
+        encoding="utf-8",
+    )
+    csv = tmp_path / "mine.csv"
+    csv.write_text("Buyer,Paid,Day\na,1.00,2024-01-01\n", encoding="utf-8")
+    data = read_purchases(str(csv), platform=str(path))
+    assert f"--platform {path};" in data.quality.notes[0]
+
+
+@pytest.mark.parametrize("command", ["retention", "ladder"])
+def test_every_command_says_the_mapping(tmp_path, command):
+    path = export(tmp_path / "tb.csv", TAOBAO, table(TAOBAO_COLUMNS, *TAOBAO_ROWS), "gb18030")
+    out = runner.invoke(app, [command, path, "-f", "csv"])
+    assert out.exit_code == 0, out.output
+    assert "read as Taobao / Tmall order report" in out.stderr
