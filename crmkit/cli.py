@@ -629,6 +629,7 @@ _MONTHLY = (
     ("history", _option("--history", help="History database (default: crmkit-history.sqlite beside it)."), None),
     ("table", _option("--table", help="Table of purchases, when the input is a database URL."), None),
     ("query", _option("--query", help="SELECT giving the purchases, when the input is a database URL."), None),
+    ("platform", _option("--platform", help="Platform export: taobao, shopify … (crmkit platforms)."), None),
     ("check", _option("--check", help="Validate config and inputs, warn; write nothing (exit 0).", kind=bool), False),
     ("customers", CustomersOpt, None),
     ("customers_out", _option("--customers-out", help="Also write every customer to FILE (- for stdout)."), None),

@@ -5,11 +5,14 @@ Each case is a tiny export worked out by hand in its comments (the layouts of te
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
 from crmkit.cli import app
 from crmkit.errors import DataError, UsageError
+from crmkit.io import platforms
 from crmkit.io.platforms import detect, load
 from crmkit.io.purchases import read_purchases
 from tests.test_platforms import SHOPIFY, TAOBAO, WOOCOMMERCE, YOUZAN, export, summary, table
@@ -147,3 +150,48 @@ def test_every_command_says_the_mapping(tmp_path, command):
     out = runner.invoke(app, [command, path, "-f", "csv"])
     assert out.exit_code == 0, out.output
     assert "read as Taobao / Tmall order report" in out.stderr
+
+
+def _shopify_file(tmp_path):
+    rows = table(
+        "Name|Email|Financial Status|Paid at|Created at|Total|Refunded Amount|Outstanding Balance|Lineitem name|"
+        "Lineitem quantity|Lineitem price",
+        "#1|a@x.com|paid|2025-01-05 10:00:00 +0100|2025-01-05 10:00:00 +0100|30.00|0.00|0.00|Mug|1|10",
+        "#1||||2025-01-05 10:00:00 +0100||||Tee|1|20",  # the order's second line: its fields on the first
+        "#2|b@x.com|partially_refunded|2025-02-05 10:00:00 +0100|2025-02-05 10:00:00 +0100|50.00|10.00|0.00|Cap|2|25",
+        "#3|a@x.com|pending||2025-02-06 10:00:00 +0100|15.00|0.00|15.00|Mug|1|15",  # unpaid
+    )
+    return export(tmp_path / "orders_export.csv", SHOPIFY, rows)
+
+
+def test_a_database_table_in_a_platforms_layout_is_read_by_its_rules(tmp_path):
+    import sqlite3
+
+    import pandas as pd
+
+    path = _shopify_file(tmp_path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    with sqlite3.connect(tmp_path / "shop.db") as db:
+        frame.to_sql("orders", db, index=False)
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    from_file = runner.invoke(app, ["segment", path, "-f", "csv"])
+    from_db = runner.invoke(app, ["segment", url, "--table", "orders", "-f", "csv"])
+    assert from_file.exit_code == from_db.exit_code == 0, from_db.output
+    assert from_db.stdout == from_file.stdout and "read as Shopify orders export" in from_db.stderr
+    # a table in memory too, with typed columns (numbers, not text)
+    typed = frame.replace("", None).astype({"Total": float, "Lineitem price": float})
+    assert summary(read_purchases(typed))[:3] == summary(read_purchases(path))[:3] == (["a@x.com", "b@x.com"], 2, 70.0)
+
+
+def test_the_monthly_config_names_a_platform(tmp_path):
+    path = _shopify_file(tmp_path)
+    mine = tmp_path / "shop.toml"
+    mine.write_text((Path(platforms.__file__).parent / "shopify.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    config = tmp_path / "crmkit.toml"
+    config.write_text(f'sales = "{path}"\noutput = "r.xlsx"\nplatform = "shop.toml"\n', encoding="utf-8")
+    done = runner.invoke(app, ["report", "--config", str(config)])
+    assert done.exit_code == 0, done.output
+    assert f"--platform {tmp_path / 'shop.toml'};" in done.stderr  # the file, from the config's folder
+    config.write_text(f'sales = "{path}"\noutput = "r.xlsx"\nplatform = "none"\n', encoding="utf-8")
+    plain = runner.invoke(app, ["report", "--config", str(config)])  # read as a plain export: it is no such thing
+    assert plain.exit_code in (4, 5) and "read as Shopify" not in plain.stderr

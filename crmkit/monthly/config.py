@@ -47,6 +47,7 @@ _TOP_TYPES = {
     "history": _TEXT,
     "as_of": _DATE,
     "lang": _TEXT,
+    "platform": _TEXT,
 }
 _TOP = set(_TOP_TYPES)
 
@@ -130,6 +131,8 @@ class ReportConfig:
     history: str | None = None
     as_of: str | None = None
     lang: str = "en"
+    platform: str | None = None
+    """The platform whose order export ``sales`` is (:mod:`crmkit.io.platforms`; default: from its header)."""
     segment: dict = field(default_factory=dict)
     clv: dict = field(default_factory=dict)
     retention: dict = field(default_factory=dict)
@@ -154,6 +157,7 @@ def load_config(path: str) -> ReportConfig:
         output = "reports/crm-{yyyy}-{mm}.xlsx"
         as_of = "last-month-end"                   # or a date, today, yesterday, month-end
         lang = "zh"
+        platform = "taobao"                        # optional: auto (from the header), none, a name or a .toml
         [segment]
         scheme = "standard"
         [clv]
@@ -220,8 +224,16 @@ def load_config(path: str) -> ReportConfig:
         history=resolve(data.get("history")),
         as_of=data.get("as_of"),
         lang=data.get("lang", "en"),
+        platform=_platform(data.get("platform"), base),
         **{key: dict(data.get(key, {})) for key in _SECTIONS},
     )
+
+
+def _platform(value: str | None, base: Path) -> str | None:
+    """A platform name as it is; a platform file, like a model file, from the config's folder."""
+    if value is None or not value.lower().endswith(".toml") or Path(value).is_absolute():
+        return value
+    return str(base / value)
 
 
 def _check_report_section(section: dict, path: str) -> None:

@@ -135,7 +135,7 @@ def run_monthly(
         "order_id": config.columns.get("order_id"),
     }
     source = as_database(config.sales, config.table, config.query)
-    data = read_purchases(source, columns=columns, **(read_options or {}))
+    data = read_purchases(source, columns=columns, platform=config.platform, **(read_options or {}))
     # the last purchase, not a later return, is the default analysis date
     last_purchase = data.quality.last_purchase or data.quality.last_date
     assert last_purchase is not None, "read_purchases raises DataError when no row is usable"
@@ -383,6 +383,7 @@ def report(
     customers_format: str | None = None,
     table: str | None = None,
     query: str | None = None,
+    platform: str | None = None,
 ) -> MonthlyReport:
     """Run the monthly job and write its workbook, then its history: ``crmkit.report(...)``.
 
@@ -424,6 +425,9 @@ def report(
     table, query : str, optional
         With a database URL as ``sales``: the table, or the SELECT, that gives the purchases
         (:mod:`crmkit.io.databases`; the config's ``table`` / ``query``).
+    platform : str, optional
+        The platform whose order export ``sales`` is (``--platform``; the config's ``platform``):
+        a name, a platform file, ``"none"``; default: from the header (:mod:`crmkit.io.platforms`).
 
     Returns
     -------
@@ -460,6 +464,7 @@ def report(
         ("lang", lang),
         ("table", table),
         ("query", query),
+        ("platform", platform),
     ):
         if value is not None:
             setattr(settings, key, value.isoformat() if isinstance(value, date) else value)

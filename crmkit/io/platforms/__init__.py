@@ -140,8 +140,17 @@ def _loose(header: str) -> str:
 
 
 def status_key(value: str) -> str:
-    """A status compared without case, spaces or full-width punctuation (``买家已付款，等待卖家发货``)."""
-    return value.lower().replace("，", ",").replace(" ", "").replace("\u3000", "")
+    """A status compared without case, spaces or full-width forms.
+
+    ``买家已付款，等待卖家发货`` is ``买家已付款,等待卖家发货``, ``（删除）等待出库`` is ``(删除)等待出库``, and
+    ``Pending Payment`` is ``pending payment``.
+
+    Examples
+    --------
+    >>> status_key("（删除） 等待出库") == status_key("(删除)等待出库")
+    True
+    """
+    return "".join(unicodedata.normalize("NFKC", value).lower().split())
 
 
 def _strings(value, what: str, source: str) -> tuple[str, ...]:

@@ -105,8 +105,16 @@ def _text(header: str) -> str:
     return f"(CASE WHEN list_contains({NULL_WORDS}, {cell}) THEN NULL ELSE {cell} END)"
 
 
-def _status_sql(col: str) -> str:
-    return f"replace(replace(replace(lower({col}), '，', ','), ' ', ''), '\u3000', '')"
+def _classes(con, platform: Platform, roles: list[str]) -> str:
+    """``VALUES`` rows (status as exported, its class) for the statuses the export has that the table knows."""
+    known = {status_key(v): c for v, c in platform.statuses.items()}
+    values: set[str] = set()
+    for role in roles:
+        values |= {
+            v for (v,) in con.sql(f"SELECT DISTINCT r_{role} FROM platform_raw WHERE r_{role} IS NOT NULL").fetchall()
+        }
+    found = sorted((v, known[status_key(v)]) for v in values if status_key(v) in known)
+    return ", ".join(f"({sql_literal(v)}, {sql_literal(c)})" for v, c in found)
 
 
 def _day(col: str) -> str:
@@ -227,13 +235,15 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
             f"count(DISTINCT r_paid) AS _paid_values, sum({money(paid)}) AS _paid_sum, "
             f"bool_or(r_paid IS NOT NULL AND {paid} IS NULL) AS _paid_bad, {line_refund} FROM platform_raw GROUP BY 1"
         )
-    vocabulary = ", ".join(f"({sql_literal(status_key(v))}, {sql_literal(c)})" for v, c in platform.statuses.items())
+    # Statuses are few distinct values: each is classed once here (NFKC, so （删除） is (删除)), and
+    # the orders join the classes of the values they have.
+    vocabulary = _classes(con, platform, [r for r in ("status", "after_sale") if r in has])
     joins, status_class, after_class = "", "NULL", "NULL"
     if "status" in has and vocabulary:
-        joins = f"LEFT JOIN (VALUES {vocabulary}) AS vocab(v, cls) ON vocab.v = {_status_sql('o.o_status')}"
+        joins = f"LEFT JOIN (VALUES {vocabulary}) AS vocab(v, cls) ON vocab.v = o.o_status"
         status_class = "vocab.cls"
     if "after_sale" in has and vocabulary:  # an after-sale status that ended the order (退款成功) overrides
-        joins += f" LEFT JOIN (VALUES {vocabulary}) AS after(v, cls) ON after.v = {_status_sql('o.o_after_sale')}"
+        joins += f" LEFT JOIN (VALUES {vocabulary}) AS after(v, cls) ON after.v = o.o_after_sale"
         after_class = "CASE WHEN after.cls <> 'purchase' THEN after.cls END"
     cancelled = "o.o_cancelled_at IS NOT NULL" if "cancelled_at" in has else "false"
 
