@@ -195,3 +195,23 @@ def test_the_monthly_config_names_a_platform(tmp_path):
     config.write_text(f'sales = "{path}"\noutput = "r.xlsx"\nplatform = "none"\n', encoding="utf-8")
     plain = runner.invoke(app, ["report", "--config", str(config)])  # read as a plain export: it is no such thing
     assert plain.exit_code in (4, 5) and "read as Shopify" not in plain.stderr
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [
+            "订单号",
+            "商品数量",
+            "商品总价",
+            "售后状态",
+            "客户编号",
+            "订单日期",
+            "金额",
+        ],  # Pinduoduo's words, not its spelling
+        ["Order Number", "Order Status", "customer_id", "date", "amount"],  # any shop's words
+        ["customer_id", "date", "amount", "Paid at", "Refunded Amount"],  # two of Shopify's: chance, not Shopify
+    ],
+)
+def test_a_plain_export_with_a_platforms_words_is_read_as_a_plain_export(headers):
+    assert detect(headers) is None

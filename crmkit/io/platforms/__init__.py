@@ -67,8 +67,8 @@ class Platform:
     rows : {"order", "lines", "lines_first"}
         How rows relate to orders (:data:`ROW_LAYOUTS`).
     signature : tuple of str
-        Distinctive headers: an export with two or more of them (all, when there are fewer than
-        two) is this platform's.
+        Distinctive headers: an export with three or more of them (all, when there are fewer than
+        three) is this platform's. Two could be chance; a platform's own export has most.
     columns : dict
         Role -> candidate headers, most preferred first. For ``date`` every candidate is tried per
         row (payment time, else creation time); for the others the first header present is used.
@@ -126,13 +126,17 @@ class Platform:
         return found
 
     def score(self, headers: list[str]) -> int:
-        """How many signature headers ``headers`` has."""
-        names = {normalise_header(h) for h in headers}
-        return sum(normalise_header(s) in names for s in self.signature)
+        """How many signature headers ``headers`` has, spelled alike (NFKC, case and surrounding spaces aside).
+
+        Not alike once brackets are dropped, as columns are found: ``商品数量(件)`` is Pinduoduo's,
+        ``商品数量`` anybody's, and a plain export must not be taken for a platform's.
+        """
+        names = {_loose(h) for h in headers}
+        return sum(_loose(s) in names for s in self.signature)
 
     def matches(self, headers: list[str]) -> bool:
         """Whether ``headers`` look like this platform's export."""
-        return self.score(headers) >= min(2, len(self.signature))
+        return self.score(headers) >= min(3, len(self.signature))
 
 
 def _loose(header: str) -> str:
@@ -277,7 +281,7 @@ def detect(headers: list[str], platform: str | None = None, *, source: str = "in
         The export's column names.
     platform : str, optional
         ``None`` or ``"auto"``: decided from the headers (the built-in platform with the most
-        signature headers, two at least); ``"none"``: read generically; a name or a TOML file:
+        signature headers, three at least); ``"none"``: read generically; a name or a TOML file:
         that platform, whatever the headers.
     source : str
         The file's name, for messages.
@@ -315,7 +319,7 @@ def check_columns(platform: Platform, headers: list[str], source: str) -> None:
     for role in platform.required:
         if role not in present:
             wanted = " or ".join(platform.columns[role])
-            seen = [s for s in platform.signature if normalise_header(s) in {normalise_header(h) for h in headers}]
+            seen = [s for s in platform.signature if _loose(s) in {_loose(h) for h in headers}]
             looks = f"looks like a {platform.title} ({', '.join(seen)})" if seen else f"read as a {platform.title}"
             hint = dict(platform.hints).get(role, "export it again with that column")
             raise ColumnError(
