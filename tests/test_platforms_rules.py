@@ -215,3 +215,15 @@ def test_the_monthly_config_names_a_platform(tmp_path):
 )
 def test_a_plain_export_with_a_platforms_words_is_read_as_a_plain_export(headers):
     assert detect(headers) is None
+
+
+def test_orders_in_several_currencies_are_said(tmp_path):
+    rows = table(
+        "Name|Email|Financial Status|Paid at|Currency|Total|Lineitem name|Lineitem quantity|Lineitem price",
+        "#1|a@x.com|paid|2025-01-05 10:00:00 +0100|EUR|10.00|Mug|1|10",
+        "#2|b@x.com|paid|2025-01-06 10:00:00 +0100|USD|20.00|Mug|1|20",
+        "#3|c@x.com|paid|2025-01-07 10:00:00 +0100|EUR|30.00|Mug|1|30",
+    )
+    data = read_purchases(export(tmp_path / "orders_export.csv", SHOPIFY, rows))
+    note = next(n for n in data.quality.notes if n.key == "platform_currencies")
+    assert note.params == {"currencies": "EUR 2, USD 1"} and summary(data)[2] == 60.0

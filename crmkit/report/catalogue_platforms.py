@@ -70,6 +70,11 @@ PLATFORM_LABELS: dict[str, dict[str, str]] = {
         "en": "the export has two {column} columns: the first is used",
         "zh": "导出文件中有两列「{column}」：使用第一列",
     },
+    "msg:platform_currencies": {
+        "en": "purchase orders in several currencies ({currencies} orders): amounts are summed as exported, not "
+        "converted",
+        "zh": "购买订单涉及多种币种（{currencies} 笔）：金额按导出值直接相加，未做汇率换算",
+    },
     "msg:platform_emails": {
         "en": "{emails:,} customer email(s) differ from another only in case: read as one customer, by the first "
         "spelling",

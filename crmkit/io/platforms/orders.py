@@ -86,6 +86,10 @@ class PlatformRead:
     purchase_rows: int = 0
     merged_emails: int = 0
     """Email spellings that differ from another only in case, read as that one's customer."""
+    currencies: list[tuple[str, int]] = field(default_factory=list)
+    """Currencies of the purchase orders, most orders first (a currency column's values)."""
+    has: set[str] = field(default_factory=set)
+    """The roles the export has a column for."""
     duplicate_columns: list[str] = field(default_factory=list)
     """Headers the export has twice (the second renamed ``…_1`` by the reader): the first is used."""
     split_by: str = ""
@@ -339,7 +343,7 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
         "amount",
         *(role for role in out if out[role] and role not in ("customer_id", "date")),
     ]
-    read = PlatformRead(platform, columns={role: names[role] for role in shown_roles}, split_by=split_by)
+    read = PlatformRead(platform, columns={role: names[role] for role in shown_roles}, split_by=split_by, has=has)
     read.duplicate_columns = [hs[0] for hs in cols.values() if f"{hs[0]}_1" in src.headers]
     _account(con, read)
     headers = [names[role] for role, expr in out.items() if expr and role != "date"]
@@ -419,6 +423,11 @@ def _account(con, read: PlatformRead) -> None:
         f"SELECT count(*), count(*) FILTER (WHERE contains({customer}, '**')), "
         f"min({customer}) FILTER (WHERE contains({customer}, '**')) FROM platform_rows WHERE _exclude IS NULL"
     ).fetchall()[0]
+    if "currency" in read.has:
+        read.currencies = con.sql(
+            "SELECT o_currency, count(*) FROM platform_orders WHERE _class = 'purchase' AND o_currency IS NOT NULL "
+            "AND NOT _dup AND NOT _header_row GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall()
     read.merged_emails = con.sql(
         "SELECT count(DISTINCT o_customer_id) - count(DISTINCT lower(o_customer_id)) FROM platform_orders "
         "WHERE contains(o_customer_id, '@')"
@@ -477,6 +486,14 @@ def _record(read: PlatformRead, quality) -> None:
     for header in read.duplicate_columns:
         quality.note(
             "platform_duplicate_column", f"the export has two {header} columns: the first is used", column=header
+        )
+    if len(read.currencies) > 1:
+        shown = ", ".join(f"{code} {n:,}" for code, n in read.currencies[:5])
+        quality.note(
+            "platform_currencies",
+            f"purchase orders in {len(read.currencies)} currencies ({shown} orders): amounts are summed as exported, "
+            "not converted",
+            currencies=shown,
         )
     if read.merged_emails:
         quality.note(
