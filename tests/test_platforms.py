@@ -268,7 +268,7 @@ def test_pinduoduo(tmp_path):
     assert q.platform == "pinduoduo" and q.orders == {"purchase": 4, "refunded": 1, "unpaid": 1, "cancelled": 1}
     assert tx["region"].tolist() == ["浙江", "上海", "浙江", "广东"] and tx["quantity"].tolist() == [2, 1, 1, 1]
     assert tx["order_id"].iloc[0] == "250101-100000000000001" and tx["date"].iloc[2] == day("2025-01-03")
-    assert "platform_masked" in [n.key for n in q.notes]
+    assert "platform_masked" in [n.key for n in q.warnings]
 
 
 def test_pinduoduo_without_buyer_column_says_what_to_tick(tmp_path):

@@ -103,14 +103,14 @@ def test_an_email_is_one_customer_whatever_its_case(tmp_path):
 def test_unknown_statuses_are_counted_with_their_revenue(tmp_path):
     rows = table(TAOBAO_COLUMNS, '="1"|amy|100.00|部分退款中||2024-03-01|0', '="2"|ben|10.00|交易成功||2024-03-02|0')
     data = read_purchases(export(tmp_path / "tb.csv", TAOBAO, rows, "gb18030"))
-    note = next(n for n in data.quality.notes if n.key == "platform_statuses")
+    note = next(n for n in data.quality.warnings if n.key == "platform_statuses")
     assert "部分退款中 (1 orders, 100.00)" in note and summary(data)[2] == 110.0
 
 
 def test_masked_ids_are_shown_by_an_example_of_their_own(tmp_path):
     rows = table(TAOBAO_COLUMNS, '="1"|t**1|100.00|交易成功||2024-03-01|0', '="2"|ben|10.00|交易成功||2024-03-02|0')
     data = read_purchases(export(tmp_path / "tb.csv", TAOBAO, rows, "gb18030"))
-    note = next(n for n in data.quality.notes if n.key == "platform_masked")
+    note = next(n for n in data.quality.warnings if n.key == "platform_masked")
     assert note.params == {"share": "50%", "example": "t**1"}
 
 
@@ -225,5 +225,5 @@ def test_orders_in_several_currencies_are_said(tmp_path):
         "#3|c@x.com|paid|2025-01-07 10:00:00 +0100|EUR|30.00|Mug|1|30",
     )
     data = read_purchases(export(tmp_path / "orders_export.csv", SHOPIFY, rows))
-    note = next(n for n in data.quality.notes if n.key == "platform_currencies")
+    note = next(n for n in data.quality.warnings if n.key == "platform_currencies")
     assert note.params == {"currencies": "EUR 2, USD 1"} and summary(data)[2] == 60.0

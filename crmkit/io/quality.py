@@ -88,10 +88,17 @@ class DataQuality:
     notes: list[str] = field(default_factory=list)
     """Decisions a user may want to know about (date order assumed, amount computed as qty x price):
     :class:`Message` values, which a report translates by key."""
+    warnings: list[str] = field(default_factory=list)
+    """What may make the numbers wrong and needs the user's eye (statuses no table knows, masked
+    customer ids, several currencies): :class:`Message` values, said as warnings."""
 
     def note(self, key: str, text: str, /, **params: object) -> None:
         """Add a note: ``text`` in English, ``key`` and ``params`` for a report to say it in its language."""
         self.notes.append(Message(text, key, **params))
+
+    def warn(self, key: str, text: str, /, **params: object) -> None:
+        """Add a warning, as :meth:`note` adds a note."""
+        self.warnings.append(Message(text, key, **params))
 
     @property
     def rows_dropped(self) -> int:
@@ -124,7 +131,7 @@ class DataQuality:
             ("returns_only_amount", self.returns_only_amount),
             ("customers", self.customers),
         ]
-        rows += [("note", n) for n in self.notes]
+        rows += [("warning", w) for w in self.warnings] + [("note", n) for n in self.notes]
         return rows
 
     @classmethod

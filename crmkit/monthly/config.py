@@ -224,16 +224,25 @@ def load_config(path: str) -> ReportConfig:
         history=resolve(data.get("history")),
         as_of=data.get("as_of"),
         lang=data.get("lang", "en"),
-        platform=_platform(data.get("platform"), base),
+        platform=_platform(data.get("platform"), base, path),
         **{key: dict(data.get(key, {})) for key in _SECTIONS},
     )
 
 
-def _platform(value: str | None, base: Path) -> str | None:
+def _platform(value: str | None, base: Path, config: str) -> str | None:
     """A platform name as it is; a platform file, like a model file, from the config's folder."""
-    if value is None or not value.lower().endswith(".toml") or Path(value).is_absolute():
+    from crmkit.io.platforms import BUILTIN
+
+    if value is None or value.lower() in ("auto", "none", *BUILTIN):
         return value
-    return str(base / value)
+    if not value.lower().endswith(".toml"):
+        raise ConfigError(
+            f"'platform' must be auto, none, {', '.join(BUILTIN)} or a .toml platform file, not {value!r}", file=config
+        )
+    file = Path(value) if Path(value).is_absolute() else base / value
+    if not file.is_file():
+        raise ConfigError(f"'platform' names {value!r}, which is not a file", file=config)
+    return str(file)
 
 
 def _check_report_section(section: dict, path: str) -> None:

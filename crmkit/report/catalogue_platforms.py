@@ -75,6 +75,16 @@ PLATFORM_LABELS: dict[str, dict[str, str]] = {
         "converted",
         "zh": "购买订单涉及多种币种（{currencies} 笔）：金额按导出值直接相加，未做汇率换算",
     },
+    "msg:platform_rounded_ids": {
+        "en": "{rows:,} order numbers are in scientific notation (such as {example}): a spreadsheet re-saved the "
+        "file and rounded them, so orders may be merged; export it again from the platform",
+        "zh": "{rows:,} 个订单号为科学计数法（如 {example}）：文件经电子表格另存时被四舍五入，"
+        "不同订单可能被合并；请从平台重新导出",
+    },
+    "msg:platform_unmasked": {
+        "en": "the first customer column is masked (such as t**1): the customer is read from {column}",
+        "zh": "第一个客户列经过脱敏（如 t**1）：客户改按「{column}」识别",
+    },
     "msg:platform_emails": {
         "en": "{emails:,} customer email(s) differ from another only in case: read as one customer, by the first "
         "spelling",

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from crmkit.report.i18n import LABELS, SHORT_LABELS, label
+from crmkit.report.i18n import SHORT_LABELS, label
 from crmkit.report.messages import say
 
 __all__ = ["render_clv", "render_ladder", "render_retention", "render_satisfaction", "render_segments"]
@@ -387,14 +387,31 @@ def render_ladder(before, after, matrix, lang: str, *, console=None, quiet: bool
 
 
 def render_frame(frame, lang: str, *, title: str = "", console=None) -> None:
-    """Any small table (``crmkit platforms``) fitted to the terminal, headers by the catalogue."""
+    """A small table of text (``crmkit platforms``) fitted to the terminal; column names as they are.
+
+    As one table when it fits; otherwise each row as a block of ``name  value`` lines, the names
+    never broken and the values wrapped (an ``item, value`` table is such blocks already).
+    """
+    from rich.cells import cell_len
+    from rich.table import Table
+
     console = console or _console()
-    cols = [
-        _Col(
-            label(str(c), lang) if str(c) in LABELS else str(c),
-            ["" if v is None else str(v) for v in frame[c]],
-            numeric=False,
-        )
-        for c in frame.columns
-    ]
-    _show(console, title, cols)
+    cells = {str(c): ["" if v is None else str(v) for v in frame[c]] for c in frame.columns}
+    cols = [_Col(name, values, numeric=False) for name, values in cells.items()]
+    if list(cells) != ["item", "value"] and _layout(cols, console.width) is not None:
+        _show(console, title, cols)
+        return
+    pairs = (
+        [list(zip(cells["item"], cells["value"]))]
+        if list(cells) == ["item", "value"]
+        else [[(name, values[i]) for name, values in cells.items()] for i in range(len(frame))]
+    )
+    width = max((cell_len(name) for block in pairs for name, _ in block), default=1)
+    for block in pairs:
+        table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
+        table.add_column(no_wrap=True, width=width, style="bold")
+        table.add_column(overflow="fold")
+        for name, value in block:
+            table.add_row(name, value)
+        console.print(table)
+        console.print()

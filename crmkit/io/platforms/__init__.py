@@ -52,7 +52,7 @@ REGION_RULES = ("as_is", "cn_province")
 ALWAYS_REQUIRED = ("customer_id", "paid", "date")
 _KEYS = {
     "name", "title", "title_zh", "export", "encodings", "sources", "rows", "signature", "columns",
-    "region_rule", "required", "statuses", "notes", "hints",
+    "region_rule", "required", "statuses", "notes", "hints", "lookalikes",
 }  # fmt: skip
 
 
@@ -93,6 +93,9 @@ class Platform:
     notes: tuple[str, ...] = ()
     hints: tuple[tuple[str, str], ...] = ()
     """Role -> what to do when an export lacks it (Pinduoduo: which field to add to the export)."""
+    lookalikes: tuple[tuple[str, tuple[str, ...], str], ...] = ()
+    """Other files of the platform's that are no order export, and what to read instead: (title,
+    signature, hint) — Taobao's 宝贝报表 lists line items and names no buyer."""
     path: str | None = None
     """The file a user's platform was read from (``--platform my_shop.toml``); None for a built-in."""
 
@@ -226,6 +229,7 @@ def from_dict(data: dict, source: str) -> Platform:
         sources=_strings(data.get("sources", []), "sources", source) if data.get("sources") else (),
         notes=_strings(data.get("notes", []), "notes", source) if data.get("notes") else (),
         hints=_hints(data.get("hints", {}), source),
+        lookalikes=_lookalikes(data.get("lookalikes", []), source),
     )
 
 
@@ -236,6 +240,19 @@ def _hints(table, source: str) -> tuple[tuple[str, str], ...]:
     if unknown:
         raise ConfigError(f"[hints] names unknown role(s) {', '.join(unknown)}", file=source)
     return tuple(table.items())
+
+
+def _lookalikes(tables, source: str) -> tuple[tuple[str, tuple[str, ...], str], ...]:
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ConfigError("[[lookalikes]] must be tables of title, signature and hint", file=source)
+    found = []
+    for table in tables:
+        if set(table) != {"title", "signature", "hint"} or not all(
+            isinstance(table[k], str) for k in ("title", "hint")
+        ):
+            raise ConfigError("each [[lookalikes]] has a title, a signature and a hint, and nothing else", file=source)
+        found.append((table["title"], _strings(table["signature"], "lookalikes.signature", source), table["hint"]))
+    return tuple(found)
 
 
 @functools.cache
@@ -305,12 +322,25 @@ def detect(headers: list[str], platform: str | None = None, *, source: str = "in
     if platform is None or (isinstance(platform, str) and platform.lower() == "auto"):
         scored = [(p.score(headers), p) for p in builtin() if p.matches(headers)]
         if not scored:
+            _check_lookalikes(headers, source)
             return None
         chosen = max(scored, key=lambda pair: pair[0])[1]
     else:
         chosen = load(platform)
     check_columns(chosen, headers, source)
     return chosen
+
+
+def _check_lookalikes(headers: list[str], source: str) -> None:
+    """ColumnError when ``headers`` are a platform's file that is no order export (Taobao's 宝贝报表)."""
+    names = {_loose(h) for h in headers}
+    for platform in builtin():
+        for title, signature, hint in platform.lookalikes:
+            seen = [s for s in signature if _loose(s) in names]
+            if len(seen) >= min(3, len(signature)):
+                raise ColumnError(
+                    f"looks like {title} ({', '.join(seen)}), which names no buyer", file=source, hint=hint
+                )
 
 
 def check_columns(platform: Platform, headers: list[str], source: str) -> None:

@@ -86,6 +86,11 @@ class PlatformRead:
     purchase_rows: int = 0
     merged_emails: int = 0
     """Email spellings that differ from another only in case, read as that one's customer."""
+    rounded_ids: int = 0
+    """Rows whose order number a spreadsheet wrote in scientific notation (``3.73926E+11``)."""
+    rounded_example: str | None = None
+    unmasked: str | None = None
+    """The customer column read instead of the first candidate, which was masked."""
     currencies: list[tuple[str, int]] = field(default_factory=list)
     """Currencies of the purchase orders, most orders first (a currency column's values)."""
     has: set[str] = field(default_factory=set)
@@ -104,9 +109,21 @@ class PlatformRead:
 
 def _text(header: str) -> str:
     """A cell as text without its disguises: ``="123"``, ``'138…``, tabs, BOMs, spaces; NULL when empty."""
-    cell = f"trim(replace(CAST({quote(header)} AS VARCHAR), '\ufeff', ''), ' \t\r\n\u00a0')"
+    raw = f"CAST({quote(header)} AS VARCHAR)"
+    cell = f"trim(replace({raw}, '\ufeff', ''), ' \t\r\n\u00a0')"
     cell = f"regexp_replace(regexp_replace({cell}, '^=\"(.*)\"$', '\\1'), '^''([0-9+])', '\\1')"
-    return f"(CASE WHEN list_contains({NULL_WORDS}, {cell}) THEN NULL ELSE {cell} END)"
+    # Most cells are empty (a Shopify order's later lines) or wear no disguise: they skip the
+    # regular expressions, which cost three times the scan of the file.
+    plain = (
+        f"ascii({raw}) NOT IN (61, 39, 32, 9, 10, 13, 160, 65279) AND NOT (ends_with({raw}, ' ') "
+        f"OR ends_with({raw}, '\t') OR ends_with({raw}, '\r') OR ends_with({raw}, '\n') "
+        f"OR ends_with({raw}, '\u00a0') OR contains({raw}, '\ufeff'))"
+    )
+    word = f"length({raw}) <= 4 AND list_contains({NULL_WORDS}, {raw})"
+    return (
+        f"(CASE WHEN {raw} IS NULL OR {raw} = '' THEN NULL "
+        f"WHEN {plain} THEN (CASE WHEN {word} THEN NULL ELSE {raw} END) WHEN list_contains({NULL_WORDS}, {cell}) THEN NULL ELSE {cell} END)"
+    )
 
 
 def _classes(con, platform: Platform, roles: list[str]) -> str:
@@ -188,6 +205,9 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
     PlatformRead
     """
     cols = resolve(platform, src.headers, overrides, src.display)
+    unmasked = None if "customer_id" in (overrides or {}) else _unmasked(con, src.sql, cols["customer_id"])
+    if unmasked is not None:  # the first customer column masked (t**1), a later one not: that one is the buyer
+        cols["customer_id"] = [unmasked] + [h for h in cols["customer_id"] if h != unmasked]
     # The customer is the first of its columns filled in on the row (买家手机号, else 买家昵称): an order
     # without the first is still a customer's, not a row lost. Every other role reads one column.
     raw = [
@@ -202,6 +222,7 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
     con.execute(f"CREATE OR REPLACE TEMP TABLE platform_raw AS SELECT {', '.join(raw)} FROM {src.sql}")
 
     has = set(cols)
+    rounded = _rounded_order_ids(con) if "order_id" in has else (0, None)
     dates = [f"r_date_{i}" for i in range(len(cols["date"]))]
     order_cols = [f"r_{r}" for r in cols if r not in LINE_ROLES and r != "date"] + dates
     paid = _amount("r_paid")
@@ -219,11 +240,9 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
         key = "rowid"
         filled = ", ".join(f"{c} AS o_{c[2:]}" for c in order_cols)
         # one row an order: the same order number again (the export downloaded twice) is a duplicate
-        dup = (
-            "r_order_id IS NOT NULL AND rowid > min(rowid) OVER (PARTITION BY r_order_id)"
-            if "order_id" in cols
-            else "false"
-        )
+        # (not when a spreadsheet rounded the numbers: two orders may share one, and each row is its own)
+        dup = "r_order_id IS NOT NULL AND rowid > min(rowid) OVER (PARTITION BY r_order_id)"
+        dup = dup if "order_id" in cols and not rounded[0] else "false"
         orders = (
             f"SELECT rowid AS _key, rowid AS first_row, rowid AS last_row, {filled}, _header_row, {dup} AS _dup, "
             f"1 AS _paid_values, NULL AS _paid_sum, false AS _paid_bad, {line_refund} FROM platform_raw"
@@ -300,11 +319,9 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
     )
     # the outer query sees the joined columns by their own (unique) names
     date_text = f"coalesce({', '.join(f'o_{d[2:]}' for d in dates)})"
-    # An email is one customer however it is capitalised (Alice@Example.com, alice@example.com): the
-    # order's first spelling stands for all, so the id is still text as exported.
-    email = "arg_min(o_customer_id, _row) OVER (PARTITION BY lower(o_customer_id))"
+    merged = _merge_emails(con)
     out = {
-        "customer_id": f"CASE WHEN contains(o_customer_id, '@') THEN {email} ELSE o_customer_id END",
+        "customer_id": "o_customer_id",
         "date": _day(date_text),
         "order_id": "r_order_id" if "order_id" in has else None,
         "product": "coalesce(r_product, r_sku)" if {"product", "sku"} <= has else _col(has, "product", "sku"),
@@ -345,11 +362,66 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
     ]
     read = PlatformRead(platform, columns={role: names[role] for role in shown_roles}, split_by=split_by, has=has)
     read.duplicate_columns = [hs[0] for hs in cols.values() if f"{hs[0]}_1" in src.headers]
+    read.rounded_ids, read.rounded_example = rounded
+    read.merged_emails = merged
+    read.unmasked = unmasked
     _account(con, read)
     headers = [names[role] for role, expr in out.items() if expr and role != "date"]
     headers[1:1] = [names["date"], names["amount"]]
     read.source = dataclasses.replace(src, sql="platform_rows", headers=[*headers, "_exclude"])
     return read
+
+
+def _merge_emails(con) -> int:
+    """Make an email one customer however it is capitalised; return how many spellings were merged.
+
+    ``Alice@Example.com`` and ``alice@example.com`` are one buyer to every shop: the orders take the
+    spelling of the first order that has one, so the id is still text as exported. Done on the
+    orders, not the rows, and only when two spellings exist.
+    """
+    merged = con.sql(
+        "SELECT count(DISTINCT o_customer_id) - count(DISTINCT lower(o_customer_id)) FROM platform_orders "
+        "WHERE contains(o_customer_id, '@')"
+    ).fetchall()[0][0]
+    if merged:
+        con.execute("""
+            UPDATE platform_orders SET o_customer_id = spelling.first FROM (
+                SELECT lower(o_customer_id) AS folded, arg_min(o_customer_id, first_row) AS first
+                FROM platform_orders WHERE contains(o_customer_id, '@') GROUP BY 1
+            ) AS spelling
+            WHERE contains(o_customer_id, '@') AND lower(o_customer_id) = spelling.folded
+              AND o_customer_id <> spelling.first
+        """)
+    return int(merged)
+
+
+def _unmasked(con, sql: str, candidates: list[str]) -> str | None:
+    """A later customer column to read instead of the first, when the first is masked and it is not.
+
+    Since the privacy rules Taobao may export 买家会员名 as ``t**1`` while 买家支付宝账号 is whole: two
+    buyers masked alike would be one customer. Decided on the first 100,000 rows.
+    """
+    if len(candidates) < 2:
+        return None
+    counts = ", ".join(f"count({_text(h)}), count(*) FILTER (WHERE contains({_text(h)}, '**'))" for h in candidates)
+    row = con.sql(f"SELECT count(*), {counts} FROM (SELECT * FROM {sql} LIMIT 100000)").fetchall()[0]
+    total, pairs = row[0], [(row[1 + 2 * i], row[2 + 2 * i]) for i in range(len(candidates))]
+    filled, masked = pairs[0]
+    if not filled or masked < filled / 2:
+        return None
+    for header, (n, m) in zip(candidates[1:], pairs[1:]):
+        if n >= 0.9 * total and m <= 0.01 * n:
+            return header
+    return None
+
+
+def _rounded_order_ids(con) -> tuple[int, str | None]:
+    """Order numbers a spreadsheet re-saved in scientific notation (``3.73926E+11``), and one of them."""
+    shape = "regexp_matches(r_order_id, '^[0-9](\\.[0-9]+)?[eE]\\+[0-9]+$')"
+    n, example = con.sql(
+        f"SELECT count(*) FILTER (WHERE {shape}), min(r_order_id) FILTER (WHERE {shape}) FROM platform_raw"
+    ).fetchall()[0]
+    return int(n), example
 
 
 def _first_filled(headers: list[str]) -> str:
@@ -372,11 +444,12 @@ def _class_reason(col: str) -> str:
 
 def _names(cols: dict[str, list[str]], platform: Platform) -> dict[str, str]:
     """The normalised table's column names: the export's headers, so messages and reports name them."""
-    one = {role: hs[0] for role, hs in cols.items()}
+    # as the headers are meant: real Taobao headers end in a space ("订单付款时间 ")
+    one = {role: hs[0].strip() for role, hs in cols.items()}
     amount = one["paid"] + "".join(f" - {one[r]}" for r in ("refund", "line_refund", "outstanding") if r in one)
     names = {
-        "customer_id": " | ".join(cols["customer_id"]),
-        "date": " | ".join(cols["date"]),
+        "customer_id": " | ".join(h.strip() for h in cols["customer_id"]),
+        "date": " | ".join(h.strip() for h in cols["date"]),
         "amount": amount,
         "order_id": one.get("order_id", "order_id"),
         "product": one.get("product", one.get("sku", "product")),
@@ -428,10 +501,6 @@ def _account(con, read: PlatformRead) -> None:
             "SELECT o_currency, count(*) FROM platform_orders WHERE _class = 'purchase' AND o_currency IS NOT NULL "
             "AND NOT _dup AND NOT _header_row GROUP BY 1 ORDER BY 2 DESC, 1"
         ).fetchall()
-    read.merged_emails = con.sql(
-        "SELECT count(DISTINCT o_customer_id) - count(DISTINCT lower(o_customer_id)) FROM platform_orders "
-        "WHERE contains(o_customer_id, '@')"
-    ).fetchall()[0][0]
 
 
 #: What an order can turn out to be, in the order they are reported.
@@ -476,7 +545,7 @@ def _record(read: PlatformRead, quality) -> None:
     quality.note("platform_orders", text, purchases=counts.pop("purchase"), refunds=read.refund_amount, **counts)
     if read.unknown_statuses:
         shown = ", ".join(f"{v} ({n:,} orders, {net:,.2f})" for v, n, net in read.unknown_statuses[:10])
-        quality.note(
+        quality.warn(
             "platform_statuses",
             f"statuses not in the {p.name} table, read as purchases (check them; a platform file can name them): "
             f"{shown}",
@@ -487,9 +556,24 @@ def _record(read: PlatformRead, quality) -> None:
         quality.note(
             "platform_duplicate_column", f"the export has two {header} columns: the first is used", column=header
         )
+    if read.rounded_ids:
+        quality.warn(
+            "platform_rounded_ids",
+            f"{read.rounded_ids:,} order numbers are in scientific notation (such as {read.rounded_example}): a "
+            "spreadsheet re-saved the file and rounded them, so orders may be merged; export it again from the "
+            "platform",
+            rows=read.rounded_ids,
+            example=read.rounded_example,
+        )
+    if read.unmasked:
+        quality.note(
+            "platform_unmasked",
+            f"the first customer column is masked (such as t**1): the customer is read from {read.unmasked}",
+            column=read.unmasked,
+        )
     if len(read.currencies) > 1:
         shown = ", ".join(f"{code} {n:,}" for code, n in read.currencies[:5])
-        quality.note(
+        quality.warn(
             "platform_currencies",
             f"purchase orders in {len(read.currencies)} currencies ({shown} orders): amounts are summed as exported, "
             "not converted",
@@ -504,7 +588,7 @@ def _record(read: PlatformRead, quality) -> None:
         )
     if read.masked_rows:
         share = read.masked_rows / max(read.purchase_rows, 1)
-        quality.note(
+        quality.warn(
             "platform_masked",
             f"{share:.0%} of purchase rows have a masked customer id (such as {read.masked_example}): buyers "
             "masked alike are counted as one customer",

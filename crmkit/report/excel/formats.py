@@ -408,8 +408,8 @@ HEADER_WRAP_WIDTH = 14
 """A table header wider than this many characters wraps onto more lines instead of widening its column."""
 TEXT_WRAP_WIDTH = 40
 """Text columns with longer values (notes, suggested actions) wrap at this width."""
-KEY_VALUE_WRAP = 70
-"""A key/value block's text wraps beyond this width (a reader's note), so it stays on a portrait page."""
+KEY_VALUE_WRAP = 58
+"""A key/value block's text wraps beyond this width (a reader's note): columns are at most 60 wide."""
 
 
 def _column_width(header: str, series: pd.Series, kind: str, fmt: str) -> float:

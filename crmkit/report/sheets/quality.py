@@ -29,7 +29,7 @@ def add_data_quality_sheet(book: ReportWorkbook, quality: DataQuality) -> None:
 
 
 def _shown(key: str, value, lang: str):
-    if key == "note":  # the reader's notes, in the workbook's language
+    if key in ("note", "warning"):  # the reader's notes and warnings, in the workbook's language
         return message(value, lang)
     if key == "platform":  # the platform's name as its export is called, in the workbook's language
         from crmkit.errors import CrmkitError
