@@ -122,7 +122,8 @@ def _text(header: str) -> str:
     word = f"length({raw}) <= 4 AND list_contains({NULL_WORDS}, {raw})"
     return (
         f"(CASE WHEN {raw} IS NULL OR {raw} = '' THEN NULL "
-        f"WHEN {plain} THEN (CASE WHEN {word} THEN NULL ELSE {raw} END) WHEN list_contains({NULL_WORDS}, {cell}) THEN NULL ELSE {cell} END)"
+        f"WHEN {plain} THEN (CASE WHEN {word} THEN NULL ELSE {raw} END) "
+        f"WHEN list_contains({NULL_WORDS}, {cell}) THEN NULL ELSE {cell} END)"
     )
 
 
