@@ -244,9 +244,10 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
         # (not when a spreadsheet rounded the numbers: two orders may share one, and each row is its own)
         dup = "r_order_id IS NOT NULL AND rowid > min(rowid) OVER (PARTITION BY r_order_id)"
         dup = dup if "order_id" in cols and not rounded[0] else "false"
+        lines = "".join(f", r_{r}" for r in cols if r in (*LINE_ROLES, "paid", "order_id"))  # the row is its line too
         orders = (
             f"SELECT rowid AS _key, rowid AS first_row, rowid AS last_row, {filled}, _header_row, {dup} AS _dup, "
-            f"1 AS _paid_values, NULL AS _paid_sum, false AS _paid_bad, {line_refund} FROM platform_raw"
+            f"1 AS _paid_values, NULL AS _paid_sum, false AS _paid_bad, {line_refund}{lines} FROM platform_raw"
         )
     else:  # the order's fields from its first row that has them; a row without an order number is its own order
         key = "coalesce(r_order_id, '#' || rowid::VARCHAR)"
@@ -340,7 +341,14 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
         f"CASE WHEN _bad THEN {shown} WHEN _exclude = 'negative_paid' THEN o_paid ELSE CAST(_amount AS VARCHAR) END"
     )
     select.insert(2, f"{amount} AS {quote(names['amount'])}")
-    con.execute(f"""
+    if platform.rows == "order":  # nothing to split or join back: the orders are the rows
+        rows = f"SELECT *, _key AS _row, _net AS _amount, {exclude} AS _exclude FROM platform_orders AS o"
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE platform_rows AS "
+            f"SELECT {', '.join(select)}, _exclude FROM ({rows}) ORDER BY _row"
+        )
+    else:
+        con.execute(f"""
         CREATE OR REPLACE TEMP TABLE platform_rows AS
         SELECT {", ".join(select)}, _exclude FROM (
             SELECT *, CASE WHEN _total_weight > 0 AND _row = last_row
