@@ -124,3 +124,15 @@ def test_report_quality_sheet_has_the_platform(taobao, tmp_path):
     assert rows[PLATFORM_LABELS["dropped:unpaid_order"]["en"]] == 1
     assert rows[PLATFORM_LABELS["orders:partly_refunded"]["en"]] == 1
     assert rows[PLATFORM_LABELS["refund_amount"]["en"]] == 10.0
+
+
+def test_the_readme_says_every_platforms_rules_and_sources():
+    from pathlib import Path
+
+    from crmkit.io.platforms import builtin
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    for platform in builtin():
+        assert f"**{platform.title}** (`{platform.name}`, {platform.title_zh})" in readme
+        for text in (*platform.notes, *platform.sources):
+            assert text in readme, (platform.name, text)
