@@ -227,3 +227,93 @@ def test_orders_in_several_currencies_are_said(tmp_path):
     data = read_purchases(export(tmp_path / "orders_export.csv", SHOPIFY, rows))
     note = next(n for n in data.quality.warnings if n.key == "platform_currencies")
     assert note.params == {"currencies": "EUR 2, USD 1"} and summary(data)[2] == 60.0
+
+
+def _csv(tmp_path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+SHOPIFY_MINI = "Name,Email,Financial Status,Paid at,Total,Refunded Amount,Outstanding Balance,Lineitem quantity,Lineitem name,Lineitem price\n"  # noqa: E501
+JD_MINI = "订单号,下单帐号,应付金额,付款确认时间,京东价,订购数量,订单状态,商品名称\n"
+
+
+def test_an_order_split_over_its_lines_never_gives_a_line_less_than_nothing(tmp_path):
+    # 0.04 over six equal lines: four lines of 0.01 would round up to six; by the largest remainder
+    # four lines get a cent each (the first four, ties by row) and two get nothing
+    rows = "#1,a@x.com,paid,2024-01-05 10:00:00,0.04,0,0,1,L0,1.00\n" + "".join(
+        f"#1,,,,,,,1,L{i},1.00\n" for i in range(1, 6)
+    )
+    amounts = read_purchases(_csv(tmp_path, "s.csv", SHOPIFY_MINI + rows)).transactions["amount"].tolist()
+    assert amounts == [0.01, 0.01, 0.01, 0.01, 0.0, 0.0] and sum(amounts) == pytest.approx(0.04)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_lines_add_up_to_their_order_and_none_is_negative(tmp_path, seed):
+    import random
+
+    rng = random.Random(seed)
+    lines, expected = [], 0
+    for n in range(40):
+        total = rng.choice([0.01, 0.05, 1, 9.99, 100, 12345.67])
+        expected += round(total * 100)
+        for i in range(rng.randint(1, 7)):
+            first = f"#{n},c{n}@x.com,paid,2024-01-05 10:00:00,{total},0,0" if i == 0 else f"#{n},,,,,,"
+            lines.append(f"{first},{rng.randint(1, 3)},L{i},{rng.choice(['0', '0.01', '3.33', '10', '99.99'])}\n")
+    tx = read_purchases(_csv(tmp_path, "s.csv", SHOPIFY_MINI + "".join(lines))).transactions
+    assert (tx["amount"] >= 0).all() and not tx["is_return"].any()
+    by_order = (tx.groupby("order_id")["amount"].sum() * 100).round().astype(int)
+    assert by_order.sum() == expected
+
+
+def test_a_line_without_an_order_number_is_its_own_order(tmp_path):
+    rows = "#1,a@x.com,paid,2024-01-05 10:00:00,100,0,0,1,A,100\n,b@x.com,paid,2024-01-06 10:00:00,40,0,0,1,B,40\n"
+    data = read_purchases(_csv(tmp_path, "s.csv", SHOPIFY_MINI + rows))
+    assert summary(data)[:3] == (["a@x.com", "b@x.com"], 2, 140.0)  # "#1" is an order's name, not row 1
+
+
+def test_an_unreadable_order_is_dropped_whole(tmp_path):
+    path = _csv(
+        tmp_path,
+        "w.csv",
+        "Order Number,Email (Billing),Order Status,Order Date,Order Total Amount,Order Refund Amount,Item Name,"
+        "Item Cost,Quantity,Phone (Billing)\n"
+        "7,a@x.com,Completed,2024-01-05 10:00,100,40,A,50,1,1\n7,a@x.com,Completed,2024-01-05 10:00,abc,40,B,50,1,1\n"
+        "8,b@x.com,Completed,2024-01-06 10:00,20,0,A,20,1,1\n",
+    )
+    with pytest.raises(DataError) as caught:
+        read_purchases(path)
+    assert caught.value.row == 2 and "'abc'" in str(caught.value)  # named on the order's first line
+    skipped = read_purchases(path, skip_bad_rows=True)
+    assert summary(skipped) == (["b@x.com"], 1, 20.0, {"invalid_value": 2})
+
+
+def test_an_amount_said_twice_alike_is_one_amount(tmp_path):
+    rows = (
+        "1,u1,100,2024-01-05 10:00:00,50,1,完成,A\n1,u1,100.00,2024-01-05 10:00:00,50,1,完成,B\n"
+        '2,u2,"1,000",2024-01-05 10:00:00,50,1,完成,A\n2,u2,1000,2024-01-05 10:00:00,50,1,完成,B\n'
+    )
+    assert summary(read_purchases(_csv(tmp_path, "jd.csv", JD_MINI + rows)))[2] == 1100.0
+
+
+def test_an_order_still_owed_is_no_purchase(tmp_path):
+    rows = (
+        "#1,a@x.com,partially_paid,2024-01-05 10:00,50,0,80,1,A,50\n"  # owes more than its total: unpaid
+        "#2,b@x.com,paid,2024-01-05 10:00,100,0,100,1,A,50\n"  # all of it owed: unpaid
+        "#3,c@x.com,paid,2024-01-05 10:00,100,0,-20,1,A,50\n"  # owed back to the buyer: 100 paid, not 120
+    )
+    data = read_purchases(_csv(tmp_path, "s.csv", SHOPIFY_MINI + rows))
+    assert summary(data) == (["c@x.com"], 1, 100.0, {"unpaid_order": 2})
+    assert data.quality.orders == {"purchase": 1, "unpaid": 2}
+
+
+def test_rounded_order_numbers_keep_different_buyers_apart(tmp_path):
+    rows = (
+        "2.81234E+11,u1,100,2024-01-05 10:00:00,100,1,完成,A\n"
+        "2.81234E+11,u2,30,2024-02-06 10:00:00,30,1,已取消,C\n"
+        "2.81234E+11,u3,30,2024-02-06 10:00:00,30,1,完成,C\n"
+    )
+    data = read_purchases(_csv(tmp_path, "jd.csv", JD_MINI + rows))
+    assert summary(data) == (["u1", "u3"], 2, 130.0, {"cancelled_order": 1})
+    assert [w.key for w in data.quality.warnings] == ["platform_rounded_ids"]

@@ -227,15 +227,17 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
     dates = [f"r_date_{i}" for i in range(len(cols["date"]))]
     order_cols = [f"r_{r}" for r in cols if r not in LINE_ROLES and r != "date"] + dates
     paid = _amount("r_paid")
-    line_refund = "NULL AS _line_refund, false AS _line_refund_bad"
+    line_refund = "NULL AS _line_refund, false AS _line_refund_bad, NULL AS _line_refund_bad_text"
     if "line_refund" in has:
         lr = _amount("r_line_refund")
+        unread = f"r_line_refund IS NOT NULL AND {lr} IS NULL"
         lr = f"abs({lr})"  # a refund is money back, whichever sign the export gives it
         line_refund = (
-            f"{money(lr)} AS _line_refund, r_line_refund IS NOT NULL AND {lr} IS NULL AS _line_refund_bad"
+            f"{money(lr)} AS _line_refund, {unread} AS _line_refund_bad, "
+            f"CASE WHEN {unread} THEN r_line_refund END AS _line_refund_bad_text"
             if platform.rows == "order"
-            else f"sum({money(lr)}) AS _line_refund, "
-            f"bool_or(r_line_refund IS NOT NULL AND {lr} IS NULL) AS _line_refund_bad"
+            else f"sum({money(lr)}) AS _line_refund, bool_or({unread}) AS _line_refund_bad, "
+            f"arg_min(r_line_refund, rowid) FILTER (WHERE {unread}) AS _line_refund_bad_text"
         )
     if platform.rows == "order":
         key = "rowid"
@@ -247,18 +249,24 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
         lines = "".join(f", r_{r}" for r in cols if r in (*LINE_ROLES, "paid", "order_id"))  # the row is its line too
         orders = (
             f"SELECT rowid AS _key, rowid AS first_row, rowid AS last_row, {filled}, _header_row, {dup} AS _dup, "
-            f"1 AS _paid_values, NULL AS _paid_sum, false AS _paid_bad, {line_refund}{lines} FROM platform_raw"
+            f"1 AS _paid_values, NULL AS _paid_sum, false AS _paid_bad, NULL AS _paid_bad_text, {line_refund}{lines} "
+            "FROM platform_raw"
         )
     else:  # the order's fields from its first row that has them; a row without an order number is its own order
-        key = "coalesce(r_order_id, '#' || rowid::VARCHAR)"
+        # (\x01 starts no order number: "#1" is a Shopify order's name, not row 1)
+        key = "coalesce(r_order_id, '\x01' || rowid::VARCHAR)"
+        if rounded[0]:  # a spreadsheet rounded the numbers: orders of different buyers may share one
+            key = "coalesce(r_order_id || '\x01' || coalesce(r_customer_id, ''), '\x01' || rowid::VARCHAR)"
         filled = ", ".join(f"arg_min({c}, rowid) FILTER (WHERE {c} IS NOT NULL) AS o_{c[2:]}" for c in order_cols)
         # An amount said on every line item with one value is the order's, counted once; with several
         # values it is each line's own (some exports write the line's payment there), summed.
         orders = (
             f"SELECT {key} AS _key, min(rowid) AS first_row, max(rowid) AS last_row, {filled}, "
             "bool_or(_header_row) AS _header_row, false AS _dup, "
-            f"count(DISTINCT r_paid) AS _paid_values, sum({money(paid)}) AS _paid_sum, "
-            f"bool_or(r_paid IS NOT NULL AND {paid} IS NULL) AS _paid_bad, {line_refund} FROM platform_raw GROUP BY 1"
+            f"count(DISTINCT {money(paid)}) AS _paid_values, sum({money(paid)}) AS _paid_sum, "
+            f"bool_or(r_paid IS NOT NULL AND {paid} IS NULL) AS _paid_bad, "
+            f"arg_min(r_paid, rowid) FILTER (WHERE r_paid IS NOT NULL AND {paid} IS NULL) AS _paid_bad_text, "
+            f"{line_refund} FROM platform_raw GROUP BY 1"
         )
     # Statuses are few distinct values: each is classed once here (NFKC, so （删除） is (删除)), and
     # the orders join the classes of the values they have.
@@ -275,12 +283,16 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
     def value(role: str) -> str:
         if role == "paid":
             return f"(CASE WHEN o._paid_values > 1 THEN o._paid_sum ELSE {_amount('o.o_paid')} END)"
-        # refunds and balances are subtracted whichever sign the export gives them
+        if role == "outstanding":  # a negative balance (money owed back) adds nothing to what was paid
+            return f"greatest({_amount('o.o_outstanding')}, 0)" if role in has else "NULL"
+        # a refund is subtracted whichever sign the export gives it
         return f"abs({_amount(f'o.o_{role}')})" if role in has else "NULL"
 
     checked = [r for r in ("paid", "refund", "outstanding") if r in has]
     unreadable = [f"(o.o_{r} IS NOT NULL AND {_amount(f'o.o_{r}')} IS NULL)" for r in checked]
+    # one unreadable text for the whole order, so every line of it is dropped (--skip-bad-rows) or none
     bad_text = f"CASE {' '.join(f'WHEN {test} THEN o.o_{r}' for test, r in zip(unreadable, checked))} END"
+    bad_text = f"coalesce({bad_text}, o._paid_bad_text, o._line_refund_bad_text)"
     unreadable += ["o._paid_bad", "o._line_refund_bad"]
     refund = f"(coalesce({money(value('refund'))}, 0) + coalesce(o._line_refund, 0))"
     net = f"({money(value('paid'))} - {refund} - coalesce({money(value('outstanding'))}, 0))"
@@ -291,7 +303,8 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
                    AS _class,
                {"o.o_status" if "status" in has else "NULL"} AS _status,
                {status_class} IS NULL AND {"o.o_status IS NOT NULL" if "status" in has else "false"} AS _unknown,
-               coalesce({money(value("paid"))} < 0, false) AS _negative
+               coalesce({money(value("paid"))} < 0, false) AS _negative,
+               coalesce({money(value("outstanding"))} > 0, false) AS _owing
         FROM ({orders}) AS o {joins}
     """)
 
@@ -300,7 +313,9 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
         "CASE WHEN o._header_row THEN 'header_row' WHEN o._dup THEN 'duplicate_order' "
         "WHEN o._class <> 'purchase' THEN " + _class_reason("o._class") + " "
         "WHEN NOT o._bad AND o._negative THEN 'negative_paid' "
-        "WHEN NOT o._bad AND o._net <= 0 AND o._refund > 0 THEN 'refunded_order' END"
+        "WHEN NOT o._bad AND o._net <= 0 AND o._refund > 0 THEN 'refunded_order' "
+        # nothing paid yet, all of it still owed (Shopify's partially_paid with its whole total outstanding)
+        "WHEN NOT o._bad AND o._net <= 0 AND o._owing THEN 'unpaid_order' END"
     )
     split_by, weight = "", "NULL"
     if platform.rows != "order" and "line_total" in has:  # the line's own total, discounts taken
@@ -315,10 +330,12 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
         weight = (
             f"(CASE WHEN o._paid_values > 1 THEN greatest(coalesce({_amount('r.r_paid')}, 0), 0) ELSE {weight} END)"
         )
-    share = (
-        "CASE WHEN _total_weight > 0 THEN CAST(round(_net * _weight / _total_weight, 2) AS DECIMAL(18,6)) "
-        "WHEN _row = first_row THEN _net ELSE CAST(0 AS DECIMAL(18,6)) END"
-    )
+    # An order's net over its lines by weight, in cents by the largest remainder (Hamilton's method):
+    # each line its share rounded down, then the cents left one each to the lines that lost most;
+    # the first of them takes what is left besides (a part of a cent). No line is negative, and the
+    # lines add up to the order exactly.
+    exact = "(_net * _weight / _total_weight * 100 - 1e-6)"  # cents; the nudge keeps 29.999… from 30
+    base = f"CAST(floor({exact}) / 100 AS DECIMAL(18,6))"
     # the outer query sees the joined columns by their own (unique) names
     date_text = f"coalesce({', '.join(f'o_{d[2:]}' for d in dates)})"
     merged = _merge_emails(con)
@@ -338,7 +355,9 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
     select.insert(1, f"{out['date']} AS {quote(names['date'])}")
     shown = "coalesce(_bad_text, r_paid" + (", r_line_refund)" if "line_refund" in has else ")")
     amount = (
-        f"CASE WHEN _bad THEN {shown} WHEN _exclude = 'negative_paid' THEN o_paid ELSE CAST(_amount AS VARCHAR) END"
+        f"CASE WHEN _bad THEN {shown} WHEN _exclude = 'negative_paid' "
+        "THEN (CASE WHEN _paid_values > 1 THEN CAST(_paid_sum::DOUBLE AS VARCHAR) ELSE o_paid END) "
+        "ELSE CAST(_amount AS VARCHAR) END"
     )
     select.insert(2, f"{amount} AS {quote(names['amount'])}")
     if platform.rows == "order":  # nothing to split or join back: the orders are the rows
@@ -351,13 +370,18 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
         con.execute(f"""
         CREATE OR REPLACE TEMP TABLE platform_rows AS
         SELECT {", ".join(select)}, _exclude FROM (
-            SELECT *, CASE WHEN _total_weight > 0 AND _row = last_row
-                           THEN _net - (sum(_share) OVER (PARTITION BY _key) - _share) ELSE _share END AS _amount
+            SELECT *, CASE WHEN NOT _total_weight > 0 THEN (CASE WHEN _row = first_row THEN _net ELSE 0 END)
+                           WHEN _rank = 1 THEN _net - (sum(_pre) OVER (PARTITION BY _key) - _pre)
+                           ELSE _pre END AS _amount
             FROM (
-                SELECT *, {share} AS _share FROM (
-                    SELECT r.*, o.*, r.rowid AS _row, {weight} AS _weight,
-                           sum({weight}) OVER (PARTITION BY o._key) AS _total_weight, {exclude} AS _exclude
-                    FROM platform_raw r JOIN platform_orders o ON o._key = {key.replace("rowid", "r.rowid")}
+                SELECT *, _base + CASE WHEN _rank <= floor(_left * 100) THEN 0.01 ELSE 0 END AS _pre FROM (
+                    SELECT *, _net - sum(_base) OVER (PARTITION BY _key) AS _left,
+                           row_number() OVER (PARTITION BY _key ORDER BY {exact} - floor({exact}) DESC, _row) AS _rank
+                    FROM (SELECT *, CASE WHEN _total_weight > 0 THEN {base} END AS _base FROM (
+                        SELECT r.*, o.*, r.rowid AS _row, {weight} AS _weight,
+                               sum({weight}) OVER (PARTITION BY o._key) AS _total_weight, {exclude} AS _exclude
+                        FROM platform_raw r JOIN platform_orders o ON o._key = {key.replace("rowid", "r.rowid")}
+                    ))
                 )
             )
         ) AS r
@@ -479,9 +503,9 @@ def _names(cols: dict[str, list[str]], platform: Platform) -> dict[str, str]:
 
 def _account(con, read: PlatformRead) -> None:
     """Orders by class, refunds, unknown statuses, masked ids and merged emails, counted once over the orders."""
-    kind = (
-        "CASE WHEN _class = 'purchase' AND NOT _bad AND (_negative OR (_net <= 0 AND _refund > 0)) "
-        "THEN CASE WHEN _negative THEN 'invalid' ELSE 'refunded' END ELSE _class END"
+    kind = (  # as the rows' drop reasons decide (platform_rows)
+        "CASE WHEN _class <> 'purchase' OR _bad THEN _class WHEN _negative THEN 'invalid' "
+        "WHEN _net <= 0 AND _refund > 0 THEN 'refunded' WHEN _net <= 0 AND _owing THEN 'unpaid' ELSE _class END"
     )
     partly = "_class = 'purchase' AND NOT _negative AND _refund > 0 AND (_bad OR _net > 0)"
     rows = con.sql(f"""
