@@ -317,3 +317,17 @@ def test_rounded_order_numbers_keep_different_buyers_apart(tmp_path):
     data = read_purchases(_csv(tmp_path, "jd.csv", JD_MINI + rows))
     assert summary(data) == (["u1", "u3"], 2, 130.0, {"cancelled_order": 1})
     assert [w.key for w in data.quality.warnings] == ["platform_rounded_ids"]
+
+
+def test_a_western_export_resaved_by_excel_is_not_read_as_chinese(tmp_path):
+    # cp1252 "ü" + "l" is a valid GB18030 pair: "Lea Müller" would read "Lea M黮ler"
+    path = tmp_path / "orders_export.csv"
+    rows = "#1,lea@x.de,paid,2025-01-05 10:00:00 +0100,30.00,0,0,1,Müller Tasse,30\n"
+    path.write_bytes((SHOPIFY_MINI + rows).encode("cp1252"))
+    data = read_purchases(str(path))
+    assert data.quality.encoding == "cp1252" and data.transactions["product"].tolist() == ["Müller Tasse"]
+    # and a Chinese export with a size letter beside its ideographs stays GB18030
+    chinese = tmp_path / "tb.csv"
+    rows = table(TAOBAO_COLUMNS, '="1"|amy|10.00|交易成功||2024-03-01|0')
+    rows[0]["宝贝标题"] = "M码衬衫 XL码"
+    assert read_purchases(export(chinese, TAOBAO, rows, "gb18030")).quality.encoding == "gb18030"

@@ -185,11 +185,33 @@ def detect_encoding(sample: bytes, complete: bool) -> str:
     for enc in ("utf-8", "gb18030"):
         decoder = codecs.getincrementaldecoder(enc)()
         try:
-            decoder.decode(sample, final=complete)
-            return enc
+            text = decoder.decode(sample, final=complete)
         except UnicodeDecodeError:
             continue
+        if enc == "gb18030" and _latin_in_disguise(text, sample):
+            return "cp1252"
+        return enc
     return "cp1252"
+
+
+def _latin_in_disguise(text: str, sample: bytes) -> bool:
+    """Whether text that decoded as GB18030 is really cp1252 (Western European) read wrongly.
+
+    A cp1252 accented letter followed by an ASCII letter is a valid GB18030 pair, so a German or
+    French export re-saved by Excel can decode as GB18030 ("Lea Müller" as "Lea M黮ler"). Such pairs
+    fall outside GB2312, the 7,445 characters nearly all Chinese text is written in (both bytes from
+    0xA1): 黮 is FC 6C. When most of the non-ASCII characters are such rarities, the file is not
+    Chinese.
+    """
+    foreign = [ch for ch in text if ord(ch) > 127]
+    rare = sum(1 for ch in foreign if len(code := ch.encode("gb18030")) != 2 or code[1] < 0xA1)
+    if not foreign or rare * 2 < len(foreign):
+        return False
+    try:
+        sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 @dataclass
