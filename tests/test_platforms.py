@@ -208,7 +208,7 @@ def _jd_rows():
         # child 1: 应付金额 27.00 said on both lines counted once, split 10 : 20 -> 9.00 and 18.00; region 江西
         f"11729439936|A|10.00|1|27.00|等待出库|{parent}",
         f"11729439936|B|20.00|1|27.00|等待出库|{parent}",
-        # child 2: 10.00 over three equal lines -> 3.33, 3.33, 3.34 (the last takes the cent)
+        # child 2: 10.00 over three equal lines -> 3.34, 3.33, 3.33 (a tie: the first line takes the cent)
         f"11749907506|C|5.00|1|10.00|完成|{parent}",
         f"11749907506|D|5.00|1|10.00|完成|{parent}",
         f"11749907506\t|E|5.00|1|10.00|完成|{parent}",  # a trailing tab does not make it another order
@@ -231,7 +231,7 @@ def test_jd_gb18030(tmp_path):
     q, tx = data.quality, data.transactions
     assert q.platform == "jd" and q.rows_read == 10 and q.rows_used == 8
     assert q.orders == {"purchase": 4, "unpaid": 1, "cancelled": 1} and q.refund_amount == 0
-    assert tx["amount"].tolist() == [9.0, 18.0, 3.33, 3.33, 3.34, 12.0, 8.0, 99.9]
+    assert tx["amount"].tolist() == [9.0, 18.0, 3.34, 3.33, 3.33, 12.0, 8.0, 99.9]
     assert tx["order_id"].tolist() == ["11729439936"] * 2 + ["11749907506"] * 3 + ["11800000002"] * 2 + ["11800000003"]
     assert tx["region"].tolist() == ["江西"] * 5 + ["北京"] * 2 + ["广东"]
     assert tx["quantity"].tolist() == [1, 1, 1, 1, 1, 1, 2, 1] and tx["product"].tolist() == list("ABCDEGHI")
@@ -392,7 +392,8 @@ def _shopify_rows():
     rows = table(
         "Name|Email|Financial Status|Paid at|Created at|Cancelled at|Total|Refunded Amount|Outstanding Balance|"
         "Lineitem quantity|Lineitem name|Lineitem price|Shipping Province Name",
-        # #1001: 10.00 over three equal lines -> 3.33, 3.33, 3.34; 23:30 -0500 is still 2024-03-01
+        # #1001: 10.00 over three equal lines -> 3.34, 3.33, 3.33 (a tie: the first takes the cent);
+        # 23:30 -0500 is still 2024-03-01
         "#1001|Alice@Example.com|paid|2024-03-01 23:30:00 -0500|2024-03-01 23:29:00 -0500||10.00|0.00|0.00|"
         "1|Mug A|2.00|New York",
         "#1001|||||||||1|Mug B|2.00|",
@@ -431,7 +432,7 @@ def test_shopify(tmp_path, encoding):
     q, tx = data.quality, data.transactions
     assert q.platform == "shopify" and q.rows_read == 12 and q.rows_used == 7 and q.refund_amount == 15.0
     assert q.orders == {"purchase": 4, "partly_refunded": 1, "refunded": 1, "unpaid": 1, "cancelled": 2}
-    assert tx["amount"].tolist() == [3.33, 3.33, 3.34, 35.0, 60.0, 8.0, 4.0]
+    assert tx["amount"].tolist() == [3.34, 3.33, 3.33, 35.0, 60.0, 8.0, 4.0]
     alice = "Alice@Example.com"
     assert tx["customer_id"].tolist() == [alice] * 3 + ["bob@example.com", "gina@example.com", alice, alice]
     assert tx["order_id"].tolist() == ["#1001"] * 3 + ["#1002", "#1007", "#1008", "#1008"]

@@ -10,8 +10,8 @@ does, by the platform's rules (:class:`~crmkit.io.platforms.Platform`):
 * order fields come from the order's first row that has them (Shopify writes Email, Total and
   Financial Status only on an order's first line item), so no line item is dropped or counted twice;
 * the amount is what the buyer paid net of refunds and of any balance still outstanding, once per
-  order; an order of several line items is split over them by line price x quantity (the last line
-  takes the cents the rounding leaves, so the lines add up to the order exactly);
+  order; an order of several line items is split over them by line total or price x quantity, in
+  cents by the largest remainder (no line below zero; the lines add up to the order exactly);
 * the date is the payment time where there is one, else the creation time, as the shop's calendar
   day (a time of day or a time-zone offset does not move it);
 * unpaid, closed, cancelled and fully refunded orders are marked with a drop reason, which the
