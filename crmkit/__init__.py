@@ -55,6 +55,7 @@ _LAZY: dict[str, str] = {
     "SparkSource": "crmkit.io.spark",
     "read_survey": "crmkit.io.inputs",
     "read_members": "crmkit.io.inputs",
+    "read_attributes": "crmkit.io.attributes",
     "read_referrals": "crmkit.io.inputs",
     "customer_summary": "crmkit.summary",
     "repeat_summary": "crmkit.summary",

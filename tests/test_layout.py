@@ -16,7 +16,17 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "crmkit"
 
 LAYERS = ("base", "io", "summary", "models", "analyses", "report", "monthly", "cli")
-ANALYSES = {"segment", "pareto", "clv", "retention", "satisfaction", "ladder", "synth", "synth_platforms"}
+ANALYSES = {
+    "segment",
+    "pareto",
+    "clv",
+    "retention",
+    "satisfaction",
+    "ladder",
+    "synth",
+    "synth_platforms",
+    "synth_customers",
+}
 MAX_LINES = 700
 
 

@@ -1,7 +1,8 @@
 """Reading and cleaning: exports in, typed tables out (the lowest layer of crmkit).
 
 :func:`read_purchases` reads a purchase export (or a table) into :class:`PurchaseData`;
-:mod:`crmkit.io.inputs` reads surveys, member lists and referrals; :mod:`crmkit.io.options`
+:mod:`crmkit.io.inputs` reads surveys, member lists and referrals; :mod:`crmkit.io.attributes`
+who each customer is (gender, age, region, tier …); :mod:`crmkit.io.options`
 checks the values a caller hands the library. Nothing here knows about customers, models or
 reports. Names are loaded on first use, so importing one module of the layer stays cheap.
 """
@@ -17,6 +18,7 @@ _NAMES = {
     "ReadOptions": "crmkit.io.options",
     "as_date": "crmkit.io.options",
     "read_members": "crmkit.io.inputs",
+    "read_attributes": "crmkit.io.attributes",
     "read_referrals": "crmkit.io.inputs",
     "read_survey": "crmkit.io.inputs",
 }

@@ -25,6 +25,7 @@ anything else
 from __future__ import annotations
 
 from crmkit.io.options import LANGS, check_lang
+from crmkit.report.catalogue_customers import CUSTOMER_LABELS
 from crmkit.report.catalogue_platforms import PLATFORM_LABELS
 
 __all__ = ["LABELS", "LANGS", "check_lang", "label", "message", "sentence", "translate_values"]
@@ -33,6 +34,7 @@ __all__ = ["LABELS", "LANGS", "check_lang", "label", "message", "sentence", "tra
 # retention, monthly) add their rows here, grouped under a comment naming the command.
 LABELS: dict[str, dict[str, str]] = {
     **PLATFORM_LABELS,
+    **CUSTOMER_LABELS,
     # --- worksheet names -----------------------------------------------------------------
     "sheet:summary": {"en": "Summary", "zh": "摘要"},
     "sheet:segments": {"en": "Segments", "zh": "客户分群"},

@@ -27,6 +27,7 @@ from typing import Any
 from crmkit.io.columns import NULL_WORDS, resolve_override
 from crmkit.io.engine import money, quote, sql_literal
 from crmkit.io.platforms import Platform, status_key
+from crmkit.io.regions import PROVINCES
 
 #: Roles that describe a line item; every other role describes the order.
 LINE_ROLES = (
@@ -143,14 +144,6 @@ def _day(col: str) -> str:
     """A timestamp's calendar day as written: ``2024-01-05 23:10:00 -0500`` is 5 January."""
     shape = "'^[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}[ T][0-9]'"
     return f"(CASE WHEN regexp_matches({col}, {shape}) THEN regexp_extract({col}, '^([^ T]+)', 1) ELSE {col} END)"
-
-
-#: China's provincial divisions by the short names addresses and reports use (GB/T 2260).
-PROVINCES = (
-    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西",
-    "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古",
-    "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
-)  # fmt: skip
 
 
 def _region(col: str, rule: str) -> str:
