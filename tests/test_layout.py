@@ -26,6 +26,7 @@ ANALYSES = {
     "synth",
     "synth_platforms",
     "synth_customers",
+    "profile",
 }
 MAX_LINES = 700
 

@@ -1,0 +1,436 @@
+"""The customer base by who they are: "customer structure" tables and the attributes that separate value.
+
+Every purchasing customer's RFM row (:func:`crmkit.segment.segment`) is joined on ``customer_id``
+(compared as text) with their attributes (:func:`crmkit.io.attributes.read_attributes`), and each
+attribute becomes one table with a row per value: how many customers, how much revenue, the lift
+of revenue share over customer share, repeat rate, mean R/F/M and the RFM segment mix.
+
+Denominators are the customers who bought up to ``as_of`` (those :func:`~crmkit.segment.segment`
+scores). Nobody is dropped silently:
+
+* a purchasing customer missing from the attributes file is a ``(no attributes)`` row
+  (:data:`NO_ATTRIBUTES`) in every table;
+* a customer in the file whose value is missing or was not normalisable is an ``(unknown)`` row
+  (:data:`UNKNOWN`);
+* customers in the attributes file who bought nothing up to ``as_of`` are counted
+  (:attr:`Structure.without_purchases`) and said in a note, but are in no table: they have no
+  recency, frequency or revenue to average.
+
+Attributes are ranked by how well they separate per-customer revenue with the Kruskal–Wallis
+H test (Kruskal & Wallis 1952), which compares mean *ranks*: revenue is heavy-tailed, and one
+very large customer must not make a small province look valuable, as it would in a comparison
+of means. The effect size is epsilon-squared, ε² = H / (n − 1) (Tomczak & Tomczak 2014;
+0 = no separation, 1 = the groups' revenues do not overlap), which unlike the p-value does not
+grow with the number of customers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from crmkit.errors import ColumnError
+from crmkit.io.attributes import Attributes, read_attributes
+from crmkit.io.options import as_date
+from crmkit.io.purchases import as_purchases
+from crmkit.io.quality import Message
+from crmkit.segment import segment
+
+#: The value of a customer in the attributes file whose value of an attribute is missing or unreadable.
+UNKNOWN = "(unknown)"
+#: The value of a purchasing customer the attributes file does not list.
+NO_ATTRIBUTES = "(no attributes)"
+#: Attributes tabled when present, in this order (``join_year`` is the year of ``join_date``); then the ``by`` columns.
+ATTRIBUTES = ("gender", "age_band", "province", "city", "tier", "source_channel", "join_year")
+#: A value enters the Kruskal–Wallis test with at least this many customers: the usual rule for the
+#: chi-square approximation of H, which is poor for smaller groups (Kruskal & Wallis 1952).
+MIN_GROUP_SIZE = 5
+#: The measures of every structure table, after ``attribute, value`` (and ``value_2`` for a pair),
+#: followed by one ``segment:<key>`` column per segment of the scheme.
+MEASURES = (
+    "customers",
+    "customer_share",
+    "revenue",
+    "revenue_share",
+    "lift",
+    "revenue_per_customer",
+    "repeat_rate",
+    "mean_recency_days",
+    "mean_frequency",
+    "mean_monetary",
+)
+_KEY = "attribute:"  # the prefix of attribute columns in the per-customer rows
+
+#: The ranking's columns.
+RANKING_COLUMNS = (
+    "rank",
+    "attribute",
+    "testable",
+    "groups",
+    "customers",
+    "h",
+    "p_value",
+    "epsilon_squared",
+    "top_value",
+    "top_lift",
+)
+
+
+@dataclass
+class Structure:
+    """The customer structure (:func:`customer_structure`).
+
+    Attributes
+    ----------
+    tables : dict
+        Attribute -> pandas.DataFrame, one row per value: ``attribute, value``, then :data:`MEASURES`,
+        then ``segment:<key>`` for each segment of the scheme in scheme order (the share of the
+        value's customers in that segment; the row sums to 1). Known values come first, by
+        revenue descending then value; then :data:`UNKNOWN` and :data:`NO_ATTRIBUTES` when they
+        have customers. ``customer_share`` and ``revenue_share`` sum to 1 over the rows.
+    pairs : dict
+        ``"a,b"`` -> the same table for each pair of the ``by`` attributes, with ``value`` (of
+        ``a``) and ``value_2`` (of ``b``); rows with a known pair first.
+    ranking : pandas.DataFrame
+        One row per table of ``tables``: :data:`RANKING_COLUMNS`. ``h``, ``p_value`` and
+        ``epsilon_squared`` are the Kruskal–Wallis test of per-customer revenue across the
+        attribute's known values with at least ``min_group_size`` customers (``groups`` of them,
+        ``customers`` in all), ``top_value``/``top_lift`` the tested value with the highest lift.
+        Testable attributes (two such groups or more) come first by ``epsilon_squared``
+        descending and are ranked 1, 2, …; the others follow with ``rank`` missing.
+    customers : pandas.DataFrame
+        One row per purchasing customer: ``customer_id, recency_days, frequency, monetary,
+        segment`` and each tabled attribute as text (:data:`UNKNOWN`, :data:`NO_ATTRIBUTES`).
+    total_customers : int
+        Customers who bought up to ``as_of``: the tables' denominator.
+    total_revenue : float
+        Their net revenue (the sum of ``monetary``).
+    without_attributes : int
+        Purchasing customers the attributes file does not list.
+    without_purchases : int
+        Customers of the attributes file who bought nothing up to ``as_of`` (in no table).
+    segments : tuple of str
+        The scheme's segment keys, in scheme order; ``segment_labels`` maps them to labels in ``lang``.
+    notes : list of Message
+        The attributes file's notes, then this analysis's own.
+    as_of : datetime.date
+    scheme, lang : str
+    """
+
+    tables: dict[str, Any]
+    pairs: dict[str, Any]
+    ranking: Any
+    customers: Any
+    total_customers: int
+    total_revenue: float
+    without_attributes: int
+    without_purchases: int
+    segments: tuple[str, ...]
+    segment_labels: dict[str, str]
+    as_of: date
+    scheme: str
+    lang: str
+    notes: list[Message] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Everything as JSON-ready values (tables as lists of records)."""
+        from crmkit.io.engine import records
+
+        return {
+            "as_of": self.as_of.isoformat(),
+            "scheme": self.scheme,
+            "lang": self.lang,
+            "total_customers": self.total_customers,
+            "total_revenue": self.total_revenue,
+            "without_attributes": self.without_attributes,
+            "without_purchases": self.without_purchases,
+            "segments": [{"segment": k, "segment_label": self.segment_labels.get(k, k)} for k in self.segments],
+            "tables": {name: records(table) for name, table in self.tables.items()},
+            "pairs": {name: records(table) for name, table in self.pairs.items()},
+            "ranking": records(self.ranking),
+            "notes": [str(n) for n in self.notes],
+        }
+
+
+def _by_names(by: Sequence[str] | str | None) -> list[str]:
+    if by is None:
+        return []
+    names = by.split(",") if isinstance(by, str) else list(by)
+    out: list[str] = []
+    for name in (str(n).strip() for n in names):
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+def _as_text(values, pd) -> np.ndarray:
+    """An attribute column as text with :data:`UNKNOWN` for missing values (categoricals and dates too)."""
+    series = pd.Series(values).astype(object)
+    missing = series.isna().to_numpy() | (series.astype(str).str.strip() == "").to_numpy()
+    text = series.astype(str).to_numpy(dtype=object)
+    text[missing] = UNKNOWN
+    return text
+
+
+def _attribute_columns(attributes: Attributes, by_names: list[str], pd) -> dict[str, np.ndarray]:
+    """Attribute name -> its values per row of ``attributes.frame`` as text, in table order."""
+    frame = attributes.frame
+    columns: dict[str, np.ndarray] = {}
+
+    def column_of(name: str):
+        if name == "join_year" and "join_date" in frame.columns:
+            return pd.to_datetime(frame["join_date"]).dt.year.astype("Int64")
+        source = attributes.by.get(name, name)
+        if source in frame.columns and source != "customer_id":
+            return frame[source]
+        return None
+
+    for name in ATTRIBUTES:
+        values = column_of(name)
+        if values is not None:
+            columns[name] = _as_text(values, pd)
+    for name in [*attributes.by, *by_names]:
+        if name in columns:
+            continue
+        values = column_of(name)
+        if values is None:
+            raise ColumnError(
+                f"the attributes have no column {name!r} to profile by",
+                hint="attributes found: " + ", ".join([*columns, *attributes.by]),
+            )
+        columns[name] = _as_text(values, pd)
+    return columns
+
+
+def _structure_table(rows, keys: list[str], segment_columns: list[str], totals: tuple[int, float], pd):
+    """One structure table: ``rows`` (one per customer) grouped by the ``keys`` columns."""
+    customers_total, revenue_total = totals
+    grouped = rows.groupby(keys, sort=False)
+    table = grouped.agg(
+        customers=("customer_id", "size"),
+        revenue=("monetary", "sum"),
+        repeat_rate=("repeat", "mean"),
+        mean_recency_days=("recency_days", "mean"),
+        mean_frequency=("frequency", "mean"),
+        mean_monetary=("monetary", "mean"),
+    )
+    mix = grouped[segment_columns].mean()
+    table = table.join(mix).reset_index()
+    table["customer_share"] = table["customers"] / customers_total
+    # a base whose net revenue is zero or less (returns exceed sales) has no meaningful revenue share
+    table["revenue_share"] = table["revenue"] / revenue_total if revenue_total > 0 else math.nan
+    table["lift"] = table["revenue_share"] / table["customer_share"]
+    table["revenue_per_customer"] = table["revenue"] / table["customers"]
+    special = np.zeros(len(table), dtype=np.int64)
+    for rank, marker in enumerate((UNKNOWN, NO_ATTRIBUTES), start=1):
+        for key in keys:
+            special = np.maximum(special, np.where(table[key].to_numpy() == marker, rank, 0))
+    table["_special"] = special
+    table["_minus_revenue"] = -table["revenue"]
+    table = table.sort_values(["_special", "_minus_revenue", *keys], kind="mergesort").reset_index(drop=True)
+    value_names = ["value", "value_2"][: len(keys)]
+    table = table.rename(columns=dict(zip(keys, value_names)))
+    table.insert(0, "attribute", ",".join(k.removeprefix(_KEY) for k in keys))
+    table["customers"] = table["customers"].astype("int64")
+    return table[["attribute", *value_names, *MEASURES, *segment_columns]]
+
+
+def _kruskal(attribute: str, rows, table, min_group_size: int) -> dict:
+    """The ranking row of one attribute: Kruskal–Wallis H on per-customer revenue across its known values."""
+    from scipy import stats
+
+    tested = table[~table["value"].isin([UNKNOWN, NO_ATTRIBUTES]) & (table["customers"] >= min_group_size)].reset_index(
+        drop=True
+    )
+    out: dict[str, Any] = {
+        "attribute": attribute,
+        "testable": len(tested) >= 2,
+        "groups": len(tested),
+        "customers": int(tested["customers"].sum()),
+        "h": math.nan,
+        "p_value": math.nan,
+        "epsilon_squared": math.nan,
+        "top_value": None,
+        "top_lift": math.nan,
+    }
+    if len(tested):
+        best = tested.sort_values(["lift", "value"], ascending=[False, True], kind="mergesort").iloc[0]
+        out["top_value"], out["top_lift"] = best["value"], float(best["lift"])
+    if not out["testable"]:
+        return out
+    monetary = rows["monetary"].to_numpy(dtype=float)
+    values = rows[_KEY + attribute].to_numpy()
+    samples = [monetary[values == v] for v in tested["value"]]
+    n = out["customers"]
+    if np.ptp(np.concatenate(samples)) == 0:  # every customer spent the same: no separation, H = 0
+        h, p = 0.0, 1.0
+    else:
+        h, p = (float(x) for x in stats.kruskal(*samples))
+    # Tomczak & Tomczak (2014): epsilon-squared = H / ((n^2 - 1) / (n + 1)) = H / (n - 1)
+    out.update(h=h, p_value=p, epsilon_squared=h / (n - 1))
+    return out
+
+
+def customer_structure(
+    purchases,
+    attributes,
+    as_of=None,
+    *,
+    by: Sequence[str] | str | None = None,
+    scheme: str = "standard",
+    lang: str = "en",
+    min_group_size: int = MIN_GROUP_SIZE,
+) -> Structure:
+    """Customer structure tables per attribute, and the attributes ranked by how they separate value.
+
+    Parameters
+    ----------
+    purchases : path, PurchaseData or table
+        The purchase export (anything :func:`crmkit.io.purchases.as_purchases` takes).
+    attributes : Attributes, path or table
+        The customer attributes, read (:func:`crmkit.io.attributes.read_attributes`) or to read
+        (then with ``as_of`` for the ages and ``by`` for the further columns).
+    as_of : date or ISO text, optional
+        The analysis date; default the last purchase date (:meth:`PurchaseData.resolve_as_of`).
+    by : str or sequence of str, optional
+        Further attributes to table (``"a,b"`` is ``["a", "b"]``): columns of the attributes
+        (``tier``, a header kept with ``read_attributes(by=...)``) or ``join_year``. Every pair of
+        them is also cross-tabulated (:attr:`Structure.pairs`). Default: the ``by`` columns the
+        attributes were read with.
+    scheme, lang : str
+        The RFM segment scheme and the language of its labels (:func:`crmkit.segment.segment`).
+    min_group_size : int
+        Customers a value needs to enter the Kruskal–Wallis test (default :data:`MIN_GROUP_SIZE`).
+
+    Returns
+    -------
+    Structure
+
+    Raises
+    ------
+    crmkit.errors.ColumnError
+        A ``by`` name the attributes do not have.
+    crmkit.errors.InputError
+        ``attributes`` is neither :class:`~crmkit.io.attributes.Attributes` nor readable.
+
+    Notes
+    -----
+    ``lift`` = ``revenue_share / customer_share``: 2 means the value's customers spend twice the
+    average. The ranking uses the Kruskal–Wallis H statistic with its tie correction
+    (:func:`scipy.stats.kruskal`; Kruskal & Wallis 1952) and epsilon-squared
+    ε² = H / (n − 1) (Tomczak & Tomczak 2014), on per-customer net revenue (``monetary``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> sales = pd.DataFrame({"customer_id": ["a", "a", "b", "c"], "amount": [10, 30, 15, 5],
+    ...                       "date": ["2024-01-01", "2024-02-01", "2024-01-15", "2024-02-10"]})
+    >>> members = pd.DataFrame({"customer_id": ["a", "b", "z"], "性别": ["女", "男", "女"]})
+    >>> found = customer_structure(sales, members, "2024-03-01")
+    >>> found.tables["gender"][["value", "customers", "revenue", "lift"]].values.tolist()
+    [['female', 1, 40.0, 2.0], ['male', 1, 15.0, 0.75], ['(no attributes)', 1, 5.0, 0.25]]
+    >>> found.without_purchases
+    1
+    """
+    import pandas as pd
+
+    data = as_purchases(purchases)
+    day = data.resolve_as_of(None if as_of is None else as_date(as_of, "as_of"))
+    by_names = _by_names(by)
+    if not isinstance(attributes, Attributes):
+        attributes = read_attributes(attributes, as_of=day, by=by_names)
+    result = segment(data, day, scheme=scheme, lang=lang)
+    rfm = result.customers
+    segments_frame = result.segments
+    segment_keys = tuple(str(k) for k in segments_frame["segment"])
+    labels = dict(zip(segment_keys, (str(v) for v in segments_frame["segment_label"])))
+
+    columns = _attribute_columns(attributes, by_names or list(attributes.by), pd)
+    ids = attributes.frame["customer_id"].astype(str).to_numpy(dtype=object)
+    rows = pd.DataFrame(
+        {
+            "customer_id": rfm["customer_id"].astype(str).to_numpy(dtype=object),
+            "recency_days": rfm["recency_days"].to_numpy(dtype=float),
+            "frequency": rfm["frequency"].to_numpy(dtype=float),
+            "monetary": rfm["monetary"].to_numpy(dtype=float),
+            "segment": rfm["segment"].astype(str).to_numpy(dtype=object),
+        }
+    )
+    position = pd.Index(ids).get_indexer(rows["customer_id"])
+    listed = position >= 0
+    for name, values in columns.items():
+        # prefixed, so a by column named like an RFM column (``segment``, ``monetary``) cannot collide
+        rows[_KEY + name] = np.where(listed, values[np.where(listed, position, 0)], NO_ATTRIBUTES).astype(object)
+    rows["repeat"] = (rows["frequency"] > 1).astype(float)
+    segment_columns = [f"segment:{k}" for k in segment_keys]
+    segment_of = rows["segment"].to_numpy()
+    mix = pd.DataFrame({f"segment:{k}": (segment_of == k).astype(float) for k in segment_keys}, index=rows.index)
+    grouped_rows = pd.concat([rows, mix], axis=1)
+
+    totals = (len(rows), float(math.fsum(rows["monetary"])))
+    tables = {name: _structure_table(grouped_rows, [_KEY + name], segment_columns, totals, pd) for name in columns}
+    pair_names = [n for n in (by_names or list(attributes.by)) if n in columns]
+    pairs = {
+        f"{a},{b}": _structure_table(grouped_rows, [_KEY + a, _KEY + b], segment_columns, totals, pd)
+        for a, b in combinations(pair_names, 2)
+    }
+    tested = [_kruskal(name, rows, table, min_group_size) for name, table in tables.items()]
+    ranking = pd.DataFrame(tested, columns=[c for c in RANKING_COLUMNS if c != "rank"])
+    ranking["_order"] = np.where(ranking["testable"], -ranking["epsilon_squared"].fillna(0.0), math.inf)
+    ranking = ranking.sort_values(["_order"], kind="mergesort").drop(columns="_order").reset_index(drop=True)
+    testable = ranking["testable"].to_numpy()
+    rank = pd.Series(np.cumsum(testable), dtype="Int64").where(testable)
+    ranking.insert(0, "rank", rank)
+
+    without_attributes = int((~listed).sum())
+    bought = pd.Index(rows["customer_id"])
+    without_purchases = int((bought.get_indexer(ids) < 0).sum())
+    notes = list(attributes.notes)
+    if without_attributes:
+        notes.append(
+            Message(
+                f"{without_attributes:,} of {len(rows):,} purchasing customers are not in the attributes file: "
+                f"counted as {NO_ATTRIBUTES}",
+                "profile_without_attributes",
+                count=without_attributes,
+                customers=len(rows),
+            )
+        )
+    if without_purchases:
+        notes.append(
+            Message(
+                f"{without_purchases:,} customers of the attributes file bought nothing up to {day.isoformat()}: "
+                "counted, not in the tables",
+                "profile_without_purchases",
+                count=without_purchases,
+                as_of=day.isoformat(),
+            )
+        )
+    customers = rows.drop(columns="repeat")
+    customers.columns = [
+        c.removeprefix(_KEY) if c.startswith(_KEY) and c.removeprefix(_KEY) not in rows else c
+        for c in customers.columns
+    ]
+    customers[["recency_days", "frequency"]] = customers[["recency_days", "frequency"]].astype("int64")
+    return Structure(
+        tables=tables,
+        pairs=pairs,
+        ranking=ranking[list(RANKING_COLUMNS)],
+        customers=customers,
+        total_customers=totals[0],
+        total_revenue=totals[1],
+        without_attributes=without_attributes,
+        without_purchases=without_purchases,
+        segments=segment_keys,
+        segment_labels=labels,
+        as_of=day,
+        scheme=scheme,
+        lang=lang,
+        notes=notes,
+    )
