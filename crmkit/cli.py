@@ -14,7 +14,6 @@ import inspect
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Optional
 
@@ -24,7 +23,12 @@ from crmkit import __version__
 from crmkit.errors import CrmkitError, UsageError, out_of_memory
 from crmkit.io.options import ReadOptions, as_date
 from crmkit.report import interrupts
-from crmkit.report.files import OutputPlan, Target, output_errors
+from crmkit.report.commands import Output, Run
+from crmkit.report.commands import check_outputs as _outputs
+from crmkit.report.commands import output_format as _output_format
+from crmkit.report.commands import read_for_command as _read
+from crmkit.report.commands import write_report_for as _write_report
+from crmkit.report.files import OutputPlan, output_errors
 from crmkit.report.messages import say, say_read, status
 
 app = typer.Typer(
@@ -186,26 +190,6 @@ def _errors(debug: bool):
         raise typer.Exit(1) from None
 
 
-@dataclass
-class Output:
-    """The output options: ``--format``, ``--output``, ``--report``, ``--customers``, ``--lang``."""
-
-    format: str | None = None
-    output: str | None = None
-    report: str | None = None
-    lang: str = "en"
-    customers: str | None = None
-
-
-@dataclass
-class Run:
-    """How to run: ``--quiet``, ``--debug`` (a traceback instead of one error line), the run's ``OutputPlan``."""
-
-    quiet: bool = False
-    debug: bool = False
-    plan: Any = None
-
-
 #: Option groups a command declares as one parameter: the parameters typer shows in its place
 #: (name, declaration, default) and how they become the object the command receives.
 _GROUPS: dict[str, tuple[tuple[tuple[str, Any, Any], ...], Callable[..., Any]]] = {
@@ -263,53 +247,6 @@ def _options(command):
 
     guarded.__signature__ = signature.replace(parameters=params)
     return guarded
-
-
-def _read(source: str, read: ReadOptions, as_of: str | None, quiet: bool, *, keep=None, push: bool = False):
-    """Read the purchases (``push``: leave them where they are, :mod:`crmkit.pushdown`); settle the as-of date."""
-    from crmkit.io.purchases import read_purchases
-    from crmkit.pushdown import push_down
-
-    as_of_date = as_date(as_of, "--as-of") if as_of else None
-    with status(f"Reading {source}…", quiet):
-        data = push_down(source, options=read) if push else None
-        data = data or read_purchases(source, options=read, **({} if keep is None else {"keep": keep}))
-    return data, data.resolve_as_of(as_of_date)
-
-
-def _output_format(lang: str, output: str | None, fmt: str | None) -> str:
-    """Check ``--lang`` and settle the output format (explicit, by ``-o`` extension, table or csv)."""
-    from crmkit.io.options import check_lang
-    from crmkit.report.tables import format_for
-
-    check_lang(lang)
-    return format_for(output, fmt, sys.stdout.isatty())
-
-
-def _outputs(plan: OutputPlan, out: Output, fmt: str, *inputs) -> tuple[Target | None, Target | None]:
-    """Check the outputs before the data is read: the rows' target (None for a table) and the report's."""
-    if out.customers is not None:  # a bad one fails before the export is read; the default imports nothing
-        from crmkit.report.sheets._layout import customer_policy
-
-        customer_policy(out.customers)
-    plan.protect(*inputs)
-    if fmt == "table" and out.output and out.output != "-":
-        raise UsageError("--format table prints to the terminal; use csv, json, parquet or xlsx with -o")
-    return None if fmt == "table" else plan.add(out.output), plan.add(out.report) if out.report else None
-
-
-def _write_report(target: Target | None, *results, out: Output, quiet: bool, quality=None) -> None:
-    """``--report FILE.xlsx``: the results' sheets in one workbook, put in place with the other outputs."""
-    if target is None:
-        return
-    from crmkit.report.sheets import customer_warnings, write_report
-
-    with status("Writing the report…", quiet):
-        write_report(target, *results, quality=quality, lang=out.lang, customers=out.customers)
-    for warning in [] if quiet else customer_warnings(*results, customers=out.customers, lang=out.lang):
-        say(f"crmkit: warning: {warning}")
-    if not quiet:
-        target.plan.on_commit(say, f"crmkit: report written to {target.path}")
 
 
 @app.command()
@@ -612,6 +549,41 @@ def ladder(
     else:
         write_frame(ladders.after.people, fmt, rows_to, lang=out.lang)
     _write_report(report_to, ladders, out=out, quiet=run.quiet)
+
+
+@app.command()
+@_options
+def profile(
+    input: InputArg,
+    attributes: Annotated[str, typer.Option("--attributes", help="Customer attributes file (the members export).")],
+    as_of: AsOfOpt = None,
+    by: Annotated[Optional[str], typer.Option("--by", help="More attribute columns (a,b: also their pairs).")] = None,
+    out: Output = Output(),
+    read: ReadOptions = ReadOptions(),
+    run: Run = Run(),
+):
+    """The customer base by who they are: customers, revenue, lift and RFM mix per attribute value.
+
+    Example: crmkit profile sales.csv --attributes customers.csv --by province,age_band -f csv
+    """
+    from crmkit.profile import customer_structure
+    from crmkit.report.tables import write_frame, write_json_file
+    from crmkit.report.terminal import render_profile
+
+    fmt = _output_format(out.lang, out.output, out.format)
+    if out.report:
+        raise UsageError("--report: the profile's report sheets come later; write its tables with -o FILE.xlsx")
+    rows_to, _ = _outputs(run.plan, out, fmt, input, attributes)
+    data, as_of_date = _read(input, read, as_of, run.quiet, keep=())
+    with status("Profiling…", run.quiet):
+        result = customer_structure(data, attributes, as_of_date, by=by, lang=out.lang)
+    say_read(data.quality, as_of, run.quiet, notes=[*data.quality.notes, *result.notes])
+    if fmt == "table":
+        render_profile(result, out.lang, quiet=run.quiet)
+    elif fmt == "json":
+        write_json_file(rows_to, result.to_dict())
+    else:
+        write_frame(result.rows(), fmt, rows_to, lang=out.lang)
 
 
 def _option(*flags: str, help: str, kind: Any = Optional[str], **extra: Any) -> Any:

@@ -138,6 +138,18 @@ class Structure:
     lang: str
     notes: list[Message] = field(default_factory=list)
 
+    def rows(self):
+        """Every table, then every pair's, as one frame (``crmkit profile -f csv``): ``attribute, value,
+        value_2`` (empty but for pairs, whose ``attribute`` is ``a,b``), then the measures."""
+        import pandas as pd
+
+        frames = [*self.tables.values(), *self.pairs.values()]
+        if not frames:
+            return pd.DataFrame(columns=["attribute", "value", "value_2", *MEASURES])
+        stacked = pd.concat([f.assign(value_2=f["value_2"] if "value_2" in f else None) for f in frames])
+        first = ["attribute", "value", "value_2"]
+        return stacked[first + [c for c in stacked.columns if c not in first]].reset_index(drop=True)
+
     def to_dict(self) -> dict:
         """Everything as JSON-ready values (tables as lists of records)."""
         from crmkit.io.engine import records

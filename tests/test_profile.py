@@ -258,3 +258,38 @@ def test_shares_sum_to_one_and_lift_is_the_ratio(rows, genders, listed):
     mix = table[[f"segment:{k}" for k in found.segments]].sum(axis=1)
     np.testing.assert_allclose(mix, 1.0)
     assert table["repeat_rate"].between(0, 1).all()
+
+
+def test_the_profile_command(tmp_path):
+    from typer.testing import CliRunner
+
+    from crmkit.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["profile", "--help"]).exit_code == 0
+    out = tmp_path / "profile.csv"
+    done = runner.invoke(
+        app,
+        ["profile", str(EXAMPLES / "sales.csv"), "--attributes", str(EXAMPLES / "customers.csv"), "--by",
+         "province,age_band", "-o", str(out)],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    import pandas as pd
+
+    rows = pd.read_csv(out, dtype={"value": str, "value_2": str})
+    top = rows[rows["attribute"] == "province"].iloc[0]
+    assert (top["value"], round(top["lift"], 2)) == ("浙江", 1.81)
+    assert "province,age_band" in set(rows["attribute"])
+    as_json = runner.invoke(
+        app, ["profile", str(EXAMPLES / "sales.csv"), "--attributes", str(EXAMPLES / "customers.csv"), "-f", "json"]
+    )
+    import json
+
+    assert json.loads(as_json.stdout)["ranking"][0]["attribute"] == "tier"
+    missing = runner.invoke(app, ["profile", str(EXAMPLES / "sales.csv"), "--attributes", str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 3 and "nope.csv" in missing.stderr
+    report = runner.invoke(
+        app, ["profile", str(EXAMPLES / "sales.csv"), "--attributes", str(EXAMPLES / "customers.csv"), "--report",
+              str(tmp_path / "r.xlsx")],
+    )  # fmt: skip
+    assert report.exit_code == 2

@@ -415,3 +415,37 @@ def render_frame(frame, lang: str, *, title: str = "", console=None) -> None:
             table.add_row(name, value)
         console.print(table)
         console.print()
+
+
+def render_profile(result, lang: str, *, console=None, quiet: bool = False) -> None:
+    """The customer structure (:func:`crmkit.profile.customer_structure`): the attributes ranked by how
+    much they separate revenue, then each attribute's values with their shares and lift."""
+    import pandas as pd
+
+    console = console or _console()
+    ranking = result.ranking
+    shown = pd.DataFrame(
+        {
+            "rank": ["" if pd.isna(r) else str(int(r)) for r in ranking["rank"]],
+            "attribute": ranking["attribute"],
+            "epsilon_squared": [_num(v, ".4f") for v in ranking["epsilon_squared"]],
+            "p_value": [_num(v, ".2g") for v in ranking["p_value"]],
+            "top_value": ranking["top_value"].fillna(""),
+            "top_lift": [_num(v, ".2f") for v in ranking["top_lift"]],
+        }
+    )
+    render_frame(shown, lang, title="Attributes by how much they separate revenue (Kruskal-Wallis)", console=console)
+    for name, table in result.tables.items():
+        view = pd.DataFrame(
+            {
+                "value": table["value"].astype(str),
+                "customers": [f"{n:,}" for n in table["customers"]],
+                "customer_share": [_num(v, ".1%") for v in table["customer_share"]],
+                "revenue_share": [_num(v, ".1%") for v in table["revenue_share"]],
+                "lift": [_num(v, ".2f") for v in table["lift"]],
+                "repeat_rate": [_num(v, ".1%") for v in table["repeat_rate"]],
+            }
+        )
+        render_frame(view.head(12), lang, title=name, console=console)
+        if len(view) > 12 and not quiet:
+            say(f"crmkit: note: {name}: {len(view) - 12} more value(s) not shown: use -f csv")
