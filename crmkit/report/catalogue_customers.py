@@ -4,6 +4,27 @@ file's read writes, in English and Chinese. Part of :data:`crmkit.report.i18n.LA
 from __future__ import annotations
 
 CUSTOMER_LABELS: dict[str, dict[str, str]] = {
+    # crmkit profile (crmkit.profile): its tables' columns and the attributes
+    "title:profile_ranking": {
+        "en": "Attributes by how much they separate revenue (Kruskal-Wallis)",
+        "zh": "各属性对客户价值的区分度（Kruskal-Wallis 检验）",
+    },
+    "attribute": {"en": "Attribute", "zh": "属性"},
+    "value": {"en": "Value", "zh": "取值"},
+    "rank": {"en": "Rank", "zh": "排名"},
+    "lift": {"en": "Lift", "zh": "提升度"},
+    "repeat_rate": {"en": "Repeat rate", "zh": "复购率"},
+    "epsilon_squared": {"en": "Effect size (ε²)", "zh": "效应量(ε²)"},
+    "p_value": {"en": "p-value", "zh": "p 值"},
+    "top_value": {"en": "Most valuable value", "zh": "价值最高的取值"},
+    "top_lift": {"en": "Its lift", "zh": "其提升度"},
+    "gender": {"en": "Gender", "zh": "性别"},
+    "age_band": {"en": "Age band", "zh": "年龄段"},
+    "province": {"en": "Province", "zh": "省份"},
+    "city": {"en": "City", "zh": "城市"},
+    "tier": {"en": "Membership tier", "zh": "会员等级"},
+    "source_channel": {"en": "Source channel", "zh": "来源渠道"},
+    "join_year": {"en": "Join year", "zh": "注册年份"},
     "msg:attributes_unknown": {
         "en": "{attribute} ({column}): {count:,} value(s) not recognised, read as unknown: {values}",
         "zh": "{column}：{count:,} 个值无法识别，按未知处理：「{values}」",

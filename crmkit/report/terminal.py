@@ -19,7 +19,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from crmkit.report.i18n import SHORT_LABELS, label
+from crmkit.report.i18n import LABELS, SHORT_LABELS, label
 from crmkit.report.messages import say
 
 __all__ = ["render_clv", "render_ladder", "render_retention", "render_satisfaction", "render_segments"]
@@ -417,6 +417,11 @@ def render_frame(frame, lang: str, *, title: str = "", console=None) -> None:
         console.print()
 
 
+def _labelled(frame, lang: str):
+    """``frame`` with its columns headed by the catalogue's labels in ``lang`` (names it lacks as they are)."""
+    return frame.rename(columns={c: label(c, lang) for c in frame.columns if c in LABELS})
+
+
 def render_profile(result, lang: str, *, console=None, quiet: bool = False) -> None:
     """The customer structure (:func:`crmkit.profile.customer_structure`): the attributes ranked by how
     much they separate revenue, then each attribute's values with their shares and lift."""
@@ -427,14 +432,14 @@ def render_profile(result, lang: str, *, console=None, quiet: bool = False) -> N
     shown = pd.DataFrame(
         {
             "rank": ["" if pd.isna(r) else str(int(r)) for r in ranking["rank"]],
-            "attribute": ranking["attribute"],
+            "attribute": [label(a, lang) if a in LABELS else a for a in ranking["attribute"]],
             "epsilon_squared": [_num(v, ".4f") for v in ranking["epsilon_squared"]],
             "p_value": [_num(v, ".2g") for v in ranking["p_value"]],
             "top_value": ranking["top_value"].fillna(""),
             "top_lift": [_num(v, ".2f") for v in ranking["top_lift"]],
         }
     )
-    render_frame(shown, lang, title="Attributes by how much they separate revenue (Kruskal-Wallis)", console=console)
+    render_frame(_labelled(shown, lang), lang, title=label("title:profile_ranking", lang), console=console)
     for name, table in result.tables.items():
         view = pd.DataFrame(
             {
@@ -446,6 +451,8 @@ def render_profile(result, lang: str, *, console=None, quiet: bool = False) -> N
                 "repeat_rate": [_num(v, ".1%") for v in table["repeat_rate"]],
             }
         )
-        render_frame(view.head(12), lang, title=name, console=console)
+        render_frame(
+            _labelled(view.head(12), lang), lang, title=label(name, lang) if name in LABELS else name, console=console
+        )
         if len(view) > 12 and not quiet:
             say(f"crmkit: note: {name}: {len(view) - 12} more value(s) not shown: use -f csv")
