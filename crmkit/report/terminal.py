@@ -431,8 +431,8 @@ def render_profile(result, lang: str, *, console=None, quiet: bool = False) -> N
     ranking = result.ranking
     shown = pd.DataFrame(
         {
-            "rank": ["" if pd.isna(r) else str(int(r)) for r in ranking["rank"]],
-            "attribute": [label(a, lang) if a in LABELS else a for a in ranking["attribute"]],
+            "profile:rank": ["" if pd.isna(r) else str(int(r)) for r in ranking["rank"]],
+            "profile:attribute": [label(a, lang) if a in LABELS else a for a in ranking["attribute"]],
             "epsilon_squared": [_num(v, ".4f") for v in ranking["epsilon_squared"]],
             "p_value": [_num(v, ".2g") for v in ranking["p_value"]],
             "top_value": ranking["top_value"].fillna(""),
@@ -443,7 +443,7 @@ def render_profile(result, lang: str, *, console=None, quiet: bool = False) -> N
     for name, table in result.tables.items():
         view = pd.DataFrame(
             {
-                "value": table["value"].astype(str),
+                "profile:value": table["value"].astype(str),
                 "customers": [f"{n:,}" for n in table["customers"]],
                 "customer_share": [_num(v, ".1%") for v in table["customer_share"]],
                 "revenue_share": [_num(v, ".1%") for v in table["revenue_share"]],
