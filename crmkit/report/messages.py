@@ -44,5 +44,5 @@ def say_read(
     say("crmkit: " + quality.one_line() + ("" if as_of else " (last purchase date in the data)"))
     for note in notes:
         say(f"crmkit: note: {note}")
-    for warning in [*getattr(quality, "warnings", ()), *warnings]:  # the read's own, then the analysis's
+    for warning in [*quality.warnings, *warnings]:  # the read's own, then the analysis's
         say(f"crmkit: warning: {warning}")

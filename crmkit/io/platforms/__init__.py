@@ -357,10 +357,3 @@ def check_columns(platform: Platform, headers: list[str], source: str) -> None:
                 file=source,
                 hint=f"{hint}; or read it as a plain export with --platform none",
             )
-
-
-def source_path(platform: Platform) -> Path | None:
-    """The file a built-in platform is read from (for ``crmkit platforms``), None for a user's file."""
-    if platform.name not in BUILTIN:
-        return None
-    return Path(__file__).with_name(f"{platform.name}.toml")
