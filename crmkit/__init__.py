@@ -10,19 +10,27 @@ The public API, for notebooks and scripts::
     sat = crmkit.satisfaction("survey.csv")          # ACSI-style indices, drivers, NPS
     cohorts = crmkit.retention(data)                 # acquisition-cohort retention
     rungs = crmkit.ladder(data)                      # loyalty ladder and lifecycle stage
+    who = crmkit.profile(data, "customers.csv")      # the customer structure by attribute
+    likes = crmkit.preferences(data)                 # channel, category, time, price, discounts
+    offers = crmkit.recommend(data, n=5)             # what to offer whom, with the reason
+    dates = crmkit.care(data, "customers.csv")       # birthdays and anniversaries coming up
     crmkit.report("sales.csv", output="crm.xlsx")    # the monthly workbook
 
 ``crmkit.segment``, ``crmkit.clv``, ``crmkit.satisfaction``, ``crmkit.retention``,
-``crmkit.ladder`` and ``crmkit.report`` are the modules of those analyses *and* can be called:
+``crmkit.ladder``, ``crmkit.profile``, ``crmkit.preferences``, ``crmkit.recommend``, ``crmkit.care``
+and ``crmkit.report`` are the modules of those analyses *and* can be called:
 calling one runs its main function (:func:`crmkit.segment.segment`,
 :func:`crmkit.clv.customer_lifetime_value`, :func:`crmkit.satisfaction.analyse_survey`,
 :func:`crmkit.retention.cohort_retention`, :func:`crmkit.ladder.ladder`,
+:func:`crmkit.profile.customer_structure`, :func:`crmkit.preferences.preferences`,
+:func:`crmkit.recommend.recommend`, :func:`crmkit.care.care_calendar`,
 :func:`crmkit.monthly.run.report`), while ``crmkit.segment.segment_customers`` and the like stay
 reachable. The estimators are in :mod:`crmkit.models`.
 
 Layers, each importing only those before it: :mod:`crmkit.io` (read and clean) ←
 :mod:`crmkit.summary` (one row per customer) ← :mod:`crmkit.models` (estimators) ← the
-analyses (``segment``, ``pareto``, ``clv``, ``retention``, ``satisfaction``, ``ladder``) ←
+analyses (``segment``, ``pareto``, ``clv``, ``retention``, ``satisfaction``, ``ladder``,
+``profile``, ``preferences``, ``recommend``, ``care``) ←
 :mod:`crmkit.report` (workbooks, tables, terminal) ← :mod:`crmkit.monthly` ← :mod:`crmkit.cli`.
 Everything is imported on first use (PEP 562), so ``import crmkit`` and ``crmkit --help`` stay fast.
 """
@@ -43,6 +51,10 @@ _CALLABLE: dict[str, tuple[str, str]] = {
     "retention": ("crmkit.retention", "cohort_retention"),
     "ladder": ("crmkit.ladder", "ladder"),
     "report": ("crmkit.monthly.run", "report"),
+    "profile": ("crmkit.profile", "customer_structure"),
+    "preferences": ("crmkit.preferences", "preferences"),
+    "recommend": ("crmkit.recommend", "recommend"),
+    "care": ("crmkit.care", "care_calendar"),
 }
 
 #: Public names defined in submodules, loaded on first access.

@@ -20,8 +20,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from crmkit import __version__
-from crmkit.errors import CrmkitError, UsageError, out_of_memory
-from crmkit.io.options import ReadOptions, as_date
+from crmkit.errors import CrmkitError, out_of_memory
+from crmkit.io.options import ReadOptions
 from crmkit.report import interrupts
 from crmkit.report.commands import Output, Run
 from crmkit.report.commands import check_outputs as _outputs
@@ -97,6 +97,10 @@ _READING = (
     ("quantity", _input_option("--quantity", "Quantity column."), None, "quantity"),
     ("price", _input_option("--price", "Unit price column (amount = quantity x price)."), None, "unit_price"),
     ("status", _input_option("--status", "Order status column (退货/cancelled mark returns)."), None, "status"),
+    ("product", _input_option("--product", "Product / SKU column."), None, "product"),
+    ("category", _input_option("--category", "Product category column."), None, "category"),
+    ("channel", _input_option("--channel", "Channel / store column."), None, "channel"),
+    ("discount_col", _input_option("--discount-amount", "Discount column (money off a line)."), None, "discount"),
     ("sheet", SheetOpt, None, None),
     ("encoding", EncodingOpt, None, None),
     ("delimiter", DelimiterOpt, None, None),
@@ -339,44 +343,26 @@ def clv(
 
     Example: crmkit clv sales.csv --horizon 12m --margin 0.3 --holdout 26w --report clv.xlsx
     """
-    from crmkit.clv import customer_lifetime_value
-    from crmkit.report.tables import write_frame, write_json_file
-    from crmkit.report.terminal import render_clv
+    from crmkit.report.commands import clv_command
 
-    fmt = _output_format(out.lang, out.output, out.format)
-    rows_to, report_to = _outputs(run.plan, out, fmt, input, referrals)
-    params_to = run.plan.add(params_out) if params_out else None
-    data, as_of_date = _read(input, read, as_of, run.quiet, keep=("order_id", "margin"), push=True)
-    referral_rows = None
-    if referrals:
-        from crmkit.io.inputs import read_referrals
-
-        referral_rows = read_referrals(referrals, encoding=read.encoding)
-    with status("Fitting…", run.quiet):
-        result = customer_lifetime_value(
-            data,
-            as_of_date,
-            model=model,
-            unit=unit,
-            horizon=horizon,
-            discount=discount,
-            margin=margin,
-            occasion=occasion,
-            holdout=holdout,
-            calibration_end=as_date(calibration_end, "--calibration-end") if calibration_end else None,
-            referrals=referral_rows,
-            credit_share=credit_share,
-        )
-    data.quality.customers = len(result.customers)
-    say_read(data.quality, as_of, run.quiet, notes=data.quality.notes, warnings=result.warnings)
-    if fmt == "table":
-        render_clv(result, out.lang, quiet=run.quiet)
-    else:
-        write_frame(result.customers, fmt, rows_to, lang=out.lang)
-    if params_to:
-        parameters = result.to_dict()
-        write_json_file(params_to, {"model": parameters["model"], "spend_model": parameters["spend_model"]})
-    _write_report(report_to, result, quality=data.quality, out=out, quiet=run.quiet)
+    clv_command(
+        input,
+        as_of=as_of,
+        model=model,
+        unit=unit,
+        horizon=horizon,
+        discount=discount,
+        margin=margin,
+        occasion=occasion,
+        holdout=holdout,
+        calibration_end=calibration_end,
+        referrals=referrals,
+        credit_share=credit_share,
+        params_out=params_out,
+        out=out,
+        read=read,
+        run=run,
+    )
 
 
 @app.command()
@@ -412,49 +398,29 @@ def satisfaction(
 
     Example: crmkit satisfaction survey.csv --model ecsi --bootstrap 1000 --seed 1 --report satisfaction.xlsx
     """
-    from crmkit.io.inputs import read_survey
-    from crmkit.report.tables import write_frame, write_json_file
-    from crmkit.report.terminal import render_satisfaction
-    from crmkit.satisfaction import analyse_survey
+    from crmkit.report.commands import satisfaction_command
 
-    fmt = _output_format(out.lang, out.output, out.format)
-    if fmt == "xlsx" and (not out.output or out.output == "-"):
-        raise UsageError("--format xlsx needs -o FILE.xlsx")
-    rows_to, report_to = _outputs(run.plan, out, fmt, input)
-    with status(f"Reading {input}…", run.quiet):
-        frame, first_row = read_survey(input, encoding=encoding, sheet=sheet, delimiter=delimiter)
-    with status("Estimating…", run.quiet):
-        result = analyse_survey(
-            frame,
-            model,
-            scale=scale,
-            missing=missing,
-            scheme=scheme,
-            bootstrap=bootstrap,
-            seed=seed,
-            by=by,
-            nps_column=nps_col,
-            csat_column=csat_col,
-            csat_scale=csat_scale,
-            ces_column=ces_col,
-            ces_scale=ces_scale,
-            gap_tolerance=gap_tolerance,
-            first_row=first_row,
-            source="<stdin>" if input == "-" else input,
-        )
-    if not run.quiet:
-        say(f"crmkit: {result.one_line()}")
-        for warning in result.warnings:
-            say(f"crmkit: warning: {warning}")
-    if fmt == "table":
-        render_satisfaction(result, out.lang, quiet=run.quiet)
-    elif fmt == "json":
-        write_json_file(rows_to, result.to_dict())
-    elif fmt == "xlsx":
-        _write_report(rows_to, result, out=out, quiet=True)
-    else:
-        write_frame(result.respondents, fmt, rows_to, lang=out.lang)
-    _write_report(report_to, result, out=out, quiet=run.quiet)
+    satisfaction_command(
+        input,
+        model,
+        scale=scale,
+        missing=missing,
+        scheme=scheme,
+        bootstrap=bootstrap,
+        seed=seed,
+        by=by,
+        nps_column=nps_col,
+        csat_column=csat_col,
+        csat_scale=csat_scale,
+        ces_column=ces_col,
+        ces_scale=ces_scale,
+        gap_tolerance=gap_tolerance,
+        sheet=sheet,
+        encoding=encoding,
+        delimiter=delimiter,
+        out=out,
+        run=run,
+    )
 
 
 @app.command()
@@ -521,69 +487,129 @@ def ladder(
 
     Example: crmkit ladder sales.csv --survey survey.csv --members members.csv --referrals referrals.csv
     """
-    from crmkit.ladder import compare_ladders, load_rules
-    from crmkit.report.tables import write_frame
-    from crmkit.report.terminal import render_ladder
+    from crmkit.report.customer_commands import ladder_command
 
-    fmt = _output_format(out.lang, out.output, out.format)
-    rule_set = load_rules(rules) if rules else None  # a bad rules file fails before the export is read
-    rows_to, report_to = _outputs(run.plan, out, fmt, input, survey, members, referrals)
-    data, as_of_date = _read(input, read, as_of, run.quiet, keep=(), push=True)
-    earlier = as_date(compare_to, "--compare-to") if compare_to else None
-    with status("Placing customers on the ladder…", run.quiet):
-        ladders = compare_ladders(
-            data,
-            as_of_date,
-            earlier,
-            survey=survey or None,
-            survey_model=survey_model,
-            members=members or None,
-            referrals=referrals or None,
-            rules=rule_set,
-            lang=out.lang,
-            encoding=read.encoding,
-        )
-    say_read(data.quality, as_of, run.quiet, notes=[*data.quality.notes, *ladders.notes])
-    if fmt == "table":
-        render_ladder(ladders.before, ladders.after, ladders.matrix, out.lang, quiet=run.quiet)
-    else:
-        write_frame(ladders.after.people, fmt, rows_to, lang=out.lang)
-    _write_report(report_to, ladders, out=out, quiet=run.quiet)
+    ladder_command(
+        input,
+        as_of=as_of,
+        compare_to=compare_to,
+        survey=survey,
+        survey_model=survey_model,
+        members=members,
+        referrals=referrals,
+        rules=rules,
+        out=out,
+        read=read,
+        run=run,
+    )
+
+
+AttributesOpt = Annotated[str, typer.Option("--attributes", help="Customer attributes file (the members export).")]
 
 
 @app.command()
 @_options
 def profile(
     input: InputArg,
-    attributes: Annotated[str, typer.Option("--attributes", help="Customer attributes file (the members export).")],
+    attributes: AttributesOpt,
     as_of: AsOfOpt = None,
     by: Annotated[Optional[str], typer.Option("--by", help="More attribute columns (a,b: also their pairs).")] = None,
+    clv: Annotated[bool, typer.Option("--clv", help="Add each value's mean CLV (BG/NBD + Gamma-Gamma).")] = False,
     out: Output = Output(),
     read: ReadOptions = ReadOptions(),
     run: Run = Run(),
 ):
-    """The customer base by who they are: customers, revenue, lift and RFM mix per attribute value.
+    """The customer base by who they are: customers, revenue, lift, RFM and ladder mix per attribute value.
 
     Example: crmkit profile sales.csv --attributes customers.csv --by province,age_band -f csv
     """
-    from crmkit.profile import customer_structure
-    from crmkit.report.tables import write_frame, write_json_file
-    from crmkit.report.terminal import render_profile
+    from crmkit.report.customer_commands import profile_command
 
-    fmt = _output_format(out.lang, out.output, out.format)
-    if out.report:
-        raise UsageError("--report: the profile's report sheets come later; write its tables with -o FILE.xlsx")
-    rows_to, _ = _outputs(run.plan, out, fmt, input, attributes)
-    data, as_of_date = _read(input, read, as_of, run.quiet, keep=())
-    with status("Profiling…", run.quiet):
-        result = customer_structure(data, attributes, as_of_date, by=by, lang=out.lang)
-    say_read(data.quality, as_of, run.quiet, notes=[*data.quality.notes, *result.notes])
-    if fmt == "table":
-        render_profile(result, out.lang, quiet=run.quiet)
-    elif fmt == "json":
-        write_json_file(rows_to, result.to_dict())
-    else:
-        write_frame(result.rows(), fmt, rows_to, lang=out.lang)
+    profile_command(input, attributes, as_of=as_of, by=by, clv=clv, out=out, read=read, run=run)
+
+
+@app.command()
+@_options
+def preferences(
+    input: InputArg,
+    as_of: AsOfOpt = None,
+    view: Annotated[
+        str, typer.Option("--view", help="customers, segments, affinity, weekday_hour or price_bands.")
+    ] = "customers",
+    price_bands: Annotated[
+        Optional[str], typer.Option("--price-bands", help="Unit-price cut points, e.g. 50,100,200.")
+    ] = None,
+    out: Output = Output(),
+    read: ReadOptions = ReadOptions(),
+    run: Run = Run(),
+):
+    """What customers like: channel, category, product, weekday/hour, price band, discounts, categories bought together.
+
+    Example: crmkit preferences baskets.csv --view affinity -f csv
+    """
+    from crmkit.report.customer_commands import preferences_command
+
+    preferences_command(input, as_of=as_of, view=view, price_bands=price_bands, out=out, read=read, run=run)
+
+
+@app.command()
+@_options
+def recommend(
+    input: InputArg,
+    as_of: AsOfOpt = None,
+    item: Annotated[str, typer.Option("--item", help="Recommend a product or a category.")] = "product",
+    n: Annotated[int, typer.Option("--top", "-n", help="Recommendations per customer.")] = 10,
+    method: Annotated[str, typer.Option("--method", help="itemknn, als or popularity.")] = "itemknn",
+    rebuy: Annotated[Optional[str], typer.Option("--rebuy", help="Categories or items re-bought (a,b).")] = None,
+    evaluate: Annotated[bool, typer.Option("--evaluate", help="Also hold out each last purchase and score.")] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed of --method als.")] = 0,
+    out: Output = Output(),
+    read: ReadOptions = ReadOptions(),
+    run: Run = Run(),
+):
+    """What to offer whom: top-N items per customer from purchase histories, with the reason.
+
+    Example: crmkit recommend baskets.csv -n 5 --evaluate -f csv -o offers.csv
+    """
+    from crmkit.report.customer_commands import recommend_command
+
+    recommend_command(
+        input,
+        as_of=as_of,
+        item=item,
+        n=n,
+        method=method,
+        rebuy=rebuy,
+        evaluate=evaluate,
+        seed=seed,
+        out=out,
+        read=read,
+        run=run,
+    )
+
+
+@app.command()
+@_options
+def care(
+    input: InputArg,
+    attributes: AttributesOpt,
+    as_of: AsOfOpt = None,
+    within: Annotated[str, typer.Option("--within", help="Days ahead: 30d, 4w, 2m.")] = "30d",
+    start: Annotated[Optional[str], typer.Option("--start", help="First day of the window (default: as-of).")] = None,
+    kinds: Annotated[
+        str, typer.Option("--kinds", help="birthday, membership, first_purchase (comma-separated).")
+    ] = "birthday,membership,first_purchase",
+    out: Output = Output(),
+    read: ReadOptions = ReadOptions(),
+    run: Run = Run(),
+):
+    """The care calendar: birthdays and anniversaries coming up, with each customer's rung, segment and action.
+
+    Example: crmkit care sales.csv --attributes customers.csv --within 30d -f csv
+    """
+    from crmkit.report.customer_commands import care_command
+
+    care_command(input, attributes, as_of=as_of, within=within, start=start, kinds=kinds, out=out, read=read, run=run)
 
 
 def _option(*flags: str, help: str, kind: Any = Optional[str], **extra: Any) -> Any:
@@ -595,6 +621,7 @@ _MONTHLY = (
     ("config", _option("--config", help="crmkit.toml: inputs, output path and settings."), None),
     ("survey", _option("--survey", help="Survey export."), None),
     ("members", _option("--members", help="Member / contact list."), None),
+    ("attributes", _option("--attributes", help="Customer attributes: adds Profile and Care calendar."), None),
     ("referrals", _option("--referrals", help="Referrals file."), None),
     ("output", _option("--output", "-o", help="Workbook; {yyyy} {mm} {dd} {date} from the as-of date."), None),
     ("as_of", _option("--as-of", help="Date, last-month-end, month-end, today, yesterday (default: last sale)."), None),

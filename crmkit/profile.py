@@ -3,7 +3,9 @@
 Every purchasing customer's RFM row (:func:`crmkit.segment.segment`) is joined on ``customer_id``
 (compared as text) with their attributes (:func:`crmkit.io.attributes.read_attributes`), and each
 attribute becomes one table with a row per value: how many customers, how much revenue, the lift
-of revenue share over customer share, repeat rate, mean R/F/M and the RFM segment mix.
+of revenue share over customer share, repeat rate, mean R/F/M, the RFM segment mix, the
+loyalty-ladder rung mix (:func:`crmkit.ladder.ladder`) and, when asked, the mean CLV
+(:func:`crmkit.clv.customer_lifetime_value`).
 
 Denominators are the customers who bought up to ``as_of`` (those :func:`~crmkit.segment.segment`
 scores). Nobody is dropped silently:
@@ -35,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from crmkit.errors import ColumnError
+from crmkit.errors import ColumnError, UsageError
 from crmkit.io.attributes import Attributes, read_attributes
 from crmkit.io.options import as_date
 from crmkit.io.purchases import as_purchases
@@ -52,7 +54,8 @@ ATTRIBUTES = ("gender", "age_band", "province", "city", "tier", "source_channel"
 #: chi-square approximation of H, which is poor for smaller groups (Kruskal & Wallis 1952).
 MIN_GROUP_SIZE = 5
 #: The measures of every structure table, after ``attribute, value`` (and ``value_2`` for a pair),
-#: followed by one ``segment:<key>`` column per segment of the scheme.
+#: followed by one ``segment:<key>`` column per segment of the scheme, one ``rung:<key>`` column per
+#: ladder rung (:data:`crmkit.ladder.RUNGS`, bottom first) and, when asked, :data:`MEAN_CLV`.
 MEASURES = (
     "customers",
     "customer_share",
@@ -65,6 +68,8 @@ MEASURES = (
     "mean_frequency",
     "mean_monetary",
 )
+#: The mean CLV column, last in a table when :func:`customer_structure` is given ``clv``.
+MEAN_CLV = "mean_clv"
 _KEY = "attribute:"  # the prefix of attribute columns in the per-customer rows
 
 #: The ranking's columns.
@@ -91,7 +96,10 @@ class Structure:
     tables : dict
         Attribute -> pandas.DataFrame, one row per value: ``attribute, value``, then :data:`MEASURES`,
         then ``segment:<key>`` for each segment of the scheme in scheme order (the share of the
-        value's customers in that segment; the row sums to 1). Known values come first, by
+        value's customers in that segment; the row sums to 1), then ``rung:<key>`` for each rung of
+        :data:`crmkit.ladder.RUNGS` (the share on that rung; sums to 1), then :data:`MEAN_CLV` (the
+        mean CLV of the value's customers with one) when CLV was asked for and could be modelled.
+        Known values come first, by
         revenue descending then value; then :data:`UNKNOWN` and :data:`NO_ATTRIBUTES` when they
         have customers. ``customer_share`` and ``revenue_share`` sum to 1 over the rows.
     pairs : dict
@@ -106,7 +114,8 @@ class Structure:
         descending and are ranked 1, 2, …; the others follow with ``rank`` missing.
     customers : pandas.DataFrame
         One row per purchasing customer: ``customer_id, recency_days, frequency, monetary,
-        segment`` and each tabled attribute as text (:data:`UNKNOWN`, :data:`NO_ATTRIBUTES`).
+        segment``, each tabled attribute as text (:data:`UNKNOWN`, :data:`NO_ATTRIBUTES`), then
+        ``rung`` (when rungs were placed) and ``clv`` (when tabled; NaN for a customer without one).
     total_customers : int
         Customers who bought up to ``as_of``: the tables' denominator.
     total_revenue : float
@@ -117,6 +126,11 @@ class Structure:
         Customers of the attributes file who bought nothing up to ``as_of`` (in no table).
     segments : tuple of str
         The scheme's segment keys, in scheme order; ``segment_labels`` maps them to labels in ``lang``.
+    rungs : tuple of str
+        The ladder's rung keys, bottom first (empty with ``rungs=False``); ``rung_labels`` maps them
+        to labels in ``lang``.
+    clv : bool
+        Whether the tables have :data:`MEAN_CLV`.
     notes : list of Message
         The attributes file's notes, then this analysis's own.
     as_of : datetime.date
@@ -137,6 +151,9 @@ class Structure:
     scheme: str
     lang: str
     notes: list[Message] = field(default_factory=list)
+    rungs: tuple[str, ...] = ()
+    rung_labels: dict[str, str] = field(default_factory=dict)
+    clv: bool = False
 
     def rows(self):
         """Every table, then every pair's, as one frame (``crmkit profile -f csv``): ``attribute, value,
@@ -163,6 +180,8 @@ class Structure:
             "without_attributes": self.without_attributes,
             "without_purchases": self.without_purchases,
             "segments": [{"segment": k, "segment_label": self.segment_labels.get(k, k)} for k in self.segments],
+            "rungs": [{"rung": k, "rung_label": self.rung_labels.get(k, k)} for k in self.rungs],
+            "clv": self.clv,
             "tables": {name: records(table) for name, table in self.tables.items()},
             "pairs": {name: records(table) for name, table in self.pairs.items()},
             "ranking": records(self.ranking),
@@ -220,8 +239,9 @@ def _attribute_columns(attributes: Attributes, by_names: list[str], pd) -> dict[
     return columns
 
 
-def _structure_table(rows, keys: list[str], segment_columns: list[str], totals: tuple[int, float], pd):
-    """One structure table: ``rows`` (one per customer) grouped by the ``keys`` columns."""
+def _structure_table(rows, keys: list[str], mix_columns: list[str], totals: tuple[int, float], pd):
+    """One structure table: ``rows`` (one per customer) grouped by the ``keys`` columns; the
+    ``mix_columns`` (segment and rung indicators, the CLV) are averaged per group."""
     customers_total, revenue_total = totals
     grouped = rows.groupby(keys, sort=False)
     table = grouped.agg(
@@ -232,7 +252,7 @@ def _structure_table(rows, keys: list[str], segment_columns: list[str], totals: 
         mean_frequency=("frequency", "mean"),
         mean_monetary=("monetary", "mean"),
     )
-    mix = grouped[segment_columns].mean()
+    mix = grouped[mix_columns].mean()
     table = table.join(mix).reset_index()
     table["customer_share"] = table["customers"] / customers_total
     # a base whose net revenue is zero or less (returns exceed sales) has no meaningful revenue share
@@ -250,7 +270,7 @@ def _structure_table(rows, keys: list[str], segment_columns: list[str], totals: 
     table = table.rename(columns=dict(zip(keys, value_names)))
     table.insert(0, "attribute", ",".join(k.removeprefix(_KEY) for k in keys))
     table["customers"] = table["customers"].astype("int64")
-    return table[["attribute", *value_names, *MEASURES, *segment_columns]]
+    return table[["attribute", *value_names, *MEASURES, *mix_columns]]
 
 
 def _kruskal(attribute: str, rows, table, min_group_size: int) -> dict:
@@ -298,6 +318,8 @@ def customer_structure(
     scheme: str = "standard",
     lang: str = "en",
     min_group_size: int = MIN_GROUP_SIZE,
+    clv: Any = False,
+    rungs: bool = True,
 ) -> Structure:
     """Customer structure tables per attribute, and the attributes ranked by how they separate value.
 
@@ -319,6 +341,19 @@ def customer_structure(
         The RFM segment scheme and the language of its labels (:func:`crmkit.segment.segment`).
     min_group_size : int
         Customers a value needs to enter the Kruskal–Wallis test (default :data:`MIN_GROUP_SIZE`).
+    clv : bool, pandas.Series, pandas.DataFrame or ClvResult
+        Add :data:`MEAN_CLV` to the tables. ``True`` computes it with
+        :func:`crmkit.clv.customer_lifetime_value` at its defaults: a BG/NBD model (Fader, Hardie &
+        Lee 2005) on a weekly clock for the expected purchases, Gamma-Gamma expected spend (Fader,
+        Hardie & Lee 2005, "RFM and CLV"), 52 weeks discounted at 10 % a year, times the margin
+        column or 1.0 (CLV in revenue). When no model can be fitted (fewer than 20 repeat buyers,
+        or a failed fit) the column is left out and a note says why. Or give each customer's CLV:
+        a Series indexed by ``customer_id``, a frame with ``customer_id`` and ``clv`` columns, or a
+        :class:`~crmkit.clv.ClvResult`; customers it lacks are left out of the mean (and counted).
+    rungs : bool
+        Add the ladder-rung mix (``rung:<key>``): each customer's rung from :func:`crmkit.ladder.ladder`
+        on the same purchases and ``as_of`` (default rules, no survey or referrals: the top rungs use
+        the behavioural proxy).
 
     Returns
     -------
@@ -380,16 +415,28 @@ def customer_structure(
         # prefixed, so a by column named like an RFM column (``segment``, ``monetary``) cannot collide
         rows[_KEY + name] = np.where(listed, values[np.where(listed, position, 0)], NO_ATTRIBUTES).astype(object)
     rows["repeat"] = (rows["frequency"] > 1).astype(float)
-    segment_columns = [f"segment:{k}" for k in segment_keys]
+    mix_columns = [f"segment:{k}" for k in segment_keys]
     segment_of = rows["segment"].to_numpy()
     mix = pd.DataFrame({f"segment:{k}": (segment_of == k).astype(float) for k in segment_keys}, index=rows.index)
+    notes = list(attributes.notes)
+    rung_keys, rung_labels = (), {}
+    if rungs:
+        rung_keys, rung_labels, rung_of = _rungs(data, day, rows["customer_id"], lang)
+        rows["rung"] = rung_of
+        for key in rung_keys:
+            mix[f"rung:{key}"] = (rung_of == key).astype(float)
+            mix_columns.append(f"rung:{key}")
+    clv_of = None if clv is False or clv is None else _clv_values(data, day, clv, rows["customer_id"], notes)
+    if clv_of is not None:
+        mix[MEAN_CLV] = clv_of
+        mix_columns.append(MEAN_CLV)
     grouped_rows = pd.concat([rows, mix], axis=1)
 
     totals = (len(rows), float(math.fsum(rows["monetary"])))
-    tables = {name: _structure_table(grouped_rows, [_KEY + name], segment_columns, totals, pd) for name in columns}
+    tables = {name: _structure_table(grouped_rows, [_KEY + name], mix_columns, totals, pd) for name in columns}
     pair_names = [n for n in (by_names or list(attributes.by)) if n in columns]
     pairs = {
-        f"{a},{b}": _structure_table(grouped_rows, [_KEY + a, _KEY + b], segment_columns, totals, pd)
+        f"{a},{b}": _structure_table(grouped_rows, [_KEY + a, _KEY + b], mix_columns, totals, pd)
         for a, b in combinations(pair_names, 2)
     }
     tested = [_kruskal(name, rows, table, min_group_size) for name, table in tables.items()]
@@ -403,7 +450,6 @@ def customer_structure(
     without_attributes = int((~listed).sum())
     bought = pd.Index(rows["customer_id"])
     without_purchases = int((bought.get_indexer(ids) < 0).sum())
-    notes = list(attributes.notes)
     if without_attributes:
         notes.append(
             Message(
@@ -425,6 +471,8 @@ def customer_structure(
             )
         )
     customers = rows.drop(columns="repeat")
+    if clv_of is not None:
+        customers["clv"] = clv_of
     customers.columns = [
         c.removeprefix(_KEY) if c.startswith(_KEY) and c.removeprefix(_KEY) not in rows else c
         for c in customers.columns
@@ -445,4 +493,71 @@ def customer_structure(
         scheme=scheme,
         lang=lang,
         notes=notes,
+        rungs=tuple(rung_keys),
+        rung_labels=rung_labels,
+        clv=clv_of is not None,
     )
+
+
+def _rungs(data, day: date, customer_ids, lang: str):
+    """The rung keys (bottom first), their labels in ``lang`` and each customer's rung (the ladder's)."""
+    from crmkit.ladder import RUNGS, ladder
+
+    placed = ladder(data, day, lang=lang)
+    people = placed.people
+    rung_of = people.set_index(people["customer_id"].astype(str))["rung"]
+    labels = dict(zip(placed.distribution["rung"], placed.distribution["rung_label"]))
+    # every buyer the segment scores is someone the ladder saw in the purchases; a customer it did
+    # not summarise as a buyer (returns only) is, as for the ladder, a suspect
+    found = customer_ids.map(rung_of).fillna("suspect").to_numpy(dtype=object)
+    return tuple(RUNGS), {k: str(labels.get(k, k)) for k in RUNGS}, found
+
+
+def _clv_values(data, day: date, clv, customer_ids, notes: list):
+    """Each customer's CLV as floats (NaN when unknown), or None (with a note) when it cannot be tabled."""
+    import pandas as pd
+
+    from crmkit.clv import ClvResult, customer_lifetime_value
+
+    if clv is True:
+        result = customer_lifetime_value(data, day)
+        if not result.customers["value_method"].astype(str).str.startswith("model").any():
+            reasons = [
+                w for w in result.warnings if getattr(w, "key", "") in ("clv_too_few_repeat_buyers", "clv_fit_failed")
+            ]
+            reason = str(reasons[0]) if reasons else "no transaction model could be fitted"
+            notes.append(
+                Message(
+                    f"mean CLV not tabled: {reason}",
+                    "profile_clv_unavailable",
+                    reason=reason,
+                )
+            )
+            return None
+        notes.extend(w for w in result.warnings if isinstance(w, Message))
+        clv = result
+    if isinstance(clv, ClvResult):
+        clv = clv.customers
+    if isinstance(clv, pd.DataFrame):
+        if not {"customer_id", "clv"} <= set(clv.columns):
+            raise ColumnError(
+                "the CLV frame needs customer_id and clv columns",
+                hint="columns found: " + ", ".join(map(str, clv.columns)),
+            )
+        clv = pd.Series(clv["clv"].to_numpy(), index=clv["customer_id"].astype(str))
+    elif isinstance(clv, pd.Series):
+        clv = pd.Series(clv.to_numpy(), index=clv.index.astype(str))
+    else:
+        raise UsageError(f"clv is True, a Series, a frame or a ClvResult, not {type(clv).__name__}")
+    values = customer_ids.map(pd.to_numeric(clv, errors="coerce")).to_numpy(dtype=float)
+    missing = int(np.isnan(values).sum())
+    if missing:
+        notes.append(
+            Message(
+                f"{missing:,} of {len(values):,} purchasing customers have no CLV: left out of the mean CLV",
+                "profile_clv_missing",
+                count=missing,
+                customers=len(values),
+            )
+        )
+    return values

@@ -365,9 +365,41 @@ def test_duplicates_and_missing_ids_are_counted():
     # A first as female, B first as male; 17850.0 is 17850, so the second 17850 repeats it
     assert records(found, "customer_id", "gender") == [("A", "female"), ("B", "male"), ("17850", "female")]
     q = found.quality
-    assert q.dropped == {"missing_customer_id": 2, "duplicate_customer_id": 3}
+    assert q.dropped == {"missing_customer_id": 2, "duplicate_customer_id": 3, "total_row": 0}
     assert q.rows_read == q.rows_used + q.rows_dropped == 8
     assert "dropped 5" in q.one_line()
+    assert "attributes_total_row" not in {n.key for n in found.notes}
+
+
+def test_a_closing_total_row_is_counted(tmp_path):
+    # four file rows: two members, a 合计 row and a Total row closing the export; 合计 in the middle is a member
+    path = write(tmp_path / "members.csv", "会员编号,性别\nA,女\n合计,男\nB,男\n合计,\nTotal:,2\n")
+    found = read_attributes(path)
+    assert records(found, "customer_id", "gender") == [("A", "female"), ("合计", "male"), ("B", "male")]
+    q = found.quality
+    assert q.dropped == {"missing_customer_id": 0, "duplicate_customer_id": 0, "total_row": 2}
+    assert q.rows_read == q.rows_used + q.rows_dropped == 5
+    assert "dropped 2 (total row 2)" in q.one_line()
+    note = next(n for n in found.notes if n.key == "attributes_total_row")
+    assert note == "2 total row(s) dropped (合计 / Total)" and note.params == {"count": 2}
+    one = read_attributes(frame_of(customer_id=["A", "B", "合计"], gender=["F", "M", None]))
+    assert (one.quality.rows_read, one.quality.rows_used, one.quality.dropped["total_row"]) == (3, 2, 1)
+    assert "1 total row(s) dropped" in one.notes[0]
+
+
+def test_wide_members_file_reads_like_a_narrow_one(tmp_path):
+    # past WIDE_SURVEY columns the cells are cleaned in pandas: the same values, and the total row still counted
+    from crmkit.io.inputs import WIDE_SURVEY
+
+    extra = [f"x{i}" for i in range(WIDE_SURVEY)]
+    rows = [
+        "customer_id,gender," + ",".join(extra),
+        " A ,F," + ",".join("1" * len(extra)),
+        "合计,," + "," * (len(extra) - 1),
+    ]
+    found = read_attributes(write(tmp_path / "wide.csv", "\n".join(rows) + "\n"))
+    assert records(found, "customer_id", "gender") == [("A", "female")]
+    assert found.quality.dropped["total_row"] == 1
 
 
 def test_by_columns():
@@ -398,6 +430,8 @@ def test_a_file_without_an_id_column_or_rows(tmp_path):
     assert "性别" in error.value.hint
     with pytest.raises(InputError, match="header but no rows"):
         read_attributes(write(tmp_path / "b.csv", "会员编号,性别\n"))
+    with pytest.raises(InputError, match="header but no rows"):  # a total row alone is no member
+        read_attributes(write(tmp_path / "t.csv", "会员编号,性别\n合计,\n"))
     with pytest.raises(UsageError, match="as_of"):
         read_attributes(write(tmp_path / "c.csv", "会员编号,性别\nA,女\n"), as_of="yesterday")
 

@@ -27,6 +27,11 @@ ANALYSES = {
     "synth_platforms",
     "synth_customers",
     "profile",
+    "preferences",
+    "recommend",
+    "care",
+    "synth_baskets",
+    "affinity",
 }
 MAX_LINES = 700
 

@@ -11,9 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from crmkit.errors import ColumnError
+from crmkit.clv import customer_lifetime_value
+from crmkit.errors import ColumnError, UsageError
 from crmkit.io.attributes import read_attributes
-from crmkit.profile import MEASURES, NO_ATTRIBUTES, RANKING_COLUMNS, UNKNOWN, customer_structure
+from crmkit.io.purchases import as_purchases
+from crmkit.ladder import RUNGS
+from crmkit.profile import MEAN_CLV, MEASURES, NO_ATTRIBUTES, RANKING_COLUMNS, UNKNOWN, customer_structure
 from crmkit.segment import segment
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -183,6 +186,71 @@ def test_tiny_pair_cross_tab():
     assert pair["customer_share"].sum() == pytest.approx(1.0)
 
 
+# --- the ladder-rung mix and the mean CLV ------------------------------------------------------------
+
+
+def test_tiny_rung_mix_by_hand(tiny):
+    # 3 repeat buyers, fewer than 20: no BG/NBD model, activity by the own cycle. c01 (gap 19 days, last
+    # 11 days ago), c04 (gaps 31 and 29, last 21 ago) and c08 (gap 10, last 6 ago) buy within 1.5 x their
+    # gap: regulars; their tenures (30, 81, 16 days) are under the supporter floor of 180. The rest bought once.
+    table = tiny.tables["gender"]
+    segment_columns = [f"segment:{k}" for k in tiny.segments]
+    rung_columns = [f"rung:{k}" for k in RUNGS]
+    assert list(table.columns) == ["attribute", "value", *MEASURES, *segment_columns, *rung_columns]
+    assert tiny.rungs == RUNGS and tiny.rung_labels["regular"] == "Regular" and not tiny.clv
+    expected = {  # female c01 c02 c04 c06 c08, male c03 c05 c07, unknown c09, no attributes c10
+        "rung:customer": [0.4, 1.0, 1.0, 1.0],
+        "rung:regular": [0.6, 0.0, 0.0, 0.0],
+    }
+    for column, values in expected.items():
+        np.testing.assert_allclose(table[column].to_numpy(dtype=float), values, err_msg=column)
+    for column in ("rung:suspect", "rung:prospect", "rung:supporter", "rung:advocate"):
+        assert (table[column] == 0).all()
+    by_id = tiny.customers.set_index("customer_id")
+    assert by_id.loc[["c01", "c04", "c08"], "rung"].tolist() == ["regular"] * 3
+    assert list(tiny.customers.columns[-1:]) == ["rung"]
+    assert list(tiny.pairs) == [] and "rung:regular" in tiny.rows().columns
+
+
+def test_tiny_mean_clv_given_per_customer():
+    clv = pd.Series([10.0, 20, 30, 40, 50, 60, 70, 80, 90], index=[f"c0{i}" for i in range(1, 10)])  # none for c10
+    found = customer_structure(tiny_purchases(), tiny_members(), AS_OF, clv=clv, min_group_size=3)
+    table = found.tables["gender"]
+    assert table.columns[-1] == MEAN_CLV and found.clv
+    # female (10 + 20 + 40 + 60 + 80) / 5, male (30 + 50 + 70) / 3, unknown c09, no attributes: c10 has none
+    np.testing.assert_allclose(table[MEAN_CLV].to_numpy(dtype=float), [42.0, 50.0, 90.0, np.nan])
+    missing = next(n for n in found.notes if n.key == "profile_clv_missing")
+    assert missing.params == {"count": 1, "customers": 10}
+    assert found.customers.set_index("customer_id").loc["c03", "clv"] == 30.0
+    frame = pd.DataFrame({"customer_id": clv.index, "clv": clv.to_numpy()})
+    again = customer_structure(tiny_purchases(), tiny_members(), AS_OF, clv=frame, rungs=False)
+    np.testing.assert_allclose(again.tables["gender"][MEAN_CLV], table[MEAN_CLV])
+    assert not any(c.startswith("rung:") for c in again.tables["gender"].columns) and again.rungs == ()
+    with pytest.raises(ColumnError, match="customer_id and clv"):
+        customer_structure(tiny_purchases(), tiny_members(), AS_OF, clv=frame.rename(columns={"clv": "value"}))
+    with pytest.raises(UsageError, match="clv is True"):
+        customer_structure(tiny_purchases(), tiny_members(), AS_OF, clv="yes")
+
+
+def test_tiny_clv_too_few_repeat_buyers_is_left_out():
+    found = customer_structure(tiny_purchases(), tiny_members(), AS_OF, clv=True)
+    assert not found.clv and MEAN_CLV not in found.tables["gender"].columns and "clv" not in found.customers
+    note = next(n for n in found.notes if n.key == "profile_clv_unavailable")
+    assert "repeat buyer" in note and note.startswith("mean CLV not tabled")
+
+
+def test_example_mean_clv_is_the_group_mean_of_the_clv():
+    found = customer_structure(EXAMPLES / "sales.csv", EXAMPLES / "customers.csv", clv=True)
+    # the defaults: BG/NBD, weekly clock, Gamma-Gamma spend, 52 weeks at 10 % a year, in revenue (no margin column)
+    clv = customer_lifetime_value(as_purchases(EXAMPLES / "sales.csv"), found.as_of).customers
+    gender = found.customers.set_index("customer_id")["gender"]
+    means = clv.set_index("customer_id")["clv"].groupby(gender).mean()
+    table = found.tables["gender"].set_index("value")
+    np.testing.assert_allclose(table[MEAN_CLV].to_numpy(), means.reindex(table.index).to_numpy(), rtol=1e-9)
+    assert {n.key for n in found.notes} >= {"clv_no_margin"}
+    np.testing.assert_allclose(found.tables["province"][[f"rung:{k}" for k in RUNGS]].sum(axis=1), 1.0)
+
+
 # --- the planted structure of examples/customers.csv ------------------------------------------
 
 
@@ -257,6 +325,7 @@ def test_shares_sum_to_one_and_lift_is_the_ratio(rows, genders, listed):
     np.testing.assert_allclose(table["lift"] * table["customer_share"], table["revenue_share"], rtol=1e-12)
     mix = table[[f"segment:{k}" for k in found.segments]].sum(axis=1)
     np.testing.assert_allclose(mix, 1.0)
+    np.testing.assert_allclose(table[[f"rung:{k}" for k in RUNGS]].sum(axis=1), 1.0)
     assert table["repeat_rate"].between(0, 1).all()
 
 
@@ -292,4 +361,5 @@ def test_the_profile_command(tmp_path):
         app, ["profile", str(EXAMPLES / "sales.csv"), "--attributes", str(EXAMPLES / "customers.csv"), "--report",
               str(tmp_path / "r.xlsx")],
     )  # fmt: skip
-    assert report.exit_code == 2
+    assert report.exit_code == 0, report.output  # profile writes a report now (it refused one, exit 2, before)
+    assert (tmp_path / "r.xlsx").exists()

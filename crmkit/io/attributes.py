@@ -26,7 +26,9 @@ at all, by column with the first row (:attr:`AttributesQuality.unreadable`).
 from __future__ import annotations
 
 import calendar
+import os
 import re
+import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,8 +37,12 @@ from typing import Any
 
 from crmkit.errors import ColumnError, InputError, UsageError
 from crmkit.io.columns import ALIASES, normalise_header
+from crmkit.io.engine import connect
+from crmkit.io.inputs import WIDE_SURVEY, _attach, _clean_frame
 from crmkit.io.options import DATE_RANGE, as_date
+from crmkit.io.purchases import _clean_text, date_expr, is_total
 from crmkit.io.quality import Message
+from crmkit.io.readers import open_source, scan_error
 from crmkit.io.regions import province_of
 
 #: Role -> header aliases, most specific first, compared after :func:`~crmkit.io.columns.normalise_header`
@@ -94,6 +100,7 @@ _SLASH = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}")
 _AGE = re.compile(r"^([-+]?\d{1,4})(?:\.\d+)?\s*(?:岁|周岁|years?(?:\s*old)?|yrs?|y)?$", re.IGNORECASE)
 _FLOAT_ID = re.compile(r"^([0-9]+)\.0+$")
 _CITY_SUFFIX = re.compile(r"^([\u3400-\u9fff]{2,})市$")
+_DROPS = ("missing_customer_id", "duplicate_customer_id", "total_row")  # AttributesQuality.dropped's reasons
 
 
 @dataclass
@@ -106,10 +113,9 @@ class AttributesQuality:
     ----------
     source : str
     rows_read, rows_used : int
-        Data rows in the file (a closing 合计 / Total row is none, as for surveys); customers in
-        the frame (one row each).
+        Data rows in the file (a closing 合计 / Total row too); customers in the frame (one row each).
     dropped : dict
-        ``missing_customer_id`` and ``duplicate_customer_id`` -> rows.
+        ``missing_customer_id``, ``duplicate_customer_id`` and ``total_row`` (closing 合计 / Total rows) -> rows.
     unknown : dict
         Attribute -> {value as exported: rows}: values read but not normalisable (a gender no table
         knows, an age outside 0..120, a birth date after ``as_of``), None in the frame.
@@ -122,7 +128,7 @@ class AttributesQuality:
     source: str
     rows_read: int = 0
     rows_used: int = 0
-    dropped: dict[str, int] = field(default_factory=lambda: {"missing_customer_id": 0, "duplicate_customer_id": 0})
+    dropped: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_DROPS, 0))
     unknown: dict[str, dict[str, int]] = field(default_factory=dict)
     unreadable: dict[str, tuple[int, int]] = field(default_factory=dict)
     as_of: date | None = None
@@ -198,6 +204,7 @@ def parse_age_bands(edges: Sequence[int] | str | None = None) -> tuple[int, ...]
     if edges is None:
         return DEFAULT_AGE_BANDS
     items = [e.strip() for e in edges.split(",")] if isinstance(edges, str) else list(edges)
+    hint = "give increasing ages such as 18,25,35,45,55,65"
     values = []
     for item in items:
         try:
@@ -205,14 +212,10 @@ def parse_age_bands(edges: Sequence[int] | str | None = None) -> tuple[int, ...]
         except (TypeError, ValueError):
             number = float("nan")
         if not (number.is_integer() and AGE_RANGE[0] < number <= AGE_RANGE[1]) or isinstance(item, bool):
-            raise UsageError(
-                f"age bands: {item!r} is not an age in 1..120", hint="give increasing ages such as 18,25,35,45,55,65"
-            )
+            raise UsageError(f"age bands: {item!r} is not an age in 1..120", hint=hint)
         values.append(int(number))
     if not values or any(b <= a for a, b in zip(values, values[1:])):
-        raise UsageError(
-            f"age bands must be increasing ages, got {edges!r}", hint="give increasing ages such as 18,25,35,45,55,65"
-        )
+        raise UsageError(f"age bands must be increasing ages, got {edges!r}", hint=hint)
     return tuple(values)
 
 
@@ -281,8 +284,6 @@ def _city(value: str) -> str:
 
 
 def _source_name(source) -> str:
-    import os
-
     if isinstance(source, str | os.PathLike):
         text = os.fspath(source)
         return "<stdin>" if text == "-" else str(text)
@@ -363,9 +364,6 @@ def _parse_dates(texts: list[str | None]) -> tuple[dict[str, date | None], set[s
     D/M/Y-looking dates were read month first with no value to tell."""
     import duckdb
     import pandas as pd
-
-    from crmkit.io.engine import connect
-    from crmkit.io.purchases import date_expr
 
     distinct = sorted({t for t in texts if t is not None})
     days: dict[str, date | None] = {}
@@ -520,6 +518,30 @@ def _age_column(texts, account: _Account):
     return np.array([a if isinstance(a, int) else -1 for a in ages] + [-1], dtype=np.int64)[codes]
 
 
+def _read_rows(source, encoding: str | None, sheet: str | None, delimiter: str | None):
+    """The rows as :func:`~crmkit.io.inputs.read_survey` reads them, the first data row, the closing 合计 rows cut."""
+    import duckdb
+
+    with tempfile.TemporaryDirectory(prefix="crmkit-") as workdir:
+        src = open_source(source, workdir, sheet=sheet, encoding=encoding, delimiter=delimiter)
+        con = connect()
+        try:
+            _attach(con, src)
+            wide, cast = len(src.headers) > WIDE_SURVEY, "CAST(COLUMNS(*) AS VARCHAR)"  # wide: cleaned in pandas
+            frame = con.sql(f"SELECT {cast if wide else _clean_text(cast, anywhere=True)} FROM {src.sql}").df()
+            frame = _clean_frame(frame) if wide else frame
+        except duckdb.Error as exc:
+            raise scan_error(exc, src) from None
+        finally:
+            con.close()
+            src.cleanup()
+    # trailing total rows only, so every other row keeps its file row number (counted, unlike surveys)
+    cut = next((k for k in range(len(frame)) if not is_total(frame.iat[-1 - k, 0])), len(frame))
+    if cut == len(frame):
+        raise InputError("the attributes file has a header but no rows", file=src.display)
+    return frame.iloc[: len(frame) - cut], src.first_data_row, cut
+
+
 def read_attributes(
     source,
     *,
@@ -571,17 +593,10 @@ def read_attributes(
     import numpy as np
     import pandas as pd
 
-    from crmkit.io.inputs import read_survey
-
     edges = parse_age_bands(age_bands)
     day = as_date(as_of, "as_of") if as_of is not None else None
     name = _source_name(source)
-    try:
-        raw, first_row = read_survey(source, encoding=encoding, sheet=sheet, delimiter=delimiter)
-    except InputError as exc:
-        if not exc.message.startswith("the survey has a header but no answers"):
-            raise
-        raise InputError("the attributes file has a header but no rows", file=exc.file) from None
+    raw, first_row, totals = _read_rows(source, encoding, sheet, delimiter)  # totals: closing 合计 rows cut
     headers = [str(h) for h in raw.columns]
     columns = _find_columns(headers)
     if "customer_id" not in columns:
@@ -599,13 +614,14 @@ def read_attributes(
         _text(raw[columns["customer_id"]]), lambda v: _FLOAT_ID.sub(r"\1", v) if "." in v else v
     )
     ids = _spread(id_codes, id_values)
-    quality = AttributesQuality(source=name, rows_read=len(ids), as_of=day)
     missing = id_codes < 0
     duplicate = pd.Series(ids, dtype=object).duplicated(keep="first").to_numpy() & ~missing
     used = np.flatnonzero(~missing & ~duplicate)
-    quality.dropped = {"missing_customer_id": int(missing.sum()), "duplicate_customer_id": int(duplicate.sum())}
-    quality.rows_used = len(used)
+    dropped = dict(zip(_DROPS, (int(missing.sum()), int(duplicate.sum()), totals)))
+    quality = AttributesQuality(name, rows_read=len(ids) + totals, rows_used=len(used), dropped=dropped, as_of=day)
     account = _Account(quality, columns, rows=first_row + used)
+    if totals:
+        account.note("attributes_total_row", f"{totals:,} total row(s) dropped (合计 / Total)", count=totals)
 
     def cells(header: str):
         return _text(raw[header])[used]

@@ -8,6 +8,7 @@ so it is multi-threaded and streams. Rules (each documented in the README):
 * dates: ISO (with or without time), ``Y/M/D``, ``Y.M.D``, ``YYYYMMDD``, Chinese ``2024年3月5日``,
   ``D/M/Y`` or ``M/D/Y`` (decided from the whole column; ``--dayfirst`` forces), two-digit years,
   month names (``5 Mar 2024``) and Excel serial numbers;
+* the hour (when kept): the time written with the date, not converted; NULL without one or when all are 00:00;
 * amounts: currency signs and words (¥ ￥ $ € £ 元 RMB CNY USD EUR), thousands separators,
   parentheses or a trailing minus for negatives, decimal comma (decided from the column, or
   ``--decimal ,``); quantity x unit price when there is no amount column;
@@ -25,7 +26,7 @@ import tempfile
 from datetime import date
 
 from crmkit.errors import DataError, InputError
-from crmkit.io.columns import NULL_WORDS, ColumnMap, detect_columns
+from crmkit.io.columns import NULL_WORDS, ColumnMap, detect_columns, hour_exprs
 from crmkit.io.databases import SCHEMES, engine_source
 from crmkit.io.engine import MONEY_LIMIT, connect, money, quote, sql_literal
 from crmkit.io.options import DATE_RANGE, ReadOptions, as_date, check_encoding, parse_date_range
@@ -36,10 +37,12 @@ from crmkit.io.readers import Source, needs_serial_scan, open_source, scan_error
 
 #: Optional columns a command may ask :func:`read_purchases` to carry along.
 OPTIONAL_ROLES = ("order_id", "quantity", "product", "category", "region", "channel", "margin")
-#: The roles staged as text, besides the customer id and the date.
+#: Kept only when asked, then always a column (NULL without a source): hour SMALLINT, discount DOUBLE.
+ON_REQUEST = ("hour", "discount")
+#: The roles staged as text, besides the customer id and the date (``clock``: a platform's full order time).
 ROLES_STAGED = (
     "amount", "quantity", "unit_price", "order_id", "product", "category", "region", "channel", "margin", "status",
-    "exclude",
+    "discount", "exclude", "clock",
 )  # fmt: skip
 
 #: What a total row's first cell says (lower case, a trailing colon dropped).
@@ -179,8 +182,8 @@ class PurchaseData:
         The connection holding the rows (table ``tx``); models query it in place.
     sql : str
         ``SELECT * FROM tx``: one row per used input row, in file order: ``customer_id`` (text),
-        ``date`` (DATE), ``amount`` (DOUBLE, negative for returns), ``is_return`` (BOOLEAN), and
-        when present and kept ``order_id``, ``quantity``, ``product``, ``channel``, ``margin``.
+        ``date`` (DATE), ``amount`` (DOUBLE, negative for returns), ``is_return`` (BOOLEAN), when present and
+        kept ``order_id``, ``quantity``, ``product``, ``channel``, ``margin``, and when asked ``hour``, ``discount``.
     quality : DataQuality
         What was read, used and dropped, and why.
     """
@@ -333,7 +336,8 @@ def read_purchases(
     keep : tuple of str
         Optional roles to carry into the result when the file has them (default: all of
         ``order_id, quantity, product, channel, margin``). A command that needs none of them
-        reads faster; the columns are still found and listed in ``quality.columns``.
+        reads faster; the columns are still found and listed in ``quality.columns``. ``hour`` (SMALLINT, from the
+        date's text) and ``discount`` (DOUBLE, money off) come only when named (:data:`ON_REQUEST`), NULL unsourced.
     date_range : (date, date) or str, optional
         Purchase dates accepted (``"1990-01-01..2030-12-31"``); default
         :data:`~crmkit.io.options.DATE_RANGE`, 1900-01-01..2100-12-31. Dates outside it are bad
@@ -432,7 +436,8 @@ def _staging_sql(
     if cmap.amount_from_price:
         needed |= {"quantity", "unit_price"}
     text_cols = {"customer_id": c["customer_id"], "date": c["date"]}
-    needed.add("exclude")  # a platform export's rows of orders that are no purchase (crmkit.io.platforms.orders)
+    # a platform export's rows of orders that are no purchase, and its order times (crmkit.io.platforms.orders)
+    needed |= {"exclude", "clock"}
     for role in ROLES_STAGED:
         if role in c and role in needed:
             text_cols[role] = c[role]
@@ -463,12 +468,16 @@ def _staging_sql(
     for role in ("order_id", "product", "category", "region", "channel"):
         if role in t:
             extra[role] = id_expr(t[role]) if role == "order_id" else t[role]
-    for role in ("quantity", "margin"):
+    for role in ("quantity", "unit_price", "margin", "discount"):
         if role in t and role in keep:
             extra[role] = amount_expr(t[role], decimal_comma)
-    if "margin" in extra:
-        # summed as money like the amount: out of its range (or inf / NaN) it is unreadable
-        extra["margin"] = f"(CASE WHEN abs({extra['margin']}) < {MONEY_LIMIT!r} THEN {extra['margin']} END)"
+    if "discount" in extra:  # money off, whichever sign the export gives it
+        extra["discount"] = f"abs({extra['discount']})"
+    for role in ("margin", "discount"):
+        if role in extra:  # summed as money like the amount: out of its range (or inf / NaN) it is unreadable
+            extra[role] = f"(CASE WHEN abs({extra[role]}) < {MONEY_LIMIT!r} THEN {extra[role]} END)"
+    if "hour" in keep:  # a platform's order time (its date is the day alone), else the date's own text
+        extra.update(hour_exprs(t.get("clock", t["date"])))
     extra_sql = "".join(f", {expr} AS {role}" for role, expr in extra.items())
     d = t["date"]
     # '-', '.', '/' are code points 45-47: a comparison, where a list lookup per row cost 20x more
@@ -476,7 +485,8 @@ def _staging_sql(
     slash_re = "'^(\\d{1,2})[-/.](\\d{1,2})[-/.]\\d{2,4}'"
     low, high = (f"DATE '{day.isoformat()}'" for day in date_range)
     sql = f"""
-        SELECT * EXCLUDE (_total, _no_id, _no_date, _no_amount, _date{", _exclude" if "exclude" in t else ""}),
+        SELECT * EXCLUDE (_total, _no_id, _no_date, _no_amount, _date{", _exclude" if "exclude" in t else ""}
+                          {", _hm, _meridiem, _serial" if "_hm" in extra else ""}),
                CASE WHEN _date BETWEEN {low} AND {high} THEN _date END AS date,
                CASE {"WHEN _exclude IS NOT NULL THEN _exclude" if "exclude" in t else ""}
                     WHEN _total THEN 'total_row'
@@ -540,6 +550,7 @@ def _read_with(
     quality = DataQuality.of_source(src, roles)
     if found is not None:
         c["exclude"] = quote("_exclude")
+        c["clock"] = quote("_clock")  # the order's time as written, for its hour
         by_platform.record(quality)
     if cmap.amount_from_price:
         qty, price = roles["quantity"], roles["unit_price"]
@@ -675,10 +686,15 @@ def _read_with(
             + ")",
             file=src.display,
         )
+    kept_cols = {role: role for role in extra if role in keep}
+    if "hour" in kept_cols and not con.sql(f"SELECT bool_or(_timed) FROM staged WHERE {kept}").fetchall()[0][0]:
+        kept_cols["hour"] = "NULL"  # midnight everywhere: dates written as datetimes, no time of day
+    for role, kind in zip(ON_REQUEST, ("SMALLINT", "DOUBLE")):  # asked for: a column, NULL without a source
+        kept_cols.update({role: f"CAST({kept_cols.pop(role, 'NULL')} AS {kind})"} if role in keep else {})
     con.execute(f"""
         CREATE TEMP VIEW tx AS
         SELECT customer_id, date, CASE WHEN {is_return} THEN -abs(amount) ELSE amount END AS amount,
-               {is_return} AS is_return {"".join(", " + role for role in extra if role in keep)}
+               {is_return} AS is_return {"".join(f", {expr} AS {role}" for role, expr in kept_cols.items())}
         FROM staged WHERE {kept}
     """)
     return PurchaseData(con, quality)

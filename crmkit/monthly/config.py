@@ -21,6 +21,8 @@ from crmkit.survey_models import PRESETS
 # What a value may be: a string, a whole number, a number, a scale ("1-10" or [1, 10]), a date
 # (text such as "last-month-end", or a TOML date).
 _TEXT, _WHOLE, _NUMBER, _SCALE, _DATE = "string", "whole number", "number", "scale", "date"
+# Names: "a,b" or ["a", "b"] (kept as "a,b"); a window: "30d", "4w", "2m" or a number of days.
+_NAMES, _WINDOW = "names", "window"
 
 #: Each section's keys and the kind of value each takes: what :func:`crmkit.monthly.run.run_monthly`
 #: reads from it.
@@ -32,6 +34,8 @@ SECTION_TYPES: dict[str, dict[str, str]] = {
     "ladder": {"rules": _TEXT},
     "columns": {"customer": _TEXT, "date": _TEXT, "amount": _TEXT, "order_id": _TEXT},
     "report": {"stale_days": _WHOLE, "customers": _TEXT},
+    "profile": {"by": _NAMES},
+    "care": {"within": _WINDOW, "kinds": _NAMES},
 }
 #: The keys each section may hold.
 SECTION_KEYS: dict[str, tuple[str, ...]] = {section: tuple(keys) for section, keys in SECTION_TYPES.items()}
@@ -42,6 +46,7 @@ _TOP_TYPES = {
     "query": _TEXT,
     "survey": _TEXT,
     "members": _TEXT,
+    "attributes": _TEXT,
     "referrals": _TEXT,
     "output": _TEXT,
     "history": _TEXT,
@@ -84,12 +89,21 @@ def _checked(name: str, value, kind: str, path: str):
     TOML has types, so ``bins = "five"`` or ``discount = "abc"`` is refused here, naming the key,
     rather than failing deep inside an analysis; a bool is not a number (``bins = true`` is a typo).
     """
-    what = {_SCALE: 'a scale such as "1-10" or [1, 10]', _DATE: 'a date such as "2024-12-31" or "last-month-end"'}
+    what = {
+        _SCALE: 'a scale such as "1-10" or [1, 10]',
+        _DATE: 'a date such as "2024-12-31" or "last-month-end"',
+        _NAMES: 'names such as "tier,city" or ["tier", "city"]',
+        _WINDOW: 'a window such as "30d", "4w", "2m" or 30 (days)',
+    }
     if kind == _DATE and isinstance(value, date) and not isinstance(value, datetime):
         return value.isoformat()  # as_of = 2024-12-31, a TOML date: means what the text would
     if kind == _SCALE and isinstance(value, list) and len(value) == 2 and all(_is_number(v) for v in value):
         return f"{value[0]:g}-{value[1]:g}"
-    if kind in (_TEXT, _DATE, _SCALE) and isinstance(value, str):
+    if kind == _NAMES and isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value):
+        return ",".join(v.strip() for v in value)
+    if kind == _WINDOW and _is_number(value) and float(value).is_integer():
+        return int(value)
+    if kind in (_TEXT, _DATE, _SCALE, _NAMES, _WINDOW) and isinstance(value, str):
         if not value.strip():
             raise ConfigError(f"'{name}' is empty", file=path)
         return value
@@ -127,6 +141,8 @@ class ReportConfig:
     query: str | None = None
     survey: str | None = None
     members: str | None = None
+    attributes: str | None = None
+    """The customer attributes file (:func:`crmkit.io.attributes.read_attributes`): Profile and Care calendar."""
     referrals: str | None = None
     history: str | None = None
     as_of: str | None = None
@@ -140,6 +156,8 @@ class ReportConfig:
     ladder: dict = field(default_factory=dict)
     columns: dict = field(default_factory=dict)
     report: dict = field(default_factory=dict)
+    profile: dict = field(default_factory=dict)
+    care: dict = field(default_factory=dict)
 
 
 def load_config(path: str) -> ReportConfig:
@@ -154,6 +172,7 @@ def load_config(path: str) -> ReportConfig:
         sales = "sales.csv"                        # or a database: "postgresql://crm@db/shop" with
         table = "orders"                           # table = "…" or query = "SELECT …" (sqlite:///file.db too)
         survey = "survey.csv"                      # optional, also members / referrals
+        attributes = "customers.csv"               # optional: the Profile and Care calendar sheets
         output = "reports/crm-{yyyy}-{mm}.xlsx"
         as_of = "last-month-end"                   # or a date, today, yesterday, month-end
         lang = "zh"
@@ -168,6 +187,11 @@ def load_config(path: str) -> ReportConfig:
         [report]
         stale_days = 45                            # warn when the as-of date is this far past the last purchase
         customers = "top:100000"                   # rows of the customer sheets: all, top:N or none
+        [profile]
+        by = "tier"                                # further attribute columns to table (or ["tier", "city"])
+        [care]
+        within = "30d"                             # the occasions of the next 30 days (4w, 2m, 30)
+        kinds = "birthday,membership"              # default all: birthday, membership, first_purchase
     """
     data, _ = read_toml(path, flag="--config", what="config file")
     file = Path(path)
@@ -200,6 +224,7 @@ def load_config(path: str) -> ReportConfig:
         for name, value in data.get(key, {}).items():
             data[key][name] = _checked(f"{key}.{name}", value, SECTION_TYPES[key][name], path)
     _check_report_section(data.get("report", {}), path)
+    _check_care_section(data.get("care", {}), path)
     base = file.resolve().parent
 
     def resolve(value):
@@ -220,6 +245,7 @@ def load_config(path: str) -> ReportConfig:
         query=data.get("query"),
         survey=resolve(data.get("survey")),
         members=resolve(data.get("members")),
+        attributes=resolve(data.get("attributes")),
         referrals=resolve(data.get("referrals")),
         history=resolve(data.get("history")),
         as_of=data.get("as_of"),
@@ -256,6 +282,26 @@ def _check_report_section(section: dict, path: str) -> None:
             customer_policy(section["customers"], option="report.customers")
         except UsageError as exc:
             raise ConfigError(exc.message, file=path) from None
+
+
+def _check_care_section(section: dict, path: str) -> None:
+    """``[care]``: ``within`` a window of 1 to 366 days, ``kinds`` of :data:`crmkit.care.KINDS`."""
+    from crmkit.care import KINDS, parse_within
+
+    if "within" in section:
+        try:
+            parse_within(section["within"])
+        except UsageError:
+            raise ConfigError(
+                f'\'care.within\' must be a window of 1 to 366 days such as "30d", "4w", "2m" or 30, '
+                f"not {_shown(section['within'])}",
+                file=path,
+            ) from None
+    unknown = [name for name in section.get("kinds", "").split(",") if name.strip() not in KINDS]
+    if "kinds" in section and unknown:
+        raise ConfigError(
+            f"'care.kinds' takes {', '.join(KINDS)}, not {', '.join(repr(n.strip()) for n in unknown)}", file=path
+        )
 
 
 def resolve_date(text: str | None, today: date | None, last_purchase: date) -> date:

@@ -1,9 +1,11 @@
 """The monthly CRM report: every analysis in one workbook, with a history of headline numbers.
 
-``crmkit report`` runs segment, clv, ladder, retention and (when a survey is configured)
-satisfaction on the same purchases, writes one workbook whose first sheet is an Overview of the
-numbers CRM theory asks for — value, loyalty, retention, satisfaction — and keeps each run's
-headline numbers in a SQLite history next to the report, so the Overview can show the trend.
+``crmkit report`` runs segment, clv, ladder, retention, (when a survey is configured)
+satisfaction and the customer side (:mod:`crmkit.monthly.customers`: preferences, and with an
+attributes file the profile and the care calendar) on the same purchases, writes one workbook
+whose first sheet is an Overview of the numbers CRM theory asks for — value, loyalty, retention,
+satisfaction — and keeps each run's headline numbers in a SQLite history next to the report, so
+the Overview can show the trend.
 """
 
 from __future__ import annotations
@@ -35,9 +37,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from crmkit.care import CareCalendar
     from crmkit.clv import ClvResult
     from crmkit.io.quality import DataQuality
     from crmkit.ladder import LadderComparison
+    from crmkit.preferences import Preferences
+    from crmkit.profile import Structure
     from crmkit.retention import RetentionResult
     from crmkit.satisfaction import SatisfactionResult
     from crmkit.segment import SegmentResult
@@ -63,6 +68,12 @@ class MonthlyReport:
         The numbers the Overview shows and the history keeps (:data:`HISTORY_COLUMNS`).
     segment, clv, ladder, retention, satisfaction
         Each analysis' result (``satisfaction`` is None without a survey).
+    profile, preferences, care
+        The customer structure, preferences and care calendar (:mod:`crmkit.monthly.customers`):
+        ``profile`` and ``care`` are None without an attributes file, ``preferences`` without a
+        channel, category or product column.
+    attributes : str, optional
+        The attributes file they were read from.
     quality : DataQuality
         What the reader did with the purchase export.
     periods : list of (str, dict)
@@ -86,6 +97,10 @@ class MonthlyReport:
     retention: RetentionResult
     quality: DataQuality
     satisfaction: SatisfactionResult | None = None
+    profile: Structure | None = None
+    preferences: Preferences | None = None
+    care: CareCalendar | None = None
+    attributes: str | None = None
     periods: list[tuple[str, dict]] = field(default_factory=list)
     customers: str | None = None
     customers_out: str | None = None
@@ -124,7 +139,8 @@ def run_monthly(
     from crmkit.clv import customer_lifetime_value
     from crmkit.io.databases import as_database
     from crmkit.io.inputs import read_referrals
-    from crmkit.io.purchases import read_purchases
+    from crmkit.io.purchases import ON_REQUEST, OPTIONAL_ROLES, read_purchases
+    from crmkit.monthly.customers import customer_analyses
     from crmkit.retention import cohort_retention
     from crmkit.segment import segment
 
@@ -135,7 +151,9 @@ def run_monthly(
         "order_id": config.columns.get("order_id"),
     }
     source = as_database(config.sales, config.table, config.query)
-    data = read_purchases(source, columns=columns, platform=config.platform, **(read_options or {}))
+    # every optional column, hour and discount too: the preferences read them
+    read_options = {"keep": (*OPTIONAL_ROLES, *ON_REQUEST), **(read_options or {})}
+    data = read_purchases(source, columns=columns, platform=config.platform, **read_options)
     # the last purchase, not a later return, is the default analysis date
     last_purchase = data.quality.last_purchase or data.quality.last_date
     assert last_purchase is not None, "read_purchases raises DataError when no row is usable"
@@ -168,7 +186,12 @@ def run_monthly(
         referrals=referrals,
     )
     sat, _, ladders = _survey_and_ladder(config, data.transactions, as_of, referrals)
-    return _monthly_result(config, as_of, output, data, periods, seg, clv, ladders, ret, sat)
+    side = customer_analyses(config, data, as_of, clv)
+    data.quality.notes.extend(side.notes)  # said with the read, and on the Data quality sheet
+    result = _monthly_result(config, as_of, output, data, periods, seg, clv, ladders, ret, sat)
+    result.profile, result.preferences, result.care = side.profile, side.preferences, side.care
+    result.attributes = config.attributes
+    return result
 
 
 def _survey_and_ladder(config: ReportConfig, transactions, as_of: date, referrals):
@@ -314,6 +337,7 @@ def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=(),
     """
     import pandas as pd
 
+    from crmkit.monthly.customers import CustomerSide, add_customer_sheets
     from crmkit.report.excel import ReportWorkbook
     from crmkit.report.sheets import (
         add_clv_sheets,
@@ -345,6 +369,8 @@ def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=(),
     add_retention_sheets(book, report.retention)
     if report.satisfaction is not None:
         add_satisfaction_sheets(book, report.satisfaction)
+    side = CustomerSide(profile=report.profile, preferences=report.preferences, care=report.care)
+    add_customer_sheets(book, side, customers=policy, attributes_file=report.attributes)
     book.save(workbook)
     if report.customers_out:
         from crmkit.report.tables import write_frame
@@ -384,6 +410,7 @@ def report(
     table: str | None = None,
     query: str | None = None,
     platform: str | None = None,
+    attributes: str | None = None,
 ) -> MonthlyReport:
     """Run the monthly job and write its workbook, then its history: ``crmkit.report(...)``.
 
@@ -428,6 +455,9 @@ def report(
     platform : str, optional
         The platform whose order export ``sales`` is (``--platform``; the config's ``platform``):
         a name, a platform file, ``"none"``; default: from the header (:mod:`crmkit.io.platforms`).
+    attributes : str, optional
+        The customer attributes file (``--attributes``; the config's ``attributes``): adds the
+        Profile and Care calendar sheets (:mod:`crmkit.monthly.customers`).
 
     Returns
     -------
@@ -465,6 +495,7 @@ def report(
         ("table", table),
         ("query", query),
         ("platform", platform),
+        ("attributes", attributes),
     ):
         if value is not None:
             setattr(settings, key, value.isoformat() if isinstance(value, date) else value)
@@ -536,7 +567,7 @@ def _report_with_plan(
     from crmkit.errors import OutputError
 
     # a table handed in as `sales` is no file to protect
-    plan.protect(settings.sales, settings.survey, settings.members, settings.referrals)
+    plan.protect(settings.sales, settings.survey, settings.members, settings.referrals, settings.attributes)
     customers_to = None
     if customers_out is not None:  # checked before anything is read
         customers_to = _customers_target(plan, customers_out, customers_format or "csv")

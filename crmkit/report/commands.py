@@ -17,7 +17,16 @@ from crmkit.io.options import ReadOptions, as_date
 from crmkit.report.files import OutputPlan, Target
 from crmkit.report.messages import say, status
 
-__all__ = ["Output", "Run", "check_outputs", "output_format", "read_for_command", "write_report_for"]
+__all__ = [
+    "Output",
+    "Run",
+    "check_outputs",
+    "clv_command",
+    "output_format",
+    "read_for_command",
+    "satisfaction_command",
+    "write_report_for",
+]
 
 
 @dataclass
@@ -85,3 +94,92 @@ def write_report_for(target: Target | None, *results, out: Output, quiet: bool, 
         say(f"crmkit: warning: {warning}")
     if not quiet:
         target.plan.on_commit(say, f"crmkit: report written to {target.path}")
+
+
+def clv_command(
+    input: str,
+    *,
+    as_of: str | None,
+    referrals: str | None,
+    calibration_end: str | None,
+    params_out: str | None,
+    out: Output,
+    read: ReadOptions,
+    run: Run,
+    **settings: Any,
+) -> None:
+    """``crmkit clv``: :func:`crmkit.clv.customer_lifetime_value` with ``settings`` (model, unit, horizon, …)."""
+    from crmkit.clv import customer_lifetime_value
+    from crmkit.report.messages import say_read
+    from crmkit.report.tables import write_frame, write_json_file
+    from crmkit.report.terminal import render_clv
+
+    fmt = output_format(out.lang, out.output, out.format)
+    rows_to, report_to = check_outputs(run.plan, out, fmt, input, referrals)
+    params_to = run.plan.add(params_out) if params_out else None
+    data, as_of_date = read_for_command(input, read, as_of, run.quiet, keep=("order_id", "margin"), push=True)
+    referral_rows = None
+    if referrals:
+        from crmkit.io.inputs import read_referrals
+
+        referral_rows = read_referrals(referrals, encoding=read.encoding)
+    with status("Fitting…", run.quiet):
+        result = customer_lifetime_value(
+            data,
+            as_of_date,
+            calibration_end=as_date(calibration_end, "--calibration-end") if calibration_end else None,
+            referrals=referral_rows,
+            **settings,
+        )
+    data.quality.customers = len(result.customers)
+    say_read(data.quality, as_of, run.quiet, notes=data.quality.notes, warnings=result.warnings)
+    if fmt == "table":
+        render_clv(result, out.lang, quiet=run.quiet)
+    else:
+        write_frame(result.customers, fmt, rows_to, lang=out.lang)
+    if params_to:
+        parameters = result.to_dict()
+        write_json_file(params_to, {"model": parameters["model"], "spend_model": parameters["spend_model"]})
+    write_report_for(report_to, result, quality=data.quality, out=out, quiet=run.quiet)
+
+
+def satisfaction_command(
+    input: str,
+    model: str,
+    *,
+    sheet: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    out: Output,
+    run: Run,
+    **settings: Any,
+) -> None:
+    """``crmkit satisfaction``: :func:`crmkit.satisfaction.analyse_survey` with ``settings`` (scale, bootstrap, …)."""
+    from crmkit.io.inputs import read_survey
+    from crmkit.report.tables import write_frame, write_json_file
+    from crmkit.report.terminal import render_satisfaction
+    from crmkit.satisfaction import analyse_survey
+
+    fmt = output_format(out.lang, out.output, out.format)
+    if fmt == "xlsx" and (not out.output or out.output == "-"):
+        raise UsageError("--format xlsx needs -o FILE.xlsx")
+    rows_to, report_to = check_outputs(run.plan, out, fmt, input)
+    with status(f"Reading {input}…", run.quiet):
+        frame, first_row = read_survey(input, encoding=encoding, sheet=sheet, delimiter=delimiter)
+    with status("Estimating…", run.quiet):
+        result = analyse_survey(
+            frame, model, first_row=first_row, source="<stdin>" if input == "-" else input, **settings
+        )
+    if not run.quiet:
+        say(f"crmkit: {result.one_line()}")
+        for warning in result.warnings:
+            say(f"crmkit: warning: {warning}")
+    if fmt == "table":
+        render_satisfaction(result, out.lang, quiet=run.quiet)
+    elif fmt == "json":
+        write_json_file(rows_to, result.to_dict())
+    elif fmt == "xlsx":
+        write_report_for(rows_to, result, out=out, quiet=True)
+    else:
+        write_frame(result.respondents, fmt, rows_to, lang=out.lang)
+    write_report_for(report_to, result, out=out, quiet=run.quiet)

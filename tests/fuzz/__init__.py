@@ -5,16 +5,20 @@ crmkit promises that any input ends either in a correct result or in one clean e
 
 How a campaign works
 --------------------
-1. **Seeds** (:mod:`tests.fuzz.seeds`): small valid exports made by ``crmkit.synth``
-   (``generate_sales`` with 8 to 120 customers, ``generate_survey`` on them), rendered as CSV in
-   several encodings, delimiters and line ends, as XLSX (openpyxl), Parquet (pyarrow) and gzip.
+1. **Seeds** (:func:`tests.fuzz.mutations.seed_table`): small valid exports made by ``crmkit.synth``
+   (``generate_sales`` with 8 to 120 customers, ``generate_survey`` on them), platform exports
+   (``crmkit.synth_platforms``) and members files (``crmkit.synth_customers.generate_customers``
+   for a small sales seed, about 15 % of inputs), rendered as CSV in several encodings,
+   delimiters and line ends, as XLSX (openpyxl), Parquet (pyarrow) and gzip.
 2. **Mutations** (:mod:`tests.fuzz.mutations`): one named mutation per input, chosen by a
    :class:`random.Random` seeded from ``(campaign seed, input number)`` only, so input *i* of
    seed *s* is the same file on every machine and in every run, whatever the worker count.
    :data:`tests.fuzz.mutations.MUTATIONS` lists them, each with what it does.
 3. **Runs** (:mod:`tests.fuzz.runner`): every input goes through every command that reads its
-   kind (sales: ``segment``, ``clv``, ``retention``, ``ladder``, ``report``; surveys:
-   ``satisfaction``, ``ladder --survey``, ``report --survey``), each as ``python -m crmkit ...``
+   kind (sales: ``segment``, ``clv``, ``retention``, ``ladder``, ``report``, ``preferences``,
+   ``recommend -n 3 --evaluate --item category``; surveys: ``satisfaction``, ``ladder --survey``,
+   ``report --survey``; members files: ``profile sales.csv --attributes FILE`` and ``care
+   sales.csv --attributes FILE``, with the valid sales export beside them), each as ``python -m crmkit ...``
    in its own subprocess and its own temporary folder, with a 60 s timeout and an address-space
    cap (``RLIMIT_AS``, 4 GiB by default). One run is one *case*.
 4. **The verdict** of a case: either exit 0 with the invariants holding (see
@@ -22,7 +26,8 @@ How a campaign works
    revenue of the rows the library reads from the same file up to the as-of date the run
    printed, and every customer id comes out exactly as the library read it and as it appears in
    the input), or a *clean error*: exit 2-7 and stderr exactly one line starting
-   ``crmkit: error:``. Anything else fails: exit 1, any other code, a signal, a traceback, more
+   ``crmkit: error:`` (a clean error on a still-valid input, such as an unmutated members
+   file, fails as ``refused_valid``). Anything else fails: exit 1, any other code, a signal, a traceback, more
    than one line, a timeout (a hang) or the memory cap (``memory``).
 
 The memory budget

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from .mutations import FuzzInput
-from .runner import MEMORY_GIB, TIMEOUT_S, run_input
+from .runner import ATTRIBUTES_COMMANDS, MEMORY_GIB, TIMEOUT_S, run_input
 
 
 def same_failure(data: bytes, template: FuzzInput, command: str, signature: str, work: Path, n: list[int]) -> bool:
@@ -75,7 +75,11 @@ def minimize(case_dir: Path, max_tries: int = 400) -> Path | None:
     filename = argv[3] if argv[1] == "sales.csv" else argv[1]
     original = (case_dir / filename).read_bytes()
     companion = (case_dir / "sales.csv").read_bytes() if argv[1] == "sales.csv" else b""
-    kind = "survey" if argv[1] == "sales.csv" or command == "satisfaction" else "sales"
+    # a members file and a survey come after sales.csv (--attributes / --survey); satisfaction reads a survey alone
+    if command in ATTRIBUTES_COMMANDS:
+        kind = "attributes"
+    else:
+        kind = "survey" if argv[1] == "sales.csv" or command == "satisfaction" else "sales"
     template = FuzzInput(kind, record["mutation"], filename, original, [], companion)
     template.valid = record["outcome"] == "refused_valid"  # judged as the campaign judged it
     template.off_scale = "off the scale" in record["signature"]

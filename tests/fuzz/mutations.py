@@ -103,17 +103,19 @@ MIXED_VALUES = ["twelve", "", " ", "NULL", "None", "N/A", "-", "TRUE", "2024-01-
 OFF_EVERY_SCALE = {"11", "99", "1e9", "-1", "inf", "1e309"}
 SURVEY_OFF_SCALE = ["11", "0", "-1", "99", "1e9", "5.5", "ten", "-0", "10.0001", "inf", "NaN", "1e309", "３"]
 ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "gb18030", "cp1252"]
+#: free-text columns, where RFC 4180 quoting (line breaks, doubled quotes) keeps an export valid
+FREE_TEXT = ("channel", "category", "渠道", "品类", "city", "城市", "source_channel", "来源渠道")
 
 
 @dataclass
 class Table:
     """Text cells of one export: a header row and data rows."""
 
-    kind: str  # "sales" or "survey"
+    kind: str  # "sales", "survey" or "attributes"
     header: list[str]
     rows: list[list[str]]
     ascii_only: bool = True
-    companion: bytes = b""  # for a survey: a valid sales export of the same customers
+    companion: bytes = b""  # for a survey or attributes: a valid sales export of the same customers
 
     def copy(self) -> Table:
         return Table(self.kind, list(self.header), [list(r) for r in self.rows], self.ascii_only, self.companion)
@@ -134,7 +136,7 @@ class FuzzInput:
     filename: str
     data: bytes
     notes: list[str] = field(default_factory=list)
-    companion: bytes = b""  # for a survey: a valid sales export of the same customers
+    companion: bytes = b""  # for a survey or attributes: a valid sales export of the same customers
     valid: bool = False  # still a valid export (RFC 4180, README "Reading"): a clean error is wrong too
     off_scale: bool = False  # holds a survey answer outside every item's scale: satisfaction must refuse it
 
@@ -193,10 +195,38 @@ def platform_table(rng: random.Random) -> Table:
     return Table("sales", header, rows, ascii_only=platform in ("shopify", "woocommerce"))
 
 
+def attributes_table(rng: random.Random) -> Table:
+    """A small valid members export from ``crmkit.synth_customers.generate_customers``, with its sales.
+
+    The headers and values are Chinese or English; a third of the files also carry an age column
+    (``35``, ``35岁``), which the reader uses where a birth date is unusable. The companion is the
+    sales export the members belong to (``profile`` and ``care`` read both).
+    """
+    from crmkit.synth import generate_sales
+    from crmkit.synth_customers import generate_customers
+
+    sales = generate_sales(n_customers=rng.randint(8, 80), seed=rng.randrange(2**31))[SALES_HEADERS_EN]
+    lang = "en" if rng.random() < 0.3 else "zh"
+    members = generate_customers(sales, seed=rng.randrange(2**31), lang=lang)
+    header = [str(c) for c in members.columns]
+    rows = [[_cell(v) for v in row] for row in members.itertuples(index=False)]
+    if rng.random() < 1 / 3:
+        header.append("age" if lang == "en" else "年龄")
+        for row in rows:
+            row.append(str(rng.randint(16, 80)) + ("岁" if lang == "zh" and rng.random() < 0.3 else ""))
+    return Table("attributes", header, rows, ascii_only=False, companion=sales.to_csv(index=False).encode())
+
+
+#: how often an input is of each kind (a survey-only mutation always makes a survey)
+KIND_SHARES = {"attributes": 0.15, "survey": 0.17, "sales": 0.68}
+
+
 def seed_table(rng: random.Random, kind: str | None = None) -> Table:
-    kind = kind or ("survey" if rng.random() < 0.2 else "sales")
+    kind = kind or rng.choices(list(KIND_SHARES), weights=list(KIND_SHARES.values()))[0]
     if kind == "survey":
         return survey_table(rng)
+    if kind == "attributes":
+        return attributes_table(rng)
     return platform_table(rng) if rng.random() < 0.25 else sales_table(rng)
 
 
@@ -346,7 +376,7 @@ def m_truncate(rng, t):
 def m_mixed_encodings(rng, t):
     """Rows in UTF-8 and GB18030 (and cp1252) mixed in one file, with Chinese text in cells."""
     t = t.copy()
-    col = t.column(("channel", "渠道"))
+    col = t.column(("channel", "渠道", "source_channel", "来源渠道"))
     for row in t.rows:
         if col < len(row) and rng.random() < 0.4:
             row[col] = rng.choice(["微信", "天猫旗舰店", "门店", "Café", "Größe"])
@@ -391,7 +421,7 @@ def m_quotes(rng, t):
     how = rng.choice(["stray", "unterminated", "embedded_newline", "doubled"])
     # valid quoting goes into free-text columns (an address, a product name); an amount with a
     # line break in it is a bad amount, however it is quoted
-    text_columns = [i for i, h in enumerate(t.header) if h in ("channel", "category", "渠道", "品类")]
+    text_columns = [i for i, h in enumerate(t.header) if h in FREE_TEXT]
     for _ in range(rng.randint(1, 4)):
         row = rng.choice(t.rows)
         col = rng.randrange(len(row))
@@ -471,7 +501,10 @@ def m_headers(rng, t):
 def m_extreme_numbers(rng, t):
     """Amounts (or survey answers) like 1e309, inf, NaN, 400-digit integers, full-width digits."""
     t = t.copy()
-    col = t.column(("amount", "金额", "quantity", "数量")) if t.kind == "sales" else rng.randrange(2, len(t.header))
+    if t.kind == "survey":
+        col = rng.randrange(2, len(t.header))
+    else:  # a members file: its age, else its birth date
+        col = t.column(("amount", "金额", "quantity", "数量", "age", "年龄", "birth_date", "出生日期"))
     values = rng.sample(EXTREME_NUMBERS, k=rng.randint(1, 4))
     for row in rng.sample(t.rows, k=min(len(t.rows), rng.randint(1, 6))):
         row[col] = rng.choice(values)
@@ -483,7 +516,7 @@ def m_extreme_dates(rng, t):
     t = t.copy()
     if t.kind == "survey":
         return m_survey_off_scale(rng, t)
-    col = t.column(("order_date", "订单日期"))
+    col = t.column(("order_date", "订单日期", *rng.choice([("birth_date", "出生日期"), ("join_date", "注册日期")])))
     values = rng.sample(EXTREME_DATES, k=rng.randint(1, 3))
     for row in rng.sample(t.rows, k=min(len(t.rows), rng.randint(1, 4))):
         row[col] = rng.choice(values)
@@ -510,6 +543,28 @@ def m_ids(rng, t):
             row[col] = rng.choice(pool)
     t.ascii_only = False
     return _valid(render(rng, t, "ids", ["ids from a hostile pool"]))
+
+
+def m_duplicate_ids(rng, t):
+    """Repeated customer ids: whole rows repeated, or other rows given an earlier row's id.
+
+    A members file keeps the first row of a repeated id and counts the rest (README, customer
+    attributes), so there it is still a valid export.
+    """
+    t = t.copy()
+    col = t.column(("customer_id", "客户编号", "respondent_id"))
+    how = rng.choice(["repeat_rows", "reuse_ids", "all_one_id"])
+    picked = rng.sample(range(len(t.rows)), k=min(len(t.rows), rng.randint(1, 8)))
+    if how == "repeat_rows":
+        for i in picked:
+            t.rows.insert(rng.randrange(len(t.rows) + 1), list(t.rows[i]))
+    elif how == "reuse_ids":
+        for i in picked:
+            t.rows[i][col] = t.rows[rng.randrange(len(t.rows))][col]
+    else:
+        for row in t.rows:
+            row[col] = t.rows[0][col]
+    return _valid(render(rng, t, "duplicate_ids", [how]), t.kind == "attributes")
 
 
 def m_renamed(rng, t):
@@ -732,6 +787,7 @@ MUTATIONS: dict[str, tuple[Mutation, int]] = {
     "extreme_dates": (m_extreme_dates, 3),
     "mixed_types": (m_mixed_types, 3),
     "ids": (m_ids, 2),
+    "duplicate_ids": (m_duplicate_ids, 2),
     "renamed": (m_renamed, 1),
     "corrupt_xlsx": (m_corrupt_xlsx, 2),
     "hostile_xml": (m_hostile_xml, 2),
@@ -743,17 +799,23 @@ MUTATIONS: dict[str, tuple[Mutation, int]] = {
 }
 
 
-def make_input(seed: int, index: int, mutation: str | None = None) -> FuzzInput:
-    """Input number ``index`` of campaign ``seed``: the same bytes on every machine and run."""
+def make_input(seed: int, index: int, mutation: str | None = None, kind: str | None = None) -> FuzzInput:
+    """Input number ``index`` of campaign ``seed``: the same bytes on every machine and run.
+
+    ``kind`` ("sales", "survey", "attributes") forces the seed's kind (the same input only when
+    the campaign drew that kind too); ``survey_off_scale`` always makes a survey.
+    """
     rng = random.Random(f"crmkit-fuzz:{seed}:{index}")
     names = list(MUTATIONS)
     name = mutation or rng.choices(names, weights=[MUTATIONS[n][1] for n in names])[0]
     func = MUTATIONS[name][0]
-    table = seed_table(rng, "survey" if name == "survey_off_scale" else None)
+    table = seed_table(rng, "survey" if name == "survey_off_scale" else kind)
     result = func(rng, table)
     result.mutation = name
     if result.kind == "survey" and not result.companion:
         result.companion = table.companion or survey_table(rng).companion
+    if result.kind == "attributes" and not result.companion:
+        result.companion = table.companion
     return result
 
 

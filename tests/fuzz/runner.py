@@ -39,8 +39,14 @@ from .mutations import FuzzInput
 TIMEOUT_S = 60.0
 MEMORY_GIB = 4.0
 PASS = ("ok", "clean_error")
-SALES_COMMANDS = ("segment", "clv", "retention", "ladder", "report")
+SALES_COMMANDS = ("segment", "clv", "retention", "ladder", "report", "preferences", "recommend")
 SURVEY_COMMANDS = ("satisfaction", "ladder", "report")
+#: a members file, beside its valid sales export (``--attributes``)
+ATTRIBUTES_COMMANDS = ("profile", "care")
+COMMANDS = {"sales": SALES_COMMANDS, "survey": SURVEY_COMMANDS, "attributes": ATTRIBUTES_COMMANDS}
+RECOMMEND_TOP = 3
+RECOMMEND_OPTIONS = ("--evaluate", "--item", "category", "-f", "csv", "-o", "out.csv")
+CARE_WINDOW_DAYS = 30  # care's default --within 30d: days_until in [0, 30)
 RUNGS = {"suspect", "prospect", "customer", "regular", "supporter", "advocate"}
 MEMORY_SIGNS = re.compile(
     r"MemoryError|cannot allocate|bad_alloc|memory allocation of|Out of Memory|failed to allocate|"
@@ -86,6 +92,11 @@ class Case:
 
 def command_argv(command: str, kind: str, filename: str) -> list[str]:
     """The crmkit arguments for one command on an input of ``kind`` (paths relative to the run folder)."""
+    if kind == "attributes":
+        return {
+            "profile": ["profile", "sales.csv", "--attributes", filename, "-f", "csv", "-o", "out.csv"],
+            "care": ["care", "sales.csv", "--attributes", filename, "-f", "csv", "-o", "out.csv"],
+        }[command]
     if kind == "survey":
         return {
             "satisfaction": ["satisfaction", filename, "-f", "json", "-o", "out.json"],
@@ -98,6 +109,10 @@ def command_argv(command: str, kind: str, filename: str) -> list[str]:
         "retention": ["retention", filename, "-f", "json", "-o", "out.json"],
         "ladder": ["ladder", filename, "-f", "csv", "-o", "out.csv"],
         "report": ["report", filename, "-o", "report.xlsx", "--history", "history.sqlite"],
+        "preferences": ["preferences", filename, "-f", "csv", "-o", "out.csv"],
+        # the synthetic exports have categories but no products: recommend categories, so the
+        # recommender runs instead of stopping at the missing column (exit 4)
+        "recommend": ["recommend", filename, "-n", str(RECOMMEND_TOP), *RECOMMEND_OPTIONS],
     }[command]
 
 
@@ -224,6 +239,10 @@ def check_invariants(case: Case, run_dir: Path, fuzz_input: FuzzInput, oracle: d
     - ``clv``: ids as read, ``revenue`` = net to date, ``clv`` finite, ``p_alive`` in [0, 1];
     - ``ladder``: ids as read (or the survey's respondents), every rung a known rung;
     - ``report``: the workbook is a readable zip and the history exists;
+    - ``preferences``: one row per customer, ids as read; ``recommend``: at most ``-n`` ranked,
+      distinct items per customer with finite scores, ids as read;
+    - ``profile``: whole customer counts, shares in [0, 1], finite numbers; ``care``: each
+      occasion once, ``days_until`` in the 30-day window, every id one of the sales export's;
     - (in :func:`run_input`) ``satisfaction`` refuses a survey with an answer off every scale.
     """
     texts = [case.stdout, case.stderr]
@@ -238,12 +257,20 @@ def check_invariants(case: Case, run_dir: Path, fuzz_input: FuzzInput, oracle: d
         return _check_json(run_dir / "out.json")
     if case.command == "report":
         return _check_report(run_dir)
+    if case.command == "profile":
+        return _check_profile(run_dir / "out.csv")
     rows, problem = _read_csv(run_dir / "out.csv")
     if problem:
         return problem
     ids = [_unneutralise(row["customer_id"]) for row in rows]
-    if len(set(ids)) != len(ids):
-        return "a customer id appears in more than one output row"
+    if case.command == "recommend":
+        problem = _check_recommend(rows, ids)
+    elif case.command == "care":
+        problem = _check_care(rows, ids, fuzz_input)
+    elif len(set(ids)) != len(ids):
+        problem = "a customer id appears in more than one output row"
+    if problem:
+        return problem
     if case.command == "ladder":
         bad = sorted({row["rung"] for row in rows} - RUNGS)
         if bad:
@@ -263,7 +290,7 @@ def check_invariants(case: Case, run_dir: Path, fuzz_input: FuzzInput, oracle: d
     if oracle is None or fuzz_input.kind != "sales":
         return ""
     net = oracle["net"]
-    if case.command in ("segment", "clv"):
+    if case.command in ("segment", "clv", "preferences", "recommend"):
         unknown = [i for i in ids if i not in net]
         if unknown:
             return f"{len(unknown)} output id(s) the reader never produced, e.g. {unknown[0]!r}"
@@ -286,6 +313,61 @@ def check_invariants(case: Case, run_dir: Path, fuzz_input: FuzzInput, oracle: d
             if not _close(float(row["revenue"]), net[cid], 1):
                 return f"customer {cid!r}: revenue {row['revenue']} != net of its rows {net[cid]!r}"
     return ""
+
+
+def _check_profile(path: Path) -> str:
+    """Every profile row: whole, non-negative customer counts, shares in [0, 1], finite numbers."""
+    if not path.exists():
+        return f"exit 0 but no {path.name}"
+    rows = list(csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig", "strict"), newline="")))
+    if rows and not {"attribute", "value", "customers"} <= set(rows[0]):
+        return f"{path.name} has no attribute/value/customers columns"
+    for row in rows:
+        where = f"{row['attribute']}={row['value']!r}"
+        if not re.fullmatch(r"\d+", row["customers"]):
+            return f"{where}: customers = {row['customers']!r} is not a whole count"
+        for column, value in row.items():
+            if column in ("attribute", "value", "value_2") or value in ("", None):
+                continue
+            if not _finite(value):
+                return f"{where}: {column} = {value!r} is not a finite number"
+            share = column.endswith("_share") or column.startswith(("segment:", "rung:")) or column == "repeat_rate"
+            if share and not -1e-9 <= float(value) <= 1 + 1e-9:
+                return f"{where}: {column} = {value} outside [0, 1]"
+    return ""
+
+
+def _check_recommend(rows: list[dict], ids: list[str]) -> str:
+    """At most ``-n`` items per customer, ranked 1, 2, … without repeats, with finite scores."""
+    per_customer: dict[str, list[dict]] = {}
+    for row, cid in zip(rows, ids):
+        per_customer.setdefault(cid, []).append(row)
+        if not _finite(row.get("score", "")):
+            return f"customer {cid!r}: score {row.get('score')!r} is not a finite number"
+    for cid, picks in per_customer.items():
+        if len(picks) > RECOMMEND_TOP:
+            return f"customer {cid!r}: {len(picks)} recommendations with -n {RECOMMEND_TOP}"
+        if [p["rank"] for p in picks] != [str(k) for k in range(1, len(picks) + 1)]:
+            return f"customer {cid!r}: ranks {[p['rank'] for p in picks]} are not 1, 2, …"
+        if len({p["item"] for p in picks}) != len(picks):
+            return f"customer {cid!r}: an item recommended twice"
+    return ""
+
+
+def _check_care(rows: list[dict], ids: list[str], fuzz_input: FuzzInput) -> str:
+    """Occasions in the window, once per customer and kind, for customers of the sales export."""
+    seen = set()
+    for row, cid in zip(rows, ids):
+        key = (cid, row.get("kind"), row.get("date"))
+        if key in seen:
+            return f"customer {cid!r}: occasion {row.get('kind')} on {row.get('date')} listed twice"
+        seen.add(key)
+        days = row.get("days_until", "")
+        if not re.fullmatch(r"\d+", days) or int(days) >= CARE_WINDOW_DAYS:
+            return f"customer {cid!r}: days_until = {days!r} outside [0, {CARE_WINDOW_DAYS})"
+    # the sales export is valid UTF-8 CSV: every customer in the calendar is one of its customers
+    companion = FuzzInput("sales", fuzz_input.mutation, "sales.csv", fuzz_input.companion)
+    return _check_ids_in_input(ids, companion)
 
 
 def _number(text: str) -> float:
@@ -399,7 +481,7 @@ def run_input(
     commands: tuple[str, ...] | None = None,
 ) -> list[Case]:
     """Every command that reads ``fuzz_input``'s kind, each in its own folder under ``work``."""
-    commands = commands or (SURVEY_COMMANDS if fuzz_input.kind == "survey" else SALES_COMMANDS)
+    commands = commands or COMMANDS[fuzz_input.kind]
     cases = []
     oracle: dict | None = None
     oracle_done = False

@@ -1,18 +1,21 @@
 """The bounded, seeded slice of the fuzzer that runs in the default test suite.
 
-About 200 cases (an input through one command each, about 45 inputs): every mutation appears,
-two inputs run at a time, and the slice takes about two minutes on an otherwise idle 2-core
-machine. A failure prints the summary: the failure classes, and each failing case's input,
+About 200 cases (an input through one command each, about 36 inputs of the three kinds): every
+mutation appears, two inputs run at a time, and the slice takes about three minutes on an
+otherwise idle 2-core machine. A failure prints the summary: the failure classes, and each failing case's input,
 command and output kept under the test's ``tmp_path`` (rerun one input with
 ``python -m tests.fuzz --seed 20261201 --only N --out /tmp/fuzz``).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from .__main__ import campaign, render_summary
 from .mutations import MUTATIONS, make_input
+from .runner import run_input
 
 SEED = 20261201
 CASES = 200
@@ -27,8 +30,27 @@ def test_inputs_are_reproducible():
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
 def test_every_mutation_makes_an_input(mutation):
     made = make_input(SEED, 0, mutation)
-    assert made.mutation == mutation and made.data is not None and made.kind in ("sales", "survey")
+    assert made.mutation == mutation and made.data is not None and made.kind in ("sales", "survey", "attributes")
     assert len(made.data) < 2_000_000  # small in absolute terms, also the gzip bomb
+
+
+@pytest.mark.parametrize("mutation", sorted(set(MUTATIONS) - {"survey_off_scale"}))
+def test_every_mutation_makes_a_members_file(mutation):
+    made = make_input(SEED, 1, mutation, kind="attributes")
+    assert made.kind == "attributes" and made.companion.startswith(b"order_id,customer_id,")
+    assert len(made.data) < 4_000_000  # three 400,000-character fields of 客 in UTF-16 are the largest
+
+
+def test_the_kinds_are_drawn_in_their_shares():
+    kinds = Counter(make_input(SEED, i).kind for i in range(120))
+    assert 8 <= kinds["attributes"] <= 32 and kinds["sales"] > kinds["survey"] > 0, kinds
+
+
+def test_an_unmutated_members_file_runs_clean(tmp_path):
+    made = make_input(SEED, 2, "valid", kind="attributes")
+    cases = run_input(made, 2, tmp_path)
+    assert [c.command for c in cases] == ["profile", "care"]
+    assert all(c.outcome == "ok" for c in cases), [(c.outcome, c.detail, c.stderr[-300:]) for c in cases]
 
 
 @pytest.mark.slow

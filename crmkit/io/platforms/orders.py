@@ -13,7 +13,8 @@ does, by the platform's rules (:class:`~crmkit.io.platforms.Platform`):
   order; an order of several line items is split over them by line total or price x quantity, in
   cents by the largest remainder (no line below zero; the lines add up to the order exactly);
 * the date is the payment time where there is one, else the creation time, as the shop's calendar
-  day (a time of day or a time-zone offset does not move it);
+  day (a time of day or a time-zone offset does not move it); that time as written is kept too
+  (``_clock``), for the reader's hour of day;
 * unpaid, closed, cancelled and fully refunded orders are marked with a drop reason, which the
   reader counts: they are not purchases.
 """
@@ -353,6 +354,7 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
         "ELSE CAST(_amount AS VARCHAR) END"
     )
     select.insert(2, f"{amount} AS {quote(names['amount'])}")
+    select.append(f"{date_text} AS _clock")  # the order's time as written: the reader's hour of day
     if platform.rows == "order":  # nothing to split or join back: the orders are the rows
         rows = f"SELECT *, _key AS _row, _net AS _amount, {exclude} AS _exclude FROM platform_orders AS o"
         con.execute(
@@ -394,7 +396,7 @@ def platform_rows(con, src, platform: Platform, overrides: dict[str, str] | None
     _account(con, read)
     headers = [names[role] for role, expr in out.items() if expr and role != "date"]
     headers[1:1] = [names["date"], names["amount"]]
-    read.source = dataclasses.replace(src, sql="platform_rows", headers=[*headers, "_exclude"])
+    read.source = dataclasses.replace(src, sql="platform_rows", headers=[*headers, "_clock", "_exclude"])
     return read
 
 

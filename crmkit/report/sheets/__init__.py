@@ -17,6 +17,14 @@ retention
     Retention: the cohort matrix as a heat map and its companion tables (:func:`add_retention_sheets`).
 ladder
     Ladder, Migration, Ladder people (:func:`add_ladder_sheets`).
+profile
+    Profile, Profile mix, Profile customers: the customer structure by attribute (:func:`add_profile_sheets`).
+preferences
+    Preferences, Bought together, Shopping times, Preference customers (:func:`add_preferences_sheets`).
+care
+    Care calendar: the birthdays and anniversaries coming up (:func:`add_care_sheets`).
+recommend
+    Recommendations: settings, the offline evaluation and the lists (:func:`add_recommend_sheets`).
 quality
     Data quality: what the read did to the input (:func:`add_data_quality_sheet`).
 overview
@@ -32,7 +40,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crmkit.errors import UsageError
 from crmkit.report.excel import ReportWorkbook
@@ -44,10 +52,14 @@ from crmkit.report.sheets._layout import (
     cut_message,
     top_customers,
 )
+from crmkit.report.sheets.care import add_care_sheets
 from crmkit.report.sheets.clv import add_clv_sheets
 from crmkit.report.sheets.ladder import add_ladder_sheets
 from crmkit.report.sheets.overview import add_overview_sheet
+from crmkit.report.sheets.preferences import add_preferences_sheets
+from crmkit.report.sheets.profile import add_profile_sheets
 from crmkit.report.sheets.quality import add_data_quality_sheet
+from crmkit.report.sheets.recommend import add_recommend_sheets
 from crmkit.report.sheets.retention import add_retention_sheets
 from crmkit.report.sheets.satisfaction import add_satisfaction_sheets
 from crmkit.report.sheets.segment import HEADLINE_KEYS, add_segment_sheets
@@ -61,10 +73,14 @@ __all__ = [
     "DEFAULT_CUSTOMERS",
     "HEADLINE_KEYS",
     "CustomerPolicy",
+    "add_care_sheets",
     "add_clv_sheets",
     "add_data_quality_sheet",
     "add_ladder_sheets",
     "add_overview_sheet",
+    "add_preferences_sheets",
+    "add_profile_sheets",
+    "add_recommend_sheets",
     "add_retention_sheets",
     "add_satisfaction_sheets",
     "add_segment_sheets",
@@ -84,6 +100,19 @@ _RESULT_SHEETS: tuple[tuple[str, str, Callable[..., None], str], ...] = (
     ("crmkit.clv", "ClvResult", add_clv_sheets, "title:clv_report"),
     ("crmkit.satisfaction", "SatisfactionResult", add_satisfaction_sheets, "title:satisfaction"),
     ("crmkit.retention", "RetentionResult", add_retention_sheets, "title:retention_report"),
+    ("crmkit.profile", "Structure", add_profile_sheets, "title:profile"),
+    ("crmkit.preferences", "Preferences", add_preferences_sheets, "title:preferences"),
+    ("crmkit.care", "CareCalendar", add_care_sheets, "title:care"),
+    ("crmkit.recommend", "Recommendations", add_recommend_sheets, "title:recommendations"),
+)
+# the results whose sheets take the --customers policy
+_WITH_CUSTOMERS = (
+    add_segment_sheets,
+    add_clv_sheets,
+    add_profile_sheets,
+    add_preferences_sheets,
+    add_care_sheets,
+    add_recommend_sheets,
 )
 _LADDER_PARTS = ("before", "after", "matrix")
 _LADDER_TITLE = "title:ladder_report"
@@ -106,6 +135,12 @@ def write_report(
     :class:`crmkit.clv.ClvResult`                      :func:`add_clv_sheets`
     :class:`crmkit.satisfaction.SatisfactionResult`    :func:`add_satisfaction_sheets`
     :class:`crmkit.retention.RetentionResult`          :func:`add_retention_sheets`
+    :class:`crmkit.profile.Structure`                  :func:`add_profile_sheets`
+    :class:`crmkit.preferences.Preferences`            :func:`add_preferences_sheets`
+    :class:`crmkit.care.CareCalendar`                  :func:`add_care_sheets`
+    :class:`crmkit.recommend.Recommendations`,         :func:`add_recommend_sheets`
+    with the :class:`~crmkit.recommend.Evaluation`
+    that follows it, if any
     a ladder comparison: an object with ``before``,    :func:`add_ladder_sheets`
     ``after`` and ``matrix``, or that tuple
     ================================================  ===========================
@@ -116,7 +151,9 @@ def write_report(
         The ``.xlsx`` file to write (its folder must exist), or a target of an
         :class:`~crmkit.report.files.OutputPlan`, put in place when the plan commits.
     *results : object
-        At least one analysis result.
+        At least one analysis result. An :class:`~crmkit.recommend.Evaluation` goes right after
+        the :class:`~crmkit.recommend.Recommendations` it evaluates (``write_report(path, recs,
+        evaluation)``) and adds its table to their sheet.
     quality : crmkit.io.quality.DataQuality, optional
         What the data layer did to the input; adds the Data quality sheet after all the others.
     lang : {"en", "zh"}, optional
@@ -125,7 +162,9 @@ def write_report(
     protect : iterable of path
         Input files the report must never overwrite.
     customers : {"all", "top:N", "none"}, optional
-        Rows of the customer-level sheets (Customers, CLV customers, Ladder people): all of them,
+        Rows of the customer-level sheets (Customers, CLV customers, Ladder people, Profile
+        customers, Preference customers, the occasions of the Care calendar, the lists of
+        Recommendations): all of them,
         the N most valuable (:data:`CUSTOMER_ORDER`) with a note saying how many were left out,
         or no such sheet. Default ``top:100000`` (:data:`DEFAULT_CUSTOMERS`);
         :func:`customer_warnings` gives the matching stderr lines.
@@ -138,8 +177,8 @@ def write_report(
     Raises
     ------
     crmkit.errors.UsageError
-        No result, a result of an unknown type, a bad ``customers``, or ``lang`` is not ``"en"`` or
-        ``"zh"``; nothing is written.
+        No result, a result of an unknown type, an Evaluation not right after Recommendations, a
+        bad ``customers``, or ``lang`` is not ``"en"`` or ``"zh"``; nothing is written.
     crmkit.errors.OutputError
         The file cannot be written, or ``path`` is one of ``protect``.
 
@@ -165,8 +204,8 @@ def write_report(
         as_of = quality.as_of
     # the page header's title: what the first result is a report of (satisfaction has no date)
     book = ReportWorkbook(lang or _language_of(results), title=_title_of(results[0]), as_of=as_of)
-    for result in results:
-        _sheets_of(result)(book, policy)
+    for result, evaluation in _with_evaluations(results):
+        _sheets_of(result, evaluation)(book, policy)
     if quality is not None:
         add_data_quality_sheet(book, quality)
     return book.save(path, protect=protect)
@@ -185,12 +224,39 @@ def _title_of(result: object) -> str | None:
     return _LADDER_TITLE if _ladder_parts(result) is not None else None
 
 
-def _sheets_of(result: object) -> Callable[[ReportWorkbook, CustomerPolicy], None]:
-    """What adds ``result``'s sheets to a workbook; a UsageError for a result of no known type."""
+def _is_evaluation(result: object) -> bool:
+    module = sys.modules.get("crmkit.recommend")
+    return module is not None and isinstance(result, module.Evaluation)
+
+
+def _with_evaluations(results: tuple) -> list[tuple[object, object | None]]:
+    """Each result with the Evaluation right after it (the accuracy of a Recommendations' method)."""
+    paired: list[tuple[object, object | None]] = []
+    for result in results:
+        if not _is_evaluation(result):
+            paired.append((result, None))
+            continue
+        module = sys.modules["crmkit.recommend"]
+        if not paired or not isinstance(paired[-1][0], module.Recommendations) or paired[-1][1] is not None:
+            raise UsageError(
+                "an Evaluation is written with the Recommendations it evaluates",
+                hint="pass it right after them: write_report(path, recommendations, evaluation)",
+            )
+        paired[-1] = (paired[-1][0], result)
+    return paired
+
+
+def _sheets_of(result: object, evaluation: object | None = None) -> Callable[[ReportWorkbook, CustomerPolicy], None]:
+    """What adds ``result``'s sheets (with its ``evaluation``, for Recommendations) to a workbook; a
+    UsageError for a result of no known type."""
     for module_name, class_name, add_sheets, _ in _RESULT_SHEETS:
         module = sys.modules.get(module_name)
         if module is not None and isinstance(result, getattr(module, class_name)):
-            if add_sheets in (add_segment_sheets, add_clv_sheets):
+            if add_sheets is add_recommend_sheets:
+                # checked by _with_evaluations: None or the Evaluation of these Recommendations
+                scored: Any = evaluation
+                return lambda book, policy: add_recommend_sheets(book, result, scored, customers=policy)
+            if add_sheets in _WITH_CUSTOMERS:
                 return lambda book, policy: add_sheets(book, result, customers=policy)
             return lambda book, policy: add_sheets(book, result)
     parts = _ladder_parts(result)
@@ -198,8 +264,8 @@ def _sheets_of(result: object) -> Callable[[ReportWorkbook, CustomerPolicy], Non
         return lambda book, policy: add_ladder_sheets(book, *parts, customers=policy)
     raise UsageError(
         f"cannot write a report of a {type(result).__name__}",
-        hint="pass a SegmentResult, ClvResult, SatisfactionResult, RetentionResult or a ladder "
-        "comparison (before, after, matrix)",
+        hint="pass a SegmentResult, ClvResult, SatisfactionResult, RetentionResult, Structure, Preferences, "
+        "CareCalendar, Recommendations (and their Evaluation) or a ladder comparison (before, after, matrix)",
     )
 
 
@@ -229,10 +295,14 @@ def customer_warnings(
         for module_name, class_name, key in (
             ("crmkit.segment", "SegmentResult", "sheet:customers"),
             ("crmkit.clv", "ClvResult", "sheet:clv_customers"),
+            ("crmkit.profile", "Structure", "sheet:profile_customers"),
+            ("crmkit.preferences", "Preferences", "sheet:preferences_customers"),
+            ("crmkit.care", "CareCalendar", "sheet:care"),
+            ("crmkit.recommend", "Recommendations", "sheet:recommendations"),
         ):
             module = sys.modules.get(module_name)
             if module is not None and isinstance(result, getattr(module, class_name)):
-                tables.append((key, len(result.customers)))
+                tables.append((key, _rows_of(key, result)))
         parts = _ladder_parts(result)
         if parts is not None:
             tables.append(("sheet:ladder_people", len(parts[1].people)))
@@ -241,3 +311,13 @@ def customer_warnings(
         for key, total in tables
         if policy.mode == "top" and policy.kept(total) < total
     ]
+
+
+def _rows_of(sheet_key: str, result) -> int:
+    """The rows a customer-level sheet would show uncut: customers (occasions on the Care calendar, whose
+    rows are cut one by one)."""
+    if sheet_key == "sheet:care":
+        return len(result.occasions)
+    if sheet_key == "sheet:recommendations":
+        return len(set(result.customer_id.tolist()))
+    return len(result.customers)
