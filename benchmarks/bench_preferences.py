@@ -34,6 +34,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -75,7 +76,7 @@ def worker_pandas(path: str, out: str) -> dict:
     phases["read_csv"] = time.perf_counter() - tick
     tick = time.perf_counter()
     df = df[(df["status"] != "returned") & (df["amount"] >= 0)]
-    out_frame = None
+    parts = []
     for key in ("channel", "category"):
         spend = df.groupby(["customer_id", key], sort=False)["amount"].sum().reset_index()
         total = spend.groupby("customer_id")["amount"].transform("sum")
@@ -83,7 +84,8 @@ def worker_pandas(path: str, out: str) -> dict:
         main = spend.sort_values(["customer_id", "amount", key], ascending=[True, False, True])
         main = main.drop_duplicates("customer_id").set_index("customer_id")
         part = main[[key, "share"]].rename(columns={key: f"main_{key}", "share": f"main_{key}_share"})
-        out_frame = part if out_frame is None else out_frame.join(part, how="outer")
+        parts.append(part)
+    out_frame = parts[0].join(parts[1], how="outer")
     phases["shares"] = time.perf_counter() - tick
     tick = time.perf_counter()
     basket = df[["order_id", "category"]].drop_duplicates()
@@ -136,10 +138,11 @@ def worker_duckdb(path: str, out: str) -> dict:
     phases["imports"] = time.perf_counter() - start
     quoted = path.replace("'", "''")
     tick = time.perf_counter()
-    duckdb.sql(DUCKDB_CUSTOMERS.format(path=quoted, out=out.replace("'", "''")))
+    duckdb.connect().execute(DUCKDB_CUSTOMERS.format(path=quoted, out=out.replace("'", "''")))
     phases["shares"] = time.perf_counter() - tick
     tick = time.perf_counter()
-    rows = duckdb.sql(DUCKDB_PAIRS.format(path=quoted, min_support=MIN_SUPPORT)).fetchall()
+    con = duckdb.connect()
+    rows = con.execute(DUCKDB_PAIRS.format(path=quoted, min_support=MIN_SUPPORT)).fetchall()
     phases["pairs"] = time.perf_counter() - tick
     a, b, lift, _ab, n = rows[0]
     return {"phases": phases, "pairs": len(rows), "baskets": int(n), "top_pair": [a, b, float(lift)]}
@@ -151,7 +154,7 @@ def worker_compare(crmkit_csv: str, pandas_csv: str, duckdb_csv: str) -> dict:
 
     cols = ["customer_id", "main_channel", "main_category"]
     ours = pd.read_csv(crmkit_csv, usecols=cols, dtype=str).dropna().set_index("customer_id")
-    found = {"crmkit_customers": len(ours)}
+    found: dict = {"crmkit_customers": len(ours)}
     for name, path in (("pandas", pandas_csv), ("duckdb", duckdb_csv)):
         if not Path(path).exists():
             continue
@@ -170,7 +173,12 @@ def worker_argv(name: str, *args: str) -> list[str]:
     return [sys.executable, str(Path(__file__).resolve()), "--worker", name, *args]
 
 
-WORKERS = {"library": worker_library, "pandas": worker_pandas, "duckdb": worker_duckdb, "compare": worker_compare}
+WORKERS: dict[str, Callable[..., dict]] = {
+    "library": worker_library,
+    "pandas": worker_pandas,
+    "duckdb": worker_duckdb,
+    "compare": worker_compare,
+}
 
 
 def run(args: argparse.Namespace) -> dict:

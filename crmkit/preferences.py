@@ -41,7 +41,7 @@ import numpy as np
 
 from crmkit.affinity import AFFINITY_COLUMNS, category_pairs
 from crmkit.errors import UsageError
-from crmkit.io.engine import columns_of, quote, records, sql_literal, unique_name
+from crmkit.io.engine import columns_of, exact_mean, money, quote, records, sql_literal, unique_name
 from crmkit.io.options import as_date, check_lang
 from crmkit.io.purchases import ON_REQUEST, OPTIONAL_ROLES, PurchaseData, as_purchases, read_purchases
 from crmkit.io.quality import Message
@@ -403,7 +403,7 @@ def preferences(
         con.execute(
             f"""CREATE TEMP TABLE {lines} AS
             SELECT *, {band} AS band FROM (
-                SELECT customer_id, date, {occasion} AS occasion, greatest(amount, 0) AS spend,
+                SELECT customer_id, date, {occasion} AS occasion, {money("greatest(amount, 0)")} AS spend,
                    {text("channel")} AS channel, {text("category")} AS category, {text("product")} AS product,
                    {"TRY_CAST(hour AS SMALLINT)" if have["hour"] else "NULL::SMALLINT"} AS hour,
                    {"CAST(discount AS DOUBLE)" if have["discount"] else "NULL::DOUBLE"} AS discount,
@@ -510,10 +510,12 @@ def _customer_table(con, names: dict, have: dict, alpha: float, pd):
         # the price index compares a line with its category's mean price, so buying electronics is not "premium"
         mean_by = "category" if have["category"] else "0"
         source = (
-            f"{lines} LEFT JOIN (SELECT {mean_by} AS _by, avg(price) AS mean_price FROM {lines} GROUP BY 1) m "
+            f"{lines} LEFT JOIN (SELECT {mean_by} AS _by, {exact_mean('price')} AS mean_price "
+            f"FROM {lines} GROUP BY 1) m "
             f"ON m._by = {mean_by}"
         )
-        totals.append("100 * avg(price / mean_price) AS price_index")
+        # exact sums, so that the index does not depend on the order threads add lines in
+        totals.append("100 * avg(CAST(price / mean_price AS DECIMAL(18,9))) AS price_index")
         joins.append(f"LEFT JOIN ({_mode_sql(lines, 'band')}) pb USING (customer_id)")
         picks.append("pb.value AS price_band, t.price_index")
     else:

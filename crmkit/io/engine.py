@@ -121,6 +121,9 @@ def connect():
     # ...which DuckDB's in_clause optimizer breaks: it turns a long IN list (or list_contains on
     # a constant list) into a join that emits rows out of order on multi-threaded scans.
     con.execute("SET disabled_optimizers = 'in_clause'")
+    # DuckDB draws its own progress bar on stderr for a query over 2 s, even into a pipe or a log;
+    # crmkit's status line (a terminal only) says what is running
+    con.execute("SET enable_progress_bar = false")
     return con
 
 

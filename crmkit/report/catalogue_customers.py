@@ -4,6 +4,18 @@ file's read writes, in English and Chinese. Part of :data:`crmkit.report.i18n.LA
 from __future__ import annotations
 
 CUSTOMER_LABELS: dict[str, dict[str, str]] = {
+    "msg:recommend_without_history": {
+        "en": "{count:,} customers have no {item} bought up to {as_of}: they get the best sellers",
+        "zh": "{count:,} 位客户截至 {as_of} 没有可用的购买记录：推荐热销商品",
+    },
+    "msg:recommend_popularity_fill": {
+        "en": "{count:,} of {total:,} recommendations are best sellers filling short lists",
+        "zh": "{total:,} 条推荐中有 {count:,} 条是补足清单的热销商品",
+    },
+    "msg:recommend_eval_repeat_only": {
+        "en": "{count:,} customers whose last purchase only re-bought earlier items are not evaluated",
+        "zh": "{count:,} 位客户最后一次只回购了买过的商品：不参与评估",
+    },
     # crmkit recommend (crmkit.recommend): recommend: keys
     "title:recommendations": {"en": "Recommendations", "zh": "推荐清单"},
     "title:recommend_evaluation": {
@@ -319,6 +331,10 @@ CUSTOMER_LABELS: dict[str, dict[str, str]] = {
     "preferences:label:full_price": {"en": "full price", "zh": "原价购买"},
     "preferences:label:neutral": {"en": "neutral", "zh": "中性"},
     "preferences:yes": {"en": "yes", "zh": "是"},
+    "preferences:skipped": {
+        "en": "{analysis} preferences skipped: the data has no {needs} column (or it is empty)",
+        "zh": "未分析{analysis}偏好：数据中没有「{needs}」列（或该列为空）",
+    },
     "preferences:no": {"en": "no", "zh": "否"},
     "sheet:care": {"en": "Care calendar", "zh": "关怀日历"},
     "order_by:sheet:care": {"en": "date (the soonest occasions)", "zh": "日期（最近的关怀节点）"},

@@ -25,6 +25,17 @@ def _write(result, fmt: str, rows_to, lang: str) -> None:
         write_frame(result.rows(), fmt, rows_to, lang=lang)
 
 
+def _finish(result, quality, as_of: str | None, render, fmt: str, targets, out: Output, run: Run) -> None:
+    """The read line with the result's notes, then the table on the terminal or the rows, then the report."""
+    rows_to, report_to = targets
+    say_read(quality, as_of, run.quiet, notes=[*quality.notes, *result.notes])
+    if fmt == "table":
+        render(result, out.lang, quiet=run.quiet)
+    else:
+        _write(result, fmt, rows_to, out.lang)
+    write_report_for(report_to, result, out=out, quiet=run.quiet)
+
+
 def profile_command(
     input: str,
     attributes: str,
@@ -45,12 +56,7 @@ def profile_command(
     data, as_of_date = read_for_command(input, read, as_of, run.quiet, keep=())
     with status("Profiling…", run.quiet):
         result = customer_structure(data, attributes, as_of_date, by=by, lang=out.lang, clv=clv)
-    say_read(data.quality, as_of, run.quiet, notes=[*data.quality.notes, *result.notes])
-    if fmt == "table":
-        render_profile(result, out.lang, quiet=run.quiet)
-    else:
-        _write(result, fmt, rows_to, out.lang)
-    write_report_for(report_to, result, out=out, quiet=run.quiet)
+    _finish(result, data.quality, as_of, render_profile, fmt, (rows_to, report_to), out, run)
 
 
 def ladder_command(
@@ -123,12 +129,7 @@ def care_command(
     data, as_of_date = read_for_command(input, read, as_of, run.quiet, keep=())
     with status("Looking ahead…", run.quiet):
         result = care_calendar(data, attributes, as_of_date, within=within, start=first, kinds=kinds, lang=out.lang)
-    say_read(data.quality, as_of, run.quiet, notes=[*data.quality.notes, *result.notes])
-    if fmt == "table":
-        render_care(result, out.lang, quiet=run.quiet)
-    else:
-        _write(result, fmt, rows_to, out.lang)
-    write_report_for(report_to, result, out=out, quiet=run.quiet)
+    _finish(result, data.quality, as_of, render_care, fmt, (rows_to, report_to), out, run)
 
 
 #: ``crmkit preferences --view``: which table of :class:`crmkit.preferences.Preferences` csv/parquet/xlsx write.

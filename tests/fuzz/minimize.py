@@ -28,6 +28,7 @@ def same_failure(data: bytes, template: FuzzInput, command: str, signature: str,
         template.kind, template.mutation, template.filename, _pack(data, template), [], template.companion
     )
     candidate.valid, candidate.off_scale = template.valid, template.off_scale
+    candidate.recommend_item = template.recommend_item
     run_dir = work / f"try{n[0]}"
     try:
         case = run_input(candidate, 0, run_dir, timeout=TIMEOUT_S, memory_gib=MEMORY_GIB, commands=(command,))[0]
@@ -83,6 +84,8 @@ def minimize(case_dir: Path, max_tries: int = 400) -> Path | None:
     template = FuzzInput(kind, record["mutation"], filename, original, [], companion)
     template.valid = record["outcome"] == "refused_valid"  # judged as the campaign judged it
     template.off_scale = "off the scale" in record["signature"]
+    if "--item" in argv:
+        template.recommend_item = argv[argv.index("--item") + 1]
     if original[:4] in (b"PK\x03\x04", b"PAR1"):
         return None
     text = _unpack(original)

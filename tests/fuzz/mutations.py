@@ -139,6 +139,7 @@ class FuzzInput:
     companion: bytes = b""  # for a survey or attributes: a valid sales export of the same customers
     valid: bool = False  # still a valid export (RFC 4180, README "Reading"): a clean error is wrong too
     off_scale: bool = False  # holds a survey answer outside every item's scale: satisfaction must refuse it
+    recommend_item: str = "category"  # what recommend recommends: the seed's categories, else its products
 
 
 # --- seeds ---------------------------------------------------------------------------------
@@ -816,6 +817,8 @@ def make_input(seed: int, index: int, mutation: str | None = None, kind: str | N
         result.companion = table.companion or survey_table(rng).companion
     if result.kind == "attributes" and not result.companion:
         result.companion = table.companion
+    # the platform exports (Taobao …) name products but no category
+    result.recommend_item = "category" if {"category", "品类"} & set(table.header) else "product"
     return result
 
 

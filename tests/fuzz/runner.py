@@ -45,7 +45,9 @@ SURVEY_COMMANDS = ("satisfaction", "ladder", "report")
 ATTRIBUTES_COMMANDS = ("profile", "care")
 COMMANDS = {"sales": SALES_COMMANDS, "survey": SURVEY_COMMANDS, "attributes": ATTRIBUTES_COMMANDS}
 RECOMMEND_TOP = 3
-RECOMMEND_OPTIONS = ("--evaluate", "--item", "category", "-f", "csv", "-o", "out.csv")
+RECOMMEND_OPTIONS = ("--evaluate", "-f", "csv", "-o", "out.csv")
+#: recommend's refusal of an --item the fuzzer chose and the export does not have (not a refused valid export)
+NO_ITEM_COLUMN = re.compile(r"have no '\w+' column to recommend by")
 CARE_WINDOW_DAYS = 30  # care's default --within 30d: days_until in [0, 30)
 RUNGS = {"suspect", "prospect", "customer", "regular", "supporter", "advocate"}
 MEMORY_SIGNS = re.compile(
@@ -90,8 +92,12 @@ class Case:
         return row
 
 
-def command_argv(command: str, kind: str, filename: str) -> list[str]:
-    """The crmkit arguments for one command on an input of ``kind`` (paths relative to the run folder)."""
+def command_argv(command: str, kind: str, filename: str, item: str = "category") -> list[str]:
+    """The crmkit arguments for one command on an input of ``kind`` (paths relative to the run folder).
+
+    ``item`` is what ``recommend`` recommends (``--item``): the synthetic sales exports have
+    categories but no products, the platform exports products but no category.
+    """
     if kind == "attributes":
         return {
             "profile": ["profile", "sales.csv", "--attributes", filename, "-f", "csv", "-o", "out.csv"],
@@ -110,9 +116,7 @@ def command_argv(command: str, kind: str, filename: str) -> list[str]:
         "ladder": ["ladder", filename, "-f", "csv", "-o", "out.csv"],
         "report": ["report", filename, "-o", "report.xlsx", "--history", "history.sqlite"],
         "preferences": ["preferences", filename, "-f", "csv", "-o", "out.csv"],
-        # the synthetic exports have categories but no products: recommend categories, so the
-        # recommender runs instead of stopping at the missing column (exit 4)
-        "recommend": ["recommend", filename, "-n", str(RECOMMEND_TOP), *RECOMMEND_OPTIONS],
+        "recommend": ["recommend", filename, "-n", str(RECOMMEND_TOP), "--item", item, *RECOMMEND_OPTIONS],
     }[command]
 
 
@@ -491,14 +495,14 @@ def run_input(
         (run_dir / fuzz_input.filename).write_bytes(fuzz_input.data)
         if fuzz_input.companion:
             (run_dir / "sales.csv").write_bytes(fuzz_input.companion)
-        args = command_argv(command, fuzz_input.kind, fuzz_input.filename)
+        args = command_argv(command, fuzz_input.kind, fuzz_input.filename, fuzz_input.recommend_item)
         case = Case(f"{index:06d}-{command}", index, fuzz_input.mutation, command, args)
         code, case.seconds, case.max_rss_mib, case.stdout, case.stderr = run_process(
             [sys.executable, "-m", "crmkit", *args], run_dir, timeout, memory_gib
         )
         case.cpu_seconds = LAST_CPU_SECONDS.value
         classify(case, code, case.stderr)
-        if case.outcome == "clean_error" and fuzz_input.valid:
+        if case.outcome == "clean_error" and fuzz_input.valid and not NO_ITEM_COLUMN.search(case.stderr):
             case.outcome, case.detail = "refused_valid", "a valid export refused"
             case.signature = "refused_valid: " + signature("", case.stderr).removeprefix(": ")
         if case.outcome == "ok" and command == "satisfaction" and fuzz_input.off_scale:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from crmkit.report.excel import ReportWorkbook, cell_name
-from crmkit.report.i18n import LABELS, label, message, sentence
+from crmkit.report.i18n import LABELS, label, sentence
 from crmkit.report.sheets._layout import _CHART_GAP, CustomerPolicy, customer_policy
+from crmkit.report.sheets.preferences import note_lines, note_texts
 
 if TYPE_CHECKING:
     from crmkit.care import CareCalendar
@@ -80,9 +81,7 @@ def add_care_sheets(book: ReportWorkbook, care: CareCalendar, *, customers: str 
     ]
     head = book.add_key_values(sheet, headline, title="title:care", number_formats={"care:within_days": "#,##0"})
     row = head.last_row + 1
-    for note in care.notes:  # title-only blocks: a long line spills right, column A stays narrow
-        line = f"{book.label('note')}: {message(note, book.lang)}"
-        row = book.add_key_values(sheet, [], title=line, start_row=row).last_row + 1
+    row = note_lines(book, sheet, note_texts(book, care.notes), row)
     weeks = _weeks(book, care)
     if len(weeks):
         week_span = book.add_table(
@@ -158,9 +157,7 @@ def _add_occasions(book: ReportWorkbook, care: CareCalendar, customers, row: int
         title = sentence("msg:customers_cut", book.lang, kept=kept, total=total, left=total - kept, by=by)
         shown = shown.iloc[:kept]
     if not total:
-        book.add_key_values(
-            _SHEET, [], title=f"{book.label('care:occasions')}: {book.label('care:none')}", start_row=row
-        )
+        note_lines(book, _SHEET, [f"{book.label('care:occasions')}: {book.label('care:none')}"], row)
         return
     book.add_table(
         _SHEET,

@@ -14,6 +14,7 @@ columns a later :class:`~crmkit.preferences.Preferences` appends are shown after
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -25,7 +26,7 @@ from crmkit.report.sheets._layout import _CHART_GAP, CustomerPolicy, customer_po
 if TYPE_CHECKING:
     from crmkit.preferences import Preferences
 
-__all__ = ["CHARTED_PAIRS", "INDEX_FORMAT", "add_preferences_sheets"]
+__all__ = ["CHARTED_PAIRS", "INDEX_FORMAT", "add_preferences_sheets", "note_lines", "note_texts"]
 
 #: Category pairs a lift chart shows at most (every pair stays in its table).
 CHARTED_PAIRS = 10
@@ -168,19 +169,47 @@ def _skipped_lines(book: ReportWorkbook, prefs: Preferences, analyses) -> list[s
             None,
         )
         text = (
-            message(note, book.lang)
+            _note_text(book, note)
             if note is not None
-            else sentence("msg:preferences_skipped", book.lang, analysis=name, needs=name)
+            else sentence("preferences:skipped", book.lang, analysis=name, needs=name)
         )
         lines.append(f"{book.label('note')}: {text}")
     return lines
 
 
-def _lines(book: ReportWorkbook, sheet: str, lines: list[str], row: int) -> int:
-    """Title-only blocks, one a line (a long line spills right, column A stays narrow); the next free row."""
+def note_lines(book: ReportWorkbook, sheet: str, lines: list[str], row: int) -> int:
+    """A reader's lines from ``row`` down, one a row, in plain text; the next free row.
+
+    A line spills right over the empty cells beside it and widens no column (a key/value row would
+    widen its value column to 60 characters, and the tables below share the sheet's columns); plain,
+    not bold: a bold cell is a header, and every header is a catalogue label.
+    """
+    from crmkit.report.excel.formats import _clean_text
+    from crmkit.report.excel.rows import _PLAIN_STYLE, _Block
+
+    plan = book._sheet(sheet)
     for line in lines:
-        row = book.add_key_values(sheet, [], title=line, start_row=row).last_row + 1
+        cells = [(row, [_clean_text(line)], [_PLAIN_STYLE])]
+        book._check_room(plan, row, row, 1, 1)
+        plan.blocks.append(_Block(row, row, 1, 1, partial(iter, cells)))
+        row += 1
     return row
+
+
+def note_texts(book: ReportWorkbook, notes) -> list[str]:
+    """Notes as the lines of a sheet: "Note: ..." in the workbook's language."""
+    return [f"{book.label('note')}: {_note_text(book, note)}" for note in notes]
+
+
+def _note_text(book: ReportWorkbook, note) -> str:
+    # the catalogue's skipped-analysis sentence shows the column's name bare; this one marks it 「」
+    params = getattr(note, "params", {})
+    if getattr(note, "key", None) == "preferences_skipped" and {"analysis", "needs"} <= set(params):
+        return sentence("preferences:skipped", book.lang, analysis=params["analysis"], needs=params["needs"])
+    return message(note, book.lang)
+
+
+_lines = note_lines
 
 
 def _column(span: Span, columns: list, name: str, rows: int, *, header: bool = True) -> tuple[int, int, int, int]:
@@ -207,9 +236,7 @@ def _add_segments(book: ReportWorkbook, prefs: Preferences) -> None:
         ],
         title="title:preferences",
     )
-    row = _lines(
-        book, sheet, [f"{book.label('note')}: {message(n, book.lang)}" for n in prefs.notes], head.last_row + 1
-    )
+    row = _lines(book, sheet, note_texts(book, prefs.notes), head.last_row + 1)
     segments = prefs.segments
     shown = _filled(segments, _SEGMENT_COLUMNS) + _further(segments, _SEGMENT_COLUMNS)
     span = book.add_table(

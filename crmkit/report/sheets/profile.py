@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crmkit.profile import MEASURES
 from crmkit.report.excel import ReportWorkbook, Span, cell_name
 from crmkit.report.i18n import LABELS, label, message, sentence
 from crmkit.report.sheets._layout import _CHART_GAP, CustomerPolicy, customer_policy
@@ -36,19 +37,7 @@ CHARTED_ATTRIBUTES = 3
 #: thin to read (every value stays in the table).
 CHARTED_VALUES = 10
 
-# The measures of an attribute's block, in this order; a table's further columns follow.
-_MEASURES = (
-    "customers",
-    "customer_share",
-    "revenue",
-    "revenue_share",
-    "lift",
-    "revenue_per_customer",
-    "repeat_rate",
-    "mean_recency_days",
-    "mean_frequency",
-    "mean_monetary",
-)
+# The measures of an attribute's block are the structure's own, in its order; a table's further columns follow.
 _KEYS = ("attribute", "value", "value_2")
 # Columns whose generic label would say something else here, or which have none.
 _PROFILE_LABELS = {
@@ -220,7 +209,7 @@ def _block_frame(table: pd.DataFrame) -> pd.DataFrame:
     ``mean_monetary`` only where it differs from ``revenue_per_customer`` (both are net revenue per
     customer, one column would only repeat the other)."""
     values = [c for c in ("value", "value_2") if c in table.columns]
-    measures = [c for c in _MEASURES if c in table.columns]
+    measures = [c for c in MEASURES if c in table.columns]
     if {"mean_monetary", "revenue_per_customer"} <= set(measures):
         same = np.allclose(
             table["mean_monetary"].to_numpy(dtype=float), table["revenue_per_customer"].to_numpy(dtype=float),
@@ -228,7 +217,7 @@ def _block_frame(table: pd.DataFrame) -> pd.DataFrame:
         )  # fmt: skip
         if same:
             measures.remove("mean_monetary")
-    further = [c for c in table.columns if c not in (*_KEYS, *_MEASURES) and not _is_mix(c)]
+    further = [c for c in table.columns if c not in (*_KEYS, *MEASURES) and not _is_mix(c)]
     return table[values + measures + further].copy()
 
 

@@ -17,8 +17,9 @@ import numpy as np
 import pandas as pd
 
 from crmkit.report.excel import ReportWorkbook, cell_name
-from crmkit.report.i18n import LABELS, label, message, sentence
+from crmkit.report.i18n import LABELS, label, sentence
 from crmkit.report.sheets._layout import _CHART_GAP, CustomerPolicy, customer_policy
+from crmkit.report.sheets.preferences import note_lines, note_texts
 
 if TYPE_CHECKING:
     from crmkit.recommend import Evaluation, Recommendations
@@ -81,9 +82,7 @@ def add_recommend_sheets(
     head = book.add_key_values(sheet, headline, title="title:recommendations", number_formats=formats)
     row = head.last_row + 1
     notes = list(recs.notes) + (list(evaluation.notes) if evaluation is not None else [])
-    for note in notes:  # title-only blocks: a long line spills right, column A stays narrow
-        line = f"{book.label('note')}: {message(note, book.lang)}"
-        row = book.add_key_values(sheet, [], title=line, start_row=row).last_row + 1
+    row = note_lines(book, sheet, note_texts(book, notes), row)
     if evaluation is not None:
         row = _add_evaluation(book, evaluation, row + 1)
     _add_lists(book, recs, customers, row + 1)
@@ -156,8 +155,7 @@ def _add_evaluation(book: ReportWorkbook, evaluation: Evaluation, row: int) -> i
         [("recommend:evaluated", int(evaluation.customers)), ("recommend:repeat_only", int(evaluation.repeat_only))],
         start_row=span.last_row + 1,
     )
-    text = _in_words(book, evaluation)
-    last = book.add_key_values(_SHEET, [], title=text, start_row=counts.last_row + 1).last_row
+    last = note_lines(book, _SHEET, [_in_words(book, evaluation)], counts.last_row + 1) - 1
     values = np.array([evaluation.hit_rate, evaluation.ndcg, evaluation.baseline_hit_rate, evaluation.baseline_ndcg])
     if np.isfinite(values).any():
         col = max(block.last_col for block in book._sheet(_SHEET).blocks) + _CHART_GAP
