@@ -206,12 +206,20 @@ def _consumables(data, matrix: Matrix, item: str, rebuy: Iterable[str] | str | N
         return None
     names = sorted({str(r).strip() for r in ([rebuy] if isinstance(rebuy, str) else rebuy)} - {""})
     found = set(names)
+    categories: set[str] = set()
     if item == "product" and "category" in columns_of(data):
         rows = data.con.execute(
-            "SELECT DISTINCT CAST(product AS VARCHAR) FROM tx WHERE list_contains($names, CAST(category AS VARCHAR))",
+            "SELECT DISTINCT CAST(product AS VARCHAR), CAST(category AS VARCHAR) FROM tx "
+            "WHERE list_contains($names, CAST(category AS VARCHAR))",
             {"names": names},
         ).fetchall()
         found.update(r[0] for r in rows)
+        categories = {r[1] for r in rows}
+    # a misspelt name would otherwise quietly re-buy nothing
+    unknown = [n for n in names if n not in categories and not np.isin(n, matrix.items)]
+    if unknown:
+        kinds = f"a {item}" + (" or a category" if item == "product" else "")
+        raise UsageError(f"rebuy (--rebuy): {', '.join(map(repr, unknown))} is not {kinds} bought in the purchases")
     return np.isin(matrix.items, np.asarray(sorted(found), dtype=object))
 
 

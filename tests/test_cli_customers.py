@@ -153,3 +153,12 @@ def test_inputs_are_never_outputs(runner, tmp_path):
     copy.write_bytes(Path(CUSTOMERS).read_bytes())
     done = run(runner, "care", SALES, "--attributes", copy, "-o", copy)
     assert done.exit_code != 0 and copy.read_bytes() == Path(CUSTOMERS).read_bytes()
+
+
+def test_recommend_rebuy_takes_a_comma_list_and_refuses_unknown_names(runner):
+    done = run(runner, "recommend", BASKETS, "--rebuy", "grocery,home", "-n", "3", "-f", "csv", "-q")
+    assert done.exit_code == 0, done.output
+    rows = pd.read_csv(io.StringIO(done.stdout))
+    assert (rows["source"] == "rebuy").any()
+    typo = run(runner, "recommend", BASKETS, "--rebuy", "grocery,grocey", "-n", "3", "-f", "csv")
+    assert typo.exit_code == 2 and "'grocey'" in typo.stderr and "Traceback" not in typo.output

@@ -218,7 +218,8 @@ def recommend_command(
         with status("Holding out each customer's last purchase…", run.quiet):
             scored = evaluate_recommendations(data, as_of_date, n=n, method=method, item=item, seed=seed)
     with status("Recommending…", run.quiet):
-        result = recommend(data, as_of_date, item=item, n=n, method=method, rebuy=rebuy, seed=seed, lang=out.lang)
+        consumables = [name for name in rebuy.split(",") if name.strip()] if rebuy else None
+        result = recommend(data, as_of_date, item=item, n=n, method=method, rebuy=consumables, seed=seed, lang=out.lang)
     notes = [*data.quality.notes, *result.notes, *(scored.notes if scored else [])]
     say_read(data.quality, as_of, run.quiet, notes=notes)
     if scored is not None and not run.quiet:
