@@ -359,7 +359,7 @@ def _check_recommend(rows: list[dict], ids: list[str]) -> str:
 
 
 def _check_care(rows: list[dict], ids: list[str], fuzz_input: FuzzInput) -> str:
-    """Occasions in the window, once per customer and kind, for customers of the sales export."""
+    """Occasions in the window, once per customer and kind, for customers of the sales export or the members file."""
     seen = set()
     for row, cid in zip(rows, ids):
         key = (cid, row.get("kind"), row.get("date"))
@@ -369,9 +369,13 @@ def _check_care(rows: list[dict], ids: list[str], fuzz_input: FuzzInput) -> str:
         days = row.get("days_until", "")
         if not re.fullmatch(r"\d+", days) or int(days) >= CARE_WINDOW_DAYS:
             return f"customer {cid!r}: days_until = {days!r} outside [0, {CARE_WINDOW_DAYS})"
-    # the sales export is valid UTF-8 CSV: every customer in the calendar is one of its customers
+    # a customer in the calendar bought (an id of the sales export) or is a member who never bought
+    # (an id of the attributes file, as written there: listed for birthdays and membership)
     companion = FuzzInput("sales", fuzz_input.mutation, "sales.csv", fuzz_input.companion)
-    return _check_ids_in_input(ids, companion)
+    for cid in ids:
+        if _check_ids_in_input([cid], companion) and (problem := _check_ids_in_input([cid], fuzz_input)):
+            return problem
+    return ""
 
 
 def _number(text: str) -> float:
