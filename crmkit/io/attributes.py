@@ -28,7 +28,6 @@ from __future__ import annotations
 import calendar
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,11 +37,10 @@ from typing import Any
 from crmkit.errors import ColumnError, InputError, UsageError
 from crmkit.io.columns import ALIASES, normalise_header
 from crmkit.io.engine import connect
-from crmkit.io.inputs import WIDE_SURVEY, _attach, _clean_frame
+from crmkit.io.inputs import read_text_rows
 from crmkit.io.options import DATE_RANGE, as_date
-from crmkit.io.purchases import _clean_text, date_expr, is_total
+from crmkit.io.purchases import date_expr
 from crmkit.io.quality import Message
-from crmkit.io.readers import open_source, scan_error
 from crmkit.io.regions import province_of
 
 #: Role -> header aliases, most specific first, compared after :func:`~crmkit.io.columns.normalise_header`
@@ -100,6 +98,8 @@ _SLASH = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}")
 _AGE = re.compile(r"^([-+]?\d{1,4})(?:\.\d+)?\s*(?:岁|周岁|years?(?:\s*old)?|yrs?|y)?$", re.IGNORECASE)
 _FLOAT_ID = re.compile(r"^([0-9]+)\.0+$")
 _CITY_SUFFIX = re.compile(r"^([\u3400-\u9fff]{2,})市$")
+#: What a members file with only a header (or only total rows) is told.
+_NO_ROWS = "the attributes file has a header but no rows"
 _DROPS = ("missing_customer_id", "duplicate_customer_id", "total_row")  # AttributesQuality.dropped's reasons
 
 
@@ -518,30 +518,6 @@ def _age_column(texts, account: _Account):
     return np.array([a if isinstance(a, int) else -1 for a in ages] + [-1], dtype=np.int64)[codes]
 
 
-def _read_rows(source, encoding: str | None, sheet: str | None, delimiter: str | None):
-    """The rows as :func:`~crmkit.io.inputs.read_survey` reads them, the first data row, the closing 合计 rows cut."""
-    import duckdb
-
-    with tempfile.TemporaryDirectory(prefix="crmkit-") as workdir:
-        src = open_source(source, workdir, sheet=sheet, encoding=encoding, delimiter=delimiter)
-        con = connect()
-        try:
-            _attach(con, src)
-            wide, cast = len(src.headers) > WIDE_SURVEY, "CAST(COLUMNS(*) AS VARCHAR)"  # wide: cleaned in pandas
-            frame = con.sql(f"SELECT {cast if wide else _clean_text(cast, anywhere=True)} FROM {src.sql}").df()
-            frame = _clean_frame(frame) if wide else frame
-        except duckdb.Error as exc:
-            raise scan_error(exc, src) from None
-        finally:
-            con.close()
-            src.cleanup()
-    # trailing total rows only, so every other row keeps its file row number (counted, unlike surveys)
-    cut = next((k for k in range(len(frame)) if not is_total(frame.iat[-1 - k, 0])), len(frame))
-    if cut == len(frame):
-        raise InputError("the attributes file has a header but no rows", file=src.display)
-    return frame.iloc[: len(frame) - cut], src.first_data_row, cut
-
-
 def read_attributes(
     source,
     *,
@@ -596,7 +572,13 @@ def read_attributes(
     edges = parse_age_bands(age_bands)
     day = as_date(as_of, "as_of") if as_of is not None else None
     name = _source_name(source)
-    raw, first_row, totals = _read_rows(source, encoding, sheet, delimiter)  # totals: closing 合计 rows cut
+    raw, first_row, totals = read_text_rows(  # totals: the closing 合计 rows cut, counted
+        source,
+        encoding=encoding,
+        sheet=sheet,
+        delimiter=delimiter,
+        empty="the attributes file has a header but no rows",
+    )
     headers = [str(h) for h in raw.columns]
     columns = _find_columns(headers)
     if "customer_id" not in columns:

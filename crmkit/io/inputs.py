@@ -149,6 +149,21 @@ def read_survey(source: str, *, encoding: str | None = None, sheet: str | None =
     first_data_row : int
         File row of the first respondent, for messages that name a row.
     """
+    frame, first_data_row, _ = read_text_rows(
+        source, encoding=encoding, sheet=sheet, delimiter=delimiter, empty="the survey has a header but no answers"
+    )
+    return frame, first_data_row
+
+
+def read_text_rows(
+    source, *, encoding: str | None = None, sheet: str | None = None, delimiter: str | None = None, empty: str
+):
+    """An export (survey, members file) as text columns, its first data row, and the closing total rows cut.
+
+    A total row (合计 / Total) closing the export is no respondent or member. Only trailing ones are
+    cut, so every other row keeps the file row number that messages name; their count is returned
+    for a reader that reports it. No row left is an :class:`InputError` saying ``empty``.
+    """
     import duckdb
 
     with tempfile.TemporaryDirectory(prefix="crmkit-") as workdir:
@@ -168,15 +183,12 @@ def read_survey(source: str, *, encoding: str | None = None, sheet: str | None =
         finally:
             con.close()
             src.cleanup()
-    # A total row (合计 / Total) closing the export is not a respondent. Only trailing ones are
-    # dropped, so every other row keeps the file row number that messages name.
     end = len(frame)
     while end and is_total(frame.iat[end - 1, 0]):
         end -= 1
-    frame = frame.iloc[:end]
-    if frame.empty:
-        raise InputError("the survey has a header but no answers", file=src.display)
-    return frame, src.first_data_row
+    if not end:
+        raise InputError(empty, file=src.display)
+    return frame.iloc[:end], src.first_data_row, len(frame) - end
 
 
 _TRUE = {"1", "true", "yes", "y", "t", "是", "已注册", "注册", "有", "√", "x"}
