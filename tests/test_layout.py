@@ -32,6 +32,12 @@ ANALYSES = {
     "care",
     "synth_baskets",
     "affinity",
+    "campaign",
+    "feedback",
+    "economics",
+    "synth_campaigns",
+    "synth_feedback",
+    "loyalty",
 }
 MAX_LINES = 700
 

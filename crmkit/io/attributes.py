@@ -34,14 +34,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from crmkit.errors import ColumnError, InputError, UsageError
+from crmkit.errors import ColumnError, UsageError
 from crmkit.io.columns import ALIASES, normalise_header
-from crmkit.io.engine import connect
 from crmkit.io.inputs import read_text_rows
 from crmkit.io.options import DATE_RANGE, as_date
-from crmkit.io.purchases import date_expr
 from crmkit.io.quality import Message
 from crmkit.io.regions import province_of
+from crmkit.io.textdates import parse_dates
 
 #: Role -> header aliases, most specific first, compared after :func:`~crmkit.io.columns.normalise_header`
 #: (so ``Date of Birth``, ``date_of_birth`` and ``DateOfBirth`` are one alias).
@@ -93,8 +92,6 @@ GENDERS: dict[str, str | None] = {
 }  # fmt: skip
 _GENDER_CODES = frozenset("0129")
 
-_MONTH_ONLY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
-_SLASH = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.]\d{2,4}")
 _AGE = re.compile(r"^([-+]?\d{1,4})(?:\.\d+)?\s*(?:岁|周岁|years?(?:\s*old)?|yrs?|y)?$", re.IGNORECASE)
 _FLOAT_ID = re.compile(r"^([0-9]+)\.0+$")
 _CITY_SUFFIX = re.compile(r"^([\u3400-\u9fff]{2,})市$")
@@ -358,50 +355,6 @@ def _resolve_by(
     return out
 
 
-def _parse_dates(texts: list[str | None]) -> tuple[dict[str, date | None], set[str], set[str], bool]:
-    """Each distinct date text -> its day (None when unreadable), the texts read as year and month
-    only, the texts read as a day Python's calendar does not hold (before 1000 or after 8999), and whether
-    D/M/Y-looking dates were read month first with no value to tell."""
-    import duckdb
-    import pandas as pd
-
-    distinct = sorted({t for t in texts if t is not None})
-    days: dict[str, date | None] = {}
-    month_only: set[str] = set()
-    far: set[str] = set()
-    rest = []
-    for text in distinct:
-        match = _MONTH_ONLY.match(text)
-        if match and 1 <= int(match.group(2)) <= 12:
-            days[text] = date(int(match.group(1)), int(match.group(2)), 1)
-            month_only.add(text)
-        else:
-            rest.append(text)
-    # A single 13/01/1990 settles the day order of the whole column, as for purchase dates.
-    pairs = [(int(m.group(1)), int(m.group(2))) for m in map(_SLASH.match, rest) if m]
-    p1, p2 = max((p for p, _ in pairs), default=0), max((q for _, q in pairs), default=0)
-    dayfirst = p1 > 12 >= p2
-    ambiguous = bool(pairs) and p1 <= 12 and p2 <= 12
-    if rest:
-        con = connect()
-        try:
-            con.register("attribute_dates", pd.DataFrame({"t": pd.Series(rest, dtype=object)}))
-            # years beyond Python's (or DuckDB's odd 275000-01-01) are no one's date: NULL before conversion
-            parsed = con.sql(
-                f"SELECT t, CASE WHEN d BETWEEN DATE '1000-01-01' AND DATE '8999-12-31' THEN d END, d IS NOT NULL "
-                f"FROM (SELECT t, {date_expr('t', dayfirst)} AS d FROM attribute_dates)"
-            ).fetchall()
-        except duckdb.Error as exc:  # pragma: no cover - the expression is total over text
-            raise InputError(f"cannot parse dates: {exc}") from None
-        finally:
-            con.close()
-        for text, day, read in parsed:
-            days[text] = day
-            if read and day is None:
-                far.add(text)
-    return days, month_only, far, ambiguous
-
-
 class _Account:
     """What normalising does to the used rows, gathered into the quality account and the notes."""
 
@@ -459,7 +412,7 @@ def _dates(role: str, texts, account: _Account, as_of: date | None):
     import numpy as np
 
     codes, uniques, counts, _ = _per_value(texts, lambda text: None)
-    days, month_only, far, ambiguous = _parse_dates(uniques)
+    days, month_only, far, ambiguous = parse_dates(uniques)
     low, high = DATE_RANGE
     if role == "birth_date" and as_of is not None:  # the ages decide how far back (1899 is 111 in 2010)
         low, high = date(1000, 1, 1), as_of
