@@ -2,25 +2,32 @@
 
 Each command parses its options, reads its inputs (:mod:`crmkit.io`), calls one library function,
 renders the result (:mod:`crmkit.report`) and exits; a library error becomes one stderr line and
-its exit code (:func:`_errors`). Only this module imports typer. Heavy libraries (pandas, DuckDB,
+its exit code (:func:`crmkit.cli_shared.errors`). Only this module and :mod:`crmkit.cli_shared`, which
+holds the options every command shares, import typer. Heavy libraries (pandas, DuckDB,
 scikit-learn, openpyxl) are imported inside the commands so that ``crmkit --help`` starts fast.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import inspect
-import os
-import sys
-from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Optional
 
 import typer
 
 from crmkit import __version__
-from crmkit.errors import CrmkitError, out_of_memory
+from crmkit.cli_shared import (
+    GROUPS,
+    OUTPUT_PANEL,
+    AsOfOpt,
+    AttributesOpt,
+    CustomersOpt,
+    DelimiterOpt,
+    EncodingOpt,
+    InputArg,
+    SheetOpt,
+)
+from crmkit.cli_shared import option as _option
+from crmkit.cli_shared import options as _options
 from crmkit.io.options import ReadOptions
 from crmkit.report import interrupts
 from crmkit.report.commands import Output, Run
@@ -28,7 +35,6 @@ from crmkit.report.commands import check_outputs as _outputs
 from crmkit.report.commands import output_format as _output_format
 from crmkit.report.commands import read_for_command as _read
 from crmkit.report.commands import write_report_for as _write_report
-from crmkit.report.files import OutputPlan, output_errors
 from crmkit.report.messages import say, say_read, status
 
 app = typer.Typer(
@@ -40,9 +46,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     epilog="Exit codes: 0 ok, 1 internal error, 2 usage, 3 input, 4 column, 5 data, 6 config, 7 output.",
 )
-
-INPUT_PANEL = "Reading the export"
-OUTPUT_PANEL = "Output"
 
 
 def _version(value: bool):
@@ -58,199 +61,6 @@ def _root(
     ] = False,
 ):
     """Customer-relationship analytics from purchase and survey exports."""
-
-
-# --- shared options (declared once, used by every command that reads purchases) -----------
-_SOURCES = "CSV/TSV/.gz/XLSX/Parquet file or folder, database URL (postgresql://…, sqlite:///…)"
-InputArg = Annotated[str, typer.Argument(help=f"Purchase export ({_SOURCES}), or - for stdin.", show_default=False)]
-
-
-_in_input_panel = functools.partial(typer.Option, rich_help_panel=INPUT_PANEL)
-
-
-def _input_option(flag: str, help: str, kind: Any = Optional[str], **extra: Any) -> Any:
-    """An option of the "Reading the export" panel."""
-    return Annotated[kind, _in_input_panel(flag, help=help, **extra)]
-
-
-SheetOpt = Annotated[Optional[str], _in_input_panel("--sheet", help="XLSX sheet name or number (default: first).")]
-EncodingOpt = Annotated[Optional[str], _in_input_panel("--encoding", help="Force the encoding (utf-8, gb18030, ...).")]
-DelimiterOpt = Annotated[Optional[str], _in_input_panel("--delimiter", help="Force the field delimiter.")]
-
-DayfirstOpt = _input_option(
-    "--dayfirst/--monthfirst",
-    "Read 01/02/2024 as 1 Feb / 2 Jan (default: by the data).",
-    Optional[bool],
-    show_default=False,
-)
-SkipOpt = _input_option(
-    "--skip-bad-rows", "Drop and count rows with an unreadable date or amount instead of stopping.", bool
-)
-DateRangeOpt = _input_option("--date-range", "Accepted purchase dates FIRST..LAST (default 1900-01-01..2100-12-31).")
-
-#: The reading options of every command that reads purchases: parameter, declaration, default, column role.
-_READING = (
-    ("customer", _input_option("--customer", "Customer id column."), None, "customer_id"),
-    ("date_col", _input_option("--date", "Purchase date column."), None, "date"),
-    ("amount", _input_option("--amount", "Amount column."), None, "amount"),
-    ("order_id", _input_option("--order-id", "Order/invoice id column."), None, "order_id"),
-    ("quantity", _input_option("--quantity", "Quantity column."), None, "quantity"),
-    ("price", _input_option("--price", "Unit price column (amount = quantity x price)."), None, "unit_price"),
-    ("status", _input_option("--status", "Order status column (退货/cancelled mark returns)."), None, "status"),
-    ("product", _input_option("--product", "Product / SKU column."), None, "product"),
-    ("category", _input_option("--category", "Product category column."), None, "category"),
-    ("channel", _input_option("--channel", "Channel / store column."), None, "channel"),
-    ("discount_col", _input_option("--discount-amount", "Discount column (money off a line)."), None, "discount"),
-    ("sheet", SheetOpt, None, None),
-    ("encoding", EncodingOpt, None, None),
-    ("delimiter", DelimiterOpt, None, None),
-    ("table", _input_option("--table", "Table of purchases, when the input is a database URL."), None, None),
-    ("query", _input_option("--query", "SELECT giving the purchases, when the input is a database URL."), None, None),
-    ("engine", _input_option("--engine", "Aggregate in duckdb, the database (db) or spark."), None, None),
-    ("spark_master", _input_option("--spark-master", "Spark master, or sc:// for Spark Connect."), None, None),
-    ("dayfirst", DayfirstOpt, None, None),
-    ("decimal", _input_option("--decimal", "Decimal separator of amounts: . or , (default: by the data)."), None, None),
-    ("skip_bad_rows", SkipOpt, False, None),
-    ("date_range", DateRangeOpt, None, None),
-    ("platform", _input_option("--platform", "Platform export: taobao, shopify … (crmkit platforms)."), None, None),
-)
-AsOfOpt = Annotated[
-    Optional[str],
-    typer.Option(
-        "--as-of", help="Analysis date YYYY-MM-DD (default: the last purchase date in the data).", show_default=False
-    ),
-]
-FormatOpt = Annotated[
-    Optional[str],
-    typer.Option(
-        "--format",
-        "-f",
-        help="table, csv, json, parquet or xlsx (default: table on a terminal, csv in a pipe or by -o extension).",
-        rich_help_panel=OUTPUT_PANEL,
-        show_default=False,
-    ),
-]
-OutputOpt = Annotated[
-    Optional[str],
-    typer.Option(
-        "--output", "-o", help="Write per-customer rows here (default: stdout).", rich_help_panel=OUTPUT_PANEL
-    ),
-]
-ReportOpt = Annotated[
-    Optional[str],
-    typer.Option("--report", help="Also write the Excel report (FILE.xlsx).", rich_help_panel=OUTPUT_PANEL),
-]
-CustomersOpt = Annotated[
-    Optional[str],
-    typer.Option(
-        "--customers",
-        help="Customer rows per report sheet: all, top:N or none (default top:100000, by value).",
-        rich_help_panel=OUTPUT_PANEL,
-    ),
-]
-LangOpt = Annotated[
-    str,
-    typer.Option("--lang", help="Language of labels: en or zh.", envvar="CRMKIT_LANG", rich_help_panel=OUTPUT_PANEL),
-]
-QuietOpt = Annotated[
-    bool, typer.Option("--quiet", "-q", help="No messages on stderr except errors.", rich_help_panel=OUTPUT_PANEL)
-]
-DebugOpt = Annotated[
-    bool,
-    typer.Option(
-        "--debug", help="Show the traceback of an error.", envvar="CRMKIT_DEBUG", rich_help_panel=OUTPUT_PANEL
-    ),
-]
-
-
-@contextlib.contextmanager
-def _errors(debug: bool):
-    """Turn library errors into one stderr line and the documented exit code (traceback with --debug)."""
-    try:
-        yield
-    except CrmkitError as exc:
-        if debug:
-            raise
-        say(f"crmkit: error: {exc}")
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        interrupts.announce(say)
-        raise typer.Exit(interrupts.EXIT_INTERRUPTED) from None
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, as line-oriented Unix tools do.
-        with contextlib.suppress(OSError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-        raise typer.Exit(141) from None
-    except (typer.Exit, typer.Abort, SystemExit):
-        raise
-    except Exception as exc:
-        if debug:
-            raise
-        if out_of_memory(exc):  # Python's, DuckDB's, or no address space left to load a library
-            say("crmkit: error: out of memory (try a Parquet input, CRMKIT_MEMORY_LIMIT, or more memory)")
-        else:
-            say(f"crmkit: internal error: {type(exc).__name__}: {exc} (rerun with --debug and report it)")
-        raise typer.Exit(1) from None
-
-
-#: Option groups a command declares as one parameter: the parameters typer shows in its place
-#: (name, declaration, default) and how they become the object the command receives.
-_GROUPS: dict[str, tuple[tuple[tuple[str, Any, Any], ...], Callable[..., Any]]] = {
-    "out": (
-        (
-            ("format", FormatOpt, None),
-            ("output", OutputOpt, None),
-            ("report", ReportOpt, None),
-            ("customers", CustomersOpt, None),
-            ("lang", LangOpt, "en"),
-        ),
-        Output,
-    ),
-    "read": (
-        tuple((name, kind, default) for name, kind, default, _ in _READING),
-        lambda **given: ReadOptions(
-            columns={role: given[name] for name, _, _, role in _READING if role},
-            **{name: given[name] for name, _, _, role in _READING if not role},
-        ),
-    ),
-    "run": ((("quiet", QuietOpt, False), ("debug", DebugOpt, False)), Run),
-}
-
-
-def _options(command):
-    """Expand a command's ``out``, ``read`` and ``run`` parameters into their options, and run it guarded.
-
-    Shared options are declared once, in :data:`_GROUPS`; typer shows them where the group's
-    parameter stands, and the command receives them as one checked object (``read`` is the
-    :class:`~crmkit.io.options.ReadOptions` the library takes). The command body runs inside
-    :func:`_errors`, so a library error is one stderr line and its exit code, and receives as
-    ``run.plan`` the run's :class:`~crmkit.report.files.OutputPlan`, committed when it returns.
-    """
-    signature = inspect.signature(command, eval_str=True)
-    params, groups = [], []
-    for param in signature.parameters.values():
-        if param.name in _GROUPS:
-            groups.append(param.name)
-            params += [
-                inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default, annotation=kind)
-                for name, kind, default in _GROUPS[param.name][0]
-            ]
-        else:
-            params.append(param)
-
-    @functools.wraps(command)
-    def guarded(**kwargs):
-        debug, plan = kwargs.get("debug", False), OutputPlan(ends_run=True)  # its commit ends the run
-        with _errors(debug), interrupts.as_interrupt(), output_errors(), plan:
-            for group in groups:
-                fields, build = _GROUPS[group]
-                kwargs[group] = build(**{name: kwargs.pop(name) for name, _, _ in fields})
-            kwargs["run"].plan = plan
-            return command(**kwargs)
-
-    guarded.__signature__ = signature.replace(parameters=params)
-    return guarded
 
 
 @app.command()
@@ -504,9 +314,6 @@ def ladder(
     )
 
 
-AttributesOpt = Annotated[str, typer.Option("--attributes", help="Customer attributes file (the members export).")]
-
-
 @app.command()
 @_options
 def profile(
@@ -612,10 +419,6 @@ def care(
     care_command(input, attributes, as_of=as_of, within=within, start=start, kinds=kinds, out=out, read=read, run=run)
 
 
-def _option(*flags: str, help: str, kind: Any = Optional[str], **extra: Any) -> Any:
-    return Annotated[kind, typer.Option(*flags, help=help, **extra)]
-
-
 #: ``crmkit report``'s options (parameter, declaration, default): the keyword arguments of its library call.
 _MONTHLY = (
     ("config", _option("--config", help="crmkit.toml: inputs, output path and settings."), None),
@@ -635,7 +438,7 @@ _MONTHLY = (
     ("customers_format", _option("--customers-format", help="csv, json or parquet (default: by its extension)."), None),
     ("lang", _option("--lang", help="en or zh (default: the config's, else en).", envvar="CRMKIT_LANG"), None),
 )
-_GROUPS["monthly"] = (_MONTHLY, dict)
+GROUPS["monthly"] = (_MONTHLY, dict)
 
 
 @app.command("report")
