@@ -419,6 +419,134 @@ def care(
     care_command(input, attributes, as_of=as_of, within=within, start=start, kinds=kinds, out=out, read=read, run=run)
 
 
+@app.command()
+@_options
+def campaign(
+    input: InputArg,
+    campaign: Annotated[
+        Optional[str], typer.Option("--campaign", help="Campaign file: customer, group, contact date, cost.")
+    ] = None,
+    loyalty: Annotated[
+        Optional[str], typer.Option("--loyalty", help="Points programme: member, join date, points earned/used.")
+    ] = None,
+    as_of: AsOfOpt = None,
+    window: Annotated[str, typer.Option("--window", help="After contact, and as long before: 30d or 30d,60d.")] = "30d",
+    control: Annotated[Optional[str], typer.Option("--control", help="The control group's name.")] = None,
+    contact_date: Annotated[
+        Optional[str], typer.Option("--contact-date", help="Contact date when the file has none.")
+    ] = None,
+    margin: Annotated[Optional[float], typer.Option("--margin", help="Profit margin on revenue.")] = None,
+    cost: Annotated[Optional[float], typer.Option("--cost", help="Cost per contact (else the file's).")] = None,
+    point_value: Annotated[Optional[float], typer.Option("--point-value", help="Cost of a redeemed point.")] = None,
+    programme_cost: Annotated[
+        Optional[float], typer.Option("--programme-cost", help="The programme's fixed cost.")
+    ] = None,
+    ci: Annotated[str, typer.Option("--ci", help="Revenue intervals: welch or bootstrap.")] = "welch",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of bootstrap and matching ties.")] = 0,
+    view: Annotated[
+        str, typer.Option("--view", help="effects, arms, segments, economics, power, balance, customers.")
+    ] = "effects",
+    out: Output = Output(),
+    read: ReadOptions = ReadOptions(),
+    run: Run = Run(),
+):
+    """Did it work? A campaign's effect per arm with intervals, CUPED, ROI and power; or a points programme's.
+
+    Example: crmkit campaign campaign_sales.csv --campaign campaign.csv --window 30d,60d --margin 0.3
+    """
+    from crmkit.report.effect_commands import campaign_command
+
+    campaign_command(
+        input,
+        campaign_file=campaign,
+        loyalty_file=loyalty,
+        as_of=as_of,
+        windows=window,
+        control=control,
+        contact_date=contact_date,
+        margin=margin,
+        cost=cost,
+        point_value=point_value,
+        programme_cost=programme_cost,
+        method=ci,
+        seed=seed,
+        view=view,
+        out=out,
+        read=read,
+        run=run,
+    )
+
+
+@app.command()
+@_options
+def feedback(
+    complaints: Annotated[str, typer.Argument(help="Complaints / tickets export, or - for stdin.", show_default=False)],
+    purchases: Annotated[
+        Optional[str], typer.Option("--purchases", help="Purchase export: rates, segments, what happened next.")
+    ] = None,
+    as_of: AsOfOpt = None,
+    window: Annotated[str, typer.Option("--window", help="After each complaint: 90d, 12w, 3m.")] = "90d",
+    terms: Annotated[int, typer.Option("--terms", help="Top terms per category from the text.")] = 10,
+    view: Annotated[
+        str, typer.Option("--view", help="categories, channels, months, rates, outcomes, terms, customers…")
+    ] = "categories",
+    out: Output = Output(),
+    read: ReadOptions = ReadOptions(),
+    run: Run = Run(),
+):
+    """Complaints counted and connected: volume, resolution times, repeaters, and who kept buying afterwards.
+
+    Example: crmkit feedback complaints.csv --purchases sales.csv --view outcomes
+    """
+    from crmkit.report.effect_commands import feedback_command
+
+    feedback_command(
+        complaints, purchases=purchases, as_of=as_of, window=window, terms=terms, view=view, out=out, read=read, run=run
+    )
+
+
+@app.command()
+@_options
+def economics(
+    input: InputArg,
+    as_of: AsOfOpt = None,
+    period: Annotated[str, typer.Option("--period", help="The period counted, ending at the as-of date.")] = "12m",
+    margin: Annotated[Optional[float], typer.Option("--margin", help="Profit margin on revenue.")] = None,
+    acquisition_cost: Annotated[
+        Optional[float], typer.Option("--acquisition-cost", help="Cost of winning one new customer.")
+    ] = None,
+    retention_cost: Annotated[
+        Optional[float], typer.Option("--retention-cost", help="Cost of keeping one customer a period.")
+    ] = None,
+    serve_cost: Annotated[Optional[float], typer.Option("--serve-cost", help="Cost to serve one order.")] = None,
+    discount: Annotated[float, typer.Option("--discount-rate", help="Discount rate per period.")] = 0.10,
+    view: Annotated[str, typer.Option("--view", help="table or segments.")] = "table",
+    out: Output = Output(),
+    read: ReadOptions = ReadOptions(),
+    run: Run = Run(),
+):
+    """The economics: new vs repeat revenue and margin, retention against acquisition, a retention point's value.
+
+    Example: crmkit economics sales.csv --margin 0.3 --acquisition-cost 80 --retention-cost 10
+    """
+    from crmkit.report.effect_commands import economics_command
+
+    economics_command(
+        input,
+        as_of=as_of,
+        period=period,
+        margin=margin,
+        acquisition_cost=acquisition_cost,
+        retention_cost=retention_cost,
+        serve_cost=serve_cost,
+        discount=discount,
+        view=view,
+        out=out,
+        read=read,
+        run=run,
+    )
+
+
 #: ``crmkit report``'s options (parameter, declaration, default): the keyword arguments of its library call.
 _MONTHLY = (
     ("config", _option("--config", help="crmkit.toml: inputs, output path and settings."), None),

@@ -36,6 +36,25 @@ SECTION_TYPES: dict[str, dict[str, str]] = {
     "report": {"stale_days": _WHOLE, "customers": _TEXT},
     "profile": {"by": _NAMES},
     "care": {"within": _WINDOW, "kinds": _NAMES},
+    "campaign": {
+        "file": _TEXT,
+        "window": _NAMES,
+        "control": _TEXT,
+        "contact_date": _DATE,
+        "margin": _NUMBER,
+        "cost": _NUMBER,
+        "ci": _TEXT,
+    },
+    "loyalty": {"file": _TEXT, "window": _WINDOW, "margin": _NUMBER, "point_value": _NUMBER, "programme_cost": _NUMBER},
+    "feedback": {"window": _WINDOW, "terms": _WHOLE},
+    "economics": {
+        "period": _WINDOW,
+        "margin": _NUMBER,
+        "acquisition_cost": _NUMBER,
+        "retention_cost": _NUMBER,
+        "serve_cost": _NUMBER,
+        "discount": _NUMBER,
+    },
 }
 #: The keys each section may hold.
 SECTION_KEYS: dict[str, tuple[str, ...]] = {section: tuple(keys) for section, keys in SECTION_TYPES.items()}
@@ -47,6 +66,7 @@ _TOP_TYPES = {
     "survey": _TEXT,
     "members": _TEXT,
     "attributes": _TEXT,
+    "complaints": _TEXT,
     "referrals": _TEXT,
     "output": _TEXT,
     "history": _TEXT,
@@ -143,6 +163,8 @@ class ReportConfig:
     members: str | None = None
     attributes: str | None = None
     """The customer attributes file (:func:`crmkit.io.attributes.read_attributes`): Profile and Care calendar."""
+    complaints: str | None = None
+    """A complaints export (:func:`crmkit.io.complaints.read_complaints`): the Feedback sheet."""
     referrals: str | None = None
     history: str | None = None
     as_of: str | None = None
@@ -158,6 +180,12 @@ class ReportConfig:
     report: dict = field(default_factory=dict)
     profile: dict = field(default_factory=dict)
     care: dict = field(default_factory=dict)
+    campaign: dict = field(default_factory=dict)
+    """``[campaign]``: ``file``, a campaign's contacts (:func:`crmkit.io.campaigns.read_campaign`), and its settings."""
+    loyalty: dict = field(default_factory=dict)
+    """``[loyalty]``: ``file``, a points programme's members (:func:`crmkit.io.campaigns.read_loyalty`), settings."""
+    feedback: dict = field(default_factory=dict)
+    economics: dict = field(default_factory=dict)
 
 
 def load_config(path: str) -> ReportConfig:
@@ -192,6 +220,15 @@ def load_config(path: str) -> ReportConfig:
         [care]
         within = "30d"                             # the occasions of the next 30 days (4w, 2m, 30)
         kinds = "birthday,membership"              # default all: birthday, membership, first_purchase
+        complaints = "complaints.csv"              # optional: the Feedback sheet ([feedback] window, terms)
+        [campaign]                                 # optional: the Campaign sheet
+        file = "campaign.csv"                      # also window = "30d,60d", control, margin, cost, ci
+        [loyalty]                                  # optional: the Loyalty sheet
+        file = "loyalty.csv"                       # also window = "90d", point_value, programme_cost
+        [economics]                                # the Economics sheet (always written)
+        margin = 0.3
+        acquisition_cost = 80                      # per new customer; retention_cost per kept customer
+        retention_cost = 10
     """
     data, _ = read_toml(path, flag="--config", what="config file")
     file = Path(path)
@@ -232,6 +269,9 @@ def load_config(path: str) -> ReportConfig:
             return _config_relative_sqlite(value, base)
         return str(value if Path(value).is_absolute() else base / value)
 
+    for section in ("campaign", "loyalty"):  # the files of [campaign] file = and [loyalty] file =
+        if "file" in data.get(section, {}):
+            data[section]["file"] = resolve(data[section]["file"])
     # a model file is the config's as much as the inputs are: `crmkit report -c /srv/crm/crmkit.toml`
     # from cron's working directory must find /srv/crm/models/my.toml for "models/my.toml"
     for section, key in _FILE_KEYS:
@@ -246,6 +286,7 @@ def load_config(path: str) -> ReportConfig:
         survey=resolve(data.get("survey")),
         members=resolve(data.get("members")),
         attributes=resolve(data.get("attributes")),
+        complaints=resolve(data.get("complaints")),
         referrals=resolve(data.get("referrals")),
         history=resolve(data.get("history")),
         as_of=data.get("as_of"),
