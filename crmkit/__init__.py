@@ -14,23 +14,30 @@ The public API, for notebooks and scripts::
     likes = crmkit.preferences(data)                 # channel, category, time, price, discounts
     offers = crmkit.recommend(data, n=5)             # what to offer whom, with the reason
     dates = crmkit.care(data, "customers.csv")       # birthdays and anniversaries coming up
+    lift = crmkit.campaign(data, "campaign.csv")     # a campaign's effect per arm, with intervals
+    points = crmkit.loyalty(data, "loyalty.csv")     # a points programme against matched non-members
+    heard = crmkit.feedback("complaints.csv", data)  # complaints counted, and what happened next
+    money = crmkit.economics(data, margin=0.3)       # new vs repeat, retention against acquisition
     crmkit.report("sales.csv", output="crm.xlsx")    # the monthly workbook
 
 ``crmkit.segment``, ``crmkit.clv``, ``crmkit.satisfaction``, ``crmkit.retention``,
-``crmkit.ladder``, ``crmkit.profile``, ``crmkit.preferences``, ``crmkit.recommend``, ``crmkit.care``
+``crmkit.ladder``, ``crmkit.profile``, ``crmkit.preferences``, ``crmkit.recommend``, ``crmkit.care``,
+``crmkit.campaign``, ``crmkit.loyalty``, ``crmkit.feedback``, ``crmkit.economics``
 and ``crmkit.report`` are the modules of those analyses *and* can be called:
 calling one runs its main function (:func:`crmkit.segment.segment`,
 :func:`crmkit.clv.customer_lifetime_value`, :func:`crmkit.satisfaction.analyse_survey`,
 :func:`crmkit.retention.cohort_retention`, :func:`crmkit.ladder.ladder`,
 :func:`crmkit.profile.customer_structure`, :func:`crmkit.preferences.preferences`,
 :func:`crmkit.recommend.recommend`, :func:`crmkit.care.care_calendar`,
-:func:`crmkit.monthly.run.report`), while ``crmkit.segment.segment_customers`` and the like stay
-reachable. The estimators are in :mod:`crmkit.models`.
+:func:`crmkit.campaign.campaign`, :func:`crmkit.loyalty.loyalty`, :func:`crmkit.feedback.feedback`,
+:func:`crmkit.economics.economics`, :func:`crmkit.monthly.run.report`), while
+``crmkit.segment.segment_customers`` and the like stay reachable. The estimators are in :mod:`crmkit.models`.
 
 Layers, each importing only those before it: :mod:`crmkit.io` (read and clean) ←
 :mod:`crmkit.summary` (one row per customer) ← :mod:`crmkit.models` (estimators) ← the
 analyses (``segment``, ``pareto``, ``clv``, ``retention``, ``satisfaction``, ``ladder``,
-``profile``, ``preferences``, ``recommend``, ``care``) ←
+``profile``, ``preferences``, ``recommend``, ``care``, ``campaign``, ``loyalty``, ``feedback``,
+``economics``) ←
 :mod:`crmkit.report` (workbooks, tables, terminal) ← :mod:`crmkit.monthly` ← :mod:`crmkit.cli`.
 Everything is imported on first use (PEP 562), so ``import crmkit`` and ``crmkit --help`` stay fast.
 """
@@ -55,6 +62,10 @@ _CALLABLE: dict[str, tuple[str, str]] = {
     "preferences": ("crmkit.preferences", "preferences"),
     "recommend": ("crmkit.recommend", "recommend"),
     "care": ("crmkit.care", "care_calendar"),
+    "campaign": ("crmkit.campaign", "campaign"),
+    "loyalty": ("crmkit.loyalty", "loyalty"),
+    "feedback": ("crmkit.feedback", "feedback"),
+    "economics": ("crmkit.economics", "economics"),
 }
 
 #: Public names defined in submodules, loaded on first access.
@@ -69,6 +80,9 @@ _LAZY: dict[str, str] = {
     "read_members": "crmkit.io.inputs",
     "read_attributes": "crmkit.io.attributes",
     "read_referrals": "crmkit.io.inputs",
+    "read_campaign": "crmkit.io.campaigns",
+    "read_loyalty": "crmkit.io.campaigns",
+    "read_complaints": "crmkit.io.complaints",
     "customer_summary": "crmkit.summary",
     "repeat_summary": "crmkit.summary",
     "segment_customers": "crmkit.segment",

@@ -38,7 +38,16 @@ from crmkit.io.options import as_date, check_lang
 from crmkit.io.purchases import as_purchases
 from crmkit.io.quality import Message
 
-__all__ = ["Economics", "SYMBOLS", "TABLE_COLUMNS", "SEGMENT_COLUMNS", "VIEWS", "economics", "lifetime_value"]
+__all__ = [
+    "Economics",
+    "METRIC_LABELS",
+    "SYMBOLS",
+    "TABLE_COLUMNS",
+    "SEGMENT_COLUMNS",
+    "VIEWS",
+    "economics",
+    "lifetime_value",
+]
 
 #: The one-point step of the retention-rate sensitivity.
 RETENTION_STEP = 0.01
@@ -65,61 +74,90 @@ SYMBOLS = {
 TABLE_COLUMNS = ("metric", "label", "value", "unit", "formula")
 #: Columns of :attr:`Economics.segments`.
 SEGMENT_COLUMNS = (
-    "segment",
-    "segment_label",
-    "customers",
-    "orders",
-    "revenue",
-    "margin",
-    "cost_to_serve",
-    "margin_after_serving",
-    "margin_after_serving_per_customer",
-    "margin_share",
-    "unprofitable",
-)
+    "segment", "segment_label", "customers", "orders", "revenue", "margin", "cost_to_serve", "margin_after_serving",
+    "margin_after_serving_per_customer", "margin_share", "unprofitable",
+)  # fmt: skip
 #: What :meth:`Economics.view` shows.
 VIEWS = ("table", "segments")
+#: The table's rows in order: (metric, unit, formula in the :data:`SYMBOLS`, English name, Chinese name).
+# fmt: off
+ROWS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("customers", "count", "N = |customers with a purchase in P|", "Customers in the period", "本期客户数"),
+    ("new_customers", "count", "N_new = |customers of P whose first purchase is in P|", "New customers", "新客户数"),
+    ("repeat_customers", "count", "N_rep = N - N_new", "Repeat customers", "老客户数"),
+    ("new_customer_share", "share", "N_new / N", "Share of customers who are new", "新客户占比"),
+    ("revenue", "money", "R = Σ net amount in P of the customers of P", "Revenue", "销售额"),
+    ("revenue_new", "money", "R_new = Σ net amount in P of the new customers",
+     "Revenue from new customers", "新客户销售额"),
+    ("revenue_repeat", "money", "R_rep = R - R_new", "Revenue from repeat customers", "老客户销售额"),
+    ("revenue_share_new", "share", "R_new / R", "Revenue share, new", "新客户销售额占比"),
+    ("revenue_share_repeat", "share", "R_rep / R", "Revenue share, repeat", "老客户销售额占比"),
+    ("margin", "money", "M = Σ margin in P of the customers of P", "Margin", "毛利"),
+    ("margin_new", "money", "M_new = Σ margin in P of the new customers", "Margin from new customers", "新客户毛利"),
+    ("margin_repeat", "money", "M_rep = M - M_new", "Margin from repeat customers", "老客户毛利"),
+    ("margin_share_new", "share", "M_new / M", "Margin share, new", "新客户毛利占比"),
+    ("margin_share_repeat", "share", "M_rep / M", "Margin share, repeat", "老客户毛利占比"),
+    ("revenue_per_new", "money", "R_new / N_new", "Revenue per new customer", "每位新客户销售额"),
+    ("revenue_per_repeat", "money", "R_rep / N_rep", "Revenue per repeat customer", "每位老客户销售额"),
+    ("repeat_revenue_ratio", "ratio", "(R_rep / N_rep) / (R_new / N_new)",
+     "Repeat vs new, revenue per customer", "老客户/新客户人均销售额之比"),
+    ("margin_per_new", "money", "M_new / N_new", "Margin per new customer", "每位新客户毛利"),
+    ("margin_per_repeat", "money", "M_rep / N_rep", "Margin per repeat customer", "每位老客户毛利"),
+    ("repeat_margin_ratio", "ratio", "(M_rep / N_rep) / (M_new / N_new)",
+     "Repeat vs new, margin per customer", "老客户/新客户人均毛利之比"),
+    ("previous_customers", "count", "N0 = |customers with a purchase in P0|",
+     "Customers in the previous period", "上期客户数"),
+    ("retained_customers", "count", "K = |customers of P0 with a purchase in P|", "Retained customers", "留存客户数"),
+    ("retention_rate", "share", "r = K / N0", "Retention rate", "客户保留率"),
+    ("churn_rate", "share", "1 - r", "Churn rate", "客户流失率"),
+    ("acquisition_cost", "money", "a (given)", "Acquisition cost per new customer", "每位新客户获客成本"),
+    ("acquisition_spend", "money", "N_new × a", "Acquisition spend", "获客总成本"),
+    ("margin_new_after_acquisition", "money", "M_new - N_new × a",
+     "New customers' margin after acquisition", "扣除获客成本后的新客户毛利"),
+    ("retention_cost", "money", "c (given)", "Retention cost per retained customer", "每位留存客户保留成本"),
+    ("retention_spend", "money", "K × c", "Retention spend", "保留总成本"),
+    ("cost_ratio", "ratio", "a / c", "Acquisition vs retention cost", "获客成本/保留成本之比"),
+    ("margin_per_retained", "money", "m = M_K / K (M_K: margin in P of the K retained)",
+     "Margin per retained customer (m)", "每位留存客户毛利(m)"),
+    ("discount_rate", "share", "d = (1 + annual)^(years of P) - 1", "Discount rate per period (d)", "每期折现率(d)"),
+    ("clv", "money", "CLV(r) = m r / (1 + d - r)", "Customer lifetime value", "客户终身价值"),
+    ("clv_plus_point", "money", "CLV(r + 0.01)", "CLV at one point more retention", "保留率提高1个百分点时的终身价值"),
+    ("clv_gain", "money", "ΔCLV = CLV(r + 0.01) - CLV(r)", "CLV gain per customer", "每位客户终身价值增量"),
+    ("retention_point_value", "money", "ΔCLV × N", "Value of one point of retention", "保留率提高1个百分点的价值"),
+    ("retention_point_value_net", "money", "(CLV_c(r + 0.01) - CLV_c(r)) × N, CLV_c = (m - c) r / (1 + d - r)",
+     "Value of one point, net of retention cost", "保留率提高1个百分点的价值（扣除保留成本）"),
+)
+# fmt: on
+#: The metrics' names in English and Chinese (the catalogue's ``economics:<metric>`` entries).
+METRIC_LABELS: dict[str, dict[str, str]] = {row[0]: {"en": row[3], "zh": row[4]} for row in ROWS}
+_UNITS = {row[0]: row[1] for row in ROWS}
 
-# metric -> (unit, formula); the table's rows in this order
-_ROWS: dict[str, tuple[str, str]] = {
-    "customers": ("count", "N = |customers with a purchase in P|"),
-    "new_customers": ("count", "N_new = |customers of P whose first purchase is in P|"),
-    "repeat_customers": ("count", "N_rep = N - N_new"),
-    "new_customer_share": ("share", "N_new / N"),
-    "revenue": ("money", "R = Σ net amount in P of the customers of P"),
-    "revenue_new": ("money", "R_new = Σ net amount in P of the new customers"),
-    "revenue_repeat": ("money", "R_rep = R - R_new"),
-    "revenue_share_new": ("share", "R_new / R"),
-    "revenue_share_repeat": ("share", "R_rep / R"),
-    "margin": ("money", "M = Σ margin in P of the customers of P"),
-    "margin_new": ("money", "M_new = Σ margin in P of the new customers"),
-    "margin_repeat": ("money", "M_rep = M - M_new"),
-    "margin_share_new": ("share", "M_new / M"),
-    "margin_share_repeat": ("share", "M_rep / M"),
-    "revenue_per_new": ("money", "R_new / N_new"),
-    "revenue_per_repeat": ("money", "R_rep / N_rep"),
-    "repeat_revenue_ratio": ("ratio", "(R_rep / N_rep) / (R_new / N_new)"),
-    "margin_per_new": ("money", "M_new / N_new"),
-    "margin_per_repeat": ("money", "M_rep / N_rep"),
-    "repeat_margin_ratio": ("ratio", "(M_rep / N_rep) / (M_new / N_new)"),
-    "previous_customers": ("count", "N0 = |customers with a purchase in P0|"),
-    "retained_customers": ("count", "K = |customers of P0 with a purchase in P|"),
-    "retention_rate": ("share", "r = K / N0"),
-    "churn_rate": ("share", "1 - r"),
-    "acquisition_cost": ("money", "a (given)"),
-    "acquisition_spend": ("money", "N_new × a"),
-    "margin_new_after_acquisition": ("money", "M_new - N_new × a"),
-    "retention_cost": ("money", "c (given)"),
-    "retention_spend": ("money", "K × c"),
-    "cost_ratio": ("ratio", "a / c"),
-    "margin_per_retained": ("money", "m = M_K / K (M_K: margin in P of the K retained)"),
-    "discount_rate": ("share", "d = (1 + annual)^(years of P) - 1"),
-    "clv": ("money", "CLV(r) = m r / (1 + d - r)"),
-    "clv_plus_point": ("money", "CLV(r + 0.01)"),
-    "clv_gain": ("money", "ΔCLV = CLV(r + 0.01) - CLV(r)"),
-    "retention_point_value": ("money", "ΔCLV × N"),
-    "retention_point_value_net": ("money", "(CLV_c(r + 0.01) - CLV_c(r)) × N, CLV_c = (m - c) r / (1 + d - r)"),
+#: The notes' English, by key; the catalogue holds them in every language as ``msg:<key>``
+#: (:mod:`crmkit.report.catalogue_economics`).
+# fmt: off
+NOTE_TEXTS: dict[str, str] = {
+    "economics_period_before_data": "the data start on {first}, after the previous period's start ({start}): "
+    "the retention rate is of a partial previous period, and customers who bought before the data may count as new",
+    "economics_margin_is_revenue": "no --margin and no margin column: margin = revenue",
+    "economics_margin_missing": "{count:,} rows in the period have no margin: counted at the others' rate ({rate})",
+    "economics_returns_outside": "{count:,} customers returned goods in the period without buying in it: "
+    "their {amount} is left out of the table's revenue",
+    "economics_margin_not_positive": "the period's margin is {margin}: shares of margin are not shares of a profit",
+    "economics_no_new": "no new customers in the period: per-new-customer figures are not defined",
+    "economics_no_previous": "no customers bought in the previous period: retention rate and CLV are not defined",
+    "economics_none_retained": "no customer of the previous period bought again: retention rate 0, CLV 0",
+    "economics_clv_diverges": "retention {retention} is at least 1 + the discount rate: CLV has no finite sum",
+    "economics_negative_margin": "the margin per retained customer is negative ({margin}): retention lowers value",
+    "economics_no_point_up": "retention {retention} leaves no room for one point more: its value is not computed",
+    "economics_serve_costs_unknown": "{count:,} customers of the serve costs bought nothing up to as-of: left out",
+    "economics_unprofitable_segments": "margin after the cost to serve is negative in {segments}",
 }
+# fmt: on
+
+
+def _note(key: str, **params: object) -> Message:
+    return Message(NOTE_TEXTS[key].format(**params), key, **params)
+
 
 _PERIOD = re.compile(
     r"^(\d+)\s*(d|days?|天|日|w|wks?|weeks?|周|星期|m|mos?|months?|个月|月|q|quarters?|季度?|y|yrs?|years?|年)?$",
@@ -389,7 +427,6 @@ def economics(
     """
     import pandas as pd
 
-    from crmkit.report.i18n import label
     from crmkit.segment import segment
 
     lang = check_lang(lang)
@@ -411,16 +448,9 @@ def economics(
 
     customers, margin_source = _customer_frame(data, day, start, previous_start, margin, notes)
     first_day = data.con.sql(f"SELECT min(date) FROM tx WHERE date <= DATE '{day}'").fetchall()[0][0]
-    if first_day is not None and first_day > previous_start:
+    if first_day is not None and first_day > previous_start + timedelta(days=1):
         notes.append(
-            Message(
-                f"the data start on {first_day.isoformat()}, after the previous period's start "
-                f"({(previous_start + timedelta(days=1)).isoformat()}): "
-                + (
-                    "customers who bought before the data count as new, and the retention rate is of a partial P0"
-                    if first_day > start
-                    else "the retention rate is of a partial previous period"
-                ),
+            _note(
                 "economics_period_before_data",
                 first=first_day.isoformat(),
                 start=(previous_start + timedelta(days=1)).isoformat(),
@@ -429,19 +459,14 @@ def economics(
 
     values = _metrics(customers, a_cost, c_cost, d, notes, warnings)
     if margin_source == "none":
-        notes.append(
-            Message(
-                "no --margin and no margin column: margin = revenue (every margin row is revenue)",
-                "economics_margin_is_revenue",
-            )
-        )
+        notes.append(_note("economics_margin_is_revenue"))
     table = pd.DataFrame(
         {
-            "metric": list(_ROWS),
-            "label": [label(f"economics:{k}", lang) for k in _ROWS],
-            "value": [float(values[k]) for k in _ROWS],
-            "unit": [u for u, _ in _ROWS.values()],
-            "formula": [f for _, f in _ROWS.values()],
+            "metric": [row[0] for row in ROWS],
+            "label": [row[3 if lang == "en" else 4] for row in ROWS],
+            "value": [float(values[row[0]]) for row in ROWS],
+            "unit": [row[1] for row in ROWS],
+            "formula": [row[2] for row in ROWS],
         }
     )[list(TABLE_COLUMNS)]
 
@@ -469,7 +494,7 @@ def economics(
         "previous_end": start.isoformat(),
         "period_days": period_days,
     }
-    headline.update({k: _plain_number(values[k]) for k in _ROWS})
+    headline.update({row[0]: _plain_number(values[row[0]]) for row in ROWS})
     headline["unprofitable_segments"] = [str(s) for s in segments.loc[segments["unprofitable"], "segment"]]
     return Economics(
         table=table,
@@ -496,8 +521,8 @@ def _customer_frame(data, day: date, start: date, previous_start: date, margin, 
         margin_expr, source = f"amount * {float(margin)!r}", "argument"
     elif "margin" in present:
         rate, missing = con.sql(
-            f"SELECT sum({money('margin')})::DOUBLE / nullif(sum({money('amount')}) FILTER (WHERE margin IS NOT NULL), 0),"
-            f" count(*) FILTER (WHERE margin IS NULL) FROM tx WHERE {in_p}"
+            f"SELECT sum({money('margin')})::DOUBLE / nullif(sum({money('amount')}) FILTER (WHERE margin IS NOT NULL),"
+            f" 0), count(*) FILTER (WHERE margin IS NULL) FROM tx WHERE {in_p}"
         ).fetchall()[0]
         if rate is None:
             margin_expr = "amount"
@@ -505,13 +530,7 @@ def _customer_frame(data, day: date, start: date, previous_start: date, margin, 
             margin_expr, source = f"coalesce(margin, amount * {float(rate)!r})", "margin column"
         if missing:
             notes.append(
-                Message(
-                    f"{missing:,} rows in the period have no margin: counted at the margin rate of the others "
-                    f"({'n/a' if rate is None else f'{rate:.1%}'})",
-                    "economics_margin_missing",
-                    count=int(missing),
-                    rate="n/a" if rate is None else f"{rate:.1%}",
-                )
+                _note("economics_margin_missing", count=int(missing), rate="n/a" if rate is None else f"{rate:.1%}")
             )
     else:
         margin_expr = "amount"
@@ -532,19 +551,13 @@ def _customer_frame(data, day: date, start: date, previous_start: date, margin, 
     returns_only = frame[~frame["in_p"] & (frame["revenue"] != 0)]
     if len(returns_only):
         notes.append(
-            Message(
-                f"{len(returns_only):,} customers returned goods in the period without buying in it: their "
-                f"{returns_only['revenue'].sum():,.2f} is left out of the table's revenue",
-                "economics_returns_outside",
-                count=len(returns_only),
-                amount=f"{returns_only['revenue'].sum():,.2f}",
-            )
+            _note("economics_returns_outside", count=len(returns_only), amount=f"{returns_only['revenue'].sum():,.2f}")
         )
     return frame, source
 
 
 def _metrics(customers, a_cost: float, c_cost: float, d: float, notes: list, warnings: list) -> dict[str, float]:
-    """Every metric of :data:`_ROWS` from the customer frame (sums in customer-id order: deterministic)."""
+    """Every metric of :data:`ROWS` from the customer frame (sums in customer-id order: deterministic)."""
     in_p = customers[customers["in_p"]]
     new, repeat = in_p[in_p["new"]], in_p[~in_p["new"]]
     n, n_new, n_rep = len(in_p), len(new), len(repeat)
@@ -591,65 +604,33 @@ def _metrics(customers, a_cost: float, c_cost: float, d: float, notes: list, war
     v["repeat_revenue_ratio"] = _ratio(v["revenue_per_repeat"], v["revenue_per_new"])
     v["repeat_margin_ratio"] = _ratio(v["margin_per_repeat"], v["margin_per_new"])
     if margin < 0 or (n and margin == 0):
-        warnings.append(
-            Message(
-                f"the period's margin is {margin:,.2f}: shares of margin are not shares of a profit",
-                "economics_margin_not_positive",
-                margin=f"{margin:,.2f}",
-            )
-        )
+        warnings.append(_note("economics_margin_not_positive", margin=f"{margin:,.2f}"))
     if not n_new:
-        notes.append(Message("no new customers in the period: per-new-customer figures are not defined", "economics_no_new"))
+        notes.append(_note("economics_no_new"))
     if not n0:
-        notes.append(
-            Message(
-                "no customers bought in the previous period: the retention rate and CLV are not defined",
-                "economics_no_previous",
-            )
-        )
+        notes.append(_note("economics_no_previous"))
     elif not k:
-        notes.append(
-            Message(
-                "no customer of the previous period bought again: retention rate 0, CLV 0",
-                "economics_none_retained",
-            )
-        )
+        notes.append(_note("economics_none_retained"))
     v.update(_clv_rows(m, r, d, c_cost, n, notes, warnings))
     return v
 
 
 def _clv_rows(m: float, r: float, d: float, c_cost: float, n: int, notes: list, warnings: list) -> dict[str, float]:
     """CLV at r and at r + 0.01, and the value of that point over the N customers of P."""
-    out = dict.fromkeys(("clv", "clv_plus_point", "clv_gain", "retention_point_value", "retention_point_value_net"), math.nan)
+    out = dict.fromkeys(
+        ("clv", "clv_plus_point", "clv_gain", "retention_point_value", "retention_point_value_net"), math.nan
+    )
     if not (math.isfinite(r) and math.isfinite(m)):
         return out
     if r >= 1 + d:
-        warnings.append(
-            Message(
-                f"retention {r:.1%} is at least 1 + the discount rate: the lifetime value has no finite sum",
-                "economics_clv_diverges",
-                retention=f"{r:.1%}",
-            )
-        )
+        warnings.append(_note("economics_clv_diverges", retention=f"{r:.1%}"))
         return out
     out["clv"] = lifetime_value(m, r, d)
     if m < 0:
-        warnings.append(
-            Message(
-                f"the margin per retained customer is negative ({m:,.2f}): keeping more customers lowers value",
-                "economics_negative_margin",
-                margin=f"{m:,.2f}",
-            )
-        )
+        warnings.append(_note("economics_negative_margin", margin=f"{m:,.2f}"))
     up = r + RETENTION_STEP
     if up > 1 + 1e-12:
-        notes.append(
-            Message(
-                f"retention {r:.1%} leaves no room for one point more: its value is not computed",
-                "economics_no_point_up",
-                retention=f"{r:.1%}",
-            )
-        )
+        notes.append(_note("economics_no_point_up", retention=f"{r:.1%}"))
         return out
     up = min(up, 1.0)
     if up >= 1 + d:
@@ -687,13 +668,7 @@ def _serve_costs(serve_costs, customers, notes: list):
         raise InputError(f"serve costs: customer {first!r} is listed twice")
     unknown = int((~values.index.isin(customers["customer_id"])).sum())
     if unknown:
-        notes.append(
-            Message(
-                f"{unknown:,} customers of the serve costs have no purchases up to the as-of date: left out",
-                "economics_serve_costs_unknown",
-                count=unknown,
-            )
-        )
+        notes.append(_note("economics_serve_costs_unknown", count=unknown))
     return values.astype(float)
 
 
@@ -737,11 +712,5 @@ def _segment_table(customers, rfm, per_order: float, extra, total_margin: float,
     table["unprofitable"] = (table["margin_after_serving"] < 0).fillna(False).astype(bool)
     losing = table.loc[table["unprofitable"], "segment_label"].astype(str).tolist()
     if losing:
-        warnings.append(
-            Message(
-                f"margin after the cost to serve is negative in {', '.join(losing)}",
-                "economics_unprofitable_segments",
-                segments=", ".join(losing),
-            )
-        )
+        warnings.append(_note("economics_unprofitable_segments", segments=", ".join(losing)))
     return pd.DataFrame(table[list(SEGMENT_COLUMNS)]).reset_index(drop=True)

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from crmkit.clv import ClvResult
     from crmkit.io.quality import DataQuality
     from crmkit.ladder import LadderComparison
+    from crmkit.monthly.effects import EffectSide
     from crmkit.preferences import Preferences
     from crmkit.profile import Structure
     from crmkit.retention import RetentionResult
@@ -74,6 +75,8 @@ class MonthlyReport:
         channel, category or product column.
     attributes : str, optional
         The attributes file they were read from.
+    effects : crmkit.monthly.effects.EffectSide, optional
+        The economics, and the campaign, loyalty-programme and complaints analyses configured.
     quality : DataQuality
         What the reader did with the purchase export.
     periods : list of (str, dict)
@@ -101,6 +104,7 @@ class MonthlyReport:
     preferences: Preferences | None = None
     care: CareCalendar | None = None
     attributes: str | None = None
+    effects: EffectSide | None = None
     periods: list[tuple[str, dict]] = field(default_factory=list)
     customers: str | None = None
     customers_out: str | None = None
@@ -141,6 +145,7 @@ def run_monthly(
     from crmkit.io.inputs import read_referrals
     from crmkit.io.purchases import ON_REQUEST, OPTIONAL_ROLES, read_purchases
     from crmkit.monthly.customers import customer_analyses
+    from crmkit.monthly.effects import effect_analyses
     from crmkit.retention import cohort_retention
     from crmkit.segment import segment
 
@@ -191,6 +196,7 @@ def run_monthly(
     result = _monthly_result(config, as_of, output, data, periods, seg, clv, ladders, ret, sat)
     result.profile, result.preferences, result.care = side.profile, side.preferences, side.care
     result.attributes = config.attributes
+    result.effects = effect_analyses(config, data, as_of)
     return result
 
 
@@ -371,6 +377,10 @@ def write_monthly_report(report: MonthlyReport, *, lang: str = "en", protect=(),
         add_satisfaction_sheets(book, report.satisfaction)
     side = CustomerSide(profile=report.profile, preferences=report.preferences, care=report.care)
     add_customer_sheets(book, side, customers=policy, attributes_file=report.attributes)
+    if report.effects is not None:
+        from crmkit.monthly.effects import add_effect_sheets
+
+        add_effect_sheets(book, report.effects, customers=policy)
     book.save(workbook)
     if report.customers_out:
         from crmkit.report.tables import write_frame
@@ -411,6 +421,9 @@ def report(
     query: str | None = None,
     platform: str | None = None,
     attributes: str | None = None,
+    campaign: str | None = None,
+    loyalty: str | None = None,
+    complaints: str | None = None,
 ) -> MonthlyReport:
     """Run the monthly job and write its workbook, then its history: ``crmkit.report(...)``.
 
@@ -458,6 +471,10 @@ def report(
     attributes : str, optional
         The customer attributes file (``--attributes``; the config's ``attributes``): adds the
         Profile and Care calendar sheets (:mod:`crmkit.monthly.customers`).
+    campaign, loyalty, complaints : str, optional
+        A campaign's contacts, a points programme's members, a complaints export (``--campaign``,
+        ``--loyalty``, ``--complaints``; the config's ``[campaign] file``, ``[loyalty] file``,
+        ``complaints``): add the Campaign, Loyalty and Feedback sheets (:mod:`crmkit.monthly.effects`).
 
     Returns
     -------
@@ -496,9 +513,13 @@ def report(
         ("query", query),
         ("platform", platform),
         ("attributes", attributes),
+        ("complaints", complaints),
     ):
         if value is not None:
             setattr(settings, key, value.isoformat() if isinstance(value, date) else value)
+    for section, file in (("campaign", campaign), ("loyalty", loyalty)):
+        if file is not None:
+            setattr(settings, section, {**getattr(settings, section), "file": file})
     check_lang(settings.lang)
     settings.report = dict(settings.report)
     if customers is not None:
@@ -568,6 +589,7 @@ def _report_with_plan(
 
     # a table handed in as `sales` is no file to protect
     plan.protect(settings.sales, settings.survey, settings.members, settings.referrals, settings.attributes)
+    plan.protect(settings.complaints, settings.campaign.get("file"), settings.loyalty.get("file"))
     customers_to = None
     if customers_out is not None:  # checked before anything is read
         customers_to = _customers_target(plan, customers_out, customers_format or "csv")

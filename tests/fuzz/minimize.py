@@ -75,10 +75,13 @@ def minimize(case_dir: Path, max_tries: int = 400) -> Path | None:
     command = record["command"]
     filename = argv[3] if argv[1] == "sales.csv" else argv[1]
     original = (case_dir / filename).read_bytes()
-    companion = (case_dir / "sales.csv").read_bytes() if argv[1] == "sales.csv" else b""
+    beside = argv[1] == "sales.csv" or command == "feedback"  # feedback reads sales.csv as --purchases
+    companion = (case_dir / "sales.csv").read_bytes() if beside else b""
     # a members file and a survey come after sales.csv (--attributes / --survey); satisfaction reads a survey alone
     if command in ATTRIBUTES_COMMANDS:
         kind = "attributes"
+    elif command in ("campaign", "feedback"):
+        kind = "campaign" if command == "campaign" else "complaints"
     else:
         kind = "survey" if argv[1] == "sales.csv" or command == "satisfaction" else "sales"
     template = FuzzInput(kind, record["mutation"], filename, original, [], companion)

@@ -111,7 +111,7 @@ FREE_TEXT = ("channel", "category", "渠道", "品类", "city", "城市", "sourc
 class Table:
     """Text cells of one export: a header row and data rows."""
 
-    kind: str  # "sales", "survey" or "attributes"
+    kind: str  # "sales", "survey", "attributes", "campaign" or "complaints"
     header: list[str]
     rows: list[list[str]]
     ascii_only: bool = True
@@ -218,8 +218,44 @@ def attributes_table(rng: random.Random) -> Table:
     return Table("attributes", header, rows, ascii_only=False, companion=sales.to_csv(index=False).encode())
 
 
+def campaign_table(rng: random.Random) -> Table:
+    """A small valid campaign file for a small sales seed: most of its customers in a control or a treated group.
+
+    Chinese or English headers (客户编号, 分组, 触达日期, 触达成本 / customer_id, group,
+    contact_date, cost); one contact date inside the sales' dates. The companion is the sales
+    export (``campaign sales.csv --campaign FILE`` reads both).
+    """
+    from crmkit.synth import generate_sales
+
+    sales = generate_sales(n_customers=rng.randint(8, 80), seed=rng.randrange(2**31))[SALES_HEADERS_EN]
+    zh = rng.random() < 0.5
+    header = ["客户编号", "分组", "触达日期", "触达成本"] if zh else ["customer_id", "group", "contact_date", "cost"]
+    control, treated = ("对照组", "短信") if zh else ("control", "email")
+    days = sorted(sales["order_date"].astype(str))
+    contact = days[len(days) // 2][:10]
+    ids = sorted(set(sales["customer_id"].astype(str)))
+    chosen = [cid for cid in ids if rng.random() < 0.8] or ids
+    rows = [[cid, control if i % 4 == 0 else treated, contact, rng.choice(["0.10", "0.50", "2"])] for i, cid in
+            enumerate(chosen)]  # fmt: skip
+    return Table("campaign", header, rows, ascii_only=not zh, companion=sales.to_csv(index=False).encode())
+
+
+def complaints_table(rng: random.Random) -> Table:
+    """A small valid complaints export (``crmkit.synth_feedback.complaints_for``) for a small sales seed."""
+    from crmkit.synth import generate_sales
+    from crmkit.synth_feedback import complaints_for
+
+    sales = generate_sales(n_customers=rng.randint(8, 80), seed=rng.randrange(2**31))[SALES_HEADERS_EN]
+    complaints, _ = complaints_for(sales.astype(str), seed=rng.randrange(2**31), rate=rng.choice([0.1, 0.3, 0.6]))
+    header = [str(c) for c in complaints.columns]
+    rows = [[_cell(v) for v in row] for row in complaints.itertuples(index=False)]
+    return Table("complaints", header, rows, ascii_only=False, companion=sales.to_csv(index=False).encode())
+
+
 #: how often an input is of each kind (a survey-only mutation always makes a survey)
-KIND_SHARES = {"attributes": 0.15, "survey": 0.17, "sales": 0.68}
+KIND_SHARES = {"attributes": 0.12, "campaign": 0.07, "complaints": 0.07, "survey": 0.15, "sales": 0.59}
+#: the kinds read beside a valid sales export (its companion, ``sales.csv`` in the run folder)
+WITH_SALES = ("attributes", "campaign", "complaints")
 
 
 def seed_table(rng: random.Random, kind: str | None = None) -> Table:
@@ -228,6 +264,10 @@ def seed_table(rng: random.Random, kind: str | None = None) -> Table:
         return survey_table(rng)
     if kind == "attributes":
         return attributes_table(rng)
+    if kind == "campaign":
+        return campaign_table(rng)
+    if kind == "complaints":
+        return complaints_table(rng)
     return platform_table(rng) if rng.random() < 0.25 else sales_table(rng)
 
 
@@ -803,8 +843,8 @@ MUTATIONS: dict[str, tuple[Mutation, int]] = {
 def make_input(seed: int, index: int, mutation: str | None = None, kind: str | None = None) -> FuzzInput:
     """Input number ``index`` of campaign ``seed``: the same bytes on every machine and run.
 
-    ``kind`` ("sales", "survey", "attributes") forces the seed's kind (the same input only when
-    the campaign drew that kind too); ``survey_off_scale`` always makes a survey.
+    ``kind`` ("sales", "survey", "attributes", "campaign", "complaints") forces the seed's kind (the
+    same input only when the campaign drew that kind too); ``survey_off_scale`` always makes a survey.
     """
     rng = random.Random(f"crmkit-fuzz:{seed}:{index}")
     names = list(MUTATIONS)
@@ -815,7 +855,7 @@ def make_input(seed: int, index: int, mutation: str | None = None, kind: str | N
     result.mutation = name
     if result.kind == "survey" and not result.companion:
         result.companion = table.companion or survey_table(rng).companion
-    if result.kind == "attributes" and not result.companion:
+    if result.kind in WITH_SALES and not result.companion:
         result.companion = table.companion
     # the platform exports (Taobao …) name products but no category
     result.recommend_item = "category" if {"category", "品类"} & set(table.header) else "product"

@@ -39,11 +39,17 @@ from .mutations import FuzzInput
 TIMEOUT_S = 60.0
 MEMORY_GIB = 4.0
 PASS = ("ok", "clean_error")
-SALES_COMMANDS = ("segment", "clv", "retention", "ladder", "report", "preferences", "recommend")
+SALES_COMMANDS = ("segment", "clv", "retention", "ladder", "report", "preferences", "recommend", "economics")
 SURVEY_COMMANDS = ("satisfaction", "ladder", "report")
 #: a members file, beside its valid sales export (``--attributes``)
 ATTRIBUTES_COMMANDS = ("profile", "care")
-COMMANDS = {"sales": SALES_COMMANDS, "survey": SURVEY_COMMANDS, "attributes": ATTRIBUTES_COMMANDS}
+COMMANDS = {
+    "sales": SALES_COMMANDS,
+    "survey": SURVEY_COMMANDS,
+    "attributes": ATTRIBUTES_COMMANDS,
+    "campaign": ("campaign",),  # a campaign file beside its valid sales export (--campaign)
+    "complaints": ("feedback",),  # a complaints export, with the valid sales export as --purchases
+}
 RECOMMEND_TOP = 3
 RECOMMEND_OPTIONS = ("--evaluate", "-f", "csv", "-o", "out.csv")
 #: recommend's refusal of an --item the fuzzer chose and the export does not have (not a refused valid export)
@@ -103,6 +109,10 @@ def command_argv(command: str, kind: str, filename: str, item: str = "category")
             "profile": ["profile", "sales.csv", "--attributes", filename, "-f", "csv", "-o", "out.csv"],
             "care": ["care", "sales.csv", "--attributes", filename, "-f", "csv", "-o", "out.csv"],
         }[command]
+    if kind == "campaign":
+        return ["campaign", "sales.csv", "--campaign", filename, "-f", "csv", "-o", "out.csv"]
+    if kind == "complaints":
+        return ["feedback", filename, "--purchases", "sales.csv", "-f", "csv", "-o", "out.csv"]
     if kind == "survey":
         return {
             "satisfaction": ["satisfaction", filename, "-f", "json", "-o", "out.json"],
@@ -117,6 +127,7 @@ def command_argv(command: str, kind: str, filename: str, item: str = "category")
         "report": ["report", filename, "-o", "report.xlsx", "--history", "history.sqlite"],
         "preferences": ["preferences", filename, "-f", "csv", "-o", "out.csv"],
         "recommend": ["recommend", filename, "-n", str(RECOMMEND_TOP), "--item", item, *RECOMMEND_OPTIONS],
+        "economics": ["economics", filename, "-f", "csv", "-o", "out.csv"],
     }[command]
 
 
@@ -245,6 +256,8 @@ def check_invariants(case: Case, run_dir: Path, fuzz_input: FuzzInput, oracle: d
     - ``report``: the workbook is a readable zip and the history exists;
     - ``preferences``: one row per customer, ids as read; ``recommend``: at most ``-n`` ranked,
       distinct items per customer with finite scores, ids as read;
+    - ``campaign``, ``feedback``, ``economics``: finite numbers, each difference inside its
+      interval, p-values in [0, 1];
     - ``profile``: whole customer counts, shares in [0, 1], finite numbers; ``care``: each
       occasion once, ``days_until`` in the 30-day window, every id one of the sales export's;
     - (in :func:`run_input`) ``satisfaction`` refuses a survey with an answer off every scale.
@@ -263,6 +276,8 @@ def check_invariants(case: Case, run_dir: Path, fuzz_input: FuzzInput, oracle: d
         return _check_report(run_dir)
     if case.command == "profile":
         return _check_profile(run_dir / "out.csv")
+    if case.command in ("campaign", "feedback", "economics"):
+        return _check_effects(run_dir / "out.csv")
     rows, problem = _read_csv(run_dir / "out.csv")
     if problem:
         return problem
@@ -316,6 +331,24 @@ def check_invariants(case: Case, run_dir: Path, fuzz_input: FuzzInput, oracle: d
         for row, cid in zip(rows, ids):
             if not _close(float(row["revenue"]), net[cid], 1):
                 return f"customer {cid!r}: revenue {row['revenue']} != net of its rows {net[cid]!r}"
+    return ""
+
+
+def _check_effects(path: Path) -> str:
+    """campaign, feedback, economics: no infinite number; an interval holds its estimate; p-values in [0, 1]."""
+    rows, problem = _read_csv(path)
+    if problem:
+        return problem
+    for number, row in enumerate(rows, 1):
+        for column, value in row.items():
+            if value and value.lower() in ("inf", "-inf", "infinity", "-infinity"):
+                return f"row {number}: {column} = {value!r} is not a finite number"
+        low, high, estimate = row.get("ci_low", ""), row.get("ci_high", ""), row.get("difference", "")
+        if low and high and estimate and not float(low) - 1e-9 <= float(estimate) <= float(high) + 1e-9:
+            return f"row {number}: difference {estimate} outside its interval [{low}, {high}]"
+        p = row.get("p_value", "")
+        if p and not 0.0 <= float(p) <= 1.0:
+            return f"row {number}: p_value = {p} outside [0, 1]"
     return ""
 
 
