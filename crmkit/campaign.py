@@ -36,7 +36,7 @@ import numpy as np
 
 from crmkit.errors import CrmkitError, UsageError
 from crmkit.io.campaigns import CampaignFile, read_campaign
-from crmkit.io.engine import money, unique_name
+from crmkit.io.engine import money
 from crmkit.io.options import check_lang
 from crmkit.io.purchases import as_purchases
 from crmkit.io.quality import Message
@@ -46,6 +46,7 @@ VIEWS = ("effects", "arms", "economics", "segments", "power", "balance", "custom
 #: Outcomes compared per arm: rates (Newcombe) and means (Welch / bootstrap).
 RATES = ("conversion", "retention", "upgrade")
 MEANS = ("revenue", "orders", "aov")
+METRICS = ("conversion", "revenue", "orders", "aov", "retention", "upgrade")
 #: The outcome's per-customer column, and (for CUPED and differences-in-differences) its pre-window one.
 OUTCOME = {"conversion": "converted", "revenue": "revenue", "orders": "orders", "aov": "aov",
            "retention": "retained", "upgrade": "upgraded"}  # fmt: skip
@@ -175,62 +176,22 @@ def _campaign_file(source, contact_date, control) -> CampaignFile:
     return read_campaign(source, contact_date=contact_date, control=control)
 
 
-def _people(con, people, days: int, key: str):
-    """Per row of ``people`` (``k, customer_id, c`` the contact date): orders, revenue and the days
-    bought in the window after contact and in the one before, and the covariates at contact."""
-    orders = "coalesce(t.order_id, CAST(t.date AS VARCHAR))" if key else "CAST(t.date AS VARCHAR)"
-    name = unique_name("campaign_people")
-    con.register(name, people)
-    try:
-        frame = con.sql(f"""
-            WITH p AS (SELECT k, customer_id, CAST(c AS DATE) AS c FROM {name})
-            SELECT p.k,
-              count(DISTINCT CASE WHEN NOT t.is_return AND t.date >= p.c AND t.date < p.c + {days} THEN {orders} END)
-                AS orders,
-              coalesce(sum(CASE WHEN t.date >= p.c AND t.date < p.c + {days} THEN {money("t.amount")} END), 0)::DOUBLE
-                AS revenue,
-              count(DISTINCT CASE WHEN NOT t.is_return AND t.date >= p.c - {days} AND t.date < p.c THEN {orders} END)
-                AS pre_orders,
-              coalesce(sum(CASE WHEN t.date >= p.c - {days} AND t.date < p.c THEN {money("t.amount")} END), 0)::DOUBLE
-                AS pre_revenue,
-              max(CASE WHEN NOT t.is_return AND t.date < p.c THEN t.date END) AS last_before,
-              min(CASE WHEN NOT t.is_return AND t.date < p.c THEN t.date END) AS first_before,
-              count(DISTINCT CASE WHEN NOT t.is_return AND t.date < p.c THEN t.date END) AS frequency,
-              coalesce(sum(CASE WHEN t.date < p.c THEN {money("t.amount")} END), 0)::DOUBLE AS monetary
-            FROM p LEFT JOIN tx t ON t.customer_id = p.customer_id AND t.date < p.c + {days}
-            GROUP BY p.k ORDER BY p.k""").df()
-    finally:
-        con.unregister(name)
-    return frame
-
-
-def _outcomes(frame, contact):
-    """Per-customer outcomes and covariates from :func:`_people` rows (``contact``: datetime64 days)."""
-    import pandas as pd
-
-    out = frame.copy()
-    out["converted"] = (out["orders"] > 0).astype(float)
-    out["pre_converted"] = (out["pre_orders"] > 0).astype(float)
-    out["aov"] = np.where(out["orders"] > 0, out["revenue"] / out["orders"].where(out["orders"] > 0, 1), np.nan)
-    out["retained"] = np.where(out["pre_orders"] > 0, out["converted"], np.nan)
-    c = pd.to_datetime(pd.Series(contact)).to_numpy()
-    last, first = pd.to_datetime(out["last_before"]).to_numpy(), pd.to_datetime(out["first_before"]).to_numpy()
-    out["has_history"] = ~np.isnat(last)
-    out["recency_days"] = (c - last).astype("timedelta64[D]").astype(float)
-    out["tenure_days"] = (c - first).astype("timedelta64[D]").astype(float)
-    out["log_monetary"] = np.log1p(np.maximum(out["monetary"].to_numpy(dtype=float), 0.0))
-    out.loc[~out["has_history"], ["recency_days", "tenure_days"]] = np.nan
-    return out.drop(columns=["last_before", "first_before"])
-
-
 def _rfm_at(data, day: date, scheme: str, lang: str):
-    """The RFM segment and score sum of every customer as of ``day``; None when no one bought by then."""
+    """The RFM segment and score sum of every customer as of ``day``; None when no one bought by then.
+
+    :func:`crmkit.segment.segment` records its as-of date in the data's quality account; the
+    caller's is put back, so the run reports the as-of date it was given.
+    """
     from crmkit.segment import segment
 
+    quality = data.quality
+    kept = (quality.as_of, quality.after_as_of, quality.returns_only, quality.returns_only_amount)
     try:
         found = segment(data, day, scheme=scheme, lang=lang).customers
     except CrmkitError:
         return None
+    finally:
+        quality.as_of, quality.after_as_of, quality.returns_only, quality.returns_only_amount = kept
     score = found["r_score"].astype(int) + found["f_score"].astype(int) + found["m_score"].astype(int)
     return found.assign(score=score.to_numpy()).set_index(found["customer_id"].astype(str))[
         ["segment", "segment_label", "score"]
@@ -346,9 +307,11 @@ def campaign(
     cfile = _campaign_file(campaign_file_or_frame, contact_date, control)
     con = data.con
     tx_columns = set(con.sql("SELECT * FROM tx LIMIT 0").columns)
+    until = data.quality.as_of  # set by the caller (the CLI's --as-of): rows after it are left out
     last_day = con.sql("SELECT max(date) FROM tx").fetchall()[0][0]
+    last_day = min(last_day, until) if until is not None and last_day is not None else last_day
     frame = cfile.frame.reset_index(drop=True)
-    notes, warnings = list(cfile.notes), []
+    notes, warnings = list(cfile.notes), list[Message]()
     evidence = "randomised" if cfile.control is not None else "matched"
     people = pd.DataFrame({"k": np.arange(len(frame)), "customer_id": frame["customer_id"].astype(str),
                            "c": frame["contact_date"].astype("datetime64[s]")})  # fmt: skip
@@ -358,11 +321,13 @@ def campaign(
         notes.append(Message(f"{len(dates):,} contact dates: RFM segments at contact are those of the first 12",
                              "campaign_many_dates", count=len(dates)))  # fmt: skip
     segment_of = _segments(frame, rfm_before)
-    from crmkit.campaign_match import balance_table, match_customers
+    from crmkit.loyalty import balance_table, match_customers, outcomes, window_stats
 
     matched = None
     if evidence == "matched":
-        matched = match_customers(data, frame, people, rfm_before, segment_of)
+        at_contact = outcomes(window_stats(con, people, 1, "order_id" in tx_columns, until), people["c"])
+        contact_days = pd.to_datetime(frame["contact_date"]).dt.date.to_numpy()
+        matched = match_customers(con, at_contact, contact_days, set(people["customer_id"]), rfm_before, segment_of)
         notes.insert(0, Message(
             "no control arm: the contacted customers are compared with matched customers who were not contacted "
             "(recency, frequency, monetary value and tenure at contact); this is weaker, observational evidence, "
@@ -374,10 +339,10 @@ def campaign(
     tables: dict[str, list] = {name: [] for name in VIEWS}
     upgrade_ok = len(dates) <= UPGRADE_DATES
     if not upgrade_ok:
-        notes.append(Message(f"{len(dates):,} contact dates: RFM upgrades are not computed (at most "
-                             f"{UPGRADE_DATES})", "campaign_no_upgrade", count=len(dates), limit=UPGRADE_DATES))  # fmt: skip
+        text = f"{len(dates):,} contact dates: RFM upgrades are not computed (at most {UPGRADE_DATES})"
+        notes.append(Message(text, "campaign_no_upgrade", count=len(dates), limit=UPGRADE_DATES))
     for name, days in parsed:
-        stats = _outcomes(_people(con, people, days, key), people["c"])
+        stats = outcomes(window_stats(con, people, days, key, until), people["c"])
         stats["complete"] = (pd.to_datetime(people["c"]) + pd.Timedelta(days=days - 1)).dt.date <= last_day
         stats["upgraded"] = _upgrades(data, frame, rfm_before, days, scheme, lang) if upgrade_ok else np.nan
         stats.insert(0, "customer_id", people["customer_id"].to_numpy())
@@ -395,27 +360,35 @@ def campaign(
             _randomised(tables, stats, cfile, context, alpha=alpha, method=method, seed=seed)
         else:
             assert matched is not None
-            pool = _outcomes(_people(con, matched.people, days, key), matched.people["c"])
+            pool = outcomes(window_stats(con, matched.people, days, key, until), matched.people["c"])
             pool["upgraded"] = np.nan
             _matched(tables, stats, pool, matched, context, alpha=alpha)
-    result_tables = {n: pd.DataFrame(rows) if rows and isinstance(rows[0], dict) else
-                     (pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()) for n, rows in tables.items()}  # fmt: skip
+    result_tables = {
+        n: pd.concat(rows, ignore_index=True) if rows and not isinstance(rows[0], dict) else pd.DataFrame(rows)
+        for n, rows in tables.items()
+    }
     effects_table = result_tables["effects"].reindex(columns=list(EFFECT_COLUMNS))
     rate, margin_note = _margin(con, tx_columns, margin)
     if margin_note:
         notes.append(margin_note)
-    from crmkit.campaign_tables import economics_table, headline_of, power_table, segments_table
-
     economics, cost_notes = economics_table(effects_table, result_tables["customers"], frame, rate, cost_per_contact)
     notes.extend(cost_notes)
-    segments = segments_table(result_tables["customers"], evidence, alpha=alpha, method=method, seed=seed)
-    power_rows = power_table(result_tables["arms"], effects_table, alpha=alpha, power=power, target_lift=target_lift)
+    labels = {"no_history": "no purchase before" if lang == "en" else "触达前无购买"}
+    for rfm in rfm_before.values():
+        if rfm is not None:
+            labels.update(zip(rfm["segment"].astype(str), rfm["segment_label"].astype(str)))
+    people_table = result_tables["customers"]
+    if len(people_table):
+        people_table.insert(6, "segment_label", people_table["segment"].map(labels).to_numpy())
+    segments = segments_table(result_tables["customers"], evidence, labels, alpha=alpha, method=method, seed=seed)
+    power_rows = power_table(effects_table, people_table, alpha=alpha, power=power, target_lift=target_lift)
     balance = balance_table(stats, matched, cfile)
-    if len(balance) and bool((balance["std_difference"].abs() > BALANCE_LIMIT).any()):
-        worst = balance.loc[balance["std_difference"].abs().idxmax()]
-        warnings.append(Message(
+    checked = balance[balance["sample"] != "before_matching"]
+    if len(checked) and bool((checked["std_difference"].abs() > BALANCE_LIMIT).any()):
+        worst = checked.loc[checked["std_difference"].abs().idxmax()]
+        notes.append(Message(
             f"arms differ before contact: {worst['covariate']} standardized difference {worst['std_difference']:.2f} "
-            f"(above {BALANCE_LIMIT})", "campaign_imbalance", covariate=worst["covariate"],
+            f"(above {BALANCE_LIMIT})", "campaign_imbalance", campaign_covariate=worst["covariate"],
             value=round(float(worst["std_difference"]), 3), limit=BALANCE_LIMIT))  # fmt: skip
     absent = int((~stats["has_history"]).sum()) if len(stats) else 0
     if absent:
@@ -498,7 +471,9 @@ def _randomised(tables, stats, cfile: CampaignFile, context, *, alpha, method, s
             continue
         treated = stats[stats["group"].to_numpy() == arm]
         tables["arms"].append(_arm_row(treated, context, arm, "treated"))
-        for metric in (*RATES, *MEANS):
+        for metric in METRICS:
+            if treated[OUTCOME[metric]].isna().all() and control[OUTCOME[metric]].isna().all():
+                continue  # upgrades not computed
             for adjustment, effect in _compare(treated, control, metric, alpha=alpha, method=method, seed=seed,
                                                adjust=True):  # fmt: skip
                 pre = PRE.get(metric)
@@ -506,9 +481,8 @@ def _randomised(tables, stats, cfile: CampaignFile, context, *, alpha, method, s
                     effect, **context, arm=arm, versus=cfile.control, metric=metric, adjustment=adjustment,
                     treated_pre=float(treated[pre].mean()) if pre else math.nan,
                     control_pre=float(control[pre].mean()) if pre else math.nan))  # fmt: skip
-    tables["customers"].append(_customers(stats.assign(_r=np.where(cfile.frame["is_control"], "control", "treated")),
-                                          None, context).assign(role=lambda f: np.where(
-                                              cfile.frame["is_control"].to_numpy(), "control", "treated")))  # fmt: skip
+    roles = np.where(cfile.frame["is_control"].to_numpy(), "control", "treated")
+    tables["customers"].append(_customers(stats, "treated", context).assign(role=roles))
 
 
 def _matched(tables, stats, pool, matched, context, *, alpha) -> None:
@@ -552,3 +526,174 @@ def _margin(con, tx_columns: set, margin: float | None) -> tuple[float, Message 
                                  rate=round(rate, 4))  # fmt: skip
     return 1.0, Message("no --margin and no margin column: incremental profit is revenue, not profit",
                         "campaign_no_margin")  # fmt: skip
+
+
+def _arm_customers(customers, window: str, arm: str, evidence: str):
+    """The treated arm's and its comparison's customer rows of one window (matched: aligned pairs)."""
+    rows = customers[customers["window"] == window]
+    treated = rows[(rows["role"] == "treated") & (rows["group"] == arm)]
+    comparison = rows[rows["role"] == ("matched" if evidence == "matched" else "control")]
+    return treated.reset_index(drop=True), comparison.reset_index(drop=True)
+
+
+def economics_table(effects_table, customers, frame, rate: float, cost_per_contact: float | None):
+    """Incremental revenue = revenue difference × customers; profit = × margin; ROI = (profit - cost) / cost."""
+    import pandas as pd
+
+    notes: list[Message] = []
+    has_cost = bool(frame["cost"].notna().any())
+    cost_of = frame.set_index(frame["customer_id"].astype(str))["cost"].fillna(0.0)
+    if has_cost and bool(frame.loc[frame["is_control"], "cost"].fillna(0).ne(0).any()):
+        notes.append(Message("costs given for control customers are left out: they were not contacted",
+                             "campaign_control_cost"))  # fmt: skip
+    rows = []
+    revenue = effects_table[(effects_table["metric"] == "revenue") & effects_table["adjustment"].isin(["none", "did"])]
+    for effect in revenue.itertuples(index=False):
+        n = int(effect.n_treated)
+        treated, _ = _arm_customers(customers, effect.window, effect.arm, effect.evidence)
+        if has_cost:
+            cost, source = float(treated["customer_id"].astype(str).map(cost_of).fillna(0.0).sum()), "file"
+        elif cost_per_contact is not None:
+            cost, source = float(cost_per_contact) * n, "per_contact"
+        else:
+            cost, source = math.nan, "none"
+        incremental = [v * n for v in (effect.difference, effect.ci_low, effect.ci_high)]
+        profit = [v * rate for v in incremental]
+        paid = np.isfinite(cost) and cost > 0
+        rows.append({
+            "window": effect.window, "arm": effect.arm, "evidence": effect.evidence, "customers": n,
+            "revenue_difference": effect.difference, "incremental_revenue": incremental[0],
+            "incremental_revenue_ci_low": incremental[1], "incremental_revenue_ci_high": incremental[2],
+            "margin": rate, "incremental_profit": profit[0], "incremental_profit_ci_low": profit[1],
+            "incremental_profit_ci_high": profit[2], "cost": cost, "cost_source": source,
+            "net_profit": profit[0] - cost if paid else math.nan,
+            "roi": (profit[0] - cost) / cost if paid else math.nan,
+            "roi_ci_low": (profit[1] - cost) / cost if paid else math.nan,
+            "roi_ci_high": (profit[2] - cost) / cost if paid else math.nan, "complete": effect.complete,
+        })  # fmt: skip
+    if not has_cost and cost_per_contact is None:
+        notes.append(Message("no cost column and no --cost-per-contact: no ROI", "campaign_no_cost"))
+    return pd.DataFrame(rows), notes
+
+
+_SEGMENT_VALUES = ("treated", "control", "difference", "ci_low", "ci_high", "p_value")
+
+
+def segments_table(customers, evidence: str, labels: dict, *, alpha, method, seed):
+    """Per window, arm and RFM segment at contact: the conversion and revenue differences."""
+    import pandas as pd
+
+    from crmkit.models import effects
+
+    rows = []
+    if not len(customers):
+        return pd.DataFrame()
+    for window in dict.fromkeys(customers["window"]):
+        here = customers[customers["window"] == window]
+        for arm in dict.fromkeys(here.loc[here["role"] == "treated", "group"]):
+            treated, comparison = _arm_customers(customers, window, arm, evidence)
+            for seg in sorted(set(treated["segment"])):
+                t = treated[treated["segment"] == seg]
+                row: dict[str, Any] = {"window": window, "arm": arm, "segment": seg,
+                                       "segment_label": labels.get(seg, seg), "evidence": evidence}  # fmt: skip
+                if evidence == "matched":
+                    c = comparison.iloc[t.index]
+                else:
+                    c = comparison[comparison["segment"] == seg]
+                row.update(n_treated=len(t), n_control=len(c))
+                for metric, column in (("conversion", "converted"), ("revenue", "revenue")):
+                    yt, yc = t[column].to_numpy(dtype=float), c[column].to_numpy(dtype=float)
+                    if evidence == "matched":
+                        pre = PRE[metric]
+                        change = (yt - t[pre].to_numpy(dtype=float)) - (yc - c[pre].to_numpy(dtype=float))
+                        found = effects.paired_difference(change, alpha=alpha)
+                    elif metric == "conversion":
+                        found = effects.proportion_difference(yt, yc, alpha=alpha)
+                    else:
+                        found = effects.mean_difference(yt, yc, alpha=alpha, method=method, seed=seed)
+                    means = [float(y.mean()) if len(y) else math.nan for y in (yt, yc)]
+                    found_values = (*means, found.estimate, found.ci_low, found.ci_high, found.p_value)
+                    row.update({f"{metric}_{name}": float(v) for name, v in zip(_SEGMENT_VALUES, found_values)})
+                rows.append(row)
+    table = pd.DataFrame(rows)
+    table["largest"] = False
+    usable = table[(table["n_treated"] >= 2) & (table["n_control"] >= 2) & table["conversion_difference"].notna()]
+    for _, part in usable.groupby(["window", "arm"], sort=False):
+        table.loc[part["conversion_difference"].idxmax(), "largest"] = True
+    return table
+
+
+def power_table(effects_table, customers, *, alpha, power, target_lift):
+    """Minimum detectable effects at the observed sizes and the customers per arm a future test needs.
+
+    MDE = (z_{1-alpha/2} + z_power) * sqrt(s2 / n_t + s2 / n_c), with s2 = p(1 - p) of the control's
+    conversion or the control's revenue variance; n per arm from the same formula solved for n.
+    """
+    import pandas as pd
+
+    from crmkit.models import effects
+
+    lift = 0.1 if target_lift is None else float(target_lift)
+    rows = []
+    plain_rows = effects_table[effects_table["adjustment"].isin(["none", "did"])]
+    for effect in plain_rows[plain_rows["metric"].isin(["conversion", "revenue"])].itertuples(index=False):
+        _, comparison = _arm_customers(customers, effect.window, effect.arm, effect.evidence)
+        n_t, n_c = int(effect.n_treated), int(effect.n_control)
+        if effect.metric == "conversion":
+            baseline = float(comparison["converted"].mean()) if len(comparison) else math.nan
+            spread: dict[str, float] = {"rate": baseline}
+            sd = math.sqrt(baseline * (1 - baseline)) if np.isfinite(baseline) else math.nan
+        else:
+            baseline = float(comparison["revenue"].mean()) if len(comparison) else math.nan
+            sd = float(comparison["revenue"].std(ddof=1)) if len(comparison) > 1 else math.nan
+            spread = {"sd": sd}
+        usable = np.isfinite(sd) and n_t > 0 and n_c > 0
+        mde = effects.minimum_detectable_effect(n_t, n_c, alpha=alpha, power=power, **spread) if usable else math.nan
+        target = lift * baseline if np.isfinite(baseline) else math.nan
+
+        def needed(size, usable=usable, spread=spread):
+            if not usable or not np.isfinite(size) or size == 0:
+                return None
+            return int(effects.sample_size(abs(size), alpha=alpha, power=power, **spread)) or None
+
+        rows.append({
+            "window": effect.window, "arm": effect.arm, "metric": effect.metric, "evidence": effect.evidence,
+            "n_treated": n_t, "n_control": n_c, "baseline": baseline, "sd": sd, "mde": mde,
+            "mde_relative": mde / baseline if baseline else math.nan, "observed_difference": float(effect.difference),
+            "n_per_arm_observed": needed(effect.difference), "target_lift": lift, "target_difference": target,
+            "n_per_arm_target": needed(target), "alpha": alpha, "power": power,
+        })  # fmt: skip
+    table = pd.DataFrame(rows)
+    for column in ("n_per_arm_observed", "n_per_arm_target"):
+        if column in table:
+            table[column] = table[column].astype("Int64")
+    return table
+
+
+def headline_of(effects_table, economics, frame, cfile: CampaignFile, evidence: str, last_day) -> dict:
+    """The first window's first arm in plain JSON values."""
+    import pandas as pd
+
+    contact = pd.to_datetime(frame["contact_date"])
+    head: dict[str, Any] = {
+        "evidence": evidence, "control": cfile.control, "arms": [g for g in cfile.groups if g != cfile.control],
+        "customers": int(len(frame)), "first_contact": contact.min().date().isoformat() if len(frame) else None,
+        "last_contact": contact.max().date().isoformat() if len(frame) else None,
+        "data_last_day": last_day.isoformat() if last_day is not None else None,
+    }  # fmt: skip
+    if not len(effects_table):
+        return head
+    first = effects_table.iloc[0]
+    head.update(window=first["window"], arm=first["arm"], complete=bool(first["complete"]))
+    plain_rows = effects_table[(effects_table["window"] == first["window"]) & (effects_table["arm"] == first["arm"])
+                               & effects_table["adjustment"].isin(["none", "did"])]  # fmt: skip
+    for row in plain_rows.itertuples(index=False):
+        if row.metric in ("conversion", "revenue"):
+            for name in ("treated", "control", "difference", "ci_low", "ci_high", "p_value"):
+                head[f"{row.metric}_{name}"] = plain(getattr(row, name))
+    if len(economics):
+        money_row = economics.iloc[0]
+        for name in ("incremental_revenue", "incremental_profit", "cost", "net_profit", "roi", "roi_ci_low",
+                     "roi_ci_high"):  # fmt: skip
+            head[name] = plain(money_row[name])
+    return {k: plain(v) for k, v in head.items()}

@@ -20,6 +20,7 @@ from crmkit.cli_shared import (
     OUTPUT_PANEL,
     AsOfOpt,
     AttributesOpt,
+    ComplaintsOpt,
     CustomersOpt,
     DelimiterOpt,
     EncodingOpt,
@@ -289,6 +290,7 @@ def ladder(
     ] = None,
     referrals: Annotated[Optional[str], typer.Option("--referrals", help="Referrer id, referred customer id.")] = None,
     rules: Annotated[Optional[str], typer.Option("--rules", help="Ladder thresholds and rules (FILE.toml).")] = None,
+    complaints: ComplaintsOpt = None,
     out: Output = Output(),
     read: ReadOptions = ReadOptions(),
     run: Run = Run(),
@@ -308,6 +310,7 @@ def ladder(
         members=members,
         referrals=referrals,
         rules=rules,
+        complaints=complaints,
         out=out,
         read=read,
         run=run,
@@ -322,6 +325,7 @@ def profile(
     as_of: AsOfOpt = None,
     by: Annotated[Optional[str], typer.Option("--by", help="More attribute columns (a,b: also their pairs).")] = None,
     clv: Annotated[bool, typer.Option("--clv", help="Add each value's mean CLV (BG/NBD + Gamma-Gamma).")] = False,
+    complaints: ComplaintsOpt = None,
     out: Output = Output(),
     read: ReadOptions = ReadOptions(),
     run: Run = Run(),
@@ -332,7 +336,7 @@ def profile(
     """
     from crmkit.report.customer_commands import profile_command
 
-    profile_command(input, attributes, as_of=as_of, by=by, clv=clv, out=out, read=read, run=run)
+    profile_command(input, attributes, as_of=as_of, by=by, clv=clv, complaints=complaints, out=out, read=read, run=run)
 
 
 @app.command()
@@ -487,9 +491,13 @@ def feedback(
     as_of: AsOfOpt = None,
     window: Annotated[str, typer.Option("--window", help="After each complaint: 90d, 12w, 3m.")] = "90d",
     terms: Annotated[int, typer.Option("--terms", help="Top terms per category from the text.")] = 10,
+    column: Annotated[
+        Optional[list[str]], typer.Option("--column", help="ROLE=HEADER for a header crmkit does not know.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the never-complained reference days.")] = 0,
     view: Annotated[
-        str, typer.Option("--view", help="categories, channels, months, rates, outcomes, terms, customers…")
-    ] = "categories",
+        str, typer.Option("--view", help="by_category, by_channel, by_month, rates, outcomes, terms, customers…")
+    ] = "by_category",
     out: Output = Output(),
     read: ReadOptions = ReadOptions(),
     run: Run = Run(),
@@ -501,7 +509,17 @@ def feedback(
     from crmkit.report.effect_commands import feedback_command
 
     feedback_command(
-        complaints, purchases=purchases, as_of=as_of, window=window, terms=terms, view=view, out=out, read=read, run=run
+        complaints,
+        purchases=purchases,
+        as_of=as_of,
+        window=window,
+        terms=terms,
+        columns=column,
+        seed=seed,
+        view=view,
+        out=out,
+        read=read,
+        run=run,
     )
 
 
@@ -519,7 +537,9 @@ def economics(
         Optional[float], typer.Option("--retention-cost", help="Cost of keeping one customer a period.")
     ] = None,
     serve_cost: Annotated[Optional[float], typer.Option("--serve-cost", help="Cost to serve one order.")] = None,
-    discount: Annotated[float, typer.Option("--discount-rate", help="Discount rate per period.")] = 0.10,
+    discount: Annotated[
+        float, typer.Option("--discount-rate", help="Annual discount rate (turned into a rate per period).")
+    ] = 0.10,
     view: Annotated[str, typer.Option("--view", help="table or segments.")] = "table",
     out: Output = Output(),
     read: ReadOptions = ReadOptions(),

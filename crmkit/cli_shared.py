@@ -222,6 +222,9 @@ def options(command):
     return guarded
 
 
+ComplaintsOpt = Annotated[
+    Optional[str], typer.Option("--complaints", help="Complaints export: an open complaint is an unmet expectation.")
+]
 AttributesOpt = Annotated[str, typer.Option("--attributes", help="Customer attributes file (the members export).")]
 
 

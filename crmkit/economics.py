@@ -38,16 +38,7 @@ from crmkit.io.options import as_date, check_lang
 from crmkit.io.purchases import as_purchases
 from crmkit.io.quality import Message
 
-__all__ = [
-    "Economics",
-    "METRIC_LABELS",
-    "SYMBOLS",
-    "TABLE_COLUMNS",
-    "SEGMENT_COLUMNS",
-    "VIEWS",
-    "economics",
-    "lifetime_value",
-]
+__all__ = ["Economics", "METRIC_LABELS", "ROWS", "SYMBOLS", "TABLE_COLUMNS", "SEGMENT_COLUMNS", "VIEWS", "economics"]
 
 #: The one-point step of the retention-rate sensitivity.
 RETENTION_STEP = 0.01
@@ -130,7 +121,6 @@ ROWS: tuple[tuple[str, str, str, str, str], ...] = (
 # fmt: on
 #: The metrics' names in English and Chinese (the catalogue's ``economics:<metric>`` entries).
 METRIC_LABELS: dict[str, dict[str, str]] = {row[0]: {"en": row[3], "zh": row[4]} for row in ROWS}
-_UNITS = {row[0]: row[1] for row in ROWS}
 
 #: The notes' English, by key; the catalogue holds them in every language as ``msg:<key>``
 #: (:mod:`crmkit.report.catalogue_economics`).
@@ -227,14 +217,12 @@ def period_bounds(as_of: date, period: int | str) -> tuple[date, date]:
     count, unit = _parse_period(period)
     if count < 1:
         raise UsageError(f"--period must be at least one day, not {period!r}")
-    if unit in ("d", "w"):
-        days = count * (7 if unit == "w" else 1)
-        if days > MAX_PERIOD_DAYS:
-            raise UsageError(f"--period must be at most 10 years, not {period!r}")
-        return as_of - timedelta(days=days), as_of - timedelta(days=2 * days)
-    months = count * {"m": 1, "q": 3, "y": 12}[unit]
-    if months > 120:
+    days = count * {"d": 1, "w": 7}.get(unit, 0)
+    months = count * {"m": 1, "q": 3, "y": 12}.get(unit, 0)
+    if days > MAX_PERIOD_DAYS or months > 120:
         raise UsageError(f"--period must be at most 10 years, not {period!r}")
+    if days:
+        return as_of - timedelta(days=days), as_of - timedelta(days=2 * days)
     return months_before(as_of, months), months_before(as_of, 2 * months)
 
 
@@ -280,7 +268,8 @@ class Economics:
         :data:`SYMBOLS`).
     segments : pandas.DataFrame
         Per RFM segment at ``as_of``, :data:`SEGMENT_COLUMNS`: customers (of the segment),
-        orders, revenue and margin in ``P``; ``cost_to_serve`` (``nan`` when no costs were given),
+        orders, revenue and margin in ``P`` of its customers of ``P`` (so that they add up to the
+        table's ``R`` and ``M``); ``cost_to_serve`` (``nan`` when no costs were given),
         margin after serving, per customer, the segment's share of ``M`` and ``unprofitable``
         (margin after serving below 0).
     headline : dict
@@ -342,8 +331,10 @@ class Economics:
         }
 
 
-def _plain_number(value: float) -> float | None:
-    return None if value is None or not math.isfinite(value) else float(value)
+def _plain_number(value: float, unit: str) -> float | int | None:
+    if value is None or not math.isfinite(value):
+        return None
+    return int(value) if unit == "count" else float(value)
 
 
 def _ratio(a: float, b: float) -> float:
@@ -442,33 +433,22 @@ def economics(
     day = data.resolve_as_of(None if as_of is None else as_date(as_of, "as_of"))
     start, previous_start = period_bounds(day, period)
     period_days = (day - start).days
-    d = (1.0 + float(discount)) ** period_years(period) - 1.0
+    years = period_years(period)  # a whole year is the annual rate itself, without a last-digit error
+    d = float(discount) if years == 1.0 else (1.0 + float(discount)) ** years - 1.0
     notes: list[Message] = []
     warnings: list[Message] = []
 
     customers, margin_source = _customer_frame(data, day, start, previous_start, margin, notes)
     first_day = data.con.sql(f"SELECT min(date) FROM tx WHERE date <= DATE '{day}'").fetchall()[0][0]
-    if first_day is not None and first_day > previous_start + timedelta(days=1):
-        notes.append(
-            _note(
-                "economics_period_before_data",
-                first=first_day.isoformat(),
-                start=(previous_start + timedelta(days=1)).isoformat(),
-            )
-        )
+    p0_first = previous_start + timedelta(days=1)
+    if first_day is not None and first_day > p0_first:
+        notes.append(_note("economics_period_before_data", first=first_day.isoformat(), start=p0_first.isoformat()))
 
     values = _metrics(customers, a_cost, c_cost, d, notes, warnings)
     if margin_source == "none":
         notes.append(_note("economics_margin_is_revenue"))
-    table = pd.DataFrame(
-        {
-            "metric": [row[0] for row in ROWS],
-            "label": [row[3 if lang == "en" else 4] for row in ROWS],
-            "value": [float(values[row[0]]) for row in ROWS],
-            "unit": [row[1] for row in ROWS],
-            "formula": [row[2] for row in ROWS],
-        }
-    )[list(TABLE_COLUMNS)]
+    shown = [(key, en if lang == "en" else zh, float(values[key]), unit, text) for key, unit, text, en, zh in ROWS]
+    table = pd.DataFrame(shown, columns=list(TABLE_COLUMNS))
 
     rfm = segment(data, day, scheme=scheme, lang=lang)
     extra = _serve_costs(serve_costs, customers, notes) if serve_costs is not None else None
@@ -490,11 +470,11 @@ def economics(
         "as_of": day.isoformat(),
         "period_start": (start + timedelta(days=1)).isoformat(),
         "period_end": day.isoformat(),
-        "previous_start": (previous_start + timedelta(days=1)).isoformat(),
+        "previous_start": p0_first.isoformat(),
         "previous_end": start.isoformat(),
         "period_days": period_days,
     }
-    headline.update({row[0]: _plain_number(values[row[0]]) for row in ROWS})
+    headline.update({key: _plain_number(values[key], unit) for key, unit, *_ in ROWS})
     headline["unprofitable_segments"] = [str(s) for s in segments.loc[segments["unprofitable"], "segment"]]
     return Economics(
         table=table,
@@ -620,6 +600,8 @@ def _clv_rows(m: float, r: float, d: float, c_cost: float, n: int, notes: list, 
     out = dict.fromkeys(
         ("clv", "clv_plus_point", "clv_gain", "retention_point_value", "retention_point_value_net"), math.nan
     )
+    if r == 0:  # nobody retained: no margin per retained customer, and no future either
+        out["clv"] = 0.0
     if not (math.isfinite(r) and math.isfinite(m)):
         return out
     if r >= 1 + d:
@@ -678,7 +660,9 @@ def _segment_table(customers, rfm, per_order: float, extra, total_margin: float,
 
     seg = rfm.customers[["customer_id", "segment", "segment_label"]].copy()
     seg["customer_id"] = seg["customer_id"].astype(str)
-    frame = seg.merge(customers[["customer_id", "orders", "revenue", "margin"]], on="customer_id", how="left")
+    # the customers of P only, as in the table: a return in P of one who bought nothing in it is left out
+    bought = customers[customers["in_p"]]
+    frame = seg.merge(bought[["customer_id", "orders", "revenue", "margin"]], on="customer_id", how="left")
     frame[["orders", "revenue", "margin"]] = frame[["orders", "revenue", "margin"]].fillna(0)
     have_costs = math.isfinite(per_order) or extra is not None
     cost = np.zeros(len(frame))

@@ -22,7 +22,7 @@ purchase export:
   in the window; spend = net amount in it. Intervals: Wilson for retention (binomtest
   ``proportion_ci``), Student's t for mean spend; differences against the never-complained with
   Newcombe's (1998) hybrid score interval and Welch's t interval
-  (:mod:`crmkit.models.effects` when present).
+  (:func:`crmkit.models.effects.proportion_difference`, :func:`~crmkit.models.effects.mean_difference`).
 * **lost revenue** per category: complainers (of the outcome base) who bought nothing in the
   window after; ``lost_revenue`` = their net spend in the window before (``(ref - window, ref]``);
   ``excess_lost_revenue`` = max(churn_c - churn_never, 0) / churn_c x lost_revenue, the part of
@@ -37,7 +37,7 @@ import tempfile
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -63,12 +63,14 @@ ACTIVE_DAYS = 365
 
 #: Stop words dropped from terms (small lists: function words and complaint boilerplate).
 STOP_WORDS = frozenset(
-    "的 了 是 在 我 你 他 她 它 们 我们 你们 也 就 都 而 及 与 和 或 还 又 很 太 非常 有 没 没有 不 这 那 这个 那个 一个 "
-    "一直 已经 还是 但是 可是 因为 所以 如果 就是 什么 怎么 为什么 吗 呢 吧 啊 呀 哦 嗯 把 被 给 让 对 从 到 向 "
-    "说 要 会 能 可以 想 去 来 上 下 里 后 前 时候 现在 今天 昨天 一下 一次 一些 这样 那样 自己 请 您 谢谢 希望 "
-    "问题 投诉 反馈 the a an and or but to of in on at for with is are was were be been it this that my me "
-    "i we you they he she your our their not no so too very have has had do does did can could would will "
-    "just still from as by about after before again get got all any".split()
+    "的 了 是 在 我 你 他 她 它 们 我们 你们 也 就 都 而 及 与 和 或 还 又 很 太 非常 有 没 没有 "
+    "不 这 那 这个 那个 一个 一直 已经 还是 但是 可是 因为 所以 如果 就是 什么 怎么 为什么 吗 呢 吧 啊 "
+    "呀 哦 嗯 把 被 给 让 对 从 到 向 说 要 会 能 可以 想 去 来 上 下 里 后 前 时候 现在 今天 昨天 "
+    "一下 一次 一些 这样 那样 自己 请 您 谢谢 希望 问题 投诉 反馈 the a an and or but to "
+    "of in on at for with is are was were be been it this that my "
+    "me i we you they he she your our their not no so too very "
+    "have has had do does did can could would will just still "
+    "from as by about after before again get got all any".split()
 )
 _WORD = re.compile(r"[a-z\u3400-\u9fff]", re.IGNORECASE)
 _NUMBERISH = re.compile(r"^[\d.,:%/\-]+$")
@@ -222,7 +224,7 @@ def top_terms(frame, *, top: int = 10):
     """
     import pandas as pd
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     with_text = frame[frame["text"].notna()]
     for category, part in with_text.groupby("category", sort=True):
         mentions: Counter[str] = Counter()
@@ -304,13 +306,6 @@ def complaint_signals(result_or_complaints, as_of=None):
 # --- outcomes --------------------------------------------------------------------------------
 
 
-class _Diff:
-    """The fields of :class:`crmkit.models.effects.Effect` that the tables use (scipy fallback)."""
-
-    def __init__(self, estimate, ci_low, ci_high, p_value):
-        self.estimate, self.ci_low, self.ci_high, self.p_value = estimate, ci_low, ci_high, p_value
-
-
 def _wilson(k: int, n: int, alpha: float) -> tuple[float, float]:
     from scipy.stats import binomtest
 
@@ -330,47 +325,6 @@ def _t_interval(values, alpha: float) -> tuple[float, float]:
         return float(values[0]), float(values[0])
     ci = ttest_1samp(values, 0.0).confidence_interval(1 - alpha)
     return float(ci.low), float(ci.high)
-
-
-def _proportion_difference(treated, control, alpha: float):
-    """Newcombe (1998) method 10 from the Wilson intervals; two-sided pooled z test."""
-    try:
-        from crmkit.models.effects import proportion_difference
-    except ImportError:
-        pass
-    else:
-        return proportion_difference(treated, control, alpha=alpha)
-    from scipy.stats import norm
-
-    k1, n1, k2, n2 = int(np.sum(treated)), len(treated), int(np.sum(control)), len(control)
-    if not n1 or not n2:
-        return _Diff(*(float("nan"),) * 4)
-    p1, p2 = k1 / n1, k2 / n2
-    (l1, u1), (l2, u2) = _wilson(k1, n1, alpha), _wilson(k2, n2, alpha)
-    d = p1 - p2
-    pooled = (k1 + k2) / (n1 + n2)
-    se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    p = float(2 * norm.sf(abs(d) / se)) if se > 0 else 1.0
-    return _Diff(d, d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2), d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2), p)
-
-
-def _mean_difference(treated, control, alpha: float):
-    """Welch's t: scipy.stats.ttest_ind(equal_var=False) and its confidence interval."""
-    try:
-        from crmkit.models.effects import mean_difference
-    except ImportError:
-        pass
-    else:
-        return mean_difference(treated, control, alpha=alpha)
-    from scipy.stats import ttest_ind
-
-    treated, control = np.asarray(treated, dtype=float), np.asarray(control, dtype=float)
-    d = float(treated.mean() - control.mean()) if len(treated) and len(control) else float("nan")
-    if len(treated) < 2 or len(control) < 2 or (treated.var() == 0 and control.var() == 0):
-        return _Diff(d, float("nan"), float("nan"), float("nan"))
-    test = ttest_ind(treated, control, equal_var=False)
-    ci = test.confidence_interval(1 - alpha)
-    return _Diff(d, float(ci.low), float(ci.high), float(test.pvalue))
 
 
 def _base(frame, tx, as_of: date, window_days: int, seed: int):
@@ -395,6 +349,8 @@ def _base(frame, tx, as_of: date, window_days: int, seed: int):
     never_ids = buyers[~np.isin(buyers, frame["customer_id"].to_numpy(dtype=object))]
     days = np.sort(complainers["ref"].to_numpy())
     rng = np.random.default_rng(seed)
+    if not len(days):  # no complainer with a whole window: no reference day to give the others either
+        never_ids = never_ids[:0]
     refs = days[rng.integers(0, len(days), size=len(never_ids))] if len(days) else np.array([], dtype="datetime64[s]")
     never = pd.DataFrame({"customer_id": never_ids, "group": "never", "ref": refs, "category": None})
     people = pd.concat([complainers, never], ignore_index=True)
@@ -425,7 +381,11 @@ def _base(frame, tx, as_of: date, window_days: int, seed: int):
 
 
 def _outcomes(people, alpha: float):
+    """Per group: n, retention with its Wilson interval, mean spend with its t interval, and the
+    differences against the never-complained (Newcombe hybrid score; Welch)."""
     import pandas as pd
+
+    from crmkit.models.effects import mean_difference, proportion_difference
 
     never = people[people["group"] == "never"]
     rows = []
@@ -443,8 +403,8 @@ def _outcomes(people, alpha: float):
         if group == "never" or not n or not len(never):
             row.update(dict.fromkeys(_DIFF_COLUMNS, float("nan")))
         else:
-            r = _proportion_difference(part["retained"].to_numpy(), never["retained"].to_numpy(), alpha)
-            s = _mean_difference(spend, never["spend"].to_numpy(dtype=float), alpha)
+            r = proportion_difference(part["retained"].to_numpy(), never["retained"].to_numpy(), alpha=alpha)
+            s = mean_difference(spend, never["spend"].to_numpy(dtype=float), alpha=alpha)
             row.update(zip(_DIFF_COLUMNS, (r.estimate, r.ci_low, r.ci_high, r.p_value,
                                            s.estimate, s.ci_low, s.ci_high, s.p_value)))  # fmt: skip
         rows.append(row)
@@ -501,7 +461,7 @@ def _rates(frame, tx, as_of: date, scheme: str, lang: str, data):
                 "complaints": complaints, "complaints_per_1000": 1000 * complaints / n if n else float("nan"),
                 "complainers_per_1000": 1000 * complainers / n if n else float("nan")}  # fmt: skip
 
-    rows = [row("all", "all" if lang == "en" else "全部", seg)]
+    rows = [row("all", "All customers" if lang == "en" else "全部客户", seg)]
     for (key, label), part in seg.groupby(["segment", "segment_label"], sort=False, observed=True):
         rows.append(row(key, label, part))
     out = pd.DataFrame(rows)
@@ -655,8 +615,8 @@ def feedback(
         complainers_per_1000=_plain(overall["complainers_per_1000"]),
         **{f"retention_{g}": _plain(by_group.at[g, "retention"]) for g in GROUPS},
         **{f"spend_{g}": _plain(by_group.at[g, "spend_per_customer"]) for g in GROUPS},
-        lost_revenue=_plain(result.lost_revenue["lost_revenue"].sum()),
-        excess_lost_revenue=_plain(result.lost_revenue["excess_lost_revenue"].sum()),
+        lost_revenue=_plain(round(float(result.lost_revenue["lost_revenue"].sum()), 2)),
+        excess_lost_revenue=_plain(round(float(result.lost_revenue["excess_lost_revenue"].sum()), 2)),
     )
     small = [g for g in GROUPS if by_group.at[g, "customers"] < 30]
     if small:

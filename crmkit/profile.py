@@ -5,7 +5,8 @@ Every purchasing customer's RFM row (:func:`crmkit.segment.segment`) is joined o
 attribute becomes one table with a row per value: how many customers, how much revenue, the lift
 of revenue share over customer share, repeat rate, mean R/F/M, the RFM segment mix, the
 loyalty-ladder rung mix (:func:`crmkit.ladder.ladder`) and, when asked, the mean CLV
-(:func:`crmkit.clv.customer_lifetime_value`).
+(:func:`crmkit.clv.customer_lifetime_value`); given a complaints export, how many of them
+complained and the complaint rates per 1,000 customers (:func:`crmkit.feedback.complaint_signals`).
 
 Denominators are the customers who bought up to ``as_of`` (those :func:`~crmkit.segment.segment`
 scores). Nobody is dropped silently:
@@ -29,6 +30,7 @@ grow with the number of customers.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,6 +41,7 @@ import numpy as np
 
 from crmkit.errors import ColumnError, UsageError
 from crmkit.io.attributes import Attributes, read_attributes
+from crmkit.io.complaints import read_complaints
 from crmkit.io.options import as_date
 from crmkit.io.purchases import as_purchases
 from crmkit.io.quality import Message
@@ -70,6 +73,10 @@ MEASURES = (
 )
 #: The mean CLV column, last in a table when :func:`customer_structure` is given ``clv``.
 MEAN_CLV = "mean_clv"
+#: The complaint columns, after :data:`MEASURES`, when :func:`customer_structure` is given complaints:
+#: customers of the value who complained up to ``as_of``, and complainers and customers with a
+#: complaint open at ``as_of`` per 1,000 of the value's customers.
+COMPLAINT_MEASURES = ("complainers", "complaint_rate", "open_complaint_rate")
 _KEY = "attribute:"  # the prefix of attribute columns in the per-customer rows
 
 #: The ranking's columns.
@@ -96,7 +103,8 @@ class Structure:
     tables : dict
         Attribute -> pandas.DataFrame, one row per value: ``attribute, value``, then :data:`MEASURES`,
         then ``segment:<key>`` for each segment of the scheme in scheme order (the share of the
-        value's customers in that segment; the row sums to 1), then ``rung:<key>`` for each rung of
+        value's customers in that segment; the row sums to 1), then, with complaints,
+        :data:`COMPLAINT_MEASURES`, then ``rung:<key>`` for each rung of
         :data:`crmkit.ladder.RUNGS` (the share on that rung; sums to 1), then :data:`MEAN_CLV` (the
         mean CLV of the value's customers with one) when CLV was asked for and could be modelled.
         Known values come first, by
@@ -131,6 +139,9 @@ class Structure:
         to labels in ``lang``.
     clv : bool
         Whether the tables have :data:`MEAN_CLV`.
+    complaints : bool
+        Whether the tables have :data:`COMPLAINT_MEASURES` (and ``customers`` the columns
+        ``complaints, open_complaints``).
     notes : list of Message
         The attributes file's notes, then this analysis's own.
     as_of : datetime.date
@@ -154,6 +165,7 @@ class Structure:
     rungs: tuple[str, ...] = ()
     rung_labels: dict[str, str] = field(default_factory=dict)
     clv: bool = False
+    complaints: bool = False
 
     def rows(self):
         """Every table, then every pair's, as one frame (``crmkit profile -f csv``): ``attribute, value,
@@ -182,6 +194,7 @@ class Structure:
             "segments": [{"segment": k, "segment_label": self.segment_labels.get(k, k)} for k in self.segments],
             "rungs": [{"rung": k, "rung_label": self.rung_labels.get(k, k)} for k in self.rungs],
             "clv": self.clv,
+            "complaints": self.complaints,
             "tables": {name: records(table) for name, table in self.tables.items()},
             "pairs": {name: records(table) for name, table in self.pairs.items()},
             "ranking": records(self.ranking),
@@ -241,7 +254,8 @@ def _attribute_columns(attributes: Attributes, by_names: list[str], pd) -> dict[
 
 def _structure_table(rows, keys: list[str], mix_columns: list[str], totals: tuple[int, float], pd):
     """One structure table: ``rows`` (one per customer) grouped by the ``keys`` columns; the
-    ``mix_columns`` (segment and rung indicators, the CLV) are averaged per group."""
+    ``mix_columns`` (segment and rung indicators, the CLV) are averaged per group; with the
+    complaint indicators (``_complainer``, ``_open``) the :data:`COMPLAINT_MEASURES` follow the measures."""
     customers_total, revenue_total = totals
     grouped = rows.groupby(keys, sort=False)
     table = grouped.agg(
@@ -252,6 +266,9 @@ def _structure_table(rows, keys: list[str], mix_columns: list[str], totals: tupl
         mean_frequency=("frequency", "mean"),
         mean_monetary=("monetary", "mean"),
     )
+    complained = "_complainer" in rows.columns
+    if complained:
+        table = table.join(grouped[["_complainer", "_open"]].sum())
     mix = grouped[mix_columns].mean()
     table = table.join(mix).reset_index()
     table["customer_share"] = table["customers"] / customers_total
@@ -259,6 +276,12 @@ def _structure_table(rows, keys: list[str], mix_columns: list[str], totals: tupl
     table["revenue_share"] = table["revenue"] / revenue_total if revenue_total > 0 else math.nan
     table["lift"] = table["revenue_share"] / table["customer_share"]
     table["revenue_per_customer"] = table["revenue"] / table["customers"]
+    extra: list[str] = []
+    if complained:
+        table["complainers"] = table["_complainer"].astype("int64")
+        table["complaint_rate"] = 1000.0 * table["_complainer"] / table["customers"]
+        table["open_complaint_rate"] = 1000.0 * table["_open"] / table["customers"]
+        extra = list(COMPLAINT_MEASURES)
     special = np.zeros(len(table), dtype=np.int64)
     for rank, marker in enumerate((UNKNOWN, NO_ATTRIBUTES), start=1):
         for key in keys:
@@ -270,7 +293,7 @@ def _structure_table(rows, keys: list[str], mix_columns: list[str], totals: tupl
     table = table.rename(columns=dict(zip(keys, value_names)))
     table.insert(0, "attribute", ",".join(k.removeprefix(_KEY) for k in keys))
     table["customers"] = table["customers"].astype("int64")
-    return table[["attribute", *value_names, *MEASURES, *mix_columns]]
+    return table[["attribute", *value_names, *MEASURES, *extra, *mix_columns]]
 
 
 def _kruskal(attribute: str, rows, table, min_group_size: int) -> dict:
@@ -320,6 +343,7 @@ def customer_structure(
     min_group_size: int = MIN_GROUP_SIZE,
     clv: Any = False,
     rungs: bool = True,
+    complaints: Any = None,
 ) -> Structure:
     """Customer structure tables per attribute, and the attributes ranked by how they separate value.
 
@@ -354,6 +378,16 @@ def customer_structure(
         Add the ladder-rung mix (``rung:<key>``): each customer's rung from :func:`crmkit.ladder.ladder`
         on the same purchases and ``as_of`` (default rules, no survey or referrals: the top rungs use
         the behavioural proxy).
+    complaints : path, Complaints, table or None
+        A complaints export (:func:`crmkit.io.complaints.read_complaints`), the
+        :class:`~crmkit.io.complaints.Complaints` read, or the frame of
+        :func:`crmkit.feedback.complaint_signals` (used as it is). Adds
+        :data:`COMPLAINT_MEASURES` to every table: ``complainers`` (the value's customers with a
+        complaint opened up to ``as_of``), ``complaint_rate`` = 1000 x complainers / customers and
+        ``open_complaint_rate`` = 1000 x (customers with a complaint open at ``as_of``) / customers;
+        the rung mix uses them too (a customer with an open complaint is held at regular, see
+        :func:`crmkit.ladder.ladder`). Complainers who bought nothing are in no table (counted in
+        a note). The ranking is unchanged: it tests revenue.
 
     Returns
     -------
@@ -420,8 +454,18 @@ def customer_structure(
     mix = pd.DataFrame({f"segment:{k}": (segment_of == k).astype(float) for k in segment_keys}, index=rows.index)
     notes = list(attributes.notes)
     rung_keys, rung_labels = (), {}
+    signals = None
+    # read once, the counts and the rung mix both use it; a signals frame is used as it is
+    if isinstance(complaints, str | os.PathLike) or (
+        isinstance(complaints, pd.DataFrame) and "open_complaints" not in complaints.columns
+    ):
+        complaints = read_complaints(complaints)
+    if complaints is not None:
+        signals = _complaint_counts(complaints, day, rows, notes)
+        rows["_complainer"] = (signals["complaints"] > 0).astype(float)
+        rows["_open"] = (signals["open_complaints"] > 0).astype(float)
     if rungs:
-        rung_keys, rung_labels, rung_of = _rungs(data, day, rows["customer_id"], lang)
+        rung_keys, rung_labels, rung_of = _rungs(data, day, rows["customer_id"], lang, complaints)
         rows["rung"] = rung_of
         for key in rung_keys:
             mix[f"rung:{key}"] = (rung_of == key).astype(float)
@@ -470,7 +514,10 @@ def customer_structure(
                 as_of=day.isoformat(),
             )
         )
-    customers = rows.drop(columns="repeat")
+    customers = rows.drop(columns=[c for c in ("repeat", "_complainer", "_open") if c in rows.columns])
+    if signals is not None:
+        customers["complaints"] = signals["complaints"].to_numpy()
+        customers["open_complaints"] = signals["open_complaints"].to_numpy()
     if clv_of is not None:
         customers["clv"] = clv_of
     customers.columns = [
@@ -496,14 +543,56 @@ def customer_structure(
         rungs=tuple(rung_keys),
         rung_labels=rung_labels,
         clv=clv_of is not None,
+        complaints=signals is not None,
     )
 
 
-def _rungs(data, day: date, customer_ids, lang: str):
+def _complaint_counts(complaints, day: date, rows, notes: list):
+    """Per row of ``rows`` (a purchasing customer) their ``complaints`` and ``open_complaints`` at ``day``."""
+    import pandas as pd
+
+    from crmkit.ladder.placement import complaint_columns
+
+    found = complaint_columns(complaints, day).set_index("customer_id")
+    ids = rows["customer_id"]
+    counts = pd.DataFrame(
+        {
+            column: ids.map(found[column]).fillna(0).astype("int64").to_numpy()
+            for column in ("complaints", "open_complaints")
+        },
+        index=rows.index,
+    )
+    complainers = int((counts["complaints"] > 0).sum())
+    still_open = int((counts["open_complaints"] > 0).sum())
+    notes.append(
+        Message(
+            f"{complainers:,} of {len(rows):,} purchasing customers complained up to {day.isoformat()}, "
+            f"{still_open:,} with a complaint still open",
+            "profile_complaints",
+            complainers=complainers,
+            customers=len(rows),
+            open=still_open,
+            as_of=day.isoformat(),
+        )
+    )
+    elsewhere = int((~found.index.isin(ids)).sum())
+    if elsewhere:
+        notes.append(
+            Message(
+                f"{elsewhere:,} complainer(s) bought nothing up to {day.isoformat()}: in no table",
+                "profile_complainers_without_purchases",
+                count=elsewhere,
+                as_of=day.isoformat(),
+            )
+        )
+    return counts
+
+
+def _rungs(data, day: date, customer_ids, lang: str, complaints=None):
     """The rung keys (bottom first), their labels in ``lang`` and each customer's rung (the ladder's)."""
     from crmkit.ladder import RUNGS, ladder
 
-    placed = ladder(data, day, lang=lang)
+    placed = ladder(data, day, lang=lang, complaints=complaints)
     people = placed.people
     rung_of = people.set_index(people["customer_id"].astype(str))["rung"]
     labels = dict(zip(placed.distribution["rung"], placed.distribution["rung_label"]))

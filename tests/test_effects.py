@@ -141,6 +141,27 @@ def test_bootstrap_is_seeded_and_close_to_welch():
     assert one.ci_high == pytest.approx(welch.ci_high, abs=0.35 * welch.se)
 
 
+@pytest.mark.parametrize(("n1", "n2"), [(40, 25), (300, 120)])
+def test_bootstrap_bca_equals_scipy(n1, n2):
+    # the closed-form jackknife gives scipy's BCa interval on the same resamples
+    rng = np.random.default_rng(n1)
+    t = np.round(rng.lognormal(3.0, 1.0, n1) * (rng.random(n1) < 0.3), 2)
+    c = np.round(rng.lognormal(3.0, 1.0, n2) * (rng.random(n2) < 0.25), 2)
+    ours = mean_difference(t, c, method="bootstrap", resamples=999, seed=11)
+    ref = stats.bootstrap(
+        (t, c),
+        lambda a, b, axis: a.mean(axis=axis) - b.mean(axis=axis),
+        n_resamples=999,
+        vectorized=True,
+        method="BCa",
+        batch=max(1, 2**22 // max(n1, n2)),
+        rng=np.random.default_rng(11),
+    )
+    assert (ours.ci_low, ours.ci_high) == pytest.approx(
+        (ref.confidence_interval.low, ref.confidence_interval.high), rel=1e-10
+    )
+
+
 def test_bootstrap_degenerate_bca_falls_back():
     effect = mean_difference([0.0, 0.0, 1.0], [0.0, 0.0, 0.0], method="bootstrap", resamples=200)
     assert math.isfinite(effect.ci_low) and math.isfinite(effect.ci_high)
@@ -319,6 +340,9 @@ def test_standardized_differences_by_hand():
     d = standardized_differences([[1.0, 5.0], [3.0, 5.0]], [[0.0, 5.0], [2.0, 5.0]])
     assert d.tolist() == pytest.approx([1 / math.sqrt(2), 0.0])
     assert np.isnan(standardized_differences(np.empty((0, 1)), [[1.0]])).all()
+    # both constant: 0 by convention, even when the constants differ (never inf)
+    assert standardized_differences([[1.0], [1.0]], [[2.0]]).tolist() == [0.0]
+    assert standardized_differences([1.0, 2.0, 4.0], [1.0]).shape == (1,)
 
 
 # ------------------------------------------------------------------ properties

@@ -23,6 +23,7 @@ EX = Path(__file__).resolve().parents[1] / "examples"
 runner = CliRunner()
 
 SALES = str(EX / "sales.csv")
+CAMPAIGN_SALES = str(EX / "campaign_sales.csv")
 
 
 def _run(args: list[str]) -> None:
@@ -37,7 +38,8 @@ def books(tmp_path_factory) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for lang in ("en", "zh"):
         history = str(folder / f"history_{lang}.sqlite")
-        monthly = ["report", SALES, *MONTHLY_INPUTS, "--history", history, "--lang", lang]
+        monthly = ["report", SALES, *MONTHLY_INPUTS, "--complaints", str(EX / "complaints.csv")]
+        monthly += ["--history", history, "--lang", lang]
         if lang == "en":  # a first run (one month of history), then a later one
             _run([*monthly, "--as-of", "2024-11-30", "-o", str(folder / f"first_{lang}.xlsx")])
             out[f"first_{lang}"] = folder / f"first_{lang}.xlsx"
@@ -47,6 +49,10 @@ def books(tmp_path_factory) -> dict[str, Path]:
             "segment": ["segment", SALES, "--clusters", "3"],
             "clv": ["clv", SALES, "--holdout", "26w"],
             "satisfaction": ["satisfaction", str(EX / "survey.csv"), "--by", "channel"],
+            "campaign": ["campaign", CAMPAIGN_SALES, "--campaign", str(EX / "campaign.csv"), "--margin", "0.35"],
+            "loyalty": ["campaign", CAMPAIGN_SALES, "--loyalty", str(EX / "loyalty.csv"), "--point-value", "0.01"],
+            "feedback": ["feedback", str(EX / "complaints.csv"), "--purchases", SALES],
+            "economics": ["economics", SALES, "--margin", "0.3", "--acquisition-cost", "30", "--serve-cost", "2.5"],
         }
         for name, args in commands.items():
             path = folder / f"{name}_{lang}.xlsx"
@@ -97,7 +103,22 @@ def _numeric_cells(path: Path):
 
 
 @pytest.mark.parametrize(
-    "name", ["first_en", "monthly_en", "segment_en", "clv_en", "satisfaction_en", "monthly_zh", "clv_zh"]
+    "name",
+    [
+        "first_en",
+        "monthly_en",
+        "segment_en",
+        "clv_en",
+        "satisfaction_en",
+        "monthly_zh",
+        "clv_zh",
+        "campaign_en",
+        "loyalty_en",
+        "feedback_en",
+        "economics_en",
+        "campaign_zh",
+        "feedback_zh",
+    ],
 )
 def test_every_number_is_formatted_by_its_kind(books, name):
     lang = name.rsplit("_", 1)[1]

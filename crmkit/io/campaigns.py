@@ -36,7 +36,18 @@ from crmkit.io.options import DATE_RANGE, as_date
 from crmkit.io.quality import Message
 from crmkit.io.textdates import parse_dates
 
-_IDS = (*ALIASES["customer_id"], "会员卡", "vipcardno", "vipno", "vipid", "手机号", "手机号码", "手机", "mobile", "phone")
+_IDS = (
+    *ALIASES["customer_id"],
+    "会员卡",
+    "vipcardno",
+    "vipno",
+    "vipid",
+    "手机号",
+    "手机号码",
+    "手机",
+    "mobile",
+    "phone",
+)
 #: Campaign role -> header aliases, most specific first (normalised as headers are).
 CAMPAIGN_ALIASES: dict[str, tuple[str, ...]] = {
     "customer_id": _IDS,
@@ -68,7 +79,9 @@ CONTROL_NAMES = frozenset(
 )  # fmt: skip
 
 _FLOAT_ID = re.compile(r"^([0-9]+)\.0+$")
-_NUMBER = re.compile(r"^[(（]?\s*[-+−]?\s*(¥|￥|\$|rmb|cny)?\s*[-+−]?\s*[0-9][0-9,]*(\.[0-9]+)?\s*(元|分|点|pts?)?[)）]?$")
+_NUMBER = re.compile(
+    r"^[(（]?\s*[-+−]?\s*(¥|￥|\$|rmb|cny)?\s*[-+−]?\s*[0-9][0-9,]*(\.[0-9]+)?\s*(元|分|点|pts?)?[)）]?$"
+)
 _DROPS = ("missing_customer_id", "duplicate_customer_id", "missing_date", "total_row")
 
 
@@ -99,8 +112,10 @@ class FileQuality:
 
     def one_line(self) -> str:
         """A single stderr line: rows read, customers used, rows dropped and why."""
-        parts = [f"read {self.rows_read:,} row{'' if self.rows_read == 1 else 's'} from {self.source}",
-                 f"{self.rows_used:,} customers"]  # fmt: skip
+        parts = [
+            f"read {self.rows_read:,} row{'' if self.rows_read == 1 else 's'} from {self.source}",
+            f"{self.rows_used:,} customers",
+        ]
         if self.rows_dropped:
             reasons = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in self.dropped.items() if v)
             parts.append(f"dropped {self.rows_dropped:,} ({reasons})")
@@ -219,9 +234,9 @@ def _find(headers: list[str], aliases: dict[str, tuple[str, ...]], given: dict[s
         if role in found:
             continue
         for alias in names:
-            header = next((h for n, h in normalised if n == alias and h not in found.values()), None)
-            if header is not None:
-                found[role] = header
+            hit = next((h for n, h in normalised if n == alias and h not in found.values()), None)
+            if hit is not None:
+                found[role] = hit
                 break
     return found
 
@@ -292,7 +307,7 @@ def _account(name, rows, totals, drops: dict[str, Any], used) -> tuple[FileQuali
             notes.append(
                 Message(
                     f"{name}: {count:,} row(s) dropped ({reason.replace('_', ' ')}), the first at row {row}",
-                    "campaign_rows_dropped",
+                    f"campaign_dropped_{reason}",
                     source=name,
                     count=count,
                     reason=reason,
@@ -366,24 +381,28 @@ def read_campaign(
     n = len(ids)
     if "contact_date" in found:
         texts = _text(raw[found["contact_date"]].tolist())
-        days = _dates([None if m or d else t for t, m, d in zip(texts, missing, duplicate)], rows,
-                      found["contact_date"], name)  # fmt: skip
+        days = _dates(
+            [None if m or d else t for t, m, d in zip(texts, missing, duplicate)], rows, found["contact_date"], name
+        )
         days = [d if d is not None else default_day for d in days]
     else:
         days = [default_day] * n
     no_date = np.array([d is None for d in days], dtype=bool) & ~missing & ~duplicate
     used = ~missing & ~duplicate & ~no_date
     quality, notes = _account(
-        name, rows, totals, {"missing_customer_id": missing, "duplicate_customer_id": duplicate, "missing_date": no_date},
+        name,
+        rows,
+        totals,
+        {"missing_customer_id": missing, "duplicate_customer_id": duplicate, "missing_date": no_date},
         used,
-    )  # fmt: skip
+    )
     keep = np.flatnonzero(used)
     if "group" in found:
         groups_all = _text(raw[found["group"]].tolist())
-        groups = ["(blank)" if groups_all[k] is None else groups_all[k] for k in keep]
+        groups = [groups_all[k] or "(blank)" for k in keep]
     else:
         groups = ["contacted"] * len(keep)
-    order = tuple(dict.fromkeys(groups))
+    order: tuple[str, ...] = tuple(dict.fromkeys(str(g) for g in groups))
     if control is not None:
         if control not in order:
             raise UsageError(f"--control {control!r} is not a group of {name}: groups are {', '.join(order)}")
@@ -400,7 +419,9 @@ def read_campaign(
         "customer_id": pd.Series([ids[k] for k in keep], dtype=object),
         "group": pd.Series(groups, dtype=object),
         "is_control": np.array([g == control_arm for g in groups], dtype=bool),
-        "contact_date": pd.Series(pd.to_datetime([days[k] for k in keep]).astype("datetime64[s]")),
+        "contact_date": pd.Series(
+            pd.to_datetime(pd.Series([days[k] for k in keep], dtype=object)).astype("datetime64[s]")
+        ),
     }
     if "cost" in found:
         texts = _text(raw[found["cost"]].tolist())
@@ -478,13 +499,18 @@ def read_loyalty(
     no_date = np.array([d is None for d in days], dtype=bool) & ~missing & ~duplicate
     used = ~missing & ~duplicate & ~no_date
     quality, notes = _account(
-        name, rows, totals, {"missing_customer_id": missing, "duplicate_customer_id": duplicate, "missing_date": no_date},
+        name,
+        rows,
+        totals,
+        {"missing_customer_id": missing, "duplicate_customer_id": duplicate, "missing_date": no_date},
         used,
-    )  # fmt: skip
+    )
     keep = np.flatnonzero(used)
     out: dict[str, Any] = {
         "customer_id": pd.Series([ids[k] for k in keep], dtype=object),
-        "join_date": pd.Series(pd.to_datetime([days[k] for k in keep]).astype("datetime64[s]")),
+        "join_date": pd.Series(
+            pd.to_datetime(pd.Series([days[k] for k in keep], dtype=object)).astype("datetime64[s]")
+        ),
     }
     for role in ("points_earned", "points_redeemed", "points_expired"):
         if role in found:

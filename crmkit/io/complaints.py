@@ -77,20 +77,19 @@ FRAME_COLUMNS = (
     "text", "order_id", "product",
 )  # fmt: skip
 
+_RESOLVED_WORDS = (
+    "已解决|已处理|处理完成|已完成|已关闭|关闭|完成|已结案|结案|解决|已回复|已办结|办结|已修复|"
+    "resolved|closed|solved|done|completed|complete|fixed|finished"
+)
+_OPEN_WORDS = (
+    "处理中|待处理|未处理|未解决|新建|待回复|跟进中|已升级|升级|挂起|待跟进|重新打开|已受理|受理中|"
+    "open|opened|pending|new|in progress|escalated|on hold|waiting|reopened|unresolved|assigned|active"
+)
 #: Status spellings (NFKC, lower case, inner spaces, ``_`` and ``-`` as one space) -> class.
 STATUS_CLASSES: dict[str, str] = {
-    **dict.fromkeys(
-        ("已解决", "已处理", "处理完成", "已完成", "已关闭", "关闭", "完成", "已结案", "结案", "解决", "已回复", "已办结",
-         "办结", "已修复", "resolved", "closed", "solved", "done", "completed", "complete", "fixed", "finished"),
-        "resolved",
-    ),
-    **dict.fromkeys(
-        ("处理中", "待处理", "未处理", "未解决", "新建", "待回复", "跟进中", "已升级", "升级", "挂起", "待跟进", "重新打开",
-         "已受理", "受理中", "open", "opened", "pending", "new", "in progress", "escalated", "on hold", "waiting",
-         "reopened", "unresolved", "assigned", "active"),
-        "open",
-    ),
-}  # fmt: skip
+    **dict.fromkeys(_RESOLVED_WORDS.split("|"), "resolved"),
+    **dict.fromkeys(_OPEN_WORDS.split("|"), "open"),
+}
 STATES = ("resolved", "open")
 _DROPS = ("missing_customer_id", "missing_date", "unreadable_date", "total_row")
 _TIME = re.compile(r"[\sT]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?:\.\d+)?\s*(?:[zZ]|[+-]\d{2}:?\d{2})?$")
@@ -205,7 +204,8 @@ def parse_times(texts: list[str | None]):
 
     The day is read by :func:`~crmkit.io.textdates.parse_dates` from the text with any trailing
     time of day (``14:30``, ``14:30:05``, ``T14:30:05Z``) cut off; the time, when given and valid,
-    is added back. A time zone suffix is dropped: exports give local times.
+    is added back (an impossible one, 25:00, makes the cell unreadable). A time zone suffix is
+    dropped: exports give local times.
 
     Examples
     --------
@@ -221,11 +221,13 @@ def parse_times(texts: list[str | None]):
     for text in distinct:
         match = _TIME.search(text)
         h, m, s = (int(g or 0) for g in match.groups()) if match else (0, 0, 0)
-        if match and h < 24 and m < 60 and s < 60:
-            day_part[text], seconds[text] = text[: match.start()].strip(), h * 3600 + m * 60 + s
-        else:
+        if match is None:
             day_part[text], seconds[text] = text, 0
-    days, _, _, _ = parse_dates(sorted(set(day_part.values())))
+        elif h < 24 and m < 60 and s < 60:
+            day_part[text], seconds[text] = text[: match.start()].strip(), h * 3600 + m * 60 + s
+        else:  # 25:00 is no time of day: the cell is unreadable, not midnight
+            day_part[text], seconds[text] = "", 0
+    days, _, _, _ = parse_dates(list[str | None](sorted(set(day_part.values()))))
     value: dict[str, np.datetime64] = {}
     for text in distinct:
         day = days.get(day_part[text])
@@ -285,8 +287,10 @@ def read_complaints(
     Examples
     --------
     >>> import pandas as pd
-    >>> export = pd.DataFrame({"客户编号": ["A1", "A2", None], "投诉时间": ["2024-03-01 09:00", "2024-03-02", "2024-03-03"],
-    ...                        "处理状态": ["已解决", "处理中", "已解决"], "处理时间": ["2024-03-01 21:00", None, None]})
+    >>> export = pd.DataFrame({"客户编号": ["A1", "A2", None],
+    ...                        "投诉时间": ["2024-03-01 09:00", "2024-03-02", "2024-03-03"],
+    ...                        "处理状态": ["已解决", "处理中", "已解决"],
+    ...                        "处理时间": ["2024-03-01 21:00", None, None]})
     >>> found = read_complaints(export)
     >>> found.frame[["customer_id", "state"]].values.tolist(), found.quality.dropped["missing_customer_id"]
     ([['A1', 'resolved'], ['A2', 'open']], 1)
@@ -296,7 +300,11 @@ def read_complaints(
 
     name = _source_name(source)
     raw, first_row, totals = read_text_rows(
-        source, encoding=encoding, sheet=sheet, delimiter=delimiter, empty="the complaints file has a header but no rows"
+        source,
+        encoding=encoding,
+        sheet=sheet,
+        delimiter=delimiter,
+        empty="the complaints file has a header but no rows",
     )
     headers = [str(h) for h in raw.columns]
     found = _find_columns(headers, columns, name)

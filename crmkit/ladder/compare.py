@@ -114,9 +114,11 @@ def ladder_at_two_dates(transactions, as_of, compare_to, **kw):
         The two dates, in either order: the earlier one is ``before``.
     **kw
         Passed to :func:`~crmkit.ladder.placement.ladder` for both dates (``members``,
-        ``survey``, ``referrals``, ``rules``, ``lang``). Survey answers and referrals with a
-        ``date`` column count only up to each date; a member list has no dates and is the same
-        at both.
+        ``survey``, ``referrals``, ``complaints``, ``rules``, ``lang``). Survey answers and
+        referrals with a ``date`` column count only up to each date; a member list has no dates
+        and is the same at both. Complaints (an export or :class:`~crmkit.io.complaints.Complaints`)
+        are counted at each date; a :func:`crmkit.feedback.complaint_signals` frame, counted at
+        one date already, applies to the later ladder only.
 
     Returns
     -------
@@ -128,8 +130,14 @@ def ladder_at_two_dates(transactions, as_of, compare_to, **kw):
     first, second = sorted((as_date(compare_to, "compare_to"), as_date(as_of, "as_of")))
     # read a rules file once, not once per date
     kw["rules"] = load_rules(kw.get("rules"))
-    before = ladder(transactions, first, **kw)
-    after = ladder(transactions, second, **kw)
+    complaints = kw.pop("complaints", None)
+    counted = _is_signals(complaints)
+    before = ladder(transactions, first, complaints=None if counted else complaints, **kw)
+    after = ladder(transactions, second, complaints=complaints, **kw)
+    if counted:
+        after.notes.append(
+            f"complaint counts given as a table: applied at {second.isoformat()} only, not at {first.isoformat()}"
+        )
     return before, after, migration(before, after)
 
 
@@ -209,6 +217,12 @@ def _is_path(value: Any) -> bool:
     return isinstance(value, (str, os.PathLike))
 
 
+def _is_signals(complaints: Any) -> bool:
+    """A :func:`crmkit.feedback.complaint_signals` frame: counts already made at one date."""
+    columns = getattr(complaints, "columns", ())
+    return "open_complaints" in columns and "customer_id" in columns
+
+
 def _survey_signals(survey, model: str, encoding: str | None, result):
     """Satisfaction and recommend per respondent: read and scored for a path, as given for a frame."""
     if survey is None or not _is_path(survey):
@@ -229,6 +243,7 @@ def compare_ladders(
     survey_model: str = "ecsi",
     members=None,
     referrals=None,
+    complaints=None,
     rules=None,
     lang: str = "en",
     encoding: str | None = None,
@@ -259,6 +274,11 @@ def compare_ladders(
     members, referrals : str, path, pandas.DataFrame or None
         A member list / referrals export (read with :func:`crmkit.io.inputs.read_members` /
         :func:`crmkit.io.inputs.read_referrals`), or the frame already read.
+    complaints : str, path, Complaints, pandas.DataFrame or None
+        A complaints export (read once with :func:`crmkit.io.complaints.read_complaints` and
+        counted at each date), the :class:`~crmkit.io.complaints.Complaints` read, or the
+        :func:`crmkit.feedback.complaint_signals` frame (the later date only); see
+        :func:`~crmkit.ladder.placement.ladder` for what they change.
     rules : str, path, mapping or None
         Ladder rules, see :func:`~crmkit.ladder.rules.load_rules`.
     lang : {"en", "zh"}
@@ -307,6 +327,10 @@ def compare_ladders(
         members = read_members(str(members), encoding=encoding)
     if _is_path(referrals):
         referrals = read_referrals(str(referrals), encoding=encoding)
+    if _is_path(complaints):
+        from crmkit.io.complaints import read_complaints
+
+        complaints = read_complaints(str(complaints), encoding=encoding)
     before, after, matrix = ladder_at_two_dates(
         purchases,
         as_of,
@@ -314,6 +338,7 @@ def compare_ladders(
         members=members,
         survey=signals,
         referrals=referrals,
+        complaints=complaints,
         rules=load_rules(rules),
         lang=lang,
     )

@@ -12,13 +12,24 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
 
 from crmkit.io.options import check_lang
 
-__all__ = ["REASONS", "SIGNS", "STAGE_LABELS", "Outcomes", "reasons", "sentences"]
+__all__ = [
+    "HELD",
+    "REASONS",
+    "SIGNS",
+    "STAGE_LABELS",
+    "Outcomes",
+    "complaint_notes",
+    "proxy_notes",
+    "reasons",
+    "sentences",
+]
 
 #: The signs of interest a person who never bought may show, in the order a reason lists them.
 SIGNS = ("registered", "enquired", "survey", "referrer")
@@ -109,6 +120,19 @@ REASONS: dict[str, dict[str, Any]] = {
     },
 }
 
+#: The sentences of a hold (:attr:`Outcomes.held`): not a test on the way up the ladder but a cap
+#: over it, said after the tests it overrules, in the same template syntax as :data:`REASONS`.
+HELD: dict[str, dict[str, str]] = {
+    "en": {
+        "held_open": "held at regular: {open} open complaint(s), an expectation still unmet",
+        "held_recent": "held at regular: a complaint {days:.0f} days ago (within {recent:g} days)",
+    },
+    "zh": {
+        "held_open": "保持在常客：{open} 件投诉未解决，期望尚未满足",
+        "held_recent": "保持在常客：{days:.0f} 天前有投诉（{recent:g} 天内）",
+    },
+}
+
 
 @dataclass(frozen=True)
 class Outcomes:
@@ -129,6 +153,10 @@ class Outcomes:
         Whether they passed.
     fitted, have_referrals : bool
         P(alive) came from a model; referral data was given (so no referral is evidence).
+    held : numpy.ndarray of str, optional
+        Why a person who passed the supporter test was held at regular by a complaint: ``open``
+        (a complaint open at the analysis date), ``recent`` (one within ``recent_days``) or ``""``
+        (not held); None when no complaints were given.
     """
 
     first: np.ndarray
@@ -141,6 +169,7 @@ class Outcomes:
     advocate_ok: np.ndarray
     fitted: bool
     have_referrals: bool
+    held: np.ndarray | None = None
 
 
 def _formatted(values: Any, spec: str, n: int) -> np.ndarray:
@@ -166,7 +195,7 @@ def sentences(key: str, lang: str = "en", n: int | None = None, **values: Any) -
     Parameters
     ----------
     key : str
-        A template of :data:`REASONS`, e.g. ``"one"`` or ``"sat_yes"``.
+        A template of :data:`REASONS` (e.g. ``"one"`` or ``"sat_yes"``) or of :data:`HELD`.
     lang : {"en", "zh"}
     n : int, optional
         How many sentences; default the length of the first array among ``values``.
@@ -184,7 +213,8 @@ def sentences(key: str, lang: str = "en", n: int | None = None, **values: Any) -
     >>> sentences("sat_no", "zh", value=55.0, min=70.0, n=1).tolist()
     ['满意度 55 < 70（调查）']
     """
-    template = REASONS[check_lang(lang)][key]
+    lang = check_lang(lang)
+    template = REASONS[lang][key] if key in REASONS[lang] else HELD[lang][key]
     if n is None:
         n = next((len(v) for v in values.values() if np.ndim(v)), 1)
     out = np.full(n, "", dtype=object)
@@ -307,4 +337,80 @@ def reasons(people, outcomes: Outcomes, rules: Mapping[str, Any], lang: str = "e
                     key = name if name == "no_proxy" else f"{name}_{'yes' if passed else 'no'}"
                     said = sentences(key, lang, n=len(rows), **values(name, passed, rows))
                     out[rows] = out[rows] + text["sep"] + said
+    if outcomes.held is not None:
+        # the hold after the tests it overrules, so the sentence reads "passed ...; held at regular: ..."
+        for why in ("open", "recent"):
+            rows = np.flatnonzero(outcomes.held == why)
+            if not len(rows):
+                continue
+            if why == "open":
+                said = sentences("held_open", lang, open=col("open_complaints", rows, whole=True))
+            else:
+                recent = rules["complaints"]["recent_days"]
+                said = sentences("held_recent", lang, days=col("complaint_days", rows), recent=recent)
+            out[rows] = out[rows] + text["sep"] + said
     return out
+
+
+def complaint_notes(people, found, rules: Mapping[str, Any], held: np.ndarray | None, as_of: date) -> list[str]:
+    """The ladder's notes on complaints: how many of the people placed complained, how many were held.
+
+    ``people`` is the placed table (``customer_id, open_complaints``), ``found`` the complaint
+    counts per complainer, ``held`` the :attr:`Outcomes.held` of the placement.
+    """
+    held = np.full(len(people), "", dtype=object) if held is None else held
+    cmp = rules["complaints"]
+    placed = people["customer_id"].isin(found["customer_id"])
+    notes = [
+        f"complaints up to {as_of.isoformat()}: {int(placed.sum())} of the people placed complained, "
+        f"{int((people['open_complaints'] > 0).sum())} with a complaint still open"
+    ]
+    outside = int((~found["customer_id"].isin(people["customer_id"])).sum())
+    if outside:
+        notes.append(f"{outside} complainer(s) are not in the purchases, member list, survey or referrals: not placed")
+    rule = "a complaint open at the analysis date" if cmp["cap_open"] else ""
+    if cmp["recent_days"] > 0:
+        recent = f"a complaint in the last {cmp['recent_days']:g} days"
+        rule = f"{rule} or {recent}" if rule else recent
+    if rule:
+        n_open, n_recent = int((held == "open").sum()), int((held == "recent").sum())
+        detail = f" ({n_open} open, {n_recent} recent)" if cmp["recent_days"] > 0 else ""
+        held_count = n_open + n_recent
+        who = "person" if held_count == 1 else "people"
+        notes.append(
+            f"{held_count} {who} held at regular by a complaint{detail}: {rule} is an unmet expectation, "
+            "so no one with one is a supporter or advocate"
+        )
+    else:
+        notes.append("complaints given but both complaint rules are off (cap_open = false, recent_days = 0)")
+    return notes
+
+
+def proxy_notes(people, rules: Mapping[str, Any], survey, referrals) -> list[str]:
+    """The ladder's notes on the behavioural proxies: when they stood in for a survey, and for how many."""
+    prx = rules["proxy"]
+    notes = []
+    top = people[people["rung"].isin(("regular", "supporter", "advocate"))]
+    proxied = top[top["basis"] == "proxy"]
+    if survey is None:
+        notes.append(
+            "no survey given: the supporter rung uses the behavioural proxy"
+            if prx["use_proxies"]
+            else "no survey given and proxies are off: no one rises above regular"
+        )
+    if survey is None and referrals is None:
+        notes.append(
+            "no recommend answers or referrals given: the advocate rung uses the behavioural proxy"
+            if prx["use_proxies"]
+            else "no recommend answers or referrals: no advocates can be named"
+        )
+    if len(proxied):
+        notes.append(
+            f"{len(proxied)} of {len(top)} regular(s) or above placed by proxy (basis = proxy): supporter = "
+            f"occasions and tenure both at least the {prx['supporter_quantile']:g} quantile among regulars "
+            f"(floors {prx['supporter_min_occasions']} occasions, {prx['supporter_min_tenure_days']:g} days); "
+            f"advocate = a supporter with occasions at least the {prx['advocate_quantile']:g} quantile (floor "
+            f"{prx['advocate_min_occasions']}) and a purchase within {prx['advocate_recency_cycles']:g} x own "
+            f"mean gap"
+        )
+    return notes

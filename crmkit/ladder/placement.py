@@ -20,6 +20,10 @@ Chinese CRM textbooks name them):
   A recommend answer below the bar, or referral data showing none, is evidence: no proxy
   overrides it.
 
+With complaints (``[complaints]`` rules), a person with a complaint open at ``as_of`` (opened on
+or before it and not resolved by it), or with ``recent_days`` > 0 a complaint at most that many
+days old, is no supporter or advocate: held at regular, whatever the survey or proxy says.
+
 Thresholds are the keys of ``crmkit/ladder/ladder_rules.toml`` (:func:`~crmkit.ladder.rules.load_rules`).
 
 The ``basis`` column says how much to trust the top rungs: ``"behaviour"`` for people below
@@ -60,7 +64,7 @@ import numpy as np
 
 from crmkit.errors import ColumnError, DataError
 from crmkit.io.options import as_date, check_lang
-from crmkit.ladder.explain import SIGNS, STAGE_LABELS, Outcomes, reasons
+from crmkit.ladder.explain import SIGNS, STAGE_LABELS, Outcomes, complaint_notes, proxy_notes, reasons
 from crmkit.ladder.rules import RANK, RUNGS, STAGES, load_rules
 from crmkit.pushdown import PushedDown, push_down
 
@@ -329,8 +333,10 @@ def place(people, rules: dict, *, fitted: bool, have_referrals: bool) -> Placeme
     adv_proxy = (occasions >= adv_occasions) & (recency <= prx["advocate_recency_cycles"] * gap)
     advocate_ok = supporter_ok & (recommends | (have_referrals & referred) | (~evidence & proxies & adv_proxy))
 
+    held = _held(people, rules, supporter_ok, col)
+    kept = supporter_ok if held is None else supporter_ok & (held == "")
     rung = _choose(
-        [first == "prospect", first == "suspect", ~active, advocate_ok, supporter_ok],
+        [first == "prospect", first == "suspect", ~active, advocate_ok & kept, kept],
         ["prospect", "suspect", "customer", "advocate", "supporter"],
         "regular",
     )
@@ -357,8 +363,79 @@ def place(people, rules: dict, *, fitted: bool, have_referrals: bool) -> Placeme
         advocate_ok=advocate_ok,
         fitted=fitted,
         have_referrals=have_referrals,
+        held=held,
     )
     return Placement(rung=rung, basis=basis, lifecycle_stage=stage, outcomes=outcomes)
+
+
+def _held(people, rules: dict, supporter_ok: np.ndarray, col) -> np.ndarray | None:
+    """Why each person who passed the supporter test is held at regular by a complaint, or None.
+
+    Satisfaction is experience against expectation (Oliver 1980, "A cognitive model of the
+    antecedents and consequences of satisfaction decisions", J. of Marketing Research 17(4)); an
+    open complaint is an expectation still unmet, so no survey answer or proxy makes its author
+    a supporter. ``open`` when ``cap_open`` and a complaint is open at ``as_of``; else ``recent``
+    when ``recent_days`` > 0 and the last complaint is at most that many days old; else ``""``.
+    None when the people table has no complaint columns (no complaints were given).
+    """
+    if "open_complaints" not in people.columns:
+        return None
+    cmp = rules["complaints"]
+    open_now = bool(cmp["cap_open"]) & (np.nan_to_num(col("open_complaints")) > 0)
+    # NaN (no complaint) compares False
+    recent = (cmp["recent_days"] > 0) & (col("complaint_days") <= cmp["recent_days"])
+    return _choose([supporter_ok & open_now, supporter_ok & recent], ["open", "recent"], "")
+
+
+# --- complaints --------------------------------------------------------------------------------------
+
+
+def complaint_columns(complaints, as_of: date):
+    """``customer_id, complaints, open_complaints, last_complaint`` per complainer at ``as_of``.
+
+    ``complaints`` is a complaints export (path or table), a :class:`crmkit.io.complaints.Complaints`,
+    a :class:`crmkit.feedback.FeedbackResult` (all counted afresh at ``as_of`` by
+    :func:`crmkit.feedback.complaint_signals`), or that function's frame already computed, used
+    as it is (its counts are those of the date it was computed at).
+    """
+    import pandas as pd
+
+    from crmkit.feedback import complaint_signals
+
+    signals = ("customer_id", "complaints", "open_complaints")
+    if isinstance(complaints, pd.DataFrame) and set(signals) <= set(complaints.columns):
+        frame = complaints
+    else:
+        frame = complaint_signals(complaints, as_of)
+    out = pd.DataFrame(
+        {
+            "customer_id": _ids(frame["customer_id"]).to_numpy(),
+            "complaints": pd.to_numeric(frame["complaints"], errors="coerce").fillna(0).to_numpy(int),
+            "open_complaints": pd.to_numeric(frame["open_complaints"], errors="coerce").fillna(0).to_numpy(int),
+        }
+    )
+    last = frame["last_complaint"] if "last_complaint" in frame.columns else pd.Series(pd.NaT, index=frame.index)
+    out["last_complaint"] = pd.to_datetime(last.to_numpy()).normalize()
+    # one row per person, whatever the caller's frame held
+    return (
+        out.groupby("customer_id", sort=True)
+        .agg(complaints=("complaints", "sum"), open_complaints=("open_complaints", "sum"),
+             last_complaint=("last_complaint", "max"))
+        .reset_index()
+    )  # fmt: skip
+
+
+def _add_complaints(people, complaints, as_of: date):
+    """``people`` with ``complaints, open_complaints`` (0 for people who never complained),
+    ``last_complaint`` and ``complaint_days`` (days from it to ``as_of``)."""
+    import pandas as pd
+
+    found = complaint_columns(complaints, as_of)
+    people = people.merge(found, on="customer_id", how="left")
+    for column in ("complaints", "open_complaints"):
+        people[column] = people[column].fillna(0).astype("Int64")
+    people["complaint_days"] = (pd.Timestamp(as_of) - people["last_complaint"]).dt.days.to_numpy(float)
+    return people, found
 
 
 # --- the ladder ----------------------------------------------------------------------------------
@@ -376,7 +453,8 @@ class LadderResult:
         recency_days, tenure_days, mean_gap_days, satisfaction, recommend, referrals``.
         ``frequency`` = repeat occasions (occasions - 1, as in :mod:`crmkit.clv`); ``recency_days``
         = days from the last purchase to ``as_of``; ``p_alive`` is NaN without a model and for
-        people who never bought.
+        people who never bought. With complaints, ``complaints, open_complaints, last_complaint``
+        follow (counts up to ``as_of``, 0 for people who never complained; the day of the last).
     distribution : pandas.DataFrame
         ``rung, rung_label, count, share``, one row per rung in ladder order (bottom first).
     stages : pandas.DataFrame
@@ -445,6 +523,7 @@ def ladder(
     members=None,
     survey=None,
     referrals=None,
+    complaints=None,
     rules=None,
     lang: str = "en",
     engine: str | None = None,
@@ -469,6 +548,15 @@ def ladder(
     referrals : pandas.DataFrame, optional
         ``referrer_id, referred_id`` (:func:`crmkit.io.inputs.read_referrals`), optional ``date``.
         Referring someone is a sign of interest; a referred person is a known contact.
+    complaints : str, pathlib.Path, Complaints, pandas.DataFrame or None
+        A complaints export (path or table, read by :func:`crmkit.io.complaints.read_complaints`),
+        the :class:`~crmkit.io.complaints.Complaints` read, or the frame of
+        :func:`crmkit.feedback.complaint_signals` (used as it is). Adds ``complaints,
+        open_complaints, last_complaint`` to ``people``; with the ``[complaints]`` rules a person
+        with a complaint open at ``as_of`` (or, with ``recent_days`` > 0, a recent one) who would
+        be a supporter or advocate is held at regular, and anyone with an open complaint gets the
+        service-recovery next action. Complaints do not make anyone known: a complainer the other
+        inputs do not know is not placed (and counted in ``notes``).
     rules : str, pathlib.Path, mapping or None
         Rules file or overrides, see :func:`load_rules`.
     lang : {"en", "zh"}
@@ -525,6 +613,9 @@ def ladder(
     else:
         people["referrals"] = pd.array([pd.NA] * len(people), dtype="Int64")
 
+    found = None
+    if complaints is not None:
+        people, found = _add_complaints(people, complaints, as_of)
     placement = place(people, rules, fitted=model is not None, have_referrals=referrals is not None)
     placed = pd.DataFrame(
         {
@@ -541,6 +632,13 @@ def ladder(
     stage_labels = {s: STAGE_LABELS[s][lang] for s in STAGES}
     people["stage_label"] = people["lifecycle_stage"].map(stage_labels)
     people["next_action"] = people["rung"].map({r: rules["rungs"][r][f"next_action_{lang}"] for r in RUNGS})
+    if found is not None:
+        held = placement.outcomes.held
+        # a service recovery comes before any step up: the open complaint first, whatever the rung
+        recent = np.asarray(held == "recent")
+        unresolved = (people["open_complaints"] > 0).to_numpy(bool) | np.asarray(held == "open")
+        people.loc[recent & ~unresolved, "next_action"] = rules["complaints"][f"recent_action_{lang}"]
+        people.loc[unresolved, "next_action"] = rules["complaints"][f"next_action_{lang}"]
     people["_rank"] = people["rung"].map(RANK)
     people = people.sort_values(["_rank", "customer_id"], ascending=[False, True], kind="stable")
     columns = [
@@ -562,10 +660,14 @@ def ladder(
         "recommend",
         "referrals",
     ]
+    if found is not None:
+        columns += ["complaints", "open_complaints", "last_complaint"]
     people = people[columns].reset_index(drop=True)
     for column in ("frequency", "occasions"):
         people[column] = people[column].astype("Int64")
-    notes.extend(_proxy_notes(people, rules, survey, referrals))
+    notes.extend(proxy_notes(people, rules, survey, referrals))
+    if found is not None:
+        notes.extend(complaint_notes(people, found, rules, placement.outcomes.held, as_of))
     return LadderResult(
         people=people,
         distribution=_count_table(people, "rung", RUNGS, "rung_label", labels),
@@ -576,35 +678,6 @@ def ladder(
         lang=lang,
         model=model,
     )
-
-
-def _proxy_notes(people, rules: dict, survey, referrals) -> list[str]:
-    prx = rules["proxy"]
-    notes = []
-    top = people[people["rung"].isin(("regular", "supporter", "advocate"))]
-    proxied = top[top["basis"] == "proxy"]
-    if survey is None:
-        notes.append(
-            "no survey given: the supporter rung uses the behavioural proxy"
-            if prx["use_proxies"]
-            else "no survey given and proxies are off: no one rises above regular"
-        )
-    if survey is None and referrals is None:
-        notes.append(
-            "no recommend answers or referrals given: the advocate rung uses the behavioural proxy"
-            if prx["use_proxies"]
-            else "no recommend answers or referrals: no advocates can be named"
-        )
-    if len(proxied):
-        notes.append(
-            f"{len(proxied)} of {len(top)} regular(s) or above placed by proxy (basis = proxy): supporter = "
-            f"occasions and tenure both at least the {prx['supporter_quantile']:g} quantile among regulars "
-            f"(floors {prx['supporter_min_occasions']} occasions, {prx['supporter_min_tenure_days']:g} days); "
-            f"advocate = a supporter with occasions at least the {prx['advocate_quantile']:g} quantile (floor "
-            f"{prx['advocate_min_occasions']}) and a purchase within {prx['advocate_recency_cycles']:g} x own "
-            f"mean gap"
-        )
-    return notes
 
 
 def _count_table(people, column: str, keys: tuple[str, ...], label_column: str, labels: dict[str, str]):

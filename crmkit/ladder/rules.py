@@ -58,6 +58,14 @@ _SCHEMA: dict[str, dict[str, tuple]] = {
         "decline_p_alive": (_NUMBER, 0.0, 1.0, True),
         "decline_gap_multiple": (_NUMBER, 0.0, None, False),
     },
+    "complaints": {
+        "cap_open": (bool, None, None, True),
+        "recent_days": (_NUMBER, 0.0, None, True),
+        "next_action_en": _TEXT,
+        "next_action_zh": _TEXT,
+        "recent_action_en": _TEXT,
+        "recent_action_zh": _TEXT,
+    },
 }
 _RUNG_KEYS = ("label_en", "label_zh", "next_action_en", "next_action_zh")
 _DEFAULTS_FILE = "ladder_rules.toml"
@@ -157,7 +165,7 @@ def load_rules(path: str | Path | Mapping | None = None) -> dict:
     -------
     dict
         ``{"activity": {...}, "survey": {...}, "proxy": {...}, "lifecycle": {...},
-        "rungs": {rung: {"label_en", "label_zh", "next_action_en", "next_action_zh"}}}``, every
+        "complaints": {...}, "rungs": {rung: {"label_en", "label_zh", "next_action_en", "next_action_zh"}}}``, every
         key present, numbers as float (whole-number keys as int).
 
     Raises

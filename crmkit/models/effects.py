@@ -83,7 +83,7 @@ class Effect:
     p_value : float
         Two-sided p-value of "no difference".
     se : float
-        Standard error of the estimate (``nan`` when the method has none, e.g. Newcombe).
+        Standard error of the estimate (``nan`` when it does not exist: fewer than two per arm).
     method : str
         ``"welch"``, ``"bootstrap"``, ``"newcombe"``, ``"cuped-welch"``, ``"cuped-bootstrap"``
         or ``"paired-t"``.
@@ -261,23 +261,11 @@ def mean_difference(
     return _mean_difference(t, c, alpha, method, resamples, seed, method)
 
 
-def _mean_difference(
-    t: np.ndarray,
-    c: np.ndarray,
-    alpha: float,
-    method: str,
-    resamples: int,
-    seed: int,
-    label: str,
-    *,
-    treated_mean: float | None = None,
-    control_mean: float | None = None,
-    variance_reduction: float | None = None,
-) -> Effect:
+def _mean_difference(t, c, alpha, method, resamples, seed, label, *, means=None, variance_reduction=None) -> Effect:
+    """Welch or bootstrap on arrays already checked; ``means``: the (treated, control) to report."""
     _z(alpha)
     n1, n2 = int(t.size), int(c.size)
-    m1 = _mean(t) if treated_mean is None else treated_mean
-    m2 = _mean(c) if control_mean is None else control_mean
+    m1, m2 = (_mean(t), _mean(c)) if means is None else means
     estimate = _mean(t) - _mean(c) if n1 and n2 else _NAN
 
     def result(low: float, high: float, p: float, se: float) -> Effect:
@@ -306,25 +294,44 @@ def _difference_of_means(t: np.ndarray, c: np.ndarray, axis: int = -1) -> np.nda
 
 
 def _bootstrap_interval(t: np.ndarray, c: np.ndarray, alpha: float, resamples: int, seed: int) -> tuple[float, float]:
+    """BCa interval of the difference of means (Efron & Tibshirani 1993, eqs. 14.9-14.15).
+
+    The resamples and the percentile interval come from :func:`scipy.stats.bootstrap`; the
+    bias correction and acceleration are scipy's BCa formulas, but with the jackknife of a
+    difference of means in closed form: scipy's jackknife recomputes the statistic on every
+    leave-one-out sample, O(n^2) (31 s at 20,000 customers per arm against 1 s here). A
+    test checks the interval equals scipy's ``method="BCa"`` on the same resamples.
+    """
     if resamples < 1:
         raise UsageError(f"resamples must be at least 1, not {resamples}")
-    for interval in ("BCa", "percentile"):
-        with warnings.catch_warnings():
-            # a degenerate BCa (e.g. every resample equal) is detected below and replaced
-            warnings.simplefilter("ignore")
-            res = stats.bootstrap(
-                (t, c),
-                _difference_of_means,
-                n_resamples=resamples,
-                vectorized=True,
-                confidence_level=1.0 - alpha,
-                method=interval,
-                rng=np.random.default_rng(seed),
-            )
-        low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
-        if math.isfinite(low) and math.isfinite(high):
-            return low, high
-    return _NAN, _NAN
+    res = stats.bootstrap(
+        (t, c),
+        _difference_of_means,
+        n_resamples=resamples,
+        vectorized=True,
+        confidence_level=1.0 - alpha,
+        method="percentile",
+        # at most about 2**22 resampled values in memory at once (32 MB), whatever the arms' size
+        batch=max(1, 2**22 // max(t.size, c.size)),
+        rng=np.random.default_rng(seed),
+    )
+    dist = np.asarray(res.bootstrap_distribution, dtype=np.float64)
+    theta = float(np.mean(t) - np.mean(c))
+    z0 = float(stats.norm.ppf((np.count_nonzero(dist < theta) + np.count_nonzero(dist <= theta)) / (2 * dist.size)))
+    # leave-one-out influence of each customer: x_i - mean(x) for the treated, -(y_i - mean(y)) for the control
+    u_t, u_c = t - t.mean(), -(c - c.mean())
+    skew = np.sum(u_t**3) / t.size**3 + np.sum(u_c**3) / c.size**3
+    spread = np.sum(u_t**2) / t.size**2 + np.sum(u_c**2) / c.size**2
+    accel = skew / (6.0 * spread**1.5) if spread > 0 else _NAN
+    z = float(stats.norm.ppf(alpha / 2.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        levels = [float(stats.norm.cdf(z0 + (z0 + q) / (1.0 - accel * (z0 + q)))) for q in (z, -z)]
+    if math.isfinite(z0) and all(math.isfinite(v) for v in levels):
+        low, high = np.quantile(dist, levels)
+        return float(low), float(high)
+    # a degenerate BCa (every resample on one side of the estimate): the percentile interval
+    low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    return (low, high) if math.isfinite(low) and math.isfinite(high) else (_NAN, _NAN)
 
 
 def cuped_difference(
@@ -392,17 +399,9 @@ def cuped_difference(
         cy_adj = cy - theta * (cx - x_mean)
     else:
         ty_adj, cy_adj = ty, cy
+    means = (_mean(ty), _mean(cy))
     return _mean_difference(
-        ty_adj,
-        cy_adj,
-        alpha,
-        method,
-        resamples,
-        seed,
-        f"cuped-{method}",
-        treated_mean=_mean(ty),
-        control_mean=_mean(cy),
-        variance_reduction=reduction,
+        ty_adj, cy_adj, alpha, method, resamples, seed, f"cuped-{method}", means=means, variance_reduction=reduction
     )
 
 
@@ -663,8 +662,8 @@ def standardized_differences(treated, control) -> np.ndarray:
     """Standardised mean difference of each covariate (Austin 2009, eq. 1).
 
     ``d = (mean_t - mean_c) / sqrt((s_t^2 + s_c^2) / 2)`` with sample variances; ``|d| < 0.1``
-    is the usual sign of good balance after matching. ``0`` where both variances are 0 and
-    the means are equal, ``nan`` for an empty group.
+    is the usual sign of good balance after matching. ``0`` where both variances are 0,
+    ``nan`` for an empty group.
 
     Parameters
     ----------
@@ -691,6 +690,6 @@ def standardized_differences(treated, control) -> np.ndarray:
     var_c = c.var(axis=0, ddof=1) if c.shape[0] > 1 else np.zeros(width)
     gap = t.mean(axis=0) - c.mean(axis=0)
     scale = np.sqrt((var_t + var_c) / 2.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        d = np.where(scale > 0, gap / np.where(scale > 0, scale, 1.0), np.where(gap == 0, 0.0, np.sign(gap) * np.inf))
+    # both variances 0: no spread to measure the gap in, reported as 0 (and never inf, which JSON cannot hold)
+    d = np.where(scale > 0, gap / np.where(scale > 0, scale, 1.0), 0.0)
     return d.astype(np.float64)

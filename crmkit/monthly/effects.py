@@ -54,8 +54,11 @@ def _window(value: Any, default: str) -> str:
     return f"{value}d" if isinstance(value, int) else str(value)
 
 
-def effect_analyses(config: ReportConfig, data, as_of: date) -> EffectSide:
-    """Run the economics and, when their files are configured, the campaign, loyalty and complaints analyses."""
+def effect_analyses(config: ReportConfig, data, as_of: date, complaints=None) -> EffectSide:
+    """Run the economics and, when their files are configured, the campaign, loyalty and complaints analyses.
+
+    ``complaints`` is the configured complaints export already read (the ladder used it too).
+    """
     from crmkit.campaign import campaign
     from crmkit.economics import economics
     from crmkit.feedback import feedback
@@ -104,7 +107,7 @@ def effect_analyses(config: ReportConfig, data, as_of: date) -> EffectSide:
         )
     if config.complaints:
         side.feedback = feedback(
-            config.complaints,
+            complaints if complaints is not None else config.complaints,
             data,
             as_of=as_of,
             window=_window(config.feedback.get("window"), FEEDBACK_WINDOW),

@@ -141,6 +141,7 @@ def run_monthly(
     analysis runs: a bad output path fails before the work, not after it.
     """
     from crmkit.clv import customer_lifetime_value
+    from crmkit.io.complaints import read_complaints
     from crmkit.io.databases import as_database
     from crmkit.io.inputs import read_referrals
     from crmkit.io.purchases import ON_REQUEST, OPTIONAL_ROLES, read_purchases
@@ -190,18 +191,20 @@ def run_monthly(
         margin=config.clv.get("margin"),
         referrals=referrals,
     )
-    sat, _, ladders = _survey_and_ladder(config, data.transactions, as_of, referrals)
+    complaints = read_complaints(config.complaints) if config.complaints else None  # read once: ladder, feedback
+    sat, _, ladders = _survey_and_ladder(config, data.transactions, as_of, referrals, complaints)
     side = customer_analyses(config, data, as_of, clv)
     data.quality.notes.extend(side.notes)  # said with the read, and on the Data quality sheet
     result = _monthly_result(config, as_of, output, data, periods, seg, clv, ladders, ret, sat)
     result.profile, result.preferences, result.care = side.profile, side.preferences, side.care
     result.attributes = config.attributes
-    result.effects = effect_analyses(config, data, as_of)
+    result.effects = effect_analyses(config, data, as_of, complaints)
     return result
 
 
-def _survey_and_ladder(config: ReportConfig, transactions, as_of: date, referrals):
-    """The survey's analysis (None without one) and signals, and the ladder at two dates."""
+def _survey_and_ladder(config: ReportConfig, transactions, as_of: date, referrals, complaints=None):
+    """The survey's analysis (None without one) and signals, and the ladder at two dates (with the
+    complaints, an open one holds a person at regular)."""
     from crmkit.io.inputs import read_survey
     from crmkit.ladder import compare_ladders
 
@@ -231,6 +234,7 @@ def _survey_and_ladder(config: ReportConfig, transactions, as_of: date, referral
         referrals=referrals,
         rules=config.ladder.get("rules") or None,
         lang=config.lang,
+        complaints=complaints,
     )
     return sat, signals, ladders
 

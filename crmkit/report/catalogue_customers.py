@@ -4,6 +4,25 @@ file's read writes, in English and Chinese. Part of :data:`crmkit.report.i18n.LA
 from __future__ import annotations
 
 CUSTOMER_LABELS: dict[str, dict[str, str]] = {
+    # complaints as a signal (crmkit ladder / profile --complaints): columns of people and customers
+    "complaints": {"en": "Complaints", "zh": "投诉次数"},
+    "open_complaints": {"en": "Open complaints", "zh": "未解决投诉数"},
+    "last_complaint": {"en": "Last complaint", "zh": "最近投诉日期"},
+    "profile:complainers": {"en": "Complainers", "zh": "投诉客户数"},
+    "profile:complaint_rate": {"en": "Complainers per 1,000 customers", "zh": "每千客户投诉人数"},
+    "profile:open_complaint_rate": {
+        "en": "With an open complaint per 1,000 customers",
+        "zh": "每千客户有未解决投诉人数",
+    },
+    "msg:profile_complaints": {
+        "en": "{complainers:,} of {customers:,} purchasing customers complained up to {as_of}, "
+        "{open:,} with a complaint still open",
+        "zh": "截至 {as_of}，{customers:,} 位购买客户中有 {complainers:,} 位投诉过，其中 {open:,} 位仍有未解决的投诉",
+    },
+    "msg:profile_complainers_without_purchases": {
+        "en": "{count:,} complainer(s) bought nothing up to {as_of}: in no table",
+        "zh": "{count:,} 位投诉客户截至 {as_of} 没有购买：不计入任何表",
+    },
     "msg:recommend_without_history": {
         "en": "{count:,} customers have no {item} bought up to {as_of}: they get the best sellers",
         "zh": "{count:,} 位客户截至 {as_of} 没有可用的购买记录：推荐热销商品",

@@ -46,17 +46,28 @@ def profile_command(
     out: Output,
     read: ReadOptions,
     run: Run,
+    complaints: str | None = None,
 ) -> None:
     """``crmkit profile``: the customer structure per attribute (:func:`crmkit.profile.customer_structure`)."""
     from crmkit.profile import customer_structure
     from crmkit.report.terminal import render_profile
 
     fmt = output_format(out.lang, out.output, out.format)
-    rows_to, report_to = check_outputs(run.plan, out, fmt, input, attributes)
+    rows_to, report_to = check_outputs(run.plan, out, fmt, input, attributes, complaints)
     data, as_of_date = read_for_command(input, read, as_of, run.quiet, keep=())
+    found = _read_complaints(complaints, read)
     with status("Profiling…", run.quiet):
-        result = customer_structure(data, attributes, as_of_date, by=by, lang=out.lang, clv=clv)
+        result = customer_structure(data, attributes, as_of_date, by=by, lang=out.lang, clv=clv, complaints=found)
     _finish(result, data.quality, as_of, render_profile, fmt, (rows_to, report_to), out, run)
+
+
+def _read_complaints(path: str | None, read: ReadOptions):
+    """The complaints export of ``--complaints``, read with the purchases' forced encoding; None without one."""
+    if not path:
+        return None
+    from crmkit.io.complaints import read_complaints
+
+    return read_complaints(path, encoding=read.encoding)
 
 
 def ladder_command(
@@ -72,6 +83,7 @@ def ladder_command(
     out: Output,
     read: ReadOptions,
     run: Run,
+    complaints: str | None = None,
 ) -> None:
     """``crmkit ladder``: each person's rung now and a month (or ``compare_to``) earlier, and the migration."""
     from crmkit.io.options import as_date
@@ -81,7 +93,7 @@ def ladder_command(
 
     fmt = output_format(out.lang, out.output, out.format)
     rule_set = load_rules(rules) if rules else None  # a bad rules file fails before the export is read
-    rows_to, report_to = check_outputs(run.plan, out, fmt, input, survey, members, referrals)
+    rows_to, report_to = check_outputs(run.plan, out, fmt, input, survey, members, referrals, complaints)
     data, as_of_date = read_for_command(input, read, as_of, run.quiet, keep=(), push=True)
     earlier = as_date(compare_to, "--compare-to") if compare_to else None
     with status("Placing customers on the ladder…", run.quiet):
@@ -93,6 +105,7 @@ def ladder_command(
             survey_model=survey_model,
             members=members or None,
             referrals=referrals or None,
+            complaints=complaints or None,
             rules=rule_set,
             lang=out.lang,
             encoding=read.encoding,

@@ -25,7 +25,10 @@ anything else
 from __future__ import annotations
 
 from crmkit.io.options import LANGS, check_lang
+from crmkit.report.catalogue_campaign import CAMPAIGN_LABELS
 from crmkit.report.catalogue_customers import CUSTOMER_LABELS
+from crmkit.report.catalogue_economics import ECONOMICS_LABELS
+from crmkit.report.catalogue_feedback import FEEDBACK_LABELS
 from crmkit.report.catalogue_platforms import PLATFORM_LABELS
 
 __all__ = ["LABELS", "LANGS", "check_lang", "label", "message", "sentence", "translate_values"]
@@ -35,6 +38,9 @@ __all__ = ["LABELS", "LANGS", "check_lang", "label", "message", "sentence", "tra
 LABELS: dict[str, dict[str, str]] = {
     **PLATFORM_LABELS,
     **CUSTOMER_LABELS,
+    **CAMPAIGN_LABELS,
+    **FEEDBACK_LABELS,
+    **ECONOMICS_LABELS,
     # --- worksheet names -----------------------------------------------------------------
     "sheet:summary": {"en": "Summary", "zh": "摘要"},
     "sheet:segments": {"en": "Segments", "zh": "客户分群"},

@@ -82,7 +82,7 @@ COLUMN_KINDS: dict[str, str] = {
             "customers", "cohort_size", "cohorts", "count", "people", "respondents", "rows_read",
             "rows_used", "return_rows", "after_as_of", "returns_only", "iterations", "n_clusters",
             "occasions", "frequency", "referrals", "net_upgrades", "actual_total", "actual_cumulative",
-            "total_actual", "orders",
+            "total_actual", "orders", "complaints", "open_complaints", "complainers",
         ),
         "count",
     ),
@@ -124,7 +124,7 @@ COLUMN_KINDS: dict[str, str] = {
         (
             "expected_purchases", "recency", "T", "log_likelihood", "aic", "bic", "expected_mean", "actual_mean",
             "expected_total", "expected_cumulative", "total_expected", "mean_frequency", "item_sd", "ces",
-            "horizon_periods", "param", "se",
+            "horizon_periods", "param", "se", "complaint_rate", "open_complaint_rate",
         ),
         "decimal",
     ),

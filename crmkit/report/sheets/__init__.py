@@ -25,6 +25,13 @@ care
     Care calendar: the birthdays and anniversaries coming up (:func:`add_care_sheets`).
 recommend
     Recommendations: settings, the offline evaluation and the lists (:func:`add_recommend_sheets`).
+campaign
+    Campaign, Loyalty: a campaign's or a points programme's effect (:func:`add_campaign_sheets`,
+    :func:`add_loyalty_sheets`).
+feedback
+    Feedback: complaints by type, channel and month, resolution, what happened next (:func:`add_feedback_sheets`).
+economics
+    Economics: new vs repeat, retention against acquisition, cost to serve (:func:`add_economics_sheets`).
 quality
     Data quality: what the read did to the input (:func:`add_data_quality_sheet`).
 overview
@@ -52,8 +59,11 @@ from crmkit.report.sheets._layout import (
     cut_message,
     top_customers,
 )
+from crmkit.report.sheets.campaign import add_campaign_sheets, add_loyalty_sheets
 from crmkit.report.sheets.care import add_care_sheets
 from crmkit.report.sheets.clv import add_clv_sheets
+from crmkit.report.sheets.economics import add_economics_sheets
+from crmkit.report.sheets.feedback import add_feedback_sheets
 from crmkit.report.sheets.ladder import add_ladder_sheets
 from crmkit.report.sheets.overview import add_overview_sheet
 from crmkit.report.sheets.preferences import add_preferences_sheets
@@ -73,10 +83,14 @@ __all__ = [
     "DEFAULT_CUSTOMERS",
     "HEADLINE_KEYS",
     "CustomerPolicy",
+    "add_campaign_sheets",
     "add_care_sheets",
     "add_clv_sheets",
     "add_data_quality_sheet",
+    "add_economics_sheets",
+    "add_feedback_sheets",
     "add_ladder_sheets",
+    "add_loyalty_sheets",
     "add_overview_sheet",
     "add_preferences_sheets",
     "add_profile_sheets",
@@ -104,6 +118,10 @@ _RESULT_SHEETS: tuple[tuple[str, str, Callable[..., None], str], ...] = (
     ("crmkit.preferences", "Preferences", add_preferences_sheets, "title:preferences"),
     ("crmkit.care", "CareCalendar", add_care_sheets, "title:care"),
     ("crmkit.recommend", "Recommendations", add_recommend_sheets, "title:recommendations"),
+    ("crmkit.campaign", "CampaignResult", add_campaign_sheets, "title:campaign"),
+    ("crmkit.loyalty", "LoyaltyResult", add_loyalty_sheets, "title:loyalty"),
+    ("crmkit.feedback", "FeedbackResult", add_feedback_sheets, "title:feedback"),
+    ("crmkit.economics", "Economics", add_economics_sheets, "title:economics"),
 )
 # the results whose sheets take the --customers policy
 _WITH_CUSTOMERS = (
@@ -113,6 +131,10 @@ _WITH_CUSTOMERS = (
     add_preferences_sheets,
     add_care_sheets,
     add_recommend_sheets,
+    add_campaign_sheets,
+    add_loyalty_sheets,
+    add_feedback_sheets,
+    add_economics_sheets,
 )
 _LADDER_PARTS = ("before", "after", "matrix")
 _LADDER_TITLE = "title:ladder_report"
@@ -265,7 +287,8 @@ def _sheets_of(result: object, evaluation: object | None = None) -> Callable[[Re
     raise UsageError(
         f"cannot write a report of a {type(result).__name__}",
         hint="pass a SegmentResult, ClvResult, SatisfactionResult, RetentionResult, Structure, Preferences, "
-        "CareCalendar, Recommendations (and their Evaluation) or a ladder comparison (before, after, matrix)",
+        "CareCalendar, Recommendations (and their Evaluation), CampaignResult, LoyaltyResult, FeedbackResult, "
+        "Economics or a ladder comparison (before, after, matrix)",
     )
 
 
