@@ -222,7 +222,6 @@ def worker_duckdb(sales: str, camp: str) -> dict:
 def worker_polars(sales: str, camp: str) -> dict:
     phases = {}
     start = time.perf_counter()
-    import numpy as np
     import polars as pl
 
     phases["imports"] = time.perf_counter() - start
@@ -251,7 +250,9 @@ def worker_polars(sales: str, camp: str) -> dict:
     per_customer = pl.concat(frames)
     phases["aggregate"] = time.perf_counter() - tick
     tick = time.perf_counter()
-    columns = {k: per_customer[k].cast(pl.Float64).to_numpy() for k in ("orders", "revenue", "pre_orders", "pre_revenue")}
+    columns = {
+        k: per_customer[k].cast(pl.Float64).to_numpy() for k in ("orders", "revenue", "pre_orders", "pre_revenue")
+    }
     per = _split(per_customer["days"].to_numpy(), per_customer["arm"].to_numpy().astype(object), columns)
     found = statistics(per)
     phases["statistics"] = time.perf_counter() - tick
@@ -344,7 +345,9 @@ def run(args: argparse.Namespace) -> dict:
             if out.exists() and "cli" in cases:
                 result = args.scratch / f"result-campaign-cli-{rows}.json"
                 subprocess.run(worker_argv("cli_effects", str(out), str(result)), check=True, env=env, cwd=REPO)
-                agreement["cli csv"] = disagreements(lib["worker"]["effects"], json.loads(result.read_text())["effects"])
+                agreement["cli csv"] = disagreements(
+                    lib["worker"]["effects"], json.loads(result.read_text())["effects"]
+                )
         for case, bad in agreement.items():
             print(f"  agreement with {case}: {'ok' if not bad else bad}", file=sys.stderr, flush=True)
         sizes.append({"rows": rows, "meta": meta, "repeats": repeats, "records": records, "agreement": agreement})

@@ -93,7 +93,12 @@ def worker_library(complaints: str, sales: str) -> dict:
     terms = found.terms
     top = {str(cat): [str(part.iloc[0]["term"]), int(part.iloc[0]["count"])]
            for cat, part in terms.groupby("category", sort=True)}  # fmt: skip
-    return {"phases": phases, "texts": spent[1], "top_terms": top, "complaints": int(found.by_category["complaints"].sum())}
+    return {
+        "phases": phases,
+        "texts": spent[1],
+        "top_terms": top,
+        "complaints": int(found.by_category["complaints"].sum()),
+    }
 
 
 def worker_peer(complaints: str, sales: str) -> dict:
@@ -168,7 +173,10 @@ def run(args: argparse.Namespace) -> dict:
         by = {r["case"]: r for r in records if r["worker"]}
         agreement = None
         if "library feedback" in by and "jieba + pandas (peer)" in by:
-            ours, theirs = by["library feedback"]["worker"]["top_terms"], by["jieba + pandas (peer)"]["worker"]["top_terms"]
+            ours, theirs = (
+                by["library feedback"]["worker"]["top_terms"],
+                by["jieba + pandas (peer)"]["worker"]["top_terms"],
+            )
             agreement = {c: (ours.get(c), theirs.get(c)) for c in sorted(set(ours) | set(theirs))}
             print(f"  top terms (crmkit, peer): {agreement}", file=sys.stderr, flush=True)
         sizes.append({"meta": meta, "repeats": repeats, "records": records, "agreement": agreement})
@@ -204,7 +212,9 @@ def markdown(report: dict) -> str:
             same = all(a == b for a, b in size["agreement"].values())
             text = "; ".join(f"{c}: {a[0]} ({a[1]:,})" if a == b else f"{c}: crmkit {a} peer {b}"
                              for c, (a, b) in size["agreement"].items())  # fmt: skip
-            notes.append(f"- {n} complaints, top term per category, crmkit vs peer ({'same' if same else 'DIFFER'}): {text}")
+            notes.append(
+                f"- {n} complaints, top term per category, crmkit vs peer ({'same' if same else 'DIFFER'}): {text}"
+            )
     return "\n".join(lines + [""] + notes)
 
 

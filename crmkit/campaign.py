@@ -20,9 +20,8 @@ tenure at contact (exact on the RFM segment where possible), and the effect is t
 pairs' differences-in-differences, ``(post - pre)_contacted - (post - pre)_match``: observational
 evidence, weaker, never causal, and labelled so on every row.
 
-Economics: incremental revenue = difference × customers in the arm (and its interval);
-incremental profit = × margin; ROI = (incremental profit - cost) / cost. Power: the minimum
-detectable effect at the observed sizes and the customers per arm a future test needs.
+Economics: incremental revenue = difference × customers (and its interval), profit = × margin, ROI =
+(profit - cost) / cost. Power: the minimum detectable effect, the customers per arm a test needs.
 """
 
 from __future__ import annotations
@@ -551,10 +550,10 @@ def economics_table(effects_table, customers, frame, rate: float, cost_per_conta
     for effect in revenue.itertuples(index=False):
         n = int(effect.n_treated)
         treated, _ = _arm_customers(customers, effect.window, effect.arm, effect.evidence)
-        if has_cost:
-            cost, source = float(treated["customer_id"].astype(str).map(cost_of).fillna(0.0).sum()), "file"
-        elif cost_per_contact is not None:
+        if cost_per_contact is not None:  # the flag, given on purpose, wins over the file's column
             cost, source = float(cost_per_contact) * n, "per_contact"
+        elif has_cost:
+            cost, source = float(treated["customer_id"].astype(str).map(cost_of).fillna(0.0).sum()), "file"
         else:
             cost, source = math.nan, "none"
         incremental = [v * n for v in (effect.difference, effect.ci_low, effect.ci_high)]
@@ -572,11 +571,13 @@ def economics_table(effects_table, customers, frame, rate: float, cost_per_conta
             "roi_ci_high": (profit[2] - cost) / cost if paid else math.nan, "complete": effect.complete,
         })  # fmt: skip
     if not has_cost and cost_per_contact is None:
-        notes.append(Message("no cost column and no --cost-per-contact: no ROI", "campaign_no_cost"))
+        notes.append(Message("no cost column and no --cost: no ROI", "campaign_no_cost"))
     return pd.DataFrame(rows), notes
 
 
 _SEGMENT_VALUES = ("treated", "control", "difference", "ci_low", "ci_high", "p_value")
+_SEGMENT_COLUMNS = ("window", "arm", "segment", "segment_label", "evidence", "n_treated", "n_control",
+                    *(f"{m}_{v}" for m in ("conversion", "revenue") for v in _SEGMENT_VALUES))  # fmt: skip
 
 
 def segments_table(customers, evidence: str, labels: dict, *, alpha, method, seed):
@@ -615,9 +616,9 @@ def segments_table(customers, evidence: str, labels: dict, *, alpha, method, see
                     found_values = (*means, found.estimate, found.ci_low, found.ci_high, found.p_value)
                     row.update({f"{metric}_{name}": float(v) for name, v in zip(_SEGMENT_VALUES, found_values)})
                 rows.append(row)
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=list(_SEGMENT_COLUMNS))  # the columns also when no segment has a row
     table["largest"] = False
-    usable = table[(table["n_treated"] >= 2) & (table["n_control"] >= 2) & table["conversion_difference"].notna()]
+    usable = table[(table["n_treated"] >= 2) & (table["n_control"] >= 2) & (table["conversion_p_value"] < alpha)]
     for _, part in usable.groupby(["window", "arm"], sort=False):
         table.loc[part["conversion_difference"].idxmax(), "largest"] = True
     return table

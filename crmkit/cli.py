@@ -434,7 +434,9 @@ def campaign(
         Optional[str], typer.Option("--loyalty", help="Points programme: member, join date, points earned/used.")
     ] = None,
     as_of: AsOfOpt = None,
-    window: Annotated[str, typer.Option("--window", help="After contact, and as long before: 30d or 30d,60d.")] = "30d",
+    window: Annotated[
+        Optional[str], typer.Option("--window", help="After contact (or joining), and as long before: 30d or 30d,60d.")
+    ] = None,
     control: Annotated[Optional[str], typer.Option("--control", help="The control group's name.")] = None,
     contact_date: Annotated[
         Optional[str], typer.Option("--contact-date", help="Contact date when the file has none.")
@@ -445,6 +447,9 @@ def campaign(
     programme_cost: Annotated[
         Optional[float], typer.Option("--programme-cost", help="The programme's fixed cost.")
     ] = None,
+    anchor_days: Annotated[
+        int, typer.Option("--anchor-days", help="--loyalty: comparisons bought within this many days of joining.")
+    ] = 7,
     ci: Annotated[str, typer.Option("--ci", help="Revenue intervals: welch or bootstrap.")] = "welch",
     seed: Annotated[int, typer.Option("--seed", help="Seed of bootstrap and matching ties.")] = 0,
     view: Annotated[
@@ -472,6 +477,7 @@ def campaign(
         cost=cost,
         point_value=point_value,
         programme_cost=programme_cost,
+        anchor_days=anchor_days,
         method=ci,
         seed=seed,
         view=view,

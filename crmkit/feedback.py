@@ -247,21 +247,23 @@ def _customers(frame, as_of: date):
 
     end = pd.Timestamp(as_of) + pd.Timedelta(days=1)
     still_open = (frame["state"] == "open") | (frame["resolved_at"].notna() & (frame["resolved_at"] >= end))
-    rows = []
-    for customer, part in frame.assign(_open=still_open).groupby("customer_id", sort=True):
-        cats = Counter(c for c in part["category"] if isinstance(c, str))
-        rows.append(
-            {
-                "customer_id": customer,
-                "complaints": len(part),
-                "open_complaints": int(part["_open"].sum()),
-                "first_complaint": part["opened_at"].min(),
-                "last_complaint": part["opened_at"].max(),
-                "categories": ", ".join(sorted(cats, key=lambda c: (-cats[c], c))),
-            }
-        )
     columns = ["customer_id", "complaints", "open_complaints", "first_complaint", "last_complaint", "categories"]
-    return pd.DataFrame(rows, columns=columns)
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    grouped = frame.assign(_open=still_open).groupby("customer_id", sort=True)
+    out = grouped.agg(
+        complaints=("customer_id", "size"),
+        open_complaints=("_open", "sum"),
+        first_complaint=("opened_at", "min"),
+        last_complaint=("opened_at", "max"),
+    )
+    # each customer's categories, most frequent first (ties by name): one count over all rows, not a loop
+    counted = frame.dropna(subset=["category"]).groupby(["customer_id", "category"]).size().rename("n").reset_index()
+    counted = counted.sort_values(["customer_id", "n", "category"], ascending=[True, False, True], kind="stable")
+    out["categories"] = counted.groupby("customer_id", sort=True)["category"].agg(", ".join)
+    out["categories"] = out["categories"].fillna("")
+    out["open_complaints"] = out["open_complaints"].astype(int)
+    return out.reset_index()[columns]
 
 
 def complaint_signals(result_or_complaints, as_of=None):
@@ -346,7 +348,8 @@ def _base(frame, tx, as_of: date, window_days: int, seed: int):
     censored = int((~complete).sum())
     complainers = complainers[complete]
     buyers = np.sort(tx["customer_id"].unique().astype(object))
-    never_ids = buyers[~np.isin(buyers, frame["customer_id"].to_numpy(dtype=object))]
+    # a hash lookup: np.isin on object arrays compares every pair (quadratic in customers)
+    never_ids = buyers[~pd.Series(buyers).isin(frame["customer_id"]).to_numpy()]
     days = np.sort(complainers["ref"].to_numpy())
     rng = np.random.default_rng(seed)
     if not len(days):  # no complainer with a whole window: no reference day to give the others either

@@ -5,18 +5,30 @@ points earned, redeemed, expired) and the purchases:
 
 * redemption rate = points redeemed / points earned; breakage = 1 - redemption rate (points that
   will never cost anything), and the expired share = points expired / points earned when given;
-* each member is matched, at their join date, with a customer who is not a member, on recency,
-  frequency, log monetary value and tenure before that date (1:1 nearest neighbour with
-  replacement on standardised covariates, :func:`crmkit.models.effects.nearest_matches`); the
-  match takes the member's join date as a pseudo join date;
-* spend in the window before and after joining for both; the difference-in-differences per pair,
-  ``(after - before)_member - (after - before)_match``, its mean and paired-t interval;
-* incremental margin = mean DiD × matched members × margin; programme cost = points redeemed ×
+* event-time matching on an observed anchor (Stuart 2010, "Matching methods for causal
+  inference: a review and a look forward", Statist. Sci. 25(1); the event-study alignment of each
+  member on their own join day): customers join at a checkout, so a member's anchor is the join
+  day and their comparison pool the customers, not members then, who bought within ``anchor_days``
+  (default 7) of it, anchored on that purchase (:func:`anchor_pool`; later members count until they
+  join). Both sides are alive at the anchor: matched at a bare calendar date, members (alive by
+  construction) met customers who may have stopped buying unseen, an effect where there was none;
+* each member is matched with one candidate of the same join day on recency, frequency, log
+  monetary value and tenure before the anchor (1:1 nearest neighbour with replacement on
+  covariates standardised within the day, caliper :data:`CALIPER`, :func:`crmkit.models.effects.nearest_matches`);
+  members who joined at their first purchase with candidates at their own;
+* spend in ``[anchor - w, anchor)`` before and ``(anchor, anchor + w]`` after, the anchor day
+  (a purchase for both, by construction) in neither; the difference-in-differences per pair,
+  ``(after - before)_member - (after - before)_match``, its mean and paired-t interval
+  (:func:`crmkit.models.effects.paired_difference`);
+* incremental margin = mean DiD × members × margin (the matched members' effect taken for all
+  members, whose redeemed points the cost counts); programme cost = points redeemed ×
   point value (+ ``programme_cost``); net = incremental margin - cost; ROI = net / cost.
 
 Members chose to join: the comparison is observational, weaker evidence than a randomised test,
-and every row says so (``evidence = "matched"``). This module also holds the window counting and
-the matching that :func:`crmkit.campaign.campaign` uses for a campaign without a control arm.
+and every row says so (``evidence = "matched"``). It removes the selection that the purchase
+history shows (heavier buyers have more checkouts to join at); it cannot remove a choice driven by
+what the history does not show. This module also holds the window counting and the matching that
+:func:`crmkit.campaign.campaign` uses for a campaign without a control arm.
 """
 
 from __future__ import annotations
@@ -45,7 +57,6 @@ CALIPER = 0.5
 #: The pool's covariates are computed on at most this many days (:func:`match_customers`).
 MATCH_DATES = 60
 #: The note every matched comparison carries.
-NOT_YET = True
 MATCHED_TEXT = "this is weaker, observational evidence, not proof that the programme caused the difference"
 
 
@@ -136,14 +147,15 @@ def histories(con, days, exclude):
 
 @dataclass
 class Matched:
-    """Matched comparison customers (:func:`match_customers`).
+    """Matched comparison customers (:func:`match_customers`, :func:`match_at_anchors`).
 
     Attributes
     ----------
     treated_rows : numpy.ndarray
         Positions of the matched treated customers in the input frame.
     people : pandas.DataFrame
-        ``k, customer_id, c``: each one's match, with the treated customer's date.
+        ``k, customer_id, c``: each one's match, with the treated customer's date (the match's own
+        anchor purchase in :func:`match_at_anchors`).
     segments : numpy.ndarray
         The matches' RFM segments (``no_history`` when unknown).
     unmatched : int
@@ -240,24 +252,23 @@ def match_customers(con, treated, dates, exclude, rfm_before: dict | None = None
 
 
 def anchor_pool(con, join_days, members, anchor_days: int, until=None, not_yet: bool = True):
-    """Comparison candidates for each join day: customers who were not members then and bought near it.
+    """Comparison candidates per join day ``d``: customers, not members then, who bought within ``anchor_days``.
 
-    For each distinct day ``d`` of ``join_days``, a customer with a purchase in
-    ``[d - anchor_days, d + anchor_days]`` is a candidate, anchored on their purchase day there
-    closest to ``d`` (the earlier on a tie), with the :data:`COVARIATES` before that anchor.
-    ``members`` (``customer_id, c`` the join date) are left out, or with ``not_yet`` kept for
-    anchors before their own join date (the risk set of Li, Propert & Rosenbaum 2001: keeping only
-    customers who never join would select those with fewer purchases to come). Every purchase
-    day's covariates come from one window-function pass over the customer-days, and the days are
-    one range join: hundreds of join days are one query, not one each.
+    Each is anchored on their purchase day closest to ``d`` (the earlier on a tie), with the
+    :data:`COVARIATES` before it. ``members`` (``customer_id, c`` the join date) count before their
+    own join date with ``not_yet`` (the risk set of Li, Propert & Rosenbaum 2001; customers who never
+    join are selected on having fewer purchases to come). One window-function pass gives every
+    purchase day's covariates and one range join all the days: one query, not one per day.
     """
     import pandas as pd
 
     cut = f"AND date <= DATE '{until.isoformat()}'" if until is not None else ""
     days_name, members_name = unique_name("loyalty_days"), unique_name("loyalty_members")
-    con.register(days_name, pd.DataFrame({"day": pd.to_datetime(pd.Series(sorted(set(join_days)))).astype("datetime64[s]")}))
+    con.register(
+        days_name, pd.DataFrame({"day": pd.to_datetime(pd.Series(sorted(set(join_days)))).astype("datetime64[s]")})
+    )
     con.register(members_name, members[["customer_id", "c"]])
-    allowed = f"h.date + {int(not_yet)} < CAST(m.c AS DATE)" if not_yet is not False else "FALSE"
+    allowed = "h.date < CAST(m.c AS DATE)" if not_yet else "FALSE"
     try:
         frame = con.sql(f"""
             WITH days AS (
@@ -284,7 +295,7 @@ def anchor_pool(con, join_days, members, anchor_days: int, until=None, not_yet: 
         con.unregister(members_name)
     frame["log_monetary"] = np.log1p(np.maximum(frame["monetary"].to_numpy(dtype=float), 0.0))
     frame["has_history"] = frame["frequency"].to_numpy() > 0
-    frame["day"] = pd.to_datetime(frame["day"]).dt.date
+    frame["day"] = pd.to_datetime(frame["day"]).to_numpy().astype("datetime64[D]")  # not 10^6 date objects
     return frame
 
 
@@ -313,15 +324,13 @@ def anchor_windows(con, people, days: int, key: bool, until=None):
 
 
 def match_at_anchors(treated, pool, seed: int = 0) -> Matched:
-    """Each member (``treated``: ``customer_id, c``, :data:`COVARIATES`, ``has_history``) matched
-    with a candidate of :func:`anchor_pool` for the same join day, on the covariates before the
-    anchor (:func:`crmkit.models.effects.nearest_matches`, standardised within the day, caliper
-    :data:`CALIPER`). A member who joined at their first purchase is matched with a candidate at
-    their own first purchase, at random (all are alike). The pool's order is shuffled with
-    ``seed`` first, so ties go to a random candidate rather than the lowest customer id.
-    """
+    """Each member (``treated``: ``c``, :data:`COVARIATES`, ``has_history``) matched with an
+    :func:`anchor_pool` candidate of the same join day (:func:`crmkit.models.effects.nearest_matches`,
+    standardised within the day, caliper :data:`CALIPER`); one who joined at their first purchase with
+    a candidate at theirs. The pool is shuffled with ``seed``: ties go to a random candidate."""
     import pandas as pd
-    from threadpoolctl import threadpool_limits
+    from sklearn.metrics import pairwise_distances_argmin_min  # noqa: F401  (loaded, so the limit below reaches it)
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped, unused-ignore]
 
     from crmkit.models import effects
 
@@ -329,11 +338,10 @@ def match_at_anchors(treated, pool, seed: int = 0) -> Matched:
     pool = pool.iloc[np.random.default_rng(seed).permutation(len(pool))].reset_index(drop=True)
     x_t, x_p = treated[cols].to_numpy(dtype=float), pool[cols].to_numpy(dtype=float)
     has_t, has_p = treated["has_history"].to_numpy(dtype=bool), pool["has_history"].to_numpy(dtype=bool)
-    days_t = pd.to_datetime(treated["c"]).dt.date.to_numpy()
+    days_t = pd.to_datetime(treated["c"]).to_numpy().astype("datetime64[D]")
     by_day = {day: np.asarray(rows) for day, rows in pool.groupby("day").indices.items()} if len(pool) else {}
     t_rows, p_rows = [], []
-    # one thread: each day's search is tiny, and starting an OpenMP team for it cost ~0.1 s a call
-    # on a loaded two-core machine (measured), 50 times the search itself
+    # one thread: on a loaded 2-core machine starting an OpenMP team cost 0.1 s a day (measured), 50x the search
     with threadpool_limits(1):
         for day in sorted(set(days_t)):
             here, there = np.flatnonzero(days_t == day), by_day.get(day, np.empty(0, np.int64))
@@ -348,17 +356,17 @@ def match_at_anchors(treated, pool, seed: int = 0) -> Matched:
                 p_rows += list(theirs[found.pool_index])
     order = np.argsort(np.asarray(t_rows, dtype=int), kind="stable")
     t_at, p_at = np.asarray(t_rows, dtype=int)[order], np.asarray(p_rows, dtype=int)[order]
-    people = pd.DataFrame(
-        {
-            "k": np.arange(len(t_at)),
-            "customer_id": pd.Series(pool["customer_id"].to_numpy(dtype=object)[p_at], dtype=object),
-            "c": pd.to_datetime(pd.Series(pool["anchor"].to_numpy()[p_at])).astype("datetime64[s]"),
-        }
+    ids = pd.Series(pool["customer_id"].to_numpy(dtype=object)[p_at], dtype=object)
+    at = pd.to_datetime(pd.Series(pool["anchor"].to_numpy()[p_at])).astype("datetime64[s]")
+    people, segments = (
+        pd.DataFrame({"k": np.arange(len(t_at)), "customer_id": ids, "c": at}),
+        np.full(len(t_at), "no_history"),
     )
-    return Matched(
-        t_at, people, np.full(len(t_at), "no_history", dtype=object), len(treated) - len(t_at),
-        (x_t, x_p), (x_t[t_at], x_p[p_at]),
-    )
+    return Matched(t_at, people, segments, len(treated) - len(t_at), (x_t, x_p), (x_t[t_at], x_p[p_at]))
+
+
+def _trio(name: str) -> tuple[str, str, str]:
+    return name, f"{name}_ci_low", f"{name}_ci_high"
 
 
 def _balance_rows(arm: str, sample: str, treated, control) -> list[dict]:
@@ -479,14 +487,18 @@ def loyalty(
     members_file_or_frame : LoyaltyFile, path or table
         :func:`crmkit.io.campaigns.read_loyalty`.
     window : str or int
-        Spend is compared in this window before and after each join date (:func:`crmkit.campaign.parse_window`).
+        Spend is compared in this window before and after each anchor (:func:`crmkit.campaign.parse_window`).
     margin : float, optional
         Profit per unit of revenue in (0, 1]; default 1 (a note says the margin is revenue).
     point_value : float, optional
         What a redeemed point costs; without it (and ``programme_cost``) there is no cost or ROI.
     programme_cost : float, optional
         Fixed cost of running the programme, added to the points' cost.
-    alpha, seed, lang
+    alpha, lang
+    seed : int
+        Shuffles the comparison pool, so that tied candidates are taken at random.
+    anchor_days : int
+        A comparison customer's anchor purchase is at most this many days from the join day.
 
     Returns
     -------
@@ -495,13 +507,17 @@ def loyalty(
     Examples
     --------
     >>> import pandas as pd
-    >>> sales = pd.DataFrame({"customer_id": ["a", "b", "a", "b", "a"], "amount": [10, 10, 10, 10, 50],
-    ...                       "date": ["2024-01-01", "2024-01-01", "2024-01-20", "2024-01-20", "2024-02-10"]})
+    >>> sales = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "b", "b"], "amount": [10, 20, 50, 10, 20, 5],
+    ...     "date": ["2024-01-01", "2024-02-01", "2024-02-10", "2024-01-03", "2024-02-03", "2024-03-20"]})
     >>> members = pd.DataFrame({"customer_id": ["a"], "join_date": ["2024-02-01"], "points_earned": ["100"],
     ...                         "points_redeemed": ["25"]})
     >>> found = loyalty(sales, members, window="30d")
     >>> found.headline["redemption_rate"], found.headline["breakage"], found.headline["did"]
     (0.25, 0.75, 50.0)
+
+    ``a`` joined at their 02-01 purchase; ``b`` bought two days later with the same history
+    before (one purchase of 10, 31 days earlier): ``a`` spent 50 in ``(02-01, 03-02]`` and
+    nothing in ``[01-02, 02-01)``, ``b`` nothing in either of its windows.
     """
     import pandas as pd
 
@@ -512,6 +528,8 @@ def loyalty(
     if margin is not None and not 0 < margin <= 1:
         raise UsageError(f"--margin is a share of revenue in (0, 1], not {margin!r}")
     name, days = parse_window(window)
+    if isinstance(anchor_days, bool) or not isinstance(anchor_days, int) or anchor_days < 0:
+        raise UsageError(f"--anchor-days is a whole number of days, 0 or more, not {anchor_days!r}")
     data = as_purchases(purchases)
     lfile = (
         members_file_or_frame if isinstance(members_file_or_frame, LoyaltyFile) else read_loyalty(members_file_or_frame)
@@ -523,58 +541,41 @@ def loyalty(
     until = data.quality.as_of  # set by the caller (the CLI's --as-of): rows after it are left out
     last_day = con.sql("SELECT max(date) FROM tx").fetchall()[0][0]
     last_day = min(last_day, until) if until is not None and last_day is not None else last_day
-    people = pd.DataFrame(
-        {
-            "k": np.arange(len(frame)),
-            "customer_id": frame["customer_id"].astype(str),
-            "c": frame["join_date"].astype("datetime64[s]"),
-        }
-    )
-    # covariates before the join day (window_stats' own window is not used: the outcome windows
-    # of the anchor design leave the anchor day out, anchor_windows)
+    ids, joined = frame["customer_id"].astype(str), frame["join_date"].astype("datetime64[s]")
+    people = pd.DataFrame({"k": np.arange(len(frame)), "customer_id": ids, "c": joined})
+    # covariates before the join day; the outcome windows, which leave the anchor day out, are anchor_windows'
     stats = outcomes(window_stats(con, people, 1, key, until), people["c"])
     stats["group"] = "members"
-    candidates = anchor_pool(con, people["c"], people, anchor_days, until, not_yet=(days if NOT_YET == "w" else NOT_YET))
+    candidates = anchor_pool(con, people["c"], people, anchor_days, until)
     matched = match_at_anchors(stats.assign(c=people["c"]), candidates, seed)
     notes.insert(
         0,
         Message(
-            "members are compared with matched customers who are not members (recency, frequency, "
-            f"monetary value and tenure before joining); {MATCHED_TEXT}",
+            "members are compared with customers who were not members and bought within "
+            f"{anchor_days} days of the join day, matched on recency, frequency, monetary value and "
+            "tenure before that purchase; spend after it against spend before, the day itself left out; "
+            f"{MATCHED_TEXT}",
             "loyalty_matched_evidence",
+            anchor_days=anchor_days,
         ),
     )
     if matched.unmatched:
+        text = f"{matched.unmatched:,} member(s) had no comparable customer buying near their join day"
         notes.append(
-            Message(
-                f"{matched.unmatched:,} member(s) had no purchase before joining or no comparable "
-                "customer and are left out of the comparison",
-                "loyalty_unmatched",
-                count=matched.unmatched,
-            )
+            Message(f"{text} and are left out of the comparison", "loyalty_unmatched", count=matched.unmatched)
         )
     windows = anchor_windows(con, people, days, key, until)
     members = pd.concat([stats.drop(columns=list(windows.columns)[1:]), windows.drop(columns="k")], axis=1)
     members = members.iloc[matched.treated_rows].reset_index(drop=True)
     pool = anchor_windows(con, matched.people, days, key, until)
-    pool["converted"] = (pool["orders"] > 0).astype(float)
-    pool["pre_converted"] = (pool["pre_orders"] > 0).astype(float)
-    members["converted"] = (members["orders"] > 0).astype(float)
-    members["pre_converted"] = (members["pre_orders"] > 0).astype(float)
+    for side in (members, pool):
+        side["converted"], side["pre_converted"] = (side["orders"] > 0) * 1.0, (side["pre_orders"] > 0) * 1.0
     ends = pd.to_datetime(people["c"]) + pd.Timedelta(days=days)
     incomplete = int((ends.dt.date > last_day).iloc[matched.treated_rows].sum()) if len(matched.treated_rows) else 0
     if incomplete:
-        notes.append(
-            Message(
-                f"window {name}: {incomplete:,} member(s) joined less than {days} days before the data's "
-                f"last day ({last_day}): measured over the days there are",
-                "campaign_incomplete",
-                window=name,
-                count=incomplete,
-                days=days,
-                last_day=last_day,
-            )
-        )
+        text = f"window {name}: {incomplete:,} member(s) joined less than {days} days before the data's last day"
+        values = {"window": name, "count": incomplete, "days": days, "last_day": last_day}
+        notes.append(Message(f"{text} ({last_day}): measured over the days there are", "campaign_incomplete", **values))
     rows = []
     did_revenue = None
     for metric, column, pre in (
@@ -617,7 +618,8 @@ def loyalty(
         notes.append(Message("no --margin: incremental margin is revenue, not profit", "campaign_no_margin"))
     n_pairs = len(matched.treated_rows)
     assert did_revenue is not None
-    incremental = [v * n_pairs * rate for v in (did_revenue.estimate, did_revenue.ci_low, did_revenue.ci_high)]
+    did = [float(v) for v in (did_revenue.estimate, did_revenue.ci_low, did_revenue.ci_high)]
+    incremental = [v * len(frame) * rate for v in did]  # for every member, as the cost counts every member
     cost = math.nan
     if point_value is not None or programme_cost is not None:
         cost = (redeemed * point_value if point_value is not None and has_points else 0.0) + (programme_cost or 0.0)
@@ -638,18 +640,12 @@ def loyalty(
                 "redemption_rate": redemption,
                 "breakage": 1 - redemption if np.isfinite(redemption) else math.nan,
                 "expired_share": expired_share,
-                "spend_did": float(did_revenue.estimate),
-                "spend_did_ci_low": float(did_revenue.ci_low),
-                "spend_did_ci_high": float(did_revenue.ci_high),
+                **dict(zip(_trio("spend_did"), did)),
                 "margin": rate,
-                "incremental_margin": incremental[0],
-                "incremental_margin_ci_low": incremental[1],
-                "incremental_margin_ci_high": incremental[2],
+                **dict(zip(_trio("incremental_margin"), incremental)),
                 "cost": cost,
                 "net": net,
-                "roi": roi,
-                "roi_ci_low": roi_ci[0],
-                "roi_ci_high": roi_ci[1],
+                **dict(zip(_trio("roi"), (roi, *roi_ci))),
                 "evidence": "matched",
             }
         ]
@@ -686,25 +682,18 @@ def loyalty(
         )
     headline = {k: plain(v) for k, v in summary.iloc[0].items()}
     headline["did"] = headline.pop("spend_did")
-    return LoyaltyResult(
-        summary=summary,
-        points=points,
-        effects=effects_table,
-        balance=balance,
-        members=member_table,
-        headline=headline,
-        window=name,
-        lang=lang,
-        notes=notes,
-    )
+    return LoyaltyResult(summary, points, effects_table, balance, member_table, headline, name, lang, notes=notes)
 
 
 __all__ = [
     "VIEWS",
     "LoyaltyResult",
     "Matched",
+    "anchor_pool",
+    "anchor_windows",
     "balance_table",
     "loyalty",
+    "match_at_anchors",
     "match_customers",
     "outcomes",
     "window_stats",

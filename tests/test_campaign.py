@@ -234,11 +234,14 @@ def test_no_effect_covers_zero_about_95_percent():
 
 
 def test_loyalty_hand_computed():
+    # a joins at its 02-01 purchase; b buys on 02-03 (the nearest day within 7) with a's history shifted
+    # two days, so it is the match anchored on 02-03; d buys on 02-20, too far from 02-01 to be compared
     purchases = pd.DataFrame(
         {
-            "customer_id": ["a", "b", "a", "b", "a", "b"],
-            "amount": [10, 10, 10, 10, 50, 20],
-            "date": ["2024-01-01", "2024-01-01", "2024-01-20", "2024-01-20", "2024-02-10", "2024-03-20"],
+            "customer_id": ["a", "a", "a", "a", "b", "b", "b", "b", "d", "d"],
+            "amount": [10, 10, 20, 50, 10, 10, 20, 20, 10, 10],
+            "date": ["2024-01-01", "2024-01-20", "2024-02-01", "2024-02-10"]
+            + ["2024-01-03", "2024-01-22", "2024-02-03", "2024-03-20", "2024-01-20", "2024-02-20"],
         }
     )
     members = pd.DataFrame(
@@ -253,8 +256,12 @@ def test_loyalty_hand_computed():
     found = loyalty(purchases, members, window="30d", margin=0.5, point_value=0.4)
     s = found.summary.iloc[0]
     assert s["redemption_rate"] == 0.25 and s["breakage"] == 0.75 and s["expired_share"] == 0.1
-    # a: after 50, before 10; its match b (the same history): after 0, before 10 -> (50 - 10) - (0 - 10) = 50
+    # a: after (02-01, 03-02] 50 (the join-day 20 left out), before [01-02, 02-01) 10;
+    # b: after (02-03, 03-04] 0, before [01-04, 02-03) 10 -> (50 - 10) - (0 - 10) = 50
     assert s["spend_did"] == 50.0 and s["matched"] == 1
+    match = found.members[found.members["role"] == "match"].iloc[0]
+    assert match["customer_id"] == "b" and str(match["join_date"])[:10] == "2024-02-03"
+    assert (match["revenue"], match["pre_revenue"]) == (0.0, 10.0)
     assert s["incremental_margin"] == 25.0  # 50 x 1 member x 0.5
     assert s["cost"] == 10.0 and s["net"] == 15.0 and s["roi"] == 1.5  # 25 points x 0.4
     assert found.evidence == "matched" and found.notes[0].key == "loyalty_matched_evidence"
@@ -262,6 +269,26 @@ def test_loyalty_hand_computed():
     json.dumps(found.headline, allow_nan=False)
     no_cost = loyalty(purchases, members, window="30d")
     assert math.isnan(no_cost.summary["roi"].iloc[0]) and "loyalty_no_cost" in [n.key for n in no_cost.notes]
+    # with anchor_days=1, b (2 days after 02-01) is too far: nobody is comparable
+    narrow = loyalty(purchases, members, window="30d", anchor_days=1)
+    assert narrow.summary["matched"].iloc[0] == 0 and "loyalty_unmatched" in [n.key for n in narrow.notes]
+    with pytest.raises(UsageError):
+        loyalty(purchases, members, anchor_days=-1)
+
+
+def test_loyalty_pool_is_the_risk_set():
+    # e joins on 03-01; before that it is a comparison customer like any other, after it is not
+    purchases = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "e", "e", "e"],
+            "amount": [10, 20, 10, 20, 30],
+            "date": ["2024-01-01", "2024-02-01", "2024-01-01", "2024-02-01", "2024-03-01"],
+        }
+    )
+    members = pd.DataFrame({"customer_id": ["a", "e"], "join_date": ["2024-02-01", "2024-03-01"]})
+    found = loyalty(purchases, members, window="30d")
+    pairs = found.members[found.members["role"] == "member"][["customer_id", "matched_to"]].values.tolist()
+    assert pairs == [["a", "e"]]  # e, a member only from 03-01, matches a on 02-01; nobody matches e
 
 
 def test_matched_path_recovers_a_randomised_contact():

@@ -35,6 +35,7 @@ ANALYSES = {
     "campaign",
     "feedback",
     "economics",
+    "economics_rows",
     "synth_campaigns",
     "synth_feedback",
     "loyalty",

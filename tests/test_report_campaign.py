@@ -63,7 +63,11 @@ def programme():
     members = pd.DataFrame(
         {"customer_id": ["a"], "join_date": ["2024-02-01"], "points_earned": ["100"], "points_redeemed": ["25"]}
     )
-    return loyalty(sales(), members, window="30d", point_value=0.1)
+    # a customer who bought near a's join day without joining: a's comparison
+    twin = pd.DataFrame(
+        [("z", "2024-01-12", 10.0), ("z", "2024-02-03", 25.0)], columns=["customer_id", "date", "amount"]
+    )
+    return loyalty(pd.concat([sales(), twin], ignore_index=True), members, window="30d", point_value=0.1)
 
 
 def _cells(ws):

@@ -148,7 +148,7 @@ def test_sheet_without_costs(tmp_path):
     add_economics_sheets(book, tiny())
     wb = openpyxl.load_workbook(book.save(tmp_path / "plain.xlsx"))
     headers = [c.value for row in wb["Segment economics"].iter_rows() for c in row if isinstance(c.value, str)]
-    assert "Cost to serve" not in headers and "Margin" in headers
+    assert "Cost to serve" not in headers and "Gross margin" in headers
     texts = [c.value for row in wb["Economics"].iter_rows() for c in row]
     assert "Acquisition spend" not in texts and "none: margin = revenue" not in texts  # margin 0.5 given
     assert "50.0%" in texts

@@ -21,8 +21,8 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "treated_pre": ("Arm, before", "实验组（触达前）"),
     "control_pre": ("Comparison, before", "对比组（触达前）"),
     "difference": ("Difference", "差异"),
-    "ci_low": ("CI low", "置信区间下限"),
-    "ci_high": ("CI high", "置信区间上限"),
+    "ci_low": ("Interval low", "区间下限"),
+    "ci_high": ("Interval high", "区间上限"),
     "interval": ("Confidence interval", "置信区间"),
     "p_value": ("p-value", "p 值"),
     "relative_lift": ("Relative lift", "相对提升"),
@@ -148,6 +148,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "title:campaign_segments": ("Effect by RFM segment at contact", "按触达时 RFM 分群的效果"),
     "title:campaign_power": ("Power: what the test could detect", "检验功效：可检测的最小效应"),
     "title:campaign_balance": ("Balance before contact", "触达前的组间平衡"),
+    "title:loyalty_balance": ("Balance before joining", "入会前的平衡"),
     "title:campaign_notes": ("Notes", "说明"),
     "title:loyalty": ("Did the loyalty programme pay?", "会员计划效果评估"),
     "title:loyalty_points": ("Points", "积分"),
@@ -275,23 +276,25 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "对照组客户的成本未计入：他们没有被触达",
     ),
     "campaign_no_cost": (
-        "no cost column and no --cost-per-contact: no ROI",
-        "没有成本列，也未指定「--cost-per-contact」：不计算投资回报率",
+        "no cost column and no --cost: no ROI",
+        "没有成本列，也未指定「--cost」：不计算投资回报率",
     ),
     "loyalty_no_points": (
         "{source} has no points earned or redeemed column: no redemption rate or breakage",
         "{source} 没有获得或兑换积分列：不计算兑换率和沉淀率",
     ),
     "loyalty_matched_evidence": (
-        "members are compared with matched customers who are not members (recency, frequency, monetary value and "
-        "tenure before joining); this is weaker, observational evidence, not proof that the programme caused the "
-        "difference",
-        "会员与按入会前最近购买、频次、金额和客龄匹配的非会员对比；这是较弱的观察性证据，不能证明差异由会员计划引起",
+        "members are compared with customers who were not members and bought within {anchor_days} days of the "
+        "join day, matched on recency, frequency, monetary value and tenure before that purchase; spend after it "
+        "against spend before, the day itself left out; this is weaker, observational evidence, not proof that the "
+        "programme caused the difference",
+        "会员与入会日前后 {anchor_days} 天内有购买、当时尚非会员的客户对比，"
+        "按该次购买前的最近购买、频次、金额和客龄匹配；比较该次购买之后与之前的消费，当天不计；"
+        "这是较弱的观察性证据，不能证明差异由会员计划引起",
     ),
     "loyalty_unmatched": (
-        "{count:,} member(s) had no purchase before joining or no comparable customer and are left out of the "
-        "comparison",
-        "{count:,} 位会员入会前没有购买或找不到可比客户，未纳入对比",
+        "{count:,} member(s) had no comparable customer buying near their join day and are left out of the comparison",
+        "{count:,} 位会员在入会日附近找不到有购买的可比客户，未纳入对比",
     ),
     "loyalty_no_cost": (
         "no --point-value or --programme-cost: no programme cost and no ROI",

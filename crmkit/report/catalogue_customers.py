@@ -5,7 +5,7 @@ from __future__ import annotations
 
 CUSTOMER_LABELS: dict[str, dict[str, str]] = {
     # complaints as a signal (crmkit ladder / profile --complaints): columns of people and customers
-    "complaints": {"en": "Complaints", "zh": "投诉次数"},
+    "complaints": {"en": "Complaints filed", "zh": "投诉次数"},  # not "Complaints", the ECSI construct
     "open_complaints": {"en": "Open complaints", "zh": "未解决投诉数"},
     "last_complaint": {"en": "Last complaint", "zh": "最近投诉日期"},
     "profile:complainers": {"en": "Complainers", "zh": "投诉客户数"},

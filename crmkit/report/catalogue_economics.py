@@ -45,7 +45,7 @@ ECONOMICS_LABELS: dict[str, dict[str, str]] = {
     "economics:customers_segment": {"en": "Customers", "zh": "客户数"},
     "economics:orders": {"en": "Orders", "zh": "订单数"},
     "economics:segment_revenue": {"en": "Revenue", "zh": "销售额"},
-    "economics:segment_margin": {"en": "Margin", "zh": "毛利"},
+    "economics:segment_margin": {"en": "Gross margin", "zh": "毛利额"},
     "economics:cost_to_serve": {"en": "Cost to serve", "zh": "服务成本"},
     "economics:margin_after_serving": {"en": "Margin after serving", "zh": "扣除服务成本后的毛利"},
     "economics:margin_after_serving_per_customer": {

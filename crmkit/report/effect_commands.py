@@ -68,7 +68,7 @@ def campaign_command(
     campaign_file: str | None,
     loyalty_file: str | None,
     as_of: str | None,
-    windows: str,
+    windows: str | None,
     control: str | None,
     contact_date: str | None,
     margin: float | None,
@@ -76,13 +76,17 @@ def campaign_command(
     point_value: float | None,
     programme_cost: float | None,
     method: str,
+    anchor_days: int = 7,
     seed: int,
     view: str,
     out: Output,
     read: ReadOptions,
     run: Run,
 ) -> None:
-    """``crmkit campaign``: a campaign's effect per arm and window, or a points programme's (``--loyalty``)."""
+    """``crmkit campaign``: a campaign's effect per arm and window, or a points programme's (``--loyalty``).
+
+    The window is 30 days after contact by default, 90 days before and after joining for a programme.
+    """
     from crmkit.campaign import VIEWS as CAMPAIGN_VIEWS
     from crmkit.campaign import campaign
     from crmkit.io.options import as_date
@@ -102,7 +106,7 @@ def campaign_command(
     for name, value in (("--cost", cost), ("--point-value", point_value), ("--programme-cost", programme_cost)):
         if value is not None and not value >= 0:
             raise UsageError(f"{name} must be zero or more, not {value}")
-    parsed = parse_windows(windows)
+    parsed = parse_windows(windows or ("90d" if loyalty_file is not None else "30d"))  # the README's defaults
     contact = as_date(contact_date, "--contact-date") if contact_date else None
     side_file = campaign_file or loyalty_file
     if loyalty_file is not None:
@@ -122,6 +126,7 @@ def campaign_command(
                 margin=margin,
                 point_value=point_value,
                 programme_cost=programme_cost,
+                anchor_days=anchor_days,
                 seed=seed,
                 lang=out.lang,
             )

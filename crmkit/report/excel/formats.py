@@ -112,7 +112,7 @@ COLUMN_KINDS: dict[str, str] = {
         (
             "gini", "silhouette", "r_squared", "estimate", "ci_low", "ci_high", "alpha", "rho_a", "rho_c",
             "ave", "loading", "weight", "standardized_weight", "total_effect", "importance",
-            "frequency_spend_correlation",
+            "frequency_spend_correlation", "p_value", "retention_p", "spend_p",
         ),
         "ratio",
     ),

@@ -227,7 +227,7 @@ def add_campaign_sheets(
         shown = power.drop(columns=["evidence"]).copy()
         shown["metric"] = [_word(book, "metric", v) for v in shown["metric"]]
         _arms(book, shown)
-        rate = power["metric"].to_numpy() == "conversion"
+        rate = power["metric"].isin(_RATE_METRICS).to_numpy()
         formats = {
             "n_treated": COUNT,
             "n_control": COUNT,
@@ -237,11 +237,12 @@ def add_campaign_sheets(
             "target_lift": PCT,
             "alpha": RATIO,
             "power": PCT,
-            **dict.fromkeys(["baseline", "sd", "mde", "observed_difference", "target_difference"], "0.0000"),
         }
-        if rate.all():
-            formats.update(dict.fromkeys(["baseline", "mde", "observed_difference", "target_difference"], PCT))
-        row = _table(book, sheet, shown, row, "title:campaign_power", formats)
+        # rates as percentages, money with cents: one table each, as the effects are shown
+        for part, fmt in ((rate, PCT), (~rate, MONEY)):
+            if part.any():
+                values = dict.fromkeys(["baseline", "sd", "mde", "observed_difference", "target_difference"], fmt)
+                row = _table(book, sheet, shown[part], row, "title:campaign_power", {**formats, **values})
     balance = result.balance
     if len(balance):
         shown = balance.copy()
@@ -374,19 +375,10 @@ def add_loyalty_sheets(
     effects["method"] = [_word(book, "method", v) for v in effects["method"]]
     effects["complete"] = [book.label("campaign:yes" if v else "campaign:no") for v in effects["complete"]]
     values = ["members_before", "members_after", "matches_before", "matches_after", "difference", "ci_low", "ci_high"]
-    row = _table(
-        book,
-        sheet,
-        effects,
-        row,
-        "title:loyalty_effects",
-        {
-            **dict.fromkeys(values, MONEY if money_rows.all() else "#,##0.00"),
-            "n_pairs": COUNT,
-            "window_days": COUNT,
-            "p_value": P_FORMAT,
-        },
-    )
+    for part, fmt in ((money_rows.to_numpy(), MONEY), (~money_rows.to_numpy(), PCT)):  # spend, then rates
+        if part.any():
+            formats = {**dict.fromkeys(values, fmt), "n_pairs": COUNT, "window_days": COUNT, "p_value": P_FORMAT}
+            row = _table(book, sheet, effects[part], row, "title:loyalty_effects", formats)
     balance = result.balance.copy()
     if len(balance):
         balance["sample"] = [_word(book, "sample", v) for v in balance["sample"]]
@@ -398,7 +390,7 @@ def add_loyalty_sheets(
             sheet,
             balance,
             row,
-            "title:campaign_balance",
+            "title:loyalty_balance",
             {"treated_mean": RATIO, "control_mean": RATIO, "std_difference": "0.000"},
         )
     book.set_print(sheet, landscape=True)

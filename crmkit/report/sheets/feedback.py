@@ -27,7 +27,7 @@ __all__ = ["add_feedback_sheets"]
 
 _SHEET = "sheet:feedback"
 _SHARE, _DAYS, _MONEY, _COUNT, _RATE = "0.0%", "0.0", "#,##0.00", "#,##0", "0.0"
-_P = '[<0.0001]"<0.0001";0.0000'
+_P = '[<0.001]"<0.001";0.000'  # as the campaign sheets show p-values
 _CHART_WIDTH = 13.0
 _VOLUME = {
     "complaints": "feedback:complaints",
