@@ -39,6 +39,7 @@ from crmkit.io.engine import money
 from crmkit.io.options import check_lang
 from crmkit.io.purchases import as_purchases
 from crmkit.io.quality import Message
+from crmkit.io.results import TableViews
 
 #: The result's tables, in the order a report shows them (:meth:`CampaignResult.view`).
 VIEWS = ("effects", "arms", "economics", "segments", "power", "balance", "customers")
@@ -64,7 +65,7 @@ EFFECT_COLUMNS = (
 
 
 @dataclass
-class CampaignResult:
+class CampaignResult(TableViews):
     """What :func:`campaign` found.
 
     Attributes
@@ -113,27 +114,7 @@ class CampaignResult:
     warnings: list[Message] = field(default_factory=list)
 
     VIEWS = VIEWS
-
-    def view(self, name: str):
-        """One of :data:`VIEWS` as a DataFrame (a copy)."""
-        if name not in VIEWS:
-            raise UsageError(f"--view takes {', '.join(VIEWS)}, not {name!r}")
-        return getattr(self, name).copy()
-
-    def rows(self):
-        """The effects table, what ``crmkit campaign -f csv`` writes by default."""
-        return self.view("effects")
-
-    def to_dict(self) -> dict:
-        """Everything as JSON-ready values."""
-        from crmkit.io.engine import records
-
-        return {
-            "headline": dict(self.headline),
-            **{name: records(getattr(self, name)) for name in VIEWS},
-            "notes": [str(n) for n in self.notes],
-            "warnings": [str(w) for w in self.warnings],
-        }
+    DEFAULT_VIEW = "effects"
 
 
 def parse_window(window: int | str) -> tuple[str, int]:

@@ -38,6 +38,7 @@ from crmkit.io.engine import columns_of, money
 from crmkit.io.options import as_date, check_lang
 from crmkit.io.purchases import as_purchases
 from crmkit.io.quality import Message
+from crmkit.io.results import TableViews
 
 __all__ = ["Economics", "METRIC_LABELS", "ROWS", "SYMBOLS", "TABLE_COLUMNS", "SEGMENT_COLUMNS", "VIEWS", "economics"]
 
@@ -167,7 +168,7 @@ def lifetime_value(margin: float, retention: float, discount: float) -> float:
 
 
 @dataclass
-class Economics:
+class Economics(TableViews):
     """The economics table (:func:`economics`).
 
     Attributes
@@ -205,6 +206,7 @@ class Economics:
     warnings: list[Message] = field(default_factory=list)
 
     VIEWS = VIEWS
+    DEFAULT_VIEW = "table"
 
     @property
     def as_of(self) -> date:
@@ -217,29 +219,8 @@ class Economics:
             raise KeyError(metric)
         return float(rows.iloc[0])
 
-    def view(self, name: str = "table"):
-        """The table named ``name`` (of :data:`VIEWS`), a copy."""
-        if name not in VIEWS:
-            raise UsageError(f"--view takes {', '.join(VIEWS)}, not {name!r}")
-        return (self.table if name == "table" else self.segments).copy()
-
-    def rows(self):
-        """The main table, what ``crmkit economics -f csv`` writes."""
-        return self.view("table")
-
-    def to_dict(self) -> dict:
-        """Everything as JSON-ready values."""
-        from crmkit.io.engine import records
-
-        return {
-            "headline": dict(self.headline),
-            "settings": dict(self.settings),
-            "lang": self.lang,
-            "table": records(self.table),
-            "segments": records(self.segments),
-            "notes": [str(n) for n in self.notes],
-            "warnings": [str(w) for w in self.warnings],
-        }
+    def json_extra(self) -> dict:
+        return {"settings": dict(self.settings), "lang": self.lang}
 
 
 def _plain_number(value: float, unit: str) -> float | int | None:

@@ -46,6 +46,7 @@ from crmkit.errors import UsageError
 from crmkit.io.complaints import Complaints, read_complaints
 from crmkit.io.options import as_date, check_lang
 from crmkit.io.quality import Message
+from crmkit.io.results import TableViews
 
 #: ``view`` names, the tables ``-f csv --view NAME`` writes.
 VIEWS = ("by_category", "by_channel", "by_month", "rates", "repeat", "outcomes", "lost_revenue", "terms", "customers")
@@ -78,7 +79,7 @@ _logger = logging.getLogger(__name__)
 
 
 @dataclass
-class FeedbackResult:
+class FeedbackResult(TableViews):
     """Everything ``crmkit feedback`` computes (:func:`feedback`); tables are pandas DataFrames.
 
     Attributes
@@ -120,28 +121,18 @@ class FeedbackResult:
     notes: list[Message] = field(default_factory=list)
     warnings: list[Message] = field(default_factory=list)
 
-    def view(self, name: str):
-        """The table ``name`` of :data:`VIEWS` (a copy)."""
-        if name not in VIEWS:
-            raise UsageError(f"--view must be one of {', '.join(VIEWS)}, not {name!r}")
-        table = getattr(self, name)
-        if table is None:
-            raise UsageError(f"the {name} view needs the purchase export", hint="add --purchases SALES")
-        return table.copy()
+    VIEWS = VIEWS
+    DEFAULT_VIEW = "by_category"
 
-    def to_dict(self) -> dict:
-        """Everything as JSON-ready values."""
-        from crmkit.io.engine import records
+    def missing_hint(self, name: str) -> str | None:
+        return "add --purchases SALES: the rates and outcomes need the purchase export"
 
+    def json_extra(self) -> dict:
         return {
             "as_of": self.as_of.isoformat(),
             "window_days": self.window_days,
             "scheme": self.scheme,
             "lang": self.lang,
-            "headline": dict(self.headline),
-            **{name: None if getattr(self, name) is None else records(getattr(self, name)) for name in VIEWS},
-            "notes": [str(n) for n in self.notes],
-            "warnings": [str(w) for w in self.warnings],
         }
 
 

@@ -46,6 +46,7 @@ from crmkit.io.engine import money, unique_name
 from crmkit.io.options import check_lang
 from crmkit.io.purchases import as_purchases
 from crmkit.io.quality import Message
+from crmkit.io.results import TableViews
 
 #: The loyalty result's tables (:meth:`LoyaltyResult.view`).
 VIEWS = ("summary", "points", "effects", "balance", "members")
@@ -416,7 +417,7 @@ def balance_table(stats, matched: Matched | None, cfile=None, arm: str = "member
 
 
 @dataclass
-class LoyaltyResult:
+class LoyaltyResult(TableViews):
     """What :func:`loyalty` found.
 
     Attributes
@@ -446,24 +447,7 @@ class LoyaltyResult:
     warnings: list[Message] = field(default_factory=list)
 
     VIEWS = VIEWS
-
-    def view(self, name: str):
-        if name not in VIEWS:
-            raise UsageError(f"--view takes {', '.join(VIEWS)}, not {name!r}")
-        return getattr(self, name).copy()
-
-    def rows(self):
-        return self.view("effects")
-
-    def to_dict(self) -> dict:
-        from crmkit.io.engine import records
-
-        return {
-            "headline": dict(self.headline),
-            **{n: records(getattr(self, n)) for n in VIEWS},
-            "notes": [str(n) for n in self.notes],
-            "warnings": [str(w) for w in self.warnings],
-        }
+    DEFAULT_VIEW = "effects"
 
 
 def loyalty(

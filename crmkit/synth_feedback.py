@@ -205,7 +205,9 @@ def complaints_for(
 
 def _truth(frame: pd.DataFrame, tx: pd.DataFrame, last_day, window_days: int) -> dict:
     """The tables the analysis must reproduce, counted with pandas from the generated rows."""
-    hours = ((frame["closed"] - frame["opened"]).dt.total_seconds() / 3600)[frame["ok"]]
+    # all open (or no complaint) leaves "closed" as objects: as datetimes, NaT where open
+    closed = pd.to_datetime(frame["closed"]).astype(frame["opened"].dtype) if len(frame) else frame["opened"]
+    hours = ((closed - frame["opened"]).dt.total_seconds() / 3600)[frame["ok"]]
     first = frame.drop_duplicates("customer_id").copy()  # frame is in time order
     first["ref"] = first["opened"].dt.normalize()
     first = first[first["ref"] + pd.Timedelta(days=window_days) <= last_day]

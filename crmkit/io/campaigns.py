@@ -33,7 +33,7 @@ from crmkit.errors import ColumnError, DataError, InputError, UsageError
 from crmkit.io.columns import ALIASES, normalise_header
 from crmkit.io.inputs import read_text_rows
 from crmkit.io.options import DATE_RANGE, as_date
-from crmkit.io.quality import Message
+from crmkit.io.quality import Message, file_read_line
 from crmkit.io.textdates import parse_dates
 
 _IDS = (
@@ -112,14 +112,7 @@ class FileQuality:
 
     def one_line(self) -> str:
         """A single stderr line: rows read, customers used, rows dropped and why."""
-        parts = [
-            f"read {self.rows_read:,} row{'' if self.rows_read == 1 else 's'} from {self.source}",
-            f"{self.rows_used:,} customers",
-        ]
-        if self.rows_dropped:
-            reasons = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in self.dropped.items() if v)
-            parts.append(f"dropped {self.rows_dropped:,} ({reasons})")
-        return "; ".join(parts)
+        return "; ".join(file_read_line(self.rows_read, self.source, self.rows_used, "customers", self.dropped))
 
 
 @dataclass

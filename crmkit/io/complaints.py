@@ -34,7 +34,7 @@ from typing import Any
 from crmkit.errors import ColumnError
 from crmkit.io.columns import ALIASES, normalise_header
 from crmkit.io.inputs import read_text_rows
-from crmkit.io.quality import Message
+from crmkit.io.quality import Message, file_read_line
 from crmkit.io.textdates import parse_dates
 
 #: Role -> header aliases (normalised), most specific first; roles are matched in this order,
@@ -131,12 +131,7 @@ class ComplaintsQuality:
 
     def one_line(self) -> str:
         """A single stderr line: rows read, complaints used, rows dropped and why."""
-        parts = [f"read {self.rows_read:,} row{'' if self.rows_read == 1 else 's'} from {self.source}"]
-        parts.append(f"{self.rows_used:,} complaints")
-        if self.rows_dropped:
-            reasons = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in self.dropped.items() if v)
-            parts.append(f"dropped {self.rows_dropped:,} ({reasons})")
-        return "; ".join(parts)
+        return "; ".join(file_read_line(self.rows_read, self.source, self.rows_used, "complaints", self.dropped))
 
 
 @dataclass

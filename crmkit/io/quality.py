@@ -40,6 +40,19 @@ def _message(text: str, key: str, params: dict) -> Message:
     return Message(text, key, **params)
 
 
+def file_read_line(rows_read: int, source: str, used: int, what: str, dropped: dict[str, int]) -> list[str]:
+    """The parts of a side file's stderr line (members, campaign, complaints): read, used, dropped and why.
+
+    >>> "; ".join(file_read_line(3, "x.csv", 2, "customers", {"duplicate_customer_id": 1}))
+    'read 3 rows from x.csv; 2 customers; dropped 1 (duplicate customer id 1)'
+    """
+    parts = [f"read {rows_read:,} row{'' if rows_read == 1 else 's'} from {source}", f"{used:,} {what}"]
+    if sum(dropped.values()):
+        reasons = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in dropped.items() if v)
+        parts.append(f"dropped {sum(dropped.values()):,} ({reasons})")
+    return parts
+
+
 @dataclass
 class DataQuality:
     """Account of one read of a purchase export.
