@@ -794,7 +794,8 @@ def m_title_rows(rng, t):
     pre = rng.choice(
         ["Sales report 2024\n\n", "销售报表,,,\n导出时间: 2024-12-31\n", '"a title, with a comma"\n' * 5, "\n" * 50]
     )
-    text = pre + to_csv_text(t) + rng.choice(["", "合计,,,,,,,999999,\n", "Total,,,,,,,1,\n"])
+    commas = "," * max(len(t.header) - 2, 0)  # a total row as wide as the table (9 columns for sales)
+    text = pre + to_csv_text(t) + rng.choice(["", f"合计{commas}999999,\n", f"Total{commas}1,\n"])
     enc = "gb18030" if rng.random() < 0.3 else "utf-8"
     return _valid(FuzzInput(t.kind, "title_rows", "input.csv", text.encode(enc), [enc]))
 
