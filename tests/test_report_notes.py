@@ -23,7 +23,7 @@ _ENGLISH = re.compile(r"[A-Za-z]{3,}")
 
 
 def _english_left(text: str) -> set[str]:
-    return set(_ENGLISH.findall(re.sub(r"「[^」]*」", "", text))) - {"CLV", "Gamma", "NBD"}
+    return set(_ENGLISH.findall(re.sub(r"「[^」]*」", "", text))) - {"CLV", "Gamma", "NBD", "RFM"}
 
 
 def _csv(tmp_path: Path, name: str, text: str) -> Path:

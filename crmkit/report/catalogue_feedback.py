@@ -137,7 +137,7 @@ FEEDBACK_LABELS: dict[str, dict[str, str]] = {
     },
     "msg:feedback_no_purchases": {
         "en": "complaint rates, outcomes and lost revenue need the purchase export (--purchases)",
-        "zh": "投诉率、投诉后留存与流失收入需要购买数据（--purchases）",
+        "zh": "投诉率、投诉后留存与流失收入需要购买数据（「--purchases」）",
     },
     "msg:feedback_no_complaints": {
         "en": "no complaint up to {as_of}: nothing to connect to the purchases",
