@@ -11,6 +11,8 @@ peak RSS; measured by ``bench_segment.run_once``/``measure``):
 
 * ``crmkit clv``: ``python -m crmkit clv FILE --format csv -o OUT --quiet --margin 0.3
   --horizon 52w --unit week --discount 0.10`` (BG/NBD + Gamma-Gamma, from this checkout);
+* ``crmkit clv --interval 0.9`` (case ``interval``): the same run with 90% intervals for every
+  estimate and the totals (delta method + simulated purchase process), against a 2x target;
 * ``lifetimes clv``: in the peer virtualenv (lifetimes 0.11.3, pandas 1.5), ``read_csv``,
   ``summary_data_from_transaction_data(..., freq="W")``, ``BetaGeoFitter`` and
   ``GammaGammaFitter`` fits, ``customer_lifetime_value(time=12 months, discount_rate=0.01
@@ -45,8 +47,9 @@ from bench_segment import (
 )
 
 TARGET_SPEEDUP = 5.0  # crmkit clv at least 5x faster than lifetimes, 1M rows
+TARGET_INTERVAL_RATIO = 2.0  # crmkit clv --interval 0.9 in under 2x the time without (issue 15)
 MARGIN = 0.3
-CASES = ("crmkit", "lifetimes")
+CASES = ("crmkit", "interval", "lifetimes")
 
 # Runs in the peer virtualenv. argv: input, observation end, output CSV, margin, timings
 # file (one JSON line of phase seconds appended per run). Returns are left in, as negative
@@ -125,6 +128,11 @@ def markdown_table(records: list[dict]) -> str:
         note = ""
         if record is ours:
             ratio = "1.00x"
+        elif record["case"].startswith("crmkit clv --interval") and ours and ours["seconds"]:
+            slower = record["seconds"] / ours["seconds"]
+            ratio = f"{slower:.2f}x"
+            met = "met" if slower < TARGET_INTERVAL_RATIO else "MISSED"
+            note = f"target < {TARGET_INTERVAL_RATIO:g}x crmkit clv: {met}"
         elif ours and ours["seconds"]:
             speedup = record["seconds"] / ours["seconds"]
             ratio = f"{speedup:.2f}x"
@@ -170,7 +178,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=1800.0,
         help="seconds before one run is killed and reported as timed out (default 1800)",
     )
-    parser.add_argument("--cases", default=",".join(CASES), help="comma-separated subset of crmkit,lifetimes")
+    parser.add_argument("--cases", default=",".join(CASES), help="comma-separated subset of crmkit,interval,lifetimes")
     parser.add_argument("--seed", type=int, default=20261123, help="seed of the input")
     parser.add_argument(
         "--json", type=Path, default=None, help="also write the records (with machine details) as JSON here"
@@ -196,31 +204,18 @@ def main(argv=None) -> int:
     peer_out = args.scratch / f"clv-lifetimes-{args.rows}.csv"
     peer_runs: list[dict] = []
 
+    command = [sys.executable, "-m", "crmkit", "clv", str(path), "--format", "csv", "-o", str(ours_out)]
+    command += ["--quiet", "--margin", str(MARGIN), "--horizon", "52w", "--unit", "week", "--discount", "0.10"]
     if "crmkit" in cases:
+        records.append(measure("crmkit clv", args.rows, command, args.repeats, args.timeout, env))
+    if "interval" in cases:
+        interval_out = args.scratch / f"clv-crmkit-interval-{args.rows}.csv"
+        with_interval = [str(interval_out) if part == str(ours_out) else part for part in command]
         records.append(
             measure(
-                "crmkit clv",
+                "crmkit clv --interval 0.9",
                 args.rows,
-                [
-                    sys.executable,
-                    "-m",
-                    "crmkit",
-                    "clv",
-                    str(path),
-                    "--format",
-                    "csv",
-                    "-o",
-                    str(ours_out),
-                    "--quiet",
-                    "--margin",
-                    str(MARGIN),
-                    "--horizon",
-                    "52w",
-                    "--unit",
-                    "week",
-                    "--discount",
-                    "0.10",
-                ],
+                with_interval + ["--interval", "0.9"],
                 args.repeats,
                 args.timeout,
                 env,

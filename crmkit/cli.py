@@ -24,7 +24,9 @@ from crmkit.cli_shared import (
     CustomersOpt,
     DelimiterOpt,
     EncodingOpt,
+    Forecast,
     InputArg,
+    PlsMethods,
     SheetOpt,
 )
 from crmkit.cli_shared import option as _option
@@ -124,9 +126,11 @@ def segment(
 def clv(
     input: InputArg,
     as_of: AsOfOpt = None,
-    model: Annotated[str, typer.Option("--model", help="bgnbd, pnbd, mbgnbd or bgbb.")] = "bgnbd",
+    model: Annotated[
+        str, typer.Option("--model", help="bgnbd, pnbd, mbgnbd, bgbb, or sbg for a renewal file.")
+    ] = "bgnbd",
     unit: Annotated[str, typer.Option("--unit", help="Model clock: day, week, month, quarter or year.")] = "week",
-    horizon: Annotated[str, typer.Option("--horizon", help="Forecast horizon: 12m, 52w, 365d, 2y.")] = "52w",
+    horizon: Annotated[str, typer.Option("--horizon", help="Forecast horizon: 12m, 52w, 365d, 2y, or inf.")] = "52w",
     discount: Annotated[float, typer.Option("--discount", help="Annual discount rate.")] = 0.10,
     margin: Annotated[
         Optional[float], typer.Option("--margin", help="Profit margin on spend (default: the margin column, else 1.0).")
@@ -146,6 +150,7 @@ def clv(
         Optional[str],
         typer.Option("--params-out", help="Write fitted parameters to FILE.json.", rich_help_panel=OUTPUT_PANEL),
     ] = None,
+    forecast: Forecast = Forecast(),
     out: Output = Output(),
     read: ReadOptions = ReadOptions(),
     run: Run = Run(),
@@ -170,9 +175,11 @@ def clv(
         referrals=referrals,
         credit_share=credit_share,
         params_out=params_out,
+        attributes=forecast.attributes,
         out=out,
         read=read,
         run=run,
+        **forecast.settings(),
     )
 
 
@@ -199,6 +206,7 @@ def satisfaction(
     gap_tolerance: Annotated[
         float, typer.Option("--gap-tolerance", help="Points where quality meets expectation.")
     ] = 5.0,
+    methods: PlsMethods = PlsMethods(),
     out: Output = Output(),
     sheet: SheetOpt = None,
     encoding: EncodingOpt = None,
@@ -226,6 +234,7 @@ def satisfaction(
         ces_column=ces_col,
         ces_scale=ces_scale,
         gap_tolerance=gap_tolerance,
+        **methods.settings(),
         sheet=sheet,
         encoding=encoding,
         delimiter=delimiter,

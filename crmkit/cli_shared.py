@@ -15,6 +15,7 @@ import inspect
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any, Optional
 
 import typer
@@ -163,6 +164,58 @@ def errors(debug: bool):
         raise typer.Exit(1) from None
 
 
+MODEL_PANEL = "Model and uncertainty"
+
+
+def _model_option(flag: str, help: str, kind: Any = Optional[str], **extra: Any) -> Any:
+    return Annotated[kind, typer.Option(flag, help=help, rich_help_panel=MODEL_PANEL, **extra)]
+
+
+@dataclass
+class Forecast:
+    """``crmkit clv``'s model options beyond the model itself: intervals, windows, covariates, spend model."""
+
+    interval: float | None = None
+    draws: int = 200
+    seed: int = 0
+    window: str | None = None
+    covariates: tuple[str, ...] = ()
+    covariates_on: str = "purchase,dropout,spend"
+    attributes: str | None = None
+    spend_model: str = "gamma-gamma"
+
+    def settings(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`crmkit.clv.customer_lifetime_value` these options set."""
+        names = tuple(part.strip() for given in self.covariates for part in str(given).split(",") if part.strip())
+        on = tuple(part.strip() for part in self.covariates_on.split(",") if part.strip())
+        extra: dict[str, Any] = {"interval": self.interval, "draws": self.draws, "seed": self.seed}
+        extra.update(window=self.window, spend_model=self.spend_model)
+        if names:
+            extra.update(covariate_columns=names, covariates_on=on)
+        return extra
+
+
+@dataclass
+class PlsMethods:
+    """``crmkit satisfaction``'s estimation methods: PLSc, PLSpredict, multi-group analysis."""
+
+    consistent: bool = False
+    predict: int = 0
+    repetitions: int = 1
+    mga: bool = False
+    permutations: int = 1000
+
+    def settings(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`crmkit.satisfaction.analyse_survey` these options set."""
+        return {
+            "consistent": self.consistent,
+            "predict_folds": self.predict,
+            "repetitions": self.repetitions,
+            "mga": self.mga,
+            "permutations": self.permutations,
+        }
+
+
 #: Option groups a command declares as one parameter: the parameters typer shows in its place
 #: (name, declaration, default) and how they become the object the command receives.
 GROUPS: dict[str, tuple[tuple[tuple[str, Any, Any], ...], Callable[..., Any]]] = {
@@ -184,6 +237,61 @@ GROUPS: dict[str, tuple[tuple[tuple[str, Any, Any], ...], Callable[..., Any]]] =
         ),
     ),
     "run": ((("quiet", QuietOpt, False), ("debug", DebugOpt, False)), Run),
+    "forecast": (
+        (
+            (
+                "interval",
+                _model_option("--interval", "Interval level for every estimate, e.g. 0.9.", Optional[float]),
+                None,
+            ),
+            ("draws", _model_option("--draws", "Parametric draws of the fitted parameters for --interval.", int), 200),
+            ("seed", _model_option("--seed", "Random seed for --interval.", int), 0),
+            (
+                "window",
+                _model_option("--window", "Also value a future window START-END after the as-of date: 1y-3y."),
+                None,
+            ),
+            (
+                "covariates",
+                _model_option(
+                    "--covariate",
+                    "Attributes column as a covariate (repeat, or a,b); needs --attributes.",
+                    Optional[list[str]],
+                ),
+                None,
+            ),
+            (
+                "covariates_on",
+                _model_option("--covariates-on", "Processes the covariates act on.", str),
+                "purchase,dropout,spend",
+            ),
+            (
+                "attributes",
+                _model_option("--attributes", "Customer attributes file holding the --covariate columns."),
+                None,
+            ),
+            (
+                "spend_model",
+                _model_option("--spend-model", "gamma-gamma, or normal for net values that can be < 0.", str),
+                "gamma-gamma",
+            ),
+        ),
+        lambda covariates, **given: Forecast(covariates=tuple(covariates or ()), **given),
+    ),
+    "methods": (
+        (
+            (
+                "consistent",
+                _model_option("--consistent", "Consistent PLS (PLSc) for the reflective constructs.", bool),
+                False,
+            ),
+            ("predict", _model_option("--predict", "PLSpredict with K folds (0: off).", int), 0),
+            ("repetitions", _model_option("--repetitions", "Repetitions of the --predict folds.", int), 1),
+            ("mga", _model_option("--mga", "With --by: permutation test of path differences and MICOM.", bool), False),
+            ("permutations", _model_option("--permutations", "Permutations for --mga.", int), 1000),
+        ),
+        PlsMethods,
+    ),
 }
 
 

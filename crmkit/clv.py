@@ -9,7 +9,10 @@ where E[X(t)] is the model's conditional expectation of purchases in the next t 
 customer's history (x, t_x, T), t₀ = 0 < t₁ < … < t_K = horizon (at most 13 equal steps), E[spend]
 the Gamma-Gamma conditional mean spend, and δ the
 discount rate per period, converted from the annual rate: δ = (1 + d)^(period / 365.25 days) − 1.
-Customer value = CLV + referral value (the value of the customers they brought).
+Customer value = CLV + referral value (the value of the customers they brought). With an interval
+level, each estimate gets an interval from the fits' parameter covariance and the totals one that
+adds the purchase process (:mod:`crmkit.models.uncertainty`); the holdout validation lives in
+:mod:`crmkit.clv_holdout`.
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from crmkit.clv_holdout import HoldoutResult, add_intervals, holdout_validation
 from crmkit.errors import FitError, UsageError
-from crmkit.io.engine import Frame, attach, columns_of, records
+from crmkit.io.engine import attach, records
 from crmkit.io.options import as_date
 from crmkit.io.purchases import as_purchases
 from crmkit.io.quality import Message
 from crmkit.pushdown import push_down
-from crmkit.summary import UNIT_DAYS, occasions_sql, quantile_scores, repeat_summary
+from crmkit.summary import UNIT_DAYS, quantile_scores, repeat_summary
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,6 +48,11 @@ _DURATION = re.compile(
 )
 _DURATION_UNIT = {"d": "day", "w": "week", "m": "month", "q": "quarter", "y": "year"}
 MODELS = ("bgnbd", "pnbd", "mbgnbd", "bgbb")
+SPEND_MODELS = ("gamma-gamma", "normal")
+#: ``horizon`` values meaning an infinite horizon (the CLV is then the value of the DERT).
+INFINITE = ("inf", "infinite")
+#: Columns :func:`crmkit.clv_forecast.forecast_columns` adds; NaN for the historical fallback.
+FORECAST_COLUMNS = ("next_purchase_median", "next_purchase_date", "dert", "dert_value")
 #: Fewer repeat buyers than this and no model is fitted: the historical value is used instead.
 MIN_REPEAT_BUYERS = 20
 #: ``value_method`` suffix when the Gamma-Gamma fit failed and spend is each customer's average order value.
@@ -96,7 +105,9 @@ class ClvResult:
         One row per customer: ``customer_id, frequency, recency, T, monetary, p_alive,
         expected_purchases, expected_spend, clv, churn_risk, clv_decile, revenue, value_method``
         (+ ``referral_value, customer_value`` with referrals). ``frequency`` = repeat occasions,
-        ``recency``/``T`` in model-clock periods, ``monetary`` = mean repeat spend.
+        ``recency``/``T`` in model-clock periods, ``monetary`` = mean repeat spend; with an
+        interval level ``*_low``/``*_high`` of the four estimates; the columns of
+        :func:`crmkit.clv_forecast.forecast_columns` (next purchase, DERT, window).
     model : dict
         Model name, parameters, standard errors, log-likelihood, AIC, BIC, iterations,
         convergence, and the settings used (unit, horizon, discount, margin).
@@ -107,6 +118,11 @@ class ClvResult:
     p_alive_bins : pandas.DataFrame
         ``p_alive_from, p_alive_to, customers, customer_share``.
     holdout : HoldoutResult or None
+    totals : pandas.DataFrame or None
+        With an interval level: ``quantity, estimate, low, high, method, actual, inside``
+        (:func:`crmkit.clv_holdout.add_intervals`).
+    coefficients : pandas.DataFrame or None
+        With covariates: ``process, covariate, estimate, se, z, p_value``.
     warnings : list of str
         :class:`~crmkit.io.quality.Message` values: English text with a key a report translates by.
     """
@@ -119,6 +135,8 @@ class ClvResult:
     as_of: date
     holdout: HoldoutResult | None = None
     warnings: list = field(default_factory=list)
+    totals: pd.DataFrame | None = None
+    coefficients: pd.DataFrame | None = None
 
     def to_dict(self) -> dict:
         """Everything as JSON-ready values: ``customers`` is what ``crmkit clv -f json`` writes, ``model``
@@ -133,6 +151,10 @@ class ClvResult:
                 "total_expected": h.total_expected,
                 "error": h.error,
                 "params": h.params,
+                "interval": h.interval,
+                "total_low": h.total_low,
+                "total_high": h.total_high,
+                "inside": h.inside,
                 "by_frequency": records(h.by_frequency),
                 "tracking": records(h.tracking),
             }
@@ -144,6 +166,8 @@ class ClvResult:
             "deciles": records(self.deciles),
             "p_alive_bins": records(self.p_alive_bins),
             "holdout": holdout,
+            "totals": None if self.totals is None else records(self.totals),
+            "coefficients": None if self.coefficients is None else records(self.coefficients),
             "warnings": list(self.warnings),
         }
 
@@ -159,50 +183,11 @@ def _risk(p_alive: np.ndarray) -> np.ndarray:
 
 
 def discounted_purchases(model, horizon_periods: float, rate: float, x, t_x, T) -> tuple[np.ndarray, np.ndarray]:
-    """Expected purchases in the horizon, undiscounted and discounted per period.
+    """Expected purchases in the horizon, undiscounted and discounted per period: at most 13 steps,
+    each discounted at its midpoint (:func:`crmkit.models._forecast.discounted_forecast`)."""
+    from crmkit.models._forecast import discounted_forecast
 
-    The horizon is cut into at most 13 equal steps and each step's increment of the conditional
-    expectation is discounted at the step's midpoint.
-    """
-    # Each step's purchases are discounted at the step's midpoint (the midpoint rule): with 13
-    # steps over a year the result is within 0.001% of discounting period by period, at a
-    # fraction of the model evaluations.
-    from crmkit.models._forecast import forecast_steps
-
-    steps = max(1, min(13, math.ceil(horizon_periods - 1e-9)))
-    grid = np.linspace(0.0, horizon_periods, steps + 1)
-    width = grid[1] - grid[0]
-    # customers with the same history have the same forecast: each distinct one is evaluated once
-    # (BG/BB histories are a few hundred; BG/NBD's costly factor depends on (x, T) only)
-    cumulative, inverse, scale = forecast_steps(model, grid[1:], x, t_x, T)
-    previous = np.zeros(cumulative.shape[1], dtype=float)
-    discounted = np.zeros(cumulative.shape[1], dtype=float)
-    for t, current in zip(grid[1:], cumulative):
-        discounted += (current - previous) / (1.0 + rate) ** (t - width / 2)
-        previous = current
-    return previous[inverse] * scale, discounted[inverse] * scale
-
-
-@dataclass
-class HoldoutResult:
-    """Calibration/holdout validation (Fader, Hardie & Lee 2005, Figures 3-4).
-
-    ``by_frequency``: ``frequency_group`` (repeat purchases in calibration, 0..6 and "7+"),
-    ``customers, actual_mean, expected_mean, actual_total, expected_total``. ``tracking``:
-    ``week, date, phase, actual_cumulative, expected_cumulative``: cumulative repeat purchases of
-    the calibration cohort by week from its first acquisition (BG/NBD, Pareto/NBD: the model's
-    population curve), or over the holdout only (MBG/NBD, BG/BB: conditional expectations). ``total_actual``,
-    ``total_expected`` and ``error`` ((expected − actual) / actual).
-    """
-
-    calibration_end: date
-    end: date
-    by_frequency: pd.DataFrame
-    tracking: pd.DataFrame
-    total_actual: float
-    total_expected: float
-    error: float
-    params: dict
+    return discounted_forecast(model, horizon_periods, rate, x, t_x, T)
 
 
 def repeat_buyers(summary) -> int:
@@ -300,123 +285,26 @@ def _history(summary, name):
 def _model_record(name: str, model, unit: str) -> dict:
     if model is None:
         return {"model": "historical", "unit": unit}
+    record = _fit_record(model)
+    record.update(model=name, unit=unit)
+    return record
+
+
+def _fit_record(model) -> dict:
+    """Parameters, standard errors, covariance and fit statistics of a fitted model (JSON-ready)."""
+    cov = getattr(model, "cov_", None)
     return {
-        "model": name,
+        "model": None,
         "params": dict(model.params_),
         "se": dict(model.se_),
+        "cov": None if cov is None else np.asarray(cov, dtype=float).tolist(),
         "log_likelihood": float(model.log_likelihood_),
         "aic": float(model.aic_),
         "bic": float(model.bic_),
-        "iterations": int(model.n_iter_),
-        "converged": bool(model.converged_),
+        "iterations": int(getattr(model, "n_iter_", 0) or 0),
+        "converged": bool(getattr(model, "converged_", True)),
         "customers": int(model.n_customers_),
-        "unit": unit,
     }
-
-
-def _holdout(transactions, con_source, name, unit, occasion, calibration_end: date, end: date) -> HoldoutResult:
-    import pandas as pd
-
-    con, source = con_source
-    cal = repeat_summary(transactions, calibration_end, unit=unit, occasion=occasion, discrete=name == "bgbb")
-    model = _fit(name, cal, [], fallback=False)
-    if model is None:
-        raise UsageError("too few repeat buyers before the calibration end to validate a model")
-    days = (end - calibration_end).days
-    history = _history(cal, name)
-    columns = columns_of(con, source)
-    occasions = Frame(
-        con,
-        f"""
-        SELECT customer_id, first_day FROM ({occasions_sql(source, end, occasion=occasion, columns=columns)})
-        WHERE bought AND first_day > DATE '{calibration_end.isoformat()}'""",
-    ).df()
-    occasions = occasions[occasions["customer_id"].isin(set(cal["customer_id"]))]
-    actual = occasions.groupby("customer_id").size().reindex(cal["customer_id"], fill_value=0).to_numpy()
-    period = UNIT_DAYS[unit]
-    expected = np.asarray(model.expected_purchases(days / period, *history), dtype=float)
-    group = np.where(cal["x"] >= 7, "7+", cal["x"].clip(upper=7).astype(int).astype(str))
-    frame = pd.DataFrame({"frequency_group": group, "actual": actual, "expected": expected})
-    order = [str(i) for i in range(7)] + ["7+"]
-    by_freq = frame.groupby("frequency_group").agg(
-        customers=("actual", "size"),
-        actual_mean=("actual", "mean"),
-        expected_mean=("expected", "mean"),
-        actual_total=("actual", "sum"),
-        expected_total=("expected", "sum"),
-    )
-    by_freq = by_freq.reindex([g for g in order if g in by_freq.index]).reset_index()
-    if hasattr(model, "expected_purchases_population"):
-        tracking = _tracking_from_acquisition(
-            con, source, columns, model, cal, occasion, calibration_end, end, UNIT_DAYS[unit]
-        )
-    else:
-        # no closed-form population curve for this model: track the holdout with conditional expectations
-        weeks = max(1, math.ceil(days / 7))
-        first = pd.to_datetime(occasions["first_day"])
-        rows = []
-        for w in range(1, weeks + 1):
-            horizon_days = min(7 * w, days)
-            cutoff = pd.Timestamp(calibration_end + timedelta(days=horizon_days))
-            rows.append(
-                {
-                    "week": w,
-                    "date": cutoff.date(),
-                    "phase": "holdout",
-                    "actual_cumulative": int((first <= cutoff).sum()),
-                    "expected_cumulative": float(np.sum(model.expected_purchases(horizon_days / period, *history))),
-                }
-            )
-        tracking = pd.DataFrame(rows)
-    total_actual, total_expected = float(actual.sum()), float(expected.sum())
-    error = (total_expected - total_actual) / total_actual if total_actual else float("nan")
-    return HoldoutResult(
-        calibration_end=calibration_end,
-        end=end,
-        by_frequency=by_freq,
-        tracking=tracking,
-        total_actual=total_actual,
-        total_expected=total_expected,
-        error=error,
-        params=dict(model.params_),
-    )
-
-
-def _tracking_from_acquisition(con, source, columns, model, cal, occasion, calibration_end, end, period):
-    """Cumulative repeat purchases of the calibration cohort, week by week from its first acquisition
-    to ``end``: actual, and expected from the model's population curve (each customer's expected
-    repeat purchases since their own first purchase; Fader, Hardie & Lee 2005, Figure 1)."""
-    import pandas as pd
-
-    cohort = set(cal["customer_id"])
-    repeats = Frame(
-        con,
-        f"""
-        SELECT customer_id, first_day FROM (
-            SELECT customer_id, first_day,
-                   row_number() OVER (PARTITION BY customer_id ORDER BY first_day, occasion) AS k
-            FROM ({occasions_sql(source, end, occasion=occasion, columns=columns)}) WHERE bought)
-        WHERE k > 1""",
-    ).df()
-    repeats = pd.to_datetime(repeats.loc[repeats["customer_id"].isin(cohort), "first_day"]).sort_values().to_numpy()
-    births = pd.to_datetime(cal["first_purchase"]).value_counts()
-    start = births.index.min()
-    weeks = max(1, math.ceil((pd.Timestamp(end) - start).days / 7))
-    rows = []
-    for w in range(1, weeks + 1):
-        cutoff = min(start + pd.Timedelta(days=7 * w), pd.Timestamp(end))
-        ages = np.clip((cutoff - births.index).days.to_numpy() / period, 0.0, None)
-        expected = float(np.dot(model.expected_purchases_population(ages), births.to_numpy()))
-        rows.append(
-            {
-                "week": w,
-                "date": cutoff.date(),
-                "phase": "calibration" if cutoff.date() <= calibration_end else "holdout",
-                "actual_cumulative": int(np.searchsorted(repeats, cutoff.to_datetime64(), side="right")),
-                "expected_cumulative": expected,
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def customer_lifetime_value(
@@ -434,6 +322,13 @@ def customer_lifetime_value(
     referrals=None,
     credit_share: float = 1.0,
     engine: str | None = None,
+    interval: float | None = None,
+    draws: int = 200,
+    seed: int = 0,
+    window: str | None = None,
+    covariates=None,
+    covariates_on=("purchase", "dropout", "spend"),
+    spend_model: str = "gamma-gamma",
 ) -> ClvResult:
     """Per-customer P(alive), expected purchases and spend, CLV and customer value.
 
@@ -450,7 +345,9 @@ def customer_lifetime_value(
     unit : {"day", "week", "month", "quarter", "year"}
         The model clock.
     horizon : str
-        Forecast horizon (``52w``, ``12m``, ``365d``).
+        Forecast horizon (``52w``, ``12m``, ``365d``), or ``inf``: the CLV is then the value of
+        the discounted expected residual transactions (DERT, Fader, Hardie & Lee 2005, "RFM and
+        CLV") and ``expected_purchases`` is NaN.
     discount : float
         Annual discount rate, converted to the model clock by :func:`period_rate`.
     margin : float, optional
@@ -467,6 +364,18 @@ def customer_lifetime_value(
         x the referred customers' net revenue to date plus their CLV.
     engine : {"duckdb", "db", "spark"}, optional
         Where the repeat-purchase summary is aggregated, as in :func:`crmkit.segment.segment`.
+    interval, draws, seed : float, int, int
+        Interval level (0.9): the ``*_low``/``*_high`` customer columns and
+        :attr:`ClvResult.totals` (:func:`crmkit.clv_holdout.add_intervals`); ``draws`` futures
+        per customer, seeded by ``seed``, simulate the purchase-process variance of the totals.
+    window : str, optional
+        A future window (``1y-3y``): its purchases and value (:mod:`crmkit.clv_forecast`).
+    covariates, covariates_on : pandas.DataFrame, sequence of {"purchase", "dropout", "spend"}
+        ``customer_id`` and time-invariant covariates, and the processes they act on (BG/NBD,
+        Pareto/NBD; :mod:`crmkit.clv_covariates`).
+    spend_model : {"gamma-gamma", "normal"}
+        Gamma-Gamma (Fader & Hardie 2013; positive mean spend only) or the normal model of net
+        values that can be negative (:class:`crmkit.models.normalspend.NormalSpendModel`).
 
     Returns
     -------
@@ -474,20 +383,26 @@ def customer_lifetime_value(
     """
     import pandas as pd
 
-    if model not in MODELS:
-        raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {model!r}")
-    if unit not in UNIT_DAYS:
-        raise UsageError(f"--unit must be one of {', '.join(UNIT_DAYS)}, not {unit!r}")
-    if margin is not None and not -1 <= margin <= 1:
-        raise UsageError(f"--margin is a share such as 0.3, not {margin}")
-    if not 0 <= credit_share <= 1:
-        raise UsageError(f"--credit-share is a share between 0 and 1, not {credit_share}")
+    for ok, problem in (
+        (model in MODELS, f"--model must be one of {', '.join(MODELS)}, not {model!r}"),
+        (unit in UNIT_DAYS, f"--unit must be one of {', '.join(UNIT_DAYS)}, not {unit!r}"),
+        (margin is None or -1 <= margin <= 1, f"--margin is a share such as 0.3, not {margin}"),
+        (0 <= credit_share <= 1, f"--credit-share is a share between 0 and 1, not {credit_share}"),
+        (interval is None or 0 < interval < 1, f"--interval is a level between 0 and 1 such as 0.9, not {interval}"),
+        (int(draws) >= 2, f"--draws must be at least 2, not {draws}"),
+        (spend_model in SPEND_MODELS, f"--spend-model must be one of {', '.join(SPEND_MODELS)}, not {spend_model!r}"),
+    ):
+        if not ok:
+            raise UsageError(problem)
+    infinite = str(horizon).strip().lower() in INFINITE
     max_days = MAX_SPAN_YEARS * 365.25
-    for flag, span in (("--horizon", horizon), ("--holdout", holdout)):
+    for flag, span in (("--horizon", None if infinite else horizon), ("--holdout", holdout)):
         if span and parse_duration(span) > max_days:
             raise UsageError(f"{flag} {span} is longer than the {MAX_SPAN_YEARS} years a CLV run models")
-    horizon_periods = parse_duration(horizon) / UNIT_DAYS[unit]
+    horizon_periods = math.inf if infinite else parse_duration(horizon) / UNIT_DAYS[unit]
     rate = period_rate(discount, unit)
+    if infinite and rate <= 0:
+        raise UsageError("--horizon inf needs a positive --discount (an undiscounted lifetime value can be infinite)")
     warnings: list[str] = []
     transactions = push_down(transactions, engine=engine) or as_purchases(transactions)
     as_of = transactions.resolve_as_of(None if as_of is None else as_date(as_of))
@@ -508,29 +423,46 @@ def customer_lifetime_value(
         if split >= as_of:
             raise UsageError(f"the calibration end {split} must be before the as-of date {as_of}")
         rows = as_purchases(transactions)
-        holdout_result = _holdout(rows, attach(rows), model, unit, occasion, split, as_of)
+        holdout_result = holdout_validation(
+            rows, attach(rows), model, unit, occasion, split, as_of, interval=interval, draws=draws, seed=seed
+        )
 
     summary = repeat_summary(transactions, as_of, unit=unit, occasion=occasion, discrete=model == "bgbb")
     if summary.empty:
         raise UsageError("no customers with a purchase on or before the as-of date")
-    fitted = _fit(model, summary, warnings)
+    fitted, spend_covariates, coefficients = (
+        _fit_covariates(summary, covariates, model, covariates_on, warnings)
+        if covariates is not None
+        else (_fit(model, summary, warnings), None, None)
+    )
     history = _history(summary, model)
     n = len(summary)
 
+    def forecast(m):
+        if infinite:
+            from crmkit.models.dert import dert
+
+            return np.full(n, np.nan), np.asarray(dert(m, rate, *history), dtype=float)
+        return discounted_purchases(m, horizon_periods, rate, *history)
+
     if fitted is not None:
-        expected, discounted = discounted_purchases(fitted, horizon_periods, rate, *history)
+        expected, discounted = forecast(fitted)
         p_alive = np.clip(np.asarray(fitted.p_alive(*history), dtype=float), 0.0, 1.0)
         method = np.full(n, "model", dtype=object)
     else:
         # historical: purchases per period so far, carried over the horizon
         per_period = (summary["x"].to_numpy(float) + 1) / np.maximum(summary["T"].to_numpy(float), 1.0)
-        steps = np.arange(1, math.ceil(horizon_periods) + 1)
-        expected = per_period * horizon_periods
-        discounted = per_period * float(np.sum(1.0 / (1.0 + rate) ** (steps - 0.5))) * (horizon_periods / len(steps))
+        if infinite:  # the sum over k >= 1 of (1 + rate)^-(k - 1/2)
+            expected, discounted = np.full(n, np.nan), per_period * math.sqrt(1.0 + rate) / rate
+        else:
+            steps = np.arange(1, math.ceil(horizon_periods) + 1)
+            width = horizon_periods / len(steps)
+            expected = per_period * horizon_periods
+            discounted = per_period * float(np.sum(1.0 / (1.0 + rate) ** (steps - 0.5))) * width
         p_alive = np.full(n, np.nan)
         method = np.full(n, "historical", dtype=object)
 
-    spend_record, spend = _spend(summary, warnings)
+    spend_record, spend, spend_fit = _spend(summary, warnings, spend_model, spend_covariates)
     if spend_record is not None and spend_record["model"] == MEAN_SPEND:
         method = np.asarray([f"{m}, {MEAN_SPEND}" for m in method], dtype=object)
     if margin is not None:
@@ -556,6 +488,23 @@ def customer_lifetime_value(
             "clv": clv,
         }
     )
+    totals = None
+    if interval is not None:
+        customers, totals = add_intervals(
+            customers,
+            fitted,
+            forecast,
+            history,
+            spend_fit,
+            margin_rate,
+            horizon_periods,
+            holdout_result,
+            warnings,
+            level=interval,
+            draws=draws,
+            seed=seed,
+        )
+    customers = _add_forecast(customers, fitted, history, unit, as_of, rate, spend, margin_rate, window, interval)
     customers["churn_risk"] = np.where(np.isnan(p_alive), "", _risk(np.nan_to_num(p_alive)))
     customers["revenue"] = summary["revenue"].to_numpy()
     customers["first_purchase"] = summary["first_purchase"]
@@ -584,6 +533,11 @@ def customer_lifetime_value(
             "customers": n,
         }
     )
+    record.update({"interval": interval, "draws": int(draws), "seed": int(seed)} if interval is not None else {})
+    if covariates is not None:
+        record.update(
+            covariates=[c for c in covariates.columns if c != "customer_id"], covariates_on=list(covariates_on)
+        )
     return ClvResult(
         customers=customers,
         model=record,
@@ -593,17 +547,65 @@ def customer_lifetime_value(
         as_of=as_of,
         holdout=holdout_result,
         warnings=warnings,
+        totals=totals,
+        coefficients=coefficients,
     )
 
 
-def _spend(summary, warnings: list):
-    """Gamma-Gamma conditional expected spend per customer (historical average as fallback)."""
+def _add_forecast(customers, fitted, history, unit, as_of, rate, spend, margin, window, interval):
+    """The next-purchase, DERT and window columns (:func:`crmkit.clv_forecast.forecast_columns`);
+    NaN without a fitted model."""
+    try:
+        from crmkit.clv_forecast import forecast_columns
+    except ImportError:  # until H2's module lands
+        return customers
+    if fitted is not None and not getattr(fitted, "per_customer", False):
+        settings = {"unit": unit, "as_of": as_of, "rate_per_period": rate, "window": window, "interval": interval}
+        columns = forecast_columns(fitted, history, spend=spend, margin=margin, **settings)
+    else:
+        names = [*FORECAST_COLUMNS, *(["next_purchase_low", "next_purchase_high"] if interval else [])]
+        names += ["window_purchases", "window_value"] if window else []
+        nat = np.datetime64("NaT", "D")
+        columns = {k: np.full(len(customers), nat if k.endswith("_date") else np.nan) for k in names}
+    for name, values in columns.items():
+        customers[name] = values
+    return customers
+
+
+def _fit_covariates(summary, covariates, model, on, warnings):
+    """Transaction predictor, spend predictor (or None) and coefficients (:mod:`crmkit.clv_covariates`)."""
+    from crmkit.clv_covariates import covariate_design, fit_covariate_models
+
+    Z, names, notes = covariate_design(summary, covariates, [c for c in covariates.columns if c != "customer_id"])
+    warnings.extend(Message(note, "clv_covariate_note", note=note) for note in notes)
+    fit = fit_covariate_models(summary, Z, names, name=model, on=on)
+    return fit.model, fit.spend, fit.coefficients
+
+
+def _spend(summary, warnings: list, spend_model: str = "gamma-gamma", covariate_spend=None):
+    """Expected spend per customer from the spend model (historical average as fallback).
+
+    Returns ``(record, spend, fit)``: ``fit`` is ``(model, predict)`` with ``predict(model) ->
+    spend per customer`` for the intervals, or None (no model behind the spend).
+    """
     from crmkit import models
 
     x = summary["x"].to_numpy(float)
     m = summary["monetary"].to_numpy(float)
-    fit_rows = (x > 0) & np.isfinite(m) & (m > 0)
+    normal = spend_model == "normal"
+    fit_rows = (x > 0) & np.isfinite(m) & (normal | (m > 0))
     average = np.where(summary["x"] >= 0, summary["revenue"].to_numpy(float) / (x + 1), 0.0)
+    dropped = int(((x > 0) & np.isfinite(m) & (m <= 0)).sum()) if not normal else 0
+    if dropped:
+        warnings.append(
+            Message(
+                f"{dropped} repeat buyer(s) with a zero or negative net mean spend (returns, discounts) were "
+                "left out of the Gamma-Gamma fit, which needs positive values; --spend-model normal models "
+                "net values that can be negative",
+                "clv_spend_nonpositive",
+                customers=dropped,
+            )
+        )
     if fit_rows.sum() < MIN_REPEAT_BUYERS:
         warnings.append(
             Message(
@@ -612,9 +614,17 @@ def _spend(summary, warnings: list):
                 "clv_spend_too_few",
             )
         )
-        return None, np.clip(average, 0, None)
+        return None, np.clip(average, 0, None), None
+    xs, ms = np.where(fit_rows, x, 0.0), np.where(fit_rows, m, 0.0)
     try:
-        gg = models.GammaGammaModel().fit(x[fit_rows], m[fit_rows])
+        if covariate_spend is not None:
+            gg = covariate_spend
+        elif normal:
+            from crmkit.models.normalspend import NormalSpendModel
+
+            gg = NormalSpendModel().fit(x[fit_rows], m[fit_rows])
+        else:
+            gg = models.GammaGammaModel().fit(x[fit_rows], m[fit_rows])
     except FitError as exc:
         # P(alive) and expected purchases do not depend on the spend model: keep them, and value
         # each customer at their own average order value, as with too few repeat buyers
@@ -627,7 +637,7 @@ def _spend(summary, warnings: list):
                 method=MEAN_SPEND,
             )
         )
-        return {"model": MEAN_SPEND, "gamma_gamma_error": exc.message}, np.clip(average, 0, None)
+        return {"model": MEAN_SPEND, "gamma_gamma_error": exc.message}, np.clip(average, 0, None), None
     # The Gamma-Gamma independence check (|r| >= 0.3 is notable); the warning is worded for the CLV.
     check = models.spend_frequency_correlation(x[fit_rows], m[fit_rows])
     r = check.r
@@ -640,20 +650,14 @@ def _spend(summary, warnings: list):
                 r=r,
             )
         )
-    spend = np.asarray(gg.expected_spend(np.where(fit_rows, x, 0.0), np.where(fit_rows, m, 0.0)), dtype=float)
-    record = {
-        "model": "gamma-gamma",
-        "params": dict(gg.params_),
-        "se": dict(gg.se_),
-        "log_likelihood": float(gg.log_likelihood_),
-        "aic": float(gg.aic_),
-        "bic": float(gg.bic_),
-        "iterations": int(gg.n_iter_),
-        "converged": bool(gg.converged_),
-        "customers": int(fit_rows.sum()),
-        "frequency_spend_correlation": r,
-    }
-    return record, spend
+
+    def predict(model):
+        return np.asarray(model.expected_spend(xs, ms), dtype=float)
+
+    spend = predict(gg)
+    record = _fit_record(gg)
+    record.update(model=spend_model, customers=int(fit_rows.sum()), frequency_spend_correlation=r)
+    return record, spend, (gg, predict)
 
 
 def referral_values(customers, referrals, credit_share: float = 1.0) -> np.ndarray:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -107,7 +107,10 @@ class SatisfactionResult:
     ``weights`` (standardized and unstandardized, with loadings); ``drivers`` (importance-
     performance map of the target); ``respondents`` (id, 0-100 score per construct, expectation
     gap and its class); ``nps``/``csat``/``ces`` when such columns exist; ``groups`` with ``--by``;
-    ``treatment`` (how missing answers were handled); ``negative_weights``.
+    ``treatment`` (how missing answers were handled); ``negative_weights``; ``index_table``
+    (construct, index, ci_low, ci_high: intervals with ``--bootstrap``); with ``--bootstrap`` also
+    ``htmt_ci``, ``indirect`` (total indirect effects) and ``specific`` (each route), with
+    intervals; ``prediction`` (PLSpredict, ``--predict K``); ``mga`` and ``micom`` (``--mga``).
     """
 
     model: SurveyModel
@@ -129,6 +132,13 @@ class SatisfactionResult:
     groups: pd.DataFrame | None = None
     negative_weights: pd.DataFrame | None = None
     warnings: list = field(default_factory=list)
+    index_table: pd.DataFrame | None = None
+    htmt_ci: pd.DataFrame | None = None
+    indirect: pd.DataFrame | None = None
+    specific: pd.DataFrame | None = None
+    prediction: Any = None
+    mga: pd.DataFrame | None = None
+    micom: pd.DataFrame | None = None
 
     def one_line(self) -> str:
         """Who was analysed and how missing answers were treated, in one line (the CLI's stderr message)."""
@@ -147,7 +157,8 @@ class SatisfactionResult:
         """The JSON contract (what ``crmkit satisfaction -f json`` writes).
 
         Keys: model, scale, index, paths, r_squared, reliability, weights, drivers, fit, missing,
-        and nps / csat / ces / groups / negative_weights when present.
+        and nps / csat / ces / groups / negative_weights / index_table / htmt_ci / indirect /
+        specific / prediction (``items``, ``constructs``) / mga / micom when present.
         """
 
         from crmkit.io.engine import records as rows
@@ -174,6 +185,14 @@ class SatisfactionResult:
             out["groups"] = records(self.groups)
         if self.negative_weights is not None and len(self.negative_weights):
             out["negative_weights"] = records(self.negative_weights)
+        for key in ("index_table", "htmt_ci", "indirect", "specific", "mga", "micom"):
+            if getattr(self, key) is not None:
+                out[key] = records(getattr(self, key))
+        if self.prediction is not None:
+            out["prediction"] = {
+                "items": records(self.prediction.items),
+                "constructs": records(self.prediction.constructs),
+            }
         return out
 
 
@@ -271,6 +290,11 @@ def analyse_survey(
     source: str = "survey",
     csat_scale: str | None = None,
     ces_scale: str | None = None,
+    consistent: bool = False,
+    predict_folds: int = 0,
+    repetitions: int = 1,
+    mga: bool = False,
+    permutations: int = 1000,
 ) -> SatisfactionResult:
     """ACSI-style indices, paths, reliability, key drivers and survey metrics of a survey.
 
@@ -305,6 +329,16 @@ def analyse_survey(
         The customer-effort question's scale, ``"1-5"``; default the model's ``ces_scale``, else
         1-7 (:data:`CES_SCALE`). The easy share counts
         answers in the lowest third of this scale (:func:`effort`), never of the answers seen.
+    consistent : bool
+        PLSc (Dijkstra & Henseler 2015): paths, R² and loadings corrected for measurement error.
+    predict_folds, repetitions : int
+        PLSpredict (Shmueli et al. 2016, 2019) with ``predict_folds`` folds (0: off; else 2 to the
+        number of respondents), repeated ``repetitions`` times.
+    mga : bool
+        With ``by``: permutation test of path differences between every pair of groups (Chin &
+        Dibbern 2010) and MICOM steps 1-2 (Henseler, Ringle & Sarstedt 2016), ``permutations``
+        each (:mod:`crmkit.models.pls.groups`). Groups under 10 respondents are left out with a
+        warning.
 
     Raises
     ------
@@ -321,6 +355,13 @@ def analyse_survey(
     from crmkit.models.pls import PLSPathModel
 
     bootstrap = _check_bootstrap(bootstrap)
+    predict_folds = _check_count(predict_folds, "--predict", 0, None)
+    repetitions = _check_count(repetitions, "--repetitions", 1, None)
+    permutations = _check_count(permutations, "--permutations", 1, BOOTSTRAP_MAX)
+    if mga and not by:
+        raise UsageError("--mga compares groups: give the grouping column with --by")
+    if predict_folds == 1:
+        raise UsageError("--predict must be 0 (off) or a number of folds from 2 to the number of respondents")
     frame, first_row, source = _survey_table(frame, first_row, source)
     spec = load_model(model)
     if scale:
@@ -364,17 +405,33 @@ def analyse_survey(
     # answers in a canonical order, and only the per-respondent scores go back to the survey's order.
     order = _canonical_order(items)
     canonical = items.iloc[order]
-    fitted = PLSPathModel(spec.constructs, spec.paths, modes=spec.modes or None, scheme=scheme).fit(canonical)
+    if predict_folds > len(items):
+        raise UsageError(
+            f"--predict {predict_folds} folds, but only {len(items)} respondents: give at most {len(items)}"
+        )
+    fitted = PLSPathModel(
+        spec.constructs, spec.paths, modes=spec.modes or None, scheme=scheme, consistent=bool(consistent)
+    ).fit(canonical)
     idx = fitted.index(canonical, scale=bounds)
     paths = fitted.path_coefficients_.copy()
     paths["ci_low"] = np.nan
     paths["ci_high"] = np.nan
     index_ci = None
+    index_table = pd.DataFrame({"construct": list(idx.constructs.index), "index": idx.constructs.to_numpy(dtype=float)})
+    index_table["ci_low"] = index_table["ci_high"] = np.nan
+    extras: dict = {}
     if bootstrap:
         boot = fitted.bootstrap(canonical, n=bootstrap, seed=seed, scale=bounds)
-        paths = _with_intervals(paths, boot)
+        paths = _with_intervals(paths, boot.paths)
         if boot.indices is not None:
             index_ci = boot.indices.replace({np.nan: None}).to_dict(orient="records")
+            index_table = _with_intervals(index_table, boot.indices, ("construct",))
+        # HTMT, total and specific indirect effects with intervals: the bootstrap's own tables
+        extras = {key: _interval_columns(getattr(boot, source, None)) for key, source in _BOOT_TABLES.items()}
+    if predict_folds:
+        from crmkit.models.pls.predict import pls_predict
+
+        extras["prediction"] = pls_predict(fitted, canonical, folds=predict_folds, repetitions=repetitions, seed=seed)
     respondents = _same_answers_same_scores(idx.respondents, canonical)
     id_column = next((h for h in headers if normalise_header(h) in ALIASES["customer_id"]), None)
     out = pd.DataFrame(index=items.index)
@@ -423,8 +480,13 @@ def analyse_survey(
             "scheme": scheme,
             "bootstrap": int(bootstrap),
             "seed": int(seed),
+            "consistent": bool(consistent),
+            "predict_folds": predict_folds,
+            "repetitions": repetitions,
         },
         negative_weights=idx.negative_weights,
+        index_table=index_table,
+        **extras,
     )
     if index_ci is not None:
         result.fit["index_ci"] = index_ci
@@ -473,15 +535,62 @@ def analyse_survey(
                 row["csat"] = top_two_box(metric_cols["csat"][mask], csat_bounds[1])["csat"]
             rows.append(row)
         result.groups = pd.DataFrame(rows).sort_values(by).reset_index(drop=True)
+        if mga:
+            _group_tests(result, items, groups, spec, scheme, consistent, permutations, seed)
     return result
+
+
+_BOOT_TABLES = {"htmt_ci": "htmt", "indirect": "indirect", "specific": "specific"}
+
+
+def _interval_columns(table):
+    """A bootstrap table with its interval limits named ``ci_low``/``ci_high`` (as the paths), or None."""
+    return None if table is None else table.rename(columns={"lower": "ci_low", "upper": "ci_high"})
+
+
+def _group_tests(result, items, groups, spec, scheme, consistent, permutations, seed) -> None:
+    """``--mga``: permutation MGA and MICOM over the groups of at least MIN_GROUP_SIZE respondents."""
+    from crmkit.models.pls.groups import MIN_GROUP_SIZE, group_comparison
+
+    labels = groups.astype(str)
+    names, counts = np.unique(labels, return_counts=True)
+    small = [f"{g} ({c})" for g, c in zip(names, counts) if c < MIN_GROUP_SIZE]
+    if small:
+        result.warnings.append(
+            f"--mga leaves out group(s) with fewer than {MIN_GROUP_SIZE} respondents: " + ", ".join(small)
+        )
+    use = ~np.isin(labels, [g for g, c in zip(names, counts) if c < MIN_GROUP_SIZE])
+    if len(set(labels[use])) < 2:
+        raise DataError(f"--mga needs at least two groups of {MIN_GROUP_SIZE} or more respondents")
+    # rows in a canonical order of (group, answers), so the permutations never see the survey's order
+    values = items.to_numpy(dtype=float)[use] + 0.0
+    order = np.lexsort((*values.T[::-1], labels[use]))
+    result.mga, result.micom = group_comparison(
+        spec.constructs,
+        spec.paths,
+        items[use].iloc[order],
+        labels[use][order],
+        modes=spec.modes or None,
+        scheme=scheme,
+        consistent=consistent,
+        n=permutations,
+        seed=seed,
+    )
+    result.fit["permutations"] = permutations
+
+
+def _check_count(value, flag: str, low: int, high: int | None) -> int:
+    """``value`` as an ``int`` from ``low`` to ``high`` (no bound when None), else a UsageError naming ``flag``."""
+    whole = isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    if not (whole and int(value) >= low and (high is None or int(value) <= high)):
+        upper = f" to {high}" if high is not None else " or more"
+        raise UsageError(f"{flag} must be a whole number from {low}{upper}, not {as_written(value)}")
+    return int(value)
 
 
 def _check_bootstrap(bootstrap) -> int:
     """``bootstrap`` as an ``int`` from 0 to :data:`BOOTSTRAP_MAX`, else a UsageError showing it as given."""
-    whole = isinstance(bootstrap, numbers.Integral) and not isinstance(bootstrap, bool)
-    if not (whole and 0 <= int(bootstrap) <= BOOTSTRAP_MAX):
-        raise UsageError(f"--bootstrap must be a whole number from 0 to {BOOTSTRAP_MAX}, not {as_written(bootstrap)}")
-    return int(bootstrap)
+    return _check_count(bootstrap, "--bootstrap", 0, BOOTSTRAP_MAX)
 
 
 def _canonical_order(items) -> np.ndarray:
@@ -510,11 +619,11 @@ def _same_answers_same_scores(scores, canonical):
     return scores.iloc[first].set_axis(scores.index)
 
 
-def _with_intervals(paths, boot):
-    """Paths with the bootstrap percentile interval of each coefficient."""
-    table = boot.paths.rename(columns={"lower": "ci_low", "upper": "ci_high"})
-    return paths.drop(columns=["ci_low", "ci_high"]).merge(
-        table[["from", "to", "ci_low", "ci_high"]], on=["from", "to"], how="left"
+def _with_intervals(frame, table, keys=("from", "to")):
+    """``frame`` with the bootstrap percentile interval of each row (paths, or index per construct)."""
+    table = _interval_columns(table)
+    return frame.drop(columns=["ci_low", "ci_high"]).merge(
+        table[[*keys, "ci_low", "ci_high"]], on=list(keys), how="left"
     )
 
 

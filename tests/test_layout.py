@@ -39,6 +39,11 @@ ANALYSES = {
     "synth_campaigns",
     "synth_feedback",
     "loyalty",
+    "clv_holdout",
+    "clv_forecast",
+    "clv_covariates",
+    "contract",
+    "synth_contracts",
 }
 MAX_LINES = 700
 

@@ -136,7 +136,10 @@ class FittedModel(Estimator):
         Starting values (natural scale) for the first attempt; the model's own guess is then
         the retry start.
 
-    Besides each model's documented attributes, ``n_rows_`` is the number of distinct rows the
+    Besides each model's documented attributes, ``cov_`` is the covariance of the fitted
+    natural-scale parameters in ``_names`` order (a ``(k, k)`` array, the inverse observed
+    information; its diagonal is ``se_`` squared; None from :meth:`from_params`), and
+    ``n_rows_`` is the number of distinct rows the
     likelihood was evaluated on (see :func:`~crmkit.models._compress.compress`). Predictions
     (``p_alive``, ``expected_purchases``, ``expected_spend``, ``log_likelihood``, ...) need
     parameters: from ``fit`` or :meth:`from_params`; before either they raise
@@ -173,7 +176,17 @@ class FittedModel(Estimator):
             values[name] = value
         model = cls()
         model.params_ = values
-        for attr in ("log_likelihood_", "aic_", "bic_", "se_", "n_iter_", "converged_", "n_customers_", "n_rows_"):
+        for attr in (
+            "log_likelihood_",
+            "aic_",
+            "bic_",
+            "se_",
+            "cov_",
+            "n_iter_",
+            "converged_",
+            "n_customers_",
+            "n_rows_",
+        ):
             setattr(model, attr, None)
         return model
 
@@ -206,6 +219,8 @@ class FittedModel(Estimator):
         self.aic_ = result.aic
         self.bic_ = result.bic
         self.se_ = result.se
+        # natural-scale covariance in _names order (inverse observed information), for intervals
+        self.cov_ = result.cov
         self.n_iter_ = result.n_iter
         self.converged_ = result.converged
         self.n_customers_ = result.n_customers

@@ -14,8 +14,9 @@ Every model here is fitted the same way:
   to zero or infinity), raises :class:`~crmkit.errors.FitError` saying what to try;
   a fit never hands back NaN parameters;
 * standard errors come from the Hessian of the log-likelihood at the optimum on the natural
-  parameter scale (forward differences of the analytic gradient); AIC and BIC use the number
-  of customers.
+  parameter scale (forward differences of the analytic gradient), and so does the parameter
+  covariance (the inverse observed information, for intervals:
+  :mod:`crmkit.models.uncertainty`); AIC and BIC use the number of customers.
 
 The library never prints: a problem is an exception.
 """
@@ -30,7 +31,7 @@ import numpy as np
 from crmkit.errors import FitError
 from crmkit.models._sums import single_threaded
 
-__all__ = ["LOG_BOUND", "FitResult", "maximise", "presolve", "standard_errors"]
+__all__ = ["LOG_BOUND", "FitResult", "covariance", "maximise", "presolve", "standard_errors"]
 
 # Search box for the log-parameters: e^-25 ~ 1e-11 .. e^25 ~ 7e10. Real fits sit well inside
 # (CDNOW in weeks: 0.24 .. 11.7); an optimum on the edge means the likelihood keeps rising as a
@@ -53,6 +54,8 @@ class FitResult:
     n_customers: float
     n_rows: int
     attempts: list = field(default_factory=list)
+    #: Covariance of the natural-scale parameters in ``names`` order (inverse observed information).
+    cov: np.ndarray | None = None
 
 
 @single_threaded
@@ -160,7 +163,7 @@ def maximise(
     params = dict(zip(names, np.exp(theta).tolist()))
     log_lik = -float(best.fun) / scale
     k = len(names)
-    se = standard_errors(neg_log_lik, theta, names, grad=np.asarray(best.jac) / scale)
+    se, cov = covariance(neg_log_lik, theta, names, grad=np.asarray(best.jac) / scale)
     flat = [name for name, value in se.items() if not math.isfinite(value)]
     if flat:
         raise FitError(
@@ -181,6 +184,7 @@ def maximise(
         n_customers=float(n_customers),
         n_rows=int(n_rows),
         attempts=attempts,
+        cov=cov,
     )
 
 
@@ -273,13 +277,31 @@ def _newton(objective, theta, hess, max_steps: int = 12):
 def standard_errors(neg_log_lik, theta, names, grad=None) -> dict:
     """Standard errors on the natural scale from the observed information at the optimum.
 
+    The square roots of the diagonal of :func:`covariance` (see there).
+    """
+    return covariance(neg_log_lik, theta, names, grad=grad)[0]
+
+
+def covariance(neg_log_lik, theta, names, grad=None) -> tuple[dict, np.ndarray | None]:
+    """Standard errors and covariance of the natural-scale parameters at the optimum.
+
     The Hessian of the log-likelihood in the log-parameters ``theta`` is taken by forward
     differences of the analytic gradient (one gradient per parameter; its O(step) error of
     ~1e-5 relative is immaterial for a standard error), then moved to the natural parameters
     ``p = exp(theta)``: ``d2 LL / dp_i dp_j = (H_ij - delta_ij g_i) / (p_i p_j)`` (``g`` the
-    gradient, ~0 at the optimum). When the information matrix is not positive definite, the
-    parameters that load on its flat directions get NaN (the caller turns that into a
-    :class:`FitError`).
+    gradient, ~0 at the optimum). The covariance is the inverse of the observed information
+    (the usual asymptotic covariance of a maximum-likelihood estimator, e.g. Pawitan 2001, *In
+    All Likelihood*, section 9.2), symmetrised; the standard errors are the square roots of its
+    diagonal. When the information matrix is not positive definite, the parameters that load on
+    its flat directions get NaN (the caller turns that into a :class:`FitError`) and the
+    covariance is None.
+
+    Returns
+    -------
+    se : dict
+        Standard error per name.
+    cov : numpy.ndarray or None
+        ``(k, k)`` covariance in ``names`` order.
     """
     theta = np.asarray(theta, dtype=np.float64)
     k = theta.size
@@ -299,13 +321,15 @@ def standard_errors(neg_log_lik, theta, names, grad=None) -> dict:
     hess_natural = (hess - np.diag(grad0)) / np.outer(p, p)
     information = -hess_natural
     if not np.all(np.isfinite(information)):
-        return dict.fromkeys(names, float("nan"))
+        return dict.fromkeys(names, float("nan")), None
     eigenvalues, eigenvectors = np.linalg.eigh(information)
     flat = eigenvalues <= 1e-12 * max(float(np.max(np.abs(eigenvalues))), 1e-300)
     if flat.any():
         # Not a proper maximum: name the parameters that move along the flat directions.
         loading = np.max(np.abs(eigenvectors[:, flat]), axis=1)
         cov_ok = dict.fromkeys(names, float("nan"))
-        return {name: (float("nan") if loading[i] > 0.3 else cov_ok[name]) for i, name in enumerate(names)}
-    var = np.diag(np.linalg.inv(information))
-    return {name: float(math.sqrt(v)) if v > 0 else float("nan") for name, v in zip(names, var)}
+        return {name: (float("nan") if loading[i] > 0.3 else cov_ok[name]) for i, name in enumerate(names)}, None
+    cov = np.linalg.inv(information)
+    var = np.diag(cov)
+    se = {name: float(math.sqrt(v)) if v > 0 else float("nan") for name, v in zip(names, var)}
+    return se, 0.5 * (cov + cov.T)

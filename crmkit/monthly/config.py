@@ -28,7 +28,16 @@ _NAMES, _WINDOW = "names", "window"
 #: reads from it.
 SECTION_TYPES: dict[str, dict[str, str]] = {
     "segment": {"scheme": _TEXT, "bins": _WHOLE},
-    "clv": {"model": _TEXT, "unit": _TEXT, "horizon": _TEXT, "discount": _NUMBER, "margin": _NUMBER},
+    "clv": {
+        "model": _TEXT,
+        "unit": _TEXT,
+        "horizon": _TEXT,
+        "discount": _NUMBER,
+        "margin": _NUMBER,
+        "interval": _NUMBER,
+        "window": _TEXT,
+        "spend_model": _TEXT,
+    },
     "retention": {"period": _TEXT},
     "satisfaction": {"model": _TEXT, "scale": _SCALE, "csat_scale": _SCALE, "ces_scale": _SCALE},
     "ladder": {"rules": _TEXT},
@@ -209,7 +218,7 @@ def load_config(path: str) -> ReportConfig:
         scheme = "standard"
         [clv]
         horizon = "12m"
-        margin = 0.3
+        margin = 0.3                               # also interval = 0.9, window = "1y-3y", spend_model
         [retention]
         period = "month"
         [report]

@@ -190,6 +190,7 @@ def run_monthly(
         discount=float(config.clv.get("discount", 0.10)),
         margin=config.clv.get("margin"),
         referrals=referrals,
+        **{key: config.clv[key] for key in ("interval", "window", "spend_model") if key in config.clv},
     )
     complaints = read_complaints(config.complaints) if config.complaints else None  # read once: ladder, feedback
     sat, _, ladders = _survey_and_ladder(config, data.transactions, as_of, referrals, complaints)

@@ -106,9 +106,15 @@ def clv_command(
     out: Output,
     read: ReadOptions,
     run: Run,
+    attributes: str | None = None,
+    covariate_columns: tuple = (),
     **settings: Any,
 ) -> None:
-    """``crmkit clv``: :func:`crmkit.clv.customer_lifetime_value` with ``settings`` (model, unit, horizon, …)."""
+    """``crmkit clv``: :func:`crmkit.clv.customer_lifetime_value` with ``settings`` (model, unit, horizon, …).
+
+    ``covariate_columns`` name columns of the ``attributes`` file (read with
+    :func:`crmkit.io.attributes.read_attributes`) that become the ``covariates`` frame.
+    """
     from crmkit.clv import customer_lifetime_value
     from crmkit.report.messages import say_read
     from crmkit.report.tables import write_frame, write_json_file
@@ -123,6 +129,8 @@ def clv_command(
         from crmkit.io.inputs import read_referrals
 
         referral_rows = read_referrals(referrals, encoding=read.encoding)
+    if covariate_columns:
+        settings["covariates"] = _covariates_frame(attributes, covariate_columns, read, as_of_date)
     with status("Fitting…", run.quiet):
         result = customer_lifetime_value(
             data,
@@ -141,6 +149,19 @@ def clv_command(
         parameters = result.to_dict()
         write_json_file(params_to, {"model": parameters["model"], "spend_model": parameters["spend_model"]})
     write_report_for(report_to, result, quality=data.quality, out=out, quiet=run.quiet)
+
+
+def _covariates_frame(attributes: str | None, columns, read: ReadOptions, as_of):
+    """``customer_id`` and the ``--covariate`` columns of the ``--attributes`` file, named as given."""
+    from crmkit.errors import UsageError
+    from crmkit.io.attributes import read_attributes
+
+    if not attributes:
+        raise UsageError("--covariate names columns of a customer attributes file: give it with --attributes FILE")
+    found = read_attributes(attributes, encoding=read.encoding, by=list(columns), as_of=as_of)
+    frame = found.frame[["customer_id", *(found.by[c] for c in columns)]].copy()
+    frame.columns = ["customer_id", *columns]
+    return frame
 
 
 def satisfaction_command(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from crmkit.io.options import LANGS, check_lang
 from crmkit.report.catalogue_campaign import CAMPAIGN_LABELS
+from crmkit.report.catalogue_clv import CLV_LABELS
 from crmkit.report.catalogue_customers import CUSTOMER_LABELS
 from crmkit.report.catalogue_economics import ECONOMICS_LABELS
 from crmkit.report.catalogue_feedback import FEEDBACK_LABELS
@@ -39,6 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
     **PLATFORM_LABELS,
     **CUSTOMER_LABELS,
     **CAMPAIGN_LABELS,
+    **CLV_LABELS,
     **FEEDBACK_LABELS,
     **ECONOMICS_LABELS,
     # --- worksheet names -----------------------------------------------------------------

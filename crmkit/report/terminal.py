@@ -248,10 +248,29 @@ def render_clv(result, lang: str, *, console=None, quiet: bool = False) -> None:
             f"{label('total_actual', lang)} {h.total_actual:,.0f} · {label('total_expected', lang)} "
             f"{h.total_expected:,.1f} · {label('holdout_error', lang)} {h.error:+.1%}"
         )
+    totals = getattr(result, "totals", None)
+    if totals is not None and len(totals):
+        # the totals with their intervals (issue 15): purchases, CLV and, with a holdout, its check
+        title = f"{label('title:clv_totals', lang)} ({result.model.get('interval', 0):.0%})"
+        cols = [
+            _col("clv:quantity", lang, [label(f"quantity:{q}", lang) for q in totals["quantity"]], numeric=False),
+            _col("estimate", lang, [f"{v:,.1f}" for v in totals["estimate"]]),
+            _col("clv:low", lang, [f"{v:,.1f}" for v in totals["low"]]),
+            _col("clv:high", lang, [f"{v:,.1f}" for v in totals["high"]]),
+            _col("clv:actual", lang, [_num(v, ",.0f") for v in totals["actual"]], drop=1),
+            _col("clv:inside", lang, [_yes_no(v, lang) for v in totals["inside"]], numeric=False, drop=1),
+        ]
+        _note(label("title:clv_totals", lang), _show(console, title, cols), _SEE_REPORT, quiet)
+
+
+def _yes_no(value, lang: str) -> str:
+    """A flag as a word; blank where there is none (a total without an actual)."""
+    return "" if value is None or value != value else label("answer:yes" if value else "answer:no", lang)
 
 
 def render_satisfaction(result, lang: str, *, console=None, quiet: bool = False) -> None:
-    """Index, paths, drivers, the metrics line and, with ``--by``, the index of each group."""
+    """Index, paths, drivers, the metrics line and, with ``--by``, the index of each group; then
+    what the PLS methods asked for computed: indirect effects, PLSpredict, MGA and MICOM."""
     console = console or _console()
     spec = result.model
     title = f"{spec.name[lang]} · {label('sheet:index', lang)}"
@@ -261,6 +280,12 @@ def render_satisfaction(result, lang: str, *, console=None, quiet: bool = False)
         _col("index", lang, [f"{result.index[c]:.1f}" for c in constructs]),
         _col("r_squared", lang, [_num(result.r_squared.get(c), ".3f") for c in constructs], drop=1),
     ]
+    table = result.index_table
+    if table is not None and table["ci_low"].notna().any():
+        limits = table.set_index("construct")
+        cols += [
+            _col(k, lang, [_num(limits[k].get(c), ".1f") for c in constructs], drop=2) for k in ("ci_low", "ci_high")
+        ]
     _note(label("sheet:index", lang), _show(console, title, cols), _SEE_REPORT, quiet)
     p = result.paths
     title = label("sheet:paths", lang)
@@ -292,6 +317,40 @@ def render_satisfaction(result, lang: str, *, console=None, quiet: bool = False)
         console.print(" · ".join(extras))
     if result.groups is not None:
         _satisfaction_groups(console, result, lang, quiet)
+    _satisfaction_methods(console, result, lang, quiet)
+
+
+def _satisfaction_methods(console, result, lang: str, quiet: bool = False) -> None:
+    """Indirect effects (``--bootstrap``), PLSpredict per construct (``--predict``), MGA and MICOM (``--mga``)."""
+    spec = result.model
+
+    def names(values) -> list[str]:
+        return [spec.label(v, lang) for v in values]
+
+    def table(key: str, frame, columns: list[tuple[str, str]], texts: tuple[str, ...] = ("from", "to")) -> None:
+        if frame is None or not len(frame):
+            return
+        cols = [_col(c, lang, names(frame[c]), numeric=False) for c in texts if c in frame]
+        cols += [
+            _col(c, lang, [_num(v, f) for v in frame[c]], drop=i) for i, (c, f) in enumerate(columns) if c in frame
+        ]
+        title = label(key, lang)
+        _note(title, _show(console, title, cols), _SEE_REPORT, quiet)
+
+    interval = [("estimate", ".3f"), ("ci_low", ".3f"), ("ci_high", ".3f")]
+    table("title:indirect", result.indirect, interval)
+    if result.prediction is not None:
+        measures = [(c, ".3f") for c in result.prediction.constructs.columns if c != "construct"]
+        table("title:prediction_constructs", result.prediction.constructs, measures, ("construct",))
+    if result.mga is not None:
+        mga = result.mga.rename(columns={"difference": "pls:difference"})
+        measures = [("estimate_a", ".3f"), ("estimate_b", ".3f"), ("pls:difference", "+.3f"), ("p_value", ".3f")]
+        table("title:mga", mga, measures, ("group_a", "group_b", "from", "to"))
+    if result.micom is not None:
+        yes_no = {True: label("pls:yes", lang), False: label("pls:no", lang)}
+        micom = result.micom.assign(compositional=result.micom["compositional"].map(yes_no))
+        measures = [("c", ".4f"), ("c_quantile_05", ".4f"), ("p_value", ".3f")]
+        table("title:micom", micom, measures, ("group_a", "group_b", "construct", "compositional"))
 
 
 def _satisfaction_groups(console, result, lang: str, quiet: bool = False) -> None:

@@ -39,6 +39,9 @@ The package, by job (the public names are all importable from ``crmkit.models.pl
 ``algorithm``            the design, Lohmöller's iteration, inner weighting, derived quantities
 ``estimator``            :class:`PLSPathModel` (fit, quality criteria), :func:`pls_path_model`
 ``bootstrap``            :class:`PLSBootstrap`: resampled correlations, percentile intervals
+                         (paths, HTMT, total and specific indirect effects, indices)
+``consistent``           PLSc (Dijkstra & Henseler 2015): rho_A, corrected paths and loadings
+``predict``              :func:`pls_predict`, :class:`PLSPredict` (PLSpredict, Shmueli et al.)
 ``index``                :class:`ConstructIndex`, :func:`construct_index` (ACSI-style 0-100)
 =======================  ==============================================================
 """
@@ -47,6 +50,7 @@ from crmkit.models.pls.algorithm import SCHEMES
 from crmkit.models.pls.bootstrap import PLSBootstrap
 from crmkit.models.pls.estimator import PLSPathModel, pls_path_model
 from crmkit.models.pls.index import ConstructIndex, construct_index
+from crmkit.models.pls.predict import PLSPredict, pls_predict
 from crmkit.models.pls.specification import MODES, PLSSpecification, check_specification
 
 __all__ = [
@@ -55,8 +59,10 @@ __all__ = [
     "ConstructIndex",
     "PLSBootstrap",
     "PLSPathModel",
+    "PLSPredict",
     "PLSSpecification",
     "check_specification",
     "construct_index",
     "pls_path_model",
+    "pls_predict",
 ]

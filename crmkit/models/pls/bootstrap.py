@@ -21,6 +21,7 @@ from crmkit.models.pls.algorithm import (
     _iterate,
     _iterate_one_by_one,
 )
+from crmkit.models.pls.consistent import _consistent
 from crmkit.models.pls.index import _index_from_moments, _scale_pair
 
 __all__ = ["PLSBootstrap", "bootstrap"]
@@ -44,6 +45,18 @@ class PLSBootstrap:
     paths, r_squared, weights, loadings, total_effects : DataFrame
     indices : DataFrame or None
         Construct indices, when a scale was given.
+    htmt : DataFrame
+        HTMT per construct pair (``from, to`` in specification order, one row per unordered
+        pair); bootstrapped as Henseler, Ringle & Sarstedt (2015) recommend: discriminant
+        validity is in doubt when the interval's upper bound reaches 0.85 / 0.90 / 1.
+    indirect : DataFrame
+        Total indirect effect (total - direct) per ordered pair joined by at least one route
+        of two or more paths.
+    specific : DataFrame
+        Each specific indirect effect: ``route`` ("A -> B -> C"), ``from, to``, the product of
+        the route's path coefficients (Preacher & Hayes 2008; Nitzl, Roldán & Cepeda 2016,
+        "Mediation analysis in PLS path modeling", Industrial Management & Data Systems 116(9)).
+        The three tables above name their interval ``ci_low, ci_high``.
     samples : dict of str to ndarray
         The resample estimates behind each table, shape (resamples kept, rows of the table).
     n_resamples : int
@@ -59,6 +72,9 @@ class PLSBootstrap:
     loadings: pd.DataFrame
     total_effects: pd.DataFrame
     indices: pd.DataFrame | None
+    htmt: pd.DataFrame
+    indirect: pd.DataFrame
+    specific: pd.DataFrame
     samples: dict
     n_resamples: int
     n_failed: int
@@ -92,8 +108,18 @@ def bootstrap(model, X, n=1000, *, seed=0, level=0.95, scale=None) -> PLSBootstr
         except np.linalg.LinAlgError:
             # A singular Mode B block in some resample: run them one by one to isolate it.
             w, converged = _iterate_one_by_one(R, design, w0, model.scheme, model.tol, model.max_iter)
-        w, loadings, _, paths, r2, total = _derive(R, design, w, model._reference)
-    ok = converged & np.isfinite(w).all(1) & np.isfinite(paths).all((1, 2)) & np.isfinite(r2).all(1)
+        w, loadings, C, paths, r2, total = _derive(R, design, w, model._reference)
+        if model.consistent:
+            # PLSc per resample (Dijkstra & Henseler 2015 bootstrap the whole procedure);
+            # a resample with rho_A <= 0 gives NaN and is counted as failed, as in seminr.
+            _, loadings, _, paths, r2, total = _consistent(R, design, w, loadings, C)
+    ok = (
+        converged
+        & np.isfinite(w).all(1)
+        & np.isfinite(loadings).all(1)
+        & np.isfinite(paths).all((1, 2))
+        & np.isfinite(r2).all(1)
+    )
 
     names = design.names
     samples = {
@@ -125,6 +151,23 @@ def bootstrap(model, X, n=1000, *, seed=0, level=0.95, scale=None) -> PLSBootstr
         "loadings": {"item": item_names, "construct": owner},
         "total_effects": {"from": effects["from"].tolist(), "to": effects["to"].tolist()},
     }
+    pairs = [(a, b) for a in range(len(names)) for b in range(a + 1, len(names))]
+    htmt_point = model.htmt().to_numpy()
+    samples["htmt"] = _htmt_stack(R, design.blocks, pairs)
+    point["htmt"] = np.array([htmt_point[a, b] for a, b in pairs])
+    labels["htmt"] = {"from": [names[a] for a, _ in pairs], "to": [names[b] for _, b in pairs]}
+    indirect_pairs = _indirect_pairs(design.adjacency)
+    samples["indirect"] = _pick(total - paths, indirect_pairs, n)
+    point["indirect"] = _pick((model._total_matrix - model._paths_matrix)[None], indirect_pairs, 1)[0]
+    labels["indirect"] = {"from": [names[a] for a, _ in indirect_pairs], "to": [names[b] for _, b in indirect_pairs]}
+    routes = _routes(design.adjacency)
+    samples["specific"] = _route_products(paths, routes)
+    point["specific"] = _route_products(model._paths_matrix[None], routes)[0]
+    labels["specific"] = {
+        "route": [" -> ".join(names[k] for k in route) for route in routes],
+        "from": [names[route[0]] for route in routes],
+        "to": [names[route[-1]] for route in routes],
+    }
     if scale is not None:
         lo, hi = _scale_pair(scale)
         raw_mean = mean + sd * boot_mean
@@ -137,6 +180,8 @@ def bootstrap(model, X, n=1000, *, seed=0, level=0.95, scale=None) -> PLSBootstr
     kept = {key: value[ok] for key, value in samples.items()}
     for key, draws in kept.items():
         tables[key] = _interval_table(labels[key], point[key], draws, level)
+    for key in ("htmt", "indirect", "specific"):
+        tables[key] = tables[key].rename(columns={"lower": "ci_low", "upper": "ci_high"})
     return PLSBootstrap(
         paths=tables["paths"],
         r_squared=tables["r_squared"],
@@ -144,12 +189,77 @@ def bootstrap(model, X, n=1000, *, seed=0, level=0.95, scale=None) -> PLSBootstr
         loadings=tables["loadings"],
         total_effects=tables["total_effects"],
         indices=tables.get("indices"),
+        htmt=tables["htmt"],
+        indirect=tables["indirect"],
+        specific=tables["specific"],
         samples=kept,
         n_resamples=int(n),
         n_failed=int((~ok).sum()),
         level=float(level),
         seed=seed,
     )
+
+
+def _htmt_stack(R, blocks, pairs):
+    """HTMT of each construct pair for a stack of item correlations (B, p, p) -> (B, pairs).
+
+    Same definition as :meth:`PLSPathModel.htmt`: absolute correlations, a single-item
+    construct's monotrait mean taken as 1.
+    """
+    A = np.abs(R)
+    mono = []
+    for block in blocks:
+        k = block.size
+        if k == 1:
+            mono.append(np.ones(R.shape[0]))
+        else:
+            mono.append((A[:, block[:, None], block].sum((1, 2)) - k) / (k * (k - 1)))
+    out = np.empty((R.shape[0], len(pairs)))
+    for c, (a, b) in enumerate(pairs):
+        hetero = A[:, blocks[a][:, None], blocks[b]].mean((1, 2))
+        out[:, c] = hetero / np.sqrt(mono[a] * mono[b])
+    return out
+
+
+def _routes(adjacency):
+    """Every directed route of two or more paths, as construct index tuples, in a fixed order
+    (by start, then depth-first following the specification's construct order)."""
+    J = adjacency.shape[0]
+    found = []
+
+    def walk(route):
+        for nxt in np.flatnonzero(adjacency[route[-1]]):
+            longer = (*route, int(nxt))
+            if len(longer) >= 3:
+                found.append(longer)
+            walk(longer)
+
+    for start in range(J):
+        walk((start,))
+    return sorted(found, key=lambda r: (r[0], r[-1], len(r), r))
+
+
+def _indirect_pairs(adjacency):
+    """Ordered pairs joined by at least one route of two or more paths."""
+    routes = _routes(adjacency)
+    return sorted({(r[0], r[-1]) for r in routes})
+
+
+def _route_products(paths, routes):
+    """Specific indirect effects: the product of the path coefficients along each route."""
+    out = np.ones((paths.shape[0], len(routes)))
+    for c, route in enumerate(routes):
+        for a, b in zip(route[:-1], route[1:]):
+            out[:, c] *= paths[:, a, b]
+    return out
+
+
+def _pick(matrices, pairs, n):
+    """Entries ``pairs`` of a stack of J x J matrices, shape (B, len(pairs))."""
+    if not pairs:
+        return np.empty((n, 0))
+    rows, cols = zip(*pairs)
+    return matrices[:, list(rows), list(cols)]
 
 
 def _resample_correlations(Z, n_boot, rng):

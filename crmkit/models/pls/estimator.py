@@ -22,6 +22,7 @@ from crmkit.models.pls.algorithm import (
     _standardize,
 )
 from crmkit.models.pls.bootstrap import PLSBootstrap, bootstrap
+from crmkit.models.pls.consistent import _consistent
 from crmkit.models.pls.index import ConstructIndex, _scale_pair, construct_index
 from crmkit.models.pls.specification import check_specification
 
@@ -56,6 +57,11 @@ class PLSPathModel(Estimator):
         iterations is below ``tol``.
     max_iter : int
         Iterations allowed before :class:`~crmkit.errors.FitError` is raised.
+    consistent : bool
+        Consistent PLS (PLSc; Dijkstra & Henseler 2015, MIS Quarterly 39(2)): every Mode A
+        construct is treated as a common factor; path coefficients, R², total effects,
+        loadings and construct correlations are corrected with rho_A (see
+        :mod:`crmkit.models.pls.consistent`); weights and scores stay the PLS composites.
 
     Attributes
     ----------
@@ -75,7 +81,11 @@ class PLSPathModel(Estimator):
     scores_ : DataFrame
         Construct scores (unit variance, mean 0), indexed like X.
     construct_correlations_ : DataFrame
-        Correlations of the construct scores.
+        Correlations of the construct scores (with ``consistent``: the disattenuated
+        correlations r_ij / sqrt(rho_A,i rho_A,j), 1 on the diagonal).
+    rho_a_ : Series
+        rho_A per construct used by PLSc (1 for Mode B and single-item constructs); also set
+        when ``consistent`` is False, for reference.
     item_correlations_ : DataFrame
         Correlations of the items (all the estimation needs).
     item_means_, item_sds_ : Series
@@ -111,13 +121,14 @@ class PLSPathModel(Estimator):
     0.54
     """
 
-    def __init__(self, constructs, paths, *, modes=None, scheme="path", tol=1e-7, max_iter=300):
+    def __init__(self, constructs, paths, *, modes=None, scheme="path", tol=1e-7, max_iter=300, consistent=False):
         self.constructs = constructs
         self.paths = paths
         self.modes = modes
         self.scheme = scheme
         self.tol = tol
         self.max_iter = max_iter
+        self.consistent = consistent
 
     _fitted_attribute = "weights_"
     _how_to_fit = "call fit(X) first"
@@ -150,6 +161,8 @@ class PLSPathModel(Estimator):
         """
         spec = check_specification(self.constructs, self.paths, self.modes)
         _check_settings(self.scheme, self.tol, self.max_iter)
+        if not isinstance(self.consistent, (bool, np.bool_)):
+            raise UsageError(f"consistent must be True or False, got {self.consistent!r}")
         design = _Design(spec)
         data = _item_matrix(X, design.items)
         mean, sd, Z = _standardize(data, design.items)
@@ -180,6 +193,15 @@ class PLSPathModel(Estimator):
         loadings0 = (R @ (w[0][:, None] * design.membership))[design.rows, design.item_construct]
         reference = np.array([block[np.argmax(np.abs(loadings0[block]))] for block in design.blocks])
         w, loadings, C, paths, r2, total = _derive(R[None], design, w, reference)
+        rho, loadings_c, C_c, paths_c, r2_c, total_c = _consistent(R[None], design, w, loadings, C)
+        if self.consistent:
+            if not np.all(rho > 0):
+                bad = [design.names[j] for j in np.flatnonzero(~(rho[0] > 0))]
+                raise FitError(
+                    f"rho_A is not positive for {', '.join(bad)}: PLSc cannot correct it",
+                    hint="the block's items do not measure one common factor; fit without consistent",
+                )
+            loadings, C, paths, r2, total = loadings_c, C_c, paths_c, r2_c, total_c
         if not (np.isfinite(paths).all() and np.isfinite(r2).all()):
             raise FitError(
                 "a singular construct correlation matrix: path coefficients are not identified",
@@ -202,16 +224,22 @@ class PLSPathModel(Estimator):
             reference,
             int(n_iter[0]),
             bool(converged[0]),
+            rho[0],
         )
         return self
 
-    def _store(self, X, spec, design, mean, sd, Z, R, w, loadings, C, paths, r2, total, reference, n_iter, converged):
+    def _store(
+        self, X, spec, design, mean, sd, Z, R, w, loadings, C, paths, r2, total, reference, n_iter, converged, rho
+    ):
         names, items = design.names, design.items
         n = Z.shape[0]
         W = w[:, None] * design.membership
         self.specification_ = spec
         self._design = design
         self._reference = reference
+        # J x J matrices of the (PLS or PLSc) paths and total effects, for the bootstrap tables.
+        self._paths_matrix = paths
+        self._total_matrix = total
         self.n_obs_ = n
         self.n_iter_ = n_iter
         self.converged_ = converged
@@ -235,6 +263,7 @@ class PLSPathModel(Estimator):
             np.where(n - k - 1 > 0, adjusted, np.nan), index=endogenous, name="adjusted_r_squared"
         )
         self.total_effects_ = _effects_table(names, design.adjacency, paths, total)
+        self.rho_a_ = pd.Series(rho, index=names, name="rho_a")
 
     # -- quality criteria -----------------------------------------------------------------
 

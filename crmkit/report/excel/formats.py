@@ -107,7 +107,7 @@ COLUMN_KINDS: dict[str, str] = {
         "index",
     ),
     **dict.fromkeys(("recency_days", "tenure_days", "mean_gap_days", "mean_recency_days"), "days"),
-    **dict.fromkeys(("p_alive", "p_alive_from", "p_alive_to"), "probability"),
+    **dict.fromkeys(("p_alive", "p_alive_from", "p_alive_to", "p_alive_low", "p_alive_high"), "probability"),
     **dict.fromkeys(
         (
             "gini", "silhouette", "r_squared", "estimate", "ci_low", "ci_high", "alpha", "rho_a", "rho_c",
@@ -125,6 +125,8 @@ COLUMN_KINDS: dict[str, str] = {
             "expected_purchases", "recency", "T", "log_likelihood", "aic", "bic", "expected_mean", "actual_mean",
             "expected_total", "expected_cumulative", "total_expected", "mean_frequency", "item_sd", "ces",
             "horizon_periods", "param", "se", "complaint_rate", "open_complaint_rate",
+            "expected_purchases_low", "expected_purchases_high", "dert", "window_purchases",
+            "next_purchase_median", "next_purchase_low", "next_purchase_high",
         ),
         "decimal",
     ),

@@ -1,4 +1,5 @@
-"""The CLV sheets: CLV model, CLV deciles, P(alive), Holdout (when validated) and CLV customers."""
+"""The CLV sheets: CLV model (with the totals' intervals and covariate effects when asked), CLV
+deciles, P(alive), Holdout (when validated) and CLV customers."""
 
 from __future__ import annotations
 
@@ -79,6 +80,23 @@ def _fit_rows(prefix: str, record: dict, book: ReportWorkbook | None = None) -> 
     return rows
 
 
+def method_text(text, lang: str) -> str:
+    """A totals row's method (``delta method + process simulation (subsample of 20,000)``) in
+    ``lang``, phrase by phrase (the ``clv_method:`` keys), longest phrase first."""
+    text = str(text)
+    phrases = sorted((k.split(":", 1)[1] for k in LABELS if k.startswith("clv_method:")), key=len, reverse=True)
+    for phrase in phrases:
+        text = text.replace(phrase, label(f"clv_method:{phrase}", lang))
+    return text
+
+
+def _yes_no(book: ReportWorkbook, value) -> str:
+    """A flag as a word (Excel would show True as 1); empty where there is none."""
+    if value is None or value != value:  # None or NaN: a total without an actual
+        return ""
+    return label("answer:yes" if bool(value) else "answer:no", book.lang)
+
+
 def _settings(book: ReportWorkbook, result: ClvResult) -> list:
     """The run's settings as a reader says them: the date as a date, ``52w`` as "52 weeks", the margin
     in words when there was none (CLV is then revenue) or it came from the data."""
@@ -104,11 +122,14 @@ def _settings(book: ReportWorkbook, result: ClvResult) -> list:
         "margin",
         "occasion",
     )
-    return [
+    rows = [
         (key, book.label(f"{key}:{shown[key]}") if f"{key}:{shown[key]}" in LABELS else shown[key])
         for key in keys
         if key in shown
     ]
+    # the interval settings, when asked for (issue 15)
+    names = {"interval": "clv:interval_level", "draws": "clv:draws", "seed": "clv:seed"}
+    return rows + [(name, model[key]) for key, name in names.items() if key in model]
 
 
 _HORIZON = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z])[a-z]*\s*$", re.I)
@@ -149,11 +170,44 @@ def _add_clv_model(book: ReportWorkbook, result: ClvResult) -> None:
         sheet,
         _settings(book, result) + _fit_rows("transaction_", model, book),
         title="title:clv_model",
-        number_formats={"discount_annual": "0.0%", "discount_per_period": "0.000%"},
+        number_formats={
+            "discount_annual": "0.0%",
+            "discount_per_period": "0.000%",
+            "clv:interval_level": "0%",
+            "clv:draws": "0",
+            "clv:seed": "0",
+        },
     )
     if result.spend_model:
         span = book.add_key_values(
             sheet, _fit_rows("spend_", result.spend_model, book), title="title:spend_model", start_row=span.last_row + 2
+        )
+    totals = getattr(result, "totals", None)
+    if totals is not None and len(totals):
+        shown = translate_values(totals, {"quantity": "quantity"}, book.lang)
+        shown["inside"] = [_yes_no(book, v) for v in totals["inside"]]
+        shown["method"] = [method_text(v, book.lang) for v in totals["method"]]
+        span = book.add_table(
+            sheet,
+            shown,
+            title="title:clv_totals",
+            labels={k: f"clv:{k}" for k in ("quantity", "low", "high", "method", "actual", "inside")},
+            number_formats=dict.fromkeys(("estimate", "low", "high", "actual"), "#,##0.00"),
+            start_row=span.last_row + 2,
+            freeze_header=False,
+            autofilter=False,
+        )
+    coefficients = getattr(result, "coefficients", None)
+    if coefficients is not None and len(coefficients):
+        span = book.add_table(
+            sheet,
+            coefficients,
+            title="title:clv_coefficients",
+            labels={"process": "clv:process", "z": "clv:z"},
+            number_formats=dict.fromkeys(("estimate", "se", "z"), "0.000"),
+            start_row=span.last_row + 2,
+            freeze_header=False,
+            autofilter=False,
         )
     if result.warnings:
         book.add_key_values(
@@ -216,9 +270,18 @@ def _add_holdout(book: ReportWorkbook, holdout: HoldoutResult) -> None:
             ("total_expected", holdout.total_expected),
             ("holdout_error", holdout.error),
         ]
+        + (
+            [
+                ("total_low", holdout.total_low),
+                ("total_high", holdout.total_high),
+                ("holdout_inside", _yes_no(book, holdout.inside)),
+            ]
+            if getattr(holdout, "total_low", None) is not None
+            else []
+        )
         + [(f"param:{k}", v) for k, v in holdout.params.items()],
         title="title:holdout",
-        number_formats={"holdout_error": "0.0%"},
+        number_formats={"holdout_error": "0.0%", "total_low": "#,##0.0", "total_high": "#,##0.0"},
     )
     groups = book.add_table(
         sheet, holdout.by_frequency, start_row=summary.last_row + 2, freeze_header=False, autofilter=False

@@ -1,4 +1,6 @@
-"""The satisfaction sheets: Index, Paths, Reliability, Drivers, Respondents and Groups (with ``--by``)."""
+"""The satisfaction sheets: Index, Paths, Reliability, Drivers, Respondents and Groups (with ``--by``),
+and the PLS methods' sheets when they ran: Prediction (``--predict``), Indirect effects (``--bootstrap``)
+and Group comparison (``--mga``)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,9 @@ __all__ = ["add_satisfaction_sheets"]
 
 def add_satisfaction_sheets(book: ReportWorkbook, result: SatisfactionResult) -> None:
     """Add the satisfaction sheets: Index, Paths, Reliability, Drivers (with the importance-
-    performance scatter chart), Respondents, and Groups with ``--by``.
+    performance scatter chart), Respondents, and Groups with ``--by``; the index intervals and
+    HTMT intervals beside their point values, Prediction, Indirect effects and Group comparison
+    when the result has them.
 
     Parameters
     ----------
@@ -35,6 +39,12 @@ def add_satisfaction_sheets(book: ReportWorkbook, result: SatisfactionResult) ->
             "r_squared": [result.r_squared.get(c) for c in result.index],
         }
     )
+    if result.index_table is not None:
+        # the bootstrap interval of each index beside it (columns dropped when there is none)
+        limits = result.index_table.set_index("construct")
+        index["ci_low"] = [limits["ci_low"].get(c) for c in result.index]
+        index["ci_high"] = [limits["ci_high"].get(c) for c in result.index]
+        index = _without_empty(index, ("ci_low", "ci_high"))
     metrics = [
         ("model", spec.name[lang]),
         ("scale", f"{result.scale[0]:g}-{result.scale[1]:g}"),
@@ -45,7 +55,15 @@ def add_satisfaction_sheets(book: ReportWorkbook, result: SatisfactionResult) ->
         if value:
             metrics.append((key, value[key]))
     top = book.add_key_values("sheet:index", metrics, title="title:satisfaction")
-    span = book.add_table("sheet:index", index, start_row=top.last_row + 2, freeze_header=False)
+    span = book.add_table(
+        "sheet:index",
+        index,
+        start_row=top.last_row + 2,
+        freeze_header=False,
+        # the interval of an index is in index points, not a coefficient's three decimals
+        labels={"ci_low": "pls:index_ci_low", "ci_high": "pls:index_ci_high"},
+        number_formats={"ci_low": "0.0", "ci_high": "0.0"},
+    )
     columns = list(index.columns)
     book.add_bar_chart(
         "sheet:index",
@@ -91,7 +109,7 @@ def add_satisfaction_sheets(book: ReportWorkbook, result: SatisfactionResult) ->
         freeze_header=False,
         autofilter=False,
     )
-    book.add_table(
+    block = book.add_table(
         "sheet:reliability",
         named(result.weights, ("construct",)),
         title="title:weights",
@@ -99,6 +117,15 @@ def add_satisfaction_sheets(book: ReportWorkbook, result: SatisfactionResult) ->
         freeze_header=False,
         autofilter=False,
     )
+    if result.htmt_ci is not None:
+        book.add_table(
+            "sheet:reliability",
+            named(_interval_view(result.htmt_ci, ("from", "to")), ("from", "to")),
+            title="title:htmt_ci",
+            start_row=block.last_row + 3,
+            freeze_header=False,
+            autofilter=False,
+        )
     drivers = result.drivers.assign(
         construct=[spec.label(c, lang) for c in result.drivers["construct"]],
         quadrant=[book.label(f"quadrant:{q}") for q in result.drivers["quadrant"]],
@@ -114,6 +141,85 @@ def add_satisfaction_sheets(book: ReportWorkbook, result: SatisfactionResult) ->
     book.add_long_table("sheet:respondents", respondents, labels=constructs, number_formats=scores)
     if result.groups is not None:
         book.add_table("sheet:groups", result.groups, labels=constructs, number_formats=scores)
+    _add_method_sheets(book, result, named)
+
+
+#: The PLS methods' new measures are correlations, coefficients and errors on the items' scale:
+#: three decimals, as the paths and the HTMT are shown.
+_METHOD_FORMATS = dict.fromkeys(
+    ("estimate_a", "estimate_b", "difference", "c", "c_quantile_05", "pls_rmse", "pls_mae", "lm_rmse", "lm_mae",
+     "q2_predict", "p_value"),
+    "0.000",
+)  # fmt: skip
+
+
+def _interval_view(frame, keys):
+    """The identifying columns, the estimate and its interval: what a reader of the table needs."""
+    return frame[[c for c in (*keys, "estimate", "ci_low", "ci_high") if c in frame.columns]]
+
+
+def _add_method_sheets(book: ReportWorkbook, result: SatisfactionResult, named) -> None:
+    """Prediction (PLSpredict), Indirect effects (total and specific) and Group comparison (MGA, MICOM)."""
+    prediction = result.prediction
+    if prediction is not None:
+        block = book.add_table(
+            "sheet:prediction",
+            named(prediction.items, ("construct",)),
+            title="title:prediction_items",
+            number_formats=_METHOD_FORMATS,
+        )
+        book.add_table(
+            "sheet:prediction",
+            named(prediction.constructs, ("construct",)),
+            title="title:prediction_constructs",
+            number_formats=_METHOD_FORMATS,
+            start_row=block.last_row + 3,
+            freeze_header=False,
+            autofilter=False,
+        )
+    if result.indirect is not None:
+        block = book.add_table(
+            "sheet:effects",
+            named(_interval_view(result.indirect, ("from", "to")), ("from", "to")),
+            title="title:indirect",
+        )
+        if result.specific is not None:
+            spec = result.model
+            specific = result.specific.assign(
+                route=[" -> ".join(spec.label(c, book.lang) for c in r.split(" -> ")) for r in result.specific["route"]]
+            )
+            book.add_table(
+                "sheet:effects",
+                named(_interval_view(specific, ("route", "from", "to")), ("from", "to")),
+                title="title:specific",
+                start_row=block.last_row + 3,
+                freeze_header=False,
+                autofilter=False,
+            )
+    if result.mga is not None:
+        block = book.add_table(
+            "sheet:mga",
+            named(result.mga, ("from", "to")),
+            title="title:mga",
+            number_formats=_METHOD_FORMATS,
+            # "difference" alone is the campaign sheets' (arm - comparison); here it is group A - group B
+            labels={"difference": "pls:difference"},
+        )
+        if result.micom is not None:
+            yes_no = {True: book.label("pls:yes"), False: book.label("pls:no")}
+            micom = result.micom.assign(
+                configural=result.micom["configural"].map(yes_no),
+                compositional=result.micom["compositional"].map(yes_no),
+            )
+            book.add_table(
+                "sheet:mga",
+                named(micom, ("construct",)),
+                title="title:micom",
+                number_formats=_METHOD_FORMATS,
+                start_row=block.last_row + 3,
+                freeze_header=False,
+                autofilter=False,
+            )
 
 
 def _without_empty(frame, columns):
