@@ -129,8 +129,15 @@ def clv(
     model: Annotated[
         str, typer.Option("--model", help="bgnbd, pnbd, mbgnbd, bgbb, or sbg for a renewal file.")
     ] = "bgnbd",
-    unit: Annotated[str, typer.Option("--unit", help="Model clock: day, week, month, quarter or year.")] = "week",
-    horizon: Annotated[str, typer.Option("--horizon", help="Forecast horizon: 12m, 52w, 365d, 2y, or inf.")] = "52w",
+    unit: Annotated[
+        Optional[str],
+        typer.Option(
+            "--unit", help="Model clock: day, week (default), month, quarter, year; sbg: the contract period."
+        ),
+    ] = None,
+    horizon: Annotated[
+        Optional[str], typer.Option("--horizon", help="Forecast horizon: 12m, 52w (default), 365d, 2y, or inf.")
+    ] = None,
     discount: Annotated[float, typer.Option("--discount", help="Annual discount rate.")] = 0.10,
     margin: Annotated[
         Optional[float], typer.Option("--margin", help="Profit margin on spend (default: the margin column, else 1.0).")
@@ -150,6 +157,10 @@ def clv(
         Optional[str],
         typer.Option("--params-out", help="Write fitted parameters to FILE.json.", rich_help_panel=OUTPUT_PANEL),
     ] = None,
+    view: Annotated[
+        str, typer.Option("--view", help="--model sbg: projection, fit or customers.", rich_help_panel=OUTPUT_PANEL)
+    ] = "projection",
+    fee: Annotated[Optional[float], typer.Option("--fee", help="--model sbg: value per period per subscriber.")] = None,
     forecast: Forecast = Forecast(),
     out: Output = Output(),
     read: ReadOptions = ReadOptions(),
@@ -158,15 +169,35 @@ def clv(
     """Customer lifetime value, P(alive), churn risk and expected purchases per customer.
 
     Example: crmkit clv sales.csv --horizon 12m --margin 0.3 --holdout 26w --report clv.xlsx
+    Subscriptions: crmkit clv renewals.csv --model sbg --interval 0.9
     """
+    if model == "sbg":
+        from crmkit.report.contract_command import contract_command
+
+        contract_command(
+            input,
+            out=out,
+            run=run,
+            read=read,
+            view=view,
+            discount=discount,
+            value_per_period=fee,
+            interval=forecast.interval,
+            draws=forecast.draws,
+            seed=forecast.seed,
+            as_of=as_of,
+            **({"period": unit} if unit else {}),
+            **({"horizon": horizon} if horizon else {}),
+        )
+        return
     from crmkit.report.commands import clv_command
 
     clv_command(
         input,
         as_of=as_of,
         model=model,
-        unit=unit,
-        horizon=horizon,
+        unit=unit or "week",
+        horizon=horizon or "52w",
         discount=discount,
         margin=margin,
         occasion=occasion,

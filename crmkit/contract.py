@@ -245,8 +245,10 @@ def contract_value(
         "discount_per_period": d,
         "retention_next": float(
             np.average(
-                [m.retention_rate([int(fit.loc[fit.cohort == k, "periods_observed"].iloc[0]) + 1])[0] for k, m in
-                 models.items()],
+                [
+                    m.retention_rate([int(fit.loc[fit.cohort == k, "periods_observed"].iloc[0]) + 1])[0]
+                    for k, m in models.items()
+                ],
                 weights=fit["customers"],
             )
         ),  # fmt: skip

@@ -117,10 +117,12 @@ def test_delta_method_agrees_with_parametric_draws():
 def test_process_variance_subsample_estimates_the_full_sum():
     x, t, T = simulate_bgnbd(6000, 52.0, rng=np.random.default_rng(8), **BG)
     model = BetaGeoModel().fit(x, t, T)
-    full, method = U.process_variance(model, 26.0, x, t, T, draws=300, seed=1)
+    full, method = U.process_variance(model, 26.0, x, t, T, draws=300, seed=1, max_customers=10_000)
     part, sub = U.process_variance(model, 26.0, x, t, T, draws=300, seed=1, max_customers=2000)
     assert method == "simulation" and "subsample of 2,000" in sub
     assert part == pytest.approx(full, rel=0.15)
+    # by default the budget of simulated futures decides: 1,000,000 / 300 draws = 3,333 customers
+    assert "subsample of 3,333" in U.process_variance(model, 26.0, x, t, T, draws=300)[1]
     # a hand case: with P(alive) = 1, no dropout (p ~ Beta(a, b + x) with a tiny) and lambda known
     # almost exactly (r + x huge), the future count is Poisson: variance = mean
     poisson = BetaGeoModel.from_params(r=1e6, alpha=1e6, a=1e-6, b=1e3)
@@ -256,3 +258,54 @@ def test_clv_intervals_with_the_normal_spend_model(sales):
     assert (customers["expected_spend_low"] <= customers["expected_spend"] + 1e-9).all()
     assert (customers["clv_low"] <= customers["clv"] + 1e-9).all()
     assert (customers["clv"] <= customers["clv_high"] + 1e-9).all()
+
+
+def test_gamma_gamma_says_how_many_nonpositive_spenders_it_left_out():
+    import pandas as pd
+
+    from crmkit.clv import _spend
+
+    rng = np.random.default_rng(3)
+    x = rng.integers(1, 6, 200).astype(float)
+    monetary = simulate_gammagamma(x, p=6.25, q=3.74, gamma=15.44, rng=rng)
+    monetary[:3] = [-5.0, 0.0, -1.0]  # net of returns and discounts
+    summary = pd.DataFrame({"x": x, "monetary": monetary, "revenue": monetary * (x + 1)})
+    warnings: list = []
+    record, spend, fit = _spend(summary, warnings)
+    found = [w for w in warnings if getattr(w, "key", None) == "clv_spend_nonpositive"]
+    assert len(found) == 1 and "3 repeat buyer(s)" in str(found[0]) and "--spend-model normal" in str(found[0])
+    assert record["customers"] == 197 and fit is not None
+    warnings = []
+    _spend(summary, warnings, "normal")
+    assert not [w for w in warnings if getattr(w, "key", None) == "clv_spend_nonpositive"]
+
+
+def test_clv_interval_without_a_model_says_so(tmp_path):
+    from datetime import date
+
+    from crmkit.clv import customer_lifetime_value
+    from crmkit.io.purchases import read_purchases
+
+    path = tmp_path / "few.csv"
+    path.write_text("customer_id,date,amount\na,2024-01-01,10\na,2024-02-01,20\nb,2024-01-15,5\n")
+    result = customer_lifetime_value(read_purchases(str(path)), date(2024, 3, 1), margin=1.0, interval=0.9)
+    assert result.customers["clv_low"].isna().all() and result.totals.empty
+    assert any(getattr(w, "key", None) == "clv_no_intervals" for w in result.warnings)
+    # the historical CLV over an infinite horizon: the per-period rate discounted at mid-period
+    inf = customer_lifetime_value(read_purchases(str(path)), date(2024, 3, 1), margin=1.0, horizon="inf")
+    assert inf.customers["expected_purchases"].isna().all() and (inf.customers["clv"] > 0).all()
+    with pytest.raises(UsageError, match="positive --discount"):
+        customer_lifetime_value(read_purchases(str(path)), date(2024, 3, 1), horizon="inf", discount=0.0)
+
+
+def test_covariates_frame_from_an_attributes_file(tmp_path):
+    from crmkit.io.options import ReadOptions
+    from crmkit.report.commands import _covariates_frame
+
+    path = tmp_path / "members.csv"
+    path.write_text("customer_id,tier,region\n001,gold,north\n002,basic,south\n")
+    frame = _covariates_frame(str(path), ("tier",), ReadOptions(), None)
+    assert list(frame.columns) == ["customer_id", "tier"]
+    assert frame.set_index("customer_id")["tier"].to_dict() == {"001": "gold", "002": "basic"}
+    with pytest.raises(UsageError, match="--attributes"):
+        _covariates_frame(None, ("tier",), ReadOptions(), None)

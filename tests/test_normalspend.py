@@ -84,7 +84,7 @@ def test_bad_input():
         NormalSpendModel.from_params(mu=1.0, tau=-1.0, sigma=1.0)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=12, deadline=None)
 @given(
     st.lists(st.tuples(st.integers(1, 20), st.floats(-1e4, 1e4, allow_nan=False)), min_size=3, max_size=60),
 )

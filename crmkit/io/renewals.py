@@ -47,7 +47,10 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
         "cancelled", "canceled", "cancelledat", "canceledat", "canceldate", "cancellationdate", "churndate", "churned",
     ),
     "cohort": ("套餐", "群组", "分组", "客群", "等级", "cohort", "segment", "plan", "tier", "group"),
-    "fee": ("月费", "年费", "费用", "价格", "单价", "每期金额", "fee", "price", "value", "amount", "revenue", "mrr"),
+    "fee": (
+        "月费", "年费", "费用", "价格", "单价", "每期金额", "fee", "monthlyfee", "annualfee", "price", "value",
+        "amount", "revenue", "mrr",
+    ),
     "period": ("期数", "期", "年份", "年", "月份", "月", "周期", "period", "year", "month", "quarter", "week", "t"),
 }  # fmt: skip
 
@@ -136,8 +139,10 @@ def renewals_between(start: date, end: date, period: str) -> int:
 
     Examples
     --------
-    >>> renewals_between(date(2024, 1, 31), date(2024, 3, 30), "month"), renewals_between(date(2024, 1, 1), date(2025, 1, 1), "year")
-    (1, 1)
+    >>> renewals_between(date(2024, 1, 31), date(2024, 3, 30), "month")
+    1
+    >>> renewals_between(date(2024, 1, 1), date(2025, 1, 1), "year")
+    1
     """
     if period == "week":
         return max((end - start).days // 7, 0)
@@ -222,7 +227,7 @@ def _cohorts(raw, first_row: int, found: dict, headers: list, name: str) -> Rene
         raise DataError("a cohort table needs at least periods 0 and 1", file=name, row=first_row, column=period_col)
     cohorts: dict[str, list[float]] = {}
     for col in cohort_cols:
-        counts = []
+        counts: list[float] = []
         for i, text in enumerate(_texts(raw[col])):
             row = first_row + i
             value = _number(text, name, row, col, "active count")

@@ -78,7 +78,7 @@ class NormalSpendModel(FittedModel):
         """A model with known ``mu`` (any finite number), ``tau`` and ``sigma`` (> 0)."""
         mu = params.get("mu")
         try:
-            mu_value = float(mu)  # type: ignore[arg-type]
+            mu_value = float(mu)
         except (TypeError, ValueError):
             raise UsageError(f"normal spend parameter mu must be a number, not {mu!r}") from None
         if not math.isfinite(mu_value):

@@ -101,8 +101,7 @@ class ShiftedBetaGeometricModel(FittedModel):
         ur, uc = np.floor(uniq / 2), (uniq % 2).astype(bool)
         if not np.any(uc):
             raise FitError(
-                "the sBG model cannot be fitted: nobody cancelled, so the cancellation "
-                "probability is not identified",
+                "the sBG model cannot be fitted: nobody cancelled, so the cancellation probability is not identified",
                 hint=_HINT,
             )
         if not np.any(ur > 0):

@@ -27,6 +27,7 @@ from __future__ import annotations
 from crmkit.io.options import LANGS, check_lang
 from crmkit.report.catalogue_campaign import CAMPAIGN_LABELS
 from crmkit.report.catalogue_clv import CLV_LABELS
+from crmkit.report.catalogue_contract import CONTRACT_LABELS
 from crmkit.report.catalogue_customers import CUSTOMER_LABELS
 from crmkit.report.catalogue_economics import ECONOMICS_LABELS
 from crmkit.report.catalogue_feedback import FEEDBACK_LABELS
@@ -43,6 +44,7 @@ LABELS: dict[str, dict[str, str]] = {
     **CLV_LABELS,
     **FEEDBACK_LABELS,
     **ECONOMICS_LABELS,
+    **CONTRACT_LABELS,
     # --- worksheet names -----------------------------------------------------------------
     "sheet:summary": {"en": "Summary", "zh": "摘要"},
     "sheet:segments": {"en": "Segments", "zh": "客户分群"},

@@ -408,6 +408,9 @@ class PLSPathModel(Estimator):
         Returns
         -------
         PLSBootstrap
+            Paths, R², weights, loadings, total effects, HTMT, total and specific indirect
+            effects (and indices with ``scale``); with ``consistent`` each resample is
+            corrected by PLSc, so the intervals are those of the PLSc estimates.
         """
         return bootstrap(self, X, n, seed=seed, level=level, scale=scale)
 

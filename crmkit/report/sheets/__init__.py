@@ -30,6 +30,8 @@ campaign
     :func:`add_loyalty_sheets`).
 feedback
     Feedback: complaints by type, channel and month, resolution, what happened next (:func:`add_feedback_sheets`).
+contract
+    Contract: sBG survival and retention of subscribers, their residual value (:func:`add_contract_sheets`).
 economics
     Economics: new vs repeat, retention against acquisition, cost to serve (:func:`add_economics_sheets`).
 quality
@@ -62,6 +64,7 @@ from crmkit.report.sheets._layout import (
 from crmkit.report.sheets.campaign import add_campaign_sheets, add_loyalty_sheets
 from crmkit.report.sheets.care import add_care_sheets
 from crmkit.report.sheets.clv import add_clv_sheets
+from crmkit.report.sheets.contract import add_contract_sheets
 from crmkit.report.sheets.economics import add_economics_sheets
 from crmkit.report.sheets.feedback import add_feedback_sheets
 from crmkit.report.sheets.ladder import add_ladder_sheets
@@ -86,6 +89,7 @@ __all__ = [
     "add_campaign_sheets",
     "add_care_sheets",
     "add_clv_sheets",
+    "add_contract_sheets",
     "add_data_quality_sheet",
     "add_economics_sheets",
     "add_feedback_sheets",
@@ -122,6 +126,7 @@ _RESULT_SHEETS: tuple[tuple[str, str, Callable[..., None], str], ...] = (
     ("crmkit.loyalty", "LoyaltyResult", add_loyalty_sheets, "title:loyalty"),
     ("crmkit.feedback", "FeedbackResult", add_feedback_sheets, "title:feedback"),
     ("crmkit.economics", "Economics", add_economics_sheets, "title:economics"),
+    ("crmkit.contract", "ContractValue", add_contract_sheets, "title:contract"),
 )
 # the results whose sheets take the --customers policy
 _WITH_CUSTOMERS = (
@@ -135,6 +140,7 @@ _WITH_CUSTOMERS = (
     add_loyalty_sheets,
     add_feedback_sheets,
     add_economics_sheets,
+    add_contract_sheets,
 )
 _LADDER_PARTS = ("before", "after", "matrix")
 _LADDER_TITLE = "title:ladder_report"
@@ -288,7 +294,7 @@ def _sheets_of(result: object, evaluation: object | None = None) -> Callable[[Re
         f"cannot write a report of a {type(result).__name__}",
         hint="pass a SegmentResult, ClvResult, SatisfactionResult, RetentionResult, Structure, Preferences, "
         "CareCalendar, Recommendations (and their Evaluation), CampaignResult, LoyaltyResult, FeedbackResult, "
-        "Economics or a ladder comparison (before, after, matrix)",
+        "Economics, ContractValue or a ladder comparison (before, after, matrix)",
     )
 
 
