@@ -244,7 +244,15 @@ GROUPS: dict[str, tuple[tuple[tuple[str, Any, Any], ...], Callable[..., Any]]] =
                 _model_option("--interval", "Interval level for every estimate, e.g. 0.9.", Optional[float]),
                 None,
             ),
-            ("draws", _model_option("--draws", "Parametric draws of the fitted parameters for --interval.", int), 200),
+            (
+                "draws",
+                _model_option(
+                    "--draws",
+                    "Futures simulated per customer for the totals' purchase-process spread (--interval).",
+                    int,
+                ),
+                200,
+            ),
             ("seed", _model_option("--seed", "Random seed for --interval.", int), 0),
             (
                 "window",

@@ -577,8 +577,8 @@ def _fit_covariates(summary, covariates, model, on, warnings):
     from crmkit.clv_covariates import covariate_design, fit_covariate_models
 
     Z, names, notes = covariate_design(summary, covariates, [c for c in covariates.columns if c != "customer_id"])
-    warnings.extend(Message(note, "clv_covariate_note", note=note) for note in notes)
     fit = fit_covariate_models(summary, Z, names, name=model, on=on)
+    warnings.extend(Message(note, "clv_covariate_note", note=note) for note in [*notes, *fit.notes])
     return fit.model, fit.spend, fit.coefficients
 
 

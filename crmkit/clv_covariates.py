@@ -22,12 +22,12 @@ Design choices (what an analyst reading the coefficient table expects):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from crmkit.errors import DataError, UsageError
+from crmkit.errors import DataError, FitError, UsageError
 
 __all__ = ["CovariateFit", "CustomerPredictor", "covariate_design", "fit_covariate_models"]
 
@@ -188,12 +188,15 @@ class CovariateFit:
         ``process, covariate, estimate, se, z, p_value``, transaction model first.
     names : list of str
         The covariates (columns of Z).
+    notes : list of str
+        What the fit had to change (the drop-out process left without covariates).
     """
 
     model: CustomerPredictor
     spend: CustomerPredictor | None
     coefficients: Any
     names: list
+    notes: list = field(default_factory=list)
 
 
 def fit_covariate_models(summary, Z, names, name: str = "bgnbd", on=("purchase", "dropout", "spend")) -> CovariateFit:
@@ -210,7 +213,10 @@ def fit_covariate_models(summary, Z, names, name: str = "bgnbd", on=("purchase",
         The processes the covariates act on.
 
     The spend model is fitted on the customers with a repeat purchase and a positive mean spend
-    (as the CLV's Gamma-Gamma fit); it predicts for every row. A failed fit raises
+    (as the CLV's Gamma-Gamma fit); it predicts for every row. When the transaction fit with
+    covariates on the drop-out process fails (with few repeat buyers per level, BG/NBD's a and b
+    can run off together: no heterogeneity left to explain), it is fitted again with covariates on
+    the purchase process only, and a note says so. A fit that still fails raises
     :class:`~crmkit.errors.FitError`.
     """
     import pandas as pd
@@ -227,8 +233,19 @@ def fit_covariate_models(summary, Z, names, name: str = "bgnbd", on=("purchase",
     Z = np.asarray(Z, dtype=float).reshape(len(summary), -1)
     x, t_x, T = (summary[c].to_numpy(float) for c in ("x", "t_x", "T"))
     on_transactions = tuple(p for p in on if p != "spend")
-    fitted = classes[name](on=on_transactions, covariate_names=list(names) if on_transactions else None)
-    fitted.fit(x, t_x, T, Z if on_transactions else None)
+    notes = []
+    try:
+        fitted = classes[name](on=on_transactions, covariate_names=list(names) if on_transactions else None)
+        fitted.fit(x, t_x, T, Z if on_transactions else None)
+    except FitError as exc:
+        if "dropout" not in on_transactions:
+            raise
+        on_transactions = tuple(p for p in on_transactions if p != "dropout")
+        acting = " and ".join((*on_transactions, *(p for p in on if p == "spend")))
+        rest = f"they act on {acting} only" if acting else "it is fitted without covariates"
+        notes.append(f"the {name} fit with covariates on drop-out failed ({exc.message}); {rest}")
+        fitted = classes[name](on=on_transactions, covariate_names=list(names) if on_transactions else None)
+        fitted.fit(x, t_x, T, Z if on_transactions else None)
     model = CustomerPredictor(fitted, Z if on_transactions else np.zeros((len(summary), 0)))
     tables = [fitted.coef_]
     spend = None
@@ -240,5 +257,5 @@ def fit_covariate_models(summary, Z, names, name: str = "bgnbd", on=("purchase",
         tables.append(gg.coef_)
     coefficients = pd.concat(tables, ignore_index=True).rename(columns={"p": "p_value"})
     return CovariateFit(
-        model=model, spend=spend, coefficients=coefficients[list(COEFFICIENT_COLUMNS)], names=list(names)
+        model=model, spend=spend, coefficients=coefficients[list(COEFFICIENT_COLUMNS)], names=list(names), notes=notes
     )

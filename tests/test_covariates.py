@@ -348,3 +348,33 @@ def test_design_reads_the_attributes_frame_types():
     assert names[-1] == "tier=gold" and Z[:, -1].tolist() == [0.0, 0.0, 0.0, 1.0]
     with pytest.raises(UsageError, match="holds dates"):
         covariate_design(summary, frame, ["birth_date"])
+
+
+def test_a_failed_dropout_fit_falls_back_to_the_purchase_process(monkeypatch):
+    """A drop-out process that will not fit with covariates is fitted without them, and a note says so."""
+    from crmkit.errors import FitError
+
+    rng = np.random.default_rng(11)
+    n = 1500
+    channel = rng.choice(["web", "shop"], n, p=[0.6, 0.4])
+    z = (channel == "shop").astype(float)
+    x, t_x, T = simulate_bgnbd(n, 52.0, r=0.6, alpha=5 * np.exp(-0.5 * z), a=0.8, b=2.5, rng=rng)
+    summary = pd.DataFrame({"customer_id": [f"k{i}" for i in range(n)], "x": x, "t_x": t_x, "T": T})
+    Z, names, _ = covariate_design(
+        summary, pd.DataFrame({"customer_id": summary["customer_id"], "ch": channel}), ["ch"]
+    )
+    real_fit = BetaGeoCovariates.fit
+
+    def refuse_dropout(self, *args, **kwargs):
+        if "dropout" in self.on:
+            raise FitError("the BG/NBD fit with covariates did not converge (ABNORMAL)")
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(BetaGeoCovariates, "fit", refuse_dropout)
+    result = fit_covariate_models(summary, Z, names, name="bgnbd", on=("purchase", "dropout"))
+    assert set(result.coefficients["process"]) == {"purchase"}
+    assert len(result.notes) == 1 and "drop-out failed" in result.notes[0] and "purchase only" in result.notes[0]
+    purchase = result.coefficients.iloc[0]
+    assert abs(purchase.estimate - 0.5) < 3 * purchase.se
+    alone = fit_covariate_models(summary, Z, names, name="bgnbd", on=("dropout",))
+    assert alone.coefficients.empty and "fitted without covariates" in alone.notes[0]

@@ -198,3 +198,33 @@ def test_prediction_tables(survey):
     out = json.loads(json.dumps(result.to_dict()))
     assert {"items", "constructs"} <= set(out["prediction"])
     assert "q2_predict" in result.prediction.items.columns
+
+
+# --- the command line (the lead's flags: --consistent, --predict, --repetitions, --mga, --permutations) ---
+
+
+def _cli_has(flag: str) -> bool:
+    from typer.testing import CliRunner
+
+    from crmkit.cli import app
+
+    return flag in CliRunner().invoke(app, ["satisfaction", "--help"], env={"COLUMNS": "300"}).stdout
+
+
+def test_cli_mga_json_and_usage_errors(tmp_path):
+    from typer.testing import CliRunner
+
+    from crmkit.cli import app
+
+    if not _cli_has("--mga"):
+        pytest.skip("crmkit satisfaction --mga not in this tree yet")
+    runner = CliRunner()
+    args = ["satisfaction", str(SURVEY), "--by", "channel", "--mga", "--permutations", "19", "-f", "json", "-q"]
+    out = runner.invoke(app, args)
+    assert out.exit_code == 0, out.stderr
+    body = json.loads(out.stdout)
+    assert {"mga", "micom"} <= set(body) and body["fit"]["permutations"] == 19
+    no_by = runner.invoke(app, ["satisfaction", str(SURVEY), "--mga"])
+    assert no_by.exit_code == 2 and "--by" in no_by.stderr
+    one_fold = runner.invoke(app, ["satisfaction", str(SURVEY), "--predict", "1"])
+    assert one_fold.exit_code == 2 and "--predict" in one_fold.stderr

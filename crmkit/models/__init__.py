@@ -66,7 +66,15 @@ from crmkit.models.gammagamma import (
 from crmkit.models.mbgnbd import ModifiedBetaGeoModel, fit_mbgnbd, simulate_mbgnbd
 from crmkit.models.next_purchase import next_purchase_time, p_purchase_within
 from crmkit.models.normalspend import NormalSpendModel, fit_normalspend, simulate_normalspend
-from crmkit.models.pls import PLSPathModel, PLSPredict, pls_path_model, pls_predict
+from crmkit.models.pls import (
+    PLSPathModel,
+    PLSPredict,
+    group_comparison,
+    micom,
+    permutation_mga,
+    pls_path_model,
+    pls_predict,
+)
 from crmkit.models.pnbd import ParetoNBDModel, fit_pnbd, simulate_pnbd
 from crmkit.models.sbg import ShiftedBetaGeometricModel, fit_sbg
 
@@ -109,6 +117,9 @@ __all__ = [
     "fit_sbg",
     "next_purchase_time",
     "p_purchase_within",
+    "micom",
+    "permutation_mga",
+    "group_comparison",
     "pls_path_model",
     "pls_predict",
     "simulate_bgbb",

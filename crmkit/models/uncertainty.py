@@ -187,8 +187,11 @@ def delta_interval(model, predict: Callable, level: float, *, scale: str = "log"
     _, jac = parameter_gradient(model, lambda m: forward(np.asarray(predict(m), dtype=float)), base=g0)
     var = _quadratic(jac, log_covariance(model))
     sd = np.sqrt(var) * _z(level)
-    # the clipping of a probability at 1 - 1e-12 must not put the estimate outside its interval
-    return value, np.minimum(back(g0 - sd), value), np.maximum(back(g0 + sd), value), var
+    # the clipping of a probability at 1 - 1e-12 must not put the estimate outside its interval,
+    # nor narrow a certain one (P(alive) = 1 for a BG/NBD customer without repeats) to 1 - 1e-12
+    low = np.where(sd > 0, np.minimum(back(g0 - sd), value), value)
+    high = np.where(sd > 0, np.maximum(back(g0 + sd), value), value)
+    return value, low, high, var
 
 
 def _quadratic(jac, cov) -> np.ndarray:

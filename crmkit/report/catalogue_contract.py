@@ -10,6 +10,7 @@ CONTRACT_LABELS: dict[str, dict[str, str]] = {
     # fit view
     "contract:cohort": {"en": "Cohort", "zh": "客群"},
     "contract:customers": {"en": "Customers", "zh": "客户数"},
+    "contract:cohorts": {"en": "Cohorts", "zh": "客群数"},
     "contract:periods_observed": {"en": "Periods observed", "zh": "观察期数"},
     "contract:alpha": {"en": "α", "zh": "α"},
     "contract:alpha_se": {"en": "α s.e.", "zh": "α 标准误"},
@@ -18,6 +19,7 @@ CONTRACT_LABELS: dict[str, dict[str, str]] = {
     "contract:log_likelihood": {"en": "Log-likelihood", "zh": "对数似然"},
     "contract:mean_churn": {"en": "Mean churn probability", "zh": "平均流失概率"},
     "contract:expected_lifetime": {"en": "Expected lifetime (periods)", "zh": "期望生命周期(期)"},
+    "contract:unbounded": {"en": "unbounded (α ≤ 1)", "zh": "无上限(α ≤ 1)"},
     "contract:del": {"en": "DEL (discounted periods)", "zh": "折现期望生命周期(DEL)"},
     "contract:new_customer_value": {"en": "Value of a new customer", "zh": "新客户价值"},
     # projection view

@@ -47,6 +47,11 @@ PLS_LABELS: dict[str, dict[str, str]] = {
     "q2_predict": {"en": "Q² predict", "zh": "Q² predict"},
     "pls:index_ci_low": {"en": "Index, CI low", "zh": "指数置信区间下限"},
     "pls:index_ci_high": {"en": "Index, CI high", "zh": "指数置信区间上限"},
+    "pls:estimation": {"en": "Estimation", "zh": "估计方法"},
+    "pls:plsc": {"en": "Consistent PLS (PLSc)", "zh": "一致性 PLS（PLSc）"},
+    "pls:pls": {"en": "PLS path modelling", "zh": "PLS 路径模型"},
+    "pls:bootstrap": {"en": "Bootstrap resamples", "zh": "自助法重抽样次数"},
+    "pls:predict_folds": {"en": "PLSpredict folds × repetitions", "zh": "PLSpredict 折数 × 重复次数"},
     "pls:yes": {"en": "yes", "zh": "是"},
     "pls:no": {"en": "no", "zh": "否"},
 }

@@ -32,6 +32,7 @@ from crmkit.report.catalogue_customers import CUSTOMER_LABELS
 from crmkit.report.catalogue_economics import ECONOMICS_LABELS
 from crmkit.report.catalogue_feedback import FEEDBACK_LABELS
 from crmkit.report.catalogue_platforms import PLATFORM_LABELS
+from crmkit.report.catalogue_pls import PLS_LABELS
 
 __all__ = ["LABELS", "LANGS", "check_lang", "label", "message", "sentence", "translate_values"]
 
@@ -45,6 +46,7 @@ LABELS: dict[str, dict[str, str]] = {
     **FEEDBACK_LABELS,
     **ECONOMICS_LABELS,
     **CONTRACT_LABELS,
+    **PLS_LABELS,
     # --- worksheet names -----------------------------------------------------------------
     "sheet:summary": {"en": "Summary", "zh": "摘要"},
     "sheet:segments": {"en": "Segments", "zh": "客户分群"},

@@ -7,6 +7,7 @@ language, shares as %, values with two decimals, a column that does not fit left
 from __future__ import annotations
 
 from crmkit.report.i18n import label
+from crmkit.report.messages import say
 from crmkit.report.terminal import _SEE_CSV, _Col, _col, _console, _note, _num, _show
 
 __all__ = ["render_contract"]
@@ -37,7 +38,9 @@ def render_contract(result, lang: str, *, console=None, quiet: bool = False) -> 
     _note(title, _show(console, title, cols), _SEE_CSV, quiet)
 
     p = result.projection
-    p = p[(p["period"] <= 12) | (p["period"] == p.groupby("cohort")["period"].transform("max"))]
+    last = p.groupby("cohort")["period"].transform("max")
+    skipped = p[(p["period"] > 12) & (p["period"] < last)]
+    p = p[(p["period"] <= 12) | (p["period"] == last)]
     cols = [
         _col("contract:cohort", lang, [str(v) for v in p["cohort"]], numeric=False),
         _col("contract:period", lang, [str(v) for v in p["period"]]),
@@ -50,6 +53,10 @@ def render_contract(result, lang: str, *, console=None, quiet: bool = False) -> 
     cols.append(_col("contract:retention", lang, [_pct(v) for v in p["retention"]], drop=1))
     title = label("title:contract_projection", lang)
     _note(title, _show(console, title, cols), _SEE_CSV, quiet)
+    if len(skipped) and not quiet:
+        # the table jumps from period 12 to the horizon's last: say so, or the jump reads as a gap
+        lo, hi = int(skipped["period"].min()), int(skipped["period"].max())
+        say(f"crmkit: note: {title}: periods {lo} to {hi} not shown: use --view projection -f csv")
 
     c = result.customers
     if c is None or not len(c):

@@ -3,7 +3,8 @@
 Options: ``--cases N`` (runs, one input through one command; inputs are made until N runs are
 done), ``--seed S``, ``--out DIR`` (the summary and the failing cases; created), ``--workers W``
 (parallel inputs, default 1), ``--timeout 60``, ``--memory-gib 4``, ``--only I [I ...]`` (rerun
-inputs by number), ``--mutation NAME`` (only that mutation), ``--start I`` (the first input's
+inputs by number), ``--mutation NAME`` (only that mutation), ``--kind KIND`` (only seeds of that
+kind, e.g. ``renewals``; input *i* is then not input *i* of the mixed campaign), ``--start I`` (the first input's
 number), ``--work-dir DIR`` (the runs' scratch folders). The exit status is 0 when every case
 passed, 1 otherwise.
 """
@@ -21,7 +22,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from .mutations import MUTATIONS, make_input
+from .mutations import KIND_SHARES, MUTATIONS, make_input
 from .runner import COMMANDS, MEMORY_GIB, TIMEOUT_S, Case, keep_failure, run_input
 
 #: runs reserved per input while it is in flight, settled to its real count when it is done: a
@@ -40,6 +41,7 @@ def campaign(
     memory_gib: float = MEMORY_GIB,
     only: list[int] | None = None,
     mutation: str | None = None,
+    kind: str | None = None,
     start: int = 0,
     progress=None,
     work_dir: Path | None = None,
@@ -61,7 +63,7 @@ def campaign(
     budget = {"runs": 0}
 
     def one(index: int) -> list[Case]:
-        fuzz_input = make_input(seed, index, mutation)
+        fuzz_input = make_input(seed, index, mutation, kind)
         work = work_root / f"{index:06d}"
         ran = run_input(fuzz_input, index, work, timeout=timeout, memory_gib=memory_gib)
         for case in ran:
@@ -194,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-gib", type=float, default=MEMORY_GIB, help="RLIMIT_AS per run")
     parser.add_argument("--only", type=int, nargs="+", help="rerun these input numbers")
     parser.add_argument("--mutation", choices=list(MUTATIONS), help="only this mutation")
+    parser.add_argument("--kind", choices=list(KIND_SHARES), help="only seeds of this kind")
     parser.add_argument("--start", type=int, default=0, help="number of the first input")
     parser.add_argument("--quiet", action="store_true", help="no line per failing case")
     parser.add_argument("--work-dir", type=Path, help="where the runs' scratch folders go (default: the temp dir)")
@@ -212,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         memory_gib=args.memory_gib,
         only=args.only,
         mutation=args.mutation,
+        kind=args.kind,
         start=args.start,
         progress=progress,
         work_dir=args.work_dir,

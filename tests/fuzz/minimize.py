@@ -29,6 +29,7 @@ def same_failure(data: bytes, template: FuzzInput, command: str, signature: str,
     )
     candidate.valid, candidate.off_scale = template.valid, template.off_scale
     candidate.recommend_item = template.recommend_item
+    candidate.options = list(template.options)
     run_dir = work / f"try{n[0]}"
     try:
         case = run_input(candidate, 0, run_dir, timeout=TIMEOUT_S, memory_gib=MEMORY_GIB, commands=(command,))[0]
@@ -80,6 +81,8 @@ def minimize(case_dir: Path, max_tries: int = 400) -> Path | None:
     # a members file and a survey come after sales.csv (--attributes / --survey); satisfaction reads a survey alone
     if command in ATTRIBUTES_COMMANDS:
         kind = "attributes"
+    elif command == "sbg":
+        kind = "renewals"
     elif command in ("campaign", "feedback"):
         kind = "campaign" if command == "campaign" else "complaints"
     else:
@@ -89,6 +92,8 @@ def minimize(case_dir: Path, max_tries: int = 400) -> Path | None:
     template.off_scale = "off the scale" in record["signature"]
     if "--item" in argv:
         template.recommend_item = argv[argv.index("--item") + 1]
+    if command in ("sbg", "clv"):  # the options drawn with the input follow ``-o out.csv``
+        template.options = argv[argv.index("out.csv") + 1 :]
     if original[:4] in (b"PK\x03\x04", b"PAR1"):
         return None
     text = _unpack(original)

@@ -23,6 +23,8 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .contracts import DATE_COLUMNS, NUMBER_COLUMNS
+
 SALES_HEADERS_EN = [
     "order_id",
     "customer_id",
@@ -111,14 +113,16 @@ FREE_TEXT = ("channel", "category", "渠道", "品类", "city", "城市", "sourc
 class Table:
     """Text cells of one export: a header row and data rows."""
 
-    kind: str  # "sales", "survey", "attributes", "campaign" or "complaints"
+    kind: str  # "sales", "survey", "attributes", "campaign", "complaints" or "renewals"
     header: list[str]
     rows: list[list[str]]
     ascii_only: bool = True
     companion: bytes = b""  # for a survey or attributes: a valid sales export of the same customers
+    options: list[str] = field(default_factory=list)  # command-line options drawn with the seed (renewals)
 
     def copy(self) -> Table:
-        return Table(self.kind, list(self.header), [list(r) for r in self.rows], self.ascii_only, self.companion)
+        rows = [list(r) for r in self.rows]
+        return Table(self.kind, list(self.header), rows, self.ascii_only, self.companion, list(self.options))
 
     def column(self, names: tuple[str, ...]) -> int:
         for i, name in enumerate(self.header):
@@ -140,6 +144,7 @@ class FuzzInput:
     valid: bool = False  # still a valid export (RFC 4180, README "Reading"): a clean error is wrong too
     off_scale: bool = False  # holds a survey answer outside every item's scale: satisfaction must refuse it
     recommend_item: str = "category"  # what recommend recommends: the seed's categories, else its products
+    options: list[str] = field(default_factory=list)  # extra options: renewals' sbg run, sales' clv (--interval)
 
 
 # --- seeds ---------------------------------------------------------------------------------
@@ -253,7 +258,16 @@ def complaints_table(rng: random.Random) -> Table:
 
 
 #: how often an input is of each kind (a survey-only mutation always makes a survey)
-KIND_SHARES = {"attributes": 0.12, "campaign": 0.07, "complaints": 0.07, "survey": 0.15, "sales": 0.59}
+KIND_SHARES = {
+    "attributes": 0.12,
+    "campaign": 0.07,
+    "complaints": 0.07,
+    "survey": 0.15,
+    "sales": 0.59,
+    "renewals": 0.05,  # a renewal file through ``clv --model sbg`` (tests.fuzz.contracts)
+}
+#: how often a sales input's clv run asks for intervals (``--interval 0.9``)
+SALES_INTERVAL_SHARE = 0.3
 #: the kinds read beside a valid sales export (its companion, ``sales.csv`` in the run folder)
 WITH_SALES = ("attributes", "campaign", "complaints")
 
@@ -268,6 +282,10 @@ def seed_table(rng: random.Random, kind: str | None = None) -> Table:
         return campaign_table(rng)
     if kind == "complaints":
         return complaints_table(rng)
+    if kind == "renewals":
+        from .contracts import renewals_table
+
+        return renewals_table(rng, Table)
     return platform_table(rng) if rng.random() < 0.25 else sales_table(rng)
 
 
@@ -545,7 +563,7 @@ def m_extreme_numbers(rng, t):
     if t.kind == "survey":
         col = rng.randrange(2, len(t.header))
     else:  # a members file: its age, else its birth date
-        col = t.column(("amount", "金额", "quantity", "数量", "age", "年龄", "birth_date", "出生日期"))
+        col = t.column(("amount", "金额", "quantity", "数量", "age", "年龄", "birth_date", "出生日期", *NUMBER_COLUMNS))
     values = rng.sample(EXTREME_NUMBERS, k=rng.randint(1, 4))
     for row in rng.sample(t.rows, k=min(len(t.rows), rng.randint(1, 6))):
         row[col] = rng.choice(values)
@@ -558,6 +576,8 @@ def m_extreme_dates(rng, t):
     if t.kind == "survey":
         return m_survey_off_scale(rng, t)
     col = t.column(("order_date", "订单日期", *rng.choice([("birth_date", "出生日期"), ("join_date", "注册日期")])))
+    if t.kind == "renewals":
+        col = rng.choice([i for i, h in enumerate(t.header) if h in DATE_COLUMNS] or [0])
     values = rng.sample(EXTREME_DATES, k=rng.randint(1, 3))
     for row in rng.sample(t.rows, k=min(len(t.rows), rng.randint(1, 4))):
         row[col] = rng.choice(values)
@@ -583,7 +603,11 @@ def m_ids(rng, t):
         if rng.random() < 0.5:
             row[col] = rng.choice(pool)
     t.ascii_only = False
-    return _valid(render(rng, t, "ids", ["ids from a hostile pool"]))
+    # a renewal file has one row per subscriber: repeated ids (also " C001 " and "C001") are an error there
+    # (and a cohort table has no ids: its first column, the periods, got them)
+    ids = [row[col].strip() for row in t.rows]
+    unique = len(set(ids)) == len(ids) and t.header[col] in ("customer_id", "客户编号")
+    return _valid(render(rng, t, "ids", ["ids from a hostile pool"]), t.kind != "renewals" or unique)
 
 
 def m_duplicate_ids(rng, t):
@@ -860,6 +884,9 @@ def make_input(seed: int, index: int, mutation: str | None = None, kind: str | N
         result.companion = table.companion
     # the platform exports (Taobao …) name products but no category
     result.recommend_item = "category" if {"category", "品类"} & set(table.header) else "product"
+    result.options = list(table.options)
+    if result.kind == "sales" and rng.random() < SALES_INTERVAL_SHARE:
+        result.options = ["--interval", "0.9"]
     return result
 
 

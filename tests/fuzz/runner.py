@@ -34,6 +34,7 @@ import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .contracts import NO_CUSTOMERS_VIEW, check_renewals, renewal_argv
 from .mutations import FuzzInput
 
 TIMEOUT_S = 60.0
@@ -49,6 +50,7 @@ COMMANDS = {
     "attributes": ATTRIBUTES_COMMANDS,
     "campaign": ("campaign",),  # a campaign file beside its valid sales export (--campaign)
     "complaints": ("feedback",),  # a complaints export, with the valid sales export as --purchases
+    "renewals": ("sbg",),  # a renewal file through ``clv FILE --model sbg`` (tests.fuzz.contracts)
 }
 RECOMMEND_TOP = 3
 RECOMMEND_OPTIONS = ("--evaluate", "-f", "csv", "-o", "out.csv")
@@ -98,12 +100,17 @@ class Case:
         return row
 
 
-def command_argv(command: str, kind: str, filename: str, item: str = "category") -> list[str]:
+def command_argv(
+    command: str, kind: str, filename: str, item: str = "category", options: list[str] | None = None
+) -> list[str]:
     """The crmkit arguments for one command on an input of ``kind`` (paths relative to the run folder).
 
     ``item`` is what ``recommend`` recommends (``--item``): the synthetic sales exports have
-    categories but no products, the platform exports products but no category.
+    categories but no products, the platform exports products but no category. ``options`` (drawn
+    with the input) follow a renewal file's ``clv --model sbg`` and a sales export's ``clv``.
     """
+    if kind == "renewals":
+        return renewal_argv(filename, options or [])
     if kind == "attributes":
         return {
             "profile": ["profile", "sales.csv", "--attributes", filename, "-f", "csv", "-o", "out.csv"],
@@ -121,7 +128,7 @@ def command_argv(command: str, kind: str, filename: str, item: str = "category")
         }[command]
     return {
         "segment": ["segment", filename, "-f", "csv", "-o", "out.csv"],
-        "clv": ["clv", filename, "-f", "csv", "-o", "out.csv"],
+        "clv": ["clv", filename, "-f", "csv", "-o", "out.csv", *(options or [])],
         "retention": ["retention", filename, "-f", "json", "-o", "out.json"],
         "ladder": ["ladder", filename, "-f", "csv", "-o", "out.csv"],
         "report": ["report", filename, "-o", "report.xlsx", "--history", "history.sqlite"],
@@ -251,7 +258,9 @@ def check_invariants(case: Case, run_dir: Path, fuzz_input: FuzzInput, oracle: d
     - ``segment``: one row per customer; the sum of ``monetary`` is the net revenue of the rows
       the library reads (``oracle``) up to the as-of date the run printed, customer by customer;
       the customers are exactly those with a used row; every id appears in the input's bytes;
-    - ``clv``: ids as read, ``revenue`` = net to date, ``clv`` finite, ``p_alive`` in [0, 1];
+    - ``clv``: ids as read, ``revenue`` = net to date, ``clv`` finite, ``p_alive`` in [0, 1]; with
+      ``--interval`` every ``X_low <= X <= X_high`` (p_alive, expected purchases and spend, clv);
+    - ``sbg`` (a renewal file): :func:`tests.fuzz.contracts.check_renewals`;
     - ``ladder``: ids as read (or the survey's respondents), every rung a known rung;
     - ``report``: the workbook is a readable zip and the history exists;
     - ``preferences``: one row per customer, ids as read; ``recommend``: at most ``-n`` ranked,
@@ -270,6 +279,8 @@ def check_invariants(case: Case, run_dir: Path, fuzz_input: FuzzInput, oracle: d
         for sign in LEAK_SIGNS:
             if sign in text and sign.encode() not in fuzz_input.data:
                 return f"output contains {sign[:20]!r}, which is not in the input"
+    if case.command == "sbg":
+        return check_renewals(case.argv, run_dir, _input_text_bytes(fuzz_input))
     if case.command in ("retention", "satisfaction"):
         return _check_json(run_dir / "out.json")
     if case.command == "report":
@@ -302,6 +313,9 @@ def check_invariants(case: Case, run_dir: Path, fuzz_input: FuzzInput, oracle: d
             p_alive = row.get("p_alive", "")
             if p_alive and not 0.0 <= float(p_alive) <= 1.0:
                 return f"customer {row['customer_id']!r}: p_alive = {p_alive} outside [0, 1]"
+            problem = _check_interval(row)
+            if problem:
+                return problem
     if fuzz_input.kind == "sales":
         problem = _check_ids_in_input(ids, fuzz_input)
         if problem:
@@ -331,6 +345,25 @@ def check_invariants(case: Case, run_dir: Path, fuzz_input: FuzzInput, oracle: d
         for row, cid in zip(rows, ids):
             if not _close(float(row["revenue"]), net[cid], 1):
                 return f"customer {cid!r}: revenue {row['revenue']} != net of its rows {net[cid]!r}"
+    return ""
+
+
+#: clv's columns with an interval (``--interval``): X beside X_low and X_high
+INTERVAL_COLUMNS = ("p_alive", "expected_purchases", "expected_spend", "clv")
+
+
+def _check_interval(row: dict) -> str:
+    """Each interval of a clv row, when present, is finite and holds its estimate."""
+    for column in INTERVAL_COLUMNS:
+        low, high, estimate = row.get(f"{column}_low") or "", row.get(f"{column}_high") or "", row.get(column) or ""
+        if not (low and high and estimate):
+            continue
+        if not (_finite(low) and _finite(high)):
+            return f"customer {row['customer_id']!r}: {column} interval [{low}, {high}] is not finite"
+        lo, hi, x = float(low), float(high), float(estimate)
+        slack = 1e-9 * max(1.0, abs(x))
+        if not lo - slack <= x <= hi + slack:
+            return f"customer {row['customer_id']!r}: {column} = {estimate} outside its interval [{low}, {high}]"
     return ""
 
 
@@ -532,14 +565,17 @@ def run_input(
         (run_dir / fuzz_input.filename).write_bytes(fuzz_input.data)
         if fuzz_input.companion:
             (run_dir / "sales.csv").write_bytes(fuzz_input.companion)
-        args = command_argv(command, fuzz_input.kind, fuzz_input.filename, fuzz_input.recommend_item)
+        args = command_argv(
+            command, fuzz_input.kind, fuzz_input.filename, fuzz_input.recommend_item, fuzz_input.options
+        )
         case = Case(f"{index:06d}-{command}", index, fuzz_input.mutation, command, args)
         code, case.seconds, case.max_rss_mib, case.stdout, case.stderr = run_process(
             [sys.executable, "-m", "crmkit", *args], run_dir, timeout, memory_gib
         )
         case.cpu_seconds = LAST_CPU_SECONDS.value
         classify(case, code, case.stderr)
-        if case.outcome == "clean_error" and fuzz_input.valid and not NO_ITEM_COLUMN.search(case.stderr):
+        chosen_refusal = NO_ITEM_COLUMN.search(case.stderr) or NO_CUSTOMERS_VIEW in case.stderr
+        if case.outcome == "clean_error" and fuzz_input.valid and not chosen_refusal:
             case.outcome, case.detail = "refused_valid", "a valid export refused"
             case.signature = "refused_valid: " + signature("", case.stderr).removeprefix(": ")
         if case.outcome == "ok" and command == "satisfaction" and fuzz_input.off_scale:

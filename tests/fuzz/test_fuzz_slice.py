@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from .__main__ import campaign, render_summary
-from .mutations import MUTATIONS, make_input
+from .mutations import KIND_SHARES, MUTATIONS, make_input
 from .runner import run_input
 
 SEED = 20261201
@@ -30,7 +30,7 @@ def test_inputs_are_reproducible():
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
 def test_every_mutation_makes_an_input(mutation):
     made = make_input(SEED, 0, mutation)
-    assert made.mutation == mutation and made.data is not None and made.kind in ("sales", "survey", "attributes")
+    assert made.mutation == mutation and made.data is not None and made.kind in KIND_SHARES
     assert len(made.data) < 2_000_000  # small in absolute terms, also the gzip bomb
 
 
@@ -44,6 +44,20 @@ def test_every_mutation_makes_a_members_file(mutation):
 def test_the_kinds_are_drawn_in_their_shares():
     kinds = Counter(make_input(SEED, i).kind for i in range(120))
     assert 8 <= kinds["attributes"] <= 32 and kinds["sales"] > kinds["survey"] > 0, kinds
+
+
+@pytest.mark.parametrize("mutation", sorted(set(MUTATIONS) - {"survey_off_scale"}))
+def test_every_mutation_makes_a_renewal_file(mutation):
+    made = make_input(SEED, 3, mutation, kind="renewals")
+    assert made.kind == "renewals" and made.data is not None and len(made.data) < 4_000_000
+
+
+@pytest.mark.parametrize("index", [4, 11])  # subscribers: --interval --view customers --report; cohorts
+def test_an_unmutated_renewal_file_runs_clean(tmp_path, index):
+    made = make_input(SEED, index, "valid", kind="renewals")
+    cases = run_input(made, index, tmp_path)
+    assert [c.argv[:4] for c in cases] == [["clv", made.filename, "--model", "sbg"]]
+    assert all(c.outcome == "ok" for c in cases), [(c.outcome, c.detail, c.stderr[-300:]) for c in cases]
 
 
 def test_an_unmutated_members_file_runs_clean(tmp_path):

@@ -43,12 +43,15 @@ The package, by job (the public names are all importable from ``crmkit.models.pl
 ``consistent``           PLSc (Dijkstra & Henseler 2015): rho_A, corrected paths and loadings
 ``predict``              :func:`pls_predict`, :class:`PLSPredict` (PLSpredict, Shmueli et al.)
 ``index``                :class:`ConstructIndex`, :func:`construct_index` (ACSI-style 0-100)
+``groups``               :func:`permutation_mga`, :func:`micom`, :func:`group_comparison`
+                         (Chin & Dibbern 2010; Henseler, Ringle & Sarstedt 2016)
 =======================  ==============================================================
 """
 
 from crmkit.models.pls.algorithm import SCHEMES
 from crmkit.models.pls.bootstrap import PLSBootstrap
 from crmkit.models.pls.estimator import PLSPathModel, pls_path_model
+from crmkit.models.pls.groups import group_comparison, micom, permutation_mga
 from crmkit.models.pls.index import ConstructIndex, construct_index
 from crmkit.models.pls.predict import PLSPredict, pls_predict
 from crmkit.models.pls.specification import MODES, PLSSpecification, check_specification
@@ -63,6 +66,9 @@ __all__ = [
     "PLSSpecification",
     "check_specification",
     "construct_index",
+    "group_comparison",
+    "micom",
+    "permutation_mga",
     "pls_path_model",
     "pls_predict",
 ]

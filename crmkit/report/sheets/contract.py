@@ -68,7 +68,7 @@ def add_contract_sheets(
     h = result.headline
     headline = [
         ("contract:customers", int(h["customers"])),
-        ("contract:cohort", int(h["cohorts"])),
+        ("contract:cohorts", int(h["cohorts"])),
         ("contract:retention_next", h["retention_next"]),
         ("contract:new_customer_value", h["new_customer_value"]),
         ("contract:active", int(h["active"])),
@@ -86,12 +86,15 @@ def add_contract_sheets(
             "contract:residual_value": _MONEY,
             "contract:customers": "#,##0",
             "contract:active": "#,##0",
-            "contract:cohort": "0",
+            "contract:cohorts": "0",
         },
     )
     row = note_lines(book, _SHEET, note_texts(book, [*result.warnings, *result.notes]), head.last_row + 1)
     fit = result.fit[list(_FIT)].copy()
-    fit["expected_lifetime"] = fit["expected_lifetime"].where(fit["expected_lifetime"] < float("inf"))
+    # alpha <= 1: the sBG mean lifetime diverges (Fader & Hardie 2007); say so, not a blank cell
+    fit["expected_lifetime"] = [
+        book.label("contract:unbounded") if v == float("inf") else v for v in fit["expected_lifetime"]
+    ]
     span = book.add_table(
         _SHEET,
         fit,
@@ -109,7 +112,7 @@ def add_contract_sheets(
         freeze_header=False,
         autofilter=False,
     )
-    wide = _wide(book, result)
+    wide, bounds = _wide(book, result)
     proj = book.add_table(
         _SHEET,
         wide,
@@ -121,7 +124,7 @@ def add_contract_sheets(
         autofilter=False,
     )
     columns = list(wide.columns)
-    series = [c for c in columns[1:] if not str(c).endswith(("low", "high"))]
+    series = [c for c in columns[1:] if c not in bounds]
     book.add_line_chart(
         _SHEET,
         data_ref=[column_ref(proj, columns, c) for c in series],
@@ -153,16 +156,20 @@ def add_contract_sheets(
     book.set_print(_SHEET, landscape=True)
 
 
-def _wide(book: ReportWorkbook, result: ContractValue) -> pd.DataFrame:
-    """Period by cohort: observed and sBG survival (and the interval) side by side."""
+def _wide(book: ReportWorkbook, result: ContractValue) -> tuple[pd.DataFrame, set[str]]:
+    """Period by cohort: observed and sBG survival (and the interval) side by side; also the names
+    of the interval's columns, which the chart leaves out."""
     p = result.projection
     out = pd.DataFrame({"period": sorted(p["period"].unique())})
     model, observed = book.label("contract:survival"), book.label("contract:actual")
+    low, high = book.label("contract:survival_low"), book.label("contract:survival_high")
+    bounds: set[str] = set()
     for cohort, part in p.groupby("cohort", sort=False):
         part = part.set_index("period")
         out[f"{cohort} {observed}"] = out["period"].map(part["actual"])
         out[f"{cohort} {model}"] = out["period"].map(part["survival"])
         if "survival_low" in part:
-            out[f"{cohort} low"] = out["period"].map(part["survival_low"])
-            out[f"{cohort} high"] = out["period"].map(part["survival_high"])
-    return out
+            out[f"{cohort} {low}"] = out["period"].map(part["survival_low"])
+            out[f"{cohort} {high}"] = out["period"].map(part["survival_high"])
+            bounds |= {f"{cohort} {low}", f"{cohort} {high}"}
+    return out, bounds

@@ -50,6 +50,13 @@ def add_satisfaction_sheets(book: ReportWorkbook, result: SatisfactionResult) ->
         ("scale", f"{result.scale[0]:g}-{result.scale[1]:g}"),
         ("respondents", result.fit["respondents"]),
     ]
+    # how the numbers were made, so a reviewer need not ask: PLSc or PLS, resamples, folds
+    fit = result.fit
+    metrics.append(("pls:estimation", book.label("pls:plsc" if fit.get("consistent") else "pls:pls")))
+    if fit.get("bootstrap"):
+        metrics.append(("pls:bootstrap", int(fit["bootstrap"])))
+    if fit.get("predict_folds"):
+        metrics.append(("pls:predict_folds", f"{fit['predict_folds']} × {fit.get('repetitions') or 1}"))
     for key in ("nps", "csat", "ces"):
         value = getattr(result, key)
         if value:
