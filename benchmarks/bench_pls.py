@@ -13,6 +13,10 @@ Cases (wall time inside one Python process, after one warm-up run; median over r
   (target < 50 ms);
 * ``bootstrap mobi``: ``PLSPathModel(ECSI).bootstrap(mobi, n=1000, scale=(1, 10))``, which
   also refits the full sample and bootstraps the indices (target < 1 s);
+* ``plsc + predict mobi``: ``PLSPathModel(ECSI, consistent=True).fit(mobi)`` and
+  ``pls_predict(..., folds=10)`` (issue 15; target < 1 s);
+* ``plsc bootstrap mobi``: the PLSc model bootstrapped, 1,000 resamples (no target);
+* ``mga mobi``: ``permutation_mga`` of mobi split at CUEX1 < 8, 1,000 permutations (no target);
 * ``estimate simulated``: 100,000 respondents drawn from the ECSI structure (path
   coefficients of the mobi fit, loadings 0.8, answers rounded to a 1-10 scale), fit plus
   the per-respondent indices (target < 5 s). Drawing the data is not timed.
@@ -56,7 +60,12 @@ _ECSI = load_model("ecsi")
 CONSTRUCTS = _ECSI.constructs
 PATHS = _ECSI.paths
 
-TARGETS = {"estimate mobi": 0.050, "bootstrap mobi": 1.0, "estimate simulated": 5.0}
+TARGETS = {
+    "estimate mobi": 0.050,
+    "bootstrap mobi": 1.0,
+    "plsc + predict mobi": 1.0,
+    "estimate simulated": 5.0,
+}
 
 SEMINR_SCRIPT = r"""
 import json, sys, time, warnings
@@ -236,6 +245,24 @@ def main(argv=None) -> int:
 
     seconds, runs = median_time(bootstrap, args.boot_repeats)
     record("bootstrap mobi", seconds, runs, resamples=args.boot, failed=boot["result"].n_failed)
+
+    from crmkit.models.pls import permutation_mga, pls_predict
+
+    def plsc_predict():
+        pls_predict(PLSPathModel(CONSTRUCTS, PATHS, consistent=True), mobi, folds=10, seed=0)
+
+    seconds, runs = median_time(plsc_predict, args.boot_repeats)
+    record("plsc + predict mobi", seconds, runs, folds=10)
+    seconds, runs = median_time(
+        lambda: PLSPathModel(CONSTRUCTS, PATHS, consistent=True).bootstrap(mobi, n=args.boot, seed=0, scale=(1, 10)),
+        args.boot_repeats,
+    )
+    record("plsc bootstrap mobi", seconds, runs, resamples=args.boot)
+    groups = np.where(mobi["CUEX1"] < 8, "low", "high")
+    seconds, runs = median_time(
+        lambda: permutation_mga(CONSTRUCTS, PATHS, mobi, groups, n=args.boot, seed=0), args.boot_repeats
+    )
+    record("mga mobi", seconds, runs, permutations=args.boot)
 
     true_paths = {(a, b): e for a, b, e in model.path_coefficients_.itertuples(index=False)}
     start = time.perf_counter()

@@ -66,6 +66,7 @@ _CALLABLE: dict[str, tuple[str, str]] = {
     "loyalty": ("crmkit.loyalty", "loyalty"),
     "feedback": ("crmkit.feedback", "feedback"),
     "economics": ("crmkit.economics", "economics"),
+    "contract": ("crmkit.contract", "contract_value"),
 }
 
 #: Public names defined in submodules, loaded on first access.
@@ -83,6 +84,7 @@ _LAZY: dict[str, str] = {
     "read_campaign": "crmkit.io.campaigns",
     "read_loyalty": "crmkit.io.campaigns",
     "read_complaints": "crmkit.io.complaints",
+    "read_renewals": "crmkit.io.renewals",
     "customer_summary": "crmkit.summary",
     "repeat_summary": "crmkit.summary",
     "segment_customers": "crmkit.segment",

@@ -47,7 +47,7 @@ CONTRACT_LABELS: dict[str, dict[str, str]] = {
     "contract:metric": {"en": "Metric", "zh": "指标"},
     "contract:yes": {"en": "yes", "zh": "是"},
     # sheet, titles, chart
-    "sheet:contract": {"en": "Renewals", "zh": "续约分析"},
+    "sheet:contract": {"en": "Contract renewals", "zh": "续约分析"},
     "title:contract": {"en": "Contract renewals (shifted-beta-geometric model)", "zh": "合约续约分析(sBG 模型)"},
     "title:contract_fit": {"en": "sBG fit per cohort", "zh": "各客群的 sBG 拟合"},
     "title:contract_projection": {"en": "Projected survival", "zh": "留存预测"},

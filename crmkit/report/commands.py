@@ -147,7 +147,9 @@ def clv_command(
         write_frame(result.customers, fmt, rows_to, lang=out.lang)
     if params_to:
         parameters = result.to_dict()
-        write_json_file(params_to, {"model": parameters["model"], "spend_model": parameters["spend_model"]})
+        # the fit and what it says in total: parameters, covariance, totals with intervals, coefficients
+        keep = ("model", "spend_model", "totals", "coefficients")
+        write_json_file(params_to, {key: parameters[key] for key in keep if parameters.get(key) is not None})
     write_report_for(report_to, result, quality=data.quality, out=out, quiet=run.quiet)
 
 

@@ -60,6 +60,13 @@ def test_an_unmutated_renewal_file_runs_clean(tmp_path, index):
     assert all(c.outcome == "ok" for c in cases), [(c.outcome, c.detail, c.stderr[-300:]) for c in cases]
 
 
+def test_clv_with_intervals_on_an_unmutated_sales_export(tmp_path):
+    made = make_input(SEED, 6, "valid", kind="sales")
+    cases = run_input(made, 6, tmp_path, commands=("clv",))
+    assert cases[0].argv[-2:] == ["--interval", "0.9"]
+    assert all(c.outcome == "ok" for c in cases), [(c.outcome, c.detail, c.stderr[-300:]) for c in cases]
+
+
 def test_an_unmutated_members_file_runs_clean(tmp_path):
     made = make_input(SEED, 2, "valid", kind="attributes")
     cases = run_input(made, 2, tmp_path)
