@@ -292,16 +292,26 @@ def _resample_correlations(Z, n_boot, rng):
             rows = Z[r0 : r0 + row_chunk]
             M += counts[:, r0 : r0 + row_chunk] @ (rows[:, :, None] * rows[:, None, :]).reshape(len(rows), p * p)
         cov = (M.reshape(size, p, p) / n - m[:, :, None] * m[:, None, :]) * (n / (n - 1))
-        sd = np.sqrt(np.clip(np.einsum("bii->bi", cov), 0.0, None))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            corr = cov / (sd[:, :, None] * sd[:, None, :])
-        # Constant items in a resample: mark the whole resample invalid rather than divide by 0.
-        degenerate = (sd <= 1e-12).any(axis=1)
-        corr[degenerate] = np.nan
-        idx = np.arange(p)
-        corr[:, idx, idx] = np.where(degenerate[:, None], np.nan, 1.0)
+        corr, sd = correlations(cov)
         R[start : start + size], means[start : start + size], sds[start : start + size] = corr, m, sd
     return R, means, sds
+
+
+def correlations(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Correlation matrices and standard deviations of a stack of covariance matrices (b, p, p).
+
+    A matrix with a constant item (a resample or permutation group in which everyone gave the
+    same answer) is all NaN rather than divided by 0: the caller counts it as failed.
+    """
+    p = cov.shape[-1]
+    sd = np.sqrt(np.clip(np.einsum("bii->bi", cov), 0.0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / (sd[:, :, None] * sd[:, None, :])
+    degenerate = (sd <= 1e-12).any(axis=1)
+    corr[degenerate] = np.nan
+    idx = np.arange(p)
+    corr[:, idx, idx] = np.where(degenerate[:, None], np.nan, 1.0)
+    return corr, sd
 
 
 def _interval_table(labels: dict, point, draws, level):

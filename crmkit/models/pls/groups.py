@@ -44,6 +44,7 @@ import pandas as pd
 
 from crmkit.errors import DataError, UsageError
 from crmkit.models.pls.algorithm import _derive, _Design, _item_matrix, _iterate, _iterate_one_by_one
+from crmkit.models.pls.bootstrap import correlations
 from crmkit.models.pls.estimator import _check_settings
 from crmkit.models.pls.specification import check_specification
 
@@ -272,14 +273,7 @@ def _group_correlations(Z, members):
             cov = (second.reshape(-1, p, p) - k[:, None, None] * mean[:, :, None] * mean[:, None, :]) / (
                 k[:, None, None] - 1
             )
-            sd = np.sqrt(np.clip(np.einsum("bii->bi", cov), 0.0, None))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                corr = cov / (sd[:, :, None] * sd[:, None, :])
-            degenerate = (sd <= 1e-12).any(axis=1)
-            corr[degenerate] = np.nan
-            idx = np.arange(p)
-            corr[:, idx, idx] = np.where(degenerate[:, None], np.nan, 1.0)
-            out[start : start + chunk] = corr
+            out[start : start + chunk] = correlations(cov)[0]
     return out_a, out_b
 
 
