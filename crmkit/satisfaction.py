@@ -490,6 +490,15 @@ def analyse_survey(
     )
     if index_ci is not None:
         result.fit["index_ci"] = index_ci
+    if consistent and not fitted.admissible_:
+        result.warnings.append(
+            "the PLSc solution is inadmissible (disattenuated construct correlations beyond ±1 or not positive "
+            "semi-definite: constructs nearly collinear); read its paths with care, or fit without --consistent"
+        )
+    if bootstrap and boot.n_inadmissible:
+        result.warnings.append(
+            f"{boot.n_inadmissible:,} of {bootstrap:,} PLSc resamples were inadmissible and left out of the intervals"
+        )
     if idx.has_negative_weights:
         result.warnings.append(
             "negative outer weight(s) in "

@@ -228,3 +228,26 @@ def test_cli_mga_json_and_usage_errors(tmp_path):
     assert no_by.exit_code == 2 and "--by" in no_by.stderr
     one_fold = runner.invoke(app, ["satisfaction", str(SURVEY), "--predict", "1"])
     assert one_fold.exit_code == 2 and "--predict" in one_fold.stderr
+
+
+MOBI = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "mobi.csv"
+
+
+@pytest.mark.skipif(not MOBI.is_file(), reason="../shared/datasets/mobi.csv is not here")
+def test_an_inadmissible_plsc_solution_is_said_and_its_resamples_left_out():
+    """ECSI on mobi: disattenuated, Image and Quality correlate past what a correlation matrix
+    allows (smallest eigenvalue about -0.003), which cSEM's checks call inadmissible."""
+    survey = pd.read_csv(MOBI)
+    spec = load_model("ecsi")
+    fitted = PLSPathModel(spec.constructs, spec.paths, consistent=True).fit(survey)
+    assert not fitted.admissible_
+    assert np.linalg.eigvalsh(fitted.construct_correlations_.to_numpy())[0] < 0
+    assert PLSPathModel(spec.constructs, spec.paths).fit(survey).admissible_ is False  # the same check, PLS fit
+    assert (
+        PLSPathModel(load_model("scsb").constructs, load_model("scsb").paths, consistent=True).fit(survey).admissible_
+    )
+    result = analyse_survey(survey, "ecsi", consistent=True, bootstrap=100, seed=1)
+    said = " ".join(result.warnings)
+    assert "inadmissible" in said and "of 100 PLSc resamples" in said
+    plain = analyse_survey(survey, "scsb", consistent=True, bootstrap=100, seed=1)
+    assert not any("solution is inadmissible" in w for w in plain.warnings)

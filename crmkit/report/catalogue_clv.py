@@ -47,6 +47,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "holdout_inside": ("Actual inside the interval", "实际值落在区间内"),
     "model:normal": ("Normal (net values)", "正态（净值）"),
     "clv:method": ("Method", "方法"),
+    "clv:horizon_inf": ("Unlimited (discounted, DERT)", "无限期（折现，DERT）"),
     # the phrases a totals row's method is made of (crmkit.report.sheets.clv._method_text)
     "clv_method:delta method": ("delta method", "德尔塔法（线性化）"),
     "clv_method:process simulation": ("process simulation", "购买过程模拟"),

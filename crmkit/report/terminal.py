@@ -257,9 +257,13 @@ def render_clv(result, lang: str, *, console=None, quiet: bool = False) -> None:
             _col("estimate", lang, [f"{v:,.1f}" for v in totals["estimate"]]),
             _col("clv:low", lang, [f"{v:,.1f}" for v in totals["low"]]),
             _col("clv:high", lang, [f"{v:,.1f}" for v in totals["high"]]),
-            _col("clv:actual", lang, [_num(v, ",.0f") for v in totals["actual"]], drop=1),
-            _col("clv:inside", lang, [_yes_no(v, lang) for v in totals["inside"]], numeric=False, drop=1),
         ]
+        if totals["actual"].notna().any():
+            # only a holdout has an actual to check; without one the columns would be blank
+            cols += [
+                _col("clv:actual", lang, [_num(v, ",.0f") for v in totals["actual"]], drop=1),
+                _col("clv:inside", lang, [_yes_no(v, lang) for v in totals["inside"]], numeric=False, drop=1),
+            ]
         _note(label("title:clv_totals", lang), _show(console, title, cols), _SEE_REPORT, quiet)
 
 

@@ -21,7 +21,7 @@ from crmkit.models.pls.algorithm import (
     _iterate,
     _iterate_one_by_one,
 )
-from crmkit.models.pls.consistent import _consistent
+from crmkit.models.pls.consistent import _consistent, _inadmissible
 from crmkit.models.pls.index import _index_from_moments, _scale_pair
 
 __all__ = ["PLSBootstrap", "bootstrap"]
@@ -61,7 +61,13 @@ class PLSBootstrap:
         The resample estimates behind each table, shape (resamples kept, rows of the table).
     n_resamples : int
     n_failed : int
-        Resamples left out (not converged, singular, or an item constant in the resample).
+        Resamples left out (not converged, singular, an item constant in the resample, or
+        inadmissible).
+    n_inadmissible : int
+        Of those, PLSc resamples left out as inadmissible: a corrected construct correlation
+        beyond ±1 or a correlation matrix that is not positive semi-definite, a ρA above 1 or a
+        loading beyond ±1 (the admissibility checks cSEM applies before it keeps a resample;
+        Rademaker & Schuberth, cSEM documentation, ``verify()``). 0 without PLSc.
     level : float
     seed : int
     """
@@ -78,6 +84,7 @@ class PLSBootstrap:
     samples: dict
     n_resamples: int
     n_failed: int
+    n_inadmissible: int
     level: float
     seed: int
 
@@ -109,10 +116,12 @@ def bootstrap(model, X, n=1000, *, seed=0, level=0.95, scale=None) -> PLSBootstr
             # A singular Mode B block in some resample: run them one by one to isolate it.
             w, converged = _iterate_one_by_one(R, design, w0, model.scheme, model.tol, model.max_iter)
         w, loadings, C, paths, r2, total = _derive(R, design, w, model._reference)
+        inadmissible = np.zeros(int(n), dtype=bool)
         if model.consistent:
             # PLSc per resample (Dijkstra & Henseler 2015 bootstrap the whole procedure);
             # a resample with rho_A <= 0 gives NaN and is counted as failed, as in seminr.
-            _, loadings, _, paths, r2, total = _consistent(R, design, w, loadings, C)
+            rho, loadings, Cc, paths, r2, total = _consistent(R, design, w, loadings, C)
+            inadmissible = _inadmissible(rho, loadings, Cc)
     ok = (
         converged
         & np.isfinite(w).all(1)
@@ -120,6 +129,8 @@ def bootstrap(model, X, n=1000, *, seed=0, level=0.95, scale=None) -> PLSBootstr
         & np.isfinite(paths).all((1, 2))
         & np.isfinite(r2).all(1)
     )
+    n_inadmissible = int((ok & inadmissible).sum())
+    ok &= ~inadmissible
 
     names = design.names
     samples = {
@@ -195,6 +206,7 @@ def bootstrap(model, X, n=1000, *, seed=0, level=0.95, scale=None) -> PLSBootstr
         samples=kept,
         n_resamples=int(n),
         n_failed=int((~ok).sum()),
+        n_inadmissible=n_inadmissible,
         level=float(level),
         seed=seed,
     )

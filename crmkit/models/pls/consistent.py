@@ -84,3 +84,20 @@ def _consistent(R, design: _Design, w, loadings, C):
         paths[:, preds, j] = beta
         r2[:, k] = np.einsum("bk,bk->b", beta, Cc[:, preds, j])
     return rho, loadings, Cc, paths, r2, _route_sum(paths)
+
+
+def _inadmissible(rho, loadings, Cc, tol: float = 1e-10) -> np.ndarray:
+    """Per resample (B, ...): is its PLSc solution inadmissible?
+
+    A corrected construct correlation beyond ±1, a corrected correlation matrix that is not
+    positive semi-definite, a ρA above 1 or a loading beyond ±1: the admissibility checks cSEM's
+    ``verify()`` applies (Rademaker & Schuberth, cSEM) before it keeps a bootstrap resample.
+    """
+    J = Cc.shape[-1]
+    off = ~np.eye(J, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        beyond = (np.abs(Cc[:, off]) > 1 + tol).any(1) | (rho > 1 + tol).any(1) | (np.abs(loadings) > 1 + tol).any(1)
+        finite = np.isfinite(Cc).all((1, 2))
+        smallest = np.full(Cc.shape[0], np.inf)
+        smallest[finite] = np.linalg.eigvalsh(Cc[finite])[:, 0]
+    return beyond | (smallest < -tol)

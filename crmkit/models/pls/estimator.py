@@ -22,7 +22,7 @@ from crmkit.models.pls.algorithm import (
     _standardize,
 )
 from crmkit.models.pls.bootstrap import PLSBootstrap, bootstrap
-from crmkit.models.pls.consistent import _consistent
+from crmkit.models.pls.consistent import _consistent, _inadmissible
 from crmkit.models.pls.index import ConstructIndex, _scale_pair, construct_index
 from crmkit.models.pls.specification import check_specification
 
@@ -86,6 +86,10 @@ class PLSPathModel(Estimator):
     rho_a_ : Series
         rho_A per construct used by PLSc (1 for Mode B and single-item constructs); also set
         when ``consistent`` is False, for reference.
+    admissible_ : bool
+        Whether the PLSc solution is admissible: corrected construct correlations within ±1 and
+        positive semi-definite, ρA and loadings within ±1 (cSEM's checks). An inadmissible one
+        (two constructs nearly collinear once disattenuated) still fits; the caller warns.
     item_correlations_ : DataFrame
         Correlations of the items (all the estimation needs).
     item_means_, item_sds_ : Series
@@ -194,6 +198,7 @@ class PLSPathModel(Estimator):
         reference = np.array([block[np.argmax(np.abs(loadings0[block]))] for block in design.blocks])
         w, loadings, C, paths, r2, total = _derive(R[None], design, w, reference)
         rho, loadings_c, C_c, paths_c, r2_c, total_c = _consistent(R[None], design, w, loadings, C)
+        self.admissible_ = bool(not _inadmissible(rho, loadings_c, C_c)[0])
         if self.consistent:
             if not np.all(rho > 0):
                 bad = [design.names[j] for j in np.flatnonzero(~(rho[0] > 0))]

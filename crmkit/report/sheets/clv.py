@@ -110,6 +110,10 @@ def _settings(book: ReportWorkbook, result: ClvResult) -> list:
     if unit == model.get("unit"):
         # a horizon in the model's own periods: "Horizon (periods)" would only say it again
         shown.pop("horizon_periods", None)
+    if str(model.get("horizon", "")).strip().lower() in ("inf", "infinite"):
+        # --horizon inf: the value is DERT (Fader, Hardie & Lee 2005), not "inf" and a blank count
+        shown["horizon"] = book.label("clv:horizon_inf")
+        shown.pop("horizon_periods", None)
     if _without_margin(result):
         shown["margin"] = "none"
     keys = (
@@ -187,6 +191,9 @@ def _add_clv_model(book: ReportWorkbook, result: ClvResult) -> None:
         shown = translate_values(totals, {"quantity": "quantity"}, book.lang)
         shown["inside"] = [_yes_no(book, v) for v in totals["inside"]]
         shown["method"] = [method_text(v, book.lang) for v in totals["method"]]
+        if totals["actual"].isna().all():
+            # no holdout: the actual and its check would be empty columns that look like missing numbers
+            shown = shown.drop(columns=["actual", "inside"])
         span = book.add_table(
             sheet,
             shown,
