@@ -529,6 +529,7 @@ def customer_lifetime_value(
             "discount_per_period": rate,
             "margin": margin if margin is not None else ("margin column" if "margin_rate" in summary.columns else 1.0),
             "occasion": occasion,
+            "window": window,
             "as_of": as_of.isoformat(),
             "customers": n,
         }
@@ -555,10 +556,8 @@ def customer_lifetime_value(
 def _add_forecast(customers, fitted, history, unit, as_of, rate, spend, margin, window, interval):
     """The next-purchase, DERT and window columns (:func:`crmkit.clv_forecast.forecast_columns`);
     NaN without a fitted model."""
-    try:
-        from crmkit.clv_forecast import forecast_columns
-    except ImportError:  # until H2's module lands
-        return customers
+    from crmkit.clv_forecast import forecast_columns
+
     if fitted is not None and not getattr(fitted, "per_customer", False):
         settings = {"unit": unit, "as_of": as_of, "rate_per_period": rate, "window": window, "interval": interval}
         columns = forecast_columns(fitted, history, spend=spend, margin=margin, **settings)

@@ -173,7 +173,7 @@ def contract_value(
         alpha, beta = model.params_["alpha"], model.params_["beta"]
         observed = int(np.max(r))
         last = horizon if horizon is not None else max(12, 2 * observed)
-        size = float(np.sum(w)) if w is not None else float(r.size)
+        size = int(round(float(np.sum(w)))) if w is not None else int(r.size)  # people: a whole number
         del_value = model.discounted_expected_lifetime(d)
         fit_rows.append(
             {
@@ -240,7 +240,7 @@ def contract_value(
     headline = {
         "kind": renewals.kind,
         "cohorts": len(models),
-        "customers": float(fit["customers"].sum()),
+        "customers": int(fit["customers"].sum()),
         "period": unit,
         "discount_per_period": d,
         "retention_next": float(

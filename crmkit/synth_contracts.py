@@ -52,7 +52,8 @@ def simulate_subscribers(n: int = 2000, *, seed: int = 20261202, as_of: date = A
         start = _FIRST + timedelta(days=int(rng.integers(0, span + 1)))
         start = start.replace(day=min(start.day, 28))
         theta = rng.beta(alpha, beta)
-        lifetime = int(rng.geometric(max(theta, 1e-12)))  # the month she cancels in, 1, 2, ...
+        # the month she cancels in, 1, 2, ...; past a century she is simply still active on the as-of date
+        lifetime = min(int(rng.geometric(max(theta, 1e-12))), 1200)
         month_start = _add_months(start, lifetime - 1)
         end = month_start + timedelta(days=int(rng.integers(1, 28)))
         rows.append((f"S{i + 1:05d}", plan, start, end if end <= as_of else None, fee))

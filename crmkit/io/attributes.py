@@ -26,7 +26,6 @@ at all, by column with the first row (:attr:`AttributesQuality.unreadable`).
 from __future__ import annotations
 
 import calendar
-import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -35,7 +34,7 @@ from datetime import date
 from typing import Any
 
 from crmkit.errors import ColumnError, UsageError
-from crmkit.io.columns import ALIASES, normalise_header
+from crmkit.io.columns import ALIASES, find_roles, normalise_header, source_name
 from crmkit.io.inputs import read_text_rows
 from crmkit.io.options import DATE_RANGE, as_date
 from crmkit.io.quality import Message, file_read_line
@@ -276,13 +275,6 @@ def _city(value: str) -> str:
     return match.group(1) if match else value
 
 
-def _source_name(source) -> str:
-    if isinstance(source, str | os.PathLike):
-        text = os.fspath(source)
-        return "<stdin>" if text == "-" else str(text)
-    return type(source).__name__
-
-
 def _text(column):
     """A read_survey column as an object array of text, None for blanks (NaN or None, whichever pandas gives)."""
     import numpy as np
@@ -310,19 +302,6 @@ def _spread(codes, values, fill=None):
     import numpy as np
 
     return np.array([*values, fill], dtype=object)[codes]
-
-
-def _find_columns(headers: list[str]) -> dict[str, str]:
-    """Role -> header by :data:`COLUMN_ALIASES`, each header in one role, the aliases by priority."""
-    normalised = [(normalise_header(h), h) for h in headers]
-    found: dict[str, str] = {}
-    for role, aliases in COLUMN_ALIASES.items():
-        for alias in aliases:
-            header = next((h for n, h in normalised if n == alias and h not in found.values()), None)
-            if header is not None:
-                found[role] = header
-                break
-    return found
 
 
 def _resolve_by(
@@ -520,7 +499,7 @@ def read_attributes(
 
     edges = parse_age_bands(age_bands)
     day = as_date(as_of, "as_of") if as_of is not None else None
-    name = _source_name(source)
+    name = source_name(source)
     raw, first_row, totals = read_text_rows(  # totals: the closing 合计 rows cut, counted
         source,
         encoding=encoding,
@@ -529,7 +508,7 @@ def read_attributes(
         empty="the attributes file has a header but no rows",
     )
     headers = [str(h) for h in raw.columns]
-    columns = _find_columns(headers)
+    columns = find_roles(headers, COLUMN_ALIASES)
     if "customer_id" not in columns:
         raise ColumnError(
             "cannot find the customer id column of the attributes file",

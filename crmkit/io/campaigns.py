@@ -22,7 +22,6 @@ A date that cannot be read is an error naming the file, row and column.
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from datetime import date
 from typing import Any
 
 from crmkit.errors import ColumnError, DataError, InputError, UsageError
-from crmkit.io.columns import ALIASES, normalise_header
+from crmkit.io.columns import ALIASES, find_roles, source_name
 from crmkit.io.inputs import read_text_rows
 from crmkit.io.options import DATE_RANGE, as_date
 from crmkit.io.quality import Message, file_read_line
@@ -201,39 +200,6 @@ def parse_number(text: str | None) -> float | None:
     return -number if negative else number
 
 
-def _source_name(source) -> str:
-    if isinstance(source, str | os.PathLike):
-        text = os.fspath(source)
-        return "<stdin>" if text == "-" else str(text)
-    return type(source).__name__
-
-
-def _find(headers: list[str], aliases: dict[str, tuple[str, ...]], given: dict[str, str] | None, name: str):
-    """Role -> header: the given ones (which must exist), then by alias, each header in one role."""
-    found: dict[str, str] = {}
-    for role, header in (given or {}).items():
-        if role not in aliases:
-            raise UsageError(f"columns: unknown role {role!r}; roles are {', '.join(aliases)}")
-        if header not in headers:
-            raise ColumnError(
-                f"the {role.replace('_', ' ')} column '{header}' is not in the file",
-                file=name,
-                column=header,
-                hint="columns found: " + ", ".join(headers),
-            )
-        found[role] = header
-    normalised = [(normalise_header(h), h) for h in headers]
-    for role, names in aliases.items():
-        if role in found:
-            continue
-        for alias in names:
-            hit = next((h for n, h in normalised if n == alias and h not in found.values()), None)
-            if hit is not None:
-                found[role] = hit
-                break
-    return found
-
-
 def _text(values) -> list[str | None]:
     return [(v.strip() or None) if isinstance(v, str) else None for v in values]
 
@@ -266,12 +232,12 @@ def _read(source, aliases, columns, encoding, sheet, delimiter, what: str):
     import numpy as np
     import pandas as pd
 
-    name = _source_name(source)
+    name = source_name(source)
     raw, first_row, totals = read_text_rows(
         source, encoding=encoding, sheet=sheet, delimiter=delimiter, empty=f"the {what} has a header but no rows"
     )
     headers = [str(h) for h in raw.columns]
-    found = _find(headers, aliases, columns, name)
+    found = find_roles(headers, aliases, columns, source=name)
     if "customer_id" not in found:
         raise ColumnError(
             f"cannot find the customer id column of the {what}",

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from crmkit.errors import ColumnError
+from crmkit.errors import ColumnError, UsageError
 
 #: Role -> header aliases, most specific first. Headers are compared after :func:`normalise_header`
 #: (NFKC, lower case, units in brackets and punctuation removed), so "Customer ID", "customer_id"
@@ -296,6 +296,54 @@ class ColumnMap:
 
     def get(self, role: str) -> str | None:
         return self.roles.get(role)
+
+
+def source_name(source) -> str:
+    """How a message names an input: its path, ``<stdin>`` for ``-``, else the kind of table it is."""
+    import os
+
+    if isinstance(source, str | os.PathLike):
+        text = os.fspath(source)
+        return "<stdin>" if text == "-" else str(text)
+    return type(source).__name__
+
+
+def find_roles(
+    headers: list[str],
+    aliases: dict[str, tuple[str, ...]],
+    given: dict[str, str] | None = None,
+    *,
+    source: str = "",
+    what: str = "file",
+) -> dict[str, str]:
+    """Role -> header of a side file (campaign, complaints, renewals, members).
+
+    The ``given`` roles first (``--column ROLE=HEADER``: the header as written, else matched
+    normalised; a role not in ``aliases`` is a :class:`~crmkit.errors.UsageError`, a header not
+    in the file a :class:`~crmkit.errors.ColumnError` naming ``source``, calling it the ``what``),
+    then every other role by its aliases in priority order, each header in one role only.
+    """
+    normalised = [(normalise_header(h), h) for h in headers]
+    found: dict[str, str] = {}
+    for role, name in (given or {}).items():
+        if role not in aliases:
+            raise UsageError(f"columns: unknown role {role!r}; roles are {', '.join(aliases)}")
+        header = name if name in headers else next((h for n, h in normalised if n == normalise_header(name)), None)
+        if header is None:
+            raise ColumnError(
+                f"the {role.replace('_', ' ')} column '{name}' is not in the {what}",
+                file=source,
+                column=name,
+                hint="columns found: " + ", ".join(headers),
+            )
+        found[role] = header
+    for role, names in aliases.items():
+        if role in found:
+            continue
+        hit = next((h for alias in names for n, h in normalised if n == alias and h not in found.values()), None)
+        if hit is not None:
+            found[role] = hit
+    return found
 
 
 def resolve_override(role: str, wanted: str, headers: list[str], source: str) -> str:

@@ -25,14 +25,13 @@ unreadable one are dropped, counted, and the first such file row named.
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from crmkit.errors import ColumnError
-from crmkit.io.columns import ALIASES, normalise_header
+from crmkit.io.columns import ALIASES, find_roles, source_name
 from crmkit.io.inputs import read_text_rows
 from crmkit.io.quality import Message, file_read_line
 from crmkit.io.textdates import parse_dates
@@ -156,40 +155,6 @@ class Complaints:
     notes: list[Message] = field(default_factory=list)
 
 
-def _source_name(source) -> str:
-    if isinstance(source, str | os.PathLike):
-        text = os.fspath(source)
-        return "<stdin>" if text == "-" else str(text)
-    return type(source).__name__
-
-
-def _find_columns(headers: list[str], given: dict[str, str] | None, source: str) -> dict[str, str]:
-    """Role -> header: the ``given`` ones (a header, matched as given then normalised), then by alias."""
-    normalised = [(normalise_header(h), h) for h in headers]
-    found: dict[str, str] = {}
-    for role, name in (given or {}).items():
-        if role not in COLUMN_ALIASES:
-            raise ColumnError(f"no complaints column role {role!r}", hint="roles: " + ", ".join(COLUMN_ALIASES))
-        header = name if name in headers else next((h for n, h in normalised if n == normalise_header(name)), None)
-        if header is None:
-            raise ColumnError(
-                f"the {role.replace('_', ' ')} column {name!r} is not in the complaints file",
-                file=source,
-                column=name,
-                hint="columns found: " + ", ".join(headers),
-            )
-        found[role] = header
-    for role, aliases in COLUMN_ALIASES.items():
-        if role in found:
-            continue
-        for alias in aliases:
-            header = next((h for n, h in normalised if n == alias and h not in found.values()), None)
-            if header is not None:
-                found[role] = header
-                break
-    return found
-
-
 def _texts(column) -> list[str | None]:
     return [(v.strip() or None) if isinstance(v, str) else None for v in column.tolist()]
 
@@ -293,7 +258,7 @@ def read_complaints(
     import numpy as np
     import pandas as pd
 
-    name = _source_name(source)
+    name = source_name(source)
     raw, first_row, totals = read_text_rows(
         source,
         encoding=encoding,
@@ -302,7 +267,7 @@ def read_complaints(
         empty="the complaints file has a header but no rows",
     )
     headers = [str(h) for h in raw.columns]
-    found = _find_columns(headers, columns, name)
+    found = find_roles(headers, COLUMN_ALIASES, columns, source=name, what="complaints file")
     for role, example in (("customer_id", "客户编号 or customer_id"), ("date", "投诉时间 or date")):
         if role not in found:
             raise ColumnError(

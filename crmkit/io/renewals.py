@@ -21,13 +21,12 @@ and the column; a missing layout column a :class:`~crmkit.errors.ColumnError`.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from crmkit.errors import ColumnError, DataError, UsageError
-from crmkit.io.columns import ALIASES, normalise_header
+from crmkit.io.columns import ALIASES, find_roles, source_name
 from crmkit.io.inputs import read_text_rows
 from crmkit.io.textdates import parse_dates
 
@@ -83,39 +82,6 @@ class Renewals:
     as_of: date | None = None
     columns: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-
-
-def _source_name(source) -> str:
-    if isinstance(source, str | os.PathLike):
-        text = os.fspath(source)
-        return "<stdin>" if text == "-" else str(text)
-    return type(source).__name__
-
-
-def _find(headers: list[str], given: dict[str, str] | None, source: str) -> dict[str, str]:
-    normalised = [(normalise_header(h), h) for h in headers]
-    found: dict[str, str] = {}
-    for role, name in (given or {}).items():
-        if role not in COLUMN_ALIASES:
-            raise ColumnError(f"no renewal column role {role!r}", hint="roles: " + ", ".join(COLUMN_ALIASES))
-        header = name if name in headers else next((h for n, h in normalised if n == normalise_header(name)), None)
-        if header is None:
-            raise ColumnError(
-                f"the {role} column {name!r} is not in the renewal file",
-                file=source,
-                column=name,
-                hint="columns found: " + ", ".join(headers),
-            )
-        found[role] = header
-    for role, aliases in COLUMN_ALIASES.items():
-        if role in found:
-            continue
-        for alias in aliases:
-            header = next((h for n, h in normalised if n == alias and h not in found.values()), None)
-            if header is not None:
-                found[role] = header
-                break
-    return found
 
 
 def _number(text: str | None, source: str, row: int, column: str, what: str) -> float:
@@ -182,12 +148,12 @@ def read_renewals(
     """
     if period not in PERIODS:
         raise UsageError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
-    name = _source_name(source)
+    name = source_name(source)
     raw, first_row, _ = read_text_rows(
         source, encoding=encoding, sheet=sheet, delimiter=delimiter, empty="the renewal file has a header but no rows"
     )
     headers = [str(h) for h in raw.columns]
-    found = _find(headers, columns, name)
+    found = find_roles(headers, COLUMN_ALIASES, columns, source=name, what="renewal file")
     if "customer_id" in found or "start" in found:
         return _customers(raw, first_row, found, headers, name, period, as_of)
     if "period" not in found:

@@ -39,6 +39,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "clv:interval_level": ("Interval level", "区间水平"),
     "clv:draws": ("Simulated futures per customer", "每位客户模拟次数"),
     "clv:seed": ("Random seed", "随机种子"),
+    "clv:window": ("Value window (after the as-of date)", "价值窗口（截至日之后）"),
     "quantity:expected_purchases": ("Expected purchases (horizon)", "预期购买次数（预测期）"),
     "quantity:clv": ("CLV", "客户终身价值"),
     "quantity:holdout_purchases": ("Holdout purchases", "留出期购买次数"),

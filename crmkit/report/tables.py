@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from crmkit.errors import UsageError
@@ -90,5 +91,19 @@ def write_json_file(path: str | Target | None, payload: dict, *, protect=()) -> 
 
     with output_target(path, protect) as target, target.writing() as tmp:
         with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(payload, fh, ensure_ascii=False, indent=2, default=default)
+            # strict JSON: an infinite expected lifetime (sBG, alpha <= 1) or a NaN is null, never Infinity
+            json.dump(_finite(payload), fh, ensure_ascii=False, indent=2, default=default, allow_nan=False)
             fh.write("\n")
+
+
+def _finite(value):
+    """``value`` with every non-finite float (NaN, ±inf) in its dicts and lists made ``None``."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    if hasattr(value, "item") and hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0:  # numpy scalar
+        return _finite(value.item())
+    return value

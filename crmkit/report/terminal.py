@@ -331,29 +331,39 @@ def _satisfaction_methods(console, result, lang: str, quiet: bool = False) -> No
     def names(values) -> list[str]:
         return [spec.label(v, lang) for v in values]
 
-    def table(key: str, frame, columns: list[tuple[str, str]], texts: tuple[str, ...] = ("from", "to")) -> None:
+    def table(key: str, frame, columns: list[tuple], texts: tuple[str, ...] = ("from", "to")) -> None:
         if frame is None or not len(frame):
             return
         cols = [_col(c, lang, names(frame[c]), numeric=False) for c in texts if c in frame]
+        # (column, format[, drop]): on a narrow terminal the highest drop goes first (default: the last)
         cols += [
-            _col(c, lang, [_num(v, f) for v in frame[c]], drop=i) for i, (c, f) in enumerate(columns) if c in frame
+            _col(c[0], lang, [_num(v, c[1]) for v in frame[c[0]]], drop=c[2] if len(c) > 2 else i)
+            for i, c in enumerate(columns)
+            if c[0] in frame
         ]
         title = label(key, lang)
         _note(title, _show(console, title, cols), _SEE_REPORT, quiet)
 
     interval = [("estimate", ".3f"), ("ci_low", ".3f"), ("ci_high", ".3f")]
     table("title:indirect", result.indirect, interval)
+    measures: list[tuple]
     if result.prediction is not None:
         measures = [(c, ".3f") for c in result.prediction.constructs.columns if c != "construct"]
         table("title:prediction_constructs", result.prediction.constructs, measures, ("construct",))
     if result.mga is not None:
         mga = result.mga.rename(columns={"difference": "pls:difference"})
-        measures = [("estimate_a", ".3f"), ("estimate_b", ".3f"), ("pls:difference", "+.3f"), ("p_value", ".3f")]
+        # the difference and its p-value are the answer: the group estimates go first when space is short
+        measures = [
+            ("estimate_a", ".3f", 3),
+            ("estimate_b", ".3f", 2),
+            ("pls:difference", "+.3f", 0),
+            ("p_value", ".3f", 1),
+        ]
         table("title:mga", mga, measures, ("group_a", "group_b", "from", "to"))
     if result.micom is not None:
         yes_no = {True: label("pls:yes", lang), False: label("pls:no", lang)}
         micom = result.micom.assign(compositional=result.micom["compositional"].map(yes_no))
-        measures = [("c", ".4f"), ("c_quantile_05", ".4f"), ("p_value", ".3f")]
+        measures = [("c", ".4f", 0), ("c_quantile_05", ".4f", 2), ("p_value", ".3f", 1)]
         table("title:micom", micom, measures, ("group_a", "group_b", "construct", "compositional"))
 
 

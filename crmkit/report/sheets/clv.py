@@ -132,8 +132,8 @@ def _settings(book: ReportWorkbook, result: ClvResult) -> list:
         if key in shown
     ]
     # the interval settings, when asked for (issue 15)
-    names = {"interval": "clv:interval_level", "draws": "clv:draws", "seed": "clv:seed"}
-    return rows + [(name, model[key]) for key, name in names.items() if key in model]
+    names = {"interval": "clv:interval_level", "draws": "clv:draws", "seed": "clv:seed", "window": "clv:window"}
+    return rows + [(name, model[key]) for key, name in names.items() if model.get(key) is not None]
 
 
 _HORIZON = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z])[a-z]*\s*$", re.I)
