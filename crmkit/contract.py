@@ -27,6 +27,7 @@ from datetime import date
 from typing import Any
 
 from crmkit.errors import FitError, UsageError
+from crmkit.io.quality import Message
 from crmkit.io.results import TableViews
 
 __all__ = ["ContractValue", "contract_value", "period_rate"]
@@ -167,7 +168,8 @@ def contract_value(
         try:
             model = ShiftedBetaGeometricModel().fit(r, c, weights=w)
         except FitError as exc:
-            warnings.append(f"cohort {cohort}: not fitted ({exc.message})")
+            text = f"cohort {cohort}: not fitted ({exc.message})"
+            warnings.append(Message(text, "contract_not_fitted", cohort=cohort, reason=exc.message))
             continue
         models[cohort] = model
         alpha, beta = model.params_["alpha"], model.params_["beta"]
@@ -257,12 +259,14 @@ def contract_value(
         "residual_value": residual_total,
     }
     if renewals.kind == "customers":
-        notes.append(
-            f"{int(renewals.frame['churned'].sum()):,} of {len(renewals.frame):,} subscribers cancelled; renewals "
-            f"counted in {unit}s up to {renewals.as_of}"
-        )
+        cancelled, subscribers = int(renewals.frame["churned"].sum()), len(renewals.frame)
+        counted = f"renewals counted in {unit}s up to {renewals.as_of}"
+        text = f"{cancelled:,} of {subscribers:,} subscribers cancelled; {counted}"
+        params = {"cancelled": cancelled, "subscribers": subscribers, "unit": unit, "as_of": str(renewals.as_of)}
+        notes.append(Message(text, "contract_cancelled", **params))
     if value_per_period is None and (renewals.kind == "cohorts" or renewals.frame["fee"].isna().all()):
-        notes.append("no value per period given: values are discounted periods (value 1 per period)")
+        text = "no value per period given: values are discounted periods (value 1 per period)"
+        notes.append(Message(text, "contract_no_value"))
     settings = {
         "period": unit,
         "discount": discount,

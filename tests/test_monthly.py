@@ -287,3 +287,15 @@ def test_report_section_is_checked(tmp_path):
         load_config(str(bad))
     bad.write_text('sales = "x.csv"\noutput = "y.xlsx"\n[report]\nstale_days = 30\ncustomers = "top:500"\n')
     assert load_config(str(bad)).report == {"stale_days": 30, "customers": "top:500"}
+
+
+def test_clv_interval_window_and_spend_model_keys(tmp_path):
+    """Issue 15's [clv] keys load as written and are type-checked like the others."""
+    path = tmp_path / "c.toml"
+    path.write_text(
+        'sales = "x.csv"\noutput = "y.xlsx"\n[clv]\ninterval = 0.9\nwindow = "1y-3y"\nspend_model = "normal"\n'
+    )
+    assert load_config(str(path)).clv == {"interval": 0.9, "window": "1y-3y", "spend_model": "normal"}
+    path.write_text('sales = "x.csv"\noutput = "y.xlsx"\n[clv]\ninterval = "ninety"\n')
+    with pytest.raises(ConfigError, match="interval"):
+        load_config(str(path))

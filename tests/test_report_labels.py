@@ -47,12 +47,13 @@ def books(tmp_path_factory) -> dict[str, Path]:
         out[f"monthly_{lang}"] = folder / f"monthly_{lang}.xlsx"
         commands = {
             "segment": ["segment", SALES, "--clusters", "3"],
-            "clv": ["clv", SALES, "--holdout", "26w"],
+            "clv": ["clv", SALES, "--holdout", "26w", "--interval", "0.9", "--window", "1y-3y"],
             "satisfaction": ["satisfaction", str(EX / "survey.csv"), "--by", "channel"],
             "campaign": ["campaign", CAMPAIGN_SALES, "--campaign", str(EX / "campaign.csv"), "--margin", "0.35"],
             "loyalty": ["campaign", CAMPAIGN_SALES, "--loyalty", str(EX / "loyalty.csv"), "--point-value", "0.01"],
             "feedback": ["feedback", str(EX / "complaints.csv"), "--purchases", SALES],
             "economics": ["economics", SALES, "--margin", "0.3", "--acquisition-cost", "30", "--serve-cost", "2.5"],
+            "contract": ["clv", str(EX / "renewals.csv"), "--model", "sbg", "--interval", "0.9"],
         }
         for name, args in commands.items():
             path = folder / f"{name}_{lang}.xlsx"
@@ -119,6 +120,8 @@ def _numeric_cells(path: Path):
         "economics_en",
         "campaign_zh",
         "feedback_zh",
+        "contract_en",
+        "contract_zh",
     ],
 )
 def test_every_number_is_formatted_by_its_kind(books, name):
@@ -138,7 +141,7 @@ def test_every_number_is_formatted_by_its_kind(books, name):
             assert cell.number_format == wanted, f"{where}: {cell.number_format}, a {kind} wants {wanted}"
             checked += 1
     # the "did it work?" sheets head most columns with their own (namespaced) labels, which say no kind
-    assert checked > {"campaign": 5, "feedback": 5, "loyalty": 0}.get(name.split("_")[0], 20), checked
+    assert checked > {"campaign": 5, "feedback": 5, "loyalty": 0, "contract": 0}.get(name.split("_")[0], 20), checked
 
 
 @pytest.mark.parametrize("run", ["first", "monthly"])
@@ -300,7 +303,7 @@ def _verbatim_columns(ws, lang: str) -> set[int]:
     return {c.column for row in ws.iter_rows(max_row=3) for c in row if c.value in heads or c.value == "channel"}
 
 
-@pytest.mark.parametrize("name", ["monthly_zh", "segment_zh", "clv_zh", "satisfaction_zh"])
+@pytest.mark.parametrize("name", ["monthly_zh", "segment_zh", "clv_zh", "satisfaction_zh", "contract_zh"])
 def test_a_zh_workbook_has_no_english_left(books, name):
     word = re.compile(r"[A-Za-z]{3,}")
     verbatim_labels = {label(k, "zh") for k in ZH_VERBATIM_ROWS} | {

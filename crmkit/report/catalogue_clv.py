@@ -30,6 +30,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "title:clv_totals": ("Totals with intervals", "合计及区间"),
     "title:clv_coefficients": ("Covariate effects", "协变量效应"),
     "clv:quantity": ("Total", "合计项"),
+    "clv:total_estimate": ("Estimated total", "估计合计"),
     "clv:low": ("Low", "下限"),
     "clv:high": ("High", "上限"),
     "clv:actual": ("Actual", "实际"),

@@ -55,5 +55,19 @@ CONTRACT_LABELS: dict[str, dict[str, str]] = {
     "chart:contract_survival": {"en": "Survival: observed and sBG projection", "zh": "留存比例：实际与 sBG 预测"},
     "axis:contract_period": {"en": "Period", "zh": "期"},
     "axis:contract_survival": {"en": "Share still active", "zh": "仍在约比例"},
+    # --- notes (crmkit.contract) ----------------------------------------------------------------
+    "msg:contract_cancelled": {
+        "en": "{cancelled:,} of {subscribers:,} subscribers cancelled; renewals counted by contract period ({unit}) "
+        "up to {as_of}",
+        "zh": "{subscribers:,} 位订阅客户中 {cancelled:,} 位已退订；续约按合同期（{unit}）计算，截至 {as_of}",
+    },
+    "msg:contract_no_value": {
+        "en": "no value per period given: values are discounted periods (value 1 per period)",
+        "zh": "未给出每期价值：价值为折现期数（每期价值 1）",
+    },
+    "msg:contract_not_fitted": {
+        "en": "cohort {cohort}: not fitted ({reason})",
+        "zh": "客群 {cohort}：未能拟合（{reason}）",
+    },
 }
 # fmt: on

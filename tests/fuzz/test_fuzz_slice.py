@@ -1,6 +1,7 @@
 """The bounded, seeded slice of the fuzzer that runs in the default test suite.
 
-About 200 cases (an input through one command each, about 36 inputs of the three kinds): every
+About 200 cases (an input through one command each, about 36 inputs of the six kinds — sales,
+survey, members, campaign, complaints and renewal files): every
 mutation appears, two inputs run at a time, and the slice takes about three minutes on an
 otherwise idle 2-core machine. A failure prints the summary: the failure classes, and each failing case's input,
 command and output kept under the test's ``tmp_path`` (rerun one input with

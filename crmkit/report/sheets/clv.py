@@ -198,7 +198,11 @@ def _add_clv_model(book: ReportWorkbook, result: ClvResult) -> None:
             sheet,
             shown,
             title="title:clv_totals",
-            labels={k: f"clv:{k}" for k in ("quantity", "low", "high", "method", "actual", "inside")},
+            # "estimate" would read as the PLS/effects column (a ratio); these are totals of counts and money
+            labels={
+                **{k: f"clv:{k}" for k in ("quantity", "low", "high", "method", "actual", "inside")},
+                "estimate": "clv:total_estimate",
+            },
             number_formats=dict.fromkeys(("estimate", "low", "high", "actual"), "#,##0.00"),
             start_row=span.last_row + 2,
             freeze_header=False,
