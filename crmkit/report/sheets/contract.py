@@ -86,7 +86,7 @@ def add_contract_sheets(
             "contract:residual_value": _MONEY,
             "contract:customers": "#,##0",
             "contract:active": "#,##0",
-            "contract:cohorts": "0",
+            "contract:cohorts": "#,##0",
         },
     )
     row = note_lines(book, _SHEET, note_texts(book, [*result.warnings, *result.notes]), head.last_row + 1)
