@@ -295,11 +295,11 @@ def test_native_charts(tmp_path):
             "revenue_share": [0.2, 0.5, 0.3],
         }
     )
-    span = book.add_table("c", frame)
+    span = book.add_table("charts", frame)
     cats = column_ref(span, frame.columns, "month", header=False)
     assert cats == (1, 2, 1, 4)
     book.add_bar_chart(
-        "c",
+        "charts",
         data_ref=column_ref(span, frame.columns, "customers"),
         categories_ref=cats,
         anchor="G2",
@@ -307,7 +307,7 @@ def test_native_charts(tmp_path):
         y_title="axis:customers",
     )
     book.add_bar_chart(
-        "c",
+        "charts",
         data_ref=[column_ref(span, frame.columns, "customer_share"), column_ref(span, frame.columns, "revenue_share")],
         categories_ref=cats,
         anchor="G20",
@@ -315,7 +315,7 @@ def test_native_charts(tmp_path):
         horizontal=True,
     )
     book.add_line_chart(
-        "c",
+        "charts",
         data_ref=column_ref(span, frame.columns, "customers"),
         categories_ref=cats,
         anchor="P2",
@@ -323,14 +323,14 @@ def test_native_charts(tmp_path):
     )
     share = column_ref(span, frame.columns, "customer_share", header=False)
     book.add_scatter_chart(
-        "c", series=[ScatterSeries(share, share, "series:equality")], anchor="P20", percent=True, percent_x=True
+        "charts", series=[ScatterSeries(share, share, "series:equality")], anchor="P20", percent=True, percent_x=True
     )
-    ws = save_and_open(book, tmp_path / "c.xlsx")["c"]
+    ws = save_and_open(book, tmp_path / "c.xlsx")["charts"]
     kinds = [type(chart) for chart in ws._charts]
     assert kinds == [BarChart, BarChart, LineChart, ScatterChart]
     with zipfile.ZipFile(tmp_path / "c.xlsx") as archive:
         chart_xml = archive.read("xl/charts/chart1.xml").decode()
-    assert "Customers per segment" in chart_xml and "'c'!$B$2:$B$4" in chart_xml
+    assert "Customers per segment" in chart_xml and "'charts'!$B$2:$B$4" in chart_xml
 
 
 # --- the fast row writer against openpyxl's own ---------------------------------------------------
