@@ -363,7 +363,8 @@ def _satisfaction_methods(console, result, lang: str, quiet: bool = False) -> No
     if result.micom is not None:
         yes_no = {True: label("pls:yes", lang), False: label("pls:no", lang)}
         micom = result.micom.assign(compositional=result.micom["compositional"].map(yes_no))
-        measures = [("c", ".4f", 0), ("c_quantile_05", ".4f", 2), ("p_value", ".3f", 1)]
+        micom = micom.rename(columns={"c": "pls:c", "c_quantile_05": "pls:c_quantile_05"})
+        measures = [("pls:c", ".4f", 0), ("pls:c_quantile_05", ".4f", 2), ("p_value", ".3f", 1)]
         table("title:micom", micom, measures, ("group_a", "group_b", "construct", "compositional"))
 
 

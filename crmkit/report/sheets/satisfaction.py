@@ -223,6 +223,7 @@ def _add_method_sheets(book: ReportWorkbook, result: SatisfactionResult, named) 
                 "sheet:mga",
                 named(micom, ("construct",)),
                 title="title:micom",
+                labels={"c": "pls:c", "c_quantile_05": "pls:c_quantile_05"},
                 number_formats=_METHOD_FORMATS,
                 start_row=block.last_row + 3,
                 freeze_header=False,
